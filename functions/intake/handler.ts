@@ -1,0 +1,40 @@
+/** POST /v1/cases — a hotline system (or other machine client) files a case. */
+import middy from '@middy/core';
+import { Forbidden, ValidationFailed } from '../../shared/domain/index.ts';
+import { intakeSchema } from '../../shared/contract/intake.ts';
+import { parseWith } from '../../shared/contract/zod.ts';
+import { apiKeyAuth } from '../../shared/http/auth.ts';
+import { header, type ApiEvent } from '../../shared/http/event.ts';
+import { authenticate, bodyLimit, httpErrors, jsonBody, principalOf } from '../../shared/http/middleware.ts';
+import { json, type HttpResult } from '../../shared/http/response.ts';
+import { cases, directory } from '../../shared/service/runtime.ts';
+import { caseView } from '../../shared/service/views.ts';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
+
+export const handler = middy<ApiEvent, HttpResult>()
+  .use(httpErrors())
+  .use(bodyLimit())
+  .use(authenticate(apiKeyAuth(directory)))
+  .use(jsonBody())
+  .handler(async (event) => {
+    const principal = principalOf(event);
+    if (principal.kind !== 'client' || !principal.client.scopes.includes('cases:write')) {
+      throw new Forbidden('this credential may not file cases');
+    }
+    const body = parseWith(intakeSchema, event.json, 'the case');
+    if (body instanceof ValidationFailed) throw body;
+    if (!principal.client.sources.includes(body.source)) {
+      throw new Forbidden(`this key files cases from ${principal.client.sources.join(', ')}, not "${body.source}"`);
+    }
+    const idempotencyKey = header(event, 'idempotency-key');
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new ValidationFailed('the Idempotency-Key header is not valid', [
+        { path: 'Idempotency-Key', message: 'must be 1–128 printable ASCII characters' },
+      ]);
+    }
+    const { state, created } = await cases.intake(body, principal.actor, idempotencyKey);
+    return json(created ? 201 : 200, caseView(state, await directory.units(), 'client'), {
+      location: `/v1/cases/${state.id}`,
+    });
+  });

@@ -1,0 +1,16 @@
+/** GET /openapi.json — the contract integrators build against. */
+import middy from '@middy/core';
+import { openApiDocument } from '../../shared/contract/openapi.ts';
+import { header, type ApiEvent } from '../../shared/http/event.ts';
+import { httpErrors } from '../../shared/http/middleware.ts';
+import { json, type HttpResult } from '../../shared/http/response.ts';
+
+let document: string | undefined;
+
+export const handler = middy<ApiEvent, HttpResult>()
+  .use(httpErrors())
+  .handler(async (event) => {
+    const scheme = header(event, 'x-forwarded-proto') ?? 'https';
+    document ??= JSON.stringify(openApiDocument(`${scheme}://${event.requestContext.domainName}`));
+    return { ...json(200, null, { 'cache-control': 'public, max-age=300' }), body: document };
+  });

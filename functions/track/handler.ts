@@ -1,0 +1,48 @@
+/**
+ * GET /v1/track/{trackingNo}?code= — the resident's own status view. Public:
+ * the 提取码 is the credential, so wrong codes are counted per number and per
+ * address and answered 404 like a number that does not exist.
+ */
+import middy from '@middy/core';
+import { timingSafeEqual } from 'node:crypto';
+import { NotFound, normalizeTrackingNo } from '../../shared/domain/index.ts';
+import { RateLimited } from '../../shared/http/errors.ts';
+import type { ApiEvent } from '../../shared/http/event.ts';
+import { httpErrors } from '../../shared/http/middleware.ts';
+import { json, type HttpResult } from '../../shared/http/response.ts';
+import { FailureLimiter, type LimitRule } from '../../shared/store/limits.ts';
+import { config, directory, dynamodb, store } from '../../shared/service/runtime.ts';
+import { publicView } from '../../shared/service/views.ts';
+import { clock } from '../../shared/service/clock.ts';
+
+const PER_NUMBER: LimitRule = { scope: 'track-no', max: 5, windowSeconds: 15 * 60 };
+const PER_ADDRESS: LimitRule = { scope: 'track-ip', max: 20, windowSeconds: 15 * 60 };
+const limiter = new FailureLimiter(dynamodb, config.tableName);
+
+function sameCode(given: string, expected: string): boolean {
+  const a = Buffer.from(given.padEnd(16).slice(0, 16));
+  const b = Buffer.from(expected.padEnd(16).slice(0, 16));
+  return timingSafeEqual(a, b) && given.length === expected.length;
+}
+
+export const handler = middy<ApiEvent, HttpResult>()
+  .use(httpErrors())
+  .handler(async (event) => {
+    const now = clock.now();
+    const raw = event.pathParameters?.trackingNo ?? '';
+    const trackingNo = normalizeTrackingNo(raw) ?? raw.slice(0, 32);
+    const code = event.queryStringParameters?.code ?? '';
+    const checks = [
+      { rule: PER_NUMBER, subject: trackingNo },
+      { rule: PER_ADDRESS, subject: event.requestContext.http.sourceIp },
+    ];
+    const wait = await limiter.blockedFor(checks, now);
+    if (wait > 0) throw new RateLimited(wait, '查询失败次数过多，请稍后再试 (too many wrong codes; try again later)');
+    const loaded = normalizeTrackingNo(raw) ? await store.load(trackingNo) : undefined;
+    if (!loaded || !sameCode(code, loaded.state.trackingCode)) {
+      await limiter.recordFailure(checks, now);
+      throw new NotFound('没有找到该编号，或提取码不正确 (no case with this number and code)');
+    }
+    const events = await store.eventsAfter(trackingNo, 0);
+    return json(200, publicView(loaded.state, events, await directory.units()));
+  });

@@ -1,0 +1,158 @@
+/**
+ * A local stand-in for API Gateway's HTTP API: matches a request to a route of
+ * the topology, turns it into a payload v2 event, invokes the same handler
+ * module Lambda would, and writes its result back.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { lambdaContext } from './lambda-context.ts';
+
+export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
+
+export interface Route {
+  readonly routeKey: string;
+  readonly functionName: string;
+  readonly handler: () => Promise<HttpHandler>;
+}
+
+interface CompiledRoute extends Route {
+  readonly method: string;
+  readonly pattern: RegExp;
+  readonly params: readonly string[];
+  readonly specificity: number;
+}
+
+/** API Gateway refuses payloads over 10 MB before any function runs. */
+const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+const TEXT_TYPES = /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascript)|[^;]*\+(json|xml))/i;
+
+function compile(route: Route): CompiledRoute {
+  const [method = 'ANY', path = '/'] = route.routeKey.split(' ');
+  const params: string[] = [];
+  let literals = 0;
+  const source = path
+    .split('/')
+    .map((segment) => {
+      const greedy = segment.match(/^\{(\w+)\+\}$/);
+      if (greedy?.[1]) {
+        params.push(greedy[1]);
+        return '(.+)';
+      }
+      const param = segment.match(/^\{(\w+)\}$/);
+      if (param?.[1]) {
+        params.push(param[1]);
+        return '([^/]+)';
+      }
+      literals++;
+      return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    })
+    .join('/');
+  return { ...route, method, pattern: new RegExp(`^${source}$`), params, specificity: literals * 10 - params.length };
+}
+
+export interface GatewayOptions {
+  readonly routes: readonly Route[];
+  /** Requests the gateway answers itself (health, static files) before routing. */
+  readonly local?: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<boolean>;
+  readonly ready?: () => boolean;
+}
+
+function writeError(res: ServerResponse, status: number, code: string, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify({ error: { code, message } }));
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > GATEWAY_MAX_BODY) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function toEvent(req: IncomingMessage, body: Buffer, route: CompiledRoute, match: RegExpMatchArray): APIGatewayProxyEventV2 {
+  const url = new URL(req.url ?? '/', 'http://local');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined && name !== 'cookie') headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  headers['x-forwarded-proto'] ??= 'http';
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const pathParameters = Object.fromEntries(route.params.map((p, i) => [p, decodeURIComponent(match[i + 1] ?? '')]));
+  const contentType = headers['content-type'] ?? '';
+  const binary = body.length > 0 && !TEXT_TYPES.test(contentType);
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: route.routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    cookies: req.headers.cookie?.split(';').map((c) => c.trim()),
+    headers,
+    queryStringParameters: Object.keys(query).length ? query : undefined,
+    pathParameters: route.params.length ? pathParameters : undefined,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'local',
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: route.routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    body: body.length ? (binary ? body.toString('base64') : body.toString('utf8')) : undefined,
+    isBase64Encoded: binary,
+  };
+}
+
+/** Payload v2: a result without statusCode is a 200 JSON body. */
+function writeResult(res: ServerResponse, result: unknown): void {
+  const structured =
+    result !== null && typeof result === 'object' && 'statusCode' in result
+      ? (result as APIGatewayProxyStructuredResultV2)
+      : { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result) };
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(structured.headers ?? {})) headers[k] = String(v);
+  if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
+  res.writeHead(structured.statusCode ?? 200, headers);
+  const body = structured.body ?? '';
+  res.end(structured.isBase64Encoded ? Buffer.from(body, 'base64') : body);
+}
+
+export function createGateway(options: GatewayOptions): Server {
+  const compiled = options.routes.map(compile).sort((a, b) => b.specificity - a.specificity);
+  return createServer((req, res) => {
+    void (async () => {
+      const body = await readBody(req);
+      if (!body) return writeError(res, 413, 'payload_too_large', 'the gateway refuses bodies over 10 MB');
+      if (options.local && (await options.local(req, res, body))) return;
+      if (options.ready && !options.ready()) return writeError(res, 503, 'starting', 'the local stack is starting');
+      const path = new URL(req.url ?? '/', 'http://local').pathname;
+      const method = req.method ?? 'GET';
+      let match: RegExpMatchArray | null = null;
+      const route = compiled.find((r) => (r.method === method || r.method === 'ANY') && (match = path.match(r.pattern)));
+      if (!route || !match) return writeError(res, 404, 'not_found', `no route ${method} ${path}`);
+      const handler = await route.handler();
+      const result = await handler(toEvent(req, body, route, match), lambdaContext(route.functionName));
+      writeResult(res, result);
+    })().catch((error: unknown) => {
+      console.error('[gateway] handler crashed', error);
+      if (!res.headersSent) writeError(res, 500, 'internal_error', 'the handler crashed');
+      else res.end();
+    });
+  });
+}

@@ -1,0 +1,178 @@
+/**
+ * The whole system on one machine: dynalite, fauxqs, the table and queues,
+ * seed data, the HTTP gateway, the queue pollers and the sweeper timer, all
+ * wired from the same topology the CDK stack deploys.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Server } from 'node:http';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startFauxqs } from 'fauxqs';
+import { FUNCTIONS, functionList, queueUrlEnv, type QueueName, type FunctionDef } from '../topology.ts';
+import { startDynamo } from './dynamodb-server.ts';
+import { createGateway, type HttpHandler, type Route } from './gateway.ts';
+import { startPoller, type Poller, type SqsHandler } from './poller.ts';
+import { ensureQueues, ensureTable, type QueueHandle } from './resources.ts';
+import { serveLocal } from './local-routes.ts';
+
+export interface LocalStackOptions {
+  readonly port?: number;
+  readonly host?: string;
+  /** Where dynalite keeps its LevelDB files; undefined keeps data in memory (tests). */
+  readonly dataDir?: string;
+  readonly hotlineKey?: string;
+  readonly password?: string;
+  readonly timeScale?: number;
+  readonly sweepIntervalMs?: number;
+  readonly seedCases?: boolean;
+  /** Run the queue pollers and the sweeper timer (tests of single requests may not want them). */
+  readonly workers?: boolean;
+  readonly queueOverrides?: Parameters<typeof ensureQueues>[2];
+  readonly tableName?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  readonly url: string;
+  readonly port: number;
+  readonly tableName: string;
+  readonly dynamodbEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly queues: Record<QueueName, QueueHandle>;
+  readonly dynamodb: DynamoDBClient;
+  readonly sqs: SQSClient;
+  readonly hotlineKey: string;
+  readonly password: string;
+  /** Load a function's handler module the way Lambda would. */
+  handlerOf<T>(name: keyof typeof FUNCTIONS): Promise<T>;
+  stop(): Promise<void>;
+}
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const log = options.log ?? (() => undefined);
+  const tableName = options.tableName ?? 'maodiaotong';
+  const hotlineKey = options.hotlineKey ?? 'local-hotline-key';
+  const password = options.password ?? 'local-pass';
+  let ready = false;
+
+  const routes: Route[] = [];
+  const handlers = new Map<string, Promise<unknown>>();
+  const load = <T>(name: string, def: FunctionDef): Promise<T> => {
+    let loaded = handlers.get(name);
+    if (!loaded) {
+      loaded = import(pathToFileURL(resolve(ROOT, def.entry)).href).then((m: { handler: unknown }) => m.handler);
+      handlers.set(name, loaded);
+    }
+    return loaded as Promise<T>;
+  };
+  for (const [name, def] of functionList()) {
+    if (def.kind !== 'http') continue;
+    for (const routeKey of def.routes) routes.push({ routeKey, functionName: name, handler: () => load<HttpHandler>(name, def) });
+  }
+
+  const server: Server = createGateway({
+    routes,
+    ready: () => ready,
+    local: (req, res) => serveLocal(req, res, () => ready),
+  });
+  const port = await new Promise<number>((done, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => {
+      const address = server.address();
+      done(typeof address === 'object' && address ? address.port : 0);
+    });
+  });
+  const url = `http://127.0.0.1:${port}`;
+
+  if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+  const dynamo = await startDynamo({ path: options.dataDir ? resolve(options.dataDir, 'dynamodb') : undefined });
+  const fauxqs = await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' });
+  const sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
+
+  // Handlers build their clients from these, exactly as in Lambda where the runtime sets them.
+  Object.assign(process.env, {
+    AWS_REGION: process.env.AWS_REGION ?? 'cn-north-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+    TABLE_NAME: tableName,
+    SLA_TIME_SCALE: String(options.timeScale ?? 1),
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+  });
+  const dynamodb = new DynamoDBClient({ endpoint: dynamo.endpoint });
+  const sqs = new SQSClient({ endpoint: sqsEndpoint, useQueueUrlAsEndpoint: false });
+  await ensureTable(dynamodb, tableName);
+  const queues = await ensureQueues(sqs, tableName, options.queueOverrides);
+  for (const [name, queue] of Object.entries(queues)) process.env[queueUrlEnv(name as QueueName)] = queue.url;
+
+  const runtime = await import('../../shared/service/runtime.ts');
+  const { seed } = await import('./seed.ts');
+  await seed(runtime.directory, runtime.cases, { hotlineKey, password, cases: options.seedCases ?? true });
+
+  const pollers: Poller[] = [];
+  let sweepTimer: NodeJS.Timeout | undefined;
+  if (options.workers ?? true) {
+    for (const [name, def] of functionList()) {
+      if (def.kind === 'worker') {
+        const queue = queues[def.consumes];
+        pollers.push(
+          startPoller({
+            functionName: name,
+            queueUrl: queue.url,
+            queueArn: queue.arn,
+            batchSize: def.batchSize,
+            sqs,
+            handler: () => load<SqsHandler>(name, def),
+            onError: (error) => log(`[${name}] ${String(error)}`),
+          }),
+        );
+      }
+      if (def.kind === 'scheduled') {
+        let running = false;
+        const interval = options.sweepIntervalMs ?? 5000;
+        sweepTimer = setInterval(() => {
+          if (running) return;
+          running = true;
+          load<(e: unknown, c: unknown) => Promise<unknown>>(name, def)
+            .then((h) => h({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date().toISOString() }, {}))
+            .catch((error: unknown) => log(`[${name}] ${String(error)}`))
+            .finally(() => {
+              running = false;
+            });
+        }, interval);
+      }
+    }
+  }
+  ready = true;
+
+  return {
+    url,
+    port,
+    tableName,
+    dynamodbEndpoint: dynamo.endpoint,
+    sqsEndpoint,
+    queues,
+    dynamodb,
+    sqs,
+    hotlineKey,
+    password,
+    handlerOf: <T>(name: keyof typeof FUNCTIONS) => load<T>(name, FUNCTIONS[name]),
+    async stop() {
+      ready = false;
+      if (sweepTimer) clearInterval(sweepTimer);
+      await Promise.all(pollers.map((p) => p.stop()));
+      const closed = new Promise<void>((done) => server.close(() => done()));
+      server.closeAllConnections();
+      await closed;
+      await fauxqs.stop();
+      await dynamo.stop();
+      dynamodb.destroy();
+      sqs.destroy();
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * The one description of the system's shape: which function serves which
+ * routes, which queue feeds which worker, which schedule runs the sweeper,
+ * and what each may touch. The CDK stack and the local stack both read it.
+ */
+import { INDEX_LIST, PK, SK, type IndexDef } from '../shared/store/schema.ts';
+
+export interface QueueDef {
+  /** Lambda's visibility timeout must cover a batch; redelivery waits this long. */
+  readonly visibilityTimeoutSeconds: number;
+  /** Receives before a message is moved to the DLQ. */
+  readonly maxReceiveCount: number;
+}
+
+export type TableAccess = 'none' | 'read' | 'readWrite';
+
+interface FunctionBase {
+  /** Path of the handler module from the repository root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly table: TableAccess;
+  /** Queues the function sends to. */
+  readonly sends?: readonly QueueName[];
+  readonly memoryMb?: number;
+  readonly timeoutSeconds?: number;
+}
+
+export interface HttpFunctionDef extends FunctionBase {
+  readonly kind: 'http';
+  /** API Gateway HTTP API route keys, e.g. `GET /v1/cases/{id}`. */
+  readonly routes: readonly string[];
+}
+
+export interface WorkerFunctionDef extends FunctionBase {
+  readonly kind: 'worker';
+  readonly consumes: QueueName;
+  readonly batchSize: number;
+  /** Lambda's batching window; the local poller waits at most this long to fill a batch. */
+  readonly maxBatchingWindowSeconds: number;
+}
+
+export interface ScheduledFunctionDef extends FunctionBase {
+  readonly kind: 'scheduled';
+  readonly everyMinutes: number;
+}
+
+export type FunctionDef = HttpFunctionDef | WorkerFunctionDef | ScheduledFunctionDef;
+
+export const QUEUES = {
+  escalation: { visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
+  notify: { visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
+} as const satisfies Record<string, QueueDef>;
+export type QueueName = keyof typeof QUEUES;
+
+export const TABLE = {
+  partitionKey: PK,
+  sortKey: SK,
+  indexes: INDEX_LIST as readonly IndexDef[],
+  /** Attribute DynamoDB may expire items by in AWS; nothing relies on it. */
+  timeToLiveAttribute: 'expiresAt',
+} as const;
+
+export const FUNCTIONS = {
+  intake: {
+    kind: 'http',
+    entry: 'functions/intake/handler.ts',
+    description: 'File a case (hotline systems and other API clients)',
+    routes: ['POST /v1/cases'],
+    table: 'readWrite',
+  },
+  cases: {
+    kind: 'http',
+    entry: 'functions/cases/handler.ts',
+    description: 'Read a case and its timeline',
+    // Reads may repair a lagging projection, so they write.
+    routes: ['GET /v1/cases/{id}', 'GET /v1/cases/{id}/events'],
+    table: 'readWrite',
+  },
+  track: {
+    kind: 'http',
+    entry: 'functions/track/handler.ts',
+    description: "The resident's public status view",
+    routes: ['GET /v1/track/{trackingNo}'],
+    table: 'readWrite',
+  },
+  openapi: {
+    kind: 'http',
+    entry: 'functions/openapi/handler.ts',
+    description: 'The OpenAPI document of the HTTP contract',
+    routes: ['GET /openapi.json'],
+    table: 'none',
+  },
+} as const satisfies Record<string, FunctionDef>;
+
+export type FunctionName = keyof typeof FUNCTIONS;
+
+export const functionList = (): [FunctionName, FunctionDef][] =>
+  Object.entries(FUNCTIONS) as [FunctionName, FunctionDef][];
+
+/** Environment variable that carries a queue's URL to a function. */
+export const queueUrlEnv = (queue: QueueName) => `QUEUE_URL_${queue.toUpperCase()}`;

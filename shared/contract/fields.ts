@@ -1,0 +1,35 @@
+/** Field rules shared by every input: phone numbers, text lengths, ids, times. */
+import { z } from './zod.ts';
+
+/** Length in characters as a person counts them (code points), not UTF-16 units. */
+export function text(min: number, max: number) {
+  return z.string().check(
+    z.refine((s) => s.trim().length >= min || min === 0, { message: min === 1 ? 'must not be empty' : `must have at least ${min} characters` }),
+    z.refine((s) => [...s].length <= max, { message: `must be at most ${max} characters` }),
+  );
+}
+
+const PHONE_PATTERNS = [
+  /^1[3-9]\d{9}$/, // mainland mobile
+  /^0\d{2,3}\d{7,8}$/, // landline with area code
+  /^\+[1-9]\d{6,14}$/, // E.164 (SMS gateways abroad, Twilio)
+];
+
+/** Accepts common spellings (spaces, dashes, +86) and normalizes to digits. */
+export function normalizePhone(raw: string): string {
+  const compact = raw.replace(/[\s()-]/g, '');
+  return compact.startsWith('+86') && compact.length === 14 ? compact.slice(3) : compact;
+}
+
+export const phone = z.pipe(
+  z.string().check(z.maxLength(32)),
+  z.pipe(
+    z.transform(normalizePhone),
+    z.string().check(z.refine((p) => PHONE_PATTERNS.some((r) => r.test(p)), { message: 'is not a valid phone number' })),
+  ),
+);
+
+export const isoDateTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with offset' });
+
+export const slug = (max: number) =>
+  z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lowercase letters, digits, - or _'), z.maxLength(max));

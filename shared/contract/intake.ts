@@ -1,0 +1,41 @@
+/** The intake body of POST /v1/cases, exactly as API.md describes it. */
+import { CENTER_CODES, PARTY_ROLES, PRIORITIES, RISK_CODES } from '../domain/index.ts';
+import { isoDateTime, phone, slug, text } from './fields.ts';
+import { z } from './zod.ts';
+
+export const partySchema = z.strictObject({
+  name: text(1, 50),
+  role: z.enum(PARTY_ROLES),
+  phone: z.optional(phone),
+  idNumber: z.optional(z.string().check(z.regex(/^\d{17}[\dXx]$/, 'must be an 18-character resident ID number'))),
+  address: z.optional(text(0, 200)),
+});
+
+export const reporterSchema = z.strictObject({
+  name: z.optional(text(0, 50)),
+  phone: z.optional(phone),
+  openId: z.optional(z.string().check(z.regex(/^[\w-]{1,128}$/, 'is not a valid openId'))),
+});
+
+export const locationSchema = z.strictObject({
+  unitId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  address: z.optional(text(0, 200)),
+  lat: z.optional(z.number().check(z.gte(-90), z.lte(90))),
+  lng: z.optional(z.number().check(z.gte(-180), z.lte(180))),
+});
+
+export const intakeSchema = z.strictObject({
+  source: slug(32),
+  externalId: z.optional(z.string().check(z.regex(/^[\x21-\x7e]{1,128}$/, 'must be 1–128 printable ASCII characters'))),
+  center: z.enum(CENTER_CODES),
+  title: z.optional(text(0, 100)),
+  description: text(1, 4000),
+  priority: z._default(z.enum(PRIORITIES), 'normal'),
+  risk: z.optional(z.enum(RISK_CODES)),
+  reporter: z._default(reporterSchema, {}),
+  location: z._default(locationSchema, {}),
+  parties: z._default(z.array(partySchema).check(z.maxLength(20)), []),
+  occurredAt: z.optional(isoDateTime),
+});
+
+export type IntakeBody = z.output<typeof intakeSchema>;

@@ -1,0 +1,107 @@
+/**
+ * Who may see and do what. Jurisdiction is a unit subtree: outside it a case
+ * does not exist for the user (NotFound, so existence is not leaked); inside
+ * it an action the role may not take is Forbidden.
+ */
+import type { Actor, CaseState } from './case.ts';
+import { Forbidden, NotFound, type DomainError } from './errors.ts';
+import type { UnitTree } from './units.ts';
+import type { CommandType } from './decide.ts';
+
+type UserActor = Extract<Actor, { kind: 'user' }>;
+
+/** Commands the sweeper and the escalation worker issue. */
+export const SYSTEM_COMMANDS: readonly CommandType[] = ['remind', 'move_up', 'supervise', 'receive'];
+/** What a resident can do through a channel (the channel proves who they are). */
+export const RESIDENT_COMMANDS: readonly CommandType[] = ['receive', 'withdraw', 'follow_up', 'note', 'locate'];
+/** What the unit holding the case does. */
+const AT_UNIT: readonly CommandType[] = [
+  'accept',
+  'dispatch',
+  'return',
+  'escalate',
+  'extend_request',
+  'add_party',
+  'schedule_session',
+  'record_minutes',
+  'record_agreement',
+  'resolve',
+  'close',
+  'merge',
+  'reclassify',
+  'locate',
+  'withdraw',
+];
+/** What any unit at or above the case's unit may do. */
+const IN_SUBTREE: readonly CommandType[] = ['note', 'contact', 'flag_risk'];
+/** What only a level above the case's unit decides. */
+const ABOVE: readonly CommandType[] = ['extend_decide', 'reopen'];
+/** A volunteer works the task offered to them and nothing else. */
+const VOLUNTEER_ON_OFFER: readonly CommandType[] = ['accept', 'decline'];
+const VOLUNTEER_ON_TASK: readonly CommandType[] = ['note', 'contact', 'schedule_session', 'record_minutes', 'resolve'];
+
+export function isWithinJurisdiction(actor: UserActor, state: CaseState, units: UnitTree): boolean {
+  return units.isWithin(state.unitId, actor.unitId) || units.isWithin(state.originUnitId, actor.unitId);
+}
+
+export function canRead(actor: Actor, state: CaseState, units: UnitTree): boolean {
+  switch (actor.kind) {
+    case 'system':
+      return true;
+    case 'client':
+      return state.filedBy === actor.id;
+    case 'resident':
+      return false;
+    case 'user':
+      return isWithinJurisdiction(actor, state, units);
+  }
+}
+
+export function authorize(
+  actor: Actor,
+  state: CaseState | undefined,
+  type: CommandType,
+  units: UnitTree,
+): DomainError | undefined {
+  if (actor.kind === 'system') {
+    return SYSTEM_COMMANDS.includes(type) ? undefined : new Forbidden(`the system does not ${type}`);
+  }
+  if (actor.kind === 'client') {
+    if (type === 'receive') return undefined;
+    return state && canRead(actor, state, units)
+      ? new Forbidden(`an API client may not ${type}`)
+      : new NotFound('no such case');
+  }
+  if (actor.kind === 'resident') {
+    return RESIDENT_COMMANDS.includes(type) ? undefined : new Forbidden(`a resident may not ${type}`);
+  }
+  if (type === 'receive') return undefined;
+  if (!state || !isWithinJurisdiction(actor, state, units)) return new NotFound('no such case');
+  const denied = new Forbidden(`your role may not ${type} this case`);
+  switch (actor.role) {
+    case 'leader':
+      return denied;
+    case 'volunteer': {
+      const mine = state.assignment?.volunteerId === actor.id;
+      if (mine && state.assignment?.state === 'offered' && VOLUNTEER_ON_OFFER.includes(type)) return undefined;
+      if (mine && state.assignment?.state === 'accepted' && VOLUNTEER_ON_TASK.includes(type)) return undefined;
+      return denied;
+    }
+    case 'admin':
+    case 'liaison':
+    case 'mediator':
+    case 'officer': {
+      const atUnit = state.unitId === actor.unitId;
+      const inSubtree = units.isWithin(state.unitId, actor.unitId);
+      const above = inSubtree && !atUnit;
+      if (AT_UNIT.includes(type) && atUnit) return undefined;
+      if (IN_SUBTREE.includes(type) && inSubtree) return undefined;
+      if (ABOVE.includes(type) && above) return undefined;
+      // 回访 is done where the case is or where it arose (the 联户长 knows the resident).
+      if (type === 'follow_up' && (inSubtree || state.originUnitId === actor.unitId)) return undefined;
+      // An admin may also reopen at its own unit.
+      if (type === 'reopen' && actor.role === 'admin' && inSubtree) return undefined;
+      return denied;
+    }
+  }
+}

@@ -1,0 +1,505 @@
+/**
+ * A case is a fold of its events. `evolve` is the only place state changes;
+ * it never fails and never decides anything (`decide` did that already).
+ */
+import type {
+  CaseStatus,
+  CenterCode,
+  EscalationReason,
+  LevelCode,
+  Outcome,
+  Priority,
+  RiskLevel,
+  Role,
+  Satisfaction,
+} from './registry.ts';
+
+export type Actor =
+  | { readonly kind: 'system'; readonly id: string }
+  | { readonly kind: 'client'; readonly id: string; readonly source: string; readonly rootUnitId?: string }
+  | {
+      readonly kind: 'user';
+      readonly id: string;
+      readonly name: string;
+      readonly role: Role;
+      readonly unitId: string;
+    }
+  | { readonly kind: 'resident'; readonly id: string; readonly channel: string };
+
+export interface Reporter {
+  readonly name?: string;
+  readonly phone?: string;
+  readonly openId?: string;
+}
+
+export interface Location {
+  readonly unitId?: string;
+  readonly address?: string;
+  readonly lat?: number;
+  readonly lng?: number;
+}
+
+export const PARTY_ROLES = ['applicant', 'respondent', 'third_party', 'agent'] as const;
+export type PartyRole = (typeof PARTY_ROLES)[number];
+
+export interface Party {
+  readonly name: string;
+  readonly role: PartyRole;
+  readonly phone?: string;
+  readonly idNumber?: string;
+  readonly address?: string;
+}
+
+export interface Risk {
+  readonly level: RiskLevel;
+  readonly terms: readonly string[];
+  /** Who raised it: matched in the text, flagged by the hotline, or set by a mediator. */
+  readonly source: 'text' | 'hotline' | 'mediator';
+}
+
+/** The deadlines of the level a case is at. Restarted whenever it moves. */
+export interface Clocks {
+  readonly startedAt: string;
+  /** 签收 deadline; gone once accepted. */
+  readonly acceptDueAt?: string;
+  readonly acceptRemindAt?: string;
+  /** 办结 deadline. */
+  readonly resolveDueAt: string;
+  readonly resolveRemindAt: string;
+  readonly acceptReminded: boolean;
+  readonly resolveReminded: boolean;
+}
+
+export type EntryReason = 'intake' | 'dispatch' | 'return' | 'reopen' | EscalationReason;
+
+/** One stay of the case at one unit: the basis of per-level statistics. */
+export interface Stay {
+  readonly level: LevelCode;
+  readonly unitId: string;
+  readonly enteredAt: string;
+  readonly reason: EntryReason;
+  readonly acceptedAt?: string;
+  readonly leftAt?: string;
+}
+
+export interface Session {
+  readonly id: string;
+  readonly at: string;
+  readonly place: string;
+  readonly mediators: readonly string[];
+  readonly minutes?: string;
+}
+
+/** 调解协议书: the fields the 人民调解法 (art. 29) asks for. */
+export interface Agreement {
+  readonly parties: readonly Party[];
+  readonly facts: string;
+  readonly terms: readonly string[];
+  readonly performance: { readonly method: string; readonly deadline: string };
+  readonly signedAt: string;
+  readonly mediator: string;
+}
+
+export interface CaseState {
+  readonly id: string;
+  readonly version: number;
+  readonly trackingNo: string;
+  readonly trackingCode: string;
+  readonly source: string;
+  readonly externalId?: string;
+  /** What makes a replayed intake the same case: source+externalId or the client's Idempotency-Key. */
+  readonly dedupeKey?: string;
+  /** API key name or channel that filed the case: an API client reads only its own. */
+  readonly filedBy: string;
+  readonly center: CenterCode;
+  readonly title: string;
+  readonly description: string;
+  readonly priority: Priority;
+  readonly risk?: Risk;
+  readonly reporter: Reporter;
+  readonly location: Location;
+  readonly parties: readonly Party[];
+  readonly occurredAt?: string;
+  readonly status: CaseStatus;
+  readonly level: LevelCode;
+  readonly unitId: string;
+  readonly originUnitId: string;
+  readonly originLevel: LevelCode;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly clocks?: Clocks;
+  readonly assignment?: {
+    readonly volunteerId: string;
+    readonly state: 'offered' | 'accepted';
+    readonly byUnitId: string;
+  };
+  /** The unit that dispatched the case here, to which a 退回 goes back. */
+  readonly dispatchedFrom?: string;
+  readonly returns: number;
+  readonly escalations: number;
+  readonly escalationPending?: {
+    readonly reason: EscalationReason;
+    readonly note?: string;
+    readonly requestedAt: string;
+  };
+  readonly supervision?: {
+    readonly since: string;
+    readonly alerts: number;
+    readonly nextAlertAt: string;
+  };
+  readonly extensionRequest?: { readonly reason: string; readonly until: string; readonly requestedAt: string };
+  readonly extensionsAtLevel: number;
+  readonly stays: readonly Stay[];
+  readonly sessions: readonly Session[];
+  readonly agreement?: Agreement;
+  readonly acceptedAt?: string;
+  readonly resolution?: {
+    readonly outcome: Outcome;
+    readonly summary: string;
+    readonly at: string;
+    readonly level: LevelCode;
+    readonly unitId: string;
+    readonly onTime: boolean;
+  };
+  readonly followUp?: { readonly satisfaction: Satisfaction; readonly comment?: string; readonly at: string };
+  readonly mergedInto?: string;
+  readonly closedAt?: string;
+}
+
+interface EventBase {
+  readonly seq: number;
+  readonly at: string;
+  readonly actor: Actor;
+}
+
+export interface ReceivedData {
+  readonly id: string;
+  readonly trackingNo: string;
+  readonly trackingCode: string;
+  readonly source: string;
+  readonly externalId?: string;
+  readonly dedupeKey?: string;
+  readonly filedBy: string;
+  readonly center: CenterCode;
+  readonly title: string;
+  readonly description: string;
+  readonly priority: Priority;
+  readonly risk?: Risk;
+  readonly reporter: Reporter;
+  readonly location: Location;
+  readonly parties: readonly Party[];
+  readonly occurredAt?: string;
+  readonly unitId: string;
+  readonly level: LevelCode;
+  readonly originUnitId: string;
+  /** How the starting unit was found. */
+  readonly routing: 'unit' | 'address' | 'dispatch' | 'risk';
+  readonly clocks: Clocks;
+}
+
+export interface MoveData {
+  readonly fromUnitId: string;
+  readonly fromLevel: LevelCode;
+  readonly toUnitId: string;
+  readonly toLevel: LevelCode;
+  readonly clocks: Clocks;
+}
+
+type E<T extends string, D> = EventBase & { readonly type: T; readonly data: D };
+
+export type CaseEvent =
+  | E<'received', ReceivedData>
+  | E<'accepted', { readonly byVolunteer: boolean }>
+  | E<'declined', { readonly reason: string }>
+  | E<'noted', { readonly visibility: 'internal' | 'public'; readonly text: string }>
+  | E<'contacted', { readonly channel: string; readonly summary: string }>
+  | E<'dispatched_to_unit', MoveData & { readonly note?: string; readonly reroutesOrigin: boolean }>
+  | E<'dispatched_to_volunteer', { readonly volunteerId: string; readonly note?: string }>
+  | E<'returned', MoveData & { readonly reason: string; readonly toParent: boolean }>
+  | E<'escalation_requested', { readonly reason: EscalationReason; readonly note?: string }>
+  | E<'escalated', MoveData & { readonly reason: EscalationReason; readonly note?: string }>
+  | E<'reminded', { readonly clock: 'accept' | 'resolve'; readonly dueAt: string }>
+  | E<'supervised', { readonly overdueSince: string; readonly alert: number; readonly nextAlertAt: string }>
+  | E<'extension_requested', { readonly reason: string; readonly until: string }>
+  | E<'extension_decided', { readonly approved: boolean; readonly comment?: string; readonly until?: string }>
+  | E<'party_added', Party>
+  | E<'session_scheduled', Omit<Session, 'minutes'>>
+  | E<'minutes_recorded', { readonly sessionId: string; readonly content: string }>
+  | E<'agreement_recorded', Agreement>
+  | E<'resolved', { readonly outcome: Outcome; readonly summary: string; readonly onTime: boolean }>
+  | E<
+      'followed_up',
+      {
+        readonly satisfaction: Satisfaction;
+        readonly comment?: string;
+        /** Present when 不满意 reopens the case: its clocks restart where it is until it moves up. */
+        readonly reopenClocks?: Clocks;
+      }
+    >
+  | E<'reopened', { readonly reason: string; readonly clocks: Clocks }>
+  | E<'merged', { readonly intoCaseId: string }>
+  | E<'withdrawn', { readonly reason: string }>
+  | E<'closed', { readonly reason?: string }>
+  | E<'reclassified', { readonly from: CenterCode; readonly to: CenterCode }>
+  | E<'risk_flagged', { readonly risk: Risk; readonly note?: string; readonly jumpToDispatchLevel: boolean }>
+  | E<'located', { readonly location: Location }>;
+
+export type CaseEventType = CaseEvent['type'];
+export type EventOf<T extends CaseEventType> = Extract<CaseEvent, { type: T }>;
+
+/** Leave the current stay and open a new one at the destination. */
+function move(
+  state: CaseState,
+  at: string,
+  data: MoveData,
+  reason: EntryReason,
+): Pick<CaseState, 'level' | 'unitId' | 'clocks' | 'stays' | 'status' | 'extensionsAtLevel' | 'extensionRequest' | 'assignment' | 'supervision'> {
+  const stays = state.stays.map((s, i) => (i === state.stays.length - 1 && !s.leftAt ? { ...s, leftAt: at } : s));
+  return {
+    level: data.toLevel,
+    unitId: data.toUnitId,
+    clocks: data.clocks,
+    stays: [...stays, { level: data.toLevel, unitId: data.toUnitId, enteredAt: at, reason }],
+    status: 'pending',
+    extensionsAtLevel: 0,
+    extensionRequest: undefined,
+    assignment: undefined,
+    supervision: undefined,
+  };
+}
+
+function stopAcceptClock(clocks: Clocks): Clocks {
+  const { acceptDueAt: _due, acceptRemindAt: _remind, ...rest } = clocks;
+  return rest;
+}
+
+function markAccepted(stays: readonly Stay[], at: string): readonly Stay[] {
+  return stays.map((s, i) => (i === stays.length - 1 && !s.acceptedAt ? { ...s, acceptedAt: at } : s));
+}
+
+function closeStay(stays: readonly Stay[], at: string): readonly Stay[] {
+  return stays.map((s, i) => (i === stays.length - 1 && !s.leftAt ? { ...s, leftAt: at } : s));
+}
+
+/** Apply one event. The first event must be `received`. */
+export function evolve(state: CaseState | undefined, event: CaseEvent): CaseState {
+  if (event.type === 'received') {
+    const d = event.data;
+    return {
+      id: d.id,
+      version: event.seq,
+      trackingNo: d.trackingNo,
+      trackingCode: d.trackingCode,
+      source: d.source,
+      externalId: d.externalId,
+      dedupeKey: d.dedupeKey,
+      filedBy: d.filedBy,
+      center: d.center,
+      title: d.title,
+      description: d.description,
+      priority: d.priority,
+      risk: d.risk,
+      reporter: d.reporter,
+      location: d.location,
+      parties: d.parties,
+      occurredAt: d.occurredAt,
+      status: 'pending',
+      level: d.level,
+      unitId: d.unitId,
+      originUnitId: d.originUnitId,
+      originLevel: d.level,
+      createdAt: event.at,
+      updatedAt: event.at,
+      clocks: d.clocks,
+      returns: 0,
+      escalations: 0,
+      extensionsAtLevel: 0,
+      stays: [{ level: d.level, unitId: d.unitId, enteredAt: event.at, reason: 'intake' }],
+      sessions: [],
+    };
+  }
+  if (!state) throw new TypeError(`event ${event.type} before the case was received`);
+  const base = { ...state, version: event.seq, updatedAt: event.at };
+  switch (event.type) {
+    case 'accepted':
+      return {
+        ...base,
+        status: 'in_progress',
+        acceptedAt: state.acceptedAt ?? event.at,
+        stays: markAccepted(state.stays, event.at),
+        clocks: state.clocks && stopAcceptClock(state.clocks),
+        assignment:
+          event.data.byVolunteer && state.assignment ? { ...state.assignment, state: 'accepted' } : state.assignment,
+      };
+    case 'declined':
+      return { ...base, assignment: undefined };
+    case 'noted':
+    case 'contacted':
+      return base;
+    case 'minutes_recorded':
+      return {
+        ...base,
+        sessions: state.sessions.map((s) => (s.id === event.data.sessionId ? { ...s, minutes: event.data.content } : s)),
+      };
+    case 'dispatched_to_unit':
+      return {
+        ...base,
+        ...move(state, event.at, event.data, 'dispatch'),
+        dispatchedFrom: event.data.fromUnitId,
+        ...(event.data.reroutesOrigin ? { originUnitId: event.data.toUnitId, originLevel: event.data.toLevel } : {}),
+      };
+    case 'dispatched_to_volunteer':
+      return {
+        ...base,
+        assignment: { volunteerId: event.data.volunteerId, state: 'offered', byUnitId: state.unitId },
+      };
+    case 'returned':
+      return {
+        ...base,
+        ...move(state, event.at, event.data, event.data.toParent ? 'return_limit' : 'return'),
+        returns: state.returns + 1,
+        dispatchedFrom: undefined,
+        escalations: event.data.toParent ? state.escalations + 1 : state.escalations,
+      };
+    case 'escalation_requested':
+      return {
+        ...base,
+        escalationPending: { reason: event.data.reason, note: event.data.note, requestedAt: event.at },
+      };
+    case 'escalated':
+      return {
+        ...base,
+        ...move(state, event.at, event.data, event.data.reason),
+        escalations: state.escalations + 1,
+        escalationPending: undefined,
+        dispatchedFrom: undefined,
+      };
+    case 'reminded':
+      return state.clocks
+        ? {
+            ...base,
+            clocks:
+              event.data.clock === 'accept'
+                ? { ...state.clocks, acceptReminded: true }
+                : { ...state.clocks, resolveReminded: true },
+          }
+        : base;
+    case 'supervised':
+      return {
+        ...base,
+        escalationPending: undefined,
+        supervision: {
+          since: state.supervision?.since ?? event.at,
+          alerts: event.data.alert,
+          nextAlertAt: event.data.nextAlertAt,
+        },
+      };
+    case 'extension_requested':
+      return {
+        ...base,
+        extensionRequest: { reason: event.data.reason, until: event.data.until, requestedAt: event.at },
+      };
+    case 'extension_decided': {
+      const clocks = state.clocks;
+      const until = event.data.until;
+      return {
+        ...base,
+        extensionRequest: undefined,
+        extensionsAtLevel: event.data.approved ? state.extensionsAtLevel + 1 : state.extensionsAtLevel,
+        clocks:
+          event.data.approved && clocks && until
+            ? { ...clocks, resolveDueAt: until, resolveRemindAt: until, resolveReminded: true }
+            : clocks,
+      };
+    }
+    case 'party_added':
+      return { ...base, parties: [...state.parties, event.data] };
+    case 'session_scheduled':
+      return { ...base, sessions: [...state.sessions, event.data] };
+    case 'agreement_recorded':
+      return { ...base, agreement: event.data };
+    case 'resolved':
+      return {
+        ...base,
+        status: 'resolved',
+        clocks: undefined,
+        escalationPending: undefined,
+        supervision: undefined,
+        extensionRequest: undefined,
+        stays: closeStay(state.stays, event.at),
+        resolution: {
+          outcome: event.data.outcome,
+          summary: event.data.summary,
+          at: event.at,
+          level: state.level,
+          unitId: state.unitId,
+          onTime: event.data.onTime,
+        },
+      };
+    case 'followed_up':
+      return {
+        ...base,
+        followUp: { satisfaction: event.data.satisfaction, comment: event.data.comment, at: event.at },
+        ...(event.data.reopenClocks
+          ? {
+              status: 'pending' as const,
+              clocks: event.data.reopenClocks,
+              // The case is worked again; the escalation worker moves it up.
+              escalationPending: { reason: 'dissatisfied' as const, requestedAt: event.at },
+              stays: [
+                ...state.stays,
+                { level: state.level, unitId: state.unitId, enteredAt: event.at, reason: 'reopen' as const },
+              ],
+              closedAt: undefined,
+            }
+          : {}),
+      };
+    case 'reopened':
+      return {
+        ...base,
+        status: 'pending',
+        clocks: event.data.clocks,
+        closedAt: undefined,
+        stays: [...state.stays, { level: state.level, unitId: state.unitId, enteredAt: event.at, reason: 'reopen' }],
+      };
+    case 'merged':
+      return {
+        ...base,
+        status: 'merged',
+        mergedInto: event.data.intoCaseId,
+        clocks: undefined,
+        escalationPending: undefined,
+        supervision: undefined,
+        stays: closeStay(state.stays, event.at),
+        closedAt: event.at,
+      };
+    case 'withdrawn':
+      return {
+        ...base,
+        status: 'withdrawn',
+        clocks: undefined,
+        escalationPending: undefined,
+        supervision: undefined,
+        stays: closeStay(state.stays, event.at),
+        closedAt: event.at,
+      };
+    case 'closed':
+      return { ...base, status: 'closed', closedAt: event.at };
+    case 'reclassified':
+      return { ...base, center: event.data.to };
+    case 'risk_flagged':
+      return {
+        ...base,
+        risk: event.data.risk,
+        escalationPending: event.data.jumpToDispatchLevel
+          ? { reason: 'risk', note: event.data.note, requestedAt: event.at }
+          : state.escalationPending,
+      };
+    case 'located':
+      return { ...base, location: { ...state.location, ...event.data.location } };
+  }
+}
+
+export function fold(events: readonly CaseEvent[], from?: CaseState): CaseState | undefined {
+  return events.reduce<CaseState | undefined>(evolve, from);
+}

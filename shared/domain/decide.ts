@@ -1,0 +1,511 @@
+/**
+ * `decide(state, command, context)`: the business rules. Pure — time, the unit
+ * tree, the policy and any generated ids come in as arguments — and total: an
+ * illegal command yields a DomainError value, never an exception.
+ */
+import { authorize } from './access.ts';
+import type { Agreement, CaseEvent, CaseState, Clocks, Location, Party, Actor } from './case.ts';
+import { InvalidTransition, ValidationFailed, type DomainError } from './errors.ts';
+import {
+  DISPATCH_LEVEL,
+  levelRank,
+  type CenterCode,
+  type EscalationReason,
+  type Outcome,
+  type Priority,
+  type RiskLevel,
+  type Satisfaction,
+} from './registry.ts';
+import { assessRisk, isSerious, type RiskPolicy } from './risk.ts';
+import { deadline, startClocks, type SlaPolicy, type Timing } from './sla.ts';
+import type { Unit, UnitTree } from './units.ts';
+
+export interface Policy {
+  readonly sla: SlaPolicy;
+  readonly risk: RiskPolicy;
+  readonly timing: Timing;
+}
+
+export interface DecideContext {
+  readonly now: Date;
+  readonly actor: Actor;
+  readonly units: UnitTree;
+  readonly policy: Policy;
+}
+
+export interface IntakeInput {
+  readonly source: string;
+  readonly externalId?: string;
+  readonly center: CenterCode;
+  readonly title?: string;
+  readonly description: string;
+  readonly priority: Priority;
+  readonly reporter: CaseState['reporter'];
+  readonly location: Location;
+  readonly parties: readonly Party[];
+  readonly occurredAt?: string;
+  readonly risk?: RiskLevel;
+}
+
+export type Command =
+  | {
+      readonly type: 'receive';
+      readonly id: string;
+      readonly trackingNo: string;
+      readonly trackingCode: string;
+      readonly dedupeKey?: string;
+      readonly input: IntakeInput;
+    }
+  | { readonly type: 'accept' }
+  | { readonly type: 'decline'; readonly reason: string }
+  | { readonly type: 'note'; readonly visibility: 'internal' | 'public'; readonly text: string }
+  | { readonly type: 'contact'; readonly channel: string; readonly summary: string }
+  | { readonly type: 'dispatch'; readonly toUnitId?: string; readonly toVolunteerId?: string; readonly note?: string }
+  | { readonly type: 'return'; readonly reason: string }
+  | { readonly type: 'escalate'; readonly reason: string }
+  | { readonly type: 'extend_request'; readonly reason: string; readonly until: string }
+  | { readonly type: 'extend_decide'; readonly approved: boolean; readonly comment?: string }
+  | { readonly type: 'add_party'; readonly party: Party }
+  | {
+      readonly type: 'schedule_session';
+      readonly sessionId: string;
+      readonly at: string;
+      readonly place: string;
+      readonly mediators: readonly string[];
+    }
+  | { readonly type: 'record_minutes'; readonly sessionId: string; readonly content: string }
+  | { readonly type: 'record_agreement'; readonly agreement: Agreement }
+  | { readonly type: 'resolve'; readonly outcome: Outcome; readonly summary: string }
+  | { readonly type: 'follow_up'; readonly satisfaction: Satisfaction; readonly comment?: string }
+  | { readonly type: 'reopen'; readonly reason: string }
+  | { readonly type: 'merge'; readonly intoCaseId: string; readonly into: Pick<CaseState, 'status' | 'unitId'> }
+  | { readonly type: 'withdraw'; readonly reason: string }
+  | { readonly type: 'close'; readonly reason?: string }
+  | { readonly type: 'reclassify'; readonly center: CenterCode }
+  | { readonly type: 'locate'; readonly location: Location }
+  | { readonly type: 'flag_risk'; readonly level: RiskLevel; readonly note?: string }
+  | { readonly type: 'remind'; readonly clock: 'accept' | 'resolve' }
+  | { readonly type: 'move_up'; readonly reason: EscalationReason; readonly note?: string }
+  | { readonly type: 'supervise' };
+
+export type CommandType = Command['type'];
+type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
+
+export type Decision = { readonly ok: true; readonly event: CaseEvent } | { readonly ok: false; readonly error: DomainError };
+
+/** An event body: `decide` fills in seq, at and actor. */
+type Draft = { [K in CaseEvent['type']]: { type: K; data: Extract<CaseEvent, { type: K }>['data'] } }[CaseEvent['type']];
+
+const OPEN = new Set(['pending', 'in_progress']);
+const invalid = (message: string): Decision => ({ ok: false, error: new InvalidTransition(message) });
+const invalidInput = (path: string, message: string): Decision => ({
+  ok: false,
+  error: new ValidationFailed(message, [{ path, message }]),
+});
+
+export function decide(state: CaseState | undefined, command: Command, ctx: DecideContext): Decision {
+  const denied = authorize(ctx.actor, state, command.type, ctx.units);
+  if (denied) return { ok: false, error: denied };
+  if (command.type === 'receive') {
+    if (state) return invalid('the case already exists');
+    return commit(undefined, receive(command, ctx), ctx);
+  }
+  if (!state) return invalid('the case does not exist');
+  if (state.status === 'merged') return invalid(`this case was merged into ${state.mergedInto ?? 'another case'}`);
+  return commit(state, RULES[command.type](state, command as never, ctx), ctx);
+}
+
+function commit(state: CaseState | undefined, outcome: Draft | Decision, ctx: DecideContext): Decision {
+  if ('ok' in outcome) return outcome;
+  const event = { ...outcome, seq: (state?.version ?? 0) + 1, at: ctx.now.toISOString(), actor: ctx.actor } as CaseEvent;
+  return { ok: true, event };
+}
+
+function clocksAt(state: Pick<CaseState, 'center' | 'priority' | 'risk'>, unit: Unit, ctx: DecideContext): Clocks {
+  const priority: Priority = state.risk?.level === 'red' ? 'urgent' : state.priority;
+  return startClocks(ctx.now, { center: state.center, level: unit.level, priority }, ctx.policy.sla, ctx.policy.timing);
+}
+
+function receive(command: CommandOf<'receive'>, ctx: DecideContext): Draft | Decision {
+  const { input } = command;
+  const { units } = ctx;
+  const scope = ctx.actor.kind === 'client' ? ctx.actor.rootUnitId : undefined;
+  let unit: Unit | undefined;
+  let routing: 'unit' | 'address' | 'dispatch' | 'risk';
+  if (input.location.unitId !== undefined) {
+    unit = units.get(input.location.unitId);
+    if (!unit || (scope !== undefined && !units.isWithin(unit.id, scope))) {
+      return invalidInput('location.unitId', `unknown unit "${input.location.unitId}"`);
+    }
+    routing = 'unit';
+  } else {
+    unit = input.location.address ? units.matchAddress(input.location.address, scope) : undefined;
+    routing = 'address';
+  }
+  if (!unit) {
+    const root = scope !== undefined ? units.get(scope) : units.roots()[0];
+    if (!root) return invalidInput('location', 'no unit is configured to receive cases');
+    unit = root;
+    routing = 'dispatch';
+  }
+  const origin = unit;
+  const risk = assessRisk(`${input.title ?? ''} ${input.description}`, ctx.policy.risk, input.risk);
+  if (isSerious(risk) && levelRank(unit.level) < levelRank(DISPATCH_LEVEL)) {
+    unit = units.ancestorAt(unit.id, DISPATCH_LEVEL) ?? unit;
+    routing = 'risk';
+  }
+  const title = input.title?.trim() || summarize(input.description);
+  return {
+    type: 'received',
+    data: {
+      id: command.id,
+      trackingNo: command.trackingNo,
+      trackingCode: command.trackingCode,
+      source: input.source,
+      externalId: input.externalId,
+      dedupeKey: command.dedupeKey,
+      filedBy: ctx.actor.id,
+      center: input.center,
+      title,
+      description: input.description,
+      priority: input.priority,
+      risk,
+      reporter: input.reporter,
+      location: input.location,
+      parties: input.parties,
+      occurredAt: input.occurredAt,
+      unitId: unit.id,
+      level: unit.level,
+      originUnitId: origin.id,
+      routing,
+      clocks: clocksAt({ center: input.center, priority: input.priority, risk }, unit, ctx),
+    },
+  };
+}
+
+/** A title for a case filed without one: the first clause of the description. */
+export function summarize(description: string): string {
+  const first = description.trim().split(/[。！？!?\n]/)[0] ?? '';
+  const chars = [...first];
+  return chars.length > 30 ? `${chars.slice(0, 30).join('')}…` : first;
+}
+
+function requireOpen(state: CaseState, action: string): Decision | undefined {
+  return OPEN.has(state.status) ? undefined : invalid(`cannot ${action} a case that is ${state.status}`);
+}
+
+type Rule<T extends CommandType> = (state: CaseState, command: CommandOf<T>, ctx: DecideContext) => Draft | Decision;
+
+const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
+  accept(state, _c, ctx) {
+    const byVolunteer = ctx.actor.kind === 'user' && ctx.actor.role === 'volunteer';
+    if (byVolunteer) {
+      if (state.assignment?.state !== 'offered') return invalid('there is no task offered to you');
+      return { type: 'accepted', data: { byVolunteer } };
+    }
+    if (state.status !== 'pending') return invalid(`cannot accept a case that is ${state.status}`);
+    return { type: 'accepted', data: { byVolunteer } };
+  },
+
+  decline(state, c) {
+    if (state.assignment?.state !== 'offered') return invalid('there is no task offered to decline');
+    return { type: 'declined', data: { reason: c.reason } };
+  },
+
+  note(state, c) {
+    if (state.status === 'withdrawn') return invalid('cannot add to a withdrawn case');
+    return { type: 'noted', data: { visibility: c.visibility, text: c.text } };
+  },
+
+  contact(state, c) {
+    return requireOpen(state, 'log contact on') ?? { type: 'contacted', data: { channel: c.channel, summary: c.summary } };
+  },
+
+  dispatch(state, c, ctx) {
+    const closed = requireOpen(state, 'dispatch');
+    if (closed) return closed;
+    if (state.assignment) return invalid('the case is already with a volunteer; wait for them to accept or decline');
+    if (c.toVolunteerId !== undefined) {
+      return { type: 'dispatched_to_volunteer', data: { volunteerId: c.toVolunteerId, note: c.note } };
+    }
+    const target = c.toUnitId === undefined ? undefined : ctx.units.get(c.toUnitId);
+    if (!target || !ctx.units.isWithin(target.id, state.unitId) || target.id === state.unitId) {
+      return invalidInput('toUnitId', `"${c.toUnitId ?? ''}" is not a unit below ${state.unitId}`);
+    }
+    return {
+      type: 'dispatched_to_unit',
+      data: {
+        fromUnitId: state.unitId,
+        fromLevel: state.level,
+        toUnitId: target.id,
+        toLevel: target.level,
+        clocks: clocksAt(state, target, ctx),
+        note: c.note,
+        // Dispatching down a case that has never been escalated is routing, so it is where the matter arose.
+        reroutesOrigin: state.escalations === 0,
+      },
+    };
+  },
+
+  return(state, c, ctx) {
+    const closed = requireOpen(state, 'return');
+    if (closed) return closed;
+    if (state.dispatchedFrom === undefined) return invalid('only a dispatched case can be returned');
+    const dispatcher = ctx.units.get(state.dispatchedFrom);
+    if (!dispatcher) return invalid('the dispatching unit no longer exists');
+    const last = state.returns + 1 >= ctx.policy.sla.maxReturns;
+    const parent = ctx.units.parent(dispatcher.id);
+    const target = last && parent ? parent : dispatcher;
+    return {
+      type: 'returned',
+      data: {
+        fromUnitId: state.unitId,
+        fromLevel: state.level,
+        toUnitId: target.id,
+        toLevel: target.level,
+        clocks: clocksAt(state, target, ctx),
+        reason: c.reason,
+        toParent: target !== dispatcher,
+      },
+    };
+  },
+
+  escalate(state, c, ctx) {
+    const closed = requireOpen(state, 'escalate');
+    if (closed) return closed;
+    if (!ctx.units.parent(state.unitId)) return invalid('the case is at the top level; there is no level above to escalate to');
+    if (state.escalationPending) return invalid('an escalation is already on its way');
+    return { type: 'escalation_requested', data: { reason: 'manual', note: c.reason } };
+  },
+
+  extend_request(state, c, ctx) {
+    const closed = requireOpen(state, 'extend');
+    if (closed) return closed;
+    const clocks = state.clocks;
+    if (!clocks) return invalid('the case has no running deadline');
+    if (ctx.now.toISOString() >= clocks.resolveDueAt) return invalid('an extension must be asked before the deadline');
+    if (state.extensionRequest) return invalid('an extension request is already waiting for a decision');
+    if (state.extensionsAtLevel >= ctx.policy.sla.maxExtensionsPerLevel) {
+      return invalid('the extensions allowed at this level have been used');
+    }
+    const until = new Date(c.until);
+    if (until.toISOString() <= clocks.resolveDueAt) return invalidInput('until', 'the new deadline must be after the current one');
+    const latest = deadline(new Date(clocks.resolveDueAt), ctx.policy.sla.maxExtension, ctx.policy.timing);
+    if (until > latest) return invalidInput('until', `the new deadline may be at most ${latest.toISOString()}`);
+    return { type: 'extension_requested', data: { reason: c.reason, until: until.toISOString() } };
+  },
+
+  extend_decide(state, c) {
+    if (!state.extensionRequest) return invalid('there is no extension request to decide');
+    return {
+      type: 'extension_decided',
+      data: { approved: c.approved, comment: c.comment, until: c.approved ? state.extensionRequest.until : undefined },
+    };
+  },
+
+  add_party(state, c) {
+    return requireOpen(state, 'add a party to') ?? { type: 'party_added', data: c.party };
+  },
+
+  schedule_session(state, c) {
+    return (
+      requireOpen(state, 'schedule a session for') ?? {
+        type: 'session_scheduled',
+        data: { id: c.sessionId, at: c.at, place: c.place, mediators: c.mediators },
+      }
+    );
+  },
+
+  record_minutes(state, c) {
+    if (!state.sessions.some((s) => s.id === c.sessionId)) return invalidInput('sessionId', 'no such session');
+    return { type: 'minutes_recorded', data: { sessionId: c.sessionId, content: c.content } };
+  },
+
+  record_agreement(state, c) {
+    const closed = requireOpen(state, 'record an agreement for');
+    if (closed) return closed;
+    if (c.agreement.parties.length < 2) return invalidInput('agreement.parties', 'an agreement needs at least two parties');
+    return { type: 'agreement_recorded', data: c.agreement };
+  },
+
+  resolve(state, c, ctx) {
+    if (state.status !== 'in_progress') {
+      return invalid(state.status === 'pending' ? 'accept the case before resolving it' : `cannot resolve a case that is ${state.status}`);
+    }
+    const onTime = state.clocks === undefined || ctx.now.toISOString() <= state.clocks.resolveDueAt;
+    return { type: 'resolved', data: { outcome: c.outcome, summary: c.summary, onTime } };
+  },
+
+  follow_up(state, c, ctx) {
+    if (state.status !== 'resolved' && state.status !== 'closed') return invalid('follow up after the case is resolved');
+    if (state.followUp && state.followUp.at >= (state.resolution?.at ?? '')) {
+      return invalid('this resolution has already been followed up');
+    }
+    const unit = ctx.units.get(state.unitId);
+    const reopens = c.satisfaction === 'dissatisfied' && unit !== undefined;
+    return {
+      type: 'followed_up',
+      data: {
+        satisfaction: c.satisfaction,
+        comment: c.comment,
+        reopenClocks: reopens ? clocksAt(state, unit, ctx) : undefined,
+      },
+    };
+  },
+
+  reopen(state, c, ctx) {
+    if (state.status !== 'resolved' && state.status !== 'closed') return invalid(`cannot reopen a case that is ${state.status}`);
+    const unit = ctx.units.get(state.unitId);
+    if (!unit) return invalid('the case unit no longer exists');
+    return { type: 'reopened', data: { reason: c.reason, clocks: clocksAt(state, unit, ctx) } };
+  },
+
+  merge(state, c, ctx) {
+    const closed = requireOpen(state, 'merge');
+    if (closed) return closed;
+    if (c.intoCaseId === state.id) return invalidInput('intoCaseId', 'a case cannot be merged into itself');
+    if (c.into.status === 'merged' || c.into.status === 'withdrawn') {
+      return invalidInput('intoCaseId', `the target case is ${c.into.status}`);
+    }
+    const root = ctx.units.get(state.unitId)?.rootId;
+    if (ctx.units.get(c.into.unitId)?.rootId !== root) return invalidInput('intoCaseId', 'no such case');
+    return { type: 'merged', data: { intoCaseId: c.intoCaseId } };
+  },
+
+  withdraw(state, c) {
+    return requireOpen(state, 'withdraw') ?? { type: 'withdrawn', data: { reason: c.reason } };
+  },
+
+  close(state, c) {
+    if (state.status !== 'resolved') return invalid(`only a resolved case can be closed; this one is ${state.status}`);
+    return { type: 'closed', data: { reason: c.reason } };
+  },
+
+  reclassify(state, c) {
+    if (c.center === state.center) return invalidInput('center', `the case is already in ${c.center}`);
+    return requireOpen(state, 'reclassify') ?? { type: 'reclassified', data: { from: state.center, to: c.center } };
+  },
+
+  locate(state, c, ctx) {
+    const closed = requireOpen(state, 'locate');
+    if (closed) return closed;
+    if (c.location.unitId !== undefined && !ctx.units.get(c.location.unitId)) {
+      return invalidInput('location.unitId', `unknown unit "${c.location.unitId}"`);
+    }
+    return { type: 'located', data: { location: c.location } };
+  },
+
+  flag_risk(state, c, ctx) {
+    const closed = requireOpen(state, 'flag');
+    if (closed) return closed;
+    const risk = { level: c.level, terms: state.risk?.terms ?? [], source: 'mediator' as const };
+    const jump = isSerious(risk) && !state.escalationPending && levelRank(state.level) < levelRank(DISPATCH_LEVEL);
+    return { type: 'risk_flagged', data: { risk, note: c.note, jumpToDispatchLevel: jump && ctx.units.parent(state.unitId) !== undefined } };
+  },
+
+  remind(state, c, ctx) {
+    const due = dueCommand(state, ctx.now, ctx.units);
+    if (due?.type !== 'remind' || due.clock !== c.clock) return invalid(`no ${c.clock} reminder is due`);
+    const dueAt = c.clock === 'accept' ? state.clocks?.acceptDueAt : state.clocks?.resolveDueAt;
+    return { type: 'reminded', data: { clock: c.clock, dueAt: dueAt ?? '' } };
+  },
+
+  move_up(state, c, ctx) {
+    const closed = requireOpen(state, 'escalate');
+    if (closed) return closed;
+    const parent = ctx.units.parent(state.unitId);
+    if (!parent) return invalid('the case is at the top level');
+    const due = dueCommand(state, ctx.now, ctx.units);
+    if (due?.type !== 'move_up') return invalid('no escalation is due');
+    // A serious risk goes straight to the level that dispatches, skipping the ones between.
+    const target = (c.reason === 'risk' && ctx.units.ancestorAt(state.unitId, DISPATCH_LEVEL)) || parent;
+    return {
+      type: 'escalated',
+      data: {
+        fromUnitId: state.unitId,
+        fromLevel: state.level,
+        toUnitId: target.id,
+        toLevel: target.level,
+        clocks: clocksAt(state, target, ctx),
+        reason: c.reason,
+        note: c.note,
+      },
+    };
+  },
+
+  supervise(state, _c, ctx) {
+    const due = dueCommand(state, ctx.now, ctx.units);
+    if (due?.type !== 'supervise') return invalid('no supervision alert is due');
+    const overdueSince = currentDueAt(state) ?? state.escalationPending?.requestedAt ?? ctx.now.toISOString();
+    return {
+      type: 'supervised',
+      data: {
+        overdueSince,
+        alert: (state.supervision?.alerts ?? 0) + 1,
+        nextAlertAt: deadline(ctx.now, ctx.policy.sla.supervisionPeriod, ctx.policy.timing).toISOString(),
+      },
+    };
+  },
+};
+
+// ---- timers -----------------------------------------------------------------
+
+/** The nearest live deadline: 签收 while pending (if sooner), else 办结. */
+export function currentDueAt(state: CaseState): string | undefined {
+  const c = state.clocks;
+  if (!c) return undefined;
+  return state.status === 'pending' && c.acceptDueAt !== undefined && c.acceptDueAt < c.resolveDueAt
+    ? c.acceptDueAt
+    : c.resolveDueAt;
+}
+
+type TimerCommand = CommandOf<'remind'> | CommandOf<'move_up'> | CommandOf<'supervise'>;
+interface Timer {
+  readonly at: string;
+  readonly command: TimerCommand;
+}
+
+/**
+ * The timers of a case, most urgent kind first. Applying any of them removes
+ * or postpones it, so a sweep never finds the same due timer twice.
+ */
+export function timers(state: CaseState, units: UnitTree): Timer[] {
+  if (!OPEN.has(state.status)) return [];
+  const atTop = units.parent(state.unitId) === undefined;
+  const out: Timer[] = [];
+  const pending = state.escalationPending;
+  if (pending) {
+    out.push({
+      at: atTop ? maxIso(pending.requestedAt, state.supervision?.nextAlertAt) : pending.requestedAt,
+      command: atTop ? { type: 'supervise' } : { type: 'move_up', reason: pending.reason, note: pending.note },
+    });
+  }
+  const overdueAt = currentDueAt(state);
+  if (overdueAt !== undefined) {
+    out.push({
+      at: atTop ? maxIso(overdueAt, state.supervision?.nextAlertAt) : overdueAt,
+      command: atTop ? { type: 'supervise' } : { type: 'move_up', reason: 'overdue' },
+    });
+  }
+  const c = state.clocks;
+  if (c && state.status === 'pending' && c.acceptRemindAt !== undefined && !c.acceptReminded) {
+    out.push({ at: c.acceptRemindAt, command: { type: 'remind', clock: 'accept' } });
+  }
+  if (c && !c.resolveReminded) out.push({ at: c.resolveRemindAt, command: { type: 'remind', clock: 'resolve' } });
+  return out;
+}
+
+function maxIso(a: string, b: string | undefined): string {
+  return b !== undefined && b > a ? b : a;
+}
+
+/** When the sweeper should next look at the case; undefined when nothing is pending. */
+export function nextTimerAt(state: CaseState, units: UnitTree): string | undefined {
+  return timers(state, units).reduce<string | undefined>((min, t) => (min === undefined || t.at < min ? t.at : min), undefined);
+}
+
+/** The command that is due at `now`, by urgency. */
+export function dueCommand(state: CaseState, now: Date, units: UnitTree): TimerCommand | undefined {
+  const iso = now.toISOString();
+  return timers(state, units).find((t) => t.at <= iso)?.command;
+}

@@ -1,0 +1,49 @@
+/**
+ * Domain errors: small named classes carrying a stable snake_case code that the
+ * HTTP layer maps to a status. Decisions return them; nothing deep inside throws.
+ */
+export interface Issue {
+  readonly path: string;
+  readonly message: string;
+}
+
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+}
+
+export class ValidationFailed extends DomainError {
+  readonly code = 'validation_failed';
+  constructor(
+    message: string,
+    readonly issues: readonly Issue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export class NotFound extends DomainError {
+  readonly code = 'not_found';
+}
+
+export class Forbidden extends DomainError {
+  readonly code = 'forbidden';
+}
+
+export class InvalidTransition extends DomainError {
+  readonly code = 'invalid_transition';
+}
+
+export class VersionConflict extends DomainError {
+  readonly code = 'version_conflict';
+  constructor(
+    readonly expected: number,
+    /** Unknown when another writer won the race for the next version. */
+    readonly actual?: number,
+  ) {
+    super(
+      actual === undefined
+        ? `the case changed after version ${expected}; reload it and try again`
+        : `expected version ${expected} but the case is at version ${actual}`,
+    );
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * The one registry of the field's fixed vocabulary: the five centres and the
+ * ladder of levels. Schemas, the OpenAPI document, SLA defaults, the admin
+ * page's labels and the statistics all read these arrays, so adding a centre or
+ * a level is one edit here.
+ */
+import type { Duration } from './calendar.ts';
+
+export interface CenterDef {
+  readonly code: string;
+  readonly name: string;
+  readonly description: string;
+  /** Words that suggest this centre when a resident's text is classified. */
+  readonly keywords: readonly string[];
+}
+
+export const CENTERS = [
+  {
+    code: 'opinion',
+    name: '民意表达',
+    description: '对公共事务的意见和建议',
+    keywords: ['建议', '意见', '希望', '提议', '规划', '应该'],
+  },
+  {
+    code: 'mediation',
+    name: '民事调解',
+    description: '邻里、家庭、物业、劳资等当事人之间的纠纷',
+    keywords: ['纠纷', '矛盾', '吵架', '争执', '邻居', '赔偿', '欠薪', '工资', '离婚', '继承', '物业费', '漏水'],
+  },
+  {
+    code: 'voice',
+    name: '民声收集',
+    description: '噪音、环境卫生、维修等投诉和反映',
+    keywords: ['噪音', '垃圾', '卫生', '维修', '坏了', '投诉', '路灯', '占道', '停车', '油烟', '扰民'],
+  },
+  {
+    code: 'guidance',
+    name: '民惑疏导',
+    description: '政策咨询、疑惑解答和心理疏导',
+    keywords: ['咨询', '请问', '怎么办', '政策', '如何', '能不能', '是否', '心理'],
+  },
+  {
+    code: 'welfare',
+    name: '民生保障',
+    description: '补贴、养老、困难救助等民生需求',
+    keywords: ['补贴', '低保', '养老', '救助', '困难', '残疾', '医保', '社保', '老人'],
+  },
+] as const satisfies readonly CenterDef[];
+
+export type CenterCode = (typeof CENTERS)[number]['code'];
+export const CENTER_CODES = CENTERS.map((c) => c.code) as [CenterCode, ...CenterCode[]];
+
+export type Priority = 'normal' | 'urgent';
+export const PRIORITIES = ['normal', 'urgent'] as const satisfies readonly Priority[];
+
+export interface LevelSla {
+  /** 签收 limit. */
+  readonly accept: Duration;
+  /** 办结 limit. */
+  readonly resolve: Duration;
+}
+
+export interface LevelDef {
+  readonly code: string;
+  readonly name: string;
+  /** Who works a case at this level, for labels and help text. */
+  readonly workers: string;
+  readonly sla: Readonly<Record<Priority, LevelSla>>;
+}
+
+/** Bottom to top; a unit's parent is always one step up this list. */
+export const LEVELS = [
+  {
+    code: 'building',
+    name: '楼栋',
+    workers: '联户长、楼栋党小组',
+    sla: {
+      normal: { accept: { amount: 2, unit: 'workingHours' }, resolve: { amount: 3, unit: 'workingDays' } },
+      urgent: { accept: { amount: 30, unit: 'minutes' }, resolve: { amount: 24, unit: 'hours' } },
+    },
+  },
+  {
+    code: 'compound',
+    name: '小区',
+    workers: '小区党支部、网格员',
+    sla: {
+      normal: { accept: { amount: 4, unit: 'workingHours' }, resolve: { amount: 5, unit: 'workingDays' } },
+      urgent: { accept: { amount: 1, unit: 'hours' }, resolve: { amount: 48, unit: 'hours' } },
+    },
+  },
+  {
+    code: 'community',
+    name: '社区',
+    workers: '社区调解员、调委会',
+    sla: {
+      normal: { accept: { amount: 1, unit: 'workingDays' }, resolve: { amount: 10, unit: 'workingDays' } },
+      urgent: { accept: { amount: 2, unit: 'hours' }, resolve: { amount: 72, unit: 'hours' } },
+    },
+  },
+  {
+    code: 'township',
+    name: '镇/街道',
+    workers: '镇（街道）矛调中心',
+    sla: {
+      normal: { accept: { amount: 1, unit: 'workingDays' }, resolve: { amount: 15, unit: 'workingDays' } },
+      urgent: { accept: { amount: 2, unit: 'hours' }, resolve: { amount: 5, unit: 'workingDays' } },
+    },
+  },
+] as const satisfies readonly LevelDef[];
+
+export type LevelCode = (typeof LEVELS)[number]['code'];
+export const LEVEL_CODES = LEVELS.map((l) => l.code) as [LevelCode, ...LevelCode[]];
+
+export function levelRank(level: LevelCode): number {
+  return LEVEL_CODES.indexOf(level);
+}
+
+export const TOP_LEVEL: LevelCode = LEVEL_CODES[LEVEL_CODES.length - 1] as LevelCode;
+
+/** The level a case starts at when its unit cannot be determined (dispatch happens there). */
+export const DISPATCH_LEVEL: LevelCode = 'community';
+
+export function levelDef(level: LevelCode): LevelDef {
+  return LEVELS[levelRank(level)] as LevelDef;
+}
+
+export function centerDef(center: CenterCode): CenterDef {
+  return CENTERS.find((c) => c.code === center) as CenterDef;
+}
+
+export const STATUSES = [
+  { code: 'pending', name: '待签收' },
+  { code: 'in_progress', name: '办理中' },
+  { code: 'resolved', name: '已办结' },
+  { code: 'closed', name: '已归档' },
+  { code: 'withdrawn', name: '已撤回' },
+  { code: 'merged', name: '已并单' },
+] as const;
+export type CaseStatus = (typeof STATUSES)[number]['code'];
+export const STATUS_CODES = STATUSES.map((s) => s.code) as [CaseStatus, ...CaseStatus[]];
+export const OPEN_STATUSES: readonly CaseStatus[] = ['pending', 'in_progress'];
+
+export const OUTCOMES = [
+  { code: 'resolved', name: '已化解' },
+  { code: 'partial', name: '部分化解' },
+  { code: 'unresolvable', name: '无法化解' },
+] as const;
+export type Outcome = (typeof OUTCOMES)[number]['code'];
+export const OUTCOME_CODES = OUTCOMES.map((o) => o.code) as [Outcome, ...Outcome[]];
+
+export const SATISFACTIONS = [
+  { code: 'satisfied', name: '满意' },
+  { code: 'basically_satisfied', name: '基本满意' },
+  { code: 'dissatisfied', name: '不满意' },
+] as const;
+export type Satisfaction = (typeof SATISFACTIONS)[number]['code'];
+export const SATISFACTION_CODES = SATISFACTIONS.map((s) => s.code) as [Satisfaction, ...Satisfaction[]];
+
+export const RISK_LEVELS = [
+  { code: 'red', name: '红色' },
+  { code: 'orange', name: '橙色' },
+  { code: 'yellow', name: '黄色' },
+] as const;
+export type RiskLevel = (typeof RISK_LEVELS)[number]['code'];
+export const RISK_CODES = RISK_LEVELS.map((r) => r.code) as [RiskLevel, ...RiskLevel[]];
+
+export const ESCALATION_REASONS = [
+  { code: 'overdue', name: '超时未办' },
+  { code: 'manual', name: '无法化解，申请上报' },
+  { code: 'dissatisfied', name: '群众不满意' },
+  { code: 'risk', name: '风险升级' },
+  { code: 'return_limit', name: '多次退回，由上级裁定' },
+] as const;
+export type EscalationReason = (typeof ESCALATION_REASONS)[number]['code'];
+export const ESCALATION_REASON_CODES = ESCALATION_REASONS.map((r) => r.code) as [
+  EscalationReason,
+  ...EscalationReason[],
+];
+
+export const ROLES = [
+  { code: 'liaison', name: '联户长' },
+  { code: 'mediator', name: '调解员' },
+  { code: 'volunteer', name: '党员/志愿者' },
+  { code: 'officer', name: '矛调中心工作人员' },
+  { code: 'leader', name: '领导（只读）' },
+  { code: 'admin', name: '管理员' },
+] as const;
+export type Role = (typeof ROLES)[number]['code'];
+export const ROLE_CODES = ROLES.map((r) => r.code) as [Role, ...Role[]];

@@ -1,0 +1,155 @@
+/**
+ * The unit tree (township > community > compound > building) and the ladder a
+ * case climbs. Built from plain records and checked once; every lookup is a map
+ * read.
+ */
+import { LEVEL_CODES, levelRank, type LevelCode } from './registry.ts';
+import { ValidationFailed, type Issue } from './errors.ts';
+
+export interface UnitContact {
+  readonly name: string;
+  readonly phone?: string;
+  readonly openId?: string;
+}
+
+export interface UnitRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly level: LevelCode;
+  readonly parentId?: string;
+  readonly contacts?: readonly UnitContact[];
+}
+
+export interface Unit extends UnitRecord {
+  /** Materialized path of ids, `/root/…/id/`: a subtree is a path prefix. */
+  readonly path: string;
+  readonly rootId: string;
+  /** Names from the root down, e.g. 和平街道 幸福社区 阳光小区 3栋. */
+  readonly fullName: string;
+}
+
+export const UNIT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export class UnitTree {
+  private readonly byId = new Map<string, Unit>();
+  private readonly childIds = new Map<string, string[]>();
+
+  /** Throws ValidationFailed listing every problem when the records do not form a valid tree. */
+  constructor(records: readonly UnitRecord[]) {
+    const issues: Issue[] = [];
+    const raw = new Map<string, UnitRecord>();
+    records.forEach((r, i) => {
+      if (!UNIT_ID_PATTERN.test(r.id)) issues.push({ path: `[${i}].id`, message: `invalid unit id "${r.id}"` });
+      if (raw.has(r.id)) issues.push({ path: `[${i}].id`, message: `duplicate unit id "${r.id}"` });
+      if (!LEVEL_CODES.includes(r.level)) issues.push({ path: `[${i}].level`, message: `unknown level "${r.level}"` });
+      if (!r.name.trim()) issues.push({ path: `[${i}].name`, message: 'name is empty' });
+      raw.set(r.id, r);
+    });
+    records.forEach((r, i) => {
+      if (r.parentId === undefined) {
+        if (levelRank(r.level) !== LEVEL_CODES.length - 1) {
+          issues.push({ path: `[${i}].parentId`, message: `a ${r.level} unit needs a parent` });
+        }
+        return;
+      }
+      const parent = raw.get(r.parentId);
+      if (!parent) {
+        issues.push({ path: `[${i}].parentId`, message: `unknown parent "${r.parentId}"` });
+      } else if (levelRank(parent.level) !== levelRank(r.level) + 1) {
+        issues.push({
+          path: `[${i}].parentId`,
+          message: `the parent of a ${r.level} must be a ${LEVEL_CODES[levelRank(r.level) + 1] ?? 'nothing'}, not a ${parent.level}`,
+        });
+      }
+    });
+    if (issues.length > 0) throw new ValidationFailed('the unit tree is not valid', issues);
+
+    // Levels strictly rise towards the root, so there are no cycles and this terminates.
+    const build = (id: string): Unit => {
+      const known = this.byId.get(id);
+      if (known) return known;
+      const r = raw.get(id) as UnitRecord;
+      const parent = r.parentId === undefined ? undefined : build(r.parentId);
+      const unit: Unit = {
+        ...r,
+        path: `${parent?.path ?? '/'}${r.id}/`,
+        rootId: parent?.rootId ?? r.id,
+        fullName: parent ? `${parent.fullName} ${r.name}` : r.name,
+      };
+      this.byId.set(id, unit);
+      if (parent) this.childIds.set(parent.id, [...(this.childIds.get(parent.id) ?? []), id]);
+      return unit;
+    };
+    for (const r of records) build(r.id);
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  all(): Unit[] {
+    return [...this.byId.values()];
+  }
+
+  get(id: string): Unit | undefined {
+    return this.byId.get(id);
+  }
+
+  parent(id: string): Unit | undefined {
+    const parentId = this.byId.get(id)?.parentId;
+    return parentId === undefined ? undefined : this.byId.get(parentId);
+  }
+
+  children(id: string): Unit[] {
+    return (this.childIds.get(id) ?? []).map((c) => this.byId.get(c) as Unit);
+  }
+
+  roots(): Unit[] {
+    return this.all().filter((u) => u.parentId === undefined);
+  }
+
+  /** True when `id` is `ancestorId` or lies below it. */
+  isWithin(id: string, ancestorId: string): boolean {
+    const unit = this.byId.get(id);
+    const ancestor = this.byId.get(ancestorId);
+    return unit !== undefined && ancestor !== undefined && unit.path.startsWith(ancestor.path);
+  }
+
+  /** The nearest unit at `level` on the way up from `id` (itself included). */
+  ancestorAt(id: string, level: LevelCode): Unit | undefined {
+    for (let u = this.byId.get(id); u; u = u.parentId === undefined ? undefined : this.byId.get(u.parentId)) {
+      if (u.level === level) return u;
+    }
+    return undefined;
+  }
+
+  /**
+   * The most specific unit whose name (with its ancestors' names optional)
+   * appears in free text such as an address, searched under `withinId`.
+   * Longest name wins so that "3栋" inside "阳光小区3栋" picks the building.
+   */
+  matchAddress(text: string, withinId?: string): Unit | undefined {
+    const compact = text.replace(/\s+/g, '');
+    let best: Unit | undefined;
+    let bestScore = 0;
+    for (const unit of this.byId.values()) {
+      if (withinId !== undefined && !this.isWithin(unit.id, withinId)) continue;
+      if (!compact.includes(unit.name.replace(/\s+/g, ''))) continue;
+      // A building named "3栋" is ambiguous on its own: it counts only when its compound is named too.
+      const parent = this.parent(unit.id);
+      const needsParent = unit.level === LEVEL_CODES[0] && parent !== undefined;
+      if (needsParent && !compact.includes(parent.name.replace(/\s+/g, ''))) continue;
+      const score = levelScore(unit.level) * 1000 + unit.name.length;
+      if (score > bestScore) {
+        best = unit;
+        bestScore = score;
+      }
+    }
+    return best;
+  }
+}
+
+/** Lower levels are more specific. */
+function levelScore(level: LevelCode): number {
+  return LEVEL_CODES.length - levelRank(level);
+}

@@ -1,0 +1,29 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { Actor } from '../domain/index.ts';
+import type { ApiClient } from '../store/directory.ts';
+
+/** The API Gateway v2 event as handlers see it after the middlewares. */
+export interface ApiEvent extends APIGatewayProxyEventV2 {
+  /** The parsed JSON body (jsonBody middleware). */
+  json?: unknown;
+  /** Who is calling (authenticate middleware). */
+  principal?: Principal;
+}
+
+export type Principal =
+  | { readonly kind: 'client'; readonly actor: Extract<Actor, { kind: 'client' }>; readonly client: ApiClient }
+  | { readonly kind: 'user'; readonly actor: Extract<Actor, { kind: 'user' }> };
+
+export function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === lower) return value;
+  }
+  return undefined;
+}
+
+/** Body bytes as received (API Gateway base64-encodes what it deems binary). */
+export function bodyBytes(event: APIGatewayProxyEventV2): Buffer {
+  if (event.body === undefined || event.body === null) return Buffer.alloc(0);
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+}

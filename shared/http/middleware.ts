@@ -1,0 +1,96 @@
+/**
+ * middy middlewares, each with one job. Order in a handler:
+ * httpErrors → bodyLimit → authenticate → jsonBody → handler.
+ */
+import type { MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { HttpError, PayloadTooLarge, Unauthorized, UnsupportedMediaType, errorBody, toHttpError } from './errors.ts';
+import { bodyBytes, header, type ApiEvent, type Principal } from './event.ts';
+import { json, type HttpResult } from './response.ts';
+import { ValidationFailed } from '../domain/index.ts';
+import { logger } from '../service/logger.ts';
+
+type Middleware = MiddlewareObj<ApiEvent, HttpResult, Error, Context>;
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Every failure becomes the API.md error body; a 5xx is logged, its cause never shown. */
+export function httpErrors(): Middleware {
+  return {
+    onError: (request) => {
+      const error = toHttpError(request.error);
+      if (error.status >= 500) {
+        logger.error('request failed', { error: request.error as Error, routeKey: request.event.routeKey });
+      }
+      request.response = json(error.status, errorBody(error), error.headers);
+    },
+  };
+}
+
+/** Refuse oversized bodies before anything reads them. */
+export function bodyLimit(maxBytes = MAX_BODY_BYTES): Middleware {
+  return {
+    before: (request) => {
+      const body = request.event.body;
+      if (body === undefined || body === null) return;
+      // A base64 body decodes to about 3/4 of its length; no need to decode to know.
+      const size = request.event.isBase64Encoded ? Math.floor((body.length * 3) / 4) : Buffer.byteLength(body, 'utf8');
+      if (size > maxBytes) throw new PayloadTooLarge(maxBytes);
+    },
+  };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Require a JSON body and parse it into `event.json`. */
+export function jsonBody(): Middleware {
+  return {
+    before: (request) => {
+      const contentType = header(request.event, 'content-type');
+      const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+      if (mediaType !== 'application/json' && !mediaType?.endsWith('+json')) {
+        throw new UnsupportedMediaType('application/json', contentType);
+      }
+      const bytes = bodyBytes(request.event);
+      if (bytes.length === 0) throw new ValidationFailed('a JSON body is required', [{ path: '(body)', message: 'is empty' }]);
+      let textBody: string;
+      try {
+        textBody = utf8.decode(bytes);
+      } catch {
+        throw new ValidationFailed('the body is not valid UTF-8', [{ path: '(body)', message: 'is not valid UTF-8' }]);
+      }
+      try {
+        request.event.json = JSON.parse(textBody) as unknown;
+      } catch (error) {
+        const detail = error instanceof SyntaxError ? error.message : 'unreadable';
+        throw new ValidationFailed(`the body is not valid JSON: ${detail}`, [{ path: '(body)', message: 'is not valid JSON' }]);
+      }
+    },
+  };
+}
+
+export type Authenticator = (token: string, event: ApiEvent) => Promise<Principal | undefined>;
+
+/** Resolve `Authorization: Bearer …` to a principal with the first authenticator that knows it. */
+export function authenticate(...authenticators: Authenticator[]): Middleware {
+  return {
+    before: async (request) => {
+      const value = header(request.event, 'authorization');
+      const match = value?.match(/^Bearer\s+(\S+)\s*$/i);
+      if (!match?.[1]) throw new Unauthorized();
+      for (const authenticator of authenticators) {
+        const principal = await authenticator(match[1], request.event);
+        if (principal) {
+          request.event.principal = principal;
+          return;
+        }
+      }
+      throw new Unauthorized('the credential is not valid');
+    },
+  };
+}
+
+export function principalOf(event: ApiEvent): Principal {
+  if (!event.principal) throw new HttpError(500, 'internal_error', 'handler used without authenticate');
+  return event.principal;
+}

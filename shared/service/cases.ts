@@ -1,0 +1,124 @@
+/**
+ * The application service: load, decide, append. Handlers call this; it holds
+ * no business rule of its own (those are in shared/domain).
+ */
+import { createHash } from 'node:crypto';
+import {
+  NotFound,
+  VersionConflict,
+  canRead,
+  decide,
+  trackingCodeFromBytes,
+  trackingNoFromBytes,
+  type Actor,
+  type CaseEvent,
+  type CaseState,
+  type Command,
+  type IntakeInput,
+  type Policy,
+  type UnitTree,
+} from '../domain/index.ts';
+import type { CaseStore, Page } from '../store/case-store.ts';
+
+export interface CaseServiceDeps {
+  readonly store: CaseStore;
+  readonly units: () => Promise<UnitTree>;
+  readonly policy: () => Promise<Policy>;
+  readonly clock: () => Date;
+  readonly random: (bytes: number) => Uint8Array;
+}
+
+export interface IntakeResult {
+  readonly state: CaseState;
+  /** False when the intake replayed an earlier one and returned its case. */
+  readonly created: boolean;
+}
+
+export interface ActResult {
+  readonly state: CaseState;
+  readonly event: CaseEvent;
+}
+
+/** Different matters can hash to the same id; probing a few salts finds a free one deterministically. */
+const ID_ATTEMPTS = 5;
+
+export class CaseService {
+  constructor(private readonly deps: CaseServiceDeps) {}
+
+  private async context(actor: Actor) {
+    const [units, policy] = await Promise.all([this.deps.units(), this.deps.policy()]);
+    return { now: this.deps.clock(), actor, units, policy };
+  }
+
+  /**
+   * File a case. With a dedupe key (source+externalId or Idempotency-Key) the
+   * id is derived from it, so the conditional put of the first event is itself
+   * the idempotency check: two writes, no lookup first.
+   */
+  async intake(input: IntakeInput, actor: Actor, idempotencyKey?: string): Promise<IntakeResult> {
+    const dedupeKey =
+      input.externalId !== undefined
+        ? `ext:${input.source}:${input.externalId}`
+        : idempotencyKey !== undefined
+          ? `idem:${actor.id}:${idempotencyKey}`
+          : undefined;
+    const ctx = await this.context(actor);
+    for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
+      const id = trackingNoFromBytes(
+        dedupeKey === undefined ? this.deps.random(8) : createHash('sha256').update(`${dedupeKey}#${attempt}`).digest(),
+      );
+      const decision = decide(
+        undefined,
+        { type: 'receive', id, trackingNo: id, trackingCode: trackingCodeFromBytes(this.deps.random(4)), dedupeKey, input },
+        ctx,
+      );
+      if (!decision.ok) throw decision.error;
+      try {
+        return { state: await this.deps.store.append(undefined, decision.event), created: true };
+      } catch (error) {
+        if (!(error instanceof VersionConflict)) throw error;
+        const existing = dedupeKey === undefined ? undefined : await this.deps.store.get(id);
+        if (existing && existing.state.dedupeKey === dedupeKey) return { state: existing.state, created: false };
+      }
+    }
+    throw new Error(`no free case id after ${ID_ATTEMPTS} attempts`);
+  }
+
+  /** The case as `actor` may see it; NotFound when it does not exist for them. */
+  async read(id: string, actor: Actor): Promise<CaseState> {
+    const [loaded, units] = await Promise.all([this.deps.store.get(id), this.deps.units()]);
+    if (!loaded || !canRead(actor, loaded.state, units)) throw new NotFound(`no case ${id}`);
+    return loaded.state;
+  }
+
+  async timeline(id: string, actor: Actor, cursor?: string, limit?: number): Promise<Page<CaseEvent>> {
+    await this.read(id, actor);
+    return this.deps.store.events(id, { cursor, limit });
+  }
+
+  /**
+   * Decide and append one command. With `expectedVersion` a stale caller gets
+   * VersionConflict; without it (system commands) one lost race is retried on
+   * fresh state, since the rules are checked again there.
+   */
+  async act(id: string, command: Command, actor: Actor, expectedVersion?: number): Promise<ActResult> {
+    for (let attempt = 0; ; attempt++) {
+      const loaded = await this.deps.store.load(id);
+      const ctx = await this.context(actor);
+      if (!loaded) throw new NotFound(`no case ${id}`);
+      if (expectedVersion !== undefined && loaded.state.version !== expectedVersion) {
+        throw canRead(actor, loaded.state, ctx.units)
+          ? new VersionConflict(expectedVersion, loaded.state.version)
+          : new NotFound(`no case ${id}`);
+      }
+      const decision = decide(loaded.state, command, ctx);
+      if (!decision.ok) throw decision.error;
+      try {
+        const state = await this.deps.store.append(loaded.state, decision.event);
+        return { state, event: decision.event };
+      } catch (error) {
+        if (!(error instanceof VersionConflict) || expectedVersion !== undefined || attempt >= 2) throw error;
+      }
+    }
+  }
+}

@@ -1,0 +1,26 @@
+/** Everything a function reads from its environment, read once. */
+export interface RuntimeConfig {
+  readonly tableName: string;
+  /** Queue URLs by the topology's queue name. */
+  readonly queueUrls: Readonly<Record<string, string>>;
+  /** SLA_TIME_SCALE: >1 makes every SLA clock run faster (local demos only). */
+  readonly timeScale: number;
+  /** Keys the reporter index hash so a phone number cannot be read back from it. */
+  readonly hashSecret: string;
+}
+
+export const QUEUE_URL_PREFIX = 'QUEUE_URL_';
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const queueUrls: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith(QUEUE_URL_PREFIX) && value) queueUrls[key.slice(QUEUE_URL_PREFIX.length).toLowerCase()] = value;
+  }
+  const timeScale = Number(env.SLA_TIME_SCALE ?? '1');
+  return {
+    tableName: env.TABLE_NAME ?? 'maodiaotong',
+    queueUrls,
+    timeScale: Number.isFinite(timeScale) && timeScale > 0 ? timeScale : 1,
+    hashSecret: env.HASH_SECRET ?? 'local-hash-secret',
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The policy a decision runs under: SLA limits, risk terms and the working
+ * calendar, from defaults overridden by documents stored in the table.
+ */
+import {
+  CENTER_CODES,
+  DEFAULT_RISK_POLICY,
+  LEVEL_CODES,
+  PRIORITIES,
+  RISK_CODES,
+  WorkingCalendar,
+  calendarData,
+  defaultSlaPolicy,
+  type Policy,
+  type SlaPolicy,
+} from '../domain/index.ts';
+import { z } from '../contract/zod.ts';
+import type { Directory } from '../store/directory.ts';
+import { logger } from './logger.ts';
+
+const duration = z.strictObject({
+  amount: z.number().check(z.positive()),
+  unit: z.enum(['minutes', 'hours', 'workingHours', 'workingDays']),
+});
+const limits = z.partial(z.strictObject({ accept: duration, resolve: duration }));
+const byPriority = z.partialRecord(z.enum(PRIORITIES), limits);
+const byLevel = z.partialRecord(z.enum(LEVEL_CODES), byPriority);
+
+export const slaOverridesSchema = z.strictObject({
+  levels: z.optional(byLevel),
+  centers: z.optional(z.partialRecord(z.enum(CENTER_CODES), byLevel)),
+  remindAtFraction: z.optional(z.number().check(z.gt(0), z.lt(1))),
+  supervisionPeriod: z.optional(duration),
+  maxExtensionsPerLevel: z.optional(z.int().check(z.gte(0), z.lte(5))),
+  maxExtension: z.optional(duration),
+  maxReturns: z.optional(z.int().check(z.gte(1), z.lte(10))),
+});
+
+export const riskTermsSchema = z.strictObject({
+  terms: z.array(z.strictObject({ term: z.string().check(z.minLength(1), z.maxLength(20)), level: z.enum(RISK_CODES) })),
+});
+
+const isoDate = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/));
+export const calendarOverridesSchema = z.strictObject({
+  years: z.array(z.strictObject({ year: z.int().check(z.gte(2000), z.lte(2100)), holidays: z.array(isoDate), workdays: z.array(isoDate) })),
+});
+
+function merge(base: SlaPolicy, o: z.output<typeof slaOverridesSchema>): SlaPolicy {
+  const levels = { ...base.levels };
+  for (const level of LEVEL_CODES) {
+    for (const priority of PRIORITIES) {
+      const patch = o.levels?.[level]?.[priority];
+      if (patch) levels[level] = { ...levels[level], [priority]: { ...levels[level][priority], ...patch } };
+    }
+  }
+  return {
+    ...base,
+    ...o,
+    levels,
+    centers: o.centers ?? base.centers,
+  };
+}
+
+/** A stored document that no longer parses is logged and ignored, never fatal. */
+function read<T extends z.ZodMiniType>(schema: T, name: string, value: unknown): z.output<T> | undefined {
+  if (value === undefined) return undefined;
+  const parsed = z.safeParse(schema, value);
+  if (parsed.success) return parsed.data;
+  logger.error('stored configuration is not valid; using defaults', { name, issues: parsed.error.issues });
+  return undefined;
+}
+
+export async function loadPolicy(directory: Directory, timeScale: number): Promise<Policy> {
+  const [sla, risk, calendar] = await Promise.all([
+    directory.config('SLA'),
+    directory.config('RISK'),
+    directory.config('CALENDAR'),
+  ]);
+  const slaOverrides = read(slaOverridesSchema, 'SLA', sla);
+  const years = read(calendarOverridesSchema, 'CALENDAR', calendar)?.years ?? [];
+  return {
+    sla: slaOverrides ? merge(defaultSlaPolicy(), slaOverrides) : defaultSlaPolicy(),
+    risk: read(riskTermsSchema, 'RISK', risk) ?? DEFAULT_RISK_POLICY,
+    timing: { calendar: new WorkingCalendar(calendarData(years)), timeScale },
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Module-scope singletons for a Lambda (or the local stack's process): one
+ * DynamoDB client, the directory, the store and the case service, built once
+ * from the environment.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createHmac, randomBytes } from 'node:crypto';
+import type { Policy, Reporter } from '../domain/index.ts';
+import { normalizePhone } from '../contract/fields.ts';
+import { CaseStore } from '../store/case-store.ts';
+import { Directory } from '../store/directory.ts';
+import { CaseService } from './cases.ts';
+import { configFromEnv } from './config.ts';
+import { loadPolicy } from './policy.ts';
+import { clock } from './clock.ts';
+
+export const config = configFromEnv();
+export const dynamodb = new DynamoDBClient({});
+export const directory = new Directory(dynamodb, config.tableName);
+
+export function reporterKey(reporter: Reporter): string | undefined {
+  const subject = reporter.phone !== undefined ? `phone:${normalizePhone(reporter.phone)}` : reporter.openId && `openid:${reporter.openId}`;
+  return subject ? createHmac('sha256', config.hashSecret).update(subject).digest('base64url').slice(0, 32) : undefined;
+}
+
+const POLICY_TTL_MS = 30_000;
+let policyCache: { value: Policy; until: number } | undefined;
+
+export async function policy(): Promise<Policy> {
+  if (policyCache && policyCache.until > Date.now()) return policyCache.value;
+  const value = await loadPolicy(directory, config.timeScale);
+  policyCache = { value, until: Date.now() + POLICY_TTL_MS };
+  return value;
+}
+
+export const store = new CaseStore(dynamodb, config.tableName, async () => ({
+  units: await directory.units(),
+  reporterKey,
+}));
+
+export const cases = new CaseService({
+  store,
+  units: () => directory.units(),
+  policy,
+  clock: clock.now,
+  random: (n) => randomBytes(n),
+});

@@ -1,0 +1,132 @@
+/**
+ * Slow-changing records every request needs: the unit tree, API clients,
+ * accounts and editable policy. Read by Query/GetItem and kept for a short
+ * while per process, so a request path costs no extra reads most of the time.
+ */
+import { GetItemCommand, PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { createHash } from 'node:crypto';
+import { UnitTree, type UnitRecord } from '../domain/index.ts';
+import { PK, SK } from './schema.ts';
+
+export interface ApiClient {
+  readonly name: string;
+  /** Values of `source` this client may file under. */
+  readonly sources: readonly string[];
+  readonly scopes: readonly string[];
+  /** The root (township) whose units the client files into. */
+  readonly rootUnitId?: string;
+  readonly disabled?: boolean;
+  /** Where status changes are pushed back (12345 two-way). */
+  readonly callbackUrl?: string;
+}
+
+export interface Account {
+  readonly username: string;
+  readonly displayName: string;
+  readonly role: string;
+  readonly unitId: string;
+  readonly passwordHash: string;
+  readonly disabled?: boolean;
+}
+
+export const hashApiKey = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');
+
+interface Cached<T> {
+  readonly value: T;
+  readonly until: number;
+}
+
+export class Directory {
+  private readonly cache = new Map<string, Cached<unknown>>();
+
+  constructor(
+    private readonly db: DynamoDBClient,
+    private readonly table: string,
+    private readonly ttlMs = 30_000,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  private async cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.cache.get(key) as Cached<T> | undefined;
+    if (hit && hit.until > this.clock()) return hit.value;
+    const value = await load();
+    this.cache.set(key, { value, until: this.clock() + this.ttlMs });
+    return value;
+  }
+
+  /** Forget cached records, e.g. after an admin edit in this process. */
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  units(): Promise<UnitTree> {
+    return this.cached('units', async () => new UnitTree(await this.queryAll('UNITS')));
+  }
+
+  async putUnit(unit: UnitRecord): Promise<void> {
+    await this.put({ [PK]: 'UNITS', [SK]: `UNIT#${unit.id}`, ...unit });
+  }
+
+  apiClient(secret: string): Promise<ApiClient | undefined> {
+    const hash = hashApiKey(secret);
+    return this.cached(`key:${hash}`, () => this.getOne<ApiClient>(`APIKEY#${hash}`, 'APIKEY'));
+  }
+
+  async putApiClient(secret: string, client: ApiClient): Promise<void> {
+    await this.put({ [PK]: `APIKEY#${hashApiKey(secret)}`, [SK]: 'APIKEY', ...client });
+  }
+
+  account(username: string): Promise<Account | undefined> {
+    return this.cached(`user:${username}`, () => this.getOne<Account>(`USER#${username}`, 'USER'));
+  }
+
+  async putAccount(account: Account): Promise<void> {
+    await this.put({ [PK]: `USER#${account.username}`, [SK]: 'USER', ...account });
+  }
+
+  /** A stored configuration document (JSON), or undefined to use the defaults. */
+  config(name: string): Promise<unknown> {
+    return this.cached(`config:${name}`, async () => {
+      const row = await this.getOne<{ value: string }>('CONFIG', name);
+      return row ? (JSON.parse(row.value) as unknown) : undefined;
+    });
+  }
+
+  async putConfig(name: string, value: unknown): Promise<void> {
+    await this.put({ [PK]: 'CONFIG', [SK]: name, value: JSON.stringify(value) });
+  }
+
+  private async put(item: Record<string, unknown>): Promise<void> {
+    await this.db.send(new PutItemCommand({ TableName: this.table, Item: marshall(item, { removeUndefinedValues: true }) }));
+  }
+
+  private async getOne<T>(pk: string, sk: string): Promise<T | undefined> {
+    const result = await this.db.send(new GetItemCommand({ TableName: this.table, Key: marshall({ [PK]: pk, [SK]: sk }) }));
+    if (!result.Item) return undefined;
+    const { [PK]: _pk, [SK]: _sk, ...rest } = unmarshall(result.Item);
+    return rest as T;
+  }
+
+  private async queryAll<T>(pk: string): Promise<T[]> {
+    const out: T[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const result = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': PK },
+          ExpressionAttributeValues: marshall({ ':pk': pk }),
+          ExclusiveStartKey: start as never,
+        }),
+      );
+      for (const raw of result.Items ?? []) {
+        const { [PK]: _pk, [SK]: _sk, ...rest } = unmarshall(raw);
+        out.push(rest as T);
+      }
+      start = result.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The single table's key design. One description read by the CDK stack, the
+ * local stack and the store, so the three cannot drift.
+ *
+ *   CASE#<id>  EVT#<seq, 10 digits>   immutable events
+ *   CASE#<id>  STATE                  folded projection + index keys
+ *   UNITS      UNIT#<id>              the unit tree
+ *   APIKEY#<sha256>  APIKEY           machine clients
+ *   USER#<username>  USER             mediator accounts
+ *   CONFIG     <name>                 SLA overrides, risk terms, calendar years
+ *   LIMIT#<scope>#<key>  LIMIT        rate-limit windows
+ */
+export const PK = 'pk';
+export const SK = 'sk';
+
+export type Projection = { readonly type: 'KEYS_ONLY' } | { readonly type: 'INCLUDE'; readonly attributes: readonly string[] };
+
+export interface IndexDef {
+  readonly name: string;
+  readonly pk: string;
+  readonly sk: string;
+  readonly projection: Projection;
+  /** What the index answers, for the docs and the bench's write listing. */
+  readonly serves: string;
+}
+
+/** Only the attributes each index's queries filter on are projected, so most transitions write few index entries. */
+export const INDEXES = {
+  queue: {
+    name: 'byUnitQueue',
+    pk: 'queuePk',
+    sk: 'queueSk',
+    projection: { type: 'KEYS_ONLY' },
+    serves: "a unit's open cases by nearest deadline",
+  },
+  subtree: {
+    name: 'bySubtree',
+    pk: 'treePk',
+    sk: 'treeSk',
+    projection: {
+      type: 'INCLUDE',
+      attributes: ['status', 'center', 'level', 'riskLevel', 'priority', 'createdAt', 'dueAt'],
+    },
+    serves: 'every case under a unit (materialized path prefix), filterable',
+  },
+  due: {
+    name: 'byDue',
+    pk: 'duePk',
+    sk: 'dueSk',
+    projection: { type: 'KEYS_ONLY' },
+    serves: 'the sweeper: open cases whose next timer is due (sparse, sharded)',
+  },
+  month: {
+    name: 'byMonth',
+    pk: 'monthPk',
+    sk: 'monthSk',
+    projection: { type: 'INCLUDE', attributes: ['originPath'] },
+    serves: 'statistics: cases created in a date range under a root',
+  },
+  reporter: {
+    name: 'byReporter',
+    pk: 'reporterPk',
+    sk: 'reporterSk',
+    projection: { type: 'KEYS_ONLY' },
+    serves: "a resident's cases by a keyed hash of phone or openId",
+  },
+} as const satisfies Record<string, IndexDef>;
+
+export const INDEX_LIST: readonly IndexDef[] = Object.values(INDEXES);
+
+/** Spreads the sweeper's reads and writes; the sweep queries each shard. */
+export const DUE_SHARDS = 4;
+
+export const caseKey = (id: string) => ({ [PK]: `CASE#${id}` });
+export const eventSk = (seq: number) => `EVT#${String(seq).padStart(10, '0')}`;
+export const STATE_SK = 'STATE';
