@@ -213,7 +213,8 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
   },
 
   note(state, c) {
-    if (state.status === 'withdrawn') return invalid('cannot add to a withdrawn case');
+    // A resolved case still takes notes until it is filed away; a closed one only reopens or is followed up.
+    if (!OPEN.has(state.status) && state.status !== 'resolved') return invalid(`cannot add a note to a case that is ${state.status}`);
     return { type: 'noted', data: { visibility: c.visibility, text: c.text } };
   },
 

@@ -1,0 +1,272 @@
+/**
+ * The AWS stack. Everything it builds comes from `topology.ts`, which the
+ * local stack also reads, so the two cannot drift.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
+  PayloadFormatVersion,
+  type HttpStage,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { IndexDef } from '../shared/store/schema.ts';
+import { bundlingOptions } from './bundling.ts';
+import {
+  FUNCTIONS,
+  QUEUES,
+  TABLE,
+  functionList,
+  queueUrlEnv,
+  type FunctionDef,
+  type QueueDef,
+  type QueueName,
+} from './topology.ts';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** What the stack is built from; tests inject a small one to reach code paths the real topology lacks. */
+export interface Topology {
+  readonly functions: Readonly<Record<string, FunctionDef>>;
+  readonly queues: Readonly<Record<QueueName, QueueDef>>;
+  readonly table: {
+    readonly partitionKey: string;
+    readonly sortKey: string;
+    readonly indexes: readonly IndexDef[];
+    readonly timeToLiveAttribute: string;
+  };
+}
+
+export const REAL_TOPOLOGY: Topology = { functions: FUNCTIONS, queues: QUEUES, table: TABLE };
+
+export interface MaodiaotongStackProps extends StackProps {
+  readonly topology?: Topology;
+}
+
+/** Request paths only ever Get/Query/BatchGet; Scan is left out on purpose. */
+export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'] as const;
+/** Events are immutable and projections are updated in place: no deletes, no batch writes. */
+export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
+
+export const API_THROTTLE = { burstLimit: 200, rateLimit: 100 } as const;
+export const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key'] as const;
+export const DEFAULT_MEMORY_MB = 512;
+export const DEFAULT_TIMEOUT_SECONDS = { http: 10, scheduled: 10, worker: 30 } as const;
+
+const pascal = (name: string) =>
+  name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+
+/** `"GET /v1/cases/{id}"` or `"$default"` → the API Gateway route key. */
+export function parseRouteKey(routeKey: string): HttpRouteKey {
+  if (routeKey === '$default') return HttpRouteKey.DEFAULT;
+  const match = /^([A-Z]+) (\/\S*)$/.exec(routeKey);
+  const method = match?.[1];
+  if (!match || !method || !Object.values(HttpMethod).includes(method as HttpMethod)) {
+    throw new Error(`route key "${routeKey}" is not "METHOD /path" or "$default"`);
+  }
+  return HttpRouteKey.with(match[2]!, method as HttpMethod);
+}
+
+export class MaodiaotongStack extends Stack {
+  readonly table: Table;
+  readonly queues: Readonly<Record<QueueName, Queue>>;
+  readonly deadLetterQueues: Readonly<Record<QueueName, Queue>>;
+  readonly functions: Readonly<Record<string, NodejsFunction>>;
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+
+  constructor(scope: Construct, id: string, props: MaodiaotongStackProps = {}) {
+    super(scope, id, props);
+    const topology = props.topology ?? REAL_TOPOLOGY;
+    const functionDefs: [string, FunctionDef][] = props.topology
+      ? Object.entries(topology.functions)
+      : functionList();
+
+    this.table = this.buildTable(topology.table);
+
+    const queues: Partial<Record<QueueName, Queue>> = {};
+    const dlqs: Partial<Record<QueueName, Queue>> = {};
+    for (const [name, def] of Object.entries(topology.queues) as [QueueName, QueueDef][]) {
+      const dlq = new Queue(this, `${pascal(name)}Dlq`, {
+        retentionPeriod: Duration.days(14),
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+      queues[name] = new Queue(this, `${pascal(name)}Queue`, {
+        visibilityTimeout: Duration.seconds(def.visibilityTimeoutSeconds),
+        deadLetterQueue: { queue: dlq, maxReceiveCount: def.maxReceiveCount },
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+      dlqs[name] = dlq;
+      new Alarm(this, `${pascal(name)}DlqAlarm`, {
+        alarmDescription: `Messages in the ${name} dead-letter queue: they failed ${def.maxReceiveCount} times`,
+        metric: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    }
+    this.queues = queues as Record<QueueName, Queue>;
+    this.deadLetterQueues = dlqs as Record<QueueName, Queue>;
+    const queueOf = (name: QueueName): Queue => {
+      const queue = this.queues[name];
+      if (!queue) throw new Error(`the topology names queue "${name}" but does not define it`);
+      return queue;
+    };
+
+    const httpMethods = new Set<CorsHttpMethod>([CorsHttpMethod.OPTIONS]);
+    for (const [, def] of functionDefs) {
+      if (def.kind !== 'http') continue;
+      for (const routeKey of def.routes) {
+        const method = routeKey.split(' ')[0] as CorsHttpMethod;
+        if (Object.values(CorsHttpMethod).includes(method)) httpMethods.add(method);
+      }
+    }
+    this.api = new HttpApi(this, 'Api', {
+      description: '矛调通 case API',
+      // The stage is made below, because only an explicit stage takes throttling.
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: ['*'],
+        allowHeaders: [...CORS_ALLOW_HEADERS],
+        allowMethods: [...httpMethods],
+        maxAge: Duration.days(1),
+      },
+    });
+    this.stage = this.api.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { ...API_THROTTLE },
+    });
+
+    const functions: Record<string, NodejsFunction> = {};
+    const seenRoutes = new Set<string>();
+    for (const [name, def] of functionDefs) {
+      const id = `${pascal(name)}Fn`;
+      const consumed = def.kind === 'worker' ? def.consumes : undefined;
+      const environment: Record<string, string> = {
+        POWERTOOLS_SERVICE_NAME: 'maodiaotong',
+        NODE_OPTIONS: '--enable-source-maps',
+      };
+      if (def.table !== 'none') environment.TABLE_NAME = this.table.tableName;
+      for (const queue of new Set([...(def.sends ?? []), ...(consumed ? [consumed] : [])])) {
+        environment[queueUrlEnv(queue)] = queueOf(queue).queueUrl;
+      }
+      const timeoutSeconds = def.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS[def.kind];
+
+      const fn = new NodejsFunction(this, id, {
+        entry: path.join(REPO_ROOT, def.entry),
+        handler: 'handler',
+        projectRoot: REPO_ROOT,
+        depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+        description: def.description,
+        runtime: Runtime.NODEJS_22_X,
+        architecture: Architecture.ARM_64,
+        memorySize: def.memoryMb ?? DEFAULT_MEMORY_MB,
+        timeout: Duration.seconds(timeoutSeconds),
+        environment,
+        bundling: bundlingOptions(),
+        logGroup: new LogGroup(this, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
+      });
+      functions[name] = fn;
+
+      if (def.table === 'read') this.table.grant(fn, ...TABLE_READ_ACTIONS);
+      if (def.table === 'readWrite') this.table.grant(fn, ...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS);
+      for (const queue of def.sends ?? []) queueOf(queue).grantSendMessages(fn);
+
+      switch (def.kind) {
+        case 'http': {
+          const integration = new HttpLambdaIntegration(`${id}Integration`, fn, {
+            payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+          });
+          for (const routeKey of def.routes) {
+            if (seenRoutes.has(routeKey)) throw new Error(`route "${routeKey}" is served by two functions`);
+            seenRoutes.add(routeKey);
+            new HttpRoute(this, `Route ${routeKey.replaceAll('/', '|')}`, {
+              httpApi: this.api,
+              routeKey: parseRouteKey(routeKey),
+              integration,
+            });
+          }
+          break;
+        }
+        case 'worker': {
+          const queue = queueOf(def.consumes);
+          const visibility = topology.queues[def.consumes].visibilityTimeoutSeconds;
+          // Lambda refuses a mapping whose queue could redeliver a batch that is still running.
+          if (visibility < timeoutSeconds) {
+            throw new Error(
+              `queue "${def.consumes}" visibility timeout ${visibility}s is shorter than worker "${name}" timeout ${timeoutSeconds}s`,
+            );
+          }
+          fn.addEventSource(
+            new SqsEventSource(queue, {
+              batchSize: def.batchSize,
+              maxBatchingWindow: Duration.seconds(def.maxBatchingWindowSeconds),
+              reportBatchItemFailures: true,
+            }),
+          );
+          break;
+        }
+        case 'scheduled': {
+          new Rule(this, `${pascal(name)}Schedule`, {
+            description: `Runs ${name} every ${def.everyMinutes} minute(s)`,
+            schedule: Schedule.rate(Duration.minutes(def.everyMinutes)),
+            // A missed run is not retried: the next one, minutes later, finds the same work.
+            targets: [new LambdaFunction(fn, { retryAttempts: 0 })],
+          });
+          break;
+        }
+      }
+    }
+    this.functions = functions;
+
+    new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'The single DynamoDB table' });
+  }
+
+  private buildTable(def: Topology['table']): Table {
+    const key = (name: string) => ({ name, type: AttributeType.STRING });
+    const table = new Table(this, 'Table', {
+      partitionKey: key(def.partitionKey),
+      sortKey: key(def.sortKey),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: def.timeToLiveAttribute,
+      encryption: TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of def.indexes) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: key(index.pk),
+        sortKey: key(index.sk),
+        ...(index.projection.type === 'INCLUDE'
+          ? { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.projection.attributes] }
+          : { projectionType: ProjectionType.KEYS_ONLY }),
+      });
+    }
+    return table;
+  }
+}
