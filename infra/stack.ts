@@ -24,6 +24,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { IndexDef } from '../shared/store/schema.ts';
 import { bundlingOptions } from './bundling.ts';
@@ -160,6 +161,12 @@ export class MaodiaotongStack extends Stack {
       throttle: { ...API_THROTTLE },
     });
 
+    // Keys the reporter index's hash: generated once per deployment, never in the repository.
+    const hashSecret = new Secret(this, 'HashSecret', {
+      description: 'HMAC key for the reporter index (phone/openId hashes)',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+
     const functions: Record<string, NodejsFunction> = {};
     const seenRoutes = new Set<string>();
     for (const [name, def] of functionDefs) {
@@ -169,7 +176,11 @@ export class MaodiaotongStack extends Stack {
         POWERTOOLS_SERVICE_NAME: 'maodiaotong',
         NODE_OPTIONS: '--enable-source-maps',
       };
-      if (def.table !== 'none') environment.TABLE_NAME = this.table.tableName;
+      if (def.table !== 'none') {
+        environment.TABLE_NAME = this.table.tableName;
+        // A dynamic reference: the value is resolved at deploy time and is not in the template.
+        environment.HASH_SECRET = hashSecret.secretValue.unsafeUnwrap();
+      }
       for (const queue of new Set([...(def.sends ?? []), ...(consumed ? [consumed] : [])])) {
         environment[queueUrlEnv(queue)] = queueOf(queue).queueUrl;
       }

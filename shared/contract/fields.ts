@@ -1,5 +1,6 @@
 /** Field rules shared by every input: phone numbers, text lengths, ids, times. */
-import { z } from './zod.ts';
+import * as z from 'zod/mini';
+import './zod.ts';
 
 /** Length in characters as a person counts them (code points), not UTF-16 units. */
 export function text(min: number, max: number) {

@@ -1,7 +1,8 @@
 /** The intake body of POST /v1/cases, exactly as API.md describes it. */
 import { CENTER_CODES, PARTY_ROLES, PRIORITIES, RISK_CODES } from '../domain/index.ts';
 import { isoDateTime, phone, slug, text } from './fields.ts';
-import { z } from './zod.ts';
+import * as z from 'zod/mini';
+import './zod.ts';
 
 export const partySchema = z.strictObject({
   name: text(1, 50),

@@ -5,7 +5,8 @@
  */
 import { CENTERS, LEVELS, STATUS_CODES } from '../domain/index.ts';
 import { intakeSchema } from './intake.ts';
-import { z } from './zod.ts';
+import * as z from 'zod/mini';
+import './zod.ts';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const errorResponse = (description: string) => ({

@@ -1,14 +1,14 @@
 /**
  * zod's tree-shakable "mini" build with only the English messages: the full
- * build carries every locale and would triple each Lambda bundle.
+ * build carries every locale and would triple each Lambda bundle. Modules
+ * import `* as z from 'zod/mini'` themselves (re-exporting the namespace would
+ * defeat tree-shaking) and this module once, for the messages.
  */
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { ValidationFailed, type Issue } from '../domain/index.ts';
 
 z.config(en());
-
-export { z };
 
 export function issuesOf(error: z.core.$ZodError): Issue[] {
   return error.issues.map((i) => ({

@@ -14,7 +14,8 @@ import {
   type Policy,
   type SlaPolicy,
 } from '../domain/index.ts';
-import { z } from '../contract/zod.ts';
+import * as z from 'zod/mini';
+import '../contract/zod.ts';
 import type { Directory } from '../store/directory.ts';
 import { logger } from './logger.ts';
 

@@ -1,0 +1,52 @@
+/**
+ * `npm run bench`: the figures DESIGN.md §4 names, measured on this machine.
+ * Prints a report; exits non-zero only if a measurement could not be taken.
+ */
+import { bundleFigures } from './bundles.ts';
+import { intakeRate, rawPutRate } from './intake.ts';
+import { startStackProcess } from './stack-process.ts';
+import { transitionCosts } from './transitions.ts';
+
+const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+const fixed = (n: number, d = 1) => n.toFixed(d);
+const mark = (ok: boolean) => (ok ? 'ok  ' : 'MISS');
+
+console.log('矛调通 bench —', new Date().toISOString(), `— node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
+
+const stack = await startStackProcess();
+console.log(`local stack (npm start's entry) healthy in ${stack.startedInMs} ms\n`);
+try {
+  // Warm both paths so neither pays first-request costs in the measurement.
+  await rawPutRate(stack, 200);
+  await intakeRate(stack, 200);
+  const raw = await rawPutRate(stack, 3000);
+  const intake = await intakeRate(stack, 3000);
+  const ratio = intake.perSecond / raw;
+  console.log('Intake throughput (16 concurrent clients, same dynalite, same run)');
+  console.log(`  raw conditional PutItem        ${fixed(raw, 0)} /s`);
+  console.log(`  POST /v1/cases via HTTP stack  ${fixed(intake.perSecond, 0)} cases/s  (${intake.created} created, ${intake.non2xx} non-2xx)`);
+  console.log(`  ratio                          ${fixed(ratio, 2)}   ${mark(ratio >= 0.3)} target ≥ 0.30 (0.5 is the ceiling at two writes)`);
+  console.log(`  latency p50 / p99              ${intake.p50} ms / ${intake.p99} ms`);
+  console.log(`  items written per intake       ${fixed(intake.itemsPerIntake, 2)}   ${mark(intake.itemsPerIntake <= 2)} target ≤ 2 writes\n`);
+
+  const t = await transitionCosts(stack);
+  console.log('Write cost per transition (ReturnConsumedCapacity from dynalite)');
+  console.log(`  intake                 ${t.intake.writes} writes, ${t.intake.units} WCU   ${mark(t.intake.writes <= 2)}`);
+  console.log(`  2nd transition         ${t.second.writes} writes, ${t.second.units} WCU`);
+  console.log(`  100th transition       ${t.hundredth.writes} writes, ${t.hundredth.units} WCU   ${mark(t.hundredth.units === t.second.units)} same as the 2nd\n`);
+  console.log('A lifecycle: table writes and the index writes each step causes (from the key design)');
+  const indexNames = Object.keys(t.lifecycle[0]?.indexWrites ?? {});
+  console.log(`  ${'step'.padEnd(30)} table  WCU  ${indexNames.map((n) => n.padEnd(12)).join('')}`);
+  for (const s of t.lifecycle) {
+    console.log(`  ${s.step.padEnd(30)} ${String(s.tableWrites).padEnd(6)} ${String(s.tableUnits).padEnd(4)} ${indexNames.map((n) => String(s.indexWrites[n] ?? 0).padEnd(12)).join('')}`);
+  }
+  console.log();
+} finally {
+  await stack.stop();
+}
+
+const bundles = await bundleFigures();
+console.log('Lambda bundles (esbuild, minified, AWS SDK bundled — the CDK stack\'s own options)');
+for (const b of bundles) {
+  console.log(`  ${b.name.padEnd(20)} ${kb(b.bytes).padStart(9)} (gzip ${kb(b.gzipBytes).padStart(8)})  ${mark(b.bytes < 250 * 1024)} < 250 KB   import ${fixed(b.importMs, 0)} ms ${mark(b.importMs < 150)} < 150 ms`);
+}

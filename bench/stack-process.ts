@@ -1,0 +1,45 @@
+/** Run `npm start`'s entry point in a child process, as a user would, and find its endpoints. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export interface StackProcess {
+  readonly url: string;
+  readonly dynamodbEndpoint: string;
+  readonly startedInMs: number;
+  stop(): Promise<void>;
+}
+
+export async function startStackProcess(env: Record<string, string> = {}): Promise<StackProcess> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'mdt-bench-'));
+  const port = 30000 + Math.floor(Math.random() * 20000);
+  const started = Date.now();
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../infra/local/main.ts')], {
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, SWEEP_INTERVAL_MS: '600000', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    if (ok && output.includes('DynamoDB')) break;
+    if (child.exitCode !== null) throw new Error(`the local stack exited:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const dynamodbEndpoint = output.match(/DynamoDB\s+(http:\/\/[\d.:]+)/)?.[1];
+  if (!dynamodbEndpoint) throw new Error(`could not find the DynamoDB endpoint in:\n${output}`);
+  return {
+    url,
+    dynamodbEndpoint,
+    startedInMs: Date.now() - started,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      await exited;
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,479 @@
+/**
+ * CDK assertions on the AWS stack. Expected values come from the topology, so
+ * the tests stay right when it grows. Bundling is skipped (no esbuild runs).
+ */
+import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnResource } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { bundlingOptions, esbuildOptions, EXTERNAL_MODULES } from '../../infra/bundling.ts';
+import {
+  API_THROTTLE,
+  CORS_ALLOW_HEADERS,
+  DEFAULT_MEMORY_MB,
+  DEFAULT_TIMEOUT_SECONDS,
+  MaodiaotongStack,
+  TABLE_READ_ACTIONS,
+  TABLE_WRITE_ACTIONS,
+  type Topology,
+} from '../../infra/stack.ts';
+import {
+  FUNCTIONS,
+  QUEUES,
+  TABLE,
+  functionList,
+  queueUrlEnv,
+  type FunctionDef,
+  type QueueName,
+} from '../../infra/topology.ts';
+
+// Same feature flags as `cdk synth`, so the tests see the template that is deployed.
+const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+
+function synth(topology?: Topology) {
+  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+  const stack = new MaodiaotongStack(app, 'Test', topology ? { topology } : {});
+  return { stack, template: Template.fromStack(stack) };
+}
+
+type Resource = { Type: string; Properties?: Record<string, any>; DeletionPolicy?: string };
+type Statement = { Effect: string; Action: string | string[]; Resource?: unknown };
+
+const logicalId = (stack: MaodiaotongStack, construct: { node: { defaultChild?: unknown } }) =>
+  stack.getLogicalId(construct.node.defaultChild as CfnResource);
+
+const asArray = <T,>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** Every IAM statement in the template: policies, managed policies, and roles' inline policies. */
+function allStatements(template: Template): Statement[] {
+  const out: Statement[] = [];
+  for (const r of Object.values(template.toJSON().Resources as Record<string, Resource>)) {
+    if (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') {
+      out.push(...asArray<Statement>(r.Properties?.PolicyDocument?.Statement));
+    }
+    if (r.Type === 'AWS::IAM::Role') {
+      for (const p of asArray<{ PolicyDocument: { Statement: Statement[] } }>(r.Properties?.Policies)) {
+        out.push(...asArray(p.PolicyDocument.Statement));
+      }
+    }
+  }
+  return out;
+}
+
+/** Allowed actions of the policies attached to one function's role. */
+function functionStatements(stack: MaodiaotongStack, template: Template, name: string): Statement[] {
+  const fn = stack.functions[name];
+  if (!fn?.role) throw new Error(`no function ${name}`);
+  const roleId = logicalId(stack, fn.role);
+  const out: Statement[] = [];
+  for (const r of Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)) {
+    const roles = asArray<{ Ref?: string }>(r.Properties?.Roles);
+    if (roles.some((ref) => ref.Ref === roleId)) out.push(...asArray<Statement>(r.Properties?.PolicyDocument?.Statement));
+  }
+  return out.filter((s) => s.Effect === 'Allow');
+}
+
+const actionsOf = (statements: Statement[]) => new Set(statements.flatMap((s) => asArray(s.Action)));
+const dynamoActions = (statements: Statement[]) => [...actionsOf(statements)].filter((a) => a.startsWith('dynamodb:')).sort();
+
+const expectedTableActions = (def: FunctionDef): string[] =>
+  (def.table === 'none' ? [] : def.table === 'read' ? [...TABLE_READ_ACTIONS] : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]).sort();
+
+const rateExpression = (minutes: number) => (minutes === 1 ? 'rate(1 minute)' : `rate(${minutes} minutes)`);
+
+const httpFunctions = () =>
+  functionList().filter((entry): entry is [typeof entry[0], Extract<FunctionDef, { kind: 'http' }>] => entry[1].kind === 'http');
+
+/** A topology with every function kind and table access level, on the real handler files. */
+const FAKE: Topology = {
+  table: TABLE,
+  queues: {
+    escalation: { visibilityTimeoutSeconds: 90, maxReceiveCount: 3 },
+    notify: { visibilityTimeoutSeconds: 45, maxReceiveCount: 7 },
+  },
+  functions: {
+    api: {
+      kind: 'http',
+      entry: FUNCTIONS.openapi.entry,
+      description: 'catch-all',
+      routes: ['$default', 'PATCH /v1/things/{id}'],
+      table: 'read',
+    },
+    worker: {
+      kind: 'worker',
+      entry: FUNCTIONS.openapi.entry,
+      description: 'escalation worker',
+      consumes: 'escalation',
+      sends: ['notify'],
+      batchSize: 7,
+      maxBatchingWindowSeconds: 3,
+      table: 'readWrite',
+    },
+    sweeper: {
+      kind: 'scheduled',
+      entry: FUNCTIONS.openapi.entry,
+      description: 'sweeper',
+      everyMinutes: 5,
+      sends: ['escalation'],
+      table: 'read',
+      memoryMb: 1024,
+      timeoutSeconds: 45,
+    },
+    ticker: {
+      kind: 'scheduled',
+      entry: FUNCTIONS.openapi.entry,
+      description: 'no table',
+      everyMinutes: 1,
+      table: 'none',
+    },
+  },
+};
+
+describe('MaodiaotongStack with the real topology', () => {
+  const { stack, template } = synth();
+  const resources = template.toJSON().Resources as Record<string, Resource>;
+
+  it('routes every http route key to its own function through a 2.0 Lambda integration', () => {
+    const expectedRoutes = httpFunctions().flatMap(([, def]) => def.routes);
+    expect(expectedRoutes.length).toBeGreaterThan(0);
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', expectedRoutes.length);
+
+    for (const [name, def] of httpFunctions()) {
+      const fnId = logicalId(stack, stack.functions[name]!);
+      const integrations = template.findResources('AWS::ApiGatewayV2::Integration', {
+        Properties: {
+          IntegrationType: 'AWS_PROXY',
+          PayloadFormatVersion: '2.0',
+          IntegrationUri: { 'Fn::GetAtt': [fnId, 'Arn'] },
+        },
+      });
+      const integrationIds = Object.keys(integrations);
+      expect(integrationIds, `integration of ${name}`).toHaveLength(1);
+      for (const routeKey of def.routes) {
+        const routes = template.findResources('AWS::ApiGatewayV2::Route', {
+          Properties: {
+            RouteKey: routeKey,
+            Target: { 'Fn::Join': ['', ['integrations/', { Ref: integrationIds[0] }]] },
+          },
+        });
+        expect(Object.keys(routes), `route ${routeKey} → ${name}`).toHaveLength(1);
+      }
+    }
+  });
+
+  it('allows the API headers in CORS and throttles the $default stage', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: Match.objectLike({
+        AllowHeaders: Match.arrayWith([...CORS_ALLOW_HEADERS]),
+        AllowMethods: Match.arrayWith(
+          [...new Set(httpFunctions().flatMap(([, d]) => d.routes.map((r) => r.split(' ')[0]!)))],
+        ),
+      }),
+    });
+    expect(CORS_ALLOW_HEADERS).toEqual(['Authorization', 'Content-Type', 'Idempotency-Key']);
+    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingBurstLimit: 200, ThrottlingRateLimit: 100 },
+    });
+    expect(API_THROTTLE).toEqual({ burstLimit: 200, rateLimit: 100 });
+  });
+
+  it('builds the table from the topology: keys, every GSI with its projection, PITR, on-demand, TTL, retained', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    const [table] = Object.values(template.findResources('AWS::DynamoDB::Table')) as Resource[];
+    expect(table?.DeletionPolicy).toBe('Retain');
+    const p = table!.Properties!;
+    expect(p.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(p.TimeToLiveSpecification).toEqual({ AttributeName: TABLE.timeToLiveAttribute, Enabled: true });
+    // SSEEnabled without a key type means the AWS managed key (aws/dynamodb).
+    expect(p.SSESpecification).toEqual({ SSEEnabled: true });
+    expect(p.KeySchema).toEqual([
+      { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+      { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+    ]);
+
+    const gsis = p.GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown; Projection: unknown }[];
+    expect(gsis.map((g) => g.IndexName).sort()).toEqual(TABLE.indexes.map((i) => i.name).sort());
+    for (const index of TABLE.indexes) {
+      const gsi = gsis.find((g) => g.IndexName === index.name);
+      expect(gsi?.KeySchema, index.name).toEqual([
+        { AttributeName: index.pk, KeyType: 'HASH' },
+        { AttributeName: index.sk, KeyType: 'RANGE' },
+      ]);
+      expect(gsi?.Projection, index.name).toEqual(
+        index.projection.type === 'INCLUDE'
+          ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection.attributes] }
+          : { ProjectionType: 'KEYS_ONLY' },
+      );
+    }
+    const keyNames = new Set([TABLE.partitionKey, TABLE.sortKey, ...TABLE.indexes.flatMap((i) => [i.pk, i.sk])]);
+    expect(p.AttributeDefinitions).toHaveLength(keyNames.size);
+    for (const name of keyNames) expect(p.AttributeDefinitions).toContainEqual({ AttributeName: name, AttributeType: 'S' });
+  });
+
+  it('gives every queue a DLQ with its maxReceiveCount, its visibility timeout and SSL-only access', () => {
+    const names = Object.keys(QUEUES) as QueueName[];
+    template.resourceCountIs('AWS::SQS::Queue', names.length * 2);
+    for (const name of names) {
+      const queueId = logicalId(stack, stack.queues[name]);
+      const dlqId = logicalId(stack, stack.deadLetterQueues[name]);
+      expect(resources[queueId]?.Properties).toMatchObject({
+        VisibilityTimeout: QUEUES[name].visibilityTimeoutSeconds,
+        RedrivePolicy: {
+          deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
+          maxReceiveCount: QUEUES[name].maxReceiveCount,
+        },
+      });
+      expect(resources[dlqId]?.Properties?.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+      expect(resources[dlqId]?.Properties?.RedrivePolicy).toBeUndefined();
+      for (const id of [queueId, dlqId]) {
+        template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          Queues: [{ Ref: id }],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Effect: 'Deny',
+                Action: 'sqs:*',
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              }),
+            ]),
+          },
+        });
+      }
+    }
+  });
+
+  it('alarms on any visible message in each DLQ', () => {
+    const names = Object.keys(QUEUES) as QueueName[];
+    template.resourceCountIs('AWS::CloudWatch::Alarm', names.length);
+    for (const name of names) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack, stack.deadLetterQueues[name]), 'QueueName'] } }],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+      });
+    }
+  });
+
+  it('makes one nodejs22.x arm64 function per topology entry with its memory, timeout, env and log retention', () => {
+    const fns = functionList();
+    template.resourceCountIs('AWS::Lambda::Function', fns.length);
+    for (const r of Object.values(template.findResources('AWS::Lambda::Function')) as Resource[]) {
+      expect(r.Properties?.Runtime).toBe('nodejs22.x');
+      expect(r.Properties?.Architectures).toEqual(['arm64']);
+      expect(r.Properties?.Handler).toBe('index.handler');
+    }
+    for (const [name, def] of fns) {
+      const fn = stack.functions[name]!;
+      const p = resources[logicalId(stack, fn)]!.Properties!;
+      expect(p.MemorySize, name).toBe(def.memoryMb ?? DEFAULT_MEMORY_MB);
+      expect(p.Timeout, name).toBe(def.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS[def.kind]);
+      const env = p.Environment.Variables as Record<string, unknown>;
+      expect(env.POWERTOOLS_SERVICE_NAME).toBe('maodiaotong');
+      expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+      if (def.table === 'none') {
+        expect(env.TABLE_NAME, name).toBeUndefined();
+        expect(env.HASH_SECRET, name).toBeUndefined();
+      } else {
+        expect(env.TABLE_NAME, name).toEqual({ Ref: logicalId(stack, stack.table) });
+        // The hash key is a Secrets Manager dynamic reference, never a literal in the template.
+        expect(JSON.stringify(env.HASH_SECRET), name).toMatch(/resolve:secretsmanager:/);
+      }
+      const queues = new Set<QueueName>([...(def.sends ?? []), ...(def.kind === 'worker' ? [def.consumes] : [])]);
+      const queueEnv = Object.keys(env).filter((k) => k.startsWith('QUEUE_URL_')).sort();
+      expect(queueEnv, name).toEqual([...queues].map(queueUrlEnv).sort());
+      for (const q of queues) expect(env[queueUrlEnv(q)]).toEqual({ Ref: logicalId(stack, stack.queues[q]) });
+
+      const logGroupId = logicalId(stack, fn.logGroup);
+      expect(resources[logGroupId]?.Properties?.RetentionInDays).toBe(30);
+      expect(p.LoggingConfig).toEqual({ LogGroup: { Ref: logGroupId } });
+    }
+  });
+
+  it('grants no Scan, DeleteItem, BatchWriteItem or wildcard action anywhere', () => {
+    const actions = actionsOf(allStatements(template).filter((s) => s.Effect === 'Allow'));
+    expect(actions.size).toBeGreaterThan(0);
+    for (const forbidden of ['dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:*', 'sqs:*', '*']) {
+      expect(actions.has(forbidden), forbidden).toBe(false);
+    }
+    for (const action of actions) {
+      if (action.startsWith('dynamodb:') || action.startsWith('sqs:')) expect(action).not.toContain('*');
+    }
+  });
+
+  it("grants each function exactly its table access, on the table and its indexes", () => {
+    const tableId = logicalId(stack, stack.table);
+    for (const [name, def] of functionList()) {
+      const statements = functionStatements(stack, template, name);
+      expect(dynamoActions(statements), name).toEqual(expectedTableActions(def));
+      if (def.table === 'none') continue;
+      const dynamo = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')));
+      expect(dynamo.flatMap((s) => asArray(s.Resource)), name).toEqual(
+        expect.arrayContaining([
+          { 'Fn::GetAtt': [tableId, 'Arn'] },
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, '/index/*']] },
+        ]),
+      );
+    }
+    // The real topology has a function without table access; guard that this test covers it.
+    expect(functionList().some(([, d]) => d.table === 'none')).toBe(true);
+  });
+
+  it('outputs the API URL and the table name', () => {
+    template.hasOutput('ApiUrl', {});
+    template.hasOutput('TableName', { Value: { Ref: logicalId(stack, stack.table) } });
+  });
+});
+
+describe('MaodiaotongStack with an injected topology (worker, scheduled, read-only)', () => {
+  const { stack, template } = synth(FAKE);
+  const resources = template.toJSON().Resources as Record<string, Resource>;
+
+  it('maps the worker to its queue with batch size, window and partial batch failures', () => {
+    const workers = Object.entries(FAKE.functions).filter(([, d]) => d.kind === 'worker');
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', workers.length);
+    for (const [name, def] of workers) {
+      if (def.kind !== 'worker') continue;
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: logicalId(stack, stack.functions[name]!) },
+        EventSourceArn: { 'Fn::GetAtt': [logicalId(stack, stack.queues[def.consumes]), 'Arn'] },
+        BatchSize: def.batchSize,
+        MaximumBatchingWindowInSeconds: def.maxBatchingWindowSeconds,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      const p = resources[logicalId(stack, stack.functions[name]!)]!.Properties!;
+      expect(p.Timeout).toBe(DEFAULT_TIMEOUT_SECONDS.worker);
+      expect(Object.keys(p.Environment.Variables).filter((k) => k.startsWith('QUEUE_URL_')).sort()).toEqual(
+        [...new Set([def.consumes, ...(def.sends ?? [])])].map(queueUrlEnv).sort(),
+      );
+      const actions = actionsOf(functionStatements(stack, template, name));
+      for (const a of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']) expect(actions.has(a), a).toBe(true);
+    }
+  });
+
+  it('runs each scheduled function from an EventBridge rate rule', () => {
+    const scheduled = Object.entries(FAKE.functions).filter(([, d]) => d.kind === 'scheduled');
+    template.resourceCountIs('AWS::Events::Rule', scheduled.length);
+    for (const [name, def] of scheduled) {
+      if (def.kind !== 'scheduled') continue;
+      const fnId = logicalId(stack, stack.functions[name]!);
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: rateExpression(def.everyMinutes),
+        State: 'ENABLED',
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] } })],
+      });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+      });
+      const p = resources[fnId]!.Properties!;
+      expect(p.MemorySize).toBe(def.memoryMb ?? DEFAULT_MEMORY_MB);
+      expect(p.Timeout).toBe(def.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS.scheduled);
+    }
+  });
+
+  it('uses the injected queue settings', () => {
+    for (const [name, def] of Object.entries(FAKE.queues) as [QueueName, (typeof FAKE.queues)[QueueName]][]) {
+      expect(resources[logicalId(stack, stack.queues[name])]?.Properties).toMatchObject({
+        VisibilityTimeout: def.visibilityTimeoutSeconds,
+        RedrivePolicy: { maxReceiveCount: def.maxReceiveCount },
+      });
+    }
+  });
+
+  it('grants read-only functions no writes, table-less functions no DynamoDB, and senders only SendMessage', () => {
+    const levels = new Set(Object.values(FAKE.functions).map((d) => d.table));
+    expect(levels).toEqual(new Set(['none', 'read', 'readWrite']));
+    for (const [name, def] of Object.entries(FAKE.functions)) {
+      const statements = functionStatements(stack, template, name);
+      const dynamo = dynamoActions(statements);
+      expect(dynamo, name).toEqual(expectedTableActions(def));
+      if (def.table !== 'readWrite') {
+        expect(dynamo).not.toContain('dynamodb:PutItem');
+        expect(dynamo).not.toContain('dynamodb:UpdateItem');
+      }
+      if (def.table === 'none') expect(dynamo).toEqual([]);
+
+      const consumed = def.kind === 'worker' ? def.consumes : undefined;
+      for (const s of statements) {
+        for (const action of asArray(s.Action).filter((a) => a.startsWith('sqs:'))) {
+          // Only a consumer may receive; only the queues it sends to may be written.
+          if (action === 'sqs:SendMessage') {
+            const targets = asArray(s.Resource).map((r) => JSON.stringify(r));
+            for (const q of def.sends ?? []) {
+              expect(targets, `${name} sends to ${q}`).toContain(
+                JSON.stringify({ 'Fn::GetAtt': [logicalId(stack, stack.queues[q]), 'Arn'] }),
+              );
+            }
+          }
+          if (action === 'sqs:ReceiveMessage') expect(consumed, `${name} receives`).toBeDefined();
+        }
+      }
+      if (!def.sends?.length) expect(actionsOf(statements).has('sqs:SendMessage'), name).toBe(false);
+    }
+    const forbidden = ['dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:*', 'sqs:*', '*'];
+    const all = actionsOf(allStatements(template).filter((s) => s.Effect === 'Allow'));
+    for (const a of forbidden) expect(all.has(a), a).toBe(false);
+  });
+
+  it('supports the $default route key', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'PATCH /v1/things/{id}' });
+  });
+
+  it('refuses topologies that cannot deploy', () => {
+    const worker = FAKE.functions.worker as Extract<FunctionDef, { kind: 'worker' }>;
+    expect(() =>
+      synth({ ...FAKE, functions: { ...FAKE.functions, worker: { ...worker, timeoutSeconds: 600 } } }),
+    ).toThrow(/visibility timeout/);
+    expect(() =>
+      synth({
+        ...FAKE,
+        functions: { ...FAKE.functions, twin: { ...FAKE.functions.api!, description: 'twin' } as FunctionDef },
+      }),
+    ).toThrow(/served by two functions/);
+    expect(() =>
+      synth({
+        ...FAKE,
+        functions: { bad: { kind: 'http', entry: FUNCTIONS.openapi.entry, description: 'x', table: 'none', routes: ['GET cases'] } },
+      }),
+    ).toThrow(/route key/);
+  });
+});
+
+describe('bundling options', () => {
+  it('are the same for CDK and for plain esbuild, with the AWS SDK bundled', () => {
+    const cdk = bundlingOptions();
+    const raw = esbuildOptions('in.ts', 'out.mjs');
+    expect(cdk.externalModules).toEqual([...EXTERNAL_MODULES]);
+    expect(raw.external).toEqual([...EXTERNAL_MODULES]);
+    expect(raw).toMatchObject({
+      entryPoints: ['in.ts'],
+      outfile: 'out.mjs',
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: cdk.target,
+      minify: cdk.minify,
+      sourcemap: cdk.sourceMap,
+      sourcesContent: cdk.sourcesContent,
+      mainFields: cdk.mainFields,
+      banner: { js: cdk.banner },
+    });
+    expect(cdk.format).toBe('esm');
+    expect(cdk.target).toBe('node20');
+    expect(cdk.banner).toContain('createRequire(import.meta.url)');
+    // The SDK clients themselves must be in the bundle, only credential sources outside it.
+    for (const ext of EXTERNAL_MODULES) expect(ext).not.toMatch(/client-|\*/);
+  });
+});
