@@ -4,7 +4,7 @@
  * what is deployed.
  */
 import type { BuildOptions } from 'esbuild';
-import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Charset, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 
 /** Node version esbuild emits for; it runs unchanged on the Lambda runtime (22). */
 export const BUNDLE_TARGET = 'node20';
@@ -45,6 +45,8 @@ export function bundlingOptions(): BundlingOptions {
     mainFields: [...MAIN_FIELDS],
     externalModules: [...EXTERNAL_MODULES],
     banner: ESM_REQUIRE_BANNER,
+    // Chinese text as UTF-8 (3 bytes a character) rather than \uXXXX escapes (6).
+    charset: Charset.UTF8,
   };
 }
 
@@ -63,6 +65,7 @@ export function esbuildOptions(entry: string, outfile: string): BuildOptions {
     mainFields: [...MAIN_FIELDS],
     external: [...EXTERNAL_MODULES],
     banner: { js: ESM_REQUIRE_BANNER },
+    charset: 'utf8',
     logLevel: 'warning',
   };
 }

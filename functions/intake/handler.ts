@@ -9,6 +9,7 @@ import { authenticate, bodyLimit, httpErrors, jsonBody, principalOf } from '../.
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { cases, directory } from '../../shared/service/runtime.ts';
 import { caseView } from '../../shared/service/views.ts';
+import { afterTransition } from '../../shared/service/queues.ts';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
 
@@ -33,8 +34,11 @@ export const handler = middy<ApiEvent, HttpResult>()
         { path: 'Idempotency-Key', message: 'must be 1–128 printable ASCII characters' },
       ]);
     }
-    const { state, created } = await cases.intake(body, principal.actor, idempotencyKey);
-    return json(created ? 201 : 200, caseView(state, await directory.units(), 'client'), {
+    const result = await cases.intake(body, principal.actor, idempotencyKey);
+    const { state } = result;
+    const units = await directory.units();
+    if (result.created) await afterTransition(state, result.event, units);
+    return json(result.created ? 201 : 200, caseView(state, units, 'client'), {
       location: `/v1/cases/${state.id}`,
     });
   });

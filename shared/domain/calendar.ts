@@ -56,6 +56,11 @@ export class WorkingCalendar {
     this.windows = options.windows ?? DEFAULT_WINDOWS;
   }
 
+  /** The years whose official schedule is known. */
+  knownYears(): number[] {
+    return [...this.years].sort((a, b) => a - b);
+  }
+
   /** Whether the official holiday schedule of a year is known (otherwise weekends only). */
   covers(year: number): boolean {
     return this.years.has(year);

@@ -9,3 +9,4 @@ export * from './risk.ts';
 export * from './tracking.ts';
 export * from './access.ts';
 export * from './decide.ts';
+export * from './notifications.ts';

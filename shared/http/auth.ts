@@ -1,5 +1,7 @@
 /** Authenticators for the `authenticate` middleware. */
 import type { Directory } from '../store/directory.ts';
+import { verifyToken } from '../service/tokens.ts';
+import type { Role } from '../domain/index.ts';
 import type { Authenticator } from './middleware.ts';
 
 /** Machine clients (12345 hotline systems): `Authorization: Bearer <api key>`, stored hashed. */
@@ -13,6 +15,25 @@ export function apiKeyAuth(directory: Directory): Authenticator {
       kind: 'client',
       client,
       actor: { kind: 'client', id: client.name, source: client.sources[0] ?? 'api', rootUnitId: client.rootUnitId },
+    };
+  };
+}
+
+/**
+ * Mediators: `Authorization: Bearer <JWT>`. The token proves who; the account
+ * says what they are now, so a disabled account or a moved user takes effect
+ * without waiting for tokens to expire.
+ */
+export function jwtAuth(directory: Directory, now: () => Date): Authenticator {
+  return async (token) => {
+    if (token.split('.').length !== 3) return undefined;
+    const claims = await verifyToken(token, now());
+    if (!claims) return undefined;
+    const account = await directory.account(claims.username);
+    if (!account || account.disabled) return undefined;
+    return {
+      kind: 'user',
+      actor: { kind: 'user', id: account.username, name: account.displayName, role: account.role as Role, unitId: account.unitId },
     };
   };
 }

@@ -28,11 +28,10 @@ export interface CaseServiceDeps {
   readonly random: (bytes: number) => Uint8Array;
 }
 
-export interface IntakeResult {
-  readonly state: CaseState;
-  /** False when the intake replayed an earlier one and returned its case. */
-  readonly created: boolean;
-}
+export type IntakeResult =
+  | { readonly state: CaseState; readonly created: true; readonly event: CaseEvent }
+  /** The intake replayed an earlier one: its case, unchanged. */
+  | { readonly state: CaseState; readonly created: false };
 
 export interface ActResult {
   readonly state: CaseState;
@@ -74,7 +73,7 @@ export class CaseService {
       );
       if (!decision.ok) throw decision.error;
       try {
-        return { state: await this.deps.store.append(undefined, decision.event), created: true };
+        return { state: await this.deps.store.append(undefined, decision.event), created: true, event: decision.event };
       } catch (error) {
         if (!(error instanceof VersionConflict)) throw error;
         const existing = dedupeKey === undefined ? undefined : await this.deps.store.get(id);

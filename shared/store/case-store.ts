@@ -143,6 +143,27 @@ export class CaseStore {
     }
   }
 
+  /** The events 1..seq, for the state a case had right after event `seq`. */
+  async eventsUpTo(id: string, seq: number): Promise<CaseEvent[]> {
+    const out: CaseEvent[] = [];
+    let start: Record<string, never> | undefined;
+    do {
+      const result = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+          ExpressionAttributeValues: marshall({ ':pk': `CASE#${id}`, ':from': eventSk(1), ':to': eventSk(seq) }),
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      out.push(...(result.Items ?? []).map((i) => eventFromItem(unmarshall(i))));
+      start = result.LastEvaluatedKey as Record<string, never> | undefined;
+    } while (start);
+    return out;
+  }
+
   async eventsAfter(id: string, seq: number): Promise<CaseEvent[]> {
     const out: CaseEvent[] = [];
     let page: Page<CaseEvent> = { items: [] };

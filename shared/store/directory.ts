@@ -27,6 +27,8 @@ export interface Account {
   readonly role: string;
   readonly unitId: string;
   readonly passwordHash: string;
+  /** Where notifications to the user go (a volunteer's task offers). */
+  readonly phone?: string;
   readonly disabled?: boolean;
 }
 

@@ -1,0 +1,64 @@
+/** POST /v1/cases/{id}/actions — a mediator works a case: one action, checked against expectedVersion. */
+import middy from '@middy/core';
+import { randomUUID } from 'node:crypto';
+import { ValidationFailed, type Command } from '../../shared/domain/index.ts';
+import { actionSchema, type ActionBody } from '../../shared/contract/actions.ts';
+import { parseWith } from '../../shared/contract/zod.ts';
+import { jwtAuth } from '../../shared/http/auth.ts';
+import type { ApiEvent } from '../../shared/http/event.ts';
+import { authenticate, bodyLimit, httpErrors, jsonBody, principalOf } from '../../shared/http/middleware.ts';
+import { json, type HttpResult } from '../../shared/http/response.ts';
+import { clock } from '../../shared/service/clock.ts';
+import { afterTransition } from '../../shared/service/queues.ts';
+import { cases, directory } from '../../shared/service/runtime.ts';
+import { caseView } from '../../shared/service/views.ts';
+
+/** The API's snake_case action → the domain command (ids and defaults filled in here). */
+async function toCommand(body: ActionBody, read: (id: string) => ReturnType<typeof cases.read>): Promise<Command> {
+  switch (body.type) {
+    case 'dispatch':
+      if ((body.toUnitId === undefined) === (body.toVolunteerId === undefined)) {
+        throw new ValidationFailed('dispatch needs exactly one of toUnitId and toVolunteerId', [
+          { path: 'toUnitId', message: 'give toUnitId or toVolunteerId' },
+        ]);
+      }
+      return { type: 'dispatch', toUnitId: body.toUnitId, toVolunteerId: body.toVolunteerId, note: body.note };
+    case 'schedule_session':
+      return { type: 'schedule_session', sessionId: randomUUID().slice(0, 8), at: body.at, place: body.place, mediators: body.mediators };
+    case 'record_agreement':
+      return {
+        type: 'record_agreement',
+        agreement: { ...body.agreement, signedAt: body.agreement.signedAt ?? clock.now().toISOString(), mediator: '' },
+      };
+    case 'merge': {
+      const into = await read(body.intoCaseId).catch(() => {
+        throw new ValidationFailed('the case to merge into does not exist', [{ path: 'intoCaseId', message: 'no such case' }]);
+      });
+      return { type: 'merge', intoCaseId: into.id, into };
+    }
+    default: {
+      const { expectedVersion: _v, ...command } = body;
+      return command as Command;
+    }
+  }
+}
+
+export const handler = middy<ApiEvent, HttpResult>()
+  .use(httpErrors())
+  .use(bodyLimit())
+  .use(authenticate(jwtAuth(directory, clock.now)))
+  .use(jsonBody())
+  .handler(async (event) => {
+    const { actor } = principalOf(event);
+    const id = event.pathParameters?.id ?? '';
+    const body = parseWith(actionSchema, event.json, 'the action');
+    if (body instanceof ValidationFailed) throw body;
+    let command = await toCommand(body, (other) => cases.read(other, actor));
+    if (command.type === 'record_agreement' && actor.kind === 'user') {
+      command = { ...command, agreement: { ...command.agreement, mediator: actor.name } };
+    }
+    const { state, event: appended } = await cases.act(id, command, actor, body.expectedVersion);
+    const units = await directory.units();
+    await afterTransition(state, appended, units);
+    return json(200, { ...caseView(state, units, 'mediator'), lastEvent: { seq: appended.seq, type: appended.type } });
+  });

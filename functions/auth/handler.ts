@@ -1,0 +1,73 @@
+/** POST /v1/auth/login and GET /v1/me — local accounts, scrypt-hashed, tokens from the local issuer. */
+import middy from '@middy/core';
+import * as z from 'zod/mini';
+import '../../shared/contract/zod.ts';
+import { LEVELS, ROLES, ValidationFailed } from '../../shared/domain/index.ts';
+import { parseWith } from '../../shared/contract/zod.ts';
+import { jwtAuth } from '../../shared/http/auth.ts';
+import { RateLimited, Unauthorized } from '../../shared/http/errors.ts';
+import type { ApiEvent } from '../../shared/http/event.ts';
+import { authenticate, bodyLimit, httpErrors, jsonBody, principalOf } from '../../shared/http/middleware.ts';
+import { json, type HttpResult } from '../../shared/http/response.ts';
+import { clock } from '../../shared/service/clock.ts';
+import { verifyPassword } from '../../shared/service/passwords.ts';
+import { config, directory, dynamodb } from '../../shared/service/runtime.ts';
+import { issueToken } from '../../shared/service/tokens.ts';
+import { FailureLimiter, type LimitRule } from '../../shared/store/limits.ts';
+
+const loginSchema = z.strictObject({
+  username: z.string().check(z.minLength(1), z.maxLength(64)),
+  password: z.string().check(z.minLength(1), z.maxLength(200)),
+});
+const PER_ACCOUNT: LimitRule = { scope: 'login-user', max: 10, windowSeconds: 15 * 60 };
+const PER_ADDRESS: LimitRule = { scope: 'login-ip', max: 30, windowSeconds: 15 * 60 };
+const limiter = new FailureLimiter(dynamodb, config.tableName);
+
+const login = middy<ApiEvent, HttpResult>()
+  .use(httpErrors())
+  .use(bodyLimit())
+  .use(jsonBody())
+  .handler(async (event) => {
+    const body = parseWith(loginSchema, event.json, 'the login');
+    if (body instanceof ValidationFailed) throw body;
+    const now = clock.now();
+    const checks = [
+      { rule: PER_ACCOUNT, subject: body.username },
+      { rule: PER_ADDRESS, subject: event.requestContext.http.sourceIp },
+    ];
+    const wait = await limiter.blockedFor(checks, now);
+    if (wait > 0) throw new RateLimited(wait, '登录失败次数过多，请稍后再试 (too many failed logins)');
+    const account = await directory.account(body.username);
+    // Hash even for an unknown user so timing does not tell which usernames exist.
+    const ok = await verifyPassword(body.password, account?.passwordHash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAA');
+    if (!account || account.disabled || !ok) {
+      await limiter.recordFailure(checks, now);
+      throw new Unauthorized('用户名或密码错误 (wrong username or password)');
+    }
+    const token = await issueToken(
+      { username: account.username, name: account.displayName, role: account.role as never, unitId: account.unitId },
+      now,
+    );
+    return json(200, { ...token, user: { username: account.username, displayName: account.displayName, role: account.role, unitId: account.unitId } });
+  });
+
+const me = middy<ApiEvent, HttpResult>()
+  .use(httpErrors())
+  .use(authenticate(jwtAuth(directory, clock.now)))
+  .handler(async (event) => {
+    const { actor } = principalOf(event);
+    if (actor.kind !== 'user') throw new Unauthorized();
+    const units = await directory.units();
+    const unit = units.get(actor.unitId);
+    return json(200, {
+      username: actor.id,
+      displayName: actor.name,
+      role: actor.role,
+      roleName: ROLES.find((r) => r.code === actor.role)?.name,
+      unit: unit && { id: unit.id, name: unit.name, fullName: unit.fullName, level: unit.level, levelName: LEVELS.find((l) => l.code === unit.level)?.name },
+      canEscalate: unit?.parentId !== undefined,
+    });
+  });
+
+export const handler = (event: ApiEvent, context: Parameters<typeof login>[1]) =>
+  event.routeKey === 'POST /v1/auth/login' ? login(event, context) : me(event, context);

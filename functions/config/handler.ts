@@ -1,0 +1,63 @@
+/**
+ * GET|PUT /v1/config/{name} — the policy a township edits without a deploy:
+ * `sla` (limits per centre × level × priority), `risk` (risk terms) and
+ * `calendar` (holiday years the calendar library does not know yet). Admins
+ * only; a document is validated before it is stored, and every function picks
+ * it up within its 30-second policy cache.
+ */
+import middy from '@middy/core';
+import { NotFound, ValidationFailed } from '../../shared/domain/index.ts';
+import { parseWith } from '../../shared/contract/zod.ts';
+import { jwtAuth } from '../../shared/http/auth.ts';
+import type { ApiEvent } from '../../shared/http/event.ts';
+import { authenticate, bodyLimit, httpErrors, jsonBody, principalOf } from '../../shared/http/middleware.ts';
+import { json, type HttpResult } from '../../shared/http/response.ts';
+import { requireRole } from '../../shared/http/roles.ts';
+import { clock } from '../../shared/service/clock.ts';
+import { calendarOverridesSchema, loadPolicy, riskTermsSchema, slaOverridesSchema } from '../../shared/service/policy.ts';
+import { config, directory } from '../../shared/service/runtime.ts';
+
+const DOCUMENTS = {
+  sla: { key: 'SLA', schema: slaOverridesSchema },
+  risk: { key: 'RISK', schema: riskTermsSchema },
+  calendar: { key: 'CALENDAR', schema: calendarOverridesSchema },
+} as const;
+type Name = keyof typeof DOCUMENTS;
+
+function documentOf(event: ApiEvent) {
+  requireRole(principalOf(event), 'admin');
+  const name = event.pathParameters?.name ?? '';
+  if (!(name in DOCUMENTS)) throw new NotFound(`no configuration "${name}"; there are ${Object.keys(DOCUMENTS).join(', ')}`);
+  return { name: name as Name, ...DOCUMENTS[name as Name] };
+}
+
+async function describe(name: Name, key: string): Promise<HttpResult> {
+  const policy = await loadPolicy(directory, config.timeScale);
+  const effective = { sla: policy.sla, risk: policy.risk, calendar: { knownYears: policy.timing.calendar.knownYears() } }[name];
+  return json(200, { name, stored: (await directory.config(key)) ?? null, effective });
+}
+
+const read = middy<ApiEvent, HttpResult>()
+  .use(httpErrors())
+  .use(authenticate(jwtAuth(directory, clock.now)))
+  .handler(async (event) => {
+    const doc = documentOf(event);
+    return describe(doc.name, doc.key);
+  });
+
+const write = middy<ApiEvent, HttpResult>()
+  .use(httpErrors())
+  .use(bodyLimit())
+  .use(authenticate(jwtAuth(directory, clock.now)))
+  .use(jsonBody())
+  .handler(async (event) => {
+    const doc = documentOf(event);
+    const value = parseWith(doc.schema, event.json, `the ${doc.name} configuration`);
+    if (value instanceof ValidationFailed) throw value;
+    await directory.putConfig(doc.key, value);
+    directory.invalidate();
+    return describe(doc.name, doc.key);
+  });
+
+export const handler = (event: ApiEvent, context: Parameters<typeof read>[1]) =>
+  event.routeKey.startsWith('PUT ') ? write(event, context) : read(event, context);

@@ -1,0 +1,31 @@
+/** GET /v1/outbox?date=yyyy-mm-dd — every message sent to a person that day (admins). */
+import middy from '@middy/core';
+import { ValidationFailed } from '../../shared/domain/index.ts';
+import { jwtAuth } from '../../shared/http/auth.ts';
+import type { ApiEvent } from '../../shared/http/event.ts';
+import { authenticate, httpErrors, principalOf } from '../../shared/http/middleware.ts';
+import { json, type HttpResult } from '../../shared/http/response.ts';
+import { requireRole } from '../../shared/http/roles.ts';
+import { clock } from '../../shared/service/clock.ts';
+import { config, directory, dynamodb } from '../../shared/service/runtime.ts';
+import { Outbox } from '../../shared/store/outbox.ts';
+
+const outbox = new Outbox(dynamodb, config.tableName);
+
+export const handler = middy<ApiEvent, HttpResult>()
+  .use(httpErrors())
+  .use(authenticate(jwtAuth(directory, clock.now)))
+  .handler(async (event) => {
+    requireRole(principalOf(event), 'admin');
+    const query = event.queryStringParameters ?? {};
+    const date = query.date ?? clock.now().toISOString().slice(0, 10);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) {
+      throw new ValidationFailed('date must be yyyy-mm-dd', [{ path: 'date', message: 'must be yyyy-mm-dd' }]);
+    }
+    const limit = query.limit === undefined ? 100 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+      throw new ValidationFailed('limit must be 1–500', [{ path: 'limit', message: 'must be an integer from 1 to 500' }]);
+    }
+    const page = await outbox.list(date, { limit, cursor: query.cursor });
+    return json(200, { date, items: page.items, cursor: page.cursor ?? null });
+  });

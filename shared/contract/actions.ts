@@ -1,0 +1,53 @@
+/** The body of POST /v1/cases/{id}/actions: one schema per action type. */
+import * as z from 'zod/mini';
+import './zod.ts';
+import { CENTER_CODES, OUTCOME_CODES, RISK_CODES, SATISFACTION_CODES } from '../domain/index.ts';
+import { isoDateTime, text } from './fields.ts';
+import { locationSchema, partySchema } from './intake.ts';
+
+const version = z.int().check(z.gte(1));
+const action = <T extends string, S extends z.core.$ZodLooseShape>(type: T, shape: S) =>
+  z.strictObject({ type: z.literal(type), expectedVersion: version, ...shape });
+
+const agreementSchema = z.strictObject({
+  parties: z.array(partySchema).check(z.minLength(2), z.maxLength(20)),
+  facts: text(1, 4000),
+  terms: z.array(text(1, 1000)).check(z.minLength(1), z.maxLength(30)),
+  performance: z.strictObject({
+    method: text(1, 500),
+    deadline: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, yyyy-mm-dd')),
+  }),
+  signedAt: z.optional(isoDateTime),
+});
+
+export const actionSchema = z.discriminatedUnion('type', [
+  action('accept', {}),
+  action('note', { visibility: z._default(z.enum(['internal', 'public']), 'internal'), text: text(1, 2000) }),
+  action('contact', { channel: z.enum(['phone', 'visit', 'wechat', 'sms', 'other']), summary: text(1, 1000) }),
+  action('dispatch', {
+    toUnitId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+    toVolunteerId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+    note: z.optional(text(0, 500)),
+  }),
+  action('decline', { reason: text(1, 500) }),
+  action('return', { reason: text(1, 500) }),
+  action('escalate', { reason: text(1, 500) }),
+  action('extend_request', { reason: text(1, 500), until: isoDateTime }),
+  action('extend_decide', { approved: z.boolean(), comment: z.optional(text(0, 500)) }),
+  action('add_party', { party: partySchema }),
+  action('schedule_session', { at: isoDateTime, place: text(1, 200), mediators: z.array(text(1, 50)).check(z.minLength(1), z.maxLength(10)) }),
+  action('record_minutes', { sessionId: z.string().check(z.minLength(1), z.maxLength(64)), content: text(1, 20000) }),
+  action('record_agreement', { agreement: agreementSchema }),
+  action('resolve', { outcome: z.enum(OUTCOME_CODES), summary: text(1, 2000) }),
+  action('follow_up', { satisfaction: z.enum(SATISFACTION_CODES), comment: z.optional(text(0, 1000)) }),
+  action('reopen', { reason: text(1, 500) }),
+  action('merge', { intoCaseId: z.string().check(z.minLength(1), z.maxLength(64)) }),
+  action('withdraw', { reason: text(1, 500) }),
+  action('close', { reason: z.optional(text(0, 500)) }),
+  action('reclassify', { center: z.enum(CENTER_CODES) }),
+  action('locate', { location: locationSchema }),
+  action('flag_risk', { level: z.enum(RISK_CODES), note: z.optional(text(0, 500)) }),
+]);
+
+export type ActionBody = z.output<typeof actionSchema>;
+export const ACTION_TYPES = actionSchema.def.options.map((o) => o.shape.type.def.values[0] as ActionBody["type"]);

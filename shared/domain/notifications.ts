@@ -1,0 +1,109 @@
+/**
+ * Who is told what after each event. Pure: recipients are references (a
+ * unit's contacts, the resident, a user) that the notifier resolves to
+ * addresses; texts are the Chinese messages they receive.
+ */
+import type { CaseEvent, CaseState } from './case.ts';
+import { LEVELS } from './registry.ts';
+import { isSerious } from './risk.ts';
+import type { UnitTree } from './units.ts';
+
+export type Recipient =
+  | { readonly kind: 'unit'; readonly unitId: string }
+  | { readonly kind: 'resident' }
+  | { readonly kind: 'user'; readonly userId: string };
+
+export interface Notification {
+  readonly recipient: Recipient;
+  /** A stable name for the kind of message, for the outbox and templates. */
+  readonly topic: string;
+  readonly text: string;
+}
+
+const levelName = (code: string) => LEVELS.find((l) => l.code === code)?.name ?? code;
+
+function localTime(iso: string | undefined): string {
+  if (!iso) return '';
+  const d = new Date(new Date(iso).getTime() + 8 * 3600_000);
+  return `${d.getUTCMonth() + 1}月${d.getUTCDate()}日${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+}
+
+export function notificationsFor(event: CaseEvent, state: CaseState, units: UnitTree): Notification[] {
+  const no = state.trackingNo;
+  const unitName = (id: string) => units.get(id)?.fullName ?? id;
+  const unit = (unitId: string, topic: string, text: string): Notification => ({ recipient: { kind: 'unit', unitId }, topic, text });
+  const resident = (topic: string, text: string): Notification => ({ recipient: { kind: 'resident' }, topic, text });
+  const hasResidentAddress = state.reporter.phone !== undefined || state.reporter.openId !== undefined;
+  const toResident = (n: Notification): Notification[] => (hasResidentAddress ? [n] : []);
+
+  switch (event.type) {
+    case 'received': {
+      const out = [
+        unit(state.unitId, 'new_case', `【矛调通】新诉求 ${no} 待签收：${state.title}。请于${localTime(state.clocks?.acceptDueAt)}前签收。`),
+        ...toResident(resident('receipt', `【矛调通】您的诉求已受理，编号 ${no}，提取码 ${state.trackingCode}。回复"查询 ${no}"可查看进度。`)),
+      ];
+      if (isSerious(state.risk)) {
+        const root = units.get(state.unitId)?.rootId;
+        const alert = `【矛调通】风险预警（${state.risk?.level === 'red' ? '红色' : '橙色'}）：诉求 ${no} 涉及"${state.risk?.terms.join('、')}"，已直接交${unitName(state.unitId)}处置，请立即关注。`;
+        out.push(unit(state.unitId, 'risk_alert', alert));
+        if (root && root !== state.unitId) out.push(unit(root, 'risk_alert', alert));
+      }
+      return out;
+    }
+    case 'accepted':
+      return toResident(resident('status', `【矛调通】您的诉求 ${no} 已签收，正在办理。`));
+    case 'dispatched_to_unit':
+      return [unit(event.data.toUnitId, 'new_case', `【矛调通】诉求 ${no} 已派至本单位，请于${localTime(event.data.clocks.acceptDueAt)}前签收：${state.title}`)];
+    case 'dispatched_to_volunteer':
+      return [{ recipient: { kind: 'user', userId: event.data.volunteerId }, topic: 'task_offered', text: `【矛调通】社区派单：${state.title}（${no}），请在工作台接单或谢绝。` }];
+    case 'declined':
+      return [unit(state.unitId, 'task_declined', `【矛调通】志愿者谢绝了诉求 ${no}：${event.data.reason}。请重新派单。`)];
+    case 'returned':
+      return [unit(event.data.toUnitId, 'returned', `【矛调通】诉求 ${no} 被${unitName(event.data.fromUnitId)}退回：${event.data.reason}`)];
+    case 'reminded':
+      return [
+        unit(
+          state.unitId,
+          'reminder',
+          `【矛调通】催办：诉求 ${no} 将于${localTime(event.data.dueAt)}到期${event.data.clock === 'accept' ? '签收' : '办结'}，请抓紧办理。`,
+        ),
+      ];
+    case 'escalated':
+      return [
+        unit(
+          event.data.toUnitId,
+          'escalated',
+          `【矛调通】诉求 ${no} 由${unitName(event.data.fromUnitId)}上报至本单位（${reasonText(event.data.reason)}），请于${localTime(event.data.clocks.acceptDueAt)}前签收。`,
+        ),
+        ...toResident(resident('status', `【矛调通】您的诉求 ${no} 已转至${levelName(event.data.toLevel)}（${units.get(event.data.toUnitId)?.name ?? ''}）办理。`)),
+      ];
+    case 'supervised':
+      return [
+        unit(state.unitId, 'supervision', `【矛调通】督办（第${event.data.alert}次）：诉求 ${no} 已超期未办结，请立即处理并报告进展。`),
+      ];
+    case 'extension_requested': {
+      const parent = units.parent(state.unitId);
+      return parent ? [unit(parent.id, 'extension_request', `【矛调通】${unitName(state.unitId)}申请延期办理诉求 ${no}：${event.data.reason}`)] : [];
+    }
+    case 'extension_decided':
+      return [unit(state.unitId, 'extension_decided', `【矛调通】诉求 ${no} 的延期申请${event.data.approved ? `已批准，新期限 ${localTime(event.data.until)}` : '未获批准'}。`)];
+    case 'noted':
+      return event.data.visibility === 'public' ? toResident(resident('reply', `【矛调通】关于诉求 ${no} 的答复：${event.data.text}`)) : [];
+    case 'resolved':
+      return toResident(resident('resolved', `【矛调通】您的诉求 ${no} 已办结：${event.data.summary}。请回复"满意""基本满意"或"不满意"评价。`));
+    case 'followed_up':
+      return event.data.reopenClocks
+        ? [unit(state.unitId, 'reopened', `【矛调通】诉求 ${no} 回访不满意，已重新办理并将上报。`)]
+        : [];
+    case 'withdrawn':
+      return toResident(resident('status', `【矛调通】您的诉求 ${no} 已撤回。`));
+    default:
+      return [];
+  }
+}
+
+function reasonText(reason: string): string {
+  return (
+    { overdue: '超时未办', manual: '申请上报', dissatisfied: '群众不满意', risk: '风险升级', return_limit: '多次退回' } as Record<string, string>
+  )[reason] ?? reason;
+}

@@ -1,0 +1,29 @@
+/** Sending to the topology's queues, in batches of ten (SQS's limit). */
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+
+const BATCH = 10;
+
+export class QueuePublisher {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly urls: Readonly<Record<string, string>>,
+  ) {}
+
+  /** Send every body; throws if any could not be sent after SQS's own retries. */
+  async send(queue: string, bodies: readonly unknown[]): Promise<void> {
+    const url = this.urls[queue];
+    if (!url) throw new Error(`no URL configured for queue ${queue}`);
+    for (let i = 0; i < bodies.length; i += BATCH) {
+      const chunk = bodies.slice(i, i + BATCH);
+      const result = await this.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: url,
+          Entries: chunk.map((body, n) => ({ Id: String(n), MessageBody: JSON.stringify(body) })),
+        }),
+      );
+      if (result.Failed?.length) {
+        throw new Error(`${result.Failed.length} of ${chunk.length} messages to ${queue} failed: ${result.Failed[0]?.Message ?? ''}`);
+      }
+    }
+  }
+}

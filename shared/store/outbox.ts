@@ -1,0 +1,89 @@
+/**
+ * Every message sent to a person, recorded before it is sent: the audit of
+ * who was told what, the local stand-in for SMS/WeChat, and the notifier's
+ * idempotency (a redelivered notify message finds its entries already sent).
+ */
+import { PutItemCommand, QueryCommand, UpdateItemCommand, ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { decodeCursor, encodeCursor, type Page } from './case-store.ts';
+import { PK, SK } from './schema.ts';
+
+export interface OutboxEntry {
+  readonly at: string;
+  readonly caseId: string;
+  readonly seq: number;
+  /** Position among the messages of one event, so the key is deterministic. */
+  readonly n: number;
+  readonly topic: string;
+  readonly channel: string;
+  readonly to: string;
+  readonly recipientName: string;
+  readonly text: string;
+  readonly status: 'sending' | 'sent';
+}
+
+const dayOf = (iso: string) => iso.slice(0, 10);
+
+export class Outbox {
+  constructor(
+    private readonly db: DynamoDBClient,
+    private readonly table: string,
+  ) {}
+
+  private key(e: Pick<OutboxEntry, 'at' | 'caseId' | 'seq' | 'n'>) {
+    return { [PK]: `OUTBOX#${dayOf(e.at)}`, [SK]: `${e.at}|${e.caseId}|${String(e.seq).padStart(10, '0')}|${e.n}` };
+  }
+
+  /** Record an entry about to be sent. False when it was already sent (a redelivery). */
+  async claim(entry: Omit<OutboxEntry, 'status'>): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: marshall({ ...this.key(entry), ...entry, status: 'sending' }),
+          ConditionExpression: 'attribute_not_exists(#pk) OR #status <> :sent',
+          ExpressionAttributeNames: { '#pk': PK, '#status': 'status' },
+          ExpressionAttributeValues: marshall({ ':sent': 'sent' }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async markSent(entry: Pick<OutboxEntry, 'at' | 'caseId' | 'seq' | 'n'>): Promise<void> {
+    await this.db.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: marshall(this.key(entry)),
+        UpdateExpression: 'SET #status = :sent',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: marshall({ ':sent': 'sent' }),
+      }),
+    );
+  }
+
+  /** One day's messages, newest first. */
+  async list(day: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<OutboxEntry>> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': PK },
+        ExpressionAttributeValues: marshall({ ':pk': `OUTBOX#${day}` }),
+        ScanIndexForward: false,
+        Limit: options.limit ?? 100,
+        ExclusiveStartKey: decodeCursor(options.cursor, `OUTBOX#${day}`),
+      }),
+    );
+    return {
+      items: (result.Items ?? []).map((raw) => {
+        const { [PK]: _pk, [SK]: _sk, ...entry } = unmarshall(raw);
+        return entry as OutboxEntry;
+      }),
+      cursor: encodeCursor(result.LastEvaluatedKey),
+    };
+  }
+}
