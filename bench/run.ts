@@ -6,6 +6,7 @@ import { bundleFigures } from './bundles.ts';
 import { intakeRate, rawPutRate } from './intake.ts';
 import { startStackProcess } from './stack-process.ts';
 import { transitionCosts } from './transitions.ts';
+import { sweepCosts } from './sweep.ts';
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 const fixed = (n: number, d = 1) => n.toFixed(d);
@@ -49,4 +50,16 @@ const bundles = await bundleFigures();
 console.log('Lambda bundles (esbuild, minified, AWS SDK bundled — the CDK stack\'s own options)');
 for (const b of bundles) {
   console.log(`  ${b.name.padEnd(20)} ${kb(b.bytes).padStart(9)} (gzip ${kb(b.gzipBytes).padStart(8)})  ${mark(b.bytes < 250 * 1024)} < 250 KB   import ${fixed(b.importMs, 0)} ms ${mark(b.importMs < 150)} < 150 ms`);
+}
+
+const sweeps = await sweepCosts();
+console.log('\nSweep: 100 due cases among N open cases that are not due (one sweep, after a warm-up sweep)');
+for (const s of sweeps) {
+  const calls = Object.entries(s.calls).map(([k, v]) => `${v} ${k.replace('Command', '')}`).join(' + ');
+  console.log(`  N = ${String(s.openCases).padStart(7)}   ${fixed(s.ms)} ms   ${calls}   ${s.itemsRead} items read   ${s.sent} messages sent`);
+}
+const [small, large] = sweeps;
+if (small && large) {
+  const ratio = large.ms / small.ms;
+  console.log(`  time ratio 100,000 / 1,000     ${fixed(ratio, 2)}   ${mark(ratio <= 1.5)} target ≤ 1.5   (items read: ${large.itemsRead} vs ${small.itemsRead})`);
 }

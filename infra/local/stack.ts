@@ -31,6 +31,9 @@ export interface LocalStackOptions {
   readonly workers?: boolean;
   readonly queueOverrides?: Parameters<typeof ensureQueues>[2];
   readonly tableName?: string;
+  /** Fixed ports for the local DynamoDB and SQS (a restarted stack in one process must reuse them). */
+  readonly dynamoPort?: number;
+  readonly sqsPort?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -89,8 +92,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const url = `http://127.0.0.1:${port}`;
 
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
-  const dynamo = await startDynamo({ path: options.dataDir ? resolve(options.dataDir, 'dynamodb') : undefined });
-  const fauxqs = await startFauxqs({ port: 0, logger: false, host: '127.0.0.1' });
+  const dynamo = await startDynamo({ port: options.dynamoPort, path: options.dataDir ? resolve(options.dataDir, 'dynamodb') : undefined });
+  const fauxqs = await startFauxqs({ port: options.sqsPort ?? 0, logger: false, host: '127.0.0.1' });
   const sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
 
   // Handlers build their clients from these, exactly as in Lambda where the runtime sets them.

@@ -36,3 +36,40 @@ export async function call<T = any>(
   }
   return { status: response.status, headers: response.headers, body: parsed as T, text };
 }
+
+/** Log in as a seeded account; returns a bearer token. */
+export async function login(stack: LocalStack, username: string): Promise<string> {
+  const reply = await call(stack, 'POST', '/v1/auth/login', { body: { username, password: stack.password }, key: null });
+  if (reply.status !== 200) throw new Error(`login ${username}: ${reply.status} ${reply.text}`);
+  return reply.body.token as string;
+}
+
+/** Poll until `probe` returns a value that is not undefined, or fail after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export interface TimelineEvent {
+  readonly seq: number;
+  readonly type: string;
+  readonly at: string;
+  readonly actor: { kind: string; id: string };
+  readonly data: Record<string, any>;
+}
+
+export async function timeline(stack: LocalStack, id: string, token?: string): Promise<TimelineEvent[]> {
+  const reply = await call(stack, 'GET', `/v1/cases/${id}/events?limit=500`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  if (reply.status !== 200) throw new Error(`timeline ${id}: ${reply.status} ${reply.text}`);
+  return reply.body.items as TimelineEvent[];
+}

@@ -1,0 +1,134 @@
+/** The sweeper and the notifier with DynamoDB and SQS mocked. */
+import { BatchGetItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { decide, evolve, type CaseEvent, type CaseState } from '../../shared/domain/index.ts';
+import { eventItem, stateItem } from '../../shared/store/codec.ts';
+import { clock } from '../../shared/service/clock.ts';
+import { ctx, hotline, intake, units } from '../support/domain.ts';
+import { directoryItems } from '../support/handler.ts';
+
+vi.hoisted(() => {
+  process.env.QUEUE_URL_ESCALATION = 'https://sqs.cn-north-1.amazonaws.com.cn/1/escalation';
+  process.env.QUEUE_URL_NOTIFY = 'https://sqs.cn-north-1.amazonaws.com.cn/1/notify';
+});
+
+const { handler: sweep } = await import('../../functions/sweeper/handler.ts');
+const { handler: notify } = await import('../../functions/notifier/handler.ts');
+
+const ddb = mockClient(DynamoDBClient);
+const sqs = mockClient(SQSClient);
+const T0 = '2026-11-25T01:00:00Z';
+const context = { functionName: 'test', awsRequestId: 'r', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+const codec = { units, reporterKey: () => undefined };
+
+function filed(n: number): { state: CaseState; event: CaseEvent } {
+  const id = `CASE${String(n).padStart(6, '0')}`;
+  const d = decide(undefined, { type: 'receive', id, trackingNo: id, trackingCode: '123456', input: intake() }, ctx(hotline, T0));
+  if (!d.ok) throw d.error;
+  return { state: evolve(undefined, d.event), event: d.event };
+}
+
+beforeEach(() => {
+  ddb.reset();
+  sqs.reset();
+  ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: 'UNITS' } } }).resolves({ Items: directoryItems.units });
+  ddb.on(GetItemCommand).resolves({});
+  sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+});
+
+describe('sweeper', () => {
+  it('sends one escalation message per due case, in batches of ten, and skips cases no longer due', async () => {
+    const cases = Array.from({ length: 25 }, (_, i) => filed(i).state);
+    const stillFine = { ...filed(99).state, clocks: { ...filed(99).state.clocks!, acceptDueAt: '2030-01-01T00:00:00.000Z', acceptRemindAt: '2030-01-01T00:00:00.000Z', resolveDueAt: '2030-01-01T00:00:00.000Z', resolveRemindAt: '2030-01-01T00:00:00.000Z' } };
+    const all = [...cases, stillFine];
+    ddb.on(QueryCommand, { IndexName: 'byDue' }).resolves({ Items: [] });
+    ddb.on(QueryCommand, { IndexName: 'byDue', ExpressionAttributeValues: { ':pk': { S: 'D#0' }, ':until': { S: '2026-11-26T00:00:00.000Z|~' } } }).resolves({
+      Items: all.map((s) => marshall({ pk: `CASE#${s.id}`, sk: 'STATE', duePk: 'D#0', dueSk: `x|${s.id}` })),
+    });
+    ddb.on(BatchGetItemCommand).resolves({ Responses: { maodiaotong: all.map((s) => marshall(stateItem(s, codec), { removeUndefinedValues: true })) } });
+    clock.set(() => new Date('2026-11-26T00:00:00Z'));
+    try {
+      const result = await sweep();
+      expect(result).toEqual({ due: 26, sent: 25 });
+    } finally {
+      clock.reset();
+    }
+    const batches = sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input);
+    expect(batches.map((b) => b.Entries?.length)).toEqual([10, 10, 5]);
+    expect(batches.every((b) => b.QueueUrl === process.env.QUEUE_URL_ESCALATION)).toBe(true);
+    const bodies = batches.flatMap((b) => b.Entries ?? []).map((e) => JSON.parse(e.MessageBody ?? ''));
+    expect(bodies[0]).toEqual({ caseId: 'CASE000000', version: 1, level: 'building', unitId: 'hp-xf-yg-1', origin: 'sweeper' });
+    expect(bodies.map((b) => b.caseId)).not.toContain(stillFine.id);
+    expect(ddb).not.toHaveReceivedCommand(PutItemCommand);
+  });
+
+  it('costs one query per shard and nothing else when nothing is due', async () => {
+    ddb.on(QueryCommand, { IndexName: 'byDue' }).resolves({ Items: [] });
+    expect(await sweep()).toEqual({ due: 0, sent: 0 });
+    expect(ddb.commandCalls(QueryCommand).filter((c) => c.args[0].input.IndexName === 'byDue')).toHaveLength(4);
+    expect(ddb).not.toHaveReceivedCommand(BatchGetItemCommand);
+    expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
+  });
+});
+
+describe('notifier', () => {
+  const record = (body: unknown, id = 'm1'): SQSEvent['Records'][number] => ({
+    messageId: id,
+    receiptHandle: id,
+    body: JSON.stringify(body),
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 's', ApproximateFirstReceiveTimestamp: '0' },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn',
+    awsRegion: 'cn-north-1',
+  });
+
+  it('records and sends each message of an event once; a redelivery sends nothing again', async () => {
+    const { state, event } = filed(1);
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: `CASE#${state.id}` } } }).resolves({ Items: [marshall(eventItem(state.id, event), { removeUndefinedValues: true })] });
+    ddb.on(PutItemCommand).resolves({});
+    ddb.on(UpdateItemCommand).resolves({});
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const result = await notify({ Records: [record({ caseId: state.id, seq: 1 })] }, context);
+    expect(result.batchItemFailures).toEqual([]);
+    const claims = ddb.commandCalls(PutItemCommand).map((c) => c.args[0].input);
+    // The 联户长 of 1栋 (the unit's contact) and the resident's receipt.
+    expect(claims.map((c) => c.Item?.topic?.S)).toEqual(['new_case', 'receipt']);
+    expect(claims.map((c) => c.Item?.to?.S)).toEqual(['13800000001', '13800138000']);
+    expect(claims.every((c) => c.ConditionExpression === 'attribute_not_exists(#pk) OR #status <> :sent')).toBe(true);
+    expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 2);
+    expect(log).toHaveBeenCalledTimes(2);
+
+    log.mockClear();
+    ddb.on(PutItemCommand).rejects(new (await import('@aws-sdk/client-dynamodb')).ConditionalCheckFailedException({ message: 'sent', $metadata: {} }));
+    await notify({ Records: [record({ caseId: state.id, seq: 1 })] }, context);
+    expect(log).not.toHaveBeenCalled();
+    log.mockRestore();
+  });
+
+  it('fails only the record whose message cannot be recorded or sent, so SQS retries it and then parks it in the DLQ', async () => {
+    const good = filed(2);
+    const bad = filed(3);
+    for (const { state, event } of [good, bad]) {
+      ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: `CASE#${state.id}` } } }).resolves({ Items: [marshall(eventItem(state.id, event), { removeUndefinedValues: true })] });
+    }
+    ddb.on(PutItemCommand).callsFake((input: { Item: { caseId: { S: string } } }) => {
+      if (input.Item.caseId.S === bad.state.id) throw new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
+      return {};
+    });
+    ddb.on(UpdateItemCommand).resolves({});
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const result = await notify(
+      { Records: [record({ caseId: good.state.id, seq: 1 }, 'good'), record({ caseId: bad.state.id, seq: 1 }, 'bad'), { ...record({}, 'poison'), body: 'not json' }] },
+      context,
+    );
+    log.mockRestore();
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['bad', 'poison']);
+  });
+});
