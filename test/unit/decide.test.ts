@@ -183,6 +183,21 @@ describe('escalation', () => {
     expect(dueCommand(s, next, units)).toEqual({ type: 'supervise' });
   });
 
+  it('a serious risk flagged at a building jumps straight to the community through the queue', () => {
+    let s = run(received(), { type: 'flag_risk', level: 'red', note: '当事人情绪激动，扬言报复' }, liaison);
+    expect(s.risk).toMatchObject({ level: 'red', source: 'mediator' });
+    expect(s.escalationPending?.reason).toBe('risk');
+    s = run(s, { type: 'move_up', reason: 'risk', note: '当事人情绪激动，扬言报复' }, system);
+    expect(s).toMatchObject({ level: 'community', unitId: 'hp-xf', escalations: 1 });
+    expect(s.stays.map((x) => x.level)).toEqual(['building', 'community']);
+  });
+
+  it('a yellow flag is recorded without moving the case', () => {
+    const s = run(received(), { type: 'flag_risk', level: 'yellow' }, liaison);
+    expect(s.escalationPending).toBeUndefined();
+    expect(s.risk?.level).toBe('yellow');
+  });
+
   it('refuses a manual escalation at the top', () => {
     let s = received({ location: {} });
     s = run(s, { type: 'accept' }, township);
