@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { guessCenter, parseCommand, replies } from '../../../shared/channels/commands.ts';
+import { CENTERS } from '../../../shared/domain/registry.ts';
+
+const NO = 'C26V9XQGBV';
+
+describe('parseCommand', () => {
+  it.each([
+    [`查询 ${NO}`, NO],
+    [`查询${NO}`, NO],
+    [`cx ${NO}`, NO],
+    [`CX ${NO}`, NO],
+    [`查询：${NO}`, NO],
+    [`  查询\u3000${NO}  `, NO], // full-width space
+    [`查询 ${NO.toLowerCase()}`, NO],
+    [`查询 C26V9-XQGBV`, NO],
+    ['查询 Ｃ２６Ｖ９ＸＱＧＢＶ', NO], // full-width letters and digits
+    ['ＣＸ　ｃ２６ｖ９ｘｑｇｂｖ', NO],
+  ])('reads %j as a status query', (text, trackingNo) => {
+    expect(parseCommand(text)).toEqual({ kind: 'status', trackingNo });
+  });
+
+  it('reads 撤回 as a withdrawal', () => {
+    expect(parseCommand(`撤回 ${NO}`)).toEqual({ kind: 'withdraw', trackingNo: NO });
+    expect(parseCommand(`撤回${NO.toLowerCase()}`)).toEqual({ kind: 'withdraw', trackingNo: NO });
+  });
+
+  it('answers an invalid or missing number with help and a reason', () => {
+    expect(parseCommand('查询 C26V9XQGB0')).toEqual({ kind: 'help', reason: '编号“C26V9XQGB0”不正确' }); // 0 is not in the alphabet
+    expect(parseCommand('cx 123')).toMatchObject({ kind: 'help', reason: expect.stringContaining('123') });
+    expect(parseCommand('查询')).toEqual({ kind: 'help', reason: '请在指令后附上编号' });
+    expect(parseCommand('撤回 ')).toEqual({ kind: 'help', reason: '请在指令后附上编号' });
+  });
+
+  it.each(['帮助', 'help', 'HELP', '?', '？', ' 帮助 '])('reads %j as help', (text) => {
+    expect(parseCommand(text)).toEqual({ kind: 'help' });
+  });
+
+  it('treats anything else as a new matter, keeping the original text (trimmed)', () => {
+    expect(parseCommand('  楼上邻居家漏水，协商不成  ')).toEqual({ kind: 'new', text: '楼上邻居家漏水，协商不成' });
+    // A question that merely starts with 查询 is a matter, not a malformed command.
+    expect(parseCommand('查询低保政策怎么申请')).toEqual({ kind: 'new', text: '查询低保政策怎么申请' });
+    // "cx" glued to a word is not the command.
+    expect(parseCommand('cxk is here')).toEqual({ kind: 'new', text: 'cxk is here' });
+    expect(parseCommand('帮助我看看路灯')).toEqual({ kind: 'new', text: '帮助我看看路灯' });
+  });
+
+  it('answers an empty text with help', () => {
+    expect(parseCommand(' \u3000 ')).toMatchObject({ kind: 'help' });
+  });
+});
+
+describe('guessCenter', () => {
+  it.each([
+    ['opinion', '建议小区增加一些健身器材'],
+    ['opinion', '希望社区规划一个停车场'],
+    ['mediation', '楼上邻居家漏水把我家天花板泡坏了，协商不成'],
+    ['mediation', '老板拖欠工资三个月了'],
+    ['mediation', '和物业因为物业费发生纠纷'],
+    ['voice', '晚上广场舞噪音太大扰民'],
+    ['voice', '小区门口路灯坏了好几天'],
+    ['voice', '垃圾堆在楼道没人清理'],
+    ['guidance', '请问孩子入学政策是怎样的'],
+    ['guidance', '想咨询一下公积金如何提取'],
+    ['welfare', '家里老人行动不便，想申请养老补贴'],
+    ['welfare', '家庭困难，能申请低保吗'],
+  ] as const)('%s ← %s', (center, text) => {
+    expect(guessCenter(text)).toBe(center);
+  });
+
+  it('falls back to 民声收集 when nothing matches', () => {
+    expect(guessCenter('你好')).toBe('voice');
+    expect(guessCenter('')).toBe('voice');
+  });
+
+  it('breaks ties by registry order', () => {
+    // One opinion keyword, one voice keyword: opinion comes first in CENTERS.
+    expect(guessCenter('建议处理一下噪音')).toBe('opinion');
+    // One mediation keyword, one welfare keyword.
+    expect(guessCenter('邻居老人')).toBe('mediation');
+  });
+
+  it('counts repeated keywords', () => {
+    expect(guessCenter('建议……噪音噪音')).toBe('voice');
+  });
+
+  it('uses the registry keywords: every centre is reachable by its own first keyword', () => {
+    for (const center of CENTERS) expect(guessCenter(center.keywords[0] ?? '')).toBe(center.code);
+  });
+});
+
+describe('replies', () => {
+  it('give the resident the number, the 提取码 and how to ask again', () => {
+    const receipt = replies.receipt(NO, '555263');
+    expect(receipt).toContain(NO);
+    expect(receipt).toContain('提取码 555263');
+    expect(receipt).toContain(`查询 编号`);
+    expect(replies.status(NO, 'in_progress')).toBe(`编号 ${NO} 当前状态：办理中。`);
+    expect(replies.status(NO, 'withdrawn')).toContain('已撤回');
+    expect(replies.withdrawn(NO)).toBe(`编号 ${NO} 的诉求已撤回。`);
+    expect(replies.help('编号“X”不正确')).toMatch(/^编号“X”不正确。直接发送/);
+    expect(replies.help()).toMatch(/^直接发送/);
+    expect(replies.askForBuilding()).toBe('请回复您所在的小区和楼栋，例如：阳光小区3栋');
+    expect(replies.notFound(NO)).toContain(NO);
+  });
+});
