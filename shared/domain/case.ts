@@ -120,6 +120,8 @@ export interface CaseState {
   readonly location: Location;
   readonly parties: readonly Party[];
   readonly occurredAt?: string;
+  /** Flagged at intake as a possible 重复件 of these cases; a mediator decides whether to merge. */
+  readonly possibleRepeatOf?: readonly string[];
   readonly status: CaseStatus;
   readonly level: LevelCode;
   readonly unitId: string;
@@ -189,6 +191,7 @@ export interface ReceivedData {
   readonly location: Location;
   readonly parties: readonly Party[];
   readonly occurredAt?: string;
+  readonly possibleRepeatOf?: readonly string[];
   readonly unitId: string;
   readonly level: LevelCode;
   readonly originUnitId: string;
@@ -303,6 +306,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
       location: d.location,
       parties: d.parties,
       occurredAt: d.occurredAt,
+      possibleRepeatOf: d.possibleRepeatOf,
       status: 'pending',
       level: d.level,
       unitId: d.unitId,

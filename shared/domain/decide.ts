@@ -45,6 +45,8 @@ export interface IntakeInput {
   readonly parties: readonly Party[];
   readonly occurredAt?: string;
   readonly risk?: RiskLevel;
+  /** Open cases of the same resident about the same unit with similar words (重复件), for a mediator to merge. */
+  readonly possibleRepeatOf?: readonly string[];
 }
 
 export type Command =
@@ -174,6 +176,7 @@ function receive(command: CommandOf<'receive'>, ctx: DecideContext): Draft | Dec
       location: input.location,
       parties: input.parties,
       occurredAt: input.occurredAt,
+      possibleRepeatOf: input.possibleRepeatOf?.length ? input.possibleRepeatOf : undefined,
       unitId: unit.id,
       level: unit.level,
       originUnitId: origin.id,

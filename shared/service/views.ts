@@ -51,6 +51,7 @@ export function caseView(state: CaseState, units: UnitTree, audience: Audience) 
     location: state.location,
     parties: masked ? state.parties.map((p) => ({ name: maskName(p.name), role: p.role })) : state.parties,
     occurredAt: state.occurredAt,
+    possibleRepeatOf: state.possibleRepeatOf,
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
     acceptedAt: state.acceptedAt,

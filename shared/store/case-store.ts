@@ -257,7 +257,11 @@ export function encodeCursor(key: Record<string, unknown> | undefined): string |
  * A cursor is the last key of the previous page. It comes back from a client,
  * so it must be a key of this table and of the partition being read.
  */
-export function decodeCursor(cursor: string | undefined, partition?: string): Record<string, never> | undefined {
+export function decodeCursor(
+  cursor: string | undefined,
+  partition?: string,
+  expect: { readonly equal?: Record<string, string>; readonly prefix?: Record<string, string> } = {},
+): Record<string, never> | undefined {
   if (cursor === undefined) return undefined;
   let parsed: unknown;
   try {
@@ -276,7 +280,9 @@ export function decodeCursor(cursor: string | undefined, partition?: string): Re
         typeof (value as { S?: unknown }).S === 'string' &&
         Object.keys(value).length === 1,
     ) &&
-    (partition === undefined || (parsed as Record<string, { S: string }>)[PK]?.S === partition);
+    (partition === undefined || (parsed as Record<string, { S: string }>)[PK]?.S === partition) &&
+    Object.entries(expect.equal ?? {}).every(([name, value]) => (parsed as Record<string, { S: string }>)[name]?.S === value) &&
+    Object.entries(expect.prefix ?? {}).every(([name, value]) => (parsed as Record<string, { S: string }>)[name]?.S.startsWith(value));
   if (!valid) throw new ValidationFailed('the cursor is not valid', [{ path: 'cursor', message: 'not a cursor this list returned' }]);
   return parsed as Record<string, never>;
 }
