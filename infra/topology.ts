@@ -102,9 +102,23 @@ export const FUNCTIONS = {
   cases: {
     kind: 'http',
     entry: 'functions/cases/handler.ts',
-    description: 'Read a case and its timeline',
+    description: 'Read cases: lists, a case, its timeline and who saw its reporter',
     // Reads may repair a lagging projection, so they write.
-    routes: ['GET /v1/cases/{id}', 'GET /v1/cases/{id}/events'],
+    routes: ['GET /v1/cases', 'GET /v1/cases/{id}', 'GET /v1/cases/{id}/events', 'GET /v1/cases/{id}/audit'],
+    table: 'readWrite',
+  },
+  stats: {
+    kind: 'http',
+    entry: 'functions/stats/handler.ts',
+    description: 'Statistics: counts and rates over a date range under a unit',
+    routes: ['GET /v1/stats'],
+    table: 'read',
+  },
+  directory: {
+    kind: 'http',
+    entry: 'functions/directory/handler.ts',
+    description: 'Units and accounts; admins import units and manage accounts',
+    routes: ['GET /v1/units', 'POST /v1/units/import', 'GET /v1/users', 'POST /v1/users', 'PATCH /v1/users/{username}'],
     table: 'readWrite',
   },
   track: {

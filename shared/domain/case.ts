@@ -195,6 +195,7 @@ export interface ReceivedData {
   readonly unitId: string;
   readonly level: LevelCode;
   readonly originUnitId: string;
+  readonly originLevel: LevelCode;
   /** How the starting unit was found. */
   readonly routing: 'unit' | 'address' | 'dispatch' | 'risk';
   readonly clocks: Clocks;
@@ -311,7 +312,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
       level: d.level,
       unitId: d.unitId,
       originUnitId: d.originUnitId,
-      originLevel: d.level,
+      originLevel: d.originLevel,
       createdAt: event.at,
       updatedAt: event.at,
       clocks: d.clocks,

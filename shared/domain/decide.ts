@@ -180,6 +180,7 @@ function receive(command: CommandOf<'receive'>, ctx: DecideContext): Draft | Dec
       unitId: unit.id,
       level: unit.level,
       originUnitId: origin.id,
+      originLevel: origin.level,
       routing,
       clocks: clocksAt({ center: input.center, priority: input.priority, risk }, unit, ctx),
     },

@@ -10,3 +10,4 @@ export * from './tracking.ts';
 export * from './access.ts';
 export * from './decide.ts';
 export * from './notifications.ts';
+export * from './stats.ts';

@@ -68,6 +68,12 @@ export class Directory {
 
   async putUnit(unit: UnitRecord): Promise<void> {
     await this.put({ [PK]: 'UNITS', [SK]: `UNIT#${unit.id}`, ...unit });
+    this.cache.delete('units');
+  }
+
+  /** The unit records as stored, for merging an import into them. */
+  unitRecords(): Promise<UnitRecord[]> {
+    return this.queryAll<UnitRecord>('UNITS');
   }
 
   apiClient(secret: string): Promise<ApiClient | undefined> {
@@ -80,11 +86,17 @@ export class Directory {
   }
 
   account(username: string): Promise<Account | undefined> {
-    return this.cached(`user:${username}`, () => this.getOne<Account>(`USER#${username}`, 'USER'));
+    return this.cached(`user:${username}`, () => this.getOne<Account>('USERS', `USER#${username}`));
+  }
+
+  /** Every account (a township has hundreds, not millions: one partition, one Query). */
+  async accounts(): Promise<Account[]> {
+    return this.queryAll<Account>('USERS');
   }
 
   async putAccount(account: Account): Promise<void> {
-    await this.put({ [PK]: `USER#${account.username}`, [SK]: 'USER', ...account });
+    await this.put({ [PK]: 'USERS', [SK]: `USER#${account.username}`, ...account });
+    this.cache.delete(`user:${account.username}`);
   }
 
   /** A stored configuration document (JSON), or undefined to use the defaults. */

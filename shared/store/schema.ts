@@ -6,7 +6,7 @@
  *   CASE#<id>  STATE                  folded projection + index keys
  *   UNITS      UNIT#<id>              the unit tree
  *   APIKEY#<sha256>  APIKEY           machine clients
- *   USER#<username>  USER             mediator accounts
+ *   USERS      USER#<username>        mediator accounts
  *   CONFIG     <name>                 SLA overrides, risk terms, calendar years
  *   LIMIT#<scope>#<key>  LIMIT        rate-limit windows
  */

@@ -1,0 +1,133 @@
+/**
+ * Units and accounts. Everyone signed in reads the unit tree of their
+ * township and the accounts in their subtree (to dispatch to a volunteer);
+ * admins import units (JSON or CSV) and create, change or disable accounts in
+ * their subtree.
+ */
+import middy from '@middy/core';
+import { LEVELS, NotFound, ROLES, UnitTree, ValidationFailed, type UnitRecord } from '../../shared/domain/index.ts';
+import { createUserSchema, unitImportSchema, unitsFromCsv, updateUserSchema } from '../../shared/contract/directory.ts';
+import { parseWith } from '../../shared/contract/zod.ts';
+import { jwtAuth } from '../../shared/http/auth.ts';
+import { HttpError, UnsupportedMediaType } from '../../shared/http/errors.ts';
+import { bodyBytes, header, type ApiEvent } from '../../shared/http/event.ts';
+import { authenticate, bodyLimit, httpErrors, principalOf } from '../../shared/http/middleware.ts';
+import { json, type HttpResult } from '../../shared/http/response.ts';
+import { requireRole } from '../../shared/http/roles.ts';
+import { clock } from '../../shared/service/clock.ts';
+import { hashPassword } from '../../shared/service/passwords.ts';
+import { directory } from '../../shared/service/runtime.ts';
+import type { Account } from '../../shared/store/directory.ts';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function body(event: ApiEvent): { type: 'json' | 'csv'; text: string } {
+  const media = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  const type = media === 'application/json' ? 'json' : media === 'text/csv' ? 'csv' : undefined;
+  if (!type) throw new UnsupportedMediaType('application/json or text/csv', media);
+  try {
+    return { type, text: utf8.decode(bodyBytes(event)) };
+  } catch {
+    throw new ValidationFailed('the body is not valid UTF-8', [{ path: '(body)', message: 'is not valid UTF-8' }]);
+  }
+}
+
+function jsonOf(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new ValidationFailed(`the body is not valid JSON: ${(error as Error).message}`, [{ path: '(body)', message: 'is not valid JSON' }]);
+  }
+}
+
+const publicAccount = ({ passwordHash: _hash, ...account }: Account) => ({
+  ...account,
+  roleName: ROLES.find((r) => r.code === account.role)?.name,
+  disabled: account.disabled ?? false,
+});
+
+export const handler = middy<ApiEvent, HttpResult>()
+  .use(httpErrors())
+  .use(bodyLimit(1024 * 1024))
+  .use(authenticate(jwtAuth(directory, clock.now)))
+  .handler(async (event) => {
+    const principal = principalOf(event);
+    if (principal.kind !== 'user') throw new NotFound('no such route for API clients');
+    const actor = principal.actor;
+    const units = await directory.units();
+    const mine = units.get(actor.unitId);
+    if (!mine) throw new NotFound('your unit no longer exists');
+
+    switch (event.routeKey) {
+      case 'GET /v1/units': {
+        const tree = units.all().filter((u) => u.rootId === mine.rootId);
+        return json(200, {
+          items: tree
+            .sort((a, b) => a.path.localeCompare(b.path))
+            .map((u) => ({ ...u, levelName: LEVELS.find((l) => l.code === u.level)?.name, inMyJurisdiction: units.isWithin(u.id, actor.unitId) })),
+        });
+      }
+      case 'POST /v1/units/import': {
+        requireRole(principal, 'admin');
+        const { type, text } = body(event);
+        const parsed = parseWith(unitImportSchema, type === 'csv' ? unitsFromCsv(text) : jsonOf(text), 'the unit import');
+        if (parsed instanceof ValidationFailed) throw parsed;
+        const merged = new Map<string, UnitRecord>((await directory.unitRecords()).map((u) => [u.id, u]));
+        for (const unit of parsed.units) merged.set(unit.id, unit);
+        // The whole tree after the import must be valid, or nothing is written.
+        const tree = new UnitTree([...merged.values()]);
+        const outside = parsed.units.filter((u) => !tree.isWithin(u.id, actor.unitId));
+        if (outside.length) {
+          throw new ValidationFailed('units outside your jurisdiction', outside.map((u) => ({ path: `units.${u.id}`, message: `is not under ${actor.unitId}` })));
+        }
+        for (const unit of parsed.units) await directory.putUnit(unit);
+        return json(200, { imported: parsed.units.length, units: tree.size });
+      }
+      case 'GET /v1/users': {
+        const q = event.queryStringParameters ?? {};
+        const inSubtree = (await directory.accounts()).filter((a) => units.isWithin(a.unitId, actor.unitId));
+        // Mediators see the volunteers they can dispatch to; admins manage everyone.
+        const visible = actor.role === 'admin' ? inSubtree : inSubtree.filter((a) => a.role === 'volunteer' || a.username === actor.id);
+        return json(200, {
+          items: visible
+            .filter((a) => (!q.role || a.role === q.role) && (!q.unitId || a.unitId === q.unitId))
+            .map((a) => (actor.role === 'admin' ? publicAccount(a) : { username: a.username, displayName: a.displayName, role: a.role, unitId: a.unitId })),
+        });
+      }
+      case 'POST /v1/users': {
+        requireRole(principal, 'admin');
+        const { text } = body(event);
+        const parsed = parseWith(createUserSchema, jsonOf(text), 'the account');
+        if (parsed instanceof ValidationFailed) throw parsed;
+        if (!units.get(parsed.unitId) || !units.isWithin(parsed.unitId, actor.unitId)) {
+          throw new ValidationFailed(`unknown unit "${parsed.unitId}"`, [{ path: 'unitId', message: 'is not a unit in your jurisdiction' }]);
+        }
+        if (await directory.account(parsed.username)) throw new HttpError(409, 'conflict', `the username "${parsed.username}" is taken`);
+        const { password, ...rest } = parsed;
+        const account: Account = { ...rest, passwordHash: await hashPassword(password) };
+        await directory.putAccount(account);
+        return json(201, publicAccount(account));
+      }
+      case 'PATCH /v1/users/{username}': {
+        requireRole(principal, 'admin');
+        const username = event.pathParameters?.username ?? '';
+        const existing = await directory.account(username);
+        if (!existing || !units.isWithin(existing.unitId, actor.unitId)) throw new NotFound(`no account ${username}`);
+        const { text } = body(event);
+        const parsed = parseWith(updateUserSchema, jsonOf(text), 'the change');
+        if (parsed instanceof ValidationFailed) throw parsed;
+        if (parsed.unitId !== undefined && (!units.get(parsed.unitId) || !units.isWithin(parsed.unitId, actor.unitId))) {
+          throw new ValidationFailed(`unknown unit "${parsed.unitId}"`, [{ path: 'unitId', message: 'is not a unit in your jurisdiction' }]);
+        }
+        if (username === actor.id && (parsed.disabled || (parsed.role && parsed.role !== 'admin'))) {
+          throw new ValidationFailed('you cannot disable yourself or give up your own admin role', [{ path: 'disabled', message: 'not for your own account' }]);
+        }
+        const { password, ...rest } = parsed;
+        const account: Account = { ...existing, ...rest, ...(password ? { passwordHash: await hashPassword(password) } : {}) };
+        await directory.putAccount(account);
+        return json(200, publicAccount(account));
+      }
+      default:
+        throw new NotFound(`no route ${event.routeKey}`);
+    }
+  });

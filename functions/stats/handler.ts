@@ -1,0 +1,60 @@
+/**
+ * GET /v1/stats?unitId=&from=&to= — the figures leaders ask for, over the
+ * cases that arose under a unit and were received in [from, to). Reads the
+ * byMonth index for the months of the range only, so its cost follows the
+ * cases in range, not the table.
+ */
+import middy from '@middy/core';
+import { CENTERS, ESCALATION_REASONS, LEVELS, NotFound, STATUSES, ValidationFailed, computeStats } from '../../shared/domain/index.ts';
+import { jwtAuth } from '../../shared/http/auth.ts';
+import type { ApiEvent } from '../../shared/http/event.ts';
+import { authenticate, httpErrors, principalOf } from '../../shared/http/middleware.ts';
+import { json, type HttpResult } from '../../shared/http/response.ts';
+import { requireRole } from '../../shared/http/roles.ts';
+import { clock } from '../../shared/service/clock.ts';
+import { config, directory, dynamodb, store } from '../../shared/service/runtime.ts';
+import { CaseQueries } from '../../shared/store/case-queries.ts';
+
+const queries = new CaseQueries(dynamodb, config.tableName, store);
+const DAY = 86_400_000;
+const MAX_RANGE_DAYS = 366;
+
+function instant(path: string, raw: string | undefined, fallback: Date): Date {
+  if (raw === undefined || raw === '') return fallback;
+  const parsed = Date.parse(raw);
+  if (Number.isNaN(parsed)) throw new ValidationFailed(`${path} is not a date`, [{ path, message: 'must be yyyy-mm-dd or an ISO 8601 date-time' }]);
+  return new Date(parsed);
+}
+
+export const handler = middy<ApiEvent, HttpResult>()
+  .use(httpErrors())
+  .use(authenticate(jwtAuth(directory, clock.now)))
+  .handler(async (event) => {
+    const actor = requireRole(principalOf(event), 'liaison', 'mediator', 'officer', 'leader', 'admin');
+    const q = event.queryStringParameters ?? {};
+    const units = await directory.units();
+    const unitId = q.unitId || actor.unitId;
+    const unit = units.get(unitId);
+    if (!unit || !units.isWithin(unitId, actor.unitId)) throw new NotFound(`no unit ${unitId} in your jurisdiction`);
+    const now = clock.now();
+    const to = instant('to', q.to, now);
+    const from = instant('from', q.from, new Date(to.getTime() - 30 * DAY));
+    if (from >= to) throw new ValidationFailed('from must be before to', [{ path: 'from', message: 'must be before to' }]);
+    if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY) {
+      throw new ValidationFailed(`the range may be at most ${MAX_RANGE_DAYS} days`, [{ path: 'to', message: `at most ${MAX_RANGE_DAYS} days after from` }]);
+    }
+    const range = { from: from.toISOString(), to: to.toISOString() };
+    const ids = await queries.createdBetween(unit.rootId, range.from, range.to, unit.path);
+    const stats = computeStats(await store.getMany(ids), range);
+    return json(200, {
+      unit: { id: unit.id, name: unit.fullName, level: unit.level },
+      ...range,
+      labels: {
+        centers: Object.fromEntries(CENTERS.map((c) => [c.code, c.name])),
+        levels: Object.fromEntries(LEVELS.map((l) => [l.code, l.name])),
+        statuses: Object.fromEntries(STATUSES.map((s) => [s.code, s.name])),
+        escalationReasons: Object.fromEntries(ESCALATION_REASONS.map((r) => [r.code, r.name])),
+      },
+      ...stats,
+    });
+  });

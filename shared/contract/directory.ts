@@ -1,0 +1,62 @@
+/** Bodies of the admin endpoints: unit import (JSON or CSV) and user management. */
+import * as z from 'zod/mini';
+import './zod.ts';
+import { parse } from 'csv-parse/sync';
+import { LEVEL_CODES, ROLE_CODES, UNIT_ID_PATTERN, ValidationFailed } from '../domain/index.ts';
+import { phone, text } from './fields.ts';
+
+const contactSchema = z.strictObject({ name: text(1, 50), phone: z.optional(phone), openId: z.optional(z.string().check(z.maxLength(128))) });
+
+export const unitSchema = z.strictObject({
+  id: z.string().check(z.regex(UNIT_ID_PATTERN, 'must be lowercase letters, digits and -')),
+  name: text(1, 50),
+  level: z.enum(LEVEL_CODES),
+  parentId: z.optional(z.string().check(z.minLength(1))),
+  contacts: z.optional(z.array(contactSchema).check(z.maxLength(10))),
+});
+
+export const unitImportSchema = z.strictObject({ units: z.array(unitSchema).check(z.minLength(1), z.maxLength(5000)) });
+export type UnitImport = z.output<typeof unitImportSchema>;
+
+/**
+ * CSV with a header row: id,name,level,parentId[,contactName,contactPhone].
+ * Spreadsheets are how townships keep their unit lists today.
+ */
+export function unitsFromCsv(body: string): unknown {
+  let rows: Record<string, string>[];
+  try {
+    rows = parse(body.replace(/^\uFEFF/, ''), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
+  } catch (error) {
+    throw new ValidationFailed(`the CSV is not valid: ${(error as Error).message}`, [{ path: '(body)', message: 'is not valid CSV' }]);
+  }
+  return {
+    units: rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      level: r.level,
+      ...(r.parentId ? { parentId: r.parentId } : {}),
+      ...(r.contactName ? { contacts: [{ name: r.contactName, ...(r.contactPhone ? { phone: r.contactPhone } : {}) }] } : {}),
+    })),
+  };
+}
+
+const username = z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, 'must be 3–64 lowercase letters, digits, . _ or -'));
+const password = z.string().check(z.minLength(8, 'must be at least 8 characters'), z.maxLength(200));
+
+export const createUserSchema = z.strictObject({
+  username,
+  displayName: text(1, 50),
+  role: z.enum(ROLE_CODES),
+  unitId: z.string().check(z.minLength(1)),
+  password,
+  phone: z.optional(phone),
+});
+
+export const updateUserSchema = z.strictObject({
+  displayName: z.optional(text(1, 50)),
+  role: z.optional(z.enum(ROLE_CODES)),
+  unitId: z.optional(z.string().check(z.minLength(1))),
+  password: z.optional(password),
+  phone: z.optional(phone),
+  disabled: z.optional(z.boolean()),
+});

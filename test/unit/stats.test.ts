@@ -1,0 +1,115 @@
+/**
+ * Statistics for a seeded month of cases, against numbers counted by hand
+ * (the comments show the counting).
+ */
+import { describe, expect, it } from 'vitest';
+import { computeStats, decide, evolve, weekOf, type Actor, type CaseState, type Command } from '../../shared/domain/index.ts';
+import { ctx, hotline, intake, system, user } from '../support/domain.ts';
+
+const T0 = Date.parse('2026-11-25T01:00:00Z'); // Wed 09:00 China time
+const t = (h: number) => new Date(T0 + h * 3_600_000);
+
+function file(id: string, overrides: Parameters<typeof intake>[0]): CaseState {
+  const d = decide(undefined, { type: 'receive', id, trackingNo: id, trackingCode: '000000', input: intake(overrides) }, ctx(hotline, t(0)));
+  if (!d.ok) throw d.error;
+  return evolve(undefined, d.event);
+}
+function act(s: CaseState, command: Command, actor: Actor, at: Date): CaseState {
+  const d = decide(s, command, ctx(actor, at));
+  if (!d.ok) throw d.error;
+  return evolve(s, d.event);
+}
+const at = (s: CaseState) => user(s.unitId, 'mediator');
+
+function month(): CaseState[] {
+  // C1 voice, 1栋: accepted after 1 h, resolved at 3 h, 满意, closed.
+  let c1 = file('C1', { center: 'voice', location: { unitId: 'hp-xf-yg-1' } });
+  c1 = act(c1, { type: 'accept' }, at(c1), t(1));
+  c1 = act(c1, { type: 'resolve', outcome: 'resolved', summary: '修好了' }, at(c1), t(3));
+  c1 = act(c1, { type: 'follow_up', satisfaction: 'satisfied' }, at(c1), t(5));
+  c1 = act(c1, { type: 'close' }, at(c1), t(6));
+  // C2 mediation, 2栋: accepted after 2 h, escalated by hand at 3 h, compound accepts 3 h later, resolves at 10 h, 基本满意.
+  let c2 = file('C2', { center: 'mediation', location: { unitId: 'hp-xf-yg-2' } });
+  c2 = act(c2, { type: 'accept' }, at(c2), t(2));
+  c2 = act(c2, { type: 'escalate', reason: '调解不成' }, at(c2), t(3));
+  c2 = act(c2, { type: 'move_up', reason: 'manual' }, system, t(3));
+  c2 = act(c2, { type: 'accept' }, at(c2), t(6));
+  c2 = act(c2, { type: 'resolve', outcome: 'resolved', summary: '达成协议' }, at(c2), t(10));
+  c2 = act(c2, { type: 'follow_up', satisfaction: 'basically_satisfied' }, at(c2), t(11));
+  // C3 welfare, 1栋: accepted after 1 h, partly resolved at 4 h, 不满意 at 5 h: reopened, waiting to move up.
+  let c3 = file('C3', { center: 'welfare', location: { unitId: 'hp-xf-yg-1' } });
+  c3 = act(c3, { type: 'accept' }, at(c3), t(1));
+  c3 = act(c3, { type: 'resolve', outcome: 'partial', summary: '部分解决' }, at(c3), t(4));
+  c3 = act(c3, { type: 'follow_up', satisfaction: 'dissatisfied' }, at(c3), t(5));
+  // C4 guidance, 和谐家园1栋: accepted after 4 h, not resolvable at 5 h.
+  let c4 = file('C4', { center: 'guidance', location: { unitId: 'hp-hx-jy-1' } });
+  c4 = act(c4, { type: 'accept' }, at(c4), t(4));
+  c4 = act(c4, { type: 'resolve', outcome: 'unresolvable', summary: '不属于受理范围' }, at(c4), t(5));
+  // C5 opinion, unknown place: at the township, never accepted.
+  const c5 = file('C5', { center: 'opinion', location: { address: '某处' } });
+  // C6 voice, 3栋: withdrawn after 1 h.
+  let c6 = file('C6', { center: 'voice', location: { unitId: 'hp-xf-yg-3' } });
+  c6 = act(c6, { type: 'withdraw', reason: '自行解决' }, at(c6), t(1));
+  // C7 mediation, 上湾: neglected — moves up at 11:00 (03:00Z) and 16:30 (08:30Z); the community accepts 5 h later and resolves late, on 20 Dec.
+  let c7 = file('C7', { center: 'mediation', location: { unitId: 'hp-hx-lw-1' } });
+  c7 = act(c7, { type: 'move_up', reason: 'overdue' }, system, new Date(c7.clocks?.acceptDueAt ?? ''));
+  expect(c7.stays.at(-1)?.enteredAt).toBe('2026-11-25T03:00:00.000Z');
+  c7 = act(c7, { type: 'move_up', reason: 'overdue' }, system, new Date(c7.clocks?.acceptDueAt ?? ''));
+  expect(c7.stays.at(-1)?.enteredAt).toBe('2026-11-25T08:30:00.000Z');
+  c7 = act(c7, { type: 'accept' }, at(c7), new Date('2026-11-25T13:30:00Z'));
+  c7 = act(c7, { type: 'resolve', outcome: 'resolved', summary: '调解成功' }, at(c7), new Date('2026-12-20T02:00:00Z'));
+  // C8 voice, red risk at 翠苑1栋: starts at the community, accepted after 1 h, resolved at 2 h.
+  let c8 = file('C8', { center: 'voice', description: '邻居说不想活了', location: { unitId: 'hp-xf-cy-1' } });
+  c8 = act(c8, { type: 'accept' }, at(c8), t(1));
+  c8 = act(c8, { type: 'resolve', outcome: 'resolved', summary: '已疏导' }, at(c8), t(2));
+  return [c1, c2, c3, c4, c5, c6, c7, c8];
+}
+
+describe('statistics for a seeded month', () => {
+  const stats = computeStats(month(), { from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' });
+
+  it('counts by centre, current level and status', () => {
+    expect(stats.total).toBe(8);
+    expect(stats.byCenter).toEqual({ opinion: 1, mediation: 2, voice: 3, guidance: 1, welfare: 1 });
+    // building: C1 C3 C4 C6 · compound: C2 · community: C7 C8 · township: C5
+    expect(stats.byLevel).toEqual({ building: 4, compound: 1, community: 2, township: 1 });
+    expect(stats.byStatus).toEqual({ pending: 2, in_progress: 0, resolved: 4, closed: 1, withdrawn: 1, merged: 0 });
+  });
+
+  it('computes the rates honestly', () => {
+    // Received, less the withdrawn C6: 7. 已化解: C1 C2 C7 C8 (C4 unresolvable, C3 reopened).
+    expect(stats.resolutionRate).toEqual({ numerator: 4, denominator: 7, rate: 0.5714 });
+    // Resolved with any outcome: C1 C2 C4 C7 C8.
+    expect(stats.closureRate).toEqual({ numerator: 5, denominator: 7, rate: 0.7143 });
+    // At the level where it arose: only C1 (C8 arose at a building and was resolved at the community).
+    expect(stats.localResolutionRate).toEqual({ numerator: 1, denominator: 4, rate: 0.25 });
+    // At building or compound: C1, C2.
+    expect(stats.grassrootsResolutionRate).toEqual({ numerator: 2, denominator: 4, rate: 0.5 });
+    // On time: C1 C2 C4 C8; C7 was late.
+    expect(stats.onTimeRate).toEqual({ numerator: 4, denominator: 5, rate: 0.8 });
+    // Followed up: C1 满意, C2 基本满意, C3 不满意.
+    expect(stats.satisfactionRate).toEqual({ numerator: 2, denominator: 3, rate: 0.6667 });
+  });
+
+  it('averages the time to accept and to resolve per level', () => {
+    // building: C1 1 h, C2 2 h, C3 1 h, C4 4 h · compound: C2 3 h · community: C7 5 h, C8 1 h.
+    expect(stats.hoursToAccept).toEqual({ building: 2, compound: 3, community: 3, township: null });
+    // building: C1 3 h, C4 5 h · compound: C2 7 h · community: C7 593.5 h, C8 2 h.
+    expect(stats.hoursToResolve).toEqual({ building: 4, compound: 7, community: 297.75, township: null });
+  });
+
+  it('counts escalations by reason and the weekly trend', () => {
+    expect(stats.escalationsByReason).toEqual({ overdue: 2, manual: 1, dissatisfied: 0, risk: 0, return_limit: 0 });
+    // All received on Wednesday 25 Nov; resolved within the range: C1 C2 C4 C8 (C7 in December).
+    expect(stats.trend).toEqual([{ week: '2026-11-23', received: 8, resolved: 4 }]);
+  });
+
+  it('has no rate to give when there is nothing to divide by', () => {
+    expect(computeStats([], { from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' }).satisfactionRate.rate).toBeNull();
+  });
+
+  it('weeks start on Monday, China time', () => {
+    expect(weekOf('2026-11-29T15:59:59Z')).toBe('2026-11-23'); // Sunday 23:59 in China
+    expect(weekOf('2026-11-29T16:00:00Z')).toBe('2026-11-30'); // Monday 00:00 in China
+  });
+});
