@@ -1,7 +1,7 @@
 /** POST /v1/cases/{id}/actions — a mediator works a case: one action, checked against expectedVersion. */
 import middy from '@middy/core';
 import { randomUUID } from 'node:crypto';
-import { ValidationFailed, type Command } from '../../shared/domain/index.ts';
+import { NotFound, ValidationFailed, type Command } from '../../shared/domain/index.ts';
 import { actionSchema, type ActionBody } from '../../shared/contract/actions.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
@@ -31,10 +31,12 @@ async function toCommand(body: ActionBody, read: (id: string) => ReturnType<type
         agreement: { ...body.agreement, signedAt: body.agreement.signedAt ?? clock.now().toISOString(), mediator: '' },
       };
     case 'merge': {
-      const into = await read(body.intoCaseId).catch(() => {
-        throw new ValidationFailed('the case to merge into does not exist', [{ path: 'intoCaseId', message: 'no such case' }]);
+      // A target the actor cannot see is reported by the rules, after they have checked the case itself.
+      const into = await read(body.intoCaseId).catch((error: unknown) => {
+        if (error instanceof NotFound) return undefined;
+        throw error;
       });
-      return { type: 'merge', intoCaseId: into.id, into };
+      return { type: 'merge', intoCaseId: body.intoCaseId, into };
     }
     default: {
       const { expectedVersion: _v, ...command } = body;

@@ -43,6 +43,12 @@ export const handler = middy<ApiEvent, HttpResult>()
       await limiter.recordFailure(checks, now);
       throw new NotFound('没有找到该编号，或提取码不正确 (no case with this number and code)');
     }
-    const events = await store.eventsAfter(trackingNo, 0);
-    return json(200, publicView(loaded.state, events, await directory.units()));
+    const units = await directory.units();
+    const into = loaded.state.mergedInto ? await store.load(loaded.state.mergedInto) : undefined;
+    if (into) {
+      // 并单: the matter is worked in the other case; show its progress, but not its reporter.
+      const { reporter: _theirs, ...view } = publicView(into.state, await store.eventsAfter(into.state.id, 0), units);
+      return json(200, { ...view, mergedFrom: loaded.state.trackingNo });
+    }
+    return json(200, publicView(loaded.state, await store.eventsAfter(trackingNo, 0), units));
   });

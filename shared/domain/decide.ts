@@ -80,7 +80,8 @@ export type Command =
   | { readonly type: 'resolve'; readonly outcome: Outcome; readonly summary: string }
   | { readonly type: 'follow_up'; readonly satisfaction: Satisfaction; readonly comment?: string }
   | { readonly type: 'reopen'; readonly reason: string }
-  | { readonly type: 'merge'; readonly intoCaseId: string; readonly into: Pick<CaseState, 'status' | 'unitId'> }
+  /** `into` is the target as the actor sees it; undefined when it does not exist for them. */
+  | { readonly type: 'merge'; readonly intoCaseId: string; readonly into?: Pick<CaseState, 'status' | 'unitId'> }
   | { readonly type: 'withdraw'; readonly reason: string }
   | { readonly type: 'close'; readonly reason?: string }
   | { readonly type: 'reclassify'; readonly center: CenterCode }
@@ -369,6 +370,7 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
     const closed = requireOpen(state, 'merge');
     if (closed) return closed;
     if (c.intoCaseId === state.id) return invalidInput('intoCaseId', 'a case cannot be merged into itself');
+    if (!c.into) return invalidInput('intoCaseId', 'no such case');
     if (c.into.status === 'merged' || c.into.status === 'withdrawn') {
       return invalidInput('intoCaseId', `the target case is ${c.into.status}`);
     }
