@@ -1,0 +1,119 @@
+/** Units import, account management and statistics through HTTP. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../infra/local/stack.ts';
+import { dumpTable } from '../support/dynamo.ts';
+import { call, login, startTestStack } from '../support/stack.ts';
+
+let stack: LocalStack;
+let admin: { headers: Record<string, string> };
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  admin = { headers: { authorization: `Bearer ${await login(stack, 'admin')}` } };
+});
+afterAll(() => stack.stop());
+
+describe('units', () => {
+  it('imports units from CSV (a township keeps them in a spreadsheet) and from JSON', async () => {
+    const csv = '\uFEFFid,name,level,parentId,contactName,contactPhone\nhp-hx-xy,新月小区,compound,hp-hx,网格员 孙,13800000009\nhp-hx-xy-1,1栋,building,hp-hx-xy,,\n';
+    const imported = await call(stack, 'POST', '/v1/units/import', { ...admin, raw: csv, headers: { ...admin.headers, 'content-type': 'text/csv' } });
+    expect(imported.status).toBe(200);
+    expect(imported.body.imported).toBe(2);
+    const byJson = await call(stack, 'POST', '/v1/units/import', { ...admin, body: { units: [{ id: 'hp-hx-xy-2', name: '2栋', level: 'building', parentId: 'hp-hx-xy' }] } });
+    expect(byJson.status).toBe(200);
+    const units = await call(stack, 'GET', '/v1/units', admin);
+    const added = units.body.items.find((u: { id: string }) => u.id === 'hp-hx-xy-1');
+    expect(added).toMatchObject({ fullName: '和平街道 和谐社区 新月小区 1栋', level: 'building', path: '/hp/hp-hx/hp-hx-xy/hp-hx-xy-1/' });
+    // A case can be filed to the new building at once.
+    const filed = await call(stack, 'POST', '/v1/cases', { body: { source: 'hotline', center: 'voice', description: '新楼栋的路灯坏了', location: { address: '新月小区1栋' } } });
+    expect(filed.body.unitId).toBe('hp-hx-xy-1');
+  });
+
+  it('refuses an import that would break the tree, naming each problem, and writes nothing', async () => {
+    const before = await dumpTable(stack.dynamodb, stack.tableName);
+    const bad = await call(stack, 'POST', '/v1/units/import', {
+      ...admin,
+      body: {
+        units: [
+          { id: 'hp-x', name: '错层', level: 'building', parentId: 'hp' },
+          { id: 'hp-y', name: '孤儿', level: 'compound', parentId: 'nowhere' },
+        ],
+      },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.issues.map((i: { message: string }) => i.message)).toEqual([
+      'the parent of a building must be a compound, not a township',
+      'unknown parent "nowhere"',
+    ]);
+    const notCsv = await call(stack, 'POST', '/v1/units/import', { ...admin, raw: 'id,name\n"unclosed', headers: { ...admin.headers, 'content-type': 'text/csv' } });
+    expect(notCsv.status).toBe(400);
+    const wrongType = await call(stack, 'POST', '/v1/units/import', { ...admin, raw: '<units/>', headers: { ...admin.headers, 'content-type': 'application/xml' } });
+    expect(wrongType.status).toBe(415);
+    const notAdmin = await call(stack, 'POST', '/v1/units/import', { headers: { authorization: `Bearer ${await login(stack, 'township-mediator')}` }, body: { units: [] } });
+    expect(notAdmin.status).toBe(403);
+    expect(await dumpTable(stack.dynamodb, stack.tableName)).toEqual(before);
+  });
+});
+
+describe('accounts', () => {
+  it('an admin creates an account that can log in, and disabling it locks it out at once', async () => {
+    const created = await call(stack, 'POST', '/v1/users', {
+      ...admin,
+      body: { username: 'yg2-liaison', displayName: '黄联户长', role: 'liaison', unitId: 'hp-xf-yg-2', password: 'a-long-password', phone: '13800000022' },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).not.toHaveProperty('passwordHash');
+    const token = (await call(stack, 'POST', '/v1/auth/login', { key: null, body: { username: 'yg2-liaison', password: 'a-long-password' } })).body.token;
+    const me = await call(stack, 'GET', '/v1/me', { headers: { authorization: `Bearer ${token}` } });
+    expect(me.body).toMatchObject({ username: 'yg2-liaison', role: 'liaison', unit: { id: 'hp-xf-yg-2', level: 'building' } });
+
+    expect((await call(stack, 'PATCH', '/v1/users/yg2-liaison', { ...admin, body: { disabled: true } })).status).toBe(200);
+    expect((await call(stack, 'GET', '/v1/me', { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+    const relogin = await call(stack, 'POST', '/v1/auth/login', { key: null, body: { username: 'yg2-liaison', password: 'a-long-password' } });
+    expect(relogin.status).toBe(401);
+  });
+
+  it('refuses bad accounts with precise messages', async () => {
+    const taken = await call(stack, 'POST', '/v1/users', { ...admin, body: { username: 'admin', displayName: 'x', role: 'admin', unitId: 'hp', password: 'long-enough' } });
+    expect([taken.status, taken.body.error.code]).toEqual([409, 'conflict']);
+    const short = await call(stack, 'POST', '/v1/users', { ...admin, body: { username: 'newbie', displayName: 'x', role: 'mediator', unitId: 'hp', password: 'short' } });
+    expect(short.body.error.issues).toEqual([{ path: 'password', message: 'must be at least 8 characters' }]);
+    const unit = await call(stack, 'POST', '/v1/users', { ...admin, body: { username: 'newbie', displayName: 'x', role: 'mediator', unitId: 'nowhere', password: 'long-enough' } });
+    expect(unit.body.error.issues[0].path).toBe('unitId');
+    const self = await call(stack, 'PATCH', '/v1/users/admin', { ...admin, body: { disabled: true } });
+    expect(self.status).toBe(400);
+  });
+
+  it('mediators see the volunteers they can dispatch to, and nobody\'s password hash', async () => {
+    const community = { headers: { authorization: `Bearer ${await login(stack, 'community-mediator')}` } };
+    const users = await call(stack, 'GET', '/v1/users?role=volunteer', community);
+    expect(users.body.items).toEqual([{ username: 'volunteer', displayName: '刘洋（党员志愿者）', role: 'volunteer', unitId: 'hp-xf' }]);
+  });
+
+  it('locks out repeated wrong passwords', async () => {
+    for (let i = 0; i < 10; i++) {
+      expect((await call(stack, 'POST', '/v1/auth/login', { key: null, body: { username: 'leader', password: 'wrong' } })).status).toBe(401);
+    }
+    const locked = await call(stack, 'POST', '/v1/auth/login', { key: null, body: { username: 'leader', password: stack.password } });
+    expect(locked.status).toBe(429);
+  });
+});
+
+describe('statistics', () => {
+  it('counts the cases under a unit in the range, and refuses units outside the jurisdiction', async () => {
+    const community = { headers: { authorization: `Bearer ${await login(stack, 'community-mediator')}` } };
+    const before = await call(stack, 'GET', '/v1/stats', community);
+    for (const unitId of ['hp-xf-yg-1', 'hp-xf-cy-2', 'hp-hx-jy-1']) {
+      await call(stack, 'POST', '/v1/cases', { body: { source: 'hotline', center: 'welfare', description: '低保咨询', location: { unitId } } });
+    }
+    const after = await call(stack, 'GET', '/v1/stats', community);
+    expect(after.status).toBe(200);
+    // Two of the three arose under 幸福社区.
+    expect(after.body.total - before.body.total).toBe(2);
+    expect(after.body.byCenter.welfare - before.body.byCenter.welfare).toBe(2);
+    expect(after.body.labels.centers.welfare).toBe('民生保障');
+    expect((await call(stack, 'GET', '/v1/stats?unitId=hp-hx', community)).status).toBe(404);
+    expect((await call(stack, 'GET', '/v1/stats?from=2026-12-01&to=2026-11-01', community)).status).toBe(400);
+    expect((await call(stack, 'GET', '/v1/stats?from=2020-01-01&to=2026-11-01', community)).body.error.issues[0].path).toBe('to');
+  });
+});
