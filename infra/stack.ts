@@ -15,6 +15,8 @@ import {
   type HttpStage,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { AccountRecovery, StringAttribute, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
@@ -63,6 +65,14 @@ export interface MaodiaotongStackProps extends StackProps {
 export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'] as const;
 /** Events are immutable and projections are updated in place: no deletes, no batch writes. */
 export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
+/** What account management may do in the user pool: no deletes, no reading passwords. */
+export const COGNITO_ADMIN_ACTIONS = [
+  'cognito-idp:AdminCreateUser',
+  'cognito-idp:AdminSetUserPassword',
+  'cognito-idp:AdminUpdateUserAttributes',
+  'cognito-idp:AdminDisableUser',
+  'cognito-idp:AdminEnableUser',
+] as const;
 
 export const API_THROTTLE = { burstLimit: 200, rateLimit: 100 } as const;
 export const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key'] as const;
@@ -89,6 +99,8 @@ export function parseRouteKey(routeKey: string): HttpRouteKey {
 
 export class MaodiaotongStack extends Stack {
   readonly table: Table;
+  readonly userPool: UserPool;
+  readonly userPoolClient: UserPoolClient;
   readonly queues: Readonly<Record<QueueName, Queue>>;
   readonly deadLetterQueues: Readonly<Record<QueueName, Queue>>;
   readonly functions: Readonly<Record<string, NodejsFunction>>;
@@ -161,6 +173,25 @@ export class MaodiaotongStack extends Stack {
       throttle: { ...API_THROTTLE },
     });
 
+    // Mediators sign in to Cognito; their unit and role travel as claims, and the
+    // HTTP API's JWT authorizer checks the ID token on mediator-only routes.
+    this.userPool = new UserPool(this, 'Users', {
+      selfSignUpEnabled: false,
+      signInAliases: { username: true },
+      customAttributes: { unitId: new StringAttribute({ mutable: true }), role: new StringAttribute({ mutable: true }) },
+      passwordPolicy: { minLength: 8, requireSymbols: false, requireUppercase: false },
+      accountRecovery: AccountRecovery.NONE,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.userPoolClient = this.userPool.addClient('AdminPage', {
+      authFlows: { userPassword: true },
+      generateSecret: false,
+      idTokenValidity: Duration.hours(12),
+    });
+    const mediators = new HttpJwtAuthorizer('Mediators', `https://cognito-idp.${this.region}.amazonaws.com/${this.userPool.userPoolId}`, {
+      jwtAudience: [this.userPoolClient.userPoolClientId],
+    });
+
     // Keys the reporter index's hash: generated once per deployment, never in the repository.
     const hashSecret = new Secret(this, 'HashSecret', {
       description: 'HMAC key for the reporter index (phone/openId hashes)',
@@ -175,6 +206,9 @@ export class MaodiaotongStack extends Stack {
       const environment: Record<string, string> = {
         POWERTOOLS_SERVICE_NAME: 'maodiaotong',
         NODE_OPTIONS: '--enable-source-maps',
+        AUTH_MODE: 'cognito',
+        COGNITO_USER_POOL_ID: this.userPool.userPoolId,
+        COGNITO_CLIENT_ID: this.userPoolClient.userPoolClientId,
       };
       if (def.table !== 'none') {
         environment.TABLE_NAME = this.table.tableName;
@@ -205,6 +239,7 @@ export class MaodiaotongStack extends Stack {
       if (def.table === 'read') this.table.grant(fn, ...TABLE_READ_ACTIONS);
       if (def.table === 'readWrite') this.table.grant(fn, ...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS);
       for (const queue of def.sends ?? []) queueOf(queue).grantSendMessages(fn);
+      if (def.kind === 'http' && def.managesAccounts) this.userPool.grant(fn, ...COGNITO_ADMIN_ACTIONS);
 
       switch (def.kind) {
         case 'http': {
@@ -218,6 +253,7 @@ export class MaodiaotongStack extends Stack {
               httpApi: this.api,
               routeKey: parseRouteKey(routeKey),
               integration,
+              ...(def.gatewayAuth === 'jwt' ? { authorizer: mediators } : {}),
             });
           }
           break;
@@ -255,6 +291,7 @@ export class MaodiaotongStack extends Stack {
 
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'The single DynamoDB table' });
+    new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId, description: 'Cognito user pool of the mediators' });
   }
 
   private buildTable(def: Topology['table']): Table {

@@ -29,6 +29,14 @@ export interface HttpFunctionDef extends FunctionBase {
   readonly kind: 'http';
   /** API Gateway HTTP API route keys, e.g. `GET /v1/cases/{id}`. */
   readonly routes: readonly string[];
+  /**
+   * 'jwt': every route is for mediators only, so in AWS the HTTP API's JWT
+   * authorizer checks the Cognito token before the function runs. Functions
+   * with public or API-key routes authenticate in the handler.
+   */
+  readonly gatewayAuth?: 'jwt';
+  /** Creates, changes and disables accounts (Cognito admin calls in AWS). */
+  readonly managesAccounts?: boolean;
 }
 
 export interface WorkerFunctionDef extends FunctionBase {
@@ -71,6 +79,7 @@ export const FUNCTIONS = {
   },
   actions: {
     kind: 'http',
+    gatewayAuth: 'jwt',
     entry: 'functions/actions/handler.ts',
     description: 'Work a case: accept, dispatch, escalate, resolve, follow up…',
     routes: ['POST /v1/cases/{id}/actions'],
@@ -87,6 +96,7 @@ export const FUNCTIONS = {
   },
   outbox: {
     kind: 'http',
+    gatewayAuth: 'jwt',
     entry: 'functions/outbox/handler.ts',
     description: 'Messages sent to people (admins)',
     routes: ['GET /v1/outbox'],
@@ -94,6 +104,7 @@ export const FUNCTIONS = {
   },
   config: {
     kind: 'http',
+    gatewayAuth: 'jwt',
     entry: 'functions/config/handler.ts',
     description: 'SLA limits, risk terms and holiday years, editable without a deploy',
     routes: ['GET /v1/config/{name}', 'PUT /v1/config/{name}'],
@@ -109,6 +120,7 @@ export const FUNCTIONS = {
   },
   stats: {
     kind: 'http',
+    gatewayAuth: 'jwt',
     entry: 'functions/stats/handler.ts',
     description: 'Statistics: counts and rates over a date range under a unit',
     routes: ['GET /v1/stats'],
@@ -116,6 +128,8 @@ export const FUNCTIONS = {
   },
   directory: {
     kind: 'http',
+    gatewayAuth: 'jwt',
+    managesAccounts: true,
     entry: 'functions/directory/handler.ts',
     description: 'Units and accounts; admins import units and manage accounts',
     routes: ['GET /v1/units', 'POST /v1/units/import', 'GET /v1/users', 'POST /v1/users', 'PATCH /v1/users/{username}'],

@@ -10,9 +10,8 @@ import type { ApiEvent } from '../../shared/http/event.ts';
 import { authenticate, bodyLimit, httpErrors, jsonBody, principalOf } from '../../shared/http/middleware.ts';
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { clock } from '../../shared/service/clock.ts';
-import { verifyPassword } from '../../shared/service/passwords.ts';
+import { accountsFromEnv } from '../../shared/service/accounts.ts';
 import { config, directory, dynamodb } from '../../shared/service/runtime.ts';
-import { issueToken } from '../../shared/service/tokens.ts';
 import { FailureLimiter, type LimitRule } from '../../shared/store/limits.ts';
 
 const loginSchema = z.strictObject({
@@ -22,6 +21,7 @@ const loginSchema = z.strictObject({
 const PER_ACCOUNT: LimitRule = { scope: 'login-user', max: 10, windowSeconds: 15 * 60 };
 const PER_ADDRESS: LimitRule = { scope: 'login-ip', max: 30, windowSeconds: 15 * 60 };
 const limiter = new FailureLimiter(dynamodb, config.tableName);
+const accounts = accountsFromEnv(directory);
 
 const login = middy<ApiEvent, HttpResult>()
   .use(httpErrors())
@@ -37,18 +37,13 @@ const login = middy<ApiEvent, HttpResult>()
     ];
     const wait = await limiter.blockedFor(checks, now);
     if (wait > 0) throw new RateLimited(wait, '登录失败次数过多，请稍后再试 (too many failed logins)');
-    const account = await directory.account(body.username);
-    // Hash even for an unknown user so timing does not tell which usernames exist.
-    const ok = await verifyPassword(body.password, account?.passwordHash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAA');
-    if (!account || account.disabled || !ok) {
+    const session = await accounts.login(body.username, body.password, now);
+    const account = session && (await directory.account(body.username));
+    if (!session || !account) {
       await limiter.recordFailure(checks, now);
       throw new Unauthorized('用户名或密码错误 (wrong username or password)');
     }
-    const token = await issueToken(
-      { username: account.username, name: account.displayName, role: account.role as never, unitId: account.unitId },
-      now,
-    );
-    return json(200, { ...token, user: { username: account.username, displayName: account.displayName, role: account.role, unitId: account.unitId } });
+    return json(200, { ...session, user: { username: account.username, displayName: account.displayName, role: account.role, unitId: account.unitId } });
   });
 
 const me = middy<ApiEvent, HttpResult>()

@@ -15,11 +15,12 @@ import { authenticate, bodyLimit, httpErrors, principalOf } from '../../shared/h
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { requireRole } from '../../shared/http/roles.ts';
 import { clock } from '../../shared/service/clock.ts';
-import { hashPassword } from '../../shared/service/passwords.ts';
+import { accountsFromEnv } from '../../shared/service/accounts.ts';
 import { directory } from '../../shared/service/runtime.ts';
 import type { Account } from '../../shared/store/directory.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const accounts = accountsFromEnv(directory);
 
 function body(event: ApiEvent): { type: 'json' | 'csv'; text: string } {
   const media = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
@@ -103,10 +104,8 @@ export const handler = middy<ApiEvent, HttpResult>()
           throw new ValidationFailed(`unknown unit "${parsed.unitId}"`, [{ path: 'unitId', message: 'is not a unit in your jurisdiction' }]);
         }
         if (await directory.account(parsed.username)) throw new HttpError(409, 'conflict', `the username "${parsed.username}" is taken`);
-        const { password, ...rest } = parsed;
-        const account: Account = { ...rest, passwordHash: await hashPassword(password) };
-        await directory.putAccount(account);
-        return json(201, publicAccount(account));
+        const { password, ...profile } = parsed;
+        return json(201, publicAccount(await accounts.create(profile, password)));
       }
       case 'PATCH /v1/users/{username}': {
         requireRole(principal, 'admin');
@@ -122,10 +121,8 @@ export const handler = middy<ApiEvent, HttpResult>()
         if (username === actor.id && (parsed.disabled || (parsed.role && parsed.role !== 'admin'))) {
           throw new ValidationFailed('you cannot disable yourself or give up your own admin role', [{ path: 'disabled', message: 'not for your own account' }]);
         }
-        const { password, ...rest } = parsed;
-        const account: Account = { ...existing, ...rest, ...(password ? { passwordHash: await hashPassword(password) } : {}) };
-        await directory.putAccount(account);
-        return json(200, publicAccount(account));
+        const { password, ...changes } = parsed;
+        return json(200, publicAccount(await accounts.update(existing, changes, password)));
       }
       default:
         throw new NotFound(`no route ${event.routeKey}`);

@@ -1,20 +1,25 @@
 /**
  * Mediator tokens. Locally a JWT issuer (HS256, JWT_SECRET) signs for the
- * seeded accounts; the claims carry the user's unit and role.
+ * seeded accounts. In AWS (AUTH_MODE=cognito) Cognito issues ID tokens; the
+ * HTTP API's JWT authorizer checks them on mediator-only routes, and routes
+ * that also serve API clients verify them here against the pool's JWKS.
  */
-import { SignJWT, jwtVerify, errors } from 'jose';
-import { ROLE_CODES, type Role } from '../domain/index.ts';
+import { SignJWT, createRemoteJWKSet, jwtVerify, errors, type JWTPayload } from 'jose';
 
 export interface UserClaims {
   readonly username: string;
   readonly name: string;
-  readonly role: Role;
+  readonly role: string;
   readonly unitId: string;
 }
 
-const ISSUER = 'maodiaotong-local';
+const LOCAL_ISSUER = 'maodiaotong-local';
 const AUDIENCE = 'maodiaotong';
 export const TOKEN_TTL_SECONDS = 12 * 3600;
+
+const cognitoPool = process.env.AUTH_MODE === 'cognito' ? process.env.COGNITO_USER_POOL_ID : undefined;
+const cognitoIssuer = cognitoPool && `https://cognito-idp.${process.env.AWS_REGION ?? ''}.amazonaws.com/${cognitoPool}`;
+const cognitoKeys = cognitoIssuer ? createRemoteJWKSet(new URL(`${cognitoIssuer}/.well-known/jwks.json`)) : undefined;
 
 const secret = () => new TextEncoder().encode(process.env.JWT_SECRET ?? 'local-jwt-secret-change-me');
 
@@ -23,7 +28,7 @@ export async function issueToken(claims: UserClaims, now: Date): Promise<{ token
   const token = await new SignJWT({ name: claims.name, role: claims.role, unitId: claims.unitId })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.username)
-    .setIssuer(ISSUER)
+    .setIssuer(LOCAL_ISSUER)
     .setAudience(AUDIENCE)
     .setIssuedAt(issuedAt)
     .setExpirationTime(issuedAt + TOKEN_TTL_SECONDS)
@@ -31,18 +36,30 @@ export async function issueToken(claims: UserClaims, now: Date): Promise<{ token
   return { token, expiresAt: new Date((issuedAt + TOKEN_TTL_SECONDS) * 1000).toISOString() };
 }
 
-/** The claims of a valid token, or undefined (expired, forged, malformed). */
-export async function verifyToken(token: string, now: Date): Promise<UserClaims | undefined> {
+/** The username in claims API Gateway's JWT authorizer has already checked, or that we check here. */
+export function usernameOf(claims: JWTPayload | Record<string, unknown>): string | undefined {
+  const name = claims['cognito:username'] ?? claims.sub;
+  return typeof name === 'string' && name ? name : undefined;
+}
+
+/** The username of a valid token, or undefined (expired, forged, malformed, wrong issuer). */
+export async function verifyToken(token: string, now: Date): Promise<string | undefined> {
   try {
+    if (cognitoKeys && cognitoIssuer) {
+      const { payload } = await jwtVerify(token, cognitoKeys, {
+        issuer: cognitoIssuer,
+        audience: process.env.COGNITO_CLIENT_ID,
+        currentDate: now,
+      });
+      return payload.token_use === 'id' ? usernameOf(payload) : undefined;
+    }
     const { payload } = await jwtVerify(token, secret(), {
-      issuer: ISSUER,
+      issuer: LOCAL_ISSUER,
       audience: AUDIENCE,
       algorithms: ['HS256'],
       currentDate: now,
     });
-    const role = payload.role as Role;
-    if (typeof payload.sub !== 'string' || !ROLE_CODES.includes(role) || typeof payload.unitId !== 'string') return undefined;
-    return { username: payload.sub, name: String(payload.name ?? payload.sub), role, unitId: payload.unitId };
+    return usernameOf(payload);
   } catch (error) {
     if (error instanceof errors.JOSEError) return undefined;
     throw error;

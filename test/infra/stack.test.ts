@@ -11,6 +11,7 @@ import { bundlingOptions, esbuildOptions, EXTERNAL_MODULES } from '../../infra/b
 import {
   API_THROTTLE,
   CORS_ALLOW_HEADERS,
+  COGNITO_ADMIN_ACTIONS,
   DEFAULT_MEMORY_MB,
   DEFAULT_TIMEOUT_SECONDS,
   MaodiaotongStack,
@@ -326,6 +327,42 @@ describe('MaodiaotongStack with the real topology', () => {
     }
     // The real topology has a function without table access; guard that this test covers it.
     expect(functionList().some(([, d]) => d.table === 'none')).toBe(true);
+  });
+
+  it('signs mediators in with a Cognito user pool whose tokens carry unit and role, checked by a JWT authorizer on mediator-only routes', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      Schema: Match.arrayWith([
+        Match.objectLike({ Name: 'unitId', AttributeDataType: 'String', Mutable: true }),
+        Match.objectLike({ Name: 'role', AttributeDataType: 'String', Mutable: true }),
+      ]),
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+    });
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      ExplicitAuthFlows: Match.arrayWith(['ALLOW_USER_PASSWORD_AUTH']),
+      GenerateSecret: false,
+    });
+    const authorizers = template.findResources('AWS::ApiGatewayV2::Authorizer', { Properties: { AuthorizerType: 'JWT' } });
+    expect(Object.keys(authorizers)).toHaveLength(1);
+    const authorizerId = Object.keys(authorizers)[0];
+    const jwtRoutes = httpFunctions().filter(([, d]) => d.gatewayAuth === 'jwt').flatMap(([, d]) => d.routes);
+    const openRoutes = httpFunctions().filter(([, d]) => d.gatewayAuth !== 'jwt').flatMap(([, d]) => d.routes);
+    expect(jwtRoutes.length).toBeGreaterThan(0);
+    for (const routeKey of jwtRoutes) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+    }
+    // Public and API-key routes authenticate in the handler.
+    for (const routeKey of openRoutes) {
+      const route = Object.values(template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey } }))[0] as Resource;
+      expect(route.Properties?.AuthorizationType ?? 'NONE', routeKey).toBe('NONE');
+    }
+  });
+
+  it('lets only the account-managing function call Cognito admin APIs, and none of them delete users', () => {
+    for (const [name, def] of functionList()) {
+      const cognito = [...actionsOf(functionStatements(stack, template, name))].filter((a) => a.startsWith('cognito-idp:'));
+      expect(cognito.sort(), name).toEqual(def.kind === 'http' && def.managesAccounts ? [...COGNITO_ADMIN_ACTIONS].sort() : []);
+    }
+    expect([...actionsOf(allStatements(template))].some((a) => a === 'cognito-idp:AdminDeleteUser' || a === 'cognito-idp:*')).toBe(false);
   });
 
   it('outputs the API URL and the table name', () => {
