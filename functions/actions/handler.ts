@@ -5,7 +5,7 @@ import { NotFound, ValidationFailed, type Command } from '../../shared/domain/in
 import { actionSchema, type ActionBody } from '../../shared/contract/actions.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
-import type { ApiEvent } from '../../shared/http/event.ts';
+import { idParam, type ApiEvent } from '../../shared/http/event.ts';
 import { authenticate, bodyLimit, httpErrors, jsonBody, principalOf } from '../../shared/http/middleware.ts';
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { clock } from '../../shared/service/clock.ts';
@@ -52,7 +52,7 @@ export const handler = middy<ApiEvent, HttpResult>()
   .use(jsonBody())
   .handler(async (event) => {
     const { actor } = principalOf(event);
-    const id = event.pathParameters?.id ?? '';
+    const id = idParam(event, 'id', 'case');
     const body = parseWith(actionSchema, event.json, 'the action');
     if (body instanceof ValidationFailed) throw body;
     let command = await toCommand(body, (other) => cases.read(other, actor));

@@ -16,7 +16,7 @@ import {
   type UnitTree,
 } from '../../shared/domain/index.ts';
 import { apiKeyAuth, jwtAuth } from '../../shared/http/auth.ts';
-import type { ApiEvent, Principal } from '../../shared/http/event.ts';
+import { idParam, type ApiEvent, type Principal } from '../../shared/http/event.ts';
 import { authenticate, httpErrors, principalOf } from '../../shared/http/middleware.ts';
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { requireRole } from '../../shared/http/roles.ts';
@@ -102,7 +102,7 @@ export const handler = middy<ApiEvent, HttpResult>()
     const principal = principalOf(event);
     const { actor } = principal;
     const audience = actor.kind === 'client' ? 'client' : 'mediator';
-    const id = event.pathParameters?.id ?? '';
+    const id = event.routeKey === 'GET /v1/cases' ? '' : idParam(event, 'id', 'case');
     switch (event.routeKey) {
       case 'GET /v1/cases':
         return list(event, principal);

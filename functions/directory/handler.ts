@@ -10,7 +10,7 @@ import { createUserSchema, unitImportSchema, unitsFromCsv, updateUserSchema } fr
 import { parseWith } from '../../shared/contract/zod.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
 import { HttpError, UnsupportedMediaType } from '../../shared/http/errors.ts';
-import { bodyBytes, header, type ApiEvent } from '../../shared/http/event.ts';
+import { bodyBytes, header, idParam, type ApiEvent } from '../../shared/http/event.ts';
 import { authenticate, bodyLimit, httpErrors, principalOf } from '../../shared/http/middleware.ts';
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { requireRole } from '../../shared/http/roles.ts';
@@ -109,7 +109,7 @@ export const handler = middy<ApiEvent, HttpResult>()
       }
       case 'PATCH /v1/users/{username}': {
         requireRole(principal, 'admin');
-        const username = event.pathParameters?.username ?? '';
+        const username = idParam(event, 'username', 'account');
         const existing = await directory.account(username);
         if (!existing || !units.isWithin(existing.unitId, actor.unitId)) throw new NotFound(`no account ${username}`);
         const { text } = body(event);

@@ -19,7 +19,8 @@ export const handler = middy<ApiEvent, HttpResult>()
     requireRole(principalOf(event), 'admin');
     const query = event.queryStringParameters ?? {};
     const date = query.date ?? clock.now().toISOString().slice(0, 10);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) {
+    const day = Date.parse(`${date}T00:00:00Z`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(day) || new Date(day).toISOString().slice(0, 10) !== date) {
       throw new ValidationFailed('date must be yyyy-mm-dd', [{ path: 'date', message: 'must be yyyy-mm-dd' }]);
     }
     const limit = query.limit === undefined ? 100 : Number(query.limit);

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { Actor } from '../domain/index.ts';
+import { NotFound, type Actor } from '../domain/index.ts';
 import type { ApiClient } from '../store/directory.ts';
 
 /** The API Gateway v2 event as handlers see it after the middlewares. */
@@ -26,4 +26,13 @@ export function header(event: APIGatewayProxyEventV2, name: string): string | un
 export function bodyBytes(event: APIGatewayProxyEventV2): Buffer {
   if (event.body === undefined || event.body === null) return Buffer.alloc(0);
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+}
+
+/** Ids are short and plain; anything else cannot name a case or account, so it is "not found" before any lookup. */
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export function idParam(event: APIGatewayProxyEventV2, name: string, what: string): string {
+  const value = event.pathParameters?.[name] ?? '';
+  if (!ID_PATTERN.test(value)) throw new NotFound(`no ${what} ${value.slice(0, 64)}`);
+  return value;
 }

@@ -278,6 +278,7 @@ export function decodeCursor(
         value !== null &&
         typeof value === 'object' &&
         typeof (value as { S?: unknown }).S === 'string' &&
+        ((value as { S: string }).S.length <= 1024) &&
         Object.keys(value).length === 1,
     ) &&
     (partition === undefined || (parsed as Record<string, { S: string }>)[PK]?.S === partition) &&

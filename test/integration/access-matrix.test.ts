@@ -166,3 +166,21 @@ describe('the access matrix', () => {
     expect((await call(stack, 'GET', `/v1/cases/${inside.id}/audit`, as('building-mediator'))).status).toBe(403);
   });
 });
+
+describe('odd ids and parameters', () => {
+  it('answer 404 or 400, never a 5xx', async () => {
+    const long = 'A'.repeat(3000);
+    const admin = as('admin');
+    const replies = await Promise.all([
+      call(stack, 'GET', `/v1/cases/${long}`, admin),
+      call(stack, 'GET', `/v1/cases/${long}/events`, admin),
+      call(stack, 'GET', `/v1/cases/${encodeURIComponent('中文')}`, admin),
+      call(stack, 'POST', `/v1/cases/${long}/actions`, { ...admin, body: { type: 'accept', expectedVersion: 1 } }),
+      call(stack, 'PATCH', `/v1/users/${long}`, { ...admin, body: { disabled: true } }),
+      call(stack, 'GET', `/v1/track/${long}?code=1`, { key: null }),
+      call(stack, 'GET', '/v1/outbox?date=2026-13-45', admin),
+      call(stack, 'GET', `/v1/cases/${inside.id}/events?cursor=${Buffer.from(JSON.stringify({ pk: { S: `CASE#${inside.id}` }, sk: { S: 'x'.repeat(3000) } })).toString('base64url')}`, admin),
+    ]);
+    expect(replies.map((r) => r.status)).toEqual([404, 404, 404, 404, 404, 404, 400, 400]);
+  });
+});
