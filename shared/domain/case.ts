@@ -174,28 +174,31 @@ interface EventBase {
   readonly actor: Actor;
 }
 
-export interface ReceivedData {
-  readonly id: string;
-  readonly trackingNo: string;
-  readonly trackingCode: string;
-  readonly source: string;
-  readonly externalId?: string;
-  readonly dedupeKey?: string;
-  readonly filedBy: string;
-  readonly center: CenterCode;
-  readonly title: string;
-  readonly description: string;
-  readonly priority: Priority;
-  readonly risk?: Risk;
-  readonly reporter: Reporter;
-  readonly location: Location;
-  readonly parties: readonly Party[];
-  readonly occurredAt?: string;
-  readonly possibleRepeatOf?: readonly string[];
-  readonly unitId: string;
-  readonly level: LevelCode;
-  readonly originUnitId: string;
-  readonly originLevel: LevelCode;
+/** What intake fixes about a case, as the state names it. */
+type IntakeFields =
+  | 'id'
+  | 'trackingNo'
+  | 'trackingCode'
+  | 'source'
+  | 'externalId'
+  | 'dedupeKey'
+  | 'filedBy'
+  | 'center'
+  | 'title'
+  | 'description'
+  | 'priority'
+  | 'risk'
+  | 'reporter'
+  | 'location'
+  | 'parties'
+  | 'occurredAt'
+  | 'possibleRepeatOf'
+  | 'unitId'
+  | 'level'
+  | 'originUnitId'
+  | 'originLevel';
+
+export interface ReceivedData extends Pick<CaseState, IntakeFields> {
   /** How the starting unit was found. */
   readonly routing: 'unit' | 'address' | 'dispatch' | 'risk';
   readonly clocks: Clocks;
@@ -288,38 +291,17 @@ function closeStay(stays: readonly Stay[], at: string): readonly Stay[] {
 /** Apply one event. The first event must be `received`. */
 export function evolve(state: CaseState | undefined, event: CaseEvent): CaseState {
   if (event.type === 'received') {
-    const d = event.data;
+    const { routing: _routing, ...fields } = event.data;
     return {
-      id: d.id,
+      ...fields,
       version: event.seq,
-      trackingNo: d.trackingNo,
-      trackingCode: d.trackingCode,
-      source: d.source,
-      externalId: d.externalId,
-      dedupeKey: d.dedupeKey,
-      filedBy: d.filedBy,
-      center: d.center,
-      title: d.title,
-      description: d.description,
-      priority: d.priority,
-      risk: d.risk,
-      reporter: d.reporter,
-      location: d.location,
-      parties: d.parties,
-      occurredAt: d.occurredAt,
-      possibleRepeatOf: d.possibleRepeatOf,
       status: 'pending',
-      level: d.level,
-      unitId: d.unitId,
-      originUnitId: d.originUnitId,
-      originLevel: d.originLevel,
       createdAt: event.at,
       updatedAt: event.at,
-      clocks: d.clocks,
       returns: 0,
       escalations: 0,
       extensionsAtLevel: 0,
-      stays: [{ level: d.level, unitId: d.unitId, enteredAt: event.at, reason: 'intake' }],
+      stays: [{ level: fields.level, unitId: fields.unitId, enteredAt: event.at, reason: 'intake' }],
       sessions: [],
     };
   }

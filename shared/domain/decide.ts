@@ -4,7 +4,7 @@
  * illegal command yields a DomainError value, never an exception.
  */
 import { authorize } from './access.ts';
-import type { Agreement, CaseEvent, CaseState, Clocks, Location, Party, Actor } from './case.ts';
+import type { Agreement, CaseEvent, CaseState, Clocks, Location, MoveData, Party, Actor } from './case.ts';
 import { InvalidTransition, ValidationFailed, type DomainError } from './errors.ts';
 import {
   DISPATCH_LEVEL,
@@ -129,6 +129,11 @@ function clocksAt(state: Pick<CaseState, 'center' | 'priority' | 'risk'>, unit: 
   return startClocks(ctx.now, { center: state.center, level: unit.level, priority }, ctx.policy.sla, ctx.policy.timing);
 }
 
+/** Leaving the case's unit for `target`, with the clocks of the target's level started now. */
+function moveTo(state: CaseState, target: Unit, ctx: DecideContext): MoveData {
+  return { fromUnitId: state.unitId, fromLevel: state.level, toUnitId: target.id, toLevel: target.level, clocks: clocksAt(state, target, ctx) };
+}
+
 function receive(command: CommandOf<'receive'>, ctx: DecideContext): Draft | Decision {
   const { input } = command;
   const { units } = ctx;
@@ -241,11 +246,7 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
     return {
       type: 'dispatched_to_unit',
       data: {
-        fromUnitId: state.unitId,
-        fromLevel: state.level,
-        toUnitId: target.id,
-        toLevel: target.level,
-        clocks: clocksAt(state, target, ctx),
+        ...moveTo(state, target, ctx),
         note: c.note,
         // Dispatching down a case that has never been escalated is routing, so it is where the matter arose.
         reroutesOrigin: state.escalations === 0,
@@ -265,11 +266,7 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
     return {
       type: 'returned',
       data: {
-        fromUnitId: state.unitId,
-        fromLevel: state.level,
-        toUnitId: target.id,
-        toLevel: target.level,
-        clocks: clocksAt(state, target, ctx),
+        ...moveTo(state, target, ctx),
         reason: c.reason,
         toParent: target !== dispatcher,
       },
@@ -429,11 +426,7 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
     return {
       type: 'escalated',
       data: {
-        fromUnitId: state.unitId,
-        fromLevel: state.level,
-        toUnitId: target.id,
-        toLevel: target.level,
-        clocks: clocksAt(state, target, ctx),
+        ...moveTo(state, target, ctx),
         reason: c.reason,
         note: c.note,
       },

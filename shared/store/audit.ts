@@ -1,6 +1,7 @@
 /** Who saw a reporter's full details, and when: one item per view, read back per case. */
-import { PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { queryAll } from './query.ts';
 import { PK, SK } from './schema.ts';
 
 export interface AuditEntry {
@@ -28,24 +29,12 @@ export class AuditTrail {
   }
 
   async list(caseId: string): Promise<AuditEntry[]> {
-    const out: AuditEntry[] = [];
-    let start: Record<string, never> | undefined;
-    do {
-      const result = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': PK },
-          ExpressionAttributeValues: marshall({ ':pk': `AUDIT#${caseId}` }),
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const raw of result.Items ?? []) {
-        const { [PK]: _pk, [SK]: _sk, ...entry } = unmarshall(raw);
-        out.push(entry as AuditEntry);
-      }
-      start = result.LastEvaluatedKey as Record<string, never> | undefined;
-    } while (start);
-    return out;
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': PK },
+      ExpressionAttributeValues: marshall({ ':pk': `AUDIT#${caseId}` }),
+    });
+    return items.map(({ [PK]: _pk, [SK]: _sk, ...entry }) => entry as unknown as AuditEntry);
   }
 }

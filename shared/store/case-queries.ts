@@ -7,6 +7,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CaseState } from '../domain/index.ts';
 import type { CaseStore, Page } from './case-store.ts';
 import { decodeCursor, encodeCursor } from './case-store.ts';
+import { queryAll } from './query.ts';
 import { INDEXES, PK } from './schema.ts';
 
 export interface SubtreeFilter {
@@ -129,22 +130,15 @@ export class CaseQueries {
   async createdBetween(rootId: string, from: string, to: string, originPath: string): Promise<string[]> {
     const ids: string[] = [];
     for (const month of monthsBetween(from, to)) {
-      let start: Record<string, never> | undefined;
-      do {
-        const result = await this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: INDEXES.month.name,
-            KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-            FilterExpression: 'begins_with(#origin, :origin)',
-            ExpressionAttributeNames: { '#pk': INDEXES.month.pk, '#sk': INDEXES.month.sk, '#origin': 'originPath' },
-            ExpressionAttributeValues: marshall({ ':pk': `M#${rootId}#${month}`, ':from': from, ':to': `${to}`, ':origin': originPath }),
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of result.Items ?? []) ids.push(idOf(unmarshall(item)));
-        start = result.LastEvaluatedKey as Record<string, never> | undefined;
-      } while (start);
+      const items = await queryAll(this.db, {
+        TableName: this.table,
+        IndexName: INDEXES.month.name,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+        FilterExpression: 'begins_with(#origin, :origin)',
+        ExpressionAttributeNames: { '#pk': INDEXES.month.pk, '#sk': INDEXES.month.sk, '#origin': 'originPath' },
+        ExpressionAttributeValues: marshall({ ':pk': `M#${rootId}#${month}`, ':from': from, ':to': to, ':origin': originPath }),
+      });
+      ids.push(...items.map(idOf));
     }
     return ids;
   }

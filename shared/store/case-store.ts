@@ -16,6 +16,7 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ValidationFailed, VersionConflict, evolve, fold, type CaseEvent, type CaseState } from '../domain/index.ts';
 import { eventFromItem, eventItem, stateFromItem, stateItem, type CodecContext } from './codec.ts';
+import { queryAll } from './query.ts';
 import { INDEXES, PK, SK, STATE_SK, eventSk } from './schema.ts';
 
 export interface Loaded {
@@ -145,23 +146,14 @@ export class CaseStore {
 
   /** The events 1..seq, for the state a case had right after event `seq`. */
   async eventsUpTo(id: string, seq: number): Promise<CaseEvent[]> {
-    const out: CaseEvent[] = [];
-    let start: Record<string, never> | undefined;
-    do {
-      const result = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-          ExpressionAttributeValues: marshall({ ':pk': `CASE#${id}`, ':from': eventSk(1), ':to': eventSk(seq) }),
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      out.push(...(result.Items ?? []).map((i) => eventFromItem(unmarshall(i))));
-      start = result.LastEvaluatedKey as Record<string, never> | undefined;
-    } while (start);
-    return out;
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: marshall({ ':pk': `CASE#${id}`, ':from': eventSk(1), ':to': eventSk(seq) }),
+      ConsistentRead: true,
+    });
+    return items.map(eventFromItem);
   }
 
   async eventsAfter(id: string, seq: number): Promise<CaseEvent[]> {

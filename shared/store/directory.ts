@@ -3,10 +3,11 @@
  * accounts and editable policy. Read by Query/GetItem and kept for a short
  * while per process, so a request path costs no extra reads most of the time.
  */
-import { GetItemCommand, PutItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { createHash } from 'node:crypto';
 import { UnitTree, type UnitRecord } from '../domain/index.ts';
+import { queryAll } from './query.ts';
 import { PK, SK } from './schema.ts';
 
 export interface ApiClient {
@@ -19,6 +20,16 @@ export interface ApiClient {
   readonly disabled?: boolean;
   /** Where status changes are pushed back (12345 two-way). */
   readonly callbackUrl?: string;
+  /** Key of the callbacks' HMAC-SHA256 signature (shared/channels/callback.ts). */
+  readonly callbackSecret?: string;
+}
+
+/** A client's callback settings, kept by name so a case (which records who filed it) can find them. */
+export interface CallbackProfile {
+  readonly name: string;
+  readonly callbackUrl?: string;
+  readonly callbackSecret?: string;
+  readonly disabled?: boolean;
 }
 
 export interface Account {
@@ -83,6 +94,23 @@ export class Directory {
 
   async putApiClient(secret: string, client: ApiClient): Promise<void> {
     await this.put({ [PK]: `APIKEY#${hashApiKey(secret)}`, [SK]: 'APIKEY', ...client });
+    // Always written (also without a URL), so removing a callback takes effect.
+    const profile: CallbackProfile = {
+      name: client.name,
+      callbackUrl: client.callbackUrl,
+      callbackSecret: client.callbackSecret,
+      disabled: client.disabled,
+    };
+    await this.put({ [PK]: 'CALLBACKS', [SK]: `CLIENT#${client.name}`, ...profile });
+    this.cache.delete('callbacks');
+  }
+
+  /** The callback settings of every client that has some, by client name (one small partition, one Query). */
+  callbackProfiles(): Promise<ReadonlyMap<string, CallbackProfile>> {
+    return this.cached('callbacks', async () => {
+      const rows = await this.queryAll<CallbackProfile>('CALLBACKS');
+      return new Map(rows.filter((p) => p.callbackUrl && !p.disabled).map((p) => [p.name, p]));
+    });
   }
 
   account(username: string): Promise<Account | undefined> {
@@ -123,24 +151,13 @@ export class Directory {
   }
 
   private async queryAll<T>(pk: string): Promise<T[]> {
-    const out: T[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const result = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': PK },
-          ExpressionAttributeValues: marshall({ ':pk': pk }),
-          ExclusiveStartKey: start as never,
-        }),
-      );
-      for (const raw of result.Items ?? []) {
-        const { [PK]: _pk, [SK]: _sk, ...rest } = unmarshall(raw);
-        out.push(rest as T);
-      }
-      start = result.LastEvaluatedKey;
-    } while (start);
-    return out;
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': PK },
+      ExpressionAttributeValues: marshall({ ':pk': pk }),
+    });
+    return items.map(({ [PK]: _pk, [SK]: _sk, ...rest }) => rest as T);
   }
+
 }

@@ -3,51 +3,20 @@
  * queues: duplicates, out-of-order and failing records, lost messages.
  */
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createServer } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { clock } from '../../shared/service/clock.ts';
-import { call, startTestStack, timeline, waitFor } from '../support/stack.ts';
+import { startTestStack } from '../support/stack.ts';
+import { escalations, fileCase, readCase, sqsEvent, workerContext } from '../support/escalation.ts';
 
 const T0 = new Date('2026-11-25T01:00:00Z');
 let now = T0;
-const context = { functionName: 'escalationWorker', awsRequestId: 'test', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
 
 beforeAll(() => clock.set(() => now));
 afterAll(() => clock.reset());
 
-async function file(stack: LocalStack, unitId = 'hp-xf-yg-1') {
-  const reply = await call(stack, 'POST', '/v1/cases', {
-    body: { source: 'hotline', center: 'voice', description: '路灯坏了', reporter: { phone: '13800138000' }, location: { unitId } },
-  });
-  if (reply.status !== 201) throw new Error(reply.text);
-  return reply.body as { id: string; version: number; level: string; unitId: string; acceptDueAt: string };
-}
-
-const read = async (stack: LocalStack, id: string) => (await call(stack, 'GET', `/v1/cases/${id}`)).body;
-
-function sqsEvent(bodies: unknown[]): SQSEvent {
-  return {
-    Records: bodies.map((body, i) => ({
-      messageId: `m${i}`,
-      receiptHandle: `r${i}`,
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'test', ApproximateFirstReceiveTimestamp: '0' },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:local:000000000000:escalation',
-      awsRegion: 'local',
-    })),
-  };
-}
-
-const escalations = async (stack: LocalStack, id: string) => (await timeline(stack, id)).filter((e) => e.type === 'escalated');
 
 // One local stack per file: handler modules, like Lambda's, keep the clients they built at import.
 describe('the escalation worker on its own (Lambda-style invocations)', () => {
@@ -61,38 +30,38 @@ describe('the escalation worker on its own (Lambda-style invocations)', () => {
 
   it('duplicate and out-of-order messages change nothing', async () => {
     now = T0;
-    const c = await file(stack);
+    const c = await fileCase(stack);
     now = new Date(new Date(c.acceptDueAt).getTime() + 60_000);
     const message = { caseId: c.id, version: 1, level: 'building', unitId: c.unitId, origin: 'sweeper' };
     const stale = { ...message, level: 'compound', unitId: 'hp-xf-yg' };
-    const result = await worker(sqsEvent([message, message, stale]), context);
+    const result = await worker(sqsEvent([message, message, stale]), workerContext);
     expect(result.batchItemFailures).toEqual([]);
     expect((await escalations(stack, c.id)).map((e) => e.data.toLevel)).toEqual(['compound']);
     // A late redelivery of the first message, after the case moved: nothing.
-    await worker(sqsEvent([message]), context);
+    await worker(sqsEvent([message]), workerContext);
     expect(await escalations(stack, c.id)).toHaveLength(1);
-    expect((await read(stack, c.id)).version).toBe(2);
+    expect((await readCase(stack, c.id)).version).toBe(2);
   });
 
   it('a record that throws fails alone: the rest of the batch is done', async () => {
     now = T0;
-    const [a, b, bad] = [await file(stack), await file(stack), await file(stack)];
+    const [a, b, bad] = [await fileCase(stack), await fileCase(stack), await fileCase(stack)];
     now = new Date(new Date(a.acceptDueAt).getTime() + 60_000);
     const key = { pk: { S: `CASE#${bad.id}` }, sk: { S: 'STATE' } };
     const original = (await stack.dynamodb.send(new GetItemCommand({ TableName: stack.tableName, Key: key }))).Item!;
     await stack.dynamodb.send(new PutItemCommand({ TableName: stack.tableName, Item: { ...original, state: { S: '{corrupt' } } }));
     const message = (c: typeof a) => ({ caseId: c.id, version: 1, level: 'building', unitId: c.unitId, origin: 'sweeper' });
-    const result = await worker(sqsEvent([message(a), message(bad), message(b)]), context);
+    const result = await worker(sqsEvent([message(a), message(bad), message(b)]), workerContext);
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
-    expect((await read(stack, a.id)).level).toBe('compound');
-    expect((await read(stack, b.id)).level).toBe('compound');
+    expect((await readCase(stack, a.id)).level).toBe('compound');
+    expect((await readCase(stack, b.id)).level).toBe('compound');
     await stack.dynamodb.send(new PutItemCommand({ TableName: stack.tableName, Item: original }));
-    expect((await read(stack, bad.id)).level).toBe('building');
+    expect((await readCase(stack, bad.id)).level).toBe('building');
   });
 
   it('an escalation message lost unprocessed is sent again by the next sweep', async () => {
     now = T0;
-    const c = await file(stack);
+    const c = await fileCase(stack);
     now = new Date(new Date(c.acceptDueAt).getTime() + 60_000);
     const sweep = await stack.handlerOf<() => Promise<{ due: number; sent: number }>>('sweeper');
     expect((await sweep()).sent).toBeGreaterThanOrEqual(1);
@@ -102,13 +71,13 @@ describe('the escalation worker on its own (Lambda-style invocations)', () => {
       if (!got.Messages?.length) break;
       for (const m of got.Messages) await stack.sqs.send(new DeleteMessageCommand({ QueueUrl: stack.queues.escalation.url, ReceiptHandle: m.ReceiptHandle }));
     }
-    expect((await read(stack, c.id)).level).toBe('building');
+    expect((await readCase(stack, c.id)).level).toBe('building');
     await sweep();
     const got = await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.queues.escalation.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
     const mine = (got.Messages ?? []).filter((m) => JSON.parse(m.Body ?? '{}').caseId === c.id);
     expect(mine).toHaveLength(1);
-    await worker(sqsEvent(mine.map((m) => m.Body ?? '')), context);
-    expect((await read(stack, c.id)).level).toBe('compound');
+    await worker(sqsEvent(mine.map((m) => m.Body ?? '')), workerContext);
+    expect((await readCase(stack, c.id)).level).toBe('compound');
   });
 });
 
