@@ -7,6 +7,7 @@ import { intakeRate, rawPutRate } from './intake.ts';
 import { startStackProcess } from './stack-process.ts';
 import { transitionCosts } from './transitions.ts';
 import { sweepCosts } from './sweep.ts';
+import { webFigures } from './web.ts';
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 const fixed = (n: number, d = 1) => n.toFixed(d);
@@ -63,3 +64,8 @@ if (small && large) {
   const ratio = large.ms / small.ms;
   console.log(`  time ratio 100,000 / 1,000     ${fixed(ratio, 2)}   ${mark(ratio <= 1.5)} target ≤ 1.5   (items read: ${large.itemsRead} vs ${small.itemsRead})`);
 }
+
+const web = await webFigures();
+console.log('\nAdmin page (web/dist, esbuild minified; the charts chunk loads on the dashboard only)');
+for (const f of web.files) console.log(`  ${f.name.padEnd(20)} ${kb(f.bytes).padStart(9)} (gzip ${kb(f.gzipBytes).padStart(8)})`);
+console.log(`  JavaScript in total  ${kb(web.jsBytes).padStart(9)} (gzip ${kb(web.jsGzipBytes).padStart(8)})  ${mark(web.jsGzipBytes < 300 * 1024)} < 300 KB gzipped`);

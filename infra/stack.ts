@@ -37,6 +37,7 @@ import {
   functionList,
   queueUrlEnv,
   type FunctionDef,
+  type ChannelSecret,
   type QueueDef,
   type QueueName,
 } from './topology.ts';
@@ -77,6 +78,8 @@ export const COGNITO_ADMIN_ACTIONS = [
 export const API_THROTTLE = { burstLimit: 200, rateLimit: 100 } as const;
 export const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key'] as const;
 export const DEFAULT_MEMORY_MB = 512;
+/** Plain channel settings a function with channel secrets also gets, from the CDK context `channels`. */
+export const CHANNEL_SETTINGS = ['WECHAT_APP_ID', 'TWILIO_ACCOUNT_SID', 'TWILIO_FROM', 'SMS_ALLOWED_IPS', 'PUBLIC_BASE_URL'] as const;
 export const DEFAULT_TIMEOUT_SECONDS = { http: 10, scheduled: 10, worker: 30 } as const;
 
 const pascal = (name: string) =>
@@ -198,6 +201,26 @@ export class MaodiaotongStack extends Stack {
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
     });
 
+    // Channel secrets (WeChat token and AES key, Twilio token, the SMS path token...): one Secret each,
+    // made only when a function reads it, generated random until an operator puts the provider's value in,
+    // so an unconfigured channel accepts nothing. Never in the repository or the template.
+    const channelSecrets = new Map<ChannelSecret, Secret>();
+    const channelSecret = (name: ChannelSecret): Secret => {
+      let secret = channelSecrets.get(name);
+      if (!secret) {
+        secret = new Secret(this, `${pascal(name.toLowerCase())}Secret`, {
+          description: `${name} for the resident channels; replace the generated value with the provider's`,
+          // 43 letters and digits is also a valid WeChat EncodingAESKey.
+          generateSecretString: { passwordLength: 43, excludePunctuation: true, includeSpace: false },
+        });
+        channelSecrets.set(name, secret);
+      }
+      return secret;
+    };
+    // Settings that are not secret (the WeChat appid, Twilio's account and number, the SMS allow list,
+    // the public URL behind a custom domain) come from the CDK context `channels`.
+    const channelSettings = (this.node.tryGetContext('channels') ?? {}) as Partial<Record<(typeof CHANNEL_SETTINGS)[number], string>>;
+
     const functions: Record<string, NodejsFunction> = {};
     const seenRoutes = new Set<string>();
     for (const [name, def] of functionDefs) {
@@ -217,6 +240,15 @@ export class MaodiaotongStack extends Stack {
       }
       for (const queue of new Set([...(def.sends ?? []), ...(consumed ? [consumed] : [])])) {
         environment[queueUrlEnv(queue)] = queueOf(queue).queueUrl;
+      }
+      if (def.secrets?.length) {
+        for (const name of def.secrets) environment[name] = channelSecret(name).secretValue.unsafeUnwrap();
+        for (const name of CHANNEL_SETTINGS) {
+          const value = channelSettings[name];
+          if (value) environment[name] = value;
+        }
+        // Twilio signs the public URL it calls: the API's own unless a custom domain is configured.
+        environment.PUBLIC_BASE_URL ??= this.api.apiEndpoint;
       }
       const timeoutSeconds = def.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS[def.kind];
 

@@ -23,7 +23,13 @@ interface FunctionBase {
   readonly sends?: readonly QueueName[];
   readonly memoryMb?: number;
   readonly timeoutSeconds?: number;
+  /** Channel secrets the function reads from its environment (Secrets Manager in AWS, defaults locally). */
+  readonly secrets?: readonly ChannelSecret[];
 }
+
+/** Secrets of the resident channels; never in the repository (see infra/stack.ts). */
+export const CHANNEL_SECRETS = ['WECHAT_TOKEN', 'WECHAT_AES_KEY', 'WECHAT_APP_SECRET', 'TWILIO_AUTH_TOKEN', 'SMS_WEBHOOK_SECRET'] as const;
+export type ChannelSecret = (typeof CHANNEL_SECRETS)[number];
 
 export interface HttpFunctionDef extends FunctionBase {
   readonly kind: 'http';
@@ -57,6 +63,8 @@ export type FunctionDef = HttpFunctionDef | WorkerFunctionDef | ScheduledFunctio
 export const QUEUES = {
   escalation: { visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
   notify: { visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
+  /** 12345 status callbacks: the worker backs off from the visibility timeout, doubling per receive (about 4 h in all). */
+  callback: { visibilityTimeoutSeconds: 60, maxReceiveCount: 10 },
 } as const satisfies Record<string, QueueDef>;
 export type QueueName = keyof typeof QUEUES;
 
@@ -75,7 +83,7 @@ export const FUNCTIONS = {
     description: 'File a case (hotline systems and other API clients)',
     routes: ['POST /v1/cases'],
     table: 'readWrite',
-    sends: ['escalation', 'notify'],
+    sends: ['escalation', 'notify', 'callback'],
   },
   actions: {
     kind: 'http',
@@ -84,7 +92,7 @@ export const FUNCTIONS = {
     description: 'Work a case: accept, dispatch, escalate, resolve, follow up…',
     routes: ['POST /v1/cases/{id}/actions'],
     table: 'readWrite',
-    sends: ['escalation', 'notify'],
+    sends: ['escalation', 'notify', 'callback'],
   },
   auth: {
     kind: 'http',
@@ -166,7 +174,7 @@ export const FUNCTIONS = {
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
     table: 'readWrite',
-    sends: ['escalation', 'notify'],
+    sends: ['escalation', 'notify', 'callback'],
   },
   notifier: {
     kind: 'worker',
@@ -176,6 +184,59 @@ export const FUNCTIONS = {
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
     table: 'readWrite',
+    // Outbound WeChat customer-service messages and Twilio SMS, when configured.
+    secrets: ['WECHAT_APP_SECRET', 'TWILIO_AUTH_TOKEN'],
+  },
+  // ---- resident channels and 12345 two-way (issue 5) ----
+  wechat: {
+    kind: 'http',
+    entry: 'functions/wechat/handler.ts',
+    description: 'WeChat Official Account server: URL check, messages in plaintext and safe mode, passive replies',
+    routes: ['GET /webhooks/wechat', 'POST /webhooks/wechat'],
+    table: 'readWrite',
+    sends: ['escalation', 'notify', 'callback'],
+    secrets: ['WECHAT_TOKEN', 'WECHAT_AES_KEY'],
+  },
+  sms: {
+    kind: 'http',
+    entry: 'functions/sms/handler.ts',
+    description: 'Inbound SMS: Twilio (signed), Aliyun and Tencent (secret path token)',
+    routes: ['POST /webhooks/sms/twilio', 'POST /webhooks/sms/{provider}/{secret}'],
+    table: 'readWrite',
+    sends: ['escalation', 'notify', 'callback'],
+    secrets: ['TWILIO_AUTH_TOKEN', 'SMS_WEBHOOK_SECRET'],
+  },
+  open311: {
+    kind: 'http',
+    entry: 'functions/open311/handler.ts',
+    description: 'Open311 GeoReport v2: services, requests, tokens, discovery (JSON and XML)',
+    routes: [
+      'GET /open311/v2/{document}',
+      'POST /open311/v2/{document}',
+      'GET /open311/v2/services/{code}',
+      'GET /open311/v2/requests/{id}',
+      'GET /open311/v2/tokens/{id}',
+    ],
+    table: 'readWrite',
+    sends: ['escalation', 'notify', 'callback'],
+  },
+  callbackWorker: {
+    kind: 'worker',
+    entry: 'functions/callback-worker/handler.ts',
+    description: 'Push status changes to the 12345 system that filed the case, signed, with backoff',
+    consumes: 'callback',
+    // Deliveries run in parallel; each waits at most 10 s for the receiver.
+    batchSize: 5,
+    maxBatchingWindowSeconds: 0,
+    table: 'readWrite',
+    timeoutSeconds: 30,
+  },
+  web: {
+    kind: 'http',
+    entry: 'functions/web/handler.ts',
+    description: 'The admin page for mediators (its files are built into the bundle)',
+    routes: ['GET /admin', 'GET /admin/{proxy+}'],
+    table: 'none',
   },
 } as const satisfies Record<string, FunctionDef>;
 

@@ -1,22 +1,28 @@
 /**
  * The notifier: for one event of a case, works out who is told what (a pure
- * rule in the domain), records each message in the outbox and sends it. A
- * failed send fails the record, so SQS retries it and, in the end, parks it in
- * the DLQ — never dropped silently.
+ * rule in the domain), records each message in the outbox and sends it by the
+ * channel that reaches the person — a resident by the channel they wrote in on
+ * (WeChat or SMS), everyone else by phone first. It also carries a channel's
+ * answers to residents that a webhook could not give in its response. A failed
+ * send fails the record, so SQS retries it and, in the end, parks it in the
+ * DLQ — never dropped silently.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { fold, notificationsFor, type CaseState, type Recipient, type UnitTree } from '../../shared/domain/index.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
-import { ConsoleChannel, type Address, type Channel } from '../../shared/notify/channel.ts';
-import { notifyMessageSchema } from '../../shared/queue/messages.ts';
+import { route, sendersFromEnv, type Address, type ChannelKind } from '../../shared/notify/channel.ts';
+import { notifyMessageSchema, type ReplyMessage } from '../../shared/queue/messages.ts';
 import { Outbox } from '../../shared/store/outbox.ts';
 import { logger } from '../../shared/service/logger.ts';
 import { config, directory, dynamodb, store } from '../../shared/service/runtime.ts';
 
 const processor = new BatchProcessor(EventType.SQS);
 const outbox = new Outbox(dynamodb, config.tableName);
-const channel: Channel = new ConsoleChannel();
+const senders = sendersFromEnv();
+
+/** Cases that came in by WeChat or SMS: the channel already answered with the 回执. */
+const RESIDENT_CHANNELS: Readonly<Record<string, ChannelKind>> = { wechat: 'wechat', sms: 'sms' };
 
 async function addresses(recipient: Recipient, state: CaseState, units: UnitTree): Promise<Address[]> {
   switch (recipient.kind) {
@@ -31,30 +37,70 @@ async function addresses(recipient: Recipient, state: CaseState, units: UnitTree
   }
 }
 
-async function notify(record: SQSRecord): Promise<void> {
-  const message = parseWith(notifyMessageSchema, JSON.parse(record.body) as unknown, 'the notify message');
-  if (message instanceof Error) throw message;
-  const [history, units] = await Promise.all([store.eventsUpTo(message.caseId, message.seq), directory.units()]);
+async function notifyEvent(caseId: string, seq: number): Promise<void> {
+  const [history, units] = await Promise.all([store.eventsUpTo(caseId, seq), directory.units()]);
   const event = history.at(-1);
   const state = fold(history);
-  if (!event || !state || event.seq !== message.seq) {
-    logger.warn('notification for an unknown event dropped', { ...message });
+  if (!event || !state || event.seq !== seq) {
+    logger.warn('notification for an unknown event dropped', { caseId, seq });
     return;
   }
+  const residentChannel = RESIDENT_CHANNELS[state.source];
   let n = 0;
   for (const note of notificationsFor(event, state, units)) {
+    const resident = note.recipient.kind === 'resident';
+    if (resident && note.topic === 'receipt' && residentChannel !== undefined) continue;
     for (const to of await addresses(note.recipient, state, units)) {
-      const address = channel.addressOf(to);
-      const entry = { at: event.at, caseId: state.id, seq: event.seq, n: n++, topic: note.topic, channel: channel.name, to: address ?? '', recipientName: to.name, text: note.text };
-      if (address === undefined) {
-        logger.info('recipient has no address on this channel', { caseId: state.id, topic: note.topic, name: to.name });
+      const delivery = route(to, resident ? residentChannel : undefined);
+      const sender = delivery && senders[delivery.kind];
+      const entry = {
+        at: event.at,
+        caseId: state.id,
+        seq: event.seq,
+        n: n++,
+        topic: note.topic,
+        channel: delivery?.kind ?? 'none',
+        provider: sender?.provider,
+        to: delivery?.to ?? '',
+        recipientName: to.name,
+        text: note.text,
+      };
+      if (!delivery || !sender) {
+        logger.info('recipient has no address', { caseId: state.id, topic: note.topic, name: to.name });
         continue;
       }
       if (!(await outbox.claim(entry))) continue;
-      await channel.send(to, note.text);
+      await sender.send(delivery, note.text);
       await outbox.markSent(entry);
     }
   }
+}
+
+async function sendReply(reply: ReplyMessage): Promise<void> {
+  const sender = senders[reply.channel];
+  const entry = {
+    at: reply.at,
+    caseId: reply.caseId ?? '',
+    seq: 0,
+    n: 0,
+    ref: reply.ref,
+    topic: 'reply',
+    channel: reply.channel,
+    provider: sender.provider,
+    to: reply.to,
+    recipientName: '群众',
+    text: reply.text,
+  };
+  if (!(await outbox.claim(entry))) return;
+  await sender.send({ kind: reply.channel, to: reply.to, name: '群众' }, reply.text);
+  await outbox.markSent(entry);
+}
+
+async function notify(record: SQSRecord): Promise<void> {
+  const message = parseWith(notifyMessageSchema, JSON.parse(record.body) as unknown, 'the notify message');
+  if (message instanceof Error) throw message;
+  if ('reply' in message) return sendReply(message.reply);
+  return notifyEvent(message.caseId, message.seq);
 }
 
 export const handler = (event: SQSEvent, context: Context) => processPartialResponse(event, notify, processor, { context });

@@ -45,6 +45,14 @@ export const HOTLINE_CLIENT = {
   rootUnitId: 'hp',
 } as const;
 
+/** A city Open311 (GeoReport v2) front end files with this client's key as `api_key`. */
+export const OPEN311_CLIENT = {
+  name: 'open311-city',
+  sources: ['open311'],
+  scopes: ['cases:write'],
+  rootUnitId: 'hp',
+} as const;
+
 type DemoCase = Omit<IntakeInput, 'priority' | 'parties'> & {
   readonly externalId: string;
   readonly priority?: IntakeInput['priority'];

@@ -4,6 +4,7 @@
  * module Lambda would, and writes its result back.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { lambdaContext } from './lambda-context.ts';
@@ -85,7 +86,8 @@ export function toEvent(req: IncomingMessage, body: Buffer, route: CompiledRoute
   for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
   const pathParameters = Object.fromEntries(route.params.map((p, i) => [p, decodeURIComponent(match[i + 1] ?? '')]));
   const contentType = headers['content-type'] ?? '';
-  const binary = body.length > 0 && !TEXT_TYPES.test(contentType);
+  // Bytes that are not UTF-8 cannot travel as a JSON string: they go base64, so handlers see them as they came.
+  const binary = body.length > 0 && (!TEXT_TYPES.test(contentType) || !isUtf8(body));
   const now = new Date();
   return {
     version: '2.0',

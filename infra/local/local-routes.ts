@@ -1,5 +1,8 @@
-/** What the local gateway answers itself: health and, later, the admin page's files. */
+/** What the local gateway answers itself: health, and the admin page's files from web/dist. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { serveAsset, type WebAssets } from '../../web/assets.ts';
+import { WEB_ASSETS } from '../../web/build.ts';
 
 export async function serveLocal(req: IncomingMessage, res: ServerResponse, ready: () => boolean): Promise<boolean> {
   const path = new URL(req.url ?? '/', 'http://local').pathname;
@@ -7,6 +10,17 @@ export async function serveLocal(req: IncomingMessage, res: ServerResponse, read
     const ok = ready();
     res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ status: ok ? 'ok' : 'starting' }));
+    return true;
+  }
+  if ((req.method === 'GET' || req.method === 'HEAD') && (path === '/admin' || path.startsWith('/admin/'))) {
+    // Read on every request, so that `npm run build:web` shows up on reload.
+    const assets = JSON.parse(await readFile(WEB_ASSETS, 'utf8')) as WebAssets;
+    const reply = serveAsset(assets, path, {
+      acceptEncoding: req.headers['accept-encoding'],
+      ifNoneMatch: req.headers['if-none-match'],
+    });
+    res.writeHead(reply.status, reply.headers);
+    res.end(req.method === 'HEAD' ? undefined : reply.body);
     return true;
   }
   return false;

@@ -8,16 +8,24 @@ import type { Actor } from '../../shared/domain/index.ts';
 import type { CaseService } from '../../shared/service/cases.ts';
 import { hashPassword } from '../../shared/service/passwords.ts';
 import type { Directory } from '../../shared/store/directory.ts';
-import { DEMO_ACCOUNTS, DEMO_CASES, DEMO_UNITS, HOTLINE_CLIENT } from './demo-data.ts';
+import { DEMO_ACCOUNTS, DEMO_CASES, DEMO_UNITS, HOTLINE_CLIENT, OPEN311_CLIENT } from './demo-data.ts';
 
 export interface SeedOptions {
   readonly hotlineKey: string;
   readonly password: string;
   readonly cases: boolean;
+  /** The Open311 client's api_key. */
+  readonly open311Key?: string;
+  /** Where the hotline's status changes are pushed back (CALLBACK_URL / CALLBACK_SECRET). */
+  readonly hotlineCallback?: { readonly url: string; readonly secret: string };
 }
 
 export async function seed(directory: Directory, service: CaseService, options: SeedOptions): Promise<void> {
-  await directory.putApiClient(options.hotlineKey, HOTLINE_CLIENT);
+  await directory.putApiClient(options.hotlineKey, {
+    ...HOTLINE_CLIENT,
+    ...(options.hotlineCallback ? { callbackUrl: options.hotlineCallback.url, callbackSecret: options.hotlineCallback.secret } : {}),
+  });
+  if (options.open311Key) await directory.putApiClient(options.open311Key, OPEN311_CLIENT);
   const fresh = (await directory.units()).size === 0;
   if (fresh) {
     for (const unit of DEMO_UNITS) await directory.putUnit(unit);

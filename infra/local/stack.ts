@@ -16,6 +16,7 @@ import { createGateway, type HttpHandler, type Route } from './gateway.ts';
 import { startPoller, type Poller, type SqsHandler } from './poller.ts';
 import { ensureQueues, ensureTable, type QueueHandle } from './resources.ts';
 import { serveLocal } from './local-routes.ts';
+import { buildWeb, webIsStale } from '../../web/build.ts';
 
 export interface LocalStackOptions {
   readonly port?: number;
@@ -23,6 +24,10 @@ export interface LocalStackOptions {
   /** Where dynalite keeps its LevelDB files; undefined keeps data in memory (tests). */
   readonly dataDir?: string;
   readonly hotlineKey?: string;
+  /** api_key of the seeded Open311 client (default `local-open311-key`). */
+  readonly open311Key?: string;
+  /** Push the hotline client's status changes here (default: CALLBACK_URL / CALLBACK_SECRET from the environment). */
+  readonly hotlineCallback?: { readonly url: string; readonly secret?: string };
   readonly password?: string;
   readonly timeScale?: number;
   readonly sweepIntervalMs?: number;
@@ -55,6 +60,18 @@ export interface LocalStack {
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
+/** Channel secrets when the environment gives none: for local use only, documented in the README. */
+export const LOCAL_CHANNEL_DEFAULTS = {
+  WECHAT_TOKEN: 'local-wechat-token',
+  // 43 base64 characters, as the WeChat console shows an EncodingAESKey.
+  WECHAT_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+  WECHAT_APP_ID: 'wx0000000000local',
+  TWILIO_AUTH_TOKEN: 'local-twilio-token',
+  SMS_WEBHOOK_SECRET: 'local-sms-secret',
+} as const;
+
+let defaultPublicBaseUrl: string | undefined;
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? (() => undefined);
   const tableName = options.tableName ?? 'maodiaotong';
@@ -76,6 +93,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (def.kind !== 'http') continue;
     for (const routeKey of def.routes) routes.push({ routeKey, functionName: name, handler: () => load<HttpHandler>(name, def) });
   }
+
+  // The admin page is served from web/dist; build it when web/src (or anything it imports) changed.
+  if (await webIsStale()) await buildWeb();
 
   const server: Server = createGateway({
     routes,
@@ -107,6 +127,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     SLA_TIME_SCALE: String(options.timeScale ?? 1),
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
   });
+  // Channel secrets: the environment's, else documented local defaults (README, "Local mode").
+  for (const [name, value] of Object.entries(LOCAL_CHANNEL_DEFAULTS)) process.env[name] ??= value;
+  // Providers sign this stack's own URL unless one is given (a tunnel, say); a previous stack's default is replaced.
+  if (process.env.PUBLIC_BASE_URL === undefined || process.env.PUBLIC_BASE_URL === defaultPublicBaseUrl) {
+    defaultPublicBaseUrl = url;
+    process.env.PUBLIC_BASE_URL = url;
+  }
   const dynamodb = new DynamoDBClient({ endpoint: dynamo.endpoint });
   const sqs = new SQSClient({ endpoint: sqsEndpoint, useQueueUrlAsEndpoint: false });
   await ensureTable(dynamodb, tableName);
@@ -115,7 +142,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const runtime = await import('../../shared/service/runtime.ts');
   const { seed } = await import('./seed.ts');
-  await seed(runtime.directory, runtime.cases, { hotlineKey, password, cases: options.seedCases ?? true });
+  const callbackUrl = options.hotlineCallback?.url ?? process.env.CALLBACK_URL;
+  await seed(runtime.directory, runtime.cases, {
+    hotlineKey,
+    password,
+    cases: options.seedCases ?? true,
+    open311Key: options.open311Key ?? process.env.OPEN311_API_KEY ?? 'local-open311-key',
+    hotlineCallback: callbackUrl
+      ? { url: callbackUrl, secret: options.hotlineCallback?.secret ?? process.env.CALLBACK_SECRET ?? 'local-callback-secret' }
+      : undefined,
+  });
 
   const pollers: Poller[] = [];
   let sweepTimer: NodeJS.Timeout | undefined;

@@ -4,7 +4,8 @@
  * body) so the receiver can check origin, integrity and freshness.
  */
 import { createHmac } from 'node:crypto';
-import type { CaseStatus } from '../domain/registry.ts';
+import type { CaseEvent, CaseState } from '../domain/case.ts';
+import type { CaseStatus, LevelCode, Outcome, Satisfaction } from '../domain/registry.ts';
 import { safeEqual, withinWindow } from './checks.ts';
 
 export const STATUS_EVENTS = [
@@ -33,6 +34,76 @@ export interface StatusChange {
   /** ISO 8601. */
   readonly at: string;
   readonly detail?: string;
+  /** The case's event number: one change per seq, increasing, so a receiver can order and dedupe. */
+  readonly seq?: number;
+  /** Where the case is after the change. */
+  readonly level?: LevelCode;
+  readonly unitId?: string;
+  /** With `resolved`: 已化解 / 部分化解 / 无法化解. */
+  readonly outcome?: Outcome;
+  /** With `followed_up`: the 回访 result. */
+  readonly satisfaction?: Satisfaction;
+}
+
+/** Header naming one delivery (`<caseId>:<seq>`): the same on every retry, so a receiver can drop repeats. */
+export const DELIVERY_HEADER = 'X-MDT-Delivery';
+
+export const deliveryId = (caseId: string, seq: number): string => `${caseId}:${seq}`;
+
+type Detail = Pick<StatusChange, 'event' | 'detail' | 'outcome' | 'satisfaction'>;
+
+function detailOf(event: CaseEvent): Detail | undefined {
+  switch (event.type) {
+    case 'accepted':
+      return event.data.byVolunteer ? { event: 'in_progress', detail: '志愿者已接单' } : { event: 'accepted' };
+    case 'dispatched_to_unit':
+      return { event: 'dispatched', ...(event.data.note ? { detail: event.data.note } : {}) };
+    case 'returned':
+      return { event: 'returned', detail: event.data.reason };
+    case 'escalated':
+      return { event: 'escalated', detail: event.data.note ?? event.data.reason };
+    case 'extension_decided':
+      return event.data.approved ? { event: 'extended', detail: event.data.until } : undefined;
+    case 'noted':
+      return event.data.visibility === 'public' ? { event: 'in_progress', detail: event.data.text } : undefined;
+    case 'session_scheduled':
+      return { event: 'in_progress', detail: `调解会 ${event.data.at} ${event.data.place}` };
+    case 'resolved':
+      return { event: 'resolved', detail: event.data.summary, outcome: event.data.outcome };
+    case 'followed_up':
+      return { event: 'followed_up', satisfaction: event.data.satisfaction, ...(event.data.comment ? { detail: event.data.comment } : {}) };
+    case 'reopened':
+      return { event: 'reopened', detail: event.data.reason };
+    case 'withdrawn':
+      return { event: 'withdrawn', detail: event.data.reason };
+    case 'merged':
+      return { event: 'merged', detail: event.data.intoCaseId };
+    case 'closed':
+      return { event: 'closed', ...(event.data.reason ? { detail: event.data.reason } : {}) };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The status change a hotline is told about after `event` (with `state` the
+ * case right after it), or undefined when the event is internal (notes,
+ * reminders, contacts, the intake the hotline itself made...).
+ */
+export function statusChangeFor(event: CaseEvent, state: CaseState): StatusChange | undefined {
+  const d = detailOf(event);
+  if (!d) return undefined;
+  return {
+    ...d,
+    caseId: state.id,
+    ...(state.externalId !== undefined ? { externalId: state.externalId } : {}),
+    trackingNo: state.trackingNo,
+    status: state.status,
+    at: event.at,
+    seq: event.seq,
+    level: state.level,
+    unitId: state.unitId,
+  };
 }
 
 export const TIMESTAMP_HEADER = 'X-MDT-Timestamp';

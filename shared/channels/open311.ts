@@ -262,3 +262,39 @@ export function renderCreated(id: string, notice: string, format: Open311Format)
 export function renderErrors(errors: readonly Open311Error[], format: Open311Format): string {
   return render(format, 'errors', 'error', errors);
 }
+
+/** GET /tokens/{token}: we create requests at once, so a token is the request's own id. */
+export function renderTokens(pairs: readonly { readonly token: string; readonly service_request_id: string }[], format: Open311Format): string {
+  return render(format, 'service_requests', 'request', pairs.map((p) => ({ service_request_id: p.service_request_id, token: p.token })));
+}
+
+export interface Open311Discovery {
+  readonly changeset: string;
+  readonly contact: string;
+  readonly key_service: string;
+  readonly endpoints: readonly { readonly specification: string; readonly url: string; readonly changeset: string; readonly type: 'production' | 'test'; readonly formats: readonly string[] }[];
+}
+
+/** GET /discovery: where the GeoReport v2 endpoint is and which formats it speaks. */
+export function discovery(baseUrl: string, changeset: string): Open311Discovery {
+  return {
+    changeset,
+    contact: '矛调通 — 所在街道矛调中心',
+    key_service: 'API keys are issued by the township administrator (api_key = an API key with the open311 source)',
+    endpoints: [
+      {
+        specification: 'http://wiki.open311.org/GeoReport_v2',
+        url: baseUrl,
+        changeset,
+        type: 'production',
+        formats: [OPEN311_CONTENT_TYPE.json.split(';')[0] as string, OPEN311_CONTENT_TYPE.xml.split(';')[0] as string],
+      },
+    ],
+  };
+}
+
+export function renderDiscovery(doc: Open311Discovery, format: Open311Format): string {
+  if (format === 'json') return JSON.stringify(doc);
+  const endpoints = doc.endpoints.map((e) => ({ ...e, formats: { format: e.formats } }));
+  return buildXml({ discovery: { ...doc, endpoints: { endpoint: endpoints } } }, { declaration: true });
+}

@@ -3,7 +3,8 @@
  * from the same zod schemas the handlers validate with, and the centre and
  * level lists from the registry, so the document cannot drift from the code.
  */
-import { CENTERS, LEVELS, STATUS_CODES } from '../domain/index.ts';
+import { CENTERS, LEVELS, OUTCOME_CODES, SATISFACTION_CODES, STATUS_CODES } from '../domain/index.ts';
+import { DELIVERY_HEADER, SIGNATURE_HEADER, STATUS_EVENTS, TIMESTAMP_HEADER } from '../channels/callback.ts';
 import { intakeSchema } from './intake.ts';
 import * as z from 'zod/mini';
 import './zod.ts';
@@ -58,6 +59,27 @@ export function openApiDocument(serverUrl?: string) {
                 },
               },
             },
+          },
+        },
+        StatusChange: {
+          type: 'object',
+          description:
+            'A change of a case filed by a 12345 system, POSTed to its callbackUrl. One per case event that changes what the hotline ' +
+            'should show; `seq` increases per case, so apply a change only if its seq is above the last one applied.',
+          required: ['event', 'caseId', 'trackingNo', 'status', 'at', 'seq'],
+          properties: {
+            event: { enum: [...STATUS_EVENTS] },
+            caseId: { type: 'string' },
+            externalId: { type: 'string', description: 'Your work-order number, as filed' },
+            trackingNo: { type: 'string' },
+            status: { enum: STATUS_CODES },
+            at: { type: 'string', format: 'date-time' },
+            seq: { type: 'integer', minimum: 2 },
+            level: { enum: LEVELS.map((l) => l.code) },
+            unitId: { type: 'string' },
+            detail: { type: 'string', description: 'Reason, summary, reply text or comment, as the event has it' },
+            outcome: { enum: OUTCOME_CODES, description: 'With resolved' },
+            satisfaction: { enum: SATISFACTION_CODES, description: 'With followed_up (回访结果)' },
           },
         },
         Case: {
@@ -136,6 +158,48 @@ export function openApiDocument(serverUrl?: string) {
             '404': errorResponse('No such number, or the code is wrong'),
             '429': errorResponse('rate_limited: too many wrong codes'),
           },
+        },
+      },
+      '/webhooks/wechat': {
+        get: { summary: 'WeChat Official Account URL check (signature, or msg_signature in safe mode)', responses: { '200': { description: 'echostr' }, '401': errorResponse('bad signature or a timestamp outside ±300 s') } },
+        post: {
+          summary: 'WeChat messages, plaintext or encrypt_type=aes: a passive reply in WeChat XML',
+          responses: { '200': { description: 'reply XML, or "success"' }, '400': errorResponse('malformed, unsafe or non-UTF-8 XML'), '401': errorResponse('bad signature or stale timestamp'), '413': errorResponse('body over 64 KB') },
+        },
+      },
+      '/webhooks/sms/twilio': {
+        post: { summary: 'Twilio incoming SMS (X-Twilio-Signature over PUBLIC_BASE_URL + path): TwiML reply', responses: { '200': { description: 'TwiML' }, '403': errorResponse('bad signature') } },
+      },
+      '/webhooks/sms/{provider}/{secret}': {
+        post: {
+          summary: 'Aliyun uplink (JSON array) or Tencent reply callback; the path carries SMS_WEBHOOK_SECRET',
+          parameters: [
+            { name: 'provider', in: 'path', required: true, schema: { enum: ['aliyun', 'tencent'] } },
+            { name: 'secret', in: 'path', required: true, schema: { type: 'string' } },
+          ],
+          responses: { '200': { description: '{"code":0,"msg":"接收成功"} or {"result":0,"errmsg":"OK"}' }, '404': errorResponse('wrong secret (as if no such route)') },
+        },
+      },
+      '/open311/v2/{document}': {
+        get: { summary: 'Open311 GeoReport v2: services, requests, discovery (.json or .xml)', parameters: [{ name: 'document', in: 'path', required: true, schema: { type: 'string', examples: ['services.json', 'requests.xml'] } }], responses: { '200': { description: 'The document' } } },
+        post: { summary: 'Open311 POST requests (form-encoded, api_key)', parameters: [{ name: 'document', in: 'path', required: true, schema: { type: 'string', examples: ['requests.json'] } }], responses: { '201': { description: '[{service_request_id, service_notice}]' }, '403': { description: '[{code:403, description}] — no or invalid api_key' } } },
+      },
+    },
+    webhooks: {
+      statusChange: {
+        post: {
+          summary: 'A status change pushed to a 12345 system (two-way sync)',
+          description:
+            `Signed: ${SIGNATURE_HEADER} = "sha256=" + hex HMAC-SHA256(callbackSecret, ${TIMESTAMP_HEADER} + "." + body); reject a timestamp more than 300 s from your clock. ` +
+            `${DELIVERY_HEADER} = "<caseId>:<seq>" is the same on every retry: drop a delivery you have already applied. Any 2xx acknowledges it and it is never sent again; ` +
+            'anything else (or no answer within 10 s) is retried with backoff, doubling from a minute to an hour, for about four hours, then parked for an operator.',
+          parameters: [
+            { name: TIMESTAMP_HEADER, in: 'header', required: true, schema: { type: 'string', description: 'Unix seconds' } },
+            { name: SIGNATURE_HEADER, in: 'header', required: true, schema: { type: 'string', pattern: '^sha256=[0-9a-f]{64}$' } },
+            { name: DELIVERY_HEADER, in: 'header', required: true, schema: { type: 'string', examples: ['C26V9XQGBV:3'] } },
+          ],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('StatusChange') } } },
+          responses: { '2XX': { description: 'Acknowledged: never sent again' }, default: { description: 'Not acknowledged: retried' } },
         },
       },
     },

@@ -9,6 +9,8 @@ import type { UnitTree } from './units.ts';
 import type { CommandType } from './decide.ts';
 
 type UserActor = Extract<Actor, { kind: 'user' }>;
+/** What the rules read of a case (the admin page passes its case view). */
+type Subject = Pick<CaseState, 'unitId' | 'originUnitId' | 'assignment'> & { readonly filedBy?: string };
 
 /** Commands the sweeper and the escalation worker issue. */
 export const SYSTEM_COMMANDS: readonly CommandType[] = ['remind', 'move_up', 'supervise', 'receive'];
@@ -40,11 +42,11 @@ const ABOVE: readonly CommandType[] = ['extend_decide', 'reopen'];
 const VOLUNTEER_ON_OFFER: readonly CommandType[] = ['accept', 'decline'];
 const VOLUNTEER_ON_TASK: readonly CommandType[] = ['note', 'contact', 'schedule_session', 'record_minutes', 'resolve'];
 
-export function isWithinJurisdiction(actor: UserActor, state: CaseState, units: UnitTree): boolean {
+export function isWithinJurisdiction(actor: UserActor, state: Subject, units: UnitTree): boolean {
   return units.isWithin(state.unitId, actor.unitId) || units.isWithin(state.originUnitId, actor.unitId);
 }
 
-export function canRead(actor: Actor, state: CaseState, units: UnitTree): boolean {
+export function canRead(actor: Actor, state: Subject, units: UnitTree): boolean {
   switch (actor.kind) {
     case 'system':
       return true;
@@ -59,7 +61,7 @@ export function canRead(actor: Actor, state: CaseState, units: UnitTree): boolea
 
 export function authorize(
   actor: Actor,
-  state: CaseState | undefined,
+  state: Subject | undefined,
   type: CommandType,
   units: UnitTree,
 ): DomainError | undefined {

@@ -1,28 +1,144 @@
 /**
- * Where a message to a person goes. Locally (and in AWS until an SMS or
- * WeChat provider is configured) the outbox is the delivery: each message is
- * printed to the console and listed at GET /v1/outbox.
+ * Where a message to a person goes, and who carries it. A person is reached
+ * by WeChat (their openId) or by SMS (their phone): a resident by the channel
+ * they wrote in on, everyone else by phone first. Each channel is carried by a
+ * provider when one is configured (WeChat customer-service messages, Twilio
+ * SMS) and otherwise by the console — locally, and in AWS until a provider is
+ * set up — where the outbox (GET /v1/outbox) is the record of delivery.
  */
+export type ChannelKind = 'wechat' | 'sms';
+
 export interface Address {
   readonly name: string;
   readonly phone?: string;
   readonly openId?: string;
 }
 
-export interface Channel {
+export interface Delivery {
+  readonly kind: ChannelKind;
+  /** The openId (wechat) or the phone number (sms). */
+  readonly to: string;
   readonly name: string;
-  /** The address this channel would use, or undefined when it cannot reach the person. */
-  addressOf(to: Address): string | undefined;
-  /** Throws when the provider refuses: the notify message is then retried and ends in the DLQ. */
-  send(to: Address, text: string): Promise<void>;
 }
 
-export class ConsoleChannel implements Channel {
-  readonly name = 'console';
-  addressOf(to: Address): string | undefined {
-    return to.phone ?? (to.openId && `wechat:${to.openId}`);
+/** The channel and address that reach `to`, preferring `preferred` when the person has it. Pure. */
+export function route(to: Address, preferred?: ChannelKind): Delivery | undefined {
+  const wechat = to.openId !== undefined ? ({ kind: 'wechat', to: to.openId, name: to.name } as const) : undefined;
+  const sms = to.phone !== undefined ? ({ kind: 'sms', to: to.phone, name: to.name } as const) : undefined;
+  return preferred === 'wechat' ? (wechat ?? sms) : (sms ?? wechat);
+}
+
+/** Carries messages on one channel. Throws when the provider refuses: the notify message is then retried and ends in the DLQ. */
+export interface Sender {
+  readonly provider: string;
+  send(delivery: Delivery, text: string): Promise<void>;
+}
+
+export class ConsoleSender implements Sender {
+  readonly provider = 'console';
+  async send(delivery: Delivery, text: string): Promise<void> {
+    console.log(`[outbox] → ${delivery.name} ${delivery.to} (${delivery.kind}): ${text}`);
   }
-  async send(to: Address, text: string): Promise<void> {
-    console.log(`[outbox] → ${to.name} ${this.addressOf(to) ?? ''}: ${text}`);
+}
+
+export type Fetch = typeof fetch;
+
+export class ProviderError extends Error {
+  override readonly name = 'ProviderError';
+}
+
+const TIMEOUT_MS = 5000;
+
+/**
+ * WeChat Official Account customer-service messages (客服消息): allowed within
+ * 48 hours of the resident's last message; outside that window WeChat refuses
+ * (errcode 45015) and the message ends in the DLQ for a person to follow up.
+ */
+export class WechatCustomerService implements Sender {
+  readonly provider = 'wechat';
+  private token?: { value: string; until: number };
+
+  constructor(
+    private readonly appId: string,
+    private readonly appSecret: string,
+    private readonly http: Fetch = fetch,
+    private readonly base = 'https://api.weixin.qq.com',
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private async accessToken(): Promise<string> {
+    if (this.token && this.token.until > this.now()) return this.token.value;
+    const url = `${this.base}/cgi-bin/token?grant_type=client_credential&appid=${encodeURIComponent(this.appId)}&secret=${encodeURIComponent(this.appSecret)}`;
+    const response = await this.http(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const body = (await response.json()) as { access_token?: string; expires_in?: number; errcode?: number; errmsg?: string };
+    if (!response.ok || !body.access_token) throw new ProviderError(`WeChat token: ${body.errcode ?? response.status} ${body.errmsg ?? ''}`);
+    this.token = { value: body.access_token, until: this.now() + Math.max(60, (body.expires_in ?? 7200) - 300) * 1000 };
+    return body.access_token;
   }
+
+  async send(delivery: Delivery, text: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.accessToken();
+      const response = await this.http(`${this.base}/cgi-bin/message/custom/send?access_token=${encodeURIComponent(token)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ touser: delivery.to, msgtype: 'text', text: { content: text } }),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      const body = (await response.json()) as { errcode?: number; errmsg?: string };
+      if (response.ok && (body.errcode ?? 0) === 0) return;
+      // An access token revoked or expired early: fetch a new one once.
+      if (attempt === 0 && (body.errcode === 40001 || body.errcode === 42001 || body.errcode === 40014)) {
+        this.token = undefined;
+        continue;
+      }
+      throw new ProviderError(`WeChat send: ${body.errcode ?? response.status} ${body.errmsg ?? ''}`);
+    }
+  }
+}
+
+/** Twilio Programmable Messaging. */
+export class TwilioSms implements Sender {
+  readonly provider = 'twilio';
+
+  constructor(
+    private readonly accountSid: string,
+    private readonly authToken: string,
+    private readonly from: string,
+    private readonly http: Fetch = fetch,
+    private readonly base = 'https://api.twilio.com',
+  ) {}
+
+  async send(delivery: Delivery, text: string): Promise<void> {
+    const to = /^1[3-9]\d{9}$/.test(delivery.to) ? `+86${delivery.to}` : delivery.to;
+    const response = await this.http(`${this.base}/2010-04-01/Accounts/${encodeURIComponent(this.accountSid)}/Messages.json`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${this.accountSid}:${this.authToken}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ To: to, From: this.from, Body: text }).toString(),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    if (!response.ok) throw new ProviderError(`Twilio send: ${response.status} ${(await response.text()).slice(0, 200)}`);
+  }
+}
+
+/**
+ * One sender per channel from the environment: WeChat when WECHAT_APP_ID and
+ * WECHAT_APP_SECRET are set, Twilio SMS when TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN
+ * and TWILIO_FROM are; the console otherwise.
+ */
+export function sendersFromEnv(env: NodeJS.ProcessEnv = process.env, http: Fetch = fetch): Record<ChannelKind, Sender> {
+  const console = new ConsoleSender();
+  return {
+    wechat:
+      env.WECHAT_APP_ID && env.WECHAT_APP_SECRET
+        ? new WechatCustomerService(env.WECHAT_APP_ID, env.WECHAT_APP_SECRET, http, env.WECHAT_API_BASE || undefined)
+        : console,
+    sms:
+      env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM
+        ? new TwilioSms(env.TWILIO_ACCOUNT_SID, env.TWILIO_AUTH_TOKEN, env.TWILIO_FROM, http, env.TWILIO_API_BASE || undefined)
+        : console,
+  };
 }

@@ -17,8 +17,34 @@ export const escalationMessageSchema = z.strictObject({
 });
 export type EscalationMessage = z.output<typeof escalationMessageSchema>;
 
-export const notifyMessageSchema = z.strictObject({
+const eventNotifySchema = z.strictObject({
   caseId: z.string().check(z.minLength(1), z.maxLength(64)),
   seq: z.int().check(z.gte(1)),
 });
+
+/**
+ * A channel's answer to a resident that the webhook could not give in its
+ * response (Aliyun and Tencent SMS only acknowledge): sent by the notifier.
+ */
+const replyNotifySchema = z.strictObject({
+  reply: z.strictObject({
+    channel: z.enum(['wechat', 'sms']),
+    to: z.string().check(z.minLength(1), z.maxLength(128)),
+    text: z.string().check(z.minLength(1), z.maxLength(2000)),
+    /** The inbound message answered: the outbox entry's key, so a redelivery sends nothing twice. */
+    ref: z.string().check(z.minLength(1), z.maxLength(200)),
+    caseId: z.optional(z.string().check(z.maxLength(64))),
+    at: z.string().check(z.minLength(1), z.maxLength(40)),
+  }),
+});
+
+export const notifyMessageSchema = z.union([eventNotifySchema, replyNotifySchema]);
 export type NotifyMessage = z.output<typeof notifyMessageSchema>;
+export type ReplyMessage = z.output<typeof replyNotifySchema>['reply'];
+
+/** A status change to push to the hotline that filed the case (12345 two-way). */
+export const callbackMessageSchema = z.strictObject({
+  caseId: z.string().check(z.minLength(1), z.maxLength(64)),
+  seq: z.int().check(z.gte(1)),
+});
+export type CallbackMessage = z.output<typeof callbackMessageSchema>;

@@ -16,6 +16,7 @@ import {
   type Command,
   type IntakeInput,
   type Policy,
+  type ReceivedData,
   type UnitTree,
 } from '../domain/index.ts';
 import type { CaseStore, Page } from '../store/case-store.ts';
@@ -26,6 +27,11 @@ export interface CaseServiceDeps {
   readonly policy: () => Promise<Policy>;
   readonly clock: () => Date;
   readonly random: (bytes: number) => Uint8Array;
+  /**
+   * Earlier open cases the intake may repeat (重复件), found from what the
+   * decision received (the resident, the unit it was routed to, the text).
+   */
+  readonly findRepeats?: (received: ReceivedData, now: Date) => Promise<readonly string[]>;
 }
 
 export type IntakeResult =
@@ -62,16 +68,23 @@ export class CaseService {
           ? `idem:${actor.id}:${idempotencyKey}`
           : undefined;
     const ctx = await this.context(actor);
+    let repeats: readonly string[] | undefined;
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
       const id = trackingNoFromBytes(
         dedupeKey === undefined ? this.deps.random(8) : createHash('sha256').update(`${dedupeKey}#${attempt}`).digest(),
       );
-      const decision = decide(
-        undefined,
-        { type: 'receive', id, trackingNo: id, trackingCode: trackingCodeFromBytes(this.deps.random(4)), dedupeKey, input },
-        ctx,
-      );
+      const command = { type: 'receive', id, trackingNo: id, trackingCode: trackingCodeFromBytes(this.deps.random(4)), dedupeKey, input } as const;
+      let decision = decide(undefined, command, ctx);
       if (!decision.ok) throw decision.error;
+      // Looked up once, from where the rules routed the matter; a case never repeats itself.
+      if (repeats === undefined && input.possibleRepeatOf === undefined && this.deps.findRepeats && decision.event.type === 'received') {
+        repeats = await this.deps.findRepeats(decision.event.data, ctx.now);
+      }
+      const possibleRepeatOf = repeats?.filter((other) => other !== id) ?? [];
+      if (possibleRepeatOf.length > 0) {
+        decision = decide(undefined, { ...command, input: { ...input, possibleRepeatOf } }, ctx);
+        if (!decision.ok) throw decision.error;
+      }
       try {
         return { state: await this.deps.store.append(undefined, decision.event), created: true, event: decision.event };
       } catch (error) {

@@ -8,11 +8,13 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Policy, Reporter } from '../domain/index.ts';
 import { normalizePhone } from '../contract/fields.ts';
 import { CaseStore } from '../store/case-store.ts';
+import { ChannelStore } from '../store/channel-store.ts';
 import { Directory } from '../store/directory.ts';
 import { CaseService } from './cases.ts';
 import { configFromEnv } from './config.ts';
 import { loadPolicy } from './policy.ts';
 import { clock } from './clock.ts';
+import { repeatFinder } from './repeats.ts';
 
 export const config = configFromEnv();
 export const dynamodb = new DynamoDBClient({});
@@ -38,10 +40,14 @@ export const store = new CaseStore(dynamodb, config.tableName, async () => ({
   reporterKey,
 }));
 
+/** Contacts, handled channel messages, delivered callbacks, and the reporter index. */
+export const channels = new ChannelStore(dynamodb, config.tableName);
+
 export const cases = new CaseService({
   store,
   units: () => directory.units(),
   policy,
   clock: clock.now,
   random: (n) => randomBytes(n),
+  findRepeats: repeatFinder({ channels, store, reporterKey }),
 });

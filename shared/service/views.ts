@@ -56,6 +56,7 @@ export function caseView(state: CaseState, units: UnitTree, audience: Audience) 
     updatedAt: state.updatedAt,
     acceptedAt: state.acceptedAt,
     assignment: state.assignment,
+    dispatchedFrom: state.dispatchedFrom,
     escalations: state.escalations,
     returns: state.returns,
     escalationPending: state.escalationPending,

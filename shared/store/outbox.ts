@@ -15,7 +15,12 @@ export interface OutboxEntry {
   /** Position among the messages of one event, so the key is deterministic. */
   readonly n: number;
   readonly topic: string;
+  /** The channel used: `wechat` (to an openId) or `sms` (to a phone). */
   readonly channel: string;
+  /** Who carried it: `console` (locally, and until a provider is configured), `wechat`, `twilio`. */
+  readonly provider?: string;
+  /** For a channel's answer to a resident's message: the message answered (instead of seq/n). */
+  readonly ref?: string;
   readonly to: string;
   readonly recipientName: string;
   readonly text: string;
@@ -30,8 +35,9 @@ export class Outbox {
     private readonly table: string,
   ) {}
 
-  private key(e: Pick<OutboxEntry, 'at' | 'caseId' | 'seq' | 'n'>) {
-    return { [PK]: `OUTBOX#${dayOf(e.at)}`, [SK]: `${e.at}|${e.caseId}|${String(e.seq).padStart(10, '0')}|${e.n}` };
+  private key(e: Pick<OutboxEntry, 'at' | 'caseId' | 'seq' | 'n' | 'ref'>) {
+    const sk = e.ref !== undefined ? `${e.at}|reply|${e.ref}` : `${e.at}|${e.caseId}|${String(e.seq).padStart(10, '0')}|${e.n}`;
+    return { [PK]: `OUTBOX#${dayOf(e.at)}`, [SK]: sk };
   }
 
   /** Record an entry about to be sent. False when it was already sent (a redelivery). */
@@ -40,7 +46,7 @@ export class Outbox {
       await this.db.send(
         new PutItemCommand({
           TableName: this.table,
-          Item: marshall({ ...this.key(entry), ...entry, status: 'sending' }),
+          Item: marshall({ ...this.key(entry), ...entry, status: 'sending' }, { removeUndefinedValues: true }),
           ConditionExpression: 'attribute_not_exists(#pk) OR #status <> :sent',
           ExpressionAttributeNames: { '#pk': PK, '#status': 'status' },
           ExpressionAttributeValues: marshall({ ':sent': 'sent' }),
@@ -53,7 +59,7 @@ export class Outbox {
     }
   }
 
-  async markSent(entry: Pick<OutboxEntry, 'at' | 'caseId' | 'seq' | 'n'>): Promise<void> {
+  async markSent(entry: Pick<OutboxEntry, 'at' | 'caseId' | 'seq' | 'n' | 'ref'>): Promise<void> {
     await this.db.send(
       new UpdateItemCommand({
         TableName: this.table,

@@ -9,6 +9,10 @@
  *   USERS      USER#<username>        mediator accounts
  *   CONFIG     <name>                 SLA overrides, risk terms, calendar years
  *   LIMIT#<scope>#<key>  LIMIT        rate-limit windows
+ *   CALLBACKS  CLIENT#<name>           a client's 12345 callback URL and secret
+ *   CONTACT#<reporter key>  CONTACT    a resident across channels (channel-store.ts)
+ *   INBOUND#<channel>#<msg>  INBOUND   a handled provider message and its reply
+ *   CALLBACK#<caseId>  SEQ#<seq>       a status change the hotline acknowledged
  */
 export const PK = 'pk';
 export const SK = 'sk';

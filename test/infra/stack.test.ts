@@ -20,6 +20,7 @@ import {
   type Topology,
 } from '../../infra/stack.ts';
 import {
+  CHANNEL_SECRETS,
   FUNCTIONS,
   QUEUES,
   TABLE,
@@ -94,6 +95,7 @@ const FAKE: Topology = {
   queues: {
     escalation: { visibilityTimeoutSeconds: 90, maxReceiveCount: 3 },
     notify: { visibilityTimeoutSeconds: 45, maxReceiveCount: 7 },
+    callback: { visibilityTimeoutSeconds: 30, maxReceiveCount: 4 },
   },
   functions: {
     api: {
@@ -363,6 +365,39 @@ describe('MaodiaotongStack with the real topology', () => {
       expect(cognito.sort(), name).toEqual(def.kind === 'http' && def.managesAccounts ? [...COGNITO_ADMIN_ACTIONS].sort() : []);
     }
     expect([...actionsOf(allStatements(template))].some((a) => a === 'cognito-idp:AdminDeleteUser' || a === 'cognito-idp:*')).toBe(false);
+  });
+
+  it('gives each channel function its secrets as Secrets Manager references (never literals) and the public URL', () => {
+    const withSecrets = functionList().filter(([, def]) => def.secrets?.length);
+    expect(withSecrets.map(([name]) => name)).toEqual(expect.arrayContaining(['wechat', 'sms', 'notifier']));
+    const used = new Set(withSecrets.flatMap(([, def]) => def.secrets ?? []));
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1 + used.size);
+    for (const [name, def] of functionList()) {
+      const env = resources[logicalId(stack, stack.functions[name]!)]!.Properties!.Environment.Variables as Record<string, unknown>;
+      for (const secret of CHANNEL_SECRETS) {
+        if (def.secrets?.includes(secret)) expect(JSON.stringify(env[secret]), `${name} ${secret}`).toMatch(/resolve:secretsmanager:/);
+        else expect(env[secret], `${name} ${secret}`).toBeUndefined();
+      }
+      if (def.secrets?.length) expect(JSON.stringify(env.PUBLIC_BASE_URL)).toContain(logicalId(stack, stack.api));
+    }
+    // The generated placeholder is 43 letters and digits: a valid EncodingAESKey shape, unknown to anyone.
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: { PasswordLength: 43, ExcludePunctuation: true, IncludeSpace: false },
+    });
+  });
+
+  it('feeds the callback worker from the callback queue, which has its DLQ', () => {
+    const worker = FUNCTIONS.callbackWorker;
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(stack, stack.functions.callbackWorker!) },
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack, stack.queues.callback), 'Arn'] },
+      BatchSize: worker.batchSize,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    // Every function that can change a case's status queues its callbacks.
+    for (const name of ['intake', 'actions', 'escalationWorker', 'wechat', 'sms', 'open311'] as const) {
+      expect(FUNCTIONS[name].sends, name).toContain('callback');
+    }
   });
 
   it('outputs the API URL and the table name', () => {

@@ -1,0 +1,255 @@
+/**
+ * /open311/v2/… — Open311 GeoReport v2: `services`, `services/{code}`,
+ * `requests` (GET with filters, POST to file), `requests/{id}`,
+ * `tokens/{id}` and `discovery`, each as `.json` or `.xml`; errors in
+ * Open311's `[{code, description}]` with the same HTTP status.
+ *
+ * Filing needs `api_key`: an API key of the hashed API-key scheme whose
+ * client may file under source `open311`. Reading is public, as the spec has
+ * it, and shows only requests filed through Open311 and nothing about who
+ * filed them. Every read is a GetItem or a Query (by id, or the byMonth index
+ * for a date range), never a Scan.
+ */
+import middy from '@middy/core';
+import type { MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
+import {
+  CENTER_CODES,
+  Forbidden,
+  LEVELS,
+  NotFound,
+  STATUSES,
+  ValidationFailed,
+  type CaseState,
+  type CenterCode,
+  type UnitTree,
+} from '../../shared/domain/index.ts';
+import { decodeUtf8, parseForm } from '../../shared/channels/form.ts';
+import {
+  OPEN311_CONTENT_TYPE,
+  discovery,
+  open311Status,
+  parseOpen311Request,
+  renderCreated,
+  renderDiscovery,
+  renderErrors,
+  renderServiceDefinition,
+  renderServiceRequests,
+  renderServices,
+  renderTokens,
+  type Open311Format,
+  type RequestView,
+} from '../../shared/channels/open311.ts';
+import { intakeSchema } from '../../shared/contract/intake.ts';
+import { parseWith } from '../../shared/contract/zod.ts';
+import { HttpError, UnsupportedMediaType, toHttpError } from '../../shared/http/errors.ts';
+import { bodyBytes, header, type ApiEvent } from '../../shared/http/event.ts';
+import { bodyLimit } from '../../shared/http/middleware.ts';
+import type { HttpResult } from '../../shared/http/response.ts';
+import { clock } from '../../shared/service/clock.ts';
+import { logger } from '../../shared/service/logger.ts';
+import { afterTransition } from '../../shared/service/queues.ts';
+import { cases, channels, directory, store } from '../../shared/service/runtime.ts';
+
+export const OPEN311_SOURCE = 'open311';
+/** The spec's default window for GET /requests, and the most one answer lists. */
+const DEFAULT_DAYS = 90;
+const MAX_DAYS = 90;
+const MAX_RESULTS = 200;
+/** Index entries read per answer at most: the range is also capped, so this bounds the work. */
+const MAX_READ = 2000;
+const MAX_IDS = 100;
+const CHANGESET = '2026-11-26T00:00:00Z';
+
+type Route = { kind: 'services' | 'requests' | 'discovery' } | { kind: 'service' | 'request' | 'token'; id: string };
+
+interface Open311Event extends ApiEvent {
+  open311?: { route: Route; format: Open311Format };
+}
+
+const DOCUMENT = /^(services|requests|discovery)(?:\.(json|xml))?$/;
+const ITEM = /^([^.]+)(?:\.(json|xml))?$/;
+
+/** The document and format of a path; a bad suffix or an unknown document is a 404. */
+function routeOf(event: ApiEvent): { route: Route; format: Open311Format } {
+  const params = event.pathParameters ?? {};
+  if (params.document !== undefined) {
+    const m = DOCUMENT.exec(params.document);
+    if (!m) throw new HttpError(404, 'not_found', `no Open311 document "${params.document}"`);
+    return { route: { kind: m[1] as 'services' | 'requests' | 'discovery' }, format: (m[2] as Open311Format | undefined) ?? 'json' };
+  }
+  const [kind, raw] =
+    params.code !== undefined ? (['service', params.code] as const) : params.id !== undefined && event.rawPath.includes('/tokens/') ? (['token', params.id] as const) : (['request', params.id ?? ''] as const);
+  const m = ITEM.exec(raw);
+  if (!m) throw new HttpError(404, 'not_found', `no Open311 ${kind} "${raw}"`);
+  return { route: { kind, id: m[1] as string }, format: (m[2] as Open311Format | undefined) ?? 'json' };
+}
+
+function answer(status: number, body: string, format: Open311Format): HttpResult {
+  return { statusCode: status, headers: { 'content-type': OPEN311_CONTENT_TYPE[format], 'cache-control': 'no-store' }, body };
+}
+
+/** Open311's error body, in the format the path asked for, with the same status. */
+function open311(): MiddlewareObj<Open311Event, HttpResult, Error, Context> {
+  return {
+    before: (request) => {
+      request.event.open311 = routeOf(request.event);
+    },
+    onError: (request) => {
+      const error = toHttpError(request.error);
+      if (error.status >= 500) logger.error('Open311 request failed', { error: request.error as Error, path: request.event.rawPath });
+      const format = request.event.open311?.format ?? (request.event.rawPath.endsWith('.xml') ? 'xml' : 'json');
+      const issues = error.issues?.map((i) => `${i.path}: ${i.message}`) ?? [];
+      const description = issues.length > 0 ? `${error.message} (${issues.join('; ')})` : error.message;
+      request.response = answer(error.status, renderErrors([{ code: error.status, description }], format), format);
+    },
+  };
+}
+
+const nameOf = (list: readonly { code: string; name: string }[], code: string) => list.find((x) => x.code === code)?.name ?? code;
+
+function notes(state: CaseState, units: UnitTree): string {
+  if (state.resolution && (state.status === 'resolved' || state.status === 'closed')) return state.resolution.summary;
+  if (state.status === 'merged') return `已与 ${state.mergedInto ?? ''} 合并办理`;
+  const where = units.get(state.unitId)?.name;
+  return `${nameOf(STATUSES, state.status)}（${nameOf(LEVELS, state.level)}${where ? `·${where}` : ''}）`;
+}
+
+function view(state: CaseState, units: UnitTree): RequestView {
+  return {
+    id: state.id,
+    status: state.status,
+    statusNotes: notes(state, units),
+    center: state.center,
+    description: state.description,
+    requestedAt: state.createdAt,
+    updatedAt: state.updatedAt,
+    expectedAt: state.clocks?.resolveDueAt,
+    address: state.location.address,
+    lat: state.location.lat,
+    lng: state.location.lng,
+  };
+}
+
+function list(value: string | undefined, name: string, max: number): string[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const items = [...new Set(value.split(',').map((v) => v.trim()).filter(Boolean))];
+  if (items.length > max) throw new ValidationFailed(`at most ${max} values of ${name}`, [{ path: name, message: `at most ${max} values` }]);
+  return items;
+}
+
+function dateParam(value: string | undefined, name: string): Date | undefined {
+  if (value === undefined || value === '') return undefined;
+  const ok = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value);
+  const date = new Date(value);
+  if (!ok || Number.isNaN(date.getTime())) {
+    throw new ValidationFailed(`${name} is not a W3C date-time`, [{ path: name, message: 'must be a date-time such as 2026-11-26T09:00:00+08:00' }]);
+  }
+  return date;
+}
+
+async function searchRequests(event: ApiEvent, units: UnitTree): Promise<CaseState[]> {
+  const q = event.queryStringParameters ?? {};
+  const ids = list(q.service_request_id, 'service_request_id', MAX_IDS);
+  const codes = list(q.service_code, 'service_code', CENTER_CODES.length);
+  const badCode = codes?.find((c) => !(CENTER_CODES as readonly string[]).includes(c));
+  if (badCode) throw new ValidationFailed(`unknown service_code "${badCode}"`, [{ path: 'service_code', message: 'must be one of the services' }]);
+  const statuses = list(q.status, 'status', 2);
+  if (statuses?.some((s) => s !== 'open' && s !== 'closed')) throw new ValidationFailed('status must be open or closed', [{ path: 'status', message: 'must be open or closed' }]);
+
+  let found: CaseState[];
+  if (ids) {
+    // By id: the projections themselves (BatchGetItem of GetItems).
+    found = await store.getMany(ids);
+  } else {
+    const now = clock.now();
+    const end = dateParam(q.end_date, 'end_date') ?? now;
+    const start = dateParam(q.start_date, 'start_date') ?? new Date(end.getTime() - DEFAULT_DAYS * 86_400_000);
+    if (start >= end) throw new ValidationFailed('start_date must be before end_date', [{ path: 'start_date', message: 'must be before end_date' }]);
+    if (end.getTime() - start.getTime() > MAX_DAYS * 86_400_000) {
+      throw new ValidationFailed(`the date range may span at most ${MAX_DAYS} days`, [{ path: 'start_date', message: `at most ${MAX_DAYS} days before end_date` }]);
+    }
+    const roots = q.jurisdiction_id ? [units.get(q.jurisdiction_id)].filter((u) => u?.parentId === undefined) : units.roots();
+    if (roots.length === 0) throw new ValidationFailed(`unknown jurisdiction_id "${q.jurisdiction_id}"`, [{ path: 'jurisdiction_id', message: 'is not a township of this service' }]);
+    const idsInRange = (
+      await Promise.all(roots.map((root) => channels.createdIds(root!.id, start.toISOString(), end.toISOString(), MAX_READ)))
+    ).flat();
+    found = await store.getMany(idsInRange);
+  }
+  return found
+    .filter((s) => s.source === OPEN311_SOURCE)
+    .filter((s) => !codes || codes.includes(s.center))
+    .filter((s) => !statuses || statuses.includes(open311Status(s.status)))
+    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
+    .slice(0, MAX_RESULTS);
+}
+
+async function one(id: string): Promise<CaseState> {
+  const loaded = /^[\w-]{1,64}$/.test(id) ? await store.get(id) : undefined;
+  if (!loaded || loaded.state.source !== OPEN311_SOURCE) throw new NotFound(`no service request ${id}`);
+  return loaded.state;
+}
+
+async function file(event: Open311Event, format: Open311Format): Promise<HttpResult> {
+  const type = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') throw new UnsupportedMediaType('application/x-www-form-urlencoded', header(event, 'content-type'));
+  const form = parseForm(decodeUtf8(bodyBytes(event)));
+  // Who asks comes first: nothing about the request is looked at for a caller without a key.
+  const apiKey = form.get('api_key');
+  if (!apiKey) throw new HttpError(403, 'forbidden', 'api_key is required to create a service request');
+  const client = await directory.apiClient(apiKey);
+  if (!client || client.disabled) throw new HttpError(403, 'forbidden', 'invalid api_key');
+  if (!client.scopes.includes('cases:write') || !client.sources.includes(OPEN311_SOURCE)) {
+    throw new Forbidden('this api_key may not create Open311 service requests');
+  }
+  const submission = parseOpen311Request(form);
+  const body = parseWith(intakeSchema, submission.intake, 'the service request');
+  if (body instanceof ValidationFailed) throw body;
+  const actor = { kind: 'client' as const, id: client.name, source: OPEN311_SOURCE, rootUnitId: client.rootUnitId };
+  const idempotencyKey = header(event, 'idempotency-key');
+  if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,128}$/.test(idempotencyKey)) {
+    throw new ValidationFailed('the Idempotency-Key header is not valid', [{ path: 'Idempotency-Key', message: 'must be 1–128 printable ASCII characters' }]);
+  }
+  const result = await cases.intake(body, actor, idempotencyKey);
+  const units = await directory.units();
+  if (result.created) await afterTransition(result.state, result.event, units);
+  const { state } = result;
+  const notice = `诉求已受理，编号 ${state.trackingNo}，提取码 ${state.trackingCode}（凭编号和提取码查询进度）`;
+  return answer(result.created ? 201 : 200, renderCreated(state.id, notice, format), format);
+}
+
+export const handler = middy<Open311Event, HttpResult>()
+  .use(open311())
+  .use(bodyLimit())
+  .handler(async (event) => {
+    const { route, format } = event.open311 ?? routeOf(event);
+    const post = event.requestContext.http.method === 'POST';
+    if (post && route.kind !== 'requests') throw new HttpError(404, 'not_found', 'only requests can be POSTed');
+    switch (route.kind) {
+      case 'services':
+        return answer(200, renderServices(format), format);
+      case 'service': {
+        const code = route.id as CenterCode;
+        if (!(CENTER_CODES as readonly string[]).includes(code)) throw new NotFound(`no service "${route.id}"`);
+        return answer(200, renderServiceDefinition(code, format), format);
+      }
+      case 'discovery': {
+        const scheme = header(event, 'x-forwarded-proto') ?? 'https';
+        return answer(200, renderDiscovery(discovery(`${scheme}://${event.requestContext.domainName}/open311/v2/`, CHANGESET), format), format);
+      }
+      case 'requests': {
+        if (post) return file(event, format);
+        const units = await directory.units();
+        const found = await searchRequests(event, units);
+        return answer(200, renderServiceRequests(found.map((s) => view(s, units)), format), format);
+      }
+      case 'request': {
+        const [state, units] = await Promise.all([one(route.id), directory.units()]);
+        return answer(200, renderServiceRequests([view(state, units)], format), format);
+      }
+      case 'token': {
+        const state = await one(route.id);
+        return answer(200, renderTokens([{ token: route.id, service_request_id: state.id }], format), format);
+      }
+    }
+  });

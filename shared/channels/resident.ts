@@ -1,0 +1,90 @@
+/**
+ * Pure rules of a resident's conversation on WeChat or SMS, beyond the
+ * commands of commands.ts: who owns a case, a phone number told to link
+ * WeChat with SMS, a 回访 answer, and the texts we send back.
+ */
+import type { CaseState } from '../domain/case.ts';
+import { OPEN_STATUSES, type Satisfaction } from '../domain/registry.ts';
+import { maskPhone } from '../domain/tracking.ts';
+
+/** Who wrote: a WeChat openId, a phone number, or both once linked. */
+export interface ResidentIdentity {
+  readonly openId?: string;
+  readonly phone?: string;
+}
+
+/** A resident may query, withdraw or locate only a case they reported (same openId or same phone). */
+export function isReporter(state: Pick<CaseState, 'reporter'>, who: ResidentIdentity): boolean {
+  return (
+    (who.openId !== undefined && state.reporter.openId === who.openId) ||
+    (who.phone !== undefined && state.reporter.phone === who.phone)
+  );
+}
+
+const PHONE_LINK = /^(?:绑定|手机号码|手机号|手机|电话)?[:：]?(1[3-9]\d{9})$/;
+
+/** A WeChat text that is only a mainland mobile number (optionally after 绑定/手机号/电话): the number. */
+export function phoneToLink(text: string): string | undefined {
+  const compact = text.normalize('NFKC').replace(/[\s-]/g, '');
+  return PHONE_LINK.exec(compact)?.[1];
+}
+
+const ADDRESS_NOISE = /[\s\p{P}\p{S}]/gu;
+const ADDRESS_LEAD = /^(?:我家在|我家住|我住在|我住|住在|我在|在|位于|地址[是为]?)/;
+const HOUSE_NUMBER = /[0-9一二三四五六七八九十百零〇]+(?:号楼|号|室|单元|楼|层|门|户|栋|幢|座)?/g;
+
+/**
+ * Whether a text is only an address naming these units (e.g. "阳光小区3栋", "我住阳光小区3栋2单元502"):
+ * the answer to "which building?", not a new matter that happens to mention a place.
+ */
+export function isAddressOnly(text: string, unitNames: readonly string[]): boolean {
+  let rest = text.normalize('NFKC').replace(ADDRESS_NOISE, '');
+  for (const name of [...unitNames].sort((a, b) => b.length - a.length)) rest = rest.replace(name.replace(ADDRESS_NOISE, ''), '');
+  rest = rest.replace(ADDRESS_LEAD, '').replace(HOUSE_NUMBER, '');
+  return rest.length <= 2;
+}
+
+const SATISFACTION_WORDS: Readonly<Record<string, Satisfaction>> = {
+  满意: 'satisfied',
+  非常满意: 'satisfied',
+  基本满意: 'basically_satisfied',
+  不满意: 'dissatisfied',
+};
+
+/** The 回访 answer the resolution notice asks for ("满意""基本满意""不满意"), or undefined. */
+export function satisfactionOf(text: string): Satisfaction | undefined {
+  const compact = text.normalize('NFKC').replace(/[\s。.!！"“”]/g, '');
+  return SATISFACTION_WORDS[compact];
+}
+
+/** The case a 回访 answer is about: the newest resolved or closed one not yet followed up since it was resolved. */
+export function awaitingFollowUp<T extends Pick<CaseState, 'status' | 'resolution' | 'followUp' | 'updatedAt'>>(cases: readonly T[]): T | undefined {
+  return [...cases]
+    .filter(
+      (c) =>
+        (c.status === 'resolved' || c.status === 'closed') &&
+        c.resolution !== undefined &&
+        (c.followUp === undefined || c.followUp.at < c.resolution.at),
+    )
+    .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1))[0];
+}
+
+/** The newest open case among `cases`. */
+export function newestOpen<T extends Pick<CaseState, 'status' | 'createdAt'>>(cases: readonly T[]): T | undefined {
+  return [...cases].filter((c) => OPEN_STATUSES.includes(c.status)).sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))[0];
+}
+
+export const residentReplies = {
+  welcome: (): string => '欢迎关注！直接发送您要反映的问题即可登记诉求；回复“查询 编号”查看进度，回复“撤回 编号”撤回诉求。',
+  unsupported: (): string => '暂时只能接收文字和位置消息。请用文字描述您要反映的问题。',
+  tooLong: (max: number): string => `内容过长，请分条发送，每条不超过${max}字。`,
+  repeatOf: (trackingNos: readonly string[]): string => `您此前反映过相似的诉求（编号 ${trackingNos.join('、')}），工作人员会一并处理。`,
+  located: (trackingNo: string, place: string): string => `已记录诉求 ${trackingNo} 的位置：${place}。`,
+  stillNeedBuilding: (place: string): string => `已记录：${place}。请再回复您所在的楼栋，例如：阳光小区3栋`,
+  noOpenCase: (): string => '您目前没有在办的诉求。请先用文字描述您要反映的问题，再发送位置。',
+  cannotWithdraw: (trackingNo: string, statusName: string): string => `编号 ${trackingNo} 当前状态：${statusName}，无法撤回。`,
+  phoneLinked: (phone: string): string => `已绑定手机号 ${maskPhone(phone) ?? ''}。您通过短信和微信反映的诉求将合并查看。`,
+  thanks: (trackingNo: string): string => `感谢您对诉求 ${trackingNo} 的评价。`,
+  reopened: (trackingNo: string): string => `已收到您的评价，诉求 ${trackingNo} 将重新办理。`,
+  nothingToRate: (): string => '没有待评价的诉求。直接发送您要反映的问题即可登记诉求。',
+} as const;

@@ -1,0 +1,292 @@
+/**
+ * A resident's message on WeChat or SMS → a case, a status answer, or an
+ * action on their own case, and the text we answer with. Shared by every text
+ * channel so they behave the same; the webhooks only speak the providers'
+ * protocols.
+ *
+ * Exactly once: a provider message is recorded with its answer after it is
+ * handled (INBOUND#…), so a retry gets the first answer and changes nothing;
+ * a new matter's case id is derived from the provider's message id, so even
+ * two concurrent deliveries file one case.
+ */
+import {
+  InvalidTransition,
+  STATUSES,
+  type Actor,
+  type CaseEvent,
+  type CaseState,
+  type IntakeInput,
+  type Location,
+  type Unit,
+  type UnitTree,
+} from '../domain/index.ts';
+import { guessCenter, parseCommand, replies } from '../channels/commands.ts';
+import {
+  awaitingFollowUp,
+  isAddressOnly,
+  isReporter,
+  newestOpen,
+  phoneToLink,
+  residentReplies,
+  satisfactionOf,
+  type ResidentIdentity,
+} from '../channels/resident.ts';
+import type { SmsProvider } from '../channels/sms.ts';
+import type { ChannelStore, Contact } from '../store/channel-store.ts';
+import type { CaseService } from './cases.ts';
+import type { CaseStore } from '../store/case-store.ts';
+import { reporterKeys } from './repeats.ts';
+
+export interface ResidentSender {
+  readonly channel: 'wechat' | 'sms';
+  readonly provider?: SmsProvider;
+  readonly openId?: string;
+  readonly phone?: string;
+}
+
+export type ResidentMessage =
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'location'; readonly lat: number; readonly lng: number; readonly label: string }
+  | { readonly kind: 'subscribe' }
+  | { readonly kind: 'unsupported' };
+
+export interface Inbound {
+  readonly sender: ResidentSender;
+  /** The provider's id of the message (e.g. `msg:<MsgId>`, `aliyun:<sequence_id>`): the dedupe key. */
+  readonly key: string;
+  readonly message: ResidentMessage;
+}
+
+export interface Handled {
+  readonly reply?: string;
+  readonly caseId?: string;
+  /** When it was first handled: a retry answers with this time's reply. */
+  readonly at: string;
+  /** A retry of a message handled before: nothing was done this time. */
+  readonly replayed: boolean;
+}
+
+export interface ResidentDeps {
+  readonly cases: CaseService;
+  readonly store: CaseStore;
+  readonly channels: ChannelStore;
+  readonly units: () => Promise<UnitTree>;
+  readonly reporterKey: (reporter: { phone?: string; openId?: string }) => string | undefined;
+  readonly afterTransition: (state: CaseState, event: CaseEvent, units: UnitTree) => Promise<void>;
+  readonly now: () => Date;
+}
+
+/** Longest matter a message may file (the intake contract's limit). */
+export const MAX_TEXT = 4000;
+/** How long a case waits for its building after we asked. */
+const AWAIT_BUILDING_MS = 24 * 3600_000;
+/** How far back a location or a 回访 answer looks for the resident's case. */
+const LOOKBACK_DAYS = 90;
+
+const statusName = (code: string) => STATUSES.find((s) => s.code === code)?.name ?? code;
+
+/** A unit's name and its ancestors', as a resident may write them in an address. */
+function unitNames(units: UnitTree, unit: Unit): string[] {
+  const names: string[] = [];
+  for (let u: Unit | undefined = unit; u; u = units.parent(u.id)) names.push(u.name);
+  return names;
+}
+
+export class ResidentChannel {
+  constructor(private readonly deps: ResidentDeps) {}
+
+  /** Handle one provider message once; a retry returns the first answer. */
+  async handle(inbound: Inbound): Promise<Handled> {
+    const log = inbound.sender.channel;
+    const seen = await this.deps.channels.inbound(log, inbound.key);
+    if (seen) return { reply: seen.reply, caseId: seen.caseId, at: seen.at, replayed: true };
+    const at = this.deps.now().toISOString();
+    const outcome = await this.process(inbound);
+    const recorded = await this.deps.channels.recordInbound(log, inbound.key, { ...outcome, at });
+    return { reply: recorded.reply, caseId: recorded.caseId, at: recorded.at, replayed: false };
+  }
+
+  private actor(sender: ResidentSender): Actor {
+    return { kind: 'resident', id: sender.channel, channel: sender.provider ? `${sender.channel}:${sender.provider}` : sender.channel };
+  }
+
+  private contactKey(sender: ResidentSender): string | undefined {
+    return this.deps.reporterKey(sender.openId !== undefined ? { openId: sender.openId } : { phone: sender.phone });
+  }
+
+  private async process(inbound: Inbound): Promise<{ reply?: string; caseId?: string }> {
+    const { sender, message } = inbound;
+    switch (message.kind) {
+      case 'subscribe':
+        return { reply: residentReplies.welcome() };
+      case 'unsupported':
+        return { reply: residentReplies.unsupported() };
+      case 'location':
+        return this.location(sender, message);
+      case 'text':
+        return this.text(inbound, message.text);
+    }
+  }
+
+  private async conversation(sender: ResidentSender) {
+    const key = this.contactKey(sender);
+    const contact = key === undefined ? undefined : await this.deps.channels.contact(key);
+    const who: ResidentIdentity = { openId: sender.openId, phone: sender.phone ?? contact?.phone };
+    return { key, contact, who };
+  }
+
+  private async text(inbound: Inbound, text: string): Promise<{ reply?: string; caseId?: string }> {
+    const { sender } = inbound;
+    const { key, contact, who } = await this.conversation(sender);
+    const now = this.deps.now();
+
+    const phone = sender.channel === 'wechat' ? phoneToLink(text) : undefined;
+    if (phone !== undefined && key !== undefined) {
+      await this.deps.channels.putContact({ ...contact, key, openId: sender.openId, phone, updatedAt: now.toISOString() });
+      return { reply: residentReplies.phoneLinked(phone) };
+    }
+
+    const satisfaction = satisfactionOf(text);
+    if (satisfaction !== undefined) {
+      const target = awaitingFollowUp(await this.recentCases(who, now));
+      if (!target) return { reply: residentReplies.nothingToRate() };
+      const { state } = await this.act(target.id, { type: 'follow_up', satisfaction }, sender);
+      return { reply: state.status === 'pending' ? residentReplies.reopened(state.trackingNo) : residentReplies.thanks(state.trackingNo), caseId: state.id };
+    }
+
+    const command = parseCommand(text);
+    switch (command.kind) {
+      case 'help':
+        return { reply: replies.help(command.reason) };
+      case 'status': {
+        const state = await this.ownCase(command.trackingNo, who);
+        return state ? { reply: replies.status(state.trackingNo, state.status), caseId: state.id } : { reply: replies.notFound(command.trackingNo) };
+      }
+      case 'withdraw': {
+        const state = await this.ownCase(command.trackingNo, who);
+        if (!state) return { reply: replies.notFound(command.trackingNo) };
+        if (state.status === 'withdrawn') return { reply: replies.withdrawn(state.trackingNo), caseId: state.id };
+        try {
+          const via = sender.channel === 'wechat' ? '微信' : '短信';
+          await this.act(state.id, { type: 'withdraw', reason: `群众通过${via}撤回` }, sender);
+          return { reply: replies.withdrawn(state.trackingNo), caseId: state.id };
+        } catch (error) {
+          if (error instanceof InvalidTransition) return { reply: residentReplies.cannotWithdraw(state.trackingNo, statusName(state.status)), caseId: state.id };
+          throw error;
+        }
+      }
+      case 'new':
+        break;
+    }
+
+    if ([...text].length > MAX_TEXT) return { reply: residentReplies.tooLong(MAX_TEXT) };
+    const units = await this.deps.units();
+    const matched = units.matchAddress(text);
+
+    // The answer to "which building?": the case waiting for it is located, no new case is filed.
+    const waiting = contact?.awaitingCaseId !== undefined && (contact.awaitingUntil ?? '') > now.toISOString() ? contact.awaitingCaseId : undefined;
+    if (waiting !== undefined && key !== undefined && matched && isAddressOnly(text, unitNames(units, matched))) {
+      return this.fillIn(key, contact as Contact, waiting, matched, text, sender);
+    }
+
+    const remembered = contact?.unitId !== undefined ? units.get(contact.unitId) : undefined;
+    const unit = matched?.level === 'building' ? matched : (remembered ?? matched);
+    const location: Location = unit ? { unitId: unit.id } : {};
+    const input: IntakeInput = {
+      source: sender.channel,
+      externalId: inbound.key,
+      center: guessCenter(text),
+      description: text,
+      priority: 'normal',
+      reporter: { ...(who.openId !== undefined ? { openId: who.openId } : {}), ...(who.phone !== undefined ? { phone: who.phone } : {}) },
+      location,
+      parties: [],
+    };
+    const result = await this.deps.cases.intake(input, this.actor(sender));
+    const { state } = result;
+    if (result.created) await this.deps.afterTransition(state, result.event, units);
+    const lines = [replies.receipt(state.trackingNo, state.trackingCode)];
+    if (state.possibleRepeatOf?.length) lines.push(residentReplies.repeatOf(state.possibleRepeatOf));
+    if (unit?.level !== 'building' && key !== undefined) {
+      lines.push(replies.askForBuilding());
+      // Also when the intake was a replay: a delivery that failed after filing left the contact unset.
+      await this.deps.channels.putContact({
+        ...contact,
+        key,
+        ...(sender.openId !== undefined ? { openId: sender.openId } : {}),
+        ...(who.phone !== undefined ? { phone: who.phone } : {}),
+        awaitingCaseId: state.id,
+        awaitingUntil: new Date(now.getTime() + AWAIT_BUILDING_MS).toISOString(),
+        updatedAt: now.toISOString(),
+      });
+    }
+    return { reply: lines.join('\n'), caseId: state.id };
+  }
+
+  private async fillIn(key: string, contact: Contact, caseId: string, unit: Unit, text: string, sender: ResidentSender) {
+    const now = this.deps.now().toISOString();
+    const loaded = await this.deps.store.load(caseId);
+    if (!loaded) return { reply: replies.help() };
+    if (unit.level === 'building') {
+      // Of two deliveries of the same answer only one locates the case.
+      if (await this.deps.channels.takeAwaiting(key, caseId, unit.id, now)) {
+        await this.locate(loaded.state, { unitId: unit.id, address: text.slice(0, 200) }, sender);
+      }
+      return { reply: residentReplies.located(loaded.state.trackingNo, unit.fullName), caseId };
+    }
+    await this.locate(loaded.state, { unitId: unit.id, address: text.slice(0, 200) }, sender);
+    await this.deps.channels.putContact({ ...contact, unitId: unit.id, updatedAt: now });
+    return { reply: residentReplies.stillNeedBuilding(unit.fullName), caseId };
+  }
+
+  private async locate(state: CaseState, location: Location, sender: ResidentSender): Promise<void> {
+    try {
+      await this.act(state.id, { type: 'locate', location }, sender);
+    } catch (error) {
+      // A case closed in the meantime keeps its location; the answer is still acknowledged.
+      if (!(error instanceof InvalidTransition)) throw error;
+    }
+  }
+
+  private async location(sender: ResidentSender, message: Extract<ResidentMessage, { kind: 'location' }>) {
+    const { key, contact, who } = await this.conversation(sender);
+    const now = this.deps.now();
+    const waiting = contact?.awaitingCaseId !== undefined ? (await this.deps.store.load(contact.awaitingCaseId))?.state : undefined;
+    const target = waiting && isReporter(waiting, who) && ['pending', 'in_progress'].includes(waiting.status) ? waiting : newestOpen(await this.recentCases(who, now));
+    if (!target) return { reply: residentReplies.noOpenCase() };
+    const units = await this.deps.units();
+    const unit = message.label ? units.matchAddress(message.label) : undefined;
+    const building = unit?.level === 'building' ? unit : undefined;
+    const location: Location = {
+      lat: message.lat,
+      lng: message.lng,
+      ...(message.label ? { address: message.label.slice(0, 200) } : {}),
+      ...(building ? { unitId: building.id } : {}),
+    };
+    await this.locate(target, location, sender);
+    if (building && key !== undefined && contact?.awaitingCaseId === target.id) {
+      await this.deps.channels.takeAwaiting(key, target.id, building.id, now.toISOString());
+    }
+    return { reply: residentReplies.located(target.trackingNo, message.label || `${message.lat}, ${message.lng}`), caseId: target.id };
+  }
+
+  private async act(id: string, command: Parameters<CaseService['act']>[1], sender: ResidentSender) {
+    const result = await this.deps.cases.act(id, command, this.actor(sender));
+    await this.deps.afterTransition(result.state, result.event, await this.deps.units());
+    return result;
+  }
+
+  /** The case with this number if `who` reported it; otherwise as if it did not exist. */
+  private async ownCase(trackingNo: string, who: ResidentIdentity): Promise<CaseState | undefined> {
+    const loaded = await this.deps.store.load(trackingNo);
+    return loaded && isReporter(loaded.state, who) ? loaded.state : undefined;
+  }
+
+  /** The resident's cases of the last months, by the byReporter index. */
+  private async recentCases(who: ResidentIdentity, now: Date): Promise<CaseState[]> {
+    const since = new Date(now.getTime() - LOOKBACK_DAYS * 86_400_000).toISOString();
+    const keys = reporterKeys(who, this.deps.reporterKey);
+    const ids = [...new Set((await Promise.all(keys.map((k) => this.deps.channels.reporterCaseIds(k, since, 20)))).flat())];
+    return (await this.deps.store.getMany(ids)).filter((s) => isReporter(s, who));
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * What the resident channels keep besides cases:
+ *
+ *   CONTACT#<reporter key>   CONTACT    one resident across channels (linked phone/openId,
+ *                                       remembered building, a case waiting for its building)
+ *   INBOUND#<channel>#<key>  INBOUND    a provider message already handled and the reply it got,
+ *                                       so the provider's retries change nothing and get the same reply
+ *   CALLBACK#<caseId>        SEQ#<seq>  a status change a hotline has acknowledged (never sent again)
+ *
+ * The reporter key is the keyed hash of runtime.ts `reporterKey()`, so no
+ * phone number or openId is readable from a key. TTL attributes are set for
+ * AWS housekeeping only; nothing relies on them.
+ */
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { INDEXES, PK, SK } from './schema.ts';
+
+export interface Contact {
+  /** The reporter key this contact is stored under. */
+  readonly key: string;
+  readonly openId?: string;
+  /** A phone the resident told us (WeChat) or wrote from (SMS). */
+  readonly phone?: string;
+  /** The unit (building) the resident said they live in. */
+  readonly unitId?: string;
+  /** A case filed without a building: the resident's next message may name it. */
+  readonly awaitingCaseId?: string;
+  readonly awaitingUntil?: string;
+  readonly updatedAt: string;
+}
+
+export interface InboundRecord {
+  readonly reply?: string;
+  readonly caseId?: string;
+  readonly at: string;
+}
+
+const INBOUND_TTL_SECONDS = 7 * 86_400;
+
+const strip = (item: Record<string, unknown>) => {
+  const { [PK]: _pk, [SK]: _sk, expiresAt: _ttl, ...rest } = item;
+  return rest;
+};
+
+export class ChannelStore {
+  constructor(
+    private readonly db: DynamoDBClient,
+    private readonly table: string,
+  ) {}
+
+  async contact(key: string): Promise<Contact | undefined> {
+    const result = await this.db.send(
+      new GetItemCommand({ TableName: this.table, Key: marshall({ [PK]: `CONTACT#${key}`, [SK]: 'CONTACT' }), ConsistentRead: true }),
+    );
+    return result.Item ? (strip(unmarshall(result.Item)) as unknown as Contact) : undefined;
+  }
+
+  async putContact(contact: Contact): Promise<void> {
+    await this.db.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: marshall({ [PK]: `CONTACT#${contact.key}`, [SK]: 'CONTACT', ...contact }, { removeUndefinedValues: true }),
+      }),
+    );
+  }
+
+  /**
+   * Take the contact's waiting case, remembering the unit it now has. Only one
+   * of two concurrent deliveries of the same answer wins; the other gets false.
+   */
+  async takeAwaiting(key: string, caseId: string, unitId: string, now: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: marshall({ [PK]: `CONTACT#${key}`, [SK]: 'CONTACT' }),
+          UpdateExpression: 'REMOVE #await, #until SET #unit = :unit, #updated = :now',
+          ConditionExpression: '#await = :case',
+          ExpressionAttributeNames: { '#await': 'awaitingCaseId', '#until': 'awaitingUntil', '#unit': 'unitId', '#updated': 'updatedAt' },
+          ExpressionAttributeValues: marshall({ ':case': caseId, ':unit': unitId, ':now': now }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async inbound(channel: string, key: string): Promise<InboundRecord | undefined> {
+    const result = await this.db.send(
+      new GetItemCommand({ TableName: this.table, Key: marshall({ [PK]: `INBOUND#${channel}#${key}`, [SK]: 'INBOUND' }), ConsistentRead: true }),
+    );
+    return result.Item ? (strip(unmarshall(result.Item)) as unknown as InboundRecord) : undefined;
+  }
+
+  /** Remember a handled message; the first record wins, so every retry gets the first reply. */
+  async recordInbound(channel: string, key: string, record: InboundRecord): Promise<InboundRecord> {
+    try {
+      await this.db.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: marshall(
+            {
+              [PK]: `INBOUND#${channel}#${key}`,
+              [SK]: 'INBOUND',
+              ...record,
+              expiresAt: Math.floor(Date.parse(record.at) / 1000) + INBOUND_TTL_SECONDS,
+            },
+            { removeUndefinedValues: true },
+          ),
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      );
+      return record;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return (await this.inbound(channel, key)) ?? record;
+    }
+  }
+
+  async delivered(caseId: string, seq: number): Promise<boolean> {
+    const result = await this.db.send(
+      new GetItemCommand({ TableName: this.table, Key: marshall({ [PK]: `CALLBACK#${caseId}`, [SK]: seqSk(seq) }), ConsistentRead: true }),
+    );
+    return result.Item !== undefined;
+  }
+
+  async markDelivered(caseId: string, seq: number, detail: { readonly url: string; readonly status: number; readonly at: string; readonly attempts: number }): Promise<void> {
+    await this.db.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: marshall({ [PK]: `CALLBACK#${caseId}`, [SK]: seqSk(seq), ...detail }),
+      }),
+    );
+  }
+
+  /** Ids of a resident's cases created at or after `since`, newest first (the byReporter index; a Query). */
+  async reporterCaseIds(reporterKey: string, since: string, limit: number): Promise<string[]> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: INDEXES.reporter.name,
+        KeyConditionExpression: '#pk = :pk AND #sk >= :since',
+        ExpressionAttributeNames: { '#pk': INDEXES.reporter.pk, '#sk': INDEXES.reporter.sk },
+        ExpressionAttributeValues: marshall({ ':pk': `R#${reporterKey}`, ':since': since }),
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (result.Items ?? []).map((raw) => String(unmarshall(raw)[PK]).slice('CASE#'.length));
+  }
+
+  /**
+   * Ids of the cases created in [from, to) under a root, oldest first, at most
+   * `limit` (the byMonth index, one Query per month touched).
+   */
+  async createdIds(rootId: string, from: string, to: string, limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (const month of months(from, to)) {
+      let start: Record<string, never> | undefined;
+      do {
+        const result = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: INDEXES.month.name,
+            KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+            ExpressionAttributeNames: { '#pk': INDEXES.month.pk, '#sk': INDEXES.month.sk },
+            // `|~` sorts after any id, so a case created exactly at `to` is left out by the check below.
+            ExpressionAttributeValues: marshall({ ':pk': `M#${rootId}#${month}`, ':from': from, ':to': `${to}|~` }),
+            ExclusiveStartKey: start,
+            Limit: Math.min(1000, limit - ids.length),
+          }),
+        );
+        for (const raw of result.Items ?? []) {
+          const item = unmarshall(raw);
+          if (String(item[INDEXES.month.sk]) >= to) continue;
+          ids.push(String(item[PK]).slice('CASE#'.length));
+        }
+        start = result.LastEvaluatedKey as Record<string, never> | undefined;
+      } while (start && ids.length < limit);
+      if (ids.length >= limit) break;
+    }
+    return ids.slice(0, limit);
+  }
+}
+
+const seqSk = (seq: number) => `SEQ#${String(seq).padStart(10, '0')}`;
+
+/** yyyy-mm of every month touched by [from, to). */
+export function months(from: string, to: string): string[] {
+  const out: string[] = [];
+  let y = Number(from.slice(0, 4));
+  let m = Number(from.slice(5, 7));
+  const end = to.slice(0, 7);
+  for (let i = 0; i < 1200; i++) {
+    const month = `${y}-${String(m).padStart(2, '0')}`;
+    if (month > end) break;
+    out.push(month);
+    if (++m > 12) {
+      m = 1;
+      y++;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,59 @@
+/** The web Lambda: the admin page's files from its own bundle, gzipped when the browser takes it, with ETags. */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { gunzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { handler as WebHandler } from '../../functions/web/handler.ts';
+import { buildWeb, webIsStale } from '../../web/build.ts';
+
+let handler: typeof WebHandler;
+beforeAll(async () => {
+  // The handler imports what the build writes.
+  if (await webIsStale()) await buildWeb();
+  ({ handler } = await import('../../functions/web/handler.ts'));
+});
+
+const get = (rawPath: string, headers: Record<string, string> = {}) =>
+  handler({ rawPath, headers, routeKey: 'GET /admin/{proxy+}', requestContext: { http: { method: 'GET' } } } as unknown as APIGatewayProxyEventV2);
+
+const bodyOf = (reply: Awaited<ReturnType<typeof get>>) => Buffer.from(reply.body ?? '', 'base64');
+
+describe('GET /admin…', () => {
+  it('redirects /admin to /admin/, where the relative URLs of index.html work', async () => {
+    const reply = await get('/admin');
+    expect(reply.statusCode).toBe(308);
+    expect(reply.headers.location).toBe('/admin/');
+  });
+
+  it('answers /admin/ with index.html, gzipped for a browser that accepts it, with a content security policy', async () => {
+    const reply = await get('/admin/', { 'accept-encoding': 'gzip, deflate, br' });
+    expect(reply.statusCode).toBe(200);
+    expect(reply.isBase64Encoded).toBe(true);
+    expect(reply.headers).toMatchObject({ 'content-type': 'text/html; charset=utf-8', 'content-encoding': 'gzip', vary: 'accept-encoding' });
+    expect(reply.headers['content-security-policy']).toContain("default-src 'self'");
+    const html = gunzipSync(bodyOf(reply)).toString('utf8');
+    expect(html).toContain('<html lang="zh-CN">');
+    expect(html).toContain('<script type="module" src="app.js">');
+  });
+
+  it('sends the script plain to a client without gzip, and 304 to one that has this version', async () => {
+    const reply = await get('/admin/app.js');
+    expect(reply.statusCode).toBe(200);
+    expect(reply.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(reply.headers['content-encoding']).toBeUndefined();
+    expect(bodyOf(reply).length).toBeGreaterThan(10_000);
+    const etag = reply.headers.etag;
+    expect(etag).toMatch(/^"[\w-]{16}"$/);
+
+    const again = await get('/admin/app.js', { 'If-None-Match': etag! });
+    expect(again.statusCode).toBe(304);
+    expect(bodyOf(again).length).toBe(0);
+  });
+
+  it('answers a file that is not part of the page with the API error body and 404', async () => {
+    for (const path of ['/admin/nope.js', '/admin/../package.json', '/admin/assets.json']) {
+      const reply = await get(path);
+      expect(reply.statusCode, path).toBe(404);
+      expect(JSON.parse(bodyOf(reply).toString('utf8'))).toMatchObject({ error: { code: 'not_found' } });
+    }
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * `npm run build:web`: the admin page (web/src) bundled by esbuild into
+ * web/dist/, plus web/dist/assets.json — every file gzipped — which the web
+ * Lambda imports so that its bundle carries the page.
+ */
+import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { extname, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { CONTENT_TYPES, type WebAsset } from './assets.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const SRC = join(import.meta.dirname, 'src');
+const WEB_DIST = join(import.meta.dirname, 'dist');
+export const WEB_ASSETS = join(WEB_DIST, 'assets.json');
+/** What the last build read, to tell whether web/dist is stale. */
+const INPUTS = join(WEB_DIST, 'inputs.json');
+
+export interface WebFile {
+  readonly name: string;
+  readonly bytes: number;
+  readonly gzipBytes: number;
+}
+
+/** Stack starts may build concurrently; the output is deterministic, so the last rename wins harmlessly. */
+async function writeAtomically(file: string, data: string | Uint8Array): Promise<void> {
+  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(temp, data);
+  await rename(temp, file);
+}
+
+export async function buildWeb(): Promise<WebFile[]> {
+  const result = await build({
+    entryPoints: { app: join(SRC, 'main.tsx') },
+    outdir: WEB_DIST,
+    write: false,
+    bundle: true,
+    // The charts (most of the bytes) load only on the dashboard.
+    splitting: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2020',
+    minify: true,
+    legalComments: 'none',
+    charset: 'utf8',
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    define: { 'process.env.NODE_ENV': '"production"' },
+    chunkNames: 'chunk-[hash]',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const files = new Map<string, Uint8Array>(result.outputFiles.map((f) => [relative(WEB_DIST, f.path), f.contents]));
+  const html = join(SRC, 'index.html');
+  files.set('index.html', await readFile(html));
+
+  await mkdir(WEB_DIST, { recursive: true });
+  const assets: Record<string, WebAsset> = {};
+  const sizes: WebFile[] = [];
+  for (const [name, contents] of files) {
+    await writeAtomically(join(WEB_DIST, name), contents);
+    const gzip = gzipSync(contents, { level: 9 });
+    const type = CONTENT_TYPES[extname(name)] ?? 'application/octet-stream';
+    const etag = `"${createHash('sha256').update(contents).digest('base64url').slice(0, 16)}"`;
+    assets[name] = { type, etag, gzip: gzip.toString('base64') };
+    sizes.push({ name, bytes: contents.length, gzipBytes: gzip.length });
+  }
+  await writeAtomically(WEB_ASSETS, JSON.stringify(assets));
+  const inputs = [...Object.keys(result.metafile.inputs).map((i) => resolve(ROOT, i)), html, import.meta.filename];
+  await writeAtomically(INPUTS, JSON.stringify(inputs));
+  // Chunks of earlier builds.
+  const keep = new Set([...files.keys(), 'assets.json', 'inputs.json']);
+  for (const name of await readdir(WEB_DIST)) {
+    if (!keep.has(name) && !name.endsWith('.tmp')) await rm(join(WEB_DIST, name), { recursive: true, force: true });
+  }
+  return sizes;
+}
+
+/** True when web/dist is missing or any file the last build read has changed since. */
+export async function webIsStale(): Promise<boolean> {
+  try {
+    const built = (await stat(WEB_ASSETS)).mtimeMs;
+    const inputs = JSON.parse(await readFile(INPUTS, 'utf8')) as string[];
+    const times = await Promise.all(inputs.map(async (file) => (await stat(file)).mtimeMs));
+    return times.some((t) => t > built);
+  } catch {
+    return true;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const files = await buildWeb();
+  for (const f of files) console.log(`${f.name.padEnd(24)} ${String(f.bytes).padStart(8)} B  gzip ${String(f.gzipBytes).padStart(7)} B`);
+  console.log(`→ ${relative(process.cwd(), WEB_DIST)}/`);
+}

@@ -1,0 +1,113 @@
+/** The API as the page sees it: the JSON types (from the server's own code) and one fetch wrapper. */
+import type { ActionBody } from '../../shared/contract/actions.ts';
+import type { EventOf, CaseEventType } from '../../shared/domain/case.ts';
+import type { Issue } from '../../shared/domain/errors.ts';
+import type { Role } from '../../shared/domain/registry.ts';
+import type { Stats } from '../../shared/domain/stats.ts';
+import type { Unit } from '../../shared/domain/units.ts';
+import type { caseView } from '../../shared/service/views.ts';
+
+export type CaseView = ReturnType<typeof caseView> & { readonly overdue?: boolean; readonly nearDeadline?: boolean };
+export type ActionType = ActionBody['type'];
+
+export interface ActorView {
+  readonly kind: 'user' | 'system' | 'client' | 'resident';
+  readonly id: string;
+  readonly name?: string;
+  readonly role?: Role;
+  readonly unitId?: string;
+}
+
+export type EventView = {
+  [T in CaseEventType]: { readonly seq: number; readonly type: T; readonly at: string; readonly actor: ActorView; readonly data: EventOf<T>['data'] };
+}[CaseEventType];
+
+export interface Me {
+  readonly username: string;
+  readonly displayName: string;
+  readonly role: Role;
+  readonly roleName?: string;
+  readonly unit?: { readonly id: string; readonly name: string; readonly fullName: string; readonly level: string; readonly levelName?: string };
+}
+
+export type UnitItem = Unit & { readonly levelName?: string; readonly inMyJurisdiction: boolean };
+
+export type StatsReply = Stats & { readonly unit: { readonly id: string; readonly name: string }; readonly from: string; readonly to: string };
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly cursor: string | null;
+}
+
+export interface Session {
+  readonly token: string;
+  readonly expiresAt: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly issues: readonly Issue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const KEY = 'maodiaotong.session';
+
+export function currentSession(): Session | undefined {
+  const raw = sessionStorage.getItem(KEY);
+  const session = raw ? (JSON.parse(raw) as Session) : undefined;
+  return session && Date.parse(session.expiresAt) > Date.now() ? session : undefined;
+}
+
+export const saveSession = (session: Session) => sessionStorage.setItem(KEY, JSON.stringify(session));
+export const clearSession = () => sessionStorage.removeItem(KEY);
+
+let onUnauthorized: () => void = () => undefined;
+/** What to do when the server no longer accepts the token (the app goes back to the login page). */
+export function whenUnauthorized(handler: () => void): void {
+  onUnauthorized = handler;
+}
+
+export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const token = currentSession()?.token;
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, 'network', 'network error');
+  }
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  if (response.ok) return json as T;
+  const error = (json as { error?: { code?: string; message?: string; issues?: Issue[] } } | undefined)?.error;
+  if (response.status === 401 && token) {
+    clearSession();
+    onUnauthorized();
+  }
+  throw new ApiError(response.status, error?.code ?? `http_${response.status}`, error?.message ?? response.statusText, error?.issues);
+}
+
+/** Every page of a cursor-paged list. */
+export async function all<T>(path: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const sep = path.includes('?') ? '&' : '?';
+    const page: Page<T> = await api<Page<T>>('GET', cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path);
+    items.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  return items;
+}

@@ -1,0 +1,52 @@
+/** Dates the way a Chinese office writes them, always in China time whatever the device's zone. */
+const TZ = 'Asia/Shanghai';
+const CHINA_OFFSET_MS = 8 * 3_600_000;
+
+const dateTime = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: TZ,
+  year: 'numeric',
+  month: 'long',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+const longDate = new Intl.DateTimeFormat('zh-CN', { timeZone: TZ, year: 'numeric', month: 'long', day: 'numeric' });
+
+export const formatDateTime = (iso: string | undefined): string => (iso ? dateTime.format(new Date(iso)) : '—');
+/** 2026年5月3日; a bare yyyy-mm-dd is a date in China. */
+export const formatLongDate = (value: string): string =>
+  longDate.format(new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00+08:00` : value));
+
+function span(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  if (days > 0) return hours ? `${days} 天 ${hours} 小时` : `${days} 天`;
+  if (hours > 0) return `${hours} 小时 ${minutes % 60} 分`;
+  return `${minutes} 分钟`;
+}
+
+export function timeLeft(due: string | undefined, now = Date.now()): string {
+  if (!due) return '';
+  const left = Date.parse(due) - now;
+  return left < 0 ? `已超时 ${span(-left)}` : `剩余 ${span(left)}`;
+}
+
+/** China-time wall clock of an instant, as a datetime-local value. */
+export const toLocalInput = (date: Date): string => new Date(date.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 16);
+/** A datetime-local value, read as China time, as ISO 8601 with offset. */
+export const fromLocalInput = (value: string): string => `${value}:00+08:00`;
+/** The China-time date of an instant, yyyy-mm-dd. */
+export const chinaDate = (date: Date): string => new Date(date.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 10);
+
+const DIGITS = '零一二三四五六七八九';
+/** 1 → 一, 12 → 十二, 23 → 二十三 (terms of an agreement are numbered so). */
+export function chineseNumber(n: number): string {
+  if (n < 10) return DIGITS[n] ?? String(n);
+  const tens = Math.floor(n / 10);
+  const ones = n % 10;
+  return `${tens === 1 ? '' : (DIGITS[tens] ?? '')}十${ones ? (DIGITS[ones] ?? '') : ''}`;
+}
+
+export const percent = (rate: number | null): string => (rate === null ? '—' : `${(rate * 100).toFixed(1)}%`);

@@ -1,0 +1,150 @@
+/**
+ * Chinese words of the page. The field's vocabulary (centres, levels,
+ * statuses, outcomes, satisfactions, risk levels, escalation reasons, roles)
+ * comes from the domain registry; only what the registry does not name is here.
+ */
+import type { ActionBody } from '../../shared/contract/actions.ts';
+import type { PartyRole } from '../../shared/domain/case.ts';
+import {
+  CENTERS,
+  ESCALATION_REASONS,
+  LEVELS,
+  OUTCOMES,
+  RISK_LEVELS,
+  ROLES,
+  SATISFACTIONS,
+  STATUSES,
+  type Priority,
+} from '../../shared/domain/registry.ts';
+import type { ActionType } from './api.ts';
+import { ApiError } from './api.ts';
+
+export { CENTERS, ESCALATION_REASONS, LEVELS, OUTCOMES, RISK_LEVELS, ROLES, SATISFACTIONS, STATUSES };
+
+export const nameOf = (list: readonly { readonly code: string; readonly name: string }[], code: string | undefined): string =>
+  list.find((x) => x.code === code)?.name ?? code ?? '';
+
+export const ACTION_NAMES: Readonly<Record<ActionType, string>> = {
+  accept: '签收',
+  note: '备注 / 答复',
+  contact: '联系记录',
+  dispatch: '派单',
+  decline: '谢绝任务',
+  return: '退回',
+  escalate: '上报上级',
+  extend_request: '申请延期',
+  extend_decide: '审批延期',
+  add_party: '添加当事人',
+  schedule_session: '安排调解',
+  record_minutes: '调解笔录',
+  record_agreement: '调解协议书',
+  resolve: '办结',
+  follow_up: '回访',
+  reopen: '重新办理',
+  merge: '并单',
+  withdraw: '撤回',
+  close: '归档',
+  reclassify: '改变分类',
+  locate: '更正地点',
+  flag_risk: '标记风险',
+};
+
+export const PARTY_ROLE_NAMES: Readonly<Record<PartyRole, string>> = {
+  applicant: '申请人',
+  respondent: '被申请人',
+  third_party: '第三人',
+  agent: '代理人',
+};
+
+export const CONTACT_CHANNELS: Readonly<Record<Extract<ActionBody, { type: 'contact' }>['channel'], string>> = {
+  phone: '电话',
+  visit: '走访',
+  wechat: '微信',
+  sms: '短信',
+  other: '其他',
+};
+
+export const PRIORITY_NAMES: Readonly<Record<Priority, string>> = { normal: '一般', urgent: '紧急' };
+
+export const SOURCE_NAMES: Readonly<Record<string, string>> = {
+  hotline: '12345 热线',
+  sms: '短信',
+  wechat: '微信公众号',
+  open311: '城市服务平台',
+};
+
+const FIELD_NAMES: Readonly<Record<string, string>> = {
+  reason: '原因',
+  text: '内容',
+  summary: '内容摘要',
+  toUnitId: '派往单位',
+  toVolunteerId: '志愿者',
+  until: '延期至',
+  at: '时间',
+  place: '地点',
+  mediators: '调解员',
+  content: '笔录内容',
+  intoCaseId: '并入的案件',
+  'party.name': '姓名',
+  'party.phone': '电话',
+  'party.idNumber': '身份证号',
+  'agreement.parties': '协议当事人',
+  'agreement.facts': '纠纷事实',
+  'agreement.terms': '协议条款',
+  'agreement.performance.method': '履行方式',
+  'agreement.performance.deadline': '履行期限',
+};
+
+function issueText(path: string, message: string): string {
+  const field = FIELD_NAMES[path] ?? FIELD_NAMES[path.replace(/\.\d+(\.|$)/, '$1')] ?? path;
+  const known: [RegExp, (m: RegExpMatchArray) => string][] = [
+    [/must not be empty/, () => '不能为空'],
+    [/at most (\d+) characters/, (m) => `最多 ${m[1]} 个字`],
+    [/not a valid phone number/, () => '电话号码格式不正确'],
+    [/18-character resident ID/, () => '应为 18 位身份证号'],
+    [/at least two parties|Too small/, () => '数量不足'],
+    [/after the current one/, () => '须晚于当前期限'],
+    [/no such case/, () => '找不到该案件'],
+    [/not a unit below/, () => '不是本案所在单位的下级单位'],
+  ];
+  for (const [pattern, say] of known) {
+    const match = message.match(pattern);
+    if (match) return `${field}：${say(match)}`;
+  }
+  return `${field}：${message}`;
+}
+
+/** A problem the page finds in a form before sending it; its message is for the user. */
+export class Problem extends Error {}
+
+/** What went wrong, in plain Chinese, with the server's own words kept for whoever asks. */
+export function describeError(error: unknown): { title: string; details: string[] } {
+  if (error instanceof Problem) return { title: error.message, details: [] };
+  if (!(error instanceof ApiError)) return { title: '页面出错，请刷新后重试', details: [String(error)] };
+  const server = error.message ? [`服务器说明：${error.message}`] : [];
+  switch (error.status) {
+    case 0:
+      return { title: '网络连接失败，请检查网络后重试', details: [] };
+    case 400:
+      return {
+        title: '填写的内容有误，请修改后再提交',
+        details: error.issues.length ? error.issues.map((i) => issueText(i.path, i.message)) : server,
+      };
+    case 401:
+      return { title: '登录已失效，请重新登录', details: [] };
+    case 403:
+      return { title: '您没有权限执行此操作', details: server };
+    case 404:
+      return { title: '找不到该案件，或它不在您的管辖范围内', details: server };
+    case 409:
+      return { title: '该案件刚被他人修改（同事或系统自动升级），已为您重新加载最新内容，请核对后再操作', details: [] };
+    case 413:
+      return { title: '提交的内容太长', details: server };
+    case 422:
+      return { title: '案件当前的状态不允许此操作', details: server };
+    case 429:
+      return { title: '操作过于频繁，请稍后再试', details: server };
+    default:
+      return { title: error.status >= 500 ? '服务器暂时出错，请稍后重试' : `请求失败（${error.status}）`, details: server };
+  }
+}

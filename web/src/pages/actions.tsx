@@ -1,0 +1,411 @@
+/** Every action on a case as a small form; only those the user may take now are shown. */
+import type { FunctionComponent } from 'preact';
+import { useState } from 'preact/hooks';
+import { api, type ActionType, type CaseView } from '../api.ts';
+import { useProfile } from '../app.ts';
+import { ErrorBox, useLoad } from '../components.tsx';
+import { formatDateTime, fromLocalInput, toLocalInput, chinaDate } from '../format.ts';
+import {
+  ACTION_NAMES,
+  CENTERS,
+  CONTACT_CHANNELS,
+  ESCALATION_REASONS,
+  nameOf,
+  OUTCOMES,
+  PARTY_ROLE_NAMES,
+  Problem,
+  RISK_LEVELS,
+  SATISFACTIONS,
+} from '../labels.ts';
+import { availableActions } from '../permissions.ts';
+
+type Body = Record<string, unknown>;
+interface FormSpec {
+  readonly Fields?: FunctionComponent<{ c: CaseView }>;
+  readonly body?: (form: FormData, c: CaseView) => Body;
+  readonly hint?: (c: CaseView) => string;
+}
+
+const str = (form: FormData, name: string) => String(form.get(name) ?? '').trim();
+const optional = (value: string) => value || undefined;
+const lines = (value: string) => value.split('\n').map((l) => l.trim()).filter(Boolean);
+
+function Text({ name, label, max, required = true, area = false, value }: { name: string; label: string; max: number; required?: boolean; area?: boolean; value?: string }) {
+  return (
+    <label>
+      {label}
+      {!required && <small class="muted">（选填）</small>}
+      {area ? (
+        <textarea name={name} maxLength={max} required={required} rows={3} defaultValue={value} />
+      ) : (
+        <input name={name} maxLength={max} required={required} defaultValue={value} />
+      )}
+    </label>
+  );
+}
+
+function Choice({ name, label, options, selected }: { name: string; label: string; options: readonly { code: string; name: string }[]; selected?: string }) {
+  return (
+    <label>
+      {label}
+      <select name={name} required>
+        {options.map((o) => (
+          <option key={o.code} value={o.code} selected={o.code === selected}>
+            {o.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+const entries = (record: Readonly<Record<string, string>>) => Object.entries(record).map(([code, name]) => ({ code, name }));
+const reason = (label: string) => () => <Text name="reason" label={label} max={500} area />;
+const withReason: FormSpec['body'] = (f) => ({ reason: str(f, 'reason') });
+
+function DispatchFields({ c }: { c: CaseView }) {
+  const { units } = useProfile();
+  const volunteers = useLoad(() => api<{ items: { username: string; displayName: string }[] }>('GET', '/v1/users?role=volunteer'), []);
+  const below = units
+    .all()
+    .filter((u) => u.id !== c.unitId && units.isWithin(u.id, c.unitId))
+    .sort((a, b) => a.path.localeCompare(b.path));
+  return (
+    <>
+      <label>
+        派往
+        <select name="target" required>
+          <option value="">请选择</option>
+          {below.length > 0 && (
+            <optgroup label="下级单位">
+              {below.map((u) => (
+                <option key={u.id} value={`unit:${u.id}`}>
+                  {u.fullName}
+                </option>
+              ))}
+            </optgroup>
+          )}
+          {volunteers.data && volunteers.data.items.length > 0 && (
+            <optgroup label="党员 / 志愿者">
+              {volunteers.data.items.map((v) => (
+                <option key={v.username} value={`volunteer:${v.username}`}>
+                  {v.displayName}
+                </option>
+              ))}
+            </optgroup>
+          )}
+        </select>
+      </label>
+      <ErrorBox error={volunteers.error} />
+      <Text name="note" label="派单说明" max={500} required={false} area />
+    </>
+  );
+}
+
+function AgreementFields({ c }: { c: CaseView }) {
+  return (
+    <>
+      <fieldset>
+        <legend>协议当事人（至少两方）</legend>
+        {c.parties.length < 2 && <p class="muted">请先用“添加当事人”登记双方当事人。</p>}
+        {c.parties.map((p, i) => (
+          <label class="check" key={i}>
+            <input type="checkbox" name="party" value={String(i)} defaultChecked />
+            {PARTY_ROLE_NAMES[p.role]}：{p.name}
+          </label>
+        ))}
+      </fieldset>
+      <Text name="facts" label="纠纷主要事实、争议事项" max={4000} area value={c.description} />
+      <label>
+        协议内容（每行一条）
+        <textarea name="terms" required rows={4} maxLength={30 * 1000} />
+      </label>
+      <Text name="method" label="履行方式" max={500} />
+      <label>
+        履行期限
+        <input type="date" name="deadline" required min={chinaDate(new Date())} />
+      </label>
+    </>
+  );
+}
+
+const FORMS: Readonly<Record<ActionType, FormSpec>> = {
+  accept: { hint: () => '签收后开始计算办结期限。' },
+  decline: { Fields: reason('谢绝原因'), body: withReason },
+  note: {
+    Fields: () => (
+      <>
+        <fieldset class="inline">
+          <legend>类型</legend>
+          <label class="check">
+            <input type="radio" name="visibility" value="internal" defaultChecked />
+            内部备注（群众看不到）
+          </label>
+          <label class="check">
+            <input type="radio" name="visibility" value="public" />
+            公开答复（群众查询可见）
+          </label>
+        </fieldset>
+        <Text name="text" label="内容" max={2000} area />
+      </>
+    ),
+    body: (f) => ({ visibility: str(f, 'visibility'), text: str(f, 'text') }),
+  },
+  contact: {
+    Fields: () => (
+      <>
+        <Choice name="channel" label="方式" options={entries(CONTACT_CHANNELS)} />
+        <Text name="summary" label="联系情况" max={1000} area />
+      </>
+    ),
+    body: (f) => ({ channel: str(f, 'channel'), summary: str(f, 'summary') }),
+  },
+  dispatch: {
+    Fields: DispatchFields,
+    body: (f) => {
+      const [kind, id] = str(f, 'target').split(/:(.*)/);
+      return { [kind === 'volunteer' ? 'toVolunteerId' : 'toUnitId']: id, note: optional(str(f, 'note')) };
+    },
+  },
+  return: { Fields: reason('退回原因（如不属于本单位管辖）'), body: withReason, hint: () => '退回派单的上级单位。' },
+  escalate: {
+    Fields: reason('上报理由'),
+    body: withReason,
+    hint: () => `上报原因记为“${nameOf(ESCALATION_REASONS, 'manual')}”，由上一级接办。`,
+  },
+  extend_request: {
+    Fields: ({ c }) => (
+      <>
+        <label>
+          延期至
+          <input type="datetime-local" name="until" required min={c.resolveDueAt && toLocalInput(new Date(c.resolveDueAt))} />
+        </label>
+        <Text name="reason" label="延期理由" max={500} area />
+      </>
+    ),
+    body: (f) => ({ until: fromLocalInput(str(f, 'until')), reason: str(f, 'reason') }),
+    hint: (c) => `当前办结期限 ${formatDateTime(c.resolveDueAt)}；由上一级审批。`,
+  },
+  extend_decide: {
+    Fields: () => (
+      <>
+        <fieldset class="inline">
+          <legend>审批意见</legend>
+          <label class="check">
+            <input type="radio" name="approved" value="yes" required />
+            批准
+          </label>
+          <label class="check">
+            <input type="radio" name="approved" value="no" />
+            不批准
+          </label>
+        </fieldset>
+        <Text name="comment" label="说明" max={500} required={false} area />
+      </>
+    ),
+    body: (f) => ({ approved: str(f, 'approved') === 'yes', comment: optional(str(f, 'comment')) }),
+    hint: (c) => (c.extensionRequest ? `申请延期至 ${formatDateTime(c.extensionRequest.until)}：${c.extensionRequest.reason}` : ''),
+  },
+  add_party: {
+    Fields: () => (
+      <>
+        <Text name="name" label="姓名 / 名称" max={50} />
+        <Choice name="role" label="身份" options={entries(PARTY_ROLE_NAMES)} />
+        <label>
+          电话<small class="muted">（选填）</small>
+          <input name="phone" type="tel" maxLength={32} />
+        </label>
+        <label>
+          身份证号<small class="muted">（选填）</small>
+          <input name="idNumber" maxLength={18} pattern="\d{17}[\dXx]" />
+        </label>
+        <Text name="address" label="住址" max={200} required={false} />
+      </>
+    ),
+    body: (f) => ({
+      party: {
+        name: str(f, 'name'),
+        role: str(f, 'role'),
+        phone: optional(str(f, 'phone')),
+        idNumber: optional(str(f, 'idNumber')),
+        address: optional(str(f, 'address')),
+      },
+    }),
+  },
+  schedule_session: {
+    Fields: () => {
+      const { me } = useProfile();
+      return (
+        <>
+          <label>
+            时间
+            <input type="datetime-local" name="at" required />
+          </label>
+          <Text name="place" label="地点" max={200} value="社区调解室" />
+          <Text name="mediators" label="调解员（用顿号或逗号分隔）" max={500} value={me.displayName} />
+        </>
+      );
+    },
+    body: (f) => ({ at: fromLocalInput(str(f, 'at')), place: str(f, 'place'), mediators: str(f, 'mediators').split(/[、,，\s]+/).filter(Boolean) }),
+  },
+  record_minutes: {
+    Fields: ({ c }) => (
+      <>
+        <label>
+          调解场次
+          <select name="sessionId" required>
+            {c.sessions.map((s) => (
+              <option key={s.id} value={s.id}>
+                {formatDateTime(s.at)} {s.place}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          调解笔录
+          <textarea name="content" required rows={6} maxLength={20000} />
+        </label>
+      </>
+    ),
+    body: (f) => ({ sessionId: str(f, 'sessionId'), content: str(f, 'content') }),
+  },
+  record_agreement: {
+    Fields: AgreementFields,
+    body: (f, c) => {
+      const parties = f.getAll('party').map((i) => c.parties[Number(i)]);
+      if (parties.length < 2) throw new Problem('调解协议书至少需要两方当事人');
+      return {
+        agreement: {
+          parties,
+          facts: str(f, 'facts'),
+          terms: lines(str(f, 'terms')),
+          performance: { method: str(f, 'method'), deadline: str(f, 'deadline') },
+        },
+      };
+    },
+    hint: () => '保存后可打印调解协议书，供当事人签名。',
+  },
+  resolve: {
+    Fields: () => (
+      <>
+        <Choice name="outcome" label="结果" options={OUTCOMES} />
+        <Text name="summary" label="办理情况" max={2000} area />
+      </>
+    ),
+    body: (f) => ({ outcome: str(f, 'outcome'), summary: str(f, 'summary') }),
+  },
+  follow_up: {
+    Fields: () => (
+      <>
+        <fieldset class="inline">
+          <legend>群众评价</legend>
+          {SATISFACTIONS.map((s) => (
+            <label class="check" key={s.code}>
+              <input type="radio" name="satisfaction" value={s.code} required />
+              {s.name}
+            </label>
+          ))}
+        </fieldset>
+        <Text name="comment" label="回访记录" max={1000} required={false} area />
+      </>
+    ),
+    body: (f) => ({ satisfaction: str(f, 'satisfaction'), comment: optional(str(f, 'comment')) }),
+    hint: () => `选择“${nameOf(SATISFACTIONS, 'dissatisfied')}”将重新办理并上报上一级。`,
+  },
+  reopen: { Fields: reason('重新办理的原因'), body: withReason },
+  merge: {
+    Fields: ({ c }) => <Text name="intoCaseId" label="并入的案件 ID" max={64} value={c.possibleRepeatOf?.[0]} />,
+    body: (f) => ({ intoCaseId: str(f, 'intoCaseId') }),
+    hint: () => '重复件并入另一案件后，本案不再单独办理。',
+  },
+  withdraw: { Fields: reason('撤回原因（如群众主动撤回）'), body: withReason },
+  close: { Fields: () => <Text name="reason" label="归档说明" max={500} required={false} area />, body: (f) => ({ reason: optional(str(f, 'reason')) }) },
+  reclassify: {
+    Fields: ({ c }) => <Choice name="center" label="改为" options={CENTERS.filter((x) => x.code !== c.center)} />,
+    body: (f) => ({ center: str(f, 'center') }),
+  },
+  locate: {
+    Fields: ({ c }) => {
+      const { unitList } = useProfile();
+      return (
+        <>
+          <label>
+            所在单位
+            <select name="unitId">
+              <option value="">不变</option>
+              {unitList.map((u) => (
+                <option key={u.id} value={u.id} selected={u.id === c.location.unitId}>
+                  {u.fullName}
+                </option>
+              ))}
+            </select>
+          </label>
+          <Text name="address" label="详细地址" max={200} required={false} value={c.location.address} />
+        </>
+      );
+    },
+    body: (f) => ({ location: { unitId: optional(str(f, 'unitId')), address: optional(str(f, 'address')) } }),
+  },
+  flag_risk: {
+    Fields: () => (
+      <>
+        <Choice name="level" label="风险等级" options={RISK_LEVELS} />
+        <Text name="note" label="情况说明" max={500} required={false} area />
+      </>
+    ),
+    body: (f) => ({ level: str(f, 'level'), note: optional(str(f, 'note')) }),
+    hint: () => '红色、橙色风险的楼栋、小区案件将直接上报社区。',
+  },
+};
+
+function ActionForm({ type, c, onDone, onFailed }: { type: ActionType; c: CaseView; onDone: (text: string) => void; onFailed: (error: unknown) => boolean }) {
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const { Fields, body, hint } = FORMS[type];
+  const name = ACTION_NAMES[type];
+
+  async function submit(event: SubmitEvent) {
+    event.preventDefault();
+    setError(undefined);
+    try {
+      const fields = body?.(new FormData(event.currentTarget as HTMLFormElement), c) ?? {};
+      setBusy(true);
+      await api('POST', `/v1/cases/${encodeURIComponent(c.id)}/actions`, { type, expectedVersion: c.version, ...fields });
+      onDone(`已完成：${name}`);
+    } catch (e) {
+      if (!onFailed(e)) setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <details class={`action action-${type}`}>
+      <summary>{name}</summary>
+      <form onSubmit={submit}>
+        {hint && <p class="muted">{hint(c)}</p>}
+        {Fields && <Fields c={c} />}
+        <ErrorBox error={error} />
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? '正在提交…' : `确认${name}`}
+        </button>
+      </form>
+    </details>
+  );
+}
+
+export function Actions({ c, onDone, onFailed }: { c: CaseView; onDone: (text: string) => void; onFailed: (error: unknown) => boolean }) {
+  const { me, units } = useProfile();
+  const actions = availableActions(c, me, units);
+  if (actions.length === 0) {
+    return <p class="muted">{me.role === 'leader' ? '只读账号，可查看不能办理。' : '当前没有您可以办理的操作。'}</p>;
+  }
+  return (
+    <div class="action-list">
+      {actions.map((type) => (
+        // Keyed by version: after any change the forms start again from the new state.
+        <ActionForm key={`${type}-${c.version}`} type={type} c={c} onDone={onDone} onFailed={onFailed} />
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,283 @@
+/** One case: what it is about, where it stands, its timeline, and what the user can do with it. */
+import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import { all, api, ApiError, type ActorView, type CaseView, type EventView } from '../api.ts';
+import { href, useProfile } from '../app.ts';
+import { Deadline, ErrorBox, PageTitle, RiskBadge, StatusBadge, useLoad } from '../components.tsx';
+import { formatDateTime, formatLongDate } from '../format.ts';
+import {
+  CENTERS,
+  CONTACT_CHANNELS,
+  ESCALATION_REASONS,
+  LEVELS,
+  nameOf,
+  OUTCOMES,
+  PARTY_ROLE_NAMES,
+  PRIORITY_NAMES,
+  RISK_LEVELS,
+  ROLES,
+  SATISFACTIONS,
+  SOURCE_NAMES,
+} from '../labels.ts';
+import { Actions } from './actions.tsx';
+
+export async function loadCase(id: string) {
+  const path = `/v1/cases/${encodeURIComponent(id)}`;
+  const [view, events] = await Promise.all([api<CaseView>('GET', path), all<EventView>(`${path}/events?limit=500`)]);
+  return { view, events };
+}
+
+function actorName(actor: ActorView): string {
+  switch (actor.kind) {
+    case 'user': {
+      const name = actor.name ?? actor.id;
+      const role = nameOf(ROLES, actor.role);
+      return name.includes(role) ? name : `${name}（${role}）`;
+    }
+    case 'system':
+      return '系统';
+    case 'client':
+      return `接口 ${actor.id}`;
+    case 'resident':
+      return '群众';
+  }
+}
+
+/** One timeline entry in the words of the trade. */
+function describe(e: EventView, unitName: (id: string) => string): string {
+  switch (e.type) {
+    case 'received':
+      return `受理（${SOURCE_NAMES[e.data.source] ?? e.data.source}），由${unitName(e.data.unitId)}办理`;
+    case 'accepted':
+      return e.data.byVolunteer ? '志愿者接单' : '签收';
+    case 'declined':
+      return `志愿者谢绝：${e.data.reason}`;
+    case 'noted':
+      return `${e.data.visibility === 'public' ? '公开答复' : '内部备注'}：${e.data.text}`;
+    case 'contacted':
+      return `联系（${CONTACT_CHANNELS[e.data.channel as keyof typeof CONTACT_CHANNELS] ?? e.data.channel}）：${e.data.summary}`;
+    case 'dispatched_to_unit':
+      return `派单至${unitName(e.data.toUnitId)}${e.data.note ? `：${e.data.note}` : ''}`;
+    case 'dispatched_to_volunteer':
+      return `派给志愿者 ${e.data.volunteerId}${e.data.note ? `：${e.data.note}` : ''}`;
+    case 'returned':
+      return `退回至${unitName(e.data.toUnitId)}：${e.data.reason}`;
+    case 'escalation_requested':
+      return `申请上报（${nameOf(ESCALATION_REASONS, e.data.reason)}）${e.data.note ? `：${e.data.note}` : ''}`;
+    case 'escalated':
+      return `升级至${unitName(e.data.toUnitId)}（${nameOf(ESCALATION_REASONS, e.data.reason)}）${e.data.note ? `：${e.data.note}` : ''}`;
+    case 'reminded':
+      return `催办：${e.data.clock === 'accept' ? '签收' : '办结'}期限 ${formatDateTime(e.data.dueAt)}`;
+    case 'supervised':
+      return `督办（第 ${e.data.alert} 次），自 ${formatDateTime(e.data.overdueSince)} 起超时`;
+    case 'extension_requested':
+      return `申请延期至 ${formatDateTime(e.data.until)}：${e.data.reason}`;
+    case 'extension_decided':
+      return `${e.data.approved ? `批准延期至 ${formatDateTime(e.data.until)}` : '不批准延期'}${e.data.comment ? `：${e.data.comment}` : ''}`;
+    case 'party_added':
+      return `添加当事人 ${e.data.name}（${PARTY_ROLE_NAMES[e.data.role]}）`;
+    case 'session_scheduled':
+      return `安排调解：${formatDateTime(e.data.at)}，${e.data.place}，调解员 ${e.data.mediators.join('、')}`;
+    case 'minutes_recorded':
+      return '记录调解笔录';
+    case 'agreement_recorded':
+      return `制作调解协议书（${e.data.parties.map((p) => p.name).join('、')}）`;
+    case 'resolved':
+      return `办结（${nameOf(OUTCOMES, e.data.outcome)}${e.data.onTime ? '' : '，超期'}）：${e.data.summary}`;
+    case 'followed_up':
+      return `回访：${nameOf(SATISFACTIONS, e.data.satisfaction)}${e.data.comment ? `，${e.data.comment}` : ''}${e.data.reopenClocks ? '（重新办理）' : ''}`;
+    case 'reopened':
+      return `重新办理：${e.data.reason}`;
+    case 'merged':
+      return `并入案件 ${e.data.intoCaseId}`;
+    case 'withdrawn':
+      return `撤回：${e.data.reason}`;
+    case 'closed':
+      return `归档${e.data.reason ? `：${e.data.reason}` : ''}`;
+    case 'reclassified':
+      return `分类由${nameOf(CENTERS, e.data.from)}改为${nameOf(CENTERS, e.data.to)}`;
+    case 'risk_flagged':
+      return `标记${nameOf(RISK_LEVELS, e.data.risk.level)}风险${e.data.note ? `：${e.data.note}` : ''}${e.data.jumpToDispatchLevel ? '（直报社区）' : ''}`;
+    case 'located':
+      return `更正地点：${[e.data.location.unitId && unitName(e.data.location.unitId), e.data.location.address].filter(Boolean).join('，')}`;
+  }
+}
+
+function Field({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="field">
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
+export function CasePage({ id }: { id: string }) {
+  const { units } = useProfile();
+  const loaded = useLoad(() => loadCase(id), [id]);
+  const [notice, setNotice] = useState<string>();
+  const [conflict, setConflict] = useState<unknown>();
+  const unitName = (unitId: string) => units.get(unitId)?.fullName ?? unitId;
+
+  if (loaded.error !== undefined) {
+    return (
+      <main id="main">
+        <PageTitle title="案件">案件</PageTitle>
+        <ErrorBox error={loaded.error} />
+        <a href={href('queue')}>返回我的待办</a>
+      </main>
+    );
+  }
+  if (!loaded.data) return <main id="main" aria-busy="true" class="muted">正在加载…</main>;
+  const { view: c, events } = loaded.data;
+
+  const done = (text: string) => {
+    setNotice(text);
+    setConflict(undefined);
+    loaded.reload();
+  };
+  const failed = (error: unknown) => {
+    // Someone else moved the case on: show them the new state, not a stale form.
+    if (!(error instanceof ApiError && error.status === 409)) return false;
+    setNotice(undefined);
+    setConflict(error);
+    loaded.reload();
+    return true;
+  };
+
+  return (
+    <main id="main" class="case-page">
+      <p class="crumbs">
+        <a href={href('queue')}>我的待办</a> / 案件 {c.trackingNo}
+      </p>
+      <PageTitle title={`案件 ${c.trackingNo}`}>{c.title}</PageTitle>
+      <p class="badges">
+        <StatusBadge c={c} />
+        <span class="badge">{nameOf(CENTERS, c.center)}</span>
+        <RiskBadge level={c.risk?.level} />
+        {c.priority === 'urgent' && <span class="badge urgent">{PRIORITY_NAMES.urgent}</span>}
+        {c.supervision && <span class="badge overdue">督办中</span>}
+        {c.escalationPending && <span class="badge near">上报中</span>}
+      </p>
+      <ErrorBox error={conflict} />
+      {notice && (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      )}
+
+      <div class="case-grid">
+        <section aria-labelledby="facts">
+          <h2 id="facts">诉求</h2>
+          <p class="description">{c.description}</p>
+          <dl>
+            <Field label="编号">
+              {c.trackingNo}
+              {c.id !== c.trackingNo && <small class="muted">（案件 ID {c.id}）</small>}
+            </Field>
+            <Field label="当前办理">
+              {nameOf(LEVELS, c.level)} · {c.unitName}
+            </Field>
+            <Field label="期限">
+              <Deadline c={c} />
+            </Field>
+            {c.acceptDueAt && <Field label="签收期限">{formatDateTime(c.acceptDueAt)}</Field>}
+            {c.resolveDueAt && <Field label="办结期限">{formatDateTime(c.resolveDueAt)}</Field>}
+            <Field label="来源">
+              {SOURCE_NAMES[c.source] ?? c.source}
+              {c.externalId && ` · 工单号 ${c.externalId}`}
+            </Field>
+            <Field label="反映人">
+              {[c.reporter.name, c.reporter.phone].filter(Boolean).join('，') || '未留姓名'}
+            </Field>
+            {(c.location.address || c.location.unitId) && (
+              <Field label="地点">
+                {[c.location.unitId && unitName(c.location.unitId), c.location.address].filter(Boolean).join('，')}
+              </Field>
+            )}
+            {c.occurredAt && <Field label="发生时间">{formatDateTime(c.occurredAt)}</Field>}
+            <Field label="受理时间">{formatDateTime(c.createdAt)}</Field>
+            {c.originUnitId !== c.unitId && <Field label="发生单位">{unitName(c.originUnitId)}</Field>}
+            {c.assignment && (
+              <Field label="志愿者">
+                {c.assignment.volunteerId}（{c.assignment.state === 'offered' ? '待接单' : '已接单'}）
+              </Field>
+            )}
+            {c.extensionRequest && (
+              <Field label="延期申请">
+                至 {formatDateTime(c.extensionRequest.until)}：{c.extensionRequest.reason}
+              </Field>
+            )}
+            {c.possibleRepeatOf && <Field label="疑似重复件">{c.possibleRepeatOf.join('、')}</Field>}
+            {c.mergedInto && (
+              <Field label="已并入">
+                <a href={href(`case/${encodeURIComponent(c.mergedInto)}`)}>{c.mergedInto}</a>
+              </Field>
+            )}
+          </dl>
+          {c.parties.length > 0 && (
+            <>
+              <h3>当事人</h3>
+              <ul class="plain">
+                {c.parties.map((p, i) => (
+                  <li key={i}>
+                    {PARTY_ROLE_NAMES[p.role]}：{p.name}
+                    {'phone' in p && p.phone ? `，${p.phone}` : ''}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+          {c.sessions.length > 0 && (
+            <>
+              <h3>调解</h3>
+              <ul class="plain">
+                {c.sessions.map((s) => (
+                  <li key={s.id}>
+                    {formatDateTime(s.at)}，{s.place}，调解员 {s.mediators.join('、')}
+                    {s.minutes ? <p class="minutes">笔录：{s.minutes}</p> : <small class="muted">（尚无笔录）</small>}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+          {c.agreement && (
+            <p>
+              已制作调解协议书（{formatLongDate(c.agreement.signedAt)}，履行期限 {formatLongDate(c.agreement.performance.deadline)}）。
+              <a href={href(`case/${encodeURIComponent(c.id)}/agreement`)}>查看 / 打印调解协议书</a>
+            </p>
+          )}
+          {c.resolution && (
+            <Field label="办理结果">
+              {nameOf(OUTCOMES, c.resolution.outcome)}：{c.resolution.summary}（{formatDateTime(c.resolution.at)}）
+            </Field>
+          )}
+          {c.followUp && (
+            <Field label="回访">
+              {nameOf(SATISFACTIONS, c.followUp.satisfaction)}
+              {c.followUp.comment && `：${c.followUp.comment}`}
+            </Field>
+          )}
+        </section>
+
+        <section aria-labelledby="actions-title" class="actions-panel">
+          <h2 id="actions-title">办理</h2>
+          <Actions c={c} onDone={done} onFailed={failed} />
+        </section>
+
+        <section aria-labelledby="timeline" class="timeline-panel">
+          <h2 id="timeline">办理记录</h2>
+          <ol class="timeline">
+            {[...events].reverse().map((e) => (
+              <li key={e.seq}>
+                <time dateTime={e.at}>{formatDateTime(e.at)}</time>
+                <span class="who">{actorName(e.actor)}</span>
+                <p>{describe(e, unitName)}</p>
+              </li>
+            ))}
+          </ol>
+        </section>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,220 @@
+/** 统计: the rates leaders ask for as big numbers, and the counts as charts (each with its data as a table). */
+import { useEffect, useMemo, useRef } from 'preact/hooks';
+import type { Rate, Stats } from '../../../shared/domain/stats.ts';
+import { api, type StatsReply } from '../api.ts';
+import { href, navigate, useProfile, type Route } from '../app.ts';
+import type { ChartOption } from '../charts.ts';
+import { ErrorBox, PageTitle, useLoad } from '../components.tsx';
+import { chinaDate, percent } from '../format.ts';
+import { CENTERS, ESCALATION_REASONS, LEVELS, STATUSES } from '../labels.ts';
+
+const DAY = 86_400_000;
+
+type RateKey = { [K in keyof Stats]: Stats[K] extends Rate ? K : never }[keyof Stats];
+
+const RATES: readonly { key: RateKey; name: string; meaning: string }[] = [
+  { key: 'resolutionRate', name: '化解率', meaning: '已化解 ÷ 受理（不含撤回、并单）' },
+  { key: 'closureRate', name: '办结率', meaning: '已办结 ÷ 受理' },
+  { key: 'localResolutionRate', name: '就地化解率', meaning: '在发生层级化解 ÷ 已化解' },
+  { key: 'grassrootsResolutionRate', name: '基层化解率', meaning: '楼栋、小区化解 ÷ 已化解' },
+  { key: 'onTimeRate', name: '按期办结率', meaning: '期限内办结 ÷ 已办结' },
+  { key: 'satisfactionRate', name: '满意率', meaning: '满意、基本满意 ÷ 已回访' },
+];
+
+type Row = readonly [string, number];
+
+function Chart({ title, option, rows }: { title: string; option: ChartOption; rows: readonly Row[] }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    let live = true;
+    let cleanup: (() => void) | undefined;
+    void import('../charts.ts').then(({ mountChart }) => {
+      if (live && ref.current) cleanup = mountChart(ref.current, option);
+    });
+    return () => {
+      live = false;
+      cleanup?.();
+    };
+  }, [option]);
+  return (
+    <figure class="chart-card">
+      <figcaption>{title}</figcaption>
+      <div class="chart" ref={ref} role="img" aria-label={`${title}：${rows.map(([k, v]) => `${k} ${v}`).join('，')}`} />
+      <details>
+        <summary>数据表</summary>
+        <table class="data">
+          <tbody>
+            {rows.map(([label, value]) => (
+              <tr key={label}>
+                <th scope="row">{label}</th>
+                <td>{value}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
+    </figure>
+  );
+}
+
+const bars = (rows: readonly Row[], name: string): ChartOption => ({
+  tooltip: { trigger: 'axis' },
+  grid: { left: 40, right: 16, top: 16, bottom: 48 },
+  xAxis: { type: 'category', data: rows.map(([k]) => k), axisLabel: { interval: 0, rotate: rows.length > 4 ? 30 : 0 } },
+  yAxis: { type: 'value', minInterval: 1 },
+  series: [{ type: 'bar', name, data: rows.map(([, v]) => v), label: { show: true, position: 'top' } }],
+});
+
+function RateCard({ name, meaning, rate }: { name: string; meaning: string; rate: Rate }) {
+  return (
+    <div class="rate" data-rate={name}>
+      <span class="rate-name">{name}</span>
+      <strong class="rate-value">{percent(rate.rate)}</strong>
+      <span class="rate-ratio">
+        {rate.numerator} / {rate.denominator}
+      </span>
+      <small class="muted">{meaning}</small>
+    </div>
+  );
+}
+
+export function Dashboard({ route }: { route: Route }) {
+  const { unitList } = useProfile();
+  const today = chinaDate(new Date());
+  const from = route.query.get('from') || chinaDate(new Date(Date.now() - 29 * DAY));
+  const to = route.query.get('to') || today;
+  const unitId = route.query.get('unitId') ?? '';
+  const query = new URLSearchParams({
+    from: `${from}T00:00:00+08:00`,
+    to: new Date(Date.parse(`${to}T00:00:00+08:00`) + DAY).toISOString(),
+    ...(unitId ? { unitId } : {}),
+  }).toString();
+  const stats = useLoad(() => api<StatsReply>('GET', `/v1/stats?${query}`), [query]);
+
+  const charts = useMemo(() => {
+    const s = stats.data;
+    if (!s) return undefined;
+    const count = (list: readonly { code: string; name: string }[], values: Record<string, number>): Row[] =>
+      list.map((x) => [x.name, values[x.code] ?? 0] as const);
+    const statusRows = count(STATUSES, s.byStatus).filter(([, v]) => v > 0);
+    const weeks = s.trend.map((t) => t.week.slice(5).replace('-', '/'));
+    return [
+      { title: '按中心', rows: count(CENTERS, s.byCenter), option: bars(count(CENTERS, s.byCenter), '案件') },
+      { title: '按当前层级', rows: count(LEVELS, s.byLevel), option: bars(count(LEVELS, s.byLevel), '案件') },
+      {
+        title: '按状态',
+        rows: statusRows,
+        option: {
+          tooltip: { trigger: 'item' },
+          legend: { bottom: 0 },
+          series: [
+            {
+              type: 'pie',
+              radius: ['30%', '55%'],
+              center: ['50%', '45%'],
+              data: statusRows.map(([name, value]) => ({ name, value })),
+              label: { formatter: '{b}\n{c}' },
+            },
+          ],
+        } satisfies ChartOption,
+      },
+      {
+        title: '每周受理与办结',
+        rows: s.trend.flatMap((t) => [[`${t.week} 当周受理`, t.received] as const, [`${t.week} 当周办结`, t.resolved] as const]),
+        option: {
+          tooltip: { trigger: 'axis' },
+          legend: { bottom: 0 },
+          grid: { left: 40, right: 16, top: 16, bottom: 56 },
+          xAxis: { type: 'category', data: weeks, name: '周' },
+          yAxis: { type: 'value', minInterval: 1 },
+          series: [
+            { type: 'line', name: '受理', data: s.trend.map((t) => t.received), showSymbol: true, symbolSize: 8 },
+            { type: 'line', name: '办结', data: s.trend.map((t) => t.resolved), showSymbol: true, symbolSize: 8 },
+          ],
+        } satisfies ChartOption,
+      },
+      { title: '升级原因', rows: count(ESCALATION_REASONS, s.escalationsByReason), option: bars(count(ESCALATION_REASONS, s.escalationsByReason), '次数') },
+    ];
+  }, [stats.data]);
+
+  function submit(event: SubmitEvent) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    navigate(href('dashboard', { from: String(form.get('from')), to: String(form.get('to')), unitId: String(form.get('unitId')) }));
+  }
+
+  const s = stats.data;
+  return (
+    <main id="main">
+      <PageTitle title="统计">统计</PageTitle>
+      <form class="filters" onSubmit={submit} key={query} aria-label="统计范围">
+        <label>
+          单位
+          <select name="unitId">
+            <option value="">本单位全部辖区</option>
+            {unitList
+              .filter((u) => u.inMyJurisdiction)
+              .map((u) => (
+                <option key={u.id} value={u.id} selected={u.id === unitId}>
+                  {u.fullName}
+                </option>
+              ))}
+          </select>
+        </label>
+        <label>
+          受理日期从
+          <input type="date" name="from" defaultValue={from} max={today} required />
+        </label>
+        <label>
+          至
+          <input type="date" name="to" defaultValue={to} max={today} required />
+        </label>
+        <div class="filter-buttons">
+          <button type="submit" class="primary">
+            查看
+          </button>
+        </div>
+      </form>
+      <ErrorBox error={stats.error} />
+      {stats.loading && <p class="muted" role="status">正在统计…</p>}
+      {s && charts && (
+        <>
+          <p class="muted">
+            {s.unit.name}，受理 {s.total} 件
+          </p>
+          <section class="rates" aria-label="主要指标">
+            {RATES.map((r) => (
+              <RateCard key={r.name} name={r.name} meaning={r.meaning} rate={s[r.key]} />
+            ))}
+          </section>
+          <section class="charts" aria-label="图表">
+            {charts.map((chart) => (
+              <Chart key={chart.title} title={chart.title} option={chart.option} rows={chart.rows} />
+            ))}
+          </section>
+          <section aria-labelledby="hours">
+            <h2 id="hours">各层级平均用时（小时）</h2>
+            <table class="data">
+              <thead>
+                <tr>
+                  <th scope="col">层级</th>
+                  <th scope="col">到达至签收</th>
+                  <th scope="col">到达至办结</th>
+                </tr>
+              </thead>
+              <tbody>
+                {LEVELS.map((l) => (
+                  <tr key={l.code}>
+                    <th scope="row">{l.name}</th>
+                    <td>{s.hoursToAccept[l.code] ?? '—'}</td>
+                    <td>{s.hoursToResolve[l.code] ?? '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        </>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,174 @@
+/** 我的待办 (the unit's queue) and 辖区案件 (the subtree with filters). */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, type CaseView, type Page } from '../api.ts';
+import { href, navigate, useProfile, type Route } from '../app.ts';
+import { CaseTable, ErrorBox, PageTitle } from '../components.tsx';
+import { CENTERS, LEVELS, STATUSES } from '../labels.ts';
+
+/** A cursor-paged list of cases; `more` appends the next page. */
+function usePaged(path: string) {
+  const [state, setState] = useState<{ items: CaseView[]; cursor: string | null; error?: unknown; loading: boolean }>({
+    items: [],
+    cursor: null,
+    loading: true,
+  });
+  const current = useRef(path);
+  const fetchPage = (cursor: string | null, before: CaseView[]) => {
+    setState({ items: before, cursor, loading: true });
+    api<Page<CaseView>>('GET', cursor ? `${path}&cursor=${encodeURIComponent(cursor)}` : path).then(
+      (page) => current.current === path && setState({ items: [...before, ...page.items], cursor: page.cursor, loading: false }),
+      (error: unknown) => current.current === path && setState({ items: before, cursor, error, loading: false }),
+    );
+  };
+  useEffect(() => {
+    current.current = path;
+    fetchPage(null, []);
+  }, [path]);
+  return { ...state, more: () => fetchPage(state.cursor, state.items), reload: () => fetchPage(null, []) };
+}
+
+function More({ list }: { list: ReturnType<typeof usePaged> }) {
+  if (list.loading) return <p class="muted" role="status">正在加载…</p>;
+  return list.cursor ? (
+    <button type="button" onClick={list.more}>
+      加载更多
+    </button>
+  ) : null;
+}
+
+const byDeadline = (a: CaseView, b: CaseView) => (a.dueAt ?? '\uffff').localeCompare(b.dueAt ?? '\uffff');
+
+export function Queue() {
+  const { me } = useProfile();
+  const list = usePaged('/v1/cases?scope=mine&limit=100');
+  const items = [...list.items].sort(byDeadline);
+  const overdue = items.filter((c) => c.overdue).length;
+  const near = items.filter((c) => c.nearDeadline).length;
+  return (
+    <main id="main">
+      <PageTitle title="我的待办">我的待办</PageTitle>
+      <p class="muted">
+        {me.unit?.fullName}：{items.length} 件未办结
+        {overdue > 0 && <span class="badge overdue">超时 {overdue}</span>}
+        {near > 0 && <span class="badge near">临期 {near}</span>}
+        <button type="button" class="link" onClick={list.reload}>
+          刷新
+        </button>
+      </p>
+      <ErrorBox error={list.error} />
+      {!list.loading || items.length ? <CaseTable items={items} empty="没有待办案件。" /> : null}
+      <More list={list} />
+    </main>
+  );
+}
+
+const FILTERS = ['unitId', 'center', 'status', 'level', 'overdue', 'risk', 'from', 'to'] as const;
+const OPEN = 'pending,in_progress';
+const DAY = 86_400_000;
+
+/** The API's query for the page's filters; dates are whole days in China time. */
+function apiQuery(query: URLSearchParams): string {
+  const q = new URLSearchParams({ scope: 'subtree', limit: '50' });
+  for (const name of FILTERS) {
+    const value = query.get(name);
+    if (!value) continue;
+    if (name === 'from') q.set('from', `${value}T00:00:00+08:00`);
+    else if (name === 'to') q.set('to', new Date(Date.parse(`${value}T00:00:00+08:00`) + DAY).toISOString());
+    else q.set(name, value);
+  }
+  return `/v1/cases?${q}`;
+}
+
+export function Subtree({ route }: { route: Route }) {
+  const { unitList } = useProfile();
+  const list = usePaged(apiQuery(route.query));
+  const value = (name: string) => route.query.get(name) ?? '';
+
+  function submit(event: SubmitEvent) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    navigate(href('cases', Object.fromEntries(FILTERS.map((name) => [name, String(form.get(name) ?? '')]))));
+  }
+
+  return (
+    <main id="main">
+      <PageTitle title="辖区案件">辖区案件</PageTitle>
+      <form class="filters" onSubmit={submit} aria-label="筛选" key={route.query.toString()}>
+        <label>
+          单位
+          <select name="unitId">
+            <option value="">全部辖区</option>
+            {unitList
+              .filter((u) => u.inMyJurisdiction)
+              .map((u) => (
+                <option key={u.id} value={u.id} selected={value('unitId') === u.id}>
+                  {u.fullName}
+                </option>
+              ))}
+          </select>
+        </label>
+        <label>
+          中心
+          <select name="center">
+            <option value="">全部</option>
+            {CENTERS.map((c) => (
+              <option key={c.code} value={c.code} selected={value('center') === c.code}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          状态
+          <select name="status">
+            <option value="">全部</option>
+            <option value={OPEN} selected={value('status') === OPEN}>
+              未办结
+            </option>
+            {STATUSES.map((s) => (
+              <option key={s.code} value={s.code} selected={value('status') === s.code}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          层级
+          <select name="level">
+            <option value="">全部</option>
+            {LEVELS.map((l) => (
+              <option key={l.code} value={l.code} selected={value('level') === l.code}>
+                {l.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          受理日期从
+          <input type="date" name="from" defaultValue={value('from')} />
+        </label>
+        <label>
+          至
+          <input type="date" name="to" defaultValue={value('to')} />
+        </label>
+        <label class="check">
+          <input type="checkbox" name="overdue" value="true" defaultChecked={value('overdue') === 'true'} />
+          仅超时
+        </label>
+        <label class="check">
+          <input type="checkbox" name="risk" value="true" defaultChecked={value('risk') === 'true'} />
+          仅有风险
+        </label>
+        <div class="filter-buttons">
+          <button type="submit" class="primary">
+            筛选
+          </button>
+          <a href={href('cases')}>清除</a>
+        </div>
+      </form>
+      <ErrorBox error={list.error} />
+      {!list.loading || list.items.length ? <CaseTable items={list.items} empty="没有符合条件的案件。" /> : null}
+      <More list={list} />
+    </main>
+  );
+}
