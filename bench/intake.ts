@@ -47,56 +47,81 @@ export interface IntakeFigures {
   readonly itemsPerIntake: number;
 }
 
-async function countCaseItems(stack: StackProcess): Promise<number> {
+/** Items under CASE# keys, and how many of them are projections (one per case). */
+async function countCaseItems(stack: StackProcess): Promise<{ items: number; cases: number }> {
   const db = new DynamoDBClient({
     endpoint: stack.dynamodbEndpoint,
     region: 'cn-north-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  let count = 0;
-  let start: Record<string, never> | undefined;
-  do {
-    const page = await db.send(
-      new ScanCommand({
-        TableName: 'maodiaotong',
-        Select: 'COUNT',
-        FilterExpression: 'begins_with(pk, :c)',
-        ExpressionAttributeValues: { ':c': { S: 'CASE#' } },
-        ExclusiveStartKey: start,
-      }),
-    );
-    count += page.Count ?? 0;
-    start = page.LastEvaluatedKey as Record<string, never> | undefined;
-  } while (start);
+  const count = async (filter: string, values: Record<string, { S: string }>) => {
+    let n = 0;
+    let start: Record<string, never> | undefined;
+    do {
+      const page = await db.send(
+        new ScanCommand({
+          TableName: 'maodiaotong',
+          Select: 'COUNT',
+          FilterExpression: filter,
+          ExpressionAttributeValues: values,
+          ExclusiveStartKey: start,
+        }),
+      );
+      n += page.Count ?? 0;
+      start = page.LastEvaluatedKey as Record<string, never> | undefined;
+    } while (start);
+    return n;
+  };
+  const result = {
+    items: await count('begins_with(pk, :c)', { ':c': { S: 'CASE#' } }),
+    cases: await count('begins_with(pk, :c) AND sk = :state', { ':c': { S: 'CASE#' }, ':state': { S: 'STATE' } }),
+  };
   db.destroy();
-  return count;
+  return result;
 }
 
-export async function intakeRate(stack: StackProcess, total: number): Promise<IntakeFigures> {
+/**
+ * Intake through the HTTP stack. By default every request comes from a
+ * different resident, as real traffic does; `sameResident` has one phone file
+ * them all, the worst case for the 重复件 check (it then reads that
+ * resident's recent cases on every intake).
+ */
+export async function intakeRate(stack: StackProcess, seconds: number, options: { sameResident?: boolean } = {}): Promise<IntakeFigures> {
   const itemsBefore = await countCaseItems(stack);
+  const body = {
+    source: 'hotline',
+    center: 'voice',
+    description: '楼上住户每天晚上十一点以后还在装修，电钻声很大，影响休息。',
+    reporter: { name: '周女士', phone: '13912345601' },
+    location: { unitId: 'hp-xf-yg-1' },
+  };
+  let n = Math.floor(Math.random() * 1e7);
+  // A fixed duration: autocannon counts by whole seconds, so a fixed number of requests would round the rate.
   const result = await autocannon({
     url: `${stack.url}/v1/cases`,
     method: 'POST',
     connections: CONCURRENCY,
-    amount: total,
+    duration: seconds,
     headers: { authorization: 'Bearer local-hotline-key', 'content-type': 'application/json' },
     // No externalId: every request files a new case.
-    body: JSON.stringify({
-      source: 'hotline',
-      center: 'voice',
-      description: '楼上住户每天晚上十一点以后还在装修，电钻声很大，影响休息。',
-      reporter: { name: '周女士', phone: '13912345601' },
-      location: { unitId: 'hp-xf-yg-1' },
-    }),
+    requests: [
+      {
+        setupRequest: (request) => ({
+          ...request,
+          body: JSON.stringify(options.sameResident ? body : { ...body, reporter: { ...body.reporter, phone: `139${String(n++ % 1e8).padStart(8, '0')}` } }),
+        }),
+      },
+    ],
   });
   const created = result['2xx'];
   const itemsAfter = await countCaseItems(stack);
   return {
-    perSecond: created / (result.duration || 1),
+    perSecond: created / seconds,
     created,
     non2xx: result.non2xx,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    itemsPerIntake: (itemsAfter - itemsBefore) / Math.max(1, created),
+    // Counted in the table (requests still in flight when the clock stops are finished there too).
+    itemsPerIntake: (itemsAfter.items - itemsBefore.items) / Math.max(1, itemsAfter.cases - itemsBefore.cases),
   };
 }

@@ -15,21 +15,32 @@ const mark = (ok: boolean) => (ok ? 'ok  ' : 'MISS');
 
 console.log('矛调通 bench —', new Date().toISOString(), `— node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
 
-const stack = await startStackProcess();
-console.log(`local stack (npm start's entry) healthy in ${stack.startedInMs} ms\n`);
+// The request path alone: the queue workers and the sweeper, which in AWS run on
+// their own Lambdas, are off so they do not take this machine's two cores.
+const stack = await startStackProcess({ LOCAL_WORKERS: 'off' });
+console.log(`local stack (npm start's entry, LOCAL_WORKERS=off) healthy in ${stack.startedInMs} ms\n`);
 try {
   // Warm both paths so neither pays first-request costs in the measurement.
-  await rawPutRate(stack, 200);
-  await intakeRate(stack, 200);
-  const raw = await rawPutRate(stack, 3000);
-  const intake = await intakeRate(stack, 3000);
-  const ratio = intake.perSecond / raw;
-  console.log('Intake throughput (16 concurrent clients, same dynalite, same run)');
-  console.log(`  raw conditional PutItem        ${fixed(raw, 0)} /s`);
-  console.log(`  POST /v1/cases via HTTP stack  ${fixed(intake.perSecond, 0)} cases/s  (${intake.created} created, ${intake.non2xx} non-2xx)`);
-  console.log(`  ratio                          ${fixed(ratio, 2)}   ${mark(ratio >= 0.3)} target ≥ 0.30 (0.5 is the ceiling at two writes)`);
-  console.log(`  latency p50 / p99              ${intake.p50} ms / ${intake.p99} ms`);
-  console.log(`  items written per intake       ${fixed(intake.itemsPerIntake, 2)}   ${mark(intake.itemsPerIntake <= 2)} target ≤ 2 writes\n`);
+  await rawPutRate(stack, 300);
+  await intakeRate(stack, 1);
+  // dynalite's rate drifts as its LevelDB grows: rounds alternate the two measurements and the median ratio is reported.
+  const rounds: { raw: number; intake: Awaited<ReturnType<typeof intakeRate>> }[] = [];
+  for (let round = 0; round < 3; round++) {
+    const raw = await rawPutRate(stack, 2000);
+    rounds.push({ raw, intake: await intakeRate(stack, 5) });
+  }
+  const sameResident = await intakeRate(stack, 3, { sameResident: true });
+  const byRatio = [...rounds].sort((a, b) => a.intake.perSecond / a.raw - b.intake.perSecond / b.raw);
+  const median = byRatio[1]!;
+  const ratio = median.intake.perSecond / median.raw;
+  console.log('Intake throughput (16 concurrent clients, each request a different resident; same dynalite, same run)');
+  for (const [n, r] of rounds.entries()) {
+    console.log(`  round ${n + 1}: raw conditional PutItem ${fixed(r.raw, 0)} /s, POST /v1/cases ${fixed(r.intake.perSecond, 0)} cases/s (${r.intake.non2xx} non-2xx), ratio ${fixed(r.intake.perSecond / r.raw, 2)}, p50 ${r.intake.p50} ms, p99 ${r.intake.p99} ms`);
+  }
+  console.log(`  median ratio                   ${fixed(ratio, 2)}   ${mark(ratio >= 0.3)} target ≥ 0.30 (0.5 is the ceiling at two writes)`);
+  console.log(`  latency p50 / p99 (median round) ${median.intake.p50} ms / ${median.intake.p99} ms`);
+  console.log(`  one resident filing for 3 s     ${fixed(sameResident.perSecond, 0)} cases/s, p99 ${sameResident.p99} ms (the 重复件 check reads their recent cases each time)`);
+  console.log(`  items written per intake       ${fixed(median.intake.itemsPerIntake, 2)}   ${mark(median.intake.itemsPerIntake <= 2)} target ≤ 2 writes\n`);
 
   const t = await transitionCosts(stack);
   console.log('Write cost per transition (ReturnConsumedCapacity from dynalite)');

@@ -12,6 +12,7 @@ export interface StackProcess {
 }
 
 export async function startStackProcess(env: Record<string, string> = {}): Promise<StackProcess> {
+  // Callers pass LOCAL_WORKERS=off to measure the request path alone.
   const dataDir = await mkdtemp(join(tmpdir(), 'mdt-bench-'));
   const port = 30000 + Math.floor(Math.random() * 20000);
   const started = Date.now();

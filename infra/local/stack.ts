@@ -9,9 +9,8 @@ import type { Server } from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startFauxqs } from 'fauxqs';
 import { FUNCTIONS, functionList, queueUrlEnv, type QueueName, type FunctionDef } from '../topology.ts';
-import { startDynamo } from './dynamodb-server.ts';
+import { startDynamo, startSqs } from './servers.ts';
 import { createGateway, type HttpHandler, type Route } from './gateway.ts';
 import { startPoller, type Poller, type SqsHandler } from './poller.ts';
 import { ensureQueues, ensureTable, type QueueHandle } from './resources.ts';
@@ -113,8 +112,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
   const dynamo = await startDynamo({ port: options.dynamoPort, path: options.dataDir ? resolve(options.dataDir, 'dynamodb') : undefined });
-  const fauxqs = await startFauxqs({ port: options.sqsPort ?? 0, logger: false, host: '127.0.0.1' });
-  const sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
+  const fauxqs = await startSqs({ port: options.sqsPort });
+  const sqsEndpoint = fauxqs.endpoint;
 
   // Handlers build their clients from these, exactly as in Lambda where the runtime sets them.
   Object.assign(process.env, {

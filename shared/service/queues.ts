@@ -12,7 +12,7 @@ import { logger } from './logger.ts';
 import { config, directory } from './runtime.ts';
 
 // fauxqs (and any endpoint override) needs the configured endpoint, not the queue URL's host.
-export const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+export const sqs = new SQSClient({ useQueueUrlAsEndpoint: false, cacheMiddleware: true });
 export const publisher = new QueuePublisher(sqs, config.queueUrls);
 
 /**

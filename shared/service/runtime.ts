@@ -17,7 +17,8 @@ import { clock } from './clock.ts';
 import { repeatFinder } from './repeats.ts';
 
 export const config = configFromEnv();
-export const dynamodb = new DynamoDBClient({});
+// A function's middleware never changes after start, so each command's resolved stack is built once.
+export const dynamodb = new DynamoDBClient({ cacheMiddleware: true });
 export const directory = new Directory(dynamodb, config.tableName);
 
 export function reporterKey(reporter: Reporter): string | undefined {

@@ -1,11 +1,11 @@
 /** A real dynalite server with the project's table, for store-level integration tests. */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { startDynamo, type DynamoServer } from '../../infra/local/dynamodb-server.ts';
+import { startDynamo, type LocalServer } from '../../infra/local/servers.ts';
 import { ensureTable } from '../../infra/local/resources.ts';
 
 export interface TestTable {
-  readonly server: DynamoServer;
+  readonly server: LocalServer;
   readonly db: DynamoDBClient;
   readonly tableName: string;
   stop(): Promise<void>;
