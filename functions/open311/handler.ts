@@ -49,10 +49,12 @@ import type { HttpResult } from '../../shared/http/response.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { logger } from '../../shared/service/logger.ts';
 import { afterTransition } from '../../shared/service/queues.ts';
-import { cases, channels, directory, store } from '../../shared/service/runtime.ts';
+import { cases, config, directory, dynamodb, store } from '../../shared/service/runtime.ts';
+import { CaseQueries } from '../../shared/store/case-queries.ts';
 
 export const OPEN311_SOURCE = 'open311';
 /** The spec's default window for GET /requests, and the most one answer lists. */
+const queries = new CaseQueries(dynamodb, config.tableName, store);
 const DEFAULT_DAYS = 90;
 const MAX_DAYS = 90;
 const MAX_RESULTS = 200;
@@ -172,7 +174,7 @@ async function searchRequests(event: ApiEvent, units: UnitTree): Promise<CaseSta
     const roots = q.jurisdiction_id ? [units.get(q.jurisdiction_id)].filter((u) => u?.parentId === undefined) : units.roots();
     if (roots.length === 0) throw new ValidationFailed(`unknown jurisdiction_id "${q.jurisdiction_id}"`, [{ path: 'jurisdiction_id', message: 'is not a township of this service' }]);
     const idsInRange = (
-      await Promise.all(roots.map((root) => channels.createdIds(root!.id, start.toISOString(), end.toISOString(), MAX_READ)))
+      await Promise.all(roots.map((root) => queries.createdBetween(root!.id, start.toISOString(), end.toISOString(), { limit: MAX_READ })))
     ).flat();
     found = await store.getMany(idsInRange);
   }

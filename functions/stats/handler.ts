@@ -44,7 +44,7 @@ export const handler = middy<ApiEvent, HttpResult>()
       throw new ValidationFailed(`the range may be at most ${MAX_RANGE_DAYS} days`, [{ path: 'to', message: `at most ${MAX_RANGE_DAYS} days after from` }]);
     }
     const range = { from: from.toISOString(), to: to.toISOString() };
-    const ids = await queries.createdBetween(unit.rootId, range.from, range.to, unit.path);
+    const ids = await queries.createdBetween(unit.rootId, range.from, range.to, { originPath: unit.path });
     const stats = computeStats(await store.getMany(ids), range);
     return json(200, {
       unit: { id: unit.id, name: unit.fullName, level: unit.level },

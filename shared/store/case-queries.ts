@@ -126,21 +126,35 @@ export class CaseQueries {
     return { items: await this.store.getMany(ids), cursor: encodeCursor(start) };
   }
 
-  /** Ids of the cases created in [from, to) under a root whose origin lies under `originPath`. */
-  async createdBetween(rootId: string, from: string, to: string, originPath: string): Promise<string[]> {
+  /**
+   * Ids of the cases created in [from, to) under a root, oldest first: the
+   * byMonth index, one Query per month touched. `originPath` keeps those that
+   * arose under a unit; `limit` stops reading once that many are found.
+   */
+  async createdBetween(rootId: string, from: string, to: string, options: { originPath?: string; limit?: number } = {}): Promise<string[]> {
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
     const ids: string[] = [];
     for (const month of monthsBetween(from, to)) {
+      if (ids.length >= limit) break;
+      // Keys are `<createdAt>|<id>`: BETWEEN from AND to takes [from, to).
       const items = await queryAll(this.db, {
         TableName: this.table,
         IndexName: INDEXES.month.name,
         KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-        FilterExpression: 'begins_with(#origin, :origin)',
-        ExpressionAttributeNames: { '#pk': INDEXES.month.pk, '#sk': INDEXES.month.sk, '#origin': 'originPath' },
-        ExpressionAttributeValues: marshall({ ':pk': `M#${rootId}#${month}`, ':from': from, ':to': to, ':origin': originPath }),
-      });
+        ...(options.originPath === undefined
+          ? {
+              ExpressionAttributeNames: { '#pk': INDEXES.month.pk, '#sk': INDEXES.month.sk },
+              ExpressionAttributeValues: marshall({ ':pk': `M#${rootId}#${month}`, ':from': from, ':to': to }),
+            }
+          : {
+              FilterExpression: 'begins_with(#origin, :origin)',
+              ExpressionAttributeNames: { '#pk': INDEXES.month.pk, '#sk': INDEXES.month.sk, '#origin': 'originPath' },
+              ExpressionAttributeValues: marshall({ ':pk': `M#${rootId}#${month}`, ':from': from, ':to': to, ':origin': options.originPath }),
+            }),
+      }, limit - ids.length);
       ids.push(...items.map(idOf));
     }
-    return ids;
+    return ids.slice(0, limit);
   }
 }
 

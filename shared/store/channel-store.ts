@@ -158,57 +158,6 @@ export class ChannelStore {
     );
     return (result.Items ?? []).map((raw) => String(unmarshall(raw)[PK]).slice('CASE#'.length));
   }
-
-  /**
-   * Ids of the cases created in [from, to) under a root, oldest first, at most
-   * `limit` (the byMonth index, one Query per month touched).
-   */
-  async createdIds(rootId: string, from: string, to: string, limit: number): Promise<string[]> {
-    const ids: string[] = [];
-    for (const month of months(from, to)) {
-      let start: Record<string, never> | undefined;
-      do {
-        const result = await this.db.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: INDEXES.month.name,
-            KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-            ExpressionAttributeNames: { '#pk': INDEXES.month.pk, '#sk': INDEXES.month.sk },
-            // `|~` sorts after any id, so a case created exactly at `to` is left out by the check below.
-            ExpressionAttributeValues: marshall({ ':pk': `M#${rootId}#${month}`, ':from': from, ':to': `${to}|~` }),
-            ExclusiveStartKey: start,
-            Limit: Math.min(1000, limit - ids.length),
-          }),
-        );
-        for (const raw of result.Items ?? []) {
-          const item = unmarshall(raw);
-          if (String(item[INDEXES.month.sk]) >= to) continue;
-          ids.push(String(item[PK]).slice('CASE#'.length));
-        }
-        start = result.LastEvaluatedKey as Record<string, never> | undefined;
-      } while (start && ids.length < limit);
-      if (ids.length >= limit) break;
-    }
-    return ids.slice(0, limit);
-  }
 }
 
 const seqSk = (seq: number) => `SEQ#${String(seq).padStart(10, '0')}`;
-
-/** yyyy-mm of every month touched by [from, to). */
-export function months(from: string, to: string): string[] {
-  const out: string[] = [];
-  let y = Number(from.slice(0, 4));
-  let m = Number(from.slice(5, 7));
-  const end = to.slice(0, 7);
-  for (let i = 0; i < 1200; i++) {
-    const month = `${y}-${String(m).padStart(2, '0')}`;
-    if (month > end) break;
-    out.push(month);
-    if (++m > 12) {
-      m = 1;
-      y++;
-    }
-  }
-  return out;
-}
