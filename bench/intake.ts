@@ -83,8 +83,7 @@ async function countCaseItems(stack: StackProcess): Promise<{ items: number; cas
 /**
  * Intake through the HTTP stack. By default every request comes from a
  * different resident, as real traffic does; `sameResident` has one phone file
- * them all, the worst case for the 重复件 check (it then reads that
- * resident's recent cases on every intake).
+ * them all.
  */
 export async function intakeRate(stack: StackProcess, seconds: number, options: { sameResident?: boolean } = {}): Promise<IntakeFigures> {
   const itemsBefore = await countCaseItems(stack);

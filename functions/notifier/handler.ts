@@ -3,9 +3,10 @@
  * rule in the domain), records each message in the outbox and sends it by the
  * channel that reaches the person — a resident by the channel they wrote in on
  * (WeChat or SMS), everyone else by phone first. It also carries a channel's
- * answers to residents that a webhook could not give in its response. A failed
- * send fails the record, so SQS retries it and, in the end, parks it in the
- * DLQ — never dropped silently.
+ * answers to residents that a webhook could not give in its response, and, for
+ * a new case, looks for 重复件 (off the intake's request path). A failed send
+ * fails the record, so SQS retries it and, in the end, parks it in the DLQ —
+ * never dropped silently.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -15,7 +16,7 @@ import { route, sendersFromEnv, type Address, type ChannelKind } from '../../sha
 import { notifyMessageSchema, type ReplyMessage } from '../../shared/queue/messages.ts';
 import { Outbox } from '../../shared/store/outbox.ts';
 import { logger } from '../../shared/service/logger.ts';
-import { config, directory, dynamodb, store } from '../../shared/service/runtime.ts';
+import { cases, config, directory, dynamodb, store } from '../../shared/service/runtime.ts';
 
 const processor = new BatchProcessor(EventType.SQS);
 const outbox = new Outbox(dynamodb, config.tableName);
@@ -45,6 +46,7 @@ async function notifyEvent(caseId: string, seq: number): Promise<void> {
     logger.warn('notification for an unknown event dropped', { caseId, seq });
     return;
   }
+  if (event.type === 'received') await cases.flagRepeats(state.id);
   const residentChannel = RESIDENT_CHANNELS[state.source];
   let n = 0;
   for (const note of notificationsFor(event, state, units)) {

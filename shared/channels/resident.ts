@@ -78,7 +78,6 @@ export const residentReplies = {
   welcome: (): string => '欢迎关注！直接发送您要反映的问题即可登记诉求；回复“查询 编号”查看进度，回复“撤回 编号”撤回诉求。',
   unsupported: (): string => '暂时只能接收文字和位置消息。请用文字描述您要反映的问题。',
   tooLong: (max: number): string => `内容过长，请分条发送，每条不超过${max}字。`,
-  repeatOf: (trackingNos: readonly string[]): string => `您此前反映过相似的诉求（编号 ${trackingNos.join('、')}），工作人员会一并处理。`,
   located: (trackingNo: string, place: string): string => `已记录诉求 ${trackingNo} 的位置：${place}。`,
   stillNeedBuilding: (place: string): string => `已记录：${place}。请再回复您所在的楼栋，例如：阳光小区3栋`,
   noOpenCase: (): string => '您目前没有在办的诉求。请先用文字描述您要反映的问题，再发送位置。',

@@ -13,7 +13,7 @@ type UserActor = Extract<Actor, { kind: 'user' }>;
 type Subject = Pick<CaseState, 'unitId' | 'originUnitId' | 'assignment'> & { readonly filedBy?: string };
 
 /** Commands the sweeper and the escalation worker issue. */
-export const SYSTEM_COMMANDS: readonly CommandType[] = ['remind', 'move_up', 'supervise', 'receive'];
+export const SYSTEM_COMMANDS: readonly CommandType[] = ['remind', 'move_up', 'supervise', 'receive', 'flag_repeats'];
 /** What a resident can do through a channel (the channel proves who they are). */
 export const RESIDENT_COMMANDS: readonly CommandType[] = ['receive', 'withdraw', 'follow_up', 'note', 'locate'];
 /** What the unit holding the case does. */

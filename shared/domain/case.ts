@@ -120,7 +120,7 @@ export interface CaseState {
   readonly location: Location;
   readonly parties: readonly Party[];
   readonly occurredAt?: string;
-  /** Flagged at intake as a possible 重复件 of these cases; a mediator decides whether to merge. */
+  /** Flagged after intake as a possible 重复件 of these cases; a mediator decides whether to merge. */
   readonly possibleRepeatOf?: readonly string[];
   readonly status: CaseStatus;
   readonly level: LevelCode;
@@ -192,7 +192,6 @@ type IntakeFields =
   | 'location'
   | 'parties'
   | 'occurredAt'
-  | 'possibleRepeatOf'
   | 'unitId'
   | 'level'
   | 'originUnitId'
@@ -248,6 +247,7 @@ export type CaseEvent =
   | E<'withdrawn', { readonly reason: string }>
   | E<'closed', { readonly reason?: string }>
   | E<'reclassified', { readonly from: CenterCode; readonly to: CenterCode }>
+  | E<'repeats_flagged', { readonly caseIds: readonly string[] }>
   | E<'risk_flagged', { readonly risk: Risk; readonly note?: string; readonly jumpToDispatchLevel: boolean }>
   | E<'located', { readonly location: Location }>;
 
@@ -474,6 +474,8 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
       return { ...base, status: 'closed', closedAt: event.at };
     case 'reclassified':
       return { ...base, center: event.data.to };
+    case 'repeats_flagged':
+      return { ...base, possibleRepeatOf: event.data.caseIds };
     case 'risk_flagged':
       return {
         ...base,

@@ -45,8 +45,6 @@ export interface IntakeInput {
   readonly parties: readonly Party[];
   readonly occurredAt?: string;
   readonly risk?: RiskLevel;
-  /** Open cases of the same resident about the same unit with similar words (重复件), for a mediator to merge. */
-  readonly possibleRepeatOf?: readonly string[];
 }
 
 export type Command =
@@ -87,6 +85,8 @@ export type Command =
   | { readonly type: 'reclassify'; readonly center: CenterCode }
   | { readonly type: 'locate'; readonly location: Location }
   | { readonly type: 'flag_risk'; readonly level: RiskLevel; readonly note?: string }
+  /** 重复件 found after intake: open cases of the same resident, same unit, similar words. */
+  | { readonly type: 'flag_repeats'; readonly caseIds: readonly string[] }
   | { readonly type: 'remind'; readonly clock: 'accept' | 'resolve' }
   | { readonly type: 'move_up'; readonly reason: EscalationReason; readonly note?: string }
   | { readonly type: 'supervise' };
@@ -182,7 +182,6 @@ function receive(command: CommandOf<'receive'>, ctx: DecideContext): Draft | Dec
       location: input.location,
       parties: input.parties,
       occurredAt: input.occurredAt,
-      possibleRepeatOf: input.possibleRepeatOf?.length ? input.possibleRepeatOf : undefined,
       unitId: unit.id,
       level: unit.level,
       originUnitId: origin.id,
@@ -405,6 +404,14 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
     const risk = { level: c.level, terms: state.risk?.terms ?? [], source: 'mediator' as const };
     const jump = isSerious(risk) && !state.escalationPending && levelRank(state.level) < levelRank(DISPATCH_LEVEL);
     return { type: 'risk_flagged', data: { risk, note: c.note, jumpToDispatchLevel: jump && ctx.units.parent(state.unitId) !== undefined } };
+  },
+
+  flag_repeats(state, c) {
+    if (state.status === 'merged' || state.status === 'withdrawn') return invalid(`the case is ${state.status}`);
+    const ids = c.caseIds.filter((id) => id !== state.id);
+    if (ids.length === 0) return invalidInput('caseIds', 'no other case to name');
+    if (ids.join() === (state.possibleRepeatOf ?? []).join()) return invalid('these repeats are already flagged');
+    return { type: 'repeats_flagged', data: { caseIds: ids } };
   },
 
   remind(state, c, ctx) {

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  InvalidTransition,
   NotFound,
   VersionConflict,
   canRead,
@@ -16,10 +17,11 @@ import {
   type Command,
   type IntakeInput,
   type Policy,
-  type ReceivedData,
   type UnitTree,
 } from '../domain/index.ts';
 import type { CaseStore, Page } from '../store/case-store.ts';
+
+export type RepeatSubject = Pick<CaseState, 'id' | 'reporter' | 'description' | 'location' | 'originUnitId'>;
 
 export interface CaseServiceDeps {
   readonly store: CaseStore;
@@ -27,11 +29,8 @@ export interface CaseServiceDeps {
   readonly policy: () => Promise<Policy>;
   readonly clock: () => Date;
   readonly random: (bytes: number) => Uint8Array;
-  /**
-   * Earlier open cases the intake may repeat (重复件), found from what the
-   * decision received (the resident, the unit it was routed to, the text).
-   */
-  readonly findRepeats?: (received: ReceivedData, now: Date) => Promise<readonly string[]>;
+  /** Earlier open cases a new case may repeat (重复件): the same resident, unit and words. */
+  readonly findRepeats?: (subject: RepeatSubject, now: Date) => Promise<readonly string[]>;
 }
 
 export type IntakeResult =
@@ -68,23 +67,13 @@ export class CaseService {
           ? `idem:${actor.id}:${idempotencyKey}`
           : undefined;
     const ctx = await this.context(actor);
-    let repeats: readonly string[] | undefined;
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
       const id = trackingNoFromBytes(
         dedupeKey === undefined ? this.deps.random(8) : createHash('sha256').update(`${dedupeKey}#${attempt}`).digest(),
       );
       const command = { type: 'receive', id, trackingNo: id, trackingCode: trackingCodeFromBytes(this.deps.random(4)), dedupeKey, input } as const;
-      let decision = decide(undefined, command, ctx);
+      const decision = decide(undefined, command, ctx);
       if (!decision.ok) throw decision.error;
-      // Looked up once, from where the rules routed the matter; a case never repeats itself.
-      if (repeats === undefined && input.possibleRepeatOf === undefined && this.deps.findRepeats && decision.event.type === 'received') {
-        repeats = await this.deps.findRepeats(decision.event.data, ctx.now);
-      }
-      const possibleRepeatOf = repeats?.filter((other) => other !== id) ?? [];
-      if (possibleRepeatOf.length > 0) {
-        decision = decide(undefined, { ...command, input: { ...input, possibleRepeatOf } }, ctx);
-        if (!decision.ok) throw decision.error;
-      }
       try {
         return { state: await this.deps.store.append(undefined, decision.event), created: true, event: decision.event };
       } catch (error) {
@@ -94,6 +83,24 @@ export class CaseService {
       }
     }
     throw new Error(`no free case id after ${ID_ATTEMPTS} attempts`);
+  }
+
+  /**
+   * Look for 重复件 of a newly received case and flag them on it. Run after
+   * intake, off the request path (it reads the resident's recent cases), by the
+   * worker that handles the case's first event; running it again changes nothing.
+   */
+  async flagRepeats(id: string): Promise<readonly string[]> {
+    const loaded = this.deps.findRepeats && (await this.deps.store.load(id));
+    if (!loaded || !this.deps.findRepeats) return [];
+    const repeats = (await this.deps.findRepeats(loaded.state, this.deps.clock())).filter((other) => other !== id);
+    if (repeats.length === 0) return [];
+    try {
+      await this.act(id, { type: 'flag_repeats', caseIds: repeats }, { kind: 'system', id: 'repeat-check' });
+    } catch (error) {
+      if (!(error instanceof InvalidTransition)) throw error;
+    }
+    return repeats;
   }
 
   /** The case as `actor` may see it; NotFound when it does not exist for them. */

@@ -4,7 +4,8 @@
  * known identity (phone and/or openId), never a Scan — then the pure rule of
  * shared/domain/repeat.ts on their projections.
  */
-import type { ReceivedData, Reporter } from '../domain/index.ts';
+import type { Reporter } from '../domain/index.ts';
+import type { RepeatSubject } from './cases.ts';
 import { REPEAT_WINDOW_DAYS, matterUnit, possibleRepeats } from '../domain/repeat.ts';
 import type { CaseStore } from '../store/case-store.ts';
 import type { ChannelStore } from '../store/channel-store.ts';
@@ -29,7 +30,7 @@ export function reporterKeys(reporter: Reporter, key: (reporter: Reporter) => st
 }
 
 export function repeatFinder(deps: RepeatFinderDeps) {
-  return async (received: ReceivedData, now: Date): Promise<string[]> => {
+  return async (received: RepeatSubject, now: Date): Promise<string[]> => {
     const keys = reporterKeys(received.reporter, deps.reporterKey);
     if (keys.length === 0) return [];
     const since = new Date(now.getTime() - REPEAT_WINDOW_DAYS * 86_400_000).toISOString();

@@ -206,7 +206,6 @@ export class ResidentChannel {
     const { state } = result;
     if (result.created) await this.deps.afterTransition(state, result.event, units);
     const lines = [replies.receipt(state.trackingNo, state.trackingCode)];
-    if (state.possibleRepeatOf?.length) lines.push(residentReplies.repeatOf(state.possibleRepeatOf));
     if (unit?.level !== 'building' && key !== undefined) {
       lines.push(replies.askForBuilding());
       // Also when the intake was a replay: a delivery that failed after filing left the contact unset.

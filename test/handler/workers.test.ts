@@ -37,6 +37,8 @@ beforeEach(() => {
   ddb.reset();
   sqs.reset();
   ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: 'UNITS' } } }).resolves({ Items: directoryItems.units });
+  // The notifier's 重复件 check on a new case: this resident has no earlier cases.
+  ddb.on(QueryCommand, { IndexName: 'byReporter' }).resolves({ Items: [] });
   ddb.on(GetItemCommand).resolves({});
   sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
 });
@@ -76,6 +78,15 @@ describe('sweeper', () => {
   });
 });
 
+/** The case's items as the store reads them: its events, and the projection with the newest event. */
+function mockCase(state: CaseState, event: CaseEvent) {
+  const evt = marshall(eventItem(state.id, event), { removeUndefinedValues: true });
+  ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: `CASE#${state.id}` } } }).resolves({ Items: [evt] });
+  ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: `CASE#${state.id}` } }, ScanIndexForward: false }).resolves({
+    Items: [marshall(stateItem(state, codec), { removeUndefinedValues: true }), evt],
+  });
+}
+
 describe('notifier', () => {
   const record = (body: unknown, id = 'm1'): SQSEvent['Records'][number] => ({
     messageId: id,
@@ -91,7 +102,7 @@ describe('notifier', () => {
 
   it('records and sends each message of an event once; a redelivery sends nothing again', async () => {
     const { state, event } = filed(1);
-    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: `CASE#${state.id}` } } }).resolves({ Items: [marshall(eventItem(state.id, event), { removeUndefinedValues: true })] });
+    mockCase(state, event);
     ddb.on(PutItemCommand).resolves({});
     ddb.on(UpdateItemCommand).resolves({});
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
@@ -116,7 +127,7 @@ describe('notifier', () => {
     const good = filed(2);
     const bad = filed(3);
     for (const { state, event } of [good, bad]) {
-      ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: `CASE#${state.id}` } } }).resolves({ Items: [marshall(eventItem(state.id, event), { removeUndefinedValues: true })] });
+      mockCase(state, event);
     }
     ddb.on(PutItemCommand).callsFake((input: { Item: { caseId: { S: string } } }) => {
       if (input.Item.caseId.S === bad.state.id) throw new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });

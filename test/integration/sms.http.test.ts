@@ -157,12 +157,17 @@ describe('one resident across intake paths', () => {
     });
     expect(hotline.status).toBe(201);
     await postAliyun(stack, [aliyunMessage('13900139061', '阳光小区1栋地下车库积水很深，车都开不出去了')]);
-    const sms = (await casesOf('13900139061')).find((s) => s.source === 'sms');
-    expect(sms?.possibleRepeatOf).toEqual([hotline.body.id]);
+    // The notifier looks for repeats after intake, off the request path.
+    const sms = await waitFor('the SMS case flagged', async () => (await casesOf('13900139061')).find((s) => s.source === 'sms' && s.possibleRepeatOf));
+    expect(sms.possibleRepeatOf).toEqual([hotline.body.id]);
     // The hotline path applies the same rule.
     const again = await call(stack, 'POST', '/v1/cases', {
       body: { source: 'hotline', center: 'voice', description: '阳光小区1栋地下车库积水很深，车开不出去', reporter: { phone: '13900139061' }, location: { unitId: 'hp-xf-yg-1' } },
     });
-    expect(again.body.possibleRepeatOf).toEqual([sms!.id, hotline.body.id]);
+    const flagged = await waitFor('the hotline case flagged', async () => {
+      const c = await call(stack, 'GET', `/v1/cases/${again.body.id}`);
+      return c.body.possibleRepeatOf ? c.body : undefined;
+    });
+    expect(flagged.possibleRepeatOf).toEqual([sms.id, hotline.body.id]);
   });
 });

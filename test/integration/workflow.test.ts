@@ -108,11 +108,16 @@ describe('the whole workflow', () => {
     expect(escalated?.data).toMatchObject({ reason: 'dissatisfied', fromLevel: 'building', toLevel: 'compound' });
   });
 
-  it('并单: a duplicate merged into another case points to it, refuses further work, and its tracking shows the other case', async () => {
+  it('重复件 flagged, then 并单: a duplicate merged into another case points to it, refuses further work, and its tracking shows the other case', async () => {
     const file = async (externalId: string) =>
       (await call(stack, 'POST', '/v1/cases', { body: { source: 'hotline', externalId, center: 'voice', description: '3栋电梯坏了', reporter: { phone: '13900000003' }, location: { unitId: 'hp-xf-yg-1' } } })).body;
     const first = await file('DUP-1');
     const second = await file('DUP-2');
+    // Same resident, same building, same words: flagged as a possible 重复件 after intake.
+    await waitFor('the 重复件 flag', async () => {
+      const c = await call(stack, 'GET', `/v1/cases/${second.id}`, { headers: { authorization: `Bearer ${token['building-mediator']}` } });
+      return c.body.possibleRepeatOf?.[0] === first.id ? true : undefined;
+    });
     const merged = await act('building-mediator', second.id, { type: 'merge', intoCaseId: first.id });
     expect(merged).toMatchObject({ status: 'merged', mergedInto: first.id });
     const refused = await call(stack, 'POST', `/v1/cases/${second.id}/actions`, {

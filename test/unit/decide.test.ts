@@ -261,6 +261,17 @@ describe('extension (延期)', () => {
   });
 });
 
+describe('重复件', () => {
+  it('the system flags possible repeats once; mediators merge, nobody else flags', () => {
+    let s = received();
+    s = run(s, { type: 'flag_repeats', caseIds: ['EARLIER001', s.id] }, system);
+    expect(s.possibleRepeatOf).toEqual(['EARLIER001']);
+    expect(refuse(s, { type: 'flag_repeats', caseIds: ['EARLIER001'] }, system)).toBeInstanceOf(InvalidTransition);
+    expect(refuse(s, { type: 'flag_repeats', caseIds: [s.id] }, system)).toBeInstanceOf(ValidationFailed);
+    expect(refuse(s, { type: 'flag_repeats', caseIds: ['X'] }, liaison)).toBeInstanceOf(Forbidden);
+  });
+});
+
 describe('jurisdiction', () => {
   it('is NotFound outside the subtree and Forbidden for a role that may not act', () => {
     const s = received();

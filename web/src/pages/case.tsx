@@ -96,6 +96,8 @@ function describe(e: EventView, unitName: (id: string) => string): string {
       return `归档${e.data.reason ? `：${e.data.reason}` : ''}`;
     case 'reclassified':
       return `分类由${nameOf(CENTERS, e.data.from)}改为${nameOf(CENTERS, e.data.to)}`;
+    case 'repeats_flagged':
+      return `疑似重复件：与 ${e.data.caseIds.join('、')} 相似，请核实是否并单`;
     case 'risk_flagged':
       return `标记${nameOf(RISK_LEVELS, e.data.risk.level)}风险${e.data.note ? `：${e.data.note}` : ''}${e.data.jumpToDispatchLevel ? '（直报社区）' : ''}`;
     case 'located':
