@@ -16,7 +16,6 @@ export const unitSchema = z.strictObject({
 });
 
 export const unitImportSchema = z.strictObject({ units: z.array(unitSchema).check(z.minLength(1), z.maxLength(5000)) });
-export type UnitImport = z.output<typeof unitImportSchema>;
 
 /**
  * CSV with a header row: id,name,level,parentId[,contactName,contactPhone].

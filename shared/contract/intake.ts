@@ -38,5 +38,3 @@ export const intakeSchema = z.strictObject({
   parties: z._default(z.array(partySchema).check(z.maxLength(20)), []),
   occurredAt: z.optional(isoDateTime),
 });
-
-export type IntakeBody = z.output<typeof intakeSchema>;

@@ -115,14 +115,8 @@ export function levelRank(level: LevelCode): number {
   return LEVEL_CODES.indexOf(level);
 }
 
-export const TOP_LEVEL: LevelCode = LEVEL_CODES[LEVEL_CODES.length - 1] as LevelCode;
-
 /** The level a case starts at when its unit cannot be determined (dispatch happens there). */
 export const DISPATCH_LEVEL: LevelCode = 'community';
-
-export function levelDef(level: LevelCode): LevelDef {
-  return LEVELS[levelRank(level)] as LevelDef;
-}
 
 export function centerDef(center: CenterCode): CenterDef {
   return CENTERS.find((c) => c.code === center) as CenterDef;

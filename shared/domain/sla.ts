@@ -3,10 +3,9 @@
  * limit. Defaults come from the level registry; the table may override any of
  * them without a deploy.
  */
-import { WorkingCalendar, type Duration } from './calendar.ts';
+import type { Duration, WorkingCalendar } from './calendar.ts';
 import type { Clocks } from './case.ts';
 import {
-  CENTER_CODES,
   LEVELS,
   type CenterCode,
   type LevelCode,
@@ -100,8 +99,4 @@ export function startClocks(
         acceptDueAt: acceptDue.toISOString(),
         acceptRemindAt: fraction(now, acceptDue, policy.remindAtFraction).toISOString(),
       };
-}
-
-export function isCenterCode(value: string): value is CenterCode {
-  return (CENTER_CODES as readonly string[]).includes(value);
 }

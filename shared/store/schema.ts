@@ -75,6 +75,5 @@ export const INDEX_LIST: readonly IndexDef[] = Object.values(INDEXES);
 /** Spreads the sweeper's reads and writes; the sweep queries each shard. */
 export const DUE_SHARDS = 4;
 
-export const caseKey = (id: string) => ({ [PK]: `CASE#${id}` });
 export const eventSk = (seq: number) => `EVT#${String(seq).padStart(10, '0')}`;
 export const STATE_SK = 'STATE';
