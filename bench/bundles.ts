@@ -1,19 +1,22 @@
-/** Each Lambda bundle built exactly as the CDK stack builds it: size, and import time in a fresh process. */
-import { build } from 'esbuild';
+/** Each Lambda bundle built exactly as the CDK stack builds it: size, how much of it is the AWS SDK, and import time in a fresh process. */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { esbuildOptions } from '../infra/bundling.ts';
+import { buildFunction } from '../infra/bundling.ts';
 import { functionList } from '../infra/topology.ts';
 
 export interface BundleFigures {
   readonly name: string;
   readonly bytes: number;
   readonly gzipBytes: number;
+  /** Bytes of the bundle that come from the AWS SDK's packages (@aws-sdk, @smithy, @aws). */
+  readonly sdkBytes: number;
   readonly importMs: number;
 }
+
+const SDK_PACKAGE = /node_modules\/(@aws-sdk|@smithy|@aws)\//;
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -35,10 +38,13 @@ export async function bundleFigures(): Promise<BundleFigures[]> {
   const dir = await mkdtemp(join(tmpdir(), 'mdt-bundles-'));
   const out: BundleFigures[] = [];
   for (const [name, def] of functionList()) {
-    const file = join(dir, name, 'index.mjs');
-    await build(esbuildOptions(resolve(ROOT, def.entry), file));
+    const { file, metafile } = await buildFunction(ROOT, def, join(dir, name));
+    const inputs = Object.values(metafile.outputs).find((o) => o.entryPoint)?.inputs ?? {};
+    const sdkBytes = Object.entries(inputs)
+      .filter(([path]) => SDK_PACKAGE.test(path))
+      .reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
     const bytes = (await stat(file)).size;
-    out.push({ name, bytes, gzipBytes: gzipSync(await readFile(file)).length, importMs: importMs(file) });
+    out.push({ name, bytes, gzipBytes: gzipSync(await readFile(file)).length, sdkBytes, importMs: importMs(file) });
   }
   await rm(dir, { recursive: true, force: true });
   return out;

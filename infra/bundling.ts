@@ -3,7 +3,9 @@
  * bench (which measures bundle sizes) both read it, so what is measured is
  * what is deployed.
  */
-import type { BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { copyFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { Charset, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 
 /** Node version esbuild emits for; it runs unchanged on the Lambda runtime (22). */
@@ -33,9 +35,16 @@ export const ESM_REQUIRE_BANNER =
 
 const MAIN_FIELDS = ['module', 'main'];
 
-/** Bundling options for `NodejsFunction`. */
-export function bundlingOptions(): BundlingOptions {
+/** Bundling options for `NodejsFunction`; `files` (from the repository root) are copied beside the bundle. */
+export function bundlingOptions(files: readonly string[] = []): BundlingOptions {
   return {
+    ...(files.length > 0 && {
+      commandHooks: {
+        beforeBundling: () => [],
+        beforeInstall: () => [],
+        afterBundling: (inputDir: string, outputDir: string) => files.map((file) => `cp "${join(inputDir, file)}" "${outputDir}/"`),
+      },
+    }),
     format: OutputFormat.ESM,
     minify: true,
     sourceMap: true,
@@ -68,4 +77,19 @@ export function esbuildOptions(entry: string, outfile: string): BuildOptions {
     charset: 'utf8',
     logLevel: 'warning',
   };
+}
+
+/**
+ * Builds one function as the CDK stack does — the bundle, and its `files`
+ * beside it — into `dir`, for the bench and the bundle tests.
+ */
+export async function buildFunction(
+  root: string,
+  def: { readonly entry: string; readonly files?: readonly string[] },
+  dir: string,
+): Promise<{ readonly file: string; readonly metafile: Metafile }> {
+  const file = join(dir, 'index.mjs');
+  const { metafile } = await build({ ...esbuildOptions(join(root, def.entry), file), metafile: true });
+  for (const shipped of def.files ?? []) await copyFile(join(root, shipped), join(dir, basename(shipped)));
+  return { file, metafile };
 }

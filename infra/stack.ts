@@ -263,7 +263,7 @@ export class MaodiaotongStack extends Stack {
         memorySize: def.memoryMb ?? DEFAULT_MEMORY_MB,
         timeout: Duration.seconds(timeoutSeconds),
         environment,
-        bundling: bundlingOptions(),
+        bundling: bundlingOptions(def.files),
         logGroup: new LogGroup(this, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
       });
       functions[name] = fn;

@@ -1,14 +1,19 @@
-/** GET /admin and /admin/{proxy+} — the admin page, whose files web/build.ts puts into this bundle. */
+/** GET /admin and /admin/{proxy+} — the admin page, from the assets.json that web/build.ts writes and CDK ships beside this bundle. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import built from '../../web/dist/assets.json' with { type: 'json' };
+import { readFile } from 'node:fs/promises';
 import { serveAsset, type WebAssets } from '../../web/assets.ts';
 import { header } from '../../shared/http/event.ts';
 import type { HttpResult } from '../../shared/http/response.ts';
 
-const assets: WebAssets = built;
+/** Beside the bundle in Lambda; WEB_ASSETS points elsewhere when the handler runs from source. */
+const ASSETS_FILE = process.env.WEB_ASSETS ?? new URL('./assets.json', import.meta.url);
+
+// Read once per container, on the first request rather than at import, so a cold start of any route stays cheap.
+let assets: Promise<WebAssets> | undefined;
+const loadAssets = (): Promise<WebAssets> => (assets ??= readFile(ASSETS_FILE, 'utf8').then((text) => JSON.parse(text) as WebAssets));
 
 export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
-  const reply = serveAsset(assets, event.rawPath, {
+  const reply = serveAsset(await loadAssets(), event.rawPath, {
     acceptEncoding: header(event, 'accept-encoding'),
     ifNoneMatch: header(event, 'if-none-match'),
   });

@@ -1,14 +1,15 @@
-/** The web Lambda: the admin page's files from its own bundle, gzipped when the browser takes it, with ETags. */
+/** The web Lambda: the admin page's files from the assets.json shipped beside it, gzipped when the browser takes it, with ETags. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { handler as WebHandler } from '../../functions/web/handler.ts';
-import { buildWeb, webIsStale } from '../../web/build.ts';
+import { buildWeb, WEB_ASSETS, webIsStale } from '../../web/build.ts';
 
 let handler: typeof WebHandler;
 beforeAll(async () => {
-  // The handler imports what the build writes.
+  // The handler reads what the build writes; from source it finds the file through WEB_ASSETS.
   if (await webIsStale()) await buildWeb();
+  process.env.WEB_ASSETS = WEB_ASSETS;
   ({ handler } = await import('../../functions/web/handler.ts'));
 });
 

@@ -548,4 +548,12 @@ describe('bundling options', () => {
     // The SDK clients themselves must be in the bundle, only credential sources outside it.
     for (const ext of EXTERNAL_MODULES) expect(ext).not.toMatch(/client-|\*/);
   });
+
+  it('copy a function\'s files beside its bundle, and only when it has some', () => {
+    const hooks = bundlingOptions(['web/dist/assets.json']).commandHooks;
+    expect(hooks?.afterBundling('/repo', '/asset')).toEqual(['cp "/repo/web/dist/assets.json" "/asset/"']);
+    expect(hooks?.beforeBundling('/repo', '/asset')).toEqual([]);
+    expect(bundlingOptions().commandHooks).toBeUndefined();
+    expect(FUNCTIONS.web.files).toEqual(['web/dist/assets.json']);
+  });
 });

@@ -76,12 +76,20 @@ describe('working calendar: holidays and 调休 (2025–2026)', () => {
         const due = calendar.add(start, { amount: a, unit: 'workingHours' });
         expect(due.getTime()).toBeGreaterThan(start.getTime());
         expect(calendar.isWorkday(calendar.localDate(due))).toBe(true);
-        const minute = (due.getUTCHours() * 60 + due.getUTCMinutes() + 8 * 60) % (24 * 60);
+        // Exact to the millisecond: a start like 13:30:00.001 can end 1 ms into a window.
+        const minute = ((due.getTime() + 8 * 3600_000) % (24 * 3600_000)) / 60_000;
         expect(minute > 9 * 60 && minute <= 12 * 60 || minute > 13 * 60 + 30 && minute <= 17 * 60 + 30).toBe(true);
         const later = calendar.add(start, { amount: a + b, unit: 'workingHours' });
         expect(later.getTime()).toBeGreaterThan(due.getTime());
       }),
     );
+  });
+
+  it('ends a limit started a millisecond into a window that same millisecond into the window it runs out in', () => {
+    // Monday 2024-04-08 13:30:00.001: 4 h less 1 ms that afternoon, four full days to Friday (7 h each), the next
+    // Monday's 3 h morning, then the 1 ms left.
+    const due = calendar.add(new Date('2024-04-08T05:30:00.001Z'), { amount: 35, unit: 'workingHours' });
+    expect(due).toEqual(new Date('2024-04-15T05:30:00.001Z'));
   });
 
   it('property: N working days end on a workday, at least N calendar days later', () => {
