@@ -2,7 +2,8 @@
  * The admin page in real Chromium against the real local stack (workers on):
  * sign-in, queue, working a case to 办结, the 调解协议书 print view, a case
  * escalated from another building reaching the community, the dashboard's
- * charts, a phone-sized screen, and how conflicts and expired sessions are told.
+ * charts, a phone-sized screen, how conflicts and expired sessions are told,
+ * and the admin's screens: accounts, unit import, and who saw whose details.
  * Screenshots go to test-artifacts/.
  */
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -348,5 +349,125 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await p.reload();
     await p.getByText('登录已过期或已在别处退出，请重新登录。').waitFor();
     await p.getByLabel('用户名').waitFor();
+  });
+
+  it('an admin creates an account for a new 联户长, moves it to another building and disables it', async () => {
+    const p = await page();
+    await signIn(p, stack.url, 'admin', stack.password);
+    await p.getByRole('link', { name: '管理' }).click();
+    await p.getByRole('heading', { name: '管理' }).waitFor();
+
+    await p.locator('details.new-account > summary').click();
+    const form = p.locator('details.new-account form');
+    await form.getByLabel('用户名').fill('liaison-yg2');
+    await form.getByLabel('姓名').fill('孙红（联户长）');
+    await form.getByLabel('角色').selectOption({ label: '联户长' });
+    await form.getByLabel('所在单位').selectOption('hp-xf-yg-2');
+    await form.getByLabel('手机').fill('13800000002');
+    await form.getByLabel('初始密码').fill('sun-hong-2026');
+    await form.getByRole('button', { name: '创建账号' }).click();
+    await p.getByRole('status').filter({ hasText: '已创建账号：孙红（联户长）（liaison-yg2）' }).waitFor();
+    const row = p.locator('tr[data-username="liaison-yg2"]');
+    await expect.poll(() => row.innerText()).toContain('阳光小区 2栋');
+    expect(await row.innerText()).toContain('13800000002');
+    const signInAs = (password: string) => call(stack, 'POST', '/v1/auth/login', { body: { username: 'liaison-yg2', password }, key: null });
+    expect((await signInAs('sun-hong-2026')).status).toBe(200);
+
+    // The form stays open, emptied, for the next account.
+    expected = [/status of 409/];
+    expect(await form.getByLabel('用户名').inputValue()).toBe('');
+    await form.getByLabel('用户名').fill('liaison-yg2');
+    await form.getByLabel('姓名').fill('重名');
+    await form.getByLabel('初始密码').fill('whatever-123');
+    await form.getByRole('button', { name: '创建账号' }).click();
+    await form.getByRole('alert').filter({ hasText: '用户名「liaison-yg2」已被使用' }).waitFor();
+
+    await row.locator('details > summary').click();
+    await row.getByLabel('所在单位').selectOption('hp-xf-yg-3');
+    await screenshot(p, 'manage-account-edit');
+    await row.getByRole('button', { name: '保存修改' }).click();
+    await p.getByRole('status').filter({ hasText: '已保存：孙红（联户长）（liaison-yg2）' }).waitFor();
+    await expect.poll(() => row.innerText()).toContain('阳光小区 3栋');
+
+    await row.locator('details > summary').click();
+    await row.getByRole('button', { name: '停用账号' }).click();
+    await expect.poll(() => row.innerText()).toContain('已停用');
+    expect((await signInAs('sun-hong-2026')).status).toBe(401);
+    await screenshot(p, 'manage-accounts');
+
+    // No one disables themselves by mistake.
+    const own = p.locator('tr[data-username="admin"]');
+    await own.locator('details > summary').click();
+    expect(await own.getByRole('button', { name: '停用账号' }).count()).toBe(0);
+    const stored = (await call(stack, 'GET', '/v1/users', { headers: { authorization: `Bearer ${await login(stack, 'admin')}` } })).body.items;
+    expect(stored.find((a: { username: string }) => a.username === 'liaison-yg2')).toMatchObject({ unitId: 'hp-xf-yg-3', role: 'liaison', disabled: true });
+  });
+
+  it('an admin imports a building from a CSV that Excel saved as GBK, exports the units, and a bad CSV changes nothing', async () => {
+    const admin = await login(stack, 'admin');
+    const unitIds = async () =>
+      ((await call(stack, 'GET', '/v1/units', { headers: { authorization: `Bearer ${admin}` } })).body.items as { id: string }[]).map((u) => u.id);
+    const before = await unitIds();
+
+    const p = await page();
+    await signIn(p, stack.url, 'admin', stack.password);
+    await p.goto(`${stack.url}/admin/#/manage/units`);
+    await p.locator('tr[data-unit="hp-xf-yg-1"]').waitFor();
+    await p.locator('details.unit-import > summary').click();
+    // "id,name,level,parentId,contactName,contactPhone / hp-xf-yg-4,4栋,building,hp-xf-yg,联户长 孙红,13800000004" in GBK.
+    const gbk = Buffer.from(
+      '69642c6e616d652c6c6576656c2c706172656e7449642c636f6e746163744e616d652c636f6e7461637450686f6e650a68702d78662d79672d342c34b6b02c6275696c64696e672c68702d78662d79672cc1aabba7b3a420cbefbaec2c31333830303030303030340a',
+      'hex',
+    );
+    await p.getByLabel('选择文件').setInputFiles({ name: '楼栋.csv', mimeType: 'text/csv', buffer: gbk });
+    await expect.poll(() => p.getByLabel('或粘贴内容').inputValue()).toContain('hp-xf-yg-4,4栋,building,hp-xf-yg,联户长 孙红');
+    await p.getByRole('button', { name: '导入', exact: true }).click();
+    await p.getByRole('status').filter({ hasText: `已导入 1 个单位，现共有 ${before.length + 1} 个单位` }).waitFor();
+    await expect.poll(() => p.locator('tr[data-unit="hp-xf-yg-4"]').innerText()).toContain('联户长 孙红 13800000004');
+    expect(await unitIds()).toEqual(expect.arrayContaining([...before, 'hp-xf-yg-4']));
+
+    const [file] = await Promise.all([p.waitForEvent('download'), p.getByRole('button', { name: /导出现有单位为 CSV/ }).click()]);
+    expect(file.suggestedFilename()).toBe('units.csv');
+    const exported = await new Promise<string>((resolve, reject) => {
+      void file.createReadStream().then((stream) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks).toString('utf8'))).on('error', reject);
+      });
+    });
+    expect(exported.startsWith('\uFEFFid,name,level,parentId,contactName,contactPhone\n')).toBe(true);
+    expect(exported).toContain('\nhp-xf-yg-4,4栋,building,hp-xf-yg,联户长 孙红,13800000004\n');
+    expect(exported).toContain('\nhp,和平街道,township,,街道矛调中心,02787000000\n');
+
+    expected = [/status of 400/];
+    await p.getByLabel('或粘贴内容').fill('id,name,level,parentId\nhp-xf-yg-5,5栋,building,no-such-compound\n');
+    await p.getByRole('button', { name: '导入', exact: true }).click();
+    const alert = p.locator('details.unit-import').getByRole('alert');
+    await alert.filter({ hasText: '填写的内容有误' }).waitFor();
+    expect(await alert.innerText()).toContain('上级单位：「no-such-compound」不存在');
+    expect(await p.getByRole('status').count()).toBe(0);
+    const after = await unitIds();
+    expect(after).toHaveLength(before.length + 1);
+    expect(after).not.toContain('hp-xf-yg-5');
+    await screenshot(p, 'manage-units');
+  });
+
+  it('a 矛调中心 officer sees who viewed a reporter\'s details; a 联户长 has no such panel', async () => {
+    const filed = await fileCase({ description: '邻居装修噪音扰民，晚上十点后仍施工。', reporter: { name: '钱女士', phone: '13912340021' }, location: { unitId: 'hp-xf-yg-1' } });
+    const liaison = await page();
+    await signIn(liaison, stack.url, 'building-mediator', stack.password);
+    await liaison.goto(`${stack.url}/admin/#/case/${filed.id}`);
+    await liaison.locator('ol.timeline').waitFor();
+    expect(await liaison.locator('details.audit-panel').count()).toBe(0);
+
+    const p = await page();
+    await signIn(p, stack.url, 'township-mediator', stack.password);
+    await p.goto(`${stack.url}/admin/#/case/${filed.id}`);
+    await p.locator('details.audit-panel > summary').click();
+    const trail = p.locator('ol.audit');
+    await expect.poll(() => trail.locator('li').count()).toBe(2);
+    const text = await trail.innerText();
+    expect(text).toContain('building-mediator（联户长 · 1栋）');
+    expect(text).toContain('township-mediator（矛调中心工作人员 · 和平街道）');
+    expect(text).toContain('查看了反映人和当事人的完整信息');
   });
 });

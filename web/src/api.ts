@@ -32,6 +32,26 @@ export interface Me {
 
 export type UnitItem = Unit & { readonly levelName?: string; readonly inMyJurisdiction: boolean };
 
+/** An account as admins see it (`GET /v1/users`). */
+export interface AccountView {
+  readonly username: string;
+  readonly displayName: string;
+  readonly role: Role;
+  readonly roleName?: string;
+  readonly unitId: string;
+  readonly phone?: string;
+  readonly disabled: boolean;
+}
+
+/** Who saw a reporter's full details (`GET /v1/cases/{id}/audit`). */
+export interface AuditEntryView {
+  readonly at: string;
+  readonly username: string;
+  readonly role: Role;
+  readonly unitId: string;
+  readonly what: string;
+}
+
 export type StatsReply = Stats & { readonly unit: { readonly id: string; readonly name: string }; readonly from: string; readonly to: string };
 
 export interface Page<T> {
@@ -72,14 +92,23 @@ export function whenUnauthorized(handler: () => void): void {
   onUnauthorized = handler;
 }
 
-export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+/** A body sent as it is (a CSV file, say) rather than as JSON. */
+export class RawBody {
+  constructor(
+    readonly contentType: string,
+    readonly text: string,
+  ) {}
+}
+
+export async function api<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const token = currentSession()?.token;
   if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (body !== undefined) headers['content-type'] = body instanceof RawBody ? body.contentType : 'application/json';
+  const payload = body === undefined ? undefined : body instanceof RawBody ? body.text : JSON.stringify(body);
   let response: Response;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    response = await fetch(path, { method, headers, body: payload });
   } catch {
     throw new ApiError(0, 'network', 'network error');
   }

@@ -8,6 +8,8 @@ export interface Profile {
   readonly me: Me;
   readonly units: UnitTree;
   readonly unitList: readonly UnitItem[];
+  /** Loads the user and the unit tree again (after a unit import). */
+  readonly refresh: () => Promise<void>;
 }
 
 export const ProfileContext = createContext<Profile | undefined>(undefined);

@@ -93,10 +93,28 @@ const FIELD_NAMES: Readonly<Record<string, string>> = {
   'agreement.terms': '协议条款',
   'agreement.performance.method': '履行方式',
   'agreement.performance.deadline': '履行期限',
+  username: '用户名',
+  displayName: '姓名',
+  role: '角色',
+  unitId: '所在单位',
+  password: '密码',
+  phone: '手机',
+  disabled: '状态',
+  'units.id': '单位编号',
+  'units.name': '单位名称',
+  'units.level': '层级',
+  'units.parentId': '上级单位编号',
+  'units.contacts.name': '联系人',
+  'units.contacts.phone': '联系电话',
+  id: '单位编号',
+  name: '单位名称',
+  level: '层级',
+  parentId: '上级单位',
 };
 
 function issueText(path: string, message: string): string {
-  const field = FIELD_NAMES[path] ?? FIELD_NAMES[path.replace(/\.\d+(\.|$)/, '$1')] ?? path;
+  // Positions in lists (`units.3.id`, `[12].parentId`) do not change what the field is called.
+  const field = FIELD_NAMES[path] ?? FIELD_NAMES[path.replace(/\.\d+(?=\.|$)|\[\d+\]\.?/g, '')] ?? path;
   const known: [RegExp, (m: RegExpMatchArray) => string][] = [
     [/must not be empty/, () => '不能为空'],
     [/at most (\d+) characters/, (m) => `最多 ${m[1]} 个字`],
@@ -106,6 +124,16 @@ function issueText(path: string, message: string): string {
     [/after the current one/, () => '须晚于当前期限'],
     [/no such case/, () => '找不到该案件'],
     [/not a unit below/, () => '不是本案所在单位的下级单位'],
+    [/at least (\d+) characters/, (m) => `至少 ${m[1]} 位`],
+    [/3–64 lowercase letters/, () => '须为 3–64 位小写字母、数字或 . _ -'],
+    [/lowercase letters, digits and -|invalid unit id/, () => '只能用小写字母、数字和 -'],
+    [/duplicate unit id "([^"]*)"/, (m) => `编号「${m[1]}」重复`],
+    [/unknown parent "([^"]*)"/, (m) => `「${m[1]}」不存在`],
+    [/needs a parent/, () => '须填写上级单位'],
+    [/the parent of a (\w+) must be a (\w+), not a (\w+)/, (m) => `${nameOf(LEVELS, m[1])}的上级须为${nameOf(LEVELS, m[2])}，不能是${nameOf(LEVELS, m[3])}`],
+    [/is not under|not a unit in your jurisdiction/, () => '不在您的管辖范围内'],
+    [/not for your own account/, () => '不能停用自己或取消自己的管理员角色'],
+    [/Invalid option|unknown level/, () => '取值无效'],
   ];
   for (const [pattern, say] of known) {
     const match = message.match(pattern);

@@ -10,9 +10,10 @@ import { CasePage } from './pages/case.tsx';
 import { Dashboard } from './pages/dashboard.tsx';
 import { Queue, Subtree } from './pages/lists.tsx';
 import { Login } from './pages/login.tsx';
+import { ManagePage } from './pages/manage.tsx';
 import './app.css';
 
-async function loadProfile(): Promise<Profile> {
+async function loadProfile(): Promise<Omit<Profile, 'refresh'>> {
   const [me, units] = await Promise.all([api<Me>('GET', '/v1/me'), api<Page<UnitItem>>('GET', '/v1/units')]);
   return { me, units: new UnitTree(units.items), unitList: units.items };
 }
@@ -22,6 +23,7 @@ function Pages({ route }: { route: Route }) {
   if (first === 'case' && id) return sub === 'agreement' ? <AgreementPage key={id} id={id} /> : <CasePage key={id} id={id} />;
   if (first === 'cases') return <Subtree route={route} />;
   if (first === 'dashboard') return <Dashboard route={route} />;
+  if (first === 'manage') return <ManagePage route={route} />;
   return <Queue />;
 }
 
@@ -32,6 +34,7 @@ function Header({ profile, route, onLogout }: { profile: Profile; route: Route; 
     { path: 'cases', name: '辖区案件' },
     // Volunteers work the tasks given to them; the figures are for the units.
     ...(me.role === 'volunteer' ? [] : [{ path: 'dashboard', name: '统计' }]),
+    ...(me.role === 'admin' ? [{ path: 'manage', name: '管理' }] : []),
   ];
   const current = route.parts[0] ?? 'queue';
   return (
@@ -58,7 +61,7 @@ function Header({ profile, route, onLogout }: { profile: Profile; route: Route; 
 
 function App() {
   const route = useRoute();
-  const [profile, setProfile] = useState<Profile>();
+  const [profile, setProfile] = useState<Omit<Profile, 'refresh'>>();
   const [error, setError] = useState<unknown>();
   const [notice, setNotice] = useState<string>();
   const [signedIn, setSignedIn] = useState(() => currentSession() !== undefined);
@@ -112,9 +115,11 @@ function App() {
       </main>
     );
   }
+  // After the units change, in place: the page stays where it is.
+  const full: Profile = { ...profile, refresh: () => loadProfile().then(setProfile, setError) };
   return (
-    <ProfileContext.Provider value={profile}>
-      <Header profile={profile} route={route} onLogout={logout} />
+    <ProfileContext.Provider value={full}>
+      <Header profile={full} route={route} onLogout={logout} />
       <Pages route={route} />
     </ProfileContext.Provider>
   );

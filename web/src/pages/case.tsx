@@ -1,7 +1,7 @@
 /** One case: what it is about, where it stands, its timeline, and what the user can do with it. */
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { all, api, ApiError, type ActorView, type CaseView, type EventView } from '../api.ts';
+import { all, api, ApiError, type ActorView, type AuditEntryView, type CaseView, type EventView } from '../api.ts';
 import { href, useProfile } from '../app.ts';
 import { Deadline, ErrorBox, PageTitle, RiskBadge, StatusBadge, useLoad } from '../components.tsx';
 import { formatDateTime, formatLongDate } from '../format.ts';
@@ -114,8 +114,44 @@ function Field({ label, children }: { label: string; children: ComponentChildren
   );
 }
 
-export function CasePage({ id }: { id: string }) {
+const AUDIT_WHAT: Readonly<Record<string, string>> = { reporter_details: '查看了反映人和当事人的完整信息' };
+
+/** Who has seen the reporter's and the parties' full details: loaded when opened. */
+function AuditTrail({ id }: { id: string }) {
   const { units } = useProfile();
+  const trail = useLoad(() => api<{ items: AuditEntryView[] }>('GET', `/v1/cases/${encodeURIComponent(id)}/audit`), [id]);
+  if (trail.error !== undefined) return <ErrorBox error={trail.error} />;
+  if (!trail.data) return <p class="muted">正在加载…</p>;
+  if (trail.data.items.length === 0) return <p class="muted">还没有人查看过。</p>;
+  return (
+    <ol class="timeline audit">
+      {[...trail.data.items].reverse().map((e) => (
+        <li key={`${e.at}|${e.username}`}>
+          <time dateTime={e.at}>{formatDateTime(e.at)}</time>
+          <span class="who">
+            {e.username}（{nameOf(ROLES, e.role)} · {units.get(e.unitId)?.name ?? e.unitId}）
+          </span>
+          <p>{AUDIT_WHAT[e.what] ?? e.what}</p>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function AuditPanel({ id }: { id: string }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details class="action audit-panel" onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
+      <summary>查阅记录（谁看过个人信息）</summary>
+      {open && <AuditTrail id={id} />}
+    </details>
+  );
+}
+
+const READS_AUDIT = new Set(['admin', 'officer', 'leader']);
+
+export function CasePage({ id }: { id: string }) {
+  const { units, me } = useProfile();
   const loaded = useLoad(() => loadCase(id), [id]);
   const [notice, setNotice] = useState<string>();
   const [conflict, setConflict] = useState<unknown>();
@@ -278,6 +314,7 @@ export function CasePage({ id }: { id: string }) {
               </li>
             ))}
           </ol>
+          {READS_AUDIT.has(me.role) && <AuditPanel id={id} />}
         </section>
       </div>
     </main>

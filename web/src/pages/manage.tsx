@@ -1,0 +1,380 @@
+/**
+ * 管理 (admins only): the accounts of the admin's jurisdiction — create, change,
+ * disable — and its units, imported from the spreadsheet townships keep them in.
+ */
+import { useState } from 'preact/hooks';
+import { api, ApiError, RawBody, type AccountView, type Page, type UnitItem } from '../api.ts';
+import { href, useProfile, type Route } from '../app.ts';
+import { ErrorBox, PageTitle, useLoad } from '../components.tsx';
+import { LEVELS, nameOf, Problem, ROLES } from '../labels.ts';
+
+const TABS = [
+  { path: 'accounts', name: '账号' },
+  { path: 'units', name: '单位' },
+] as const;
+
+const str = (form: FormData, name: string) => String(form.get(name) ?? '').trim();
+const depth = (u: UnitItem) => u.path.split('/').filter(Boolean).length - 1;
+const byPath = (a: UnitItem, b: UnitItem) => a.path.localeCompare(b.path);
+
+/** Runs a form's request with busy state and a Chinese error; `onDone` gets the reply. */
+function useSubmit<T>(send: (form: FormData) => Promise<T>, onDone: (reply: T, form: HTMLFormElement) => void) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    setBusy(true);
+    setError(undefined);
+    try {
+      onDone(await send(new FormData(form)), form);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, submit };
+}
+
+function AccountFields({ account, units }: { account?: AccountView; units: readonly UnitItem[] }) {
+  return (
+    <>
+      {!account && (
+        <label>
+          用户名
+          <small class="muted">（3–64 位小写字母、数字或 . _ -，登录用）</small>
+          <input name="username" required minLength={3} maxLength={64} pattern="[a-z0-9][a-z0-9._\-]{2,63}" autoComplete="off" />
+        </label>
+      )}
+      <label>
+        姓名
+        <input name="displayName" required maxLength={50} defaultValue={account?.displayName} />
+      </label>
+      <label>
+        角色
+        <select name="role" required>
+          {ROLES.map((r) => (
+            <option key={r.code} value={r.code} selected={r.code === account?.role}>
+              {r.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        所在单位
+        <select name="unitId" required>
+          {units.map((u) => (
+            <option key={u.id} value={u.id} selected={u.id === account?.unitId}>
+              {u.fullName}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        手机
+        <small class="muted">（选填，用于接收任务通知）</small>
+        <input name="phone" type="tel" maxLength={20} defaultValue={account?.phone} />
+      </label>
+      <label>
+        {account ? '重设密码' : '初始密码'}
+        {account && <small class="muted">（选填，不改请留空）</small>}
+        <input name="password" type="password" minLength={8} maxLength={200} required={!account} autoComplete="new-password" />
+      </label>
+    </>
+  );
+}
+
+function accountBody(form: FormData, account?: AccountView): Record<string, string> {
+  const body: Record<string, string> = {};
+  for (const name of ['displayName', 'role', 'unitId', 'phone', 'password']) {
+    const value = str(form, name);
+    // An edit sends only what changed; a phone cannot be cleared to nothing by the API, so empty means unchanged.
+    if (value && value !== (account?.[name as keyof AccountView] ?? '')) body[name] = value;
+  }
+  if (!account) body.username = str(form, 'username');
+  return body;
+}
+
+function CreateAccount({ units, onCreated }: { units: readonly UnitItem[]; onCreated: (a: AccountView) => void }) {
+  const { busy, error, submit } = useSubmit(
+    async (form) => {
+      try {
+        return await api<AccountView>('POST', '/v1/users', accountBody(form));
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 409) throw new Problem(`用户名「${str(form, 'username')}」已被使用，请换一个`);
+        throw e;
+      }
+    },
+    (account, form) => {
+      form.reset();
+      onCreated(account);
+    },
+  );
+  return (
+    <details class="action new-account">
+      <summary>新建账号</summary>
+      <form onSubmit={submit}>
+        <AccountFields units={units} />
+        <ErrorBox error={error} />
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? '正在保存…' : '创建账号'}
+        </button>
+      </form>
+    </details>
+  );
+}
+
+function EditAccount({ account, units, onSaved }: { account: AccountView; units: readonly UnitItem[]; onSaved: (a: AccountView) => void }) {
+  const { me } = useProfile();
+  const save = useSubmit(
+    async (form) => {
+      const body = accountBody(form, account);
+      if (Object.keys(body).length === 0) throw new Problem('没有修改任何内容');
+      return api<AccountView>('PATCH', `/v1/users/${encodeURIComponent(account.username)}`, body);
+    },
+    (saved) => onSaved(saved),
+  );
+  const toggle = useSubmit(
+    () => api<AccountView>('PATCH', `/v1/users/${encodeURIComponent(account.username)}`, { disabled: !account.disabled }),
+    (saved) => onSaved(saved),
+  );
+  return (
+    <details class="action">
+      <summary>修改</summary>
+      <form onSubmit={save.submit}>
+        <AccountFields account={account} units={units} />
+        <ErrorBox error={save.error} />
+        <button type="submit" class="primary" disabled={save.busy}>
+          {save.busy ? '正在保存…' : '保存修改'}
+        </button>
+      </form>
+      {account.username !== me.username && (
+        <form onSubmit={toggle.submit}>
+          <ErrorBox error={toggle.error} />
+          <button type="submit" disabled={toggle.busy}>
+            {account.disabled ? '启用账号' : '停用账号'}
+          </button>
+        </form>
+      )}
+    </details>
+  );
+}
+
+function Accounts() {
+  const loaded = useLoad(
+    () => Promise.all([api<{ items: AccountView[] }>('GET', '/v1/users'), api<Page<UnitItem>>('GET', '/v1/units')]),
+    [],
+  );
+  const [notice, setNotice] = useState<string>();
+  const [role, setRole] = useState('');
+  const [search, setSearch] = useState('');
+  if (loaded.error !== undefined) return <ErrorBox error={loaded.error} />;
+  if (!loaded.data) return <p class="muted">正在加载…</p>;
+  const [{ items }, { items: allUnits }] = loaded.data;
+  const units = allUnits.filter((u) => u.inMyJurisdiction).sort(byPath);
+  const unitName = (id: string) => allUnits.find((u) => u.id === id)?.fullName ?? id;
+  const done = (message: string) => (account: AccountView) => {
+    setNotice(`${message}：${account.displayName}（${account.username}）`);
+    loaded.reload();
+  };
+  const shown = items
+    .filter((a) => !role || a.role === role)
+    .filter((a) => !search || a.username.includes(search) || a.displayName.includes(search))
+    .sort((a, b) => unitName(a.unitId).localeCompare(unitName(b.unitId), 'zh-CN') || a.username.localeCompare(b.username));
+  return (
+    <>
+      {notice && (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      )}
+      <CreateAccount units={units} onCreated={done('已创建账号')} />
+      <div class="filters">
+        <label>
+          角色
+          <select value={role} onChange={(e) => setRole((e.currentTarget as HTMLSelectElement).value)}>
+            <option value="">全部</option>
+            {ROLES.map((r) => (
+              <option key={r.code} value={r.code}>
+                {r.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          查找
+          <input type="search" placeholder="用户名或姓名" value={search} onInput={(e) => setSearch((e.currentTarget as HTMLInputElement).value.trim())} />
+        </label>
+      </div>
+      {shown.length === 0 ? (
+        <p class="empty">没有符合条件的账号。</p>
+      ) : (
+        <table class="cases accounts">
+          <thead>
+            <tr>
+              <th scope="col">用户名</th>
+              <th scope="col">姓名</th>
+              <th scope="col">角色</th>
+              <th scope="col">所在单位</th>
+              <th scope="col">手机</th>
+              <th scope="col">状态</th>
+              <th scope="col">操作</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((a) => (
+              <tr key={a.username} data-username={a.username} class={a.disabled ? 'is-disabled' : ''}>
+                <td data-label="用户名">{a.username}</td>
+                <td data-label="姓名">{a.displayName}</td>
+                <td data-label="角色">{nameOf(ROLES, a.role)}</td>
+                <td data-label="所在单位">{unitName(a.unitId)}</td>
+                <td data-label="手机">{a.phone ?? <span class="muted">—</span>}</td>
+                <td data-label="状态" class="nowrap">{a.disabled ? <span class="badge overdue">已停用</span> : '启用'}</td>
+                <td data-label="操作">
+                  <EditAccount key={`${a.username}:${a.disabled}:${a.role}:${a.unitId}`} account={a} units={units} onSaved={done('已保存')} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+const CSV_COLUMNS = ['id', 'name', 'level', 'parentId', 'contactName', 'contactPhone'] as const;
+
+/** The units as the import takes them back, with a BOM so that Excel opens it as UTF-8. */
+async function unitsCsv(units: readonly UnitItem[]): Promise<string> {
+  // Its own chunk (~30 KB with its Buffer shim), fetched only by the admins who export.
+  const { stringify } = await import('csv-stringify/browser/esm/sync');
+  const rows = units.map((u) => [u.id, u.name, u.level, u.parentId ?? '', u.contacts?.[0]?.name ?? '', u.contacts?.[0]?.phone ?? '']);
+  return `\uFEFF${stringify([[...CSV_COLUMNS], ...rows])}`;
+}
+
+/** Excel in Chinese saves CSV as GB18030 unless told otherwise; the API takes UTF-8. */
+function decodeCsv(bytes: ArrayBuffer): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder('gb18030').decode(bytes);
+  }
+}
+
+function download(name: string, text: string) {
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
+  const a = Object.assign(document.createElement('a'), { href: url, download: name });
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function Units() {
+  const { refresh } = useProfile();
+  const list = useLoad(() => api<Page<UnitItem>>('GET', '/v1/units'), []);
+  const [csv, setCsv] = useState('');
+  const [notice, setNotice] = useState<string>();
+  const upload = useSubmit(
+    async () => {
+      setNotice(undefined);
+      if (!csv.trim()) throw new Problem('请先选择 CSV 文件或粘贴内容');
+      return api<{ imported: number; units: number }>('POST', '/v1/units/import', new RawBody('text/csv', csv));
+    },
+    (reply) => {
+      setNotice(`已导入 ${reply.imported} 个单位，现共有 ${reply.units} 个单位。`);
+      setCsv('');
+      list.reload();
+      void refresh();
+    },
+  );
+  const pick = async (event: Event) => {
+    const file = (event.currentTarget as HTMLInputElement).files?.[0];
+    if (file) setCsv(decodeCsv(await file.arrayBuffer()));
+  };
+  const units = [...(list.data?.items ?? [])].sort(byPath);
+  return (
+    <>
+      {notice && (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      )}
+      <details class="action unit-import">
+        <summary>从表格导入单位（CSV）</summary>
+        <form onSubmit={upload.submit}>
+          <p class="muted">
+            第一行为表头：<code>{CSV_COLUMNS.join(',')}</code>。层级填 {LEVELS.map((l) => `${l.code}（${l.name}）`).join('、')}；编号已存在的单位按表格更新，其余新增。导入后整棵单位树必须有效，否则一个也不写入。
+          </p>
+          <label>
+            选择文件
+            <input type="file" accept=".csv,text/csv" onChange={pick} />
+          </label>
+          <label>
+            或粘贴内容
+            <textarea name="csv" rows={8} value={csv} onInput={(e) => setCsv((e.currentTarget as HTMLTextAreaElement).value)} />
+          </label>
+          <ErrorBox error={upload.error} />
+          <button type="submit" class="primary" disabled={upload.busy}>
+            {upload.busy ? '正在导入…' : '导入'}
+          </button>
+          <button type="button" class="link" disabled={units.length === 0} onClick={() => void unitsCsv(units.filter((u) => u.inMyJurisdiction)).then((text) => download('units.csv', text))}>
+            导出现有单位为 CSV（可在表格中修改后导入）
+          </button>
+        </form>
+      </details>
+      {list.error !== undefined && <ErrorBox error={list.error} />}
+      {list.data && (
+        <table class="data units">
+          <thead>
+            <tr>
+              <th scope="col">单位</th>
+              <th scope="col">层级</th>
+              <th scope="col">编号</th>
+              <th scope="col">联系人</th>
+            </tr>
+          </thead>
+          <tbody>
+            {units.map((u) => (
+              <tr key={u.id} data-unit={u.id} class={u.inMyJurisdiction ? '' : 'muted'}>
+                <th scope="row" style={{ paddingLeft: `${0.75 + depth(u) * 1.25}rem` }}>
+                  {u.name}
+                </th>
+                <td>{nameOf(LEVELS, u.level)}</td>
+                <td>
+                  <code>{u.id}</code>
+                </td>
+                <td>{(u.contacts ?? []).map((c) => `${c.name}${c.phone ? ` ${c.phone}` : ''}`).join('；') || <span class="muted">—</span>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
+export function ManagePage({ route }: { route: Route }) {
+  const { me } = useProfile();
+  const tab = TABS.find((t) => t.path === route.parts[1]) ?? TABS[0];
+  if (me.role !== 'admin') {
+    return (
+      <main id="main">
+        <PageTitle title="管理">管理</PageTitle>
+        <p class="empty">只有管理员可以管理账号和单位。</p>
+      </main>
+    );
+  }
+  return (
+    <main id="main">
+      <PageTitle title={`管理 · ${tab.name}`}>管理</PageTitle>
+      <nav class="tabs" aria-label="管理">
+        {TABS.map((t) => (
+          <a key={t.path} href={href(`manage/${t.path}`)} aria-current={t.path === tab.path ? 'page' : undefined}>
+            {t.name}
+          </a>
+        ))}
+      </nav>
+      {tab.path === 'units' ? <Units /> : <Accounts />}
+    </main>
+  );
+}
