@@ -12,6 +12,7 @@ import {
   STATUS_CODES,
   ValidationFailed,
   currentDueAt,
+  type Actor,
   type CaseState,
   type UnitTree,
 } from '../../shared/domain/index.ts';
@@ -23,6 +24,8 @@ import { requireRole } from '../../shared/http/roles.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { cases, config, directory, dynamodb, store } from '../../shared/service/runtime.ts';
 import { caseView, eventView, visibleEvents } from '../../shared/service/views.ts';
+import { phone as phoneSchema } from '../../shared/contract/fields.ts';
+import { parseWith } from '../../shared/contract/zod.ts';
 import { AuditTrail } from '../../shared/store/audit.ts';
 import { CaseQueries, type SubtreeFilter } from '../../shared/store/case-queries.ts';
 
@@ -73,6 +76,7 @@ async function list(event: ApiEvent, principal: Principal) {
   const units = await directory.units();
   const now = clock.now();
   const limit = pageLimit(q.limit, 200, 50);
+  if (q.phone !== undefined) return reporterCases(q, actor, units, now, limit);
   const scope = oneOf('scope', q.scope, ['mine', 'subtree'] as const) ?? 'mine';
   if (scope === 'mine') {
     const page = await queries.queue(actor.unitId, limit, q.cursor);
@@ -93,6 +97,24 @@ async function list(event: ApiEvent, principal: Principal) {
   };
   const page = await queries.subtree(unit.rootId, unit.path, filter, limit, q.cursor);
   return json(200, { items: page.items.map((s) => listItem(s, units, now)), cursor: page.cursor ?? null });
+}
+
+/**
+ * `?phone=`: a caller's cases in the user's jurisdiction, newest first — the
+ * lookup a 矛调中心 makes when a resident rings about "my matter". It ties a
+ * phone to cases, so each case found is recorded in its audit trail.
+ */
+async function reporterCases(q: Record<string, string | undefined>, actor: Extract<Actor, { kind: 'user' }>, units: UnitTree, now: Date, limit: number) {
+  const other = Object.keys(q).find((k) => k !== 'phone' && k !== 'limit');
+  if (other) invalid(other, 'cannot be combined with phone');
+  const phone = parseWith(phoneSchema, q.phone, 'phone');
+  if (phone instanceof ValidationFailed) invalid('phone', 'is not a valid phone number');
+  const found = (await cases.byReporter({ phone }, actor)).slice(0, limit);
+  const at = now.toISOString();
+  await Promise.all(
+    found.map((s) => audit.record({ at, caseId: s.id, username: actor.id, role: actor.role, unitId: actor.unitId, what: 'reporter_search' })),
+  );
+  return json(200, { items: found.map((s) => listItem(s, units, now)), cursor: null });
 }
 
 export const handler = middy<ApiEvent, HttpResult>()

@@ -17,6 +17,7 @@ import {
   type Command,
   type IntakeInput,
   type Policy,
+  type Reporter,
   type UnitTree,
 } from '../domain/index.ts';
 import type { CaseStore, Page } from '../store/case-store.ts';
@@ -31,7 +32,12 @@ export interface CaseServiceDeps {
   readonly random: (bytes: number) => Uint8Array;
   /** Earlier open cases a new case may repeat (重复件): the same resident, unit and words. */
   readonly findRepeats?: (subject: RepeatSubject, now: Date) => Promise<readonly string[]>;
+  /** Ids of a resident's cases, newest first, at most `limit` (the byReporter index). */
+  readonly reporterCaseIds?: (reporter: Reporter, limit: number) => Promise<readonly string[]>;
 }
+
+/** Cases of one resident read before the jurisdiction filter: a resident with more is shown the newest. */
+const REPORTER_CASES_READ = 200;
 
 export type IntakeResult =
   | { readonly state: CaseState; readonly created: true; readonly event: CaseEvent }
@@ -108,6 +114,13 @@ export class CaseService {
     const [loaded, units] = await Promise.all([this.deps.store.get(id), this.deps.units()]);
     if (!loaded || !canRead(actor, loaded.state, units)) throw new NotFound(`no case ${id}`);
     return loaded.state;
+  }
+
+  /** A resident's cases that `actor` may see, newest first: staff find a caller's cases by phone. */
+  async byReporter(reporter: Reporter, actor: Actor): Promise<CaseState[]> {
+    if (!this.deps.reporterCaseIds) return [];
+    const [ids, units] = await Promise.all([this.deps.reporterCaseIds(reporter, REPORTER_CASES_READ), this.deps.units()]);
+    return (await this.deps.store.getMany(ids)).filter((state) => canRead(actor, state, units));
   }
 
   async timeline(id: string, actor: Actor, cursor?: string, limit?: number): Promise<Page<CaseEvent>> {

@@ -51,4 +51,8 @@ export const cases = new CaseService({
   clock: clock.now,
   random: (n) => randomBytes(n),
   findRepeats: repeatFinder({ channels, store, reporterKey }),
+  reporterCaseIds: async (reporter, limit) => {
+    const key = reporterKey(reporter);
+    return key ? channels.reporterCaseIds(key, '', limit) : [];
+  },
 });

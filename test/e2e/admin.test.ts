@@ -470,4 +470,31 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     expect(text).toContain('township-mediator（矛调中心工作人员 · 和平街道）');
     expect(text).toContain('查看了反映人和当事人的完整信息');
   });
+
+  it('the header box finds a case by its number and a caller\'s cases by phone', async () => {
+    const first = await fileCase({ title: '停车位被长期占用', description: '小区停车位被长期占用。', reporter: { name: '冯先生', phone: '13912340031' }, location: { unitId: 'hp-xf-yg-2' } });
+    const second = await fileCase({ center: 'welfare', description: '申请临时救助。', reporter: { phone: '13912340031' }, location: { unitId: 'hp-hx-jy-1' } });
+    const p = await page();
+    await signIn(p, stack.url, 'community-mediator', stack.password);
+    const box = p.getByRole('searchbox', { name: '按编号或电话查找案件' });
+
+    await box.fill(first.trackingNo.toLowerCase());
+    await box.press('Enter');
+    await p.getByRole('heading', { name: '停车位被长期占用' }).waitFor();
+    expect(p.url()).toContain(`#/case/${first.trackingNo}`);
+
+    await box.fill('139 1234 0031');
+    await p.getByRole('search').getByRole('button', { name: '查找' }).click();
+    await p.getByRole('heading', { name: '来电查找：13912340031' }).waitFor();
+    const rows = p.locator('table.cases tbody tr');
+    await expect.poll(() => rows.count()).toBe(1);
+    // The second case is in 和谐社区, outside a 幸福社区 mediator's jurisdiction.
+    expect(await rows.first().innerText()).toContain(first.trackingNo);
+    expect(await p.locator('table.cases').innerText()).not.toContain(second.trackingNo);
+    await screenshot(p, 'search-phone');
+
+    await box.fill('幸福社区');
+    await box.press('Enter');
+    await p.getByRole('search').getByRole('alert').filter({ hasText: '请输入 10 位案件编号，或反映人的电话号码' }).waitFor();
+  });
 });

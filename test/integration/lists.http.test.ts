@@ -97,3 +97,51 @@ describe('the subtree view', () => {
     expect(reply.status).toBe(400);
   });
 });
+
+describe("a caller's cases by phone", () => {
+  const township = async () => ({ headers: { authorization: `Bearer ${await login(stack, 'township-mediator')}` } });
+
+  it('finds them within the jurisdiction only, newest first, whatever way the number is written', async () => {
+    const mine = ['b1-voice', 'b1-urgent', 'b2-mediation', 'cy-risk'].map((k) => ids[k]);
+    const found = (await list('phone=13800138000')).items.map((i) => i.id);
+    expect(found.sort()).toEqual([...mine].sort());
+    expect((await list(`phone=${encodeURIComponent('+86 138-0013-8000')}`)).items.map((i) => i.id).sort()).toEqual([...mine].sort());
+    expect((await list('phone=13800138000', building)).items.map((i) => i.id).sort()).toEqual([ids['b1-voice'], ids['b1-urgent']].sort());
+
+    const everywhere = (await list('phone=13800138000', await township())).items;
+    expect(everywhere.map((i) => i.id).sort()).toEqual([...mine, ids['hx-voice']].sort());
+    // b1-voice was filed first, ten minutes before the others.
+    expect(everywhere.at(-1)?.id).toBe(ids['b1-voice']);
+    expect(everywhere.every((i) => i.reporter.phone === '138****8000')).toBe(true);
+    expect((await list('phone=13800138000&limit=2', await township())).items).toHaveLength(2);
+
+    expect((await list('phone=13900000000')).items).toEqual([]);
+  });
+
+  it("records each case found in that case's audit trail", async () => {
+    await list('phone=13800138000', building);
+    const officer = await township();
+    const trail = await call(stack, 'GET', `/v1/cases/${ids['b1-voice']}/audit`, officer);
+    expect(trail.status, trail.text).toBe(200);
+    expect(trail.body.items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ username: 'building-mediator', what: 'reporter_search', unitId: 'hp-xf-yg-1' })]),
+    );
+    const untouched = await call(stack, 'GET', `/v1/cases/${ids['hx-voice']}/audit`, officer);
+    expect(untouched.body.items.filter((e: { username: string }) => e.username === 'building-mediator')).toEqual([]);
+  });
+
+  it('answers a bad number, or one combined with list filters, with 400 naming the parameter', async () => {
+    for (const [query, path] of [
+      ['phone=12345', 'phone'],
+      ['phone=', 'phone'],
+      [`phone=${'1'.repeat(40)}`, 'phone'],
+      ['phone=13800138000&status=pending', 'status'],
+      ['phone=13800138000&scope=subtree', 'scope'],
+      ['phone=13800138000&limit=0', 'limit'],
+    ]) {
+      const reply = await call(stack, 'GET', `/v1/cases?${query}`, community);
+      expect(reply.status, query).toBe(400);
+      expect(reply.body.error).toMatchObject({ code: 'validation_failed', issues: [{ path }] });
+    }
+  });
+});

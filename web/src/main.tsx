@@ -11,6 +11,7 @@ import { Dashboard } from './pages/dashboard.tsx';
 import { Queue, Subtree } from './pages/lists.tsx';
 import { Login } from './pages/login.tsx';
 import { ManagePage } from './pages/manage.tsx';
+import { QuickSearch, SearchPage } from './pages/search.tsx';
 import './app.css';
 
 async function loadProfile(): Promise<Omit<Profile, 'refresh'>> {
@@ -24,6 +25,7 @@ function Pages({ route }: { route: Route }) {
   if (first === 'cases') return <Subtree route={route} />;
   if (first === 'dashboard') return <Dashboard route={route} />;
   if (first === 'manage') return <ManagePage route={route} />;
+  if (first === 'search') return <SearchPage route={route} />;
   return <Queue />;
 }
 
@@ -49,6 +51,7 @@ function Header({ profile, route, onLogout }: { profile: Profile; route: Route; 
           </a>
         ))}
       </nav>
+      <QuickSearch />
       <span class="user">
         {me.displayName} · {me.unit?.name}
       </span>

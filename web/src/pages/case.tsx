@@ -114,7 +114,10 @@ function Field({ label, children }: { label: string; children: ComponentChildren
   );
 }
 
-const AUDIT_WHAT: Readonly<Record<string, string>> = { reporter_details: '查看了反映人和当事人的完整信息' };
+const AUDIT_WHAT: Readonly<Record<string, string>> = {
+  reporter_details: '查看了反映人和当事人的完整信息',
+  reporter_search: '按反映人电话查找到此案',
+};
 
 /** Who has seen the reporter's and the parties' full details: loaded when opened. */
 function AuditTrail({ id }: { id: string }) {
