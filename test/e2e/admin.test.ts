@@ -497,4 +497,35 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await box.press('Enter');
     await p.getByRole('search').getByRole('alert').filter({ hasText: '请输入 10 位案件编号，或反映人的电话号码' }).waitFor();
   });
+
+  it('exports the filtered subtree as a CSV for the monthly report, without the reporter\'s details', async () => {
+    const filed = await fileCase({ title: '宠物噪音扰邻', description: '邻居家的狗夜间吠叫。', reporter: { name: '卫女士', phone: '13912340041' }, location: { unitId: 'hp-xf-cy-1' } });
+    const p = await page();
+    await signIn(p, stack.url, 'community-mediator', stack.password);
+    await p.goto(`${stack.url}/admin/#/cases?center=mediation`);
+    await p.locator('table.cases tbody tr').first().waitFor();
+    const [file] = await Promise.all([p.waitForEvent('download'), p.getByRole('button', { name: '导出 CSV' }).click()]);
+    expect(file.suggestedFilename()).toMatch(/^辖区案件-\d{4}-\d{2}-\d{2}\.csv$/);
+    const text = await new Promise<string>((resolve, reject) => {
+      void file.createReadStream().then((stream) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks).toString('utf8'))).on('error', reject);
+      });
+    });
+    const lines = text.replace(/^\uFEFF/, '').trimEnd().split('\n');
+    expect(lines[0]).toBe('编号,受理时间,来源,中心,诉求,内容摘要,发生单位,当前单位,当前层级,状态,期限,超时,上报次数,风险,办结时间,办结结果,回访满意度');
+    const token = await login(stack, 'community-mediator');
+    let total = 0;
+    let cursor: string | null = null;
+    do {
+      const reply: { body: { items: unknown[]; cursor: string | null } } = await call(stack, 'GET', `/v1/cases?scope=subtree&center=mediation&limit=200${cursor ? `&cursor=${cursor}` : ''}`, { headers: { authorization: `Bearer ${token}` } });
+      total += reply.body.items.length;
+      cursor = reply.body.cursor;
+    } while (cursor);
+    expect(lines).toHaveLength(total + 1);
+    const row = lines.find((l) => l.startsWith(`${filed.trackingNo},`));
+    expect(row).toContain(',12345 热线,民事调解,宠物噪音扰邻,邻居家的狗夜间吠叫。,和平街道 幸福社区 翠苑小区 1栋,和平街道 幸福社区 翠苑小区 1栋,楼栋,待签收,');
+    expect(text).not.toContain('13912340041');
+    expect(text).not.toContain('卫女士');
+  });
 });

@@ -1,9 +1,11 @@
 /** 我的待办 (the unit's queue) and 辖区案件 (the subtree with filters). */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type CaseView, type Page } from '../api.ts';
+import { all, api, type CaseView, type Page } from '../api.ts';
 import { href, navigate, useProfile, type Route } from '../app.ts';
 import { CaseTable, ErrorBox, PageTitle } from '../components.tsx';
-import { CENTERS, LEVELS, STATUSES } from '../labels.ts';
+import { download, toCsv } from '../csv.ts';
+import { chinaDate, formatDateTime } from '../format.ts';
+import { CENTERS, LEVELS, nameOf, OUTCOMES, RISK_LEVELS, SATISFACTIONS, SOURCE_NAMES, STATUSES } from '../labels.ts';
 
 /** A cursor-paged list of cases; `more` appends the next page. */
 function usePaged(path: string) {
@@ -67,8 +69,8 @@ const OPEN = 'pending,in_progress';
 const DAY = 86_400_000;
 
 /** The API's query for the page's filters; dates are whole days in China time. */
-function apiQuery(query: URLSearchParams): string {
-  const q = new URLSearchParams({ scope: 'subtree', limit: '50' });
+function apiQuery(query: URLSearchParams, limit = 50): string {
+  const q = new URLSearchParams({ scope: 'subtree', limit: String(limit) });
   for (const name of FILTERS) {
     const value = query.get(name);
     if (!value) continue;
@@ -77,6 +79,58 @@ function apiQuery(query: URLSearchParams): string {
     else q.set(name, value);
   }
   return `/v1/cases?${q}`;
+}
+
+const EXPORT_COLUMNS = [
+  '编号', '受理时间', '来源', '中心', '诉求', '内容摘要', '发生单位', '当前单位', '当前层级', '状态',
+  '期限', '超时', '上报次数', '风险', '办结时间', '办结结果', '回访满意度',
+] as const;
+
+/** One row per case for the monthly report; the reporter's details stay out of the file. */
+function exportRow(c: CaseView, unitName: (id: string) => string): string[] {
+  return [
+    c.trackingNo,
+    formatDateTime(c.createdAt),
+    SOURCE_NAMES[c.source] ?? c.source,
+    nameOf(CENTERS, c.center),
+    c.title,
+    c.description,
+    unitName(c.originUnitId),
+    c.unitName ?? c.unitId,
+    nameOf(LEVELS, c.level),
+    nameOf(STATUSES, c.status),
+    c.dueAt ? formatDateTime(c.dueAt) : '',
+    c.overdue ? '是' : '',
+    String(c.escalations),
+    c.risk ? nameOf(RISK_LEVELS, c.risk.level) : '',
+    c.resolution ? formatDateTime(c.resolution.at) : '',
+    c.resolution ? nameOf(OUTCOMES, c.resolution.outcome) : '',
+    c.followUp ? nameOf(SATISFACTIONS, c.followUp.satisfaction) : '',
+  ];
+}
+
+function ExportButton({ query }: { query: URLSearchParams }) {
+  const { units } = useProfile();
+  const [state, setState] = useState<{ busy: boolean; error?: unknown }>({ busy: false });
+  const run = async () => {
+    setState({ busy: true });
+    try {
+      const cases = await all<CaseView>(apiQuery(query, 200));
+      const unitName = (id: string) => units.get(id)?.fullName ?? id;
+      download(`辖区案件-${chinaDate(new Date())}.csv`, await toCsv([[...EXPORT_COLUMNS], ...cases.map((c) => exportRow(c, unitName))]));
+      setState({ busy: false });
+    } catch (error) {
+      setState({ busy: false, error });
+    }
+  };
+  return (
+    <>
+      <button type="button" class="export" onClick={() => void run()} disabled={state.busy} title="导出符合当前条件的全部案件（不含反映人信息）">
+        {state.busy ? '正在导出…' : '导出 CSV'}
+      </button>
+      <ErrorBox error={state.error} />
+    </>
+  );
 }
 
 export function Subtree({ route }: { route: Route }) {
@@ -166,6 +220,7 @@ export function Subtree({ route }: { route: Route }) {
           <a href={href('cases')}>清除</a>
         </div>
       </form>
+      <ExportButton query={route.query} />
       <ErrorBox error={list.error} />
       {!list.loading || list.items.length ? <CaseTable items={list.items} empty="没有符合条件的案件。" /> : null}
       <More list={list} />

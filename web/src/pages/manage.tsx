@@ -6,6 +6,7 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, RawBody, type AccountView, type Page, type UnitItem } from '../api.ts';
 import { href, useProfile, type Route } from '../app.ts';
 import { ErrorBox, PageTitle, useLoad } from '../components.tsx';
+import { decodeCsv, download, toCsv } from '../csv.ts';
 import { LEVELS, nameOf, Problem, ROLES } from '../labels.ts';
 
 const TABS = [
@@ -245,29 +246,9 @@ function Accounts() {
 
 const CSV_COLUMNS = ['id', 'name', 'level', 'parentId', 'contactName', 'contactPhone'] as const;
 
-/** The units as the import takes them back, with a BOM so that Excel opens it as UTF-8. */
-async function unitsCsv(units: readonly UnitItem[]): Promise<string> {
-  // Its own chunk (~30 KB with its Buffer shim), fetched only by the admins who export.
-  const { stringify } = await import('csv-stringify/browser/esm/sync');
-  const rows = units.map((u) => [u.id, u.name, u.level, u.parentId ?? '', u.contacts?.[0]?.name ?? '', u.contacts?.[0]?.phone ?? '']);
-  return `\uFEFF${stringify([[...CSV_COLUMNS], ...rows])}`;
-}
-
-/** Excel in Chinese saves CSV as GB18030 unless told otherwise; the API takes UTF-8. */
-function decodeCsv(bytes: ArrayBuffer): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return new TextDecoder('gb18030').decode(bytes);
-  }
-}
-
-function download(name: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
-  const a = Object.assign(document.createElement('a'), { href: url, download: name });
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
+/** The units as the import takes them back. */
+const unitsCsv = (units: readonly UnitItem[]) =>
+  toCsv([[...CSV_COLUMNS], ...units.map((u) => [u.id, u.name, u.level, u.parentId ?? '', u.contacts?.[0]?.name ?? '', u.contacts?.[0]?.phone ?? ''])]);
 
 function Units() {
   const { refresh } = useProfile();
