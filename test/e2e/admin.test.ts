@@ -9,7 +9,7 @@
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
-import { chromiumAvailable, launch, openPage, screenshot, signIn, type WatchedPage } from '../support/browser.ts';
+import { chromiumAvailable, downloadBy, launch, openPage, screenshot, signIn, type WatchedPage } from '../support/browser.ts';
 import { call, login, startTestStack, waitFor } from '../support/stack.ts';
 
 const CHINA_DAY = (offsetDays: number) => new Date(Date.now() + 8 * 3_600_000 + offsetDays * 86_400_000).toISOString().slice(0, 10);
@@ -426,14 +426,8 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await expect.poll(() => p.locator('tr[data-unit="hp-xf-yg-4"]').innerText()).toContain('联户长 孙红 13800000004');
     expect(await unitIds()).toEqual(expect.arrayContaining([...before, 'hp-xf-yg-4']));
 
-    const [file] = await Promise.all([p.waitForEvent('download'), p.getByRole('button', { name: /导出现有单位为 CSV/ }).click()]);
-    expect(file.suggestedFilename()).toBe('units.csv');
-    const exported = await new Promise<string>((resolve, reject) => {
-      void file.createReadStream().then((stream) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks).toString('utf8'))).on('error', reject);
-      });
-    });
+    const { name, text: exported } = await downloadBy(p, p.getByRole('button', { name: /导出现有单位为 CSV/ }));
+    expect(name).toBe('units.csv');
     expect(exported.startsWith('\uFEFFid,name,level,parentId,contactName,contactPhone\n')).toBe(true);
     expect(exported).toContain('\nhp-xf-yg-4,4栋,building,hp-xf-yg,联户长 孙红,13800000004\n');
     expect(exported).toContain('\nhp,和平街道,township,,街道矛调中心,02787000000\n');
@@ -504,14 +498,8 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await signIn(p, stack.url, 'community-mediator', stack.password);
     await p.goto(`${stack.url}/admin/#/cases?center=mediation`);
     await p.locator('table.cases tbody tr').first().waitFor();
-    const [file] = await Promise.all([p.waitForEvent('download'), p.getByRole('button', { name: '导出 CSV' }).click()]);
-    expect(file.suggestedFilename()).toMatch(/^辖区案件-\d{4}-\d{2}-\d{2}\.csv$/);
-    const text = await new Promise<string>((resolve, reject) => {
-      void file.createReadStream().then((stream) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks).toString('utf8'))).on('error', reject);
-      });
-    });
+    const { name, text } = await downloadBy(p, p.getByRole('button', { name: '导出 CSV' }));
+    expect(name).toMatch(/^辖区案件-\d{4}-\d{2}-\d{2}\.csv$/);
     const lines = text.replace(/^\uFEFF/, '').trimEnd().split('\n');
     expect(lines[0]).toBe('编号,受理时间,来源,中心,诉求,内容摘要,发生单位,当前单位,当前层级,状态,期限,超时,上报次数,风险,办结时间,办结结果,回访满意度');
     const token = await login(stack, 'community-mediator');

@@ -1,8 +1,8 @@
-/** Real Chromium for the admin page's tests: launch, pages that record console errors, sign-in, screenshots. */
+/** Real Chromium for the admin page's tests: launch, pages that record console errors, sign-in, downloads, screenshots. */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts');
@@ -61,4 +61,10 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = resolve(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** Clicks what starts a download and returns the file's name and its text. */
+export async function downloadBy(page: Page, trigger: Locator): Promise<{ name: string; text: string }> {
+  const [file] = await Promise.all([page.waitForEvent('download'), trigger.click()]);
+  return { name: file.suggestedFilename(), text: await readFile(await file.path(), 'utf8') };
 }
