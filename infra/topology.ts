@@ -236,8 +236,8 @@ export const FUNCTIONS = {
   web: {
     kind: 'http',
     entry: 'functions/web/handler.ts',
-    description: 'The admin page for mediators',
-    routes: ['GET /admin', 'GET /admin/{proxy+}'],
+    description: 'The admin page for mediators, and the tracking page for residents',
+    routes: ['GET /admin', 'GET /admin/{proxy+}', 'GET /track', 'GET /track/{proxy+}'],
     table: 'none',
     // Data, not code: ~280 KB of page that would otherwise be parsed as part of the bundle.
     files: ['web/dist/assets.json'],

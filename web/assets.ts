@@ -1,8 +1,8 @@
 /**
- * The admin page's built files and how they are answered, the same in the
- * Lambda (functions/web) and in the local gateway: `/admin/` is index.html,
- * `/admin/<file>` a built file, stored gzipped and sent as is to browsers
- * that accept gzip.
+ * The pages' built files and how they are answered, the same in the Lambda
+ * (functions/web) and in the local gateway: `/admin/` is the mediators' page
+ * (index.html), `/track/` the residents' (track.html), `/<page>/<file>` a
+ * built file, stored gzipped and sent as is to browsers that accept gzip.
  */
 import { gunzipSync } from 'node:zlib';
 
@@ -28,6 +28,11 @@ const PAGE_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
+/** Each page's path and the file it opens with; both read the same built files. */
+export const PAGE_ROOTS: Readonly<Record<string, string>> = { '/admin': 'index.html', '/track': 'track.html' };
+
+export const isPagePath = (path: string): boolean => Object.keys(PAGE_ROOTS).some((root) => path === root || path.startsWith(`${root}/`));
+
 export interface AssetReply {
   readonly status: number;
   readonly headers: Record<string, string>;
@@ -37,12 +42,13 @@ export interface AssetReply {
 export function serveAsset(
   assets: WebAssets,
   path: string,
-  request: { readonly acceptEncoding?: string; readonly ifNoneMatch?: string },
+  request: { readonly acceptEncoding?: string; readonly ifNoneMatch?: string; readonly query?: string },
 ): AssetReply {
-  // Relative URLs in index.html need the trailing slash.
-  if (path === '/admin') return { status: 308, headers: { location: '/admin/' }, body: Buffer.alloc(0) };
-  const name = path === '/admin/' ? 'index.html' : path.slice('/admin/'.length);
-  const asset = assets[name];
+  const root = Object.keys(PAGE_ROOTS).find((r) => path === r || path.startsWith(`${r}/`));
+  // Relative URLs in the pages need the trailing slash; the query (a tracking number in a link) is kept.
+  if (root && path === root) return { status: 308, headers: { location: `${root}/${request.query ? `?${request.query}` : ''}` }, body: Buffer.alloc(0) };
+  const name = root === undefined ? undefined : path === `${root}/` ? PAGE_ROOTS[root] : path.slice(root.length + 1);
+  const asset = name === undefined ? undefined : assets[name];
   if (!asset) {
     const body = { error: { code: 'not_found', message: `no file ${path}` } };
     return { status: 404, headers: { 'content-type': 'application/json; charset=utf-8' }, body: Buffer.from(JSON.stringify(body)) };
@@ -53,7 +59,7 @@ export function serveAsset(
     'cache-control': 'no-cache',
     vary: 'accept-encoding',
     'x-content-type-options': 'nosniff',
-    ...(name === 'index.html' ? PAGE_HEADERS : {}),
+    ...(name?.endsWith('.html') ? PAGE_HEADERS : {}),
   };
   if (request.ifNoneMatch === asset.etag) return { status: 304, headers, body: Buffer.alloc(0) };
   const gzipped = Buffer.from(asset.gzip, 'base64');

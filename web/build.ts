@@ -1,7 +1,7 @@
 /**
- * `npm run build:web`: the admin page (web/src) bundled by esbuild into
- * web/dist/, plus web/dist/assets.json — every file gzipped — which the web
- * Lambda imports so that its bundle carries the page.
+ * `npm run build:web`: the admin page and the residents' tracking page
+ * (web/src) bundled by esbuild into web/dist/, plus web/dist/assets.json —
+ * every file gzipped — which ships beside the web Lambda's bundle.
  */
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
@@ -33,11 +33,11 @@ async function writeAtomically(file: string, data: string | Uint8Array): Promise
 
 export async function buildWeb(): Promise<WebFile[]> {
   const result = await build({
-    entryPoints: { app: join(SRC, 'main.tsx') },
+    entryPoints: { app: join(SRC, 'main.tsx'), track: join(SRC, 'track.tsx') },
     outdir: WEB_DIST,
     write: false,
     bundle: true,
-    // The charts (most of the bytes) load only on the dashboard.
+    // The charts (most of the bytes) load only on the dashboard; the pages share Preact.
     splitting: true,
     format: 'esm',
     platform: 'browser',
@@ -53,8 +53,8 @@ export async function buildWeb(): Promise<WebFile[]> {
     logLevel: 'warning',
   });
   const files = new Map<string, Uint8Array>(result.outputFiles.map((f) => [relative(WEB_DIST, f.path), f.contents]));
-  const html = join(SRC, 'index.html');
-  files.set('index.html', await readFile(html));
+  const pages = ['index.html', 'track.html'].map((name) => join(SRC, name));
+  for (const page of pages) files.set(relative(SRC, page), await readFile(page));
 
   await mkdir(WEB_DIST, { recursive: true });
   const assets: Record<string, WebAsset> = {};
@@ -68,7 +68,7 @@ export async function buildWeb(): Promise<WebFile[]> {
     sizes.push({ name, bytes: contents.length, gzipBytes: gzip.length });
   }
   await writeAtomically(WEB_ASSETS, JSON.stringify(assets));
-  const inputs = [...Object.keys(result.metafile.inputs).map((i) => resolve(ROOT, i)), html, import.meta.filename];
+  const inputs = [...Object.keys(result.metafile.inputs).map((i) => resolve(ROOT, i)), ...pages, import.meta.filename];
   await writeAtomically(INPUTS, JSON.stringify(inputs));
   // Chunks of earlier builds.
   const keep = new Set([...files.keys(), 'assets.json', 'inputs.json']);

@@ -1,4 +1,4 @@
-/** GET /admin and /admin/{proxy+} — the admin page, from the assets.json that web/build.ts writes and CDK ships beside this bundle. */
+/** GET /admin… and /track… — the mediators' and the residents' pages, from the assets.json that web/build.ts writes and CDK ships beside this bundle. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { readFile } from 'node:fs/promises';
 import { serveAsset, type WebAssets } from '../../web/assets.ts';
@@ -16,6 +16,7 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult
   const reply = serveAsset(await loadAssets(), event.rawPath, {
     acceptEncoding: header(event, 'accept-encoding'),
     ifNoneMatch: header(event, 'if-none-match'),
+    query: event.rawQueryString,
   });
   return { statusCode: reply.status, headers: reply.headers, body: reply.body.toString('base64'), isBase64Encoded: true };
 };

@@ -1,23 +1,25 @@
-/** What the local gateway answers itself: health, and the admin page's files from web/dist. */
+/** What the local gateway answers itself: health, and the pages' files from web/dist. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { serveAsset, type WebAssets } from '../../web/assets.ts';
+import { isPagePath, serveAsset, type WebAssets } from '../../web/assets.ts';
 import { WEB_ASSETS } from '../../web/build.ts';
 
 export async function serveLocal(req: IncomingMessage, res: ServerResponse, ready: () => boolean): Promise<boolean> {
-  const path = new URL(req.url ?? '/', 'http://local').pathname;
+  const url = new URL(req.url ?? '/', 'http://local');
+  const path = url.pathname;
   if (path === '/healthz') {
     const ok = ready();
     res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ status: ok ? 'ok' : 'starting' }));
     return true;
   }
-  if ((req.method === 'GET' || req.method === 'HEAD') && (path === '/admin' || path.startsWith('/admin/'))) {
+  if ((req.method === 'GET' || req.method === 'HEAD') && isPagePath(path)) {
     // Read on every request, so that `npm run build:web` shows up on reload.
     const assets = JSON.parse(await readFile(WEB_ASSETS, 'utf8')) as WebAssets;
     const reply = serveAsset(assets, path, {
       acceptEncoding: req.headers['accept-encoding'],
       ifNoneMatch: req.headers['if-none-match'],
+      query: url.search.slice(1),
     });
     res.writeHead(reply.status, reply.headers);
     res.end(req.method === 'HEAD' ? undefined : reply.body);

@@ -28,6 +28,7 @@ console.log(`
   Health         ${stack.url}/healthz
   OpenAPI        ${stack.url}/openapi.json
   Admin page     ${stack.url}/admin/
+  Tracking page  ${stack.url}/track/   (residents: number + 提取码)
   Data           ${dataDir}
   DynamoDB       ${stack.dynamodbEndpoint} (dynalite)
   SQS            ${stack.sqsEndpoint} (fauxqs)

@@ -516,4 +516,36 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     expect(text).not.toContain('13912340041');
     expect(text).not.toContain('卫女士');
   });
+
+  it('a resident follows the link in the receipt, enters the 提取码 and sees the progress on a phone', async () => {
+    const filed = (await call(stack, 'POST', '/v1/cases', {
+      body: { source: 'hotline', center: 'welfare', title: '路灯不亮', description: '小区南门路灯坏了一周。', reporter: { name: '褚先生', phone: '13912340051' }, location: { unitId: 'hp-xf-yg-1' } },
+    })).body as { id: string; trackingNo: string; trackingCode: string };
+    await act(await login(stack, 'building-mediator'), filed.id, { type: 'accept' });
+    await act(await login(stack, 'building-mediator'), filed.id, { type: 'note', visibility: 'public', text: '已联系物业，明天维修。' });
+    await act(await login(stack, 'building-mediator'), filed.id, { type: 'note', visibility: 'internal', text: '物业经理电话 139xxxx' });
+
+    const p = await page({ viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    await p.goto(`${stack.url}/track?no=${filed.trackingNo.toLowerCase()}`);
+    await p.getByRole('heading', { name: '诉求办理进度查询' }).waitFor();
+    expect(p.url()).toBe(`${stack.url}/track/?no=${filed.trackingNo.toLowerCase()}`);
+    expect(await p.getByLabel('编号').inputValue()).toBe(filed.trackingNo.toLowerCase());
+
+    expected = [/status of 404/];
+    await p.getByLabel('提取码').fill(filed.trackingCode === '000000' ? '111111' : '000000');
+    await p.getByRole('button', { name: '查询' }).click();
+    await p.getByRole('alert').filter({ hasText: '没有找到该编号，或提取码不正确' }).waitFor();
+
+    await p.getByLabel('提取码').fill(filed.trackingCode);
+    await p.getByRole('button', { name: '查询' }).click();
+    const result = p.locator('section.track-result');
+    await result.getByRole('heading', { name: `编号 ${filed.trackingNo} 办理中` }).waitFor();
+    const text = await result.innerText();
+    for (const expectedText of ['路灯不亮', '民生保障', '1栋（楼栋）', '答复：已联系物业，明天维修。', '工作人员已签收，正在办理', '诉求已受理，由1栋办理']) {
+      expect(text).toContain(expectedText);
+    }
+    expect(text).not.toContain('物业经理电话');
+    expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await screenshot(p, 'track-phone');
+  });
 });

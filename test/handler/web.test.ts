@@ -13,8 +13,8 @@ beforeAll(async () => {
   ({ handler } = await import('../../functions/web/handler.ts'));
 });
 
-const get = (rawPath: string, headers: Record<string, string> = {}) =>
-  handler({ rawPath, headers, routeKey: 'GET /admin/{proxy+}', requestContext: { http: { method: 'GET' } } } as unknown as APIGatewayProxyEventV2);
+const get = (rawPath: string, headers: Record<string, string> = {}, rawQueryString = '') =>
+  handler({ rawPath, rawQueryString, headers, routeKey: 'GET /admin/{proxy+}', requestContext: { http: { method: 'GET' } } } as unknown as APIGatewayProxyEventV2);
 
 const bodyOf = (reply: Awaited<ReturnType<typeof get>>) => Buffer.from(reply.body ?? '', 'base64');
 
@@ -50,8 +50,23 @@ describe('GET /admin…', () => {
     expect(bodyOf(again).length).toBe(0);
   });
 
+  it("serves the residents' tracking page at /track/, keeping a receipt link's number through the redirect", async () => {
+    const redirect = await get('/track', {}, 'no=C26V9XQGBV');
+    expect(redirect.statusCode).toBe(308);
+    expect(redirect.headers.location).toBe('/track/?no=C26V9XQGBV');
+    expect((await get('/admin')).headers.location).toBe('/admin/');
+
+    const page = await get('/track/');
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    const html = bodyOf(page).toString('utf8');
+    expect(html).toContain('<title>诉求办理进度查询 · 矛调通</title>');
+    expect(html).toContain('<script type="module" src="track.js">');
+    expect((await get('/track/track.js')).statusCode).toBe(200);
+  });
+
   it('answers a file that is not part of the page with the API error body and 404', async () => {
-    for (const path of ['/admin/nope.js', '/admin/../package.json', '/admin/assets.json']) {
+    for (const path of ['/admin/nope.js', '/admin/../package.json', '/admin/assets.json', '/track/inputs.json', '/trackx', '/']) {
       const reply = await get(path);
       expect(reply.statusCode, path).toBe(404);
       expect(JSON.parse(bodyOf(reply).toString('utf8'))).toMatchObject({ error: { code: 'not_found' } });
