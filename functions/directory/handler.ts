@@ -41,6 +41,22 @@ function jsonOf(text: string): unknown {
   }
 }
 
+function flag(raw: string | undefined, name: string): boolean {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new ValidationFailed(`${name} must be true or false`, [{ path: name, message: 'must be true or false' }]);
+}
+
+/** Whether an imported row would change the stored unit (a re-import of the same sheet writes nothing). */
+const sameUnit = (a: UnitRecord, b: UnitRecord | undefined): boolean =>
+  b !== undefined &&
+  a.name === b.name &&
+  a.level === b.level &&
+  (a.parentId ?? '') === (b.parentId ?? '') &&
+  contactsKey(a) === contactsKey(b);
+
+const contactsKey = (u: UnitRecord): string => JSON.stringify((u.contacts ?? []).map((c) => [c.name, c.phone ?? '', c.openId ?? '']));
+
 const publicAccount = ({ passwordHash: _hash, ...account }: Account) => ({
   ...account,
   roleName: ROLES.find((r) => r.code === account.role)?.name,
@@ -73,7 +89,9 @@ export const handler = middy<ApiEvent, HttpResult>()
         const { type, text } = body(event);
         const parsed = parseWith(unitImportSchema, type === 'csv' ? unitsFromCsv(text) : jsonOf(text), 'the unit import');
         if (parsed instanceof ValidationFailed) throw parsed;
-        const merged = new Map<string, UnitRecord>((await directory.unitRecords()).map((u) => [u.id, u]));
+        const dryRun = flag(event.queryStringParameters?.dryRun, 'dryRun');
+        const existing = new Map<string, UnitRecord>((await directory.unitRecords()).map((u) => [u.id, u]));
+        const merged = new Map(existing);
         for (const unit of parsed.units) merged.set(unit.id, unit);
         // The whole tree after the import must be valid, or nothing is written.
         const tree = new UnitTree([...merged.values()]);
@@ -81,8 +99,18 @@ export const handler = middy<ApiEvent, HttpResult>()
         if (outside.length) {
           throw new ValidationFailed('units outside your jurisdiction', outside.map((u) => ({ path: `units.${u.id}`, message: `is not under ${actor.unitId}` })));
         }
-        for (const unit of parsed.units) await directory.putUnit(unit);
-        return json(200, { imported: parsed.units.length, units: tree.size });
+        const created = parsed.units.filter((u) => !existing.has(u.id));
+        const updated = parsed.units.filter((u) => existing.has(u.id) && !sameUnit(u, existing.get(u.id)));
+        const changed = [...created, ...updated];
+        if (!dryRun) for (const unit of changed) await directory.putUnit(unit);
+        return json(200, {
+          dryRun,
+          imported: changed.length,
+          units: tree.size,
+          created: created.map((u) => u.id),
+          updated: updated.map((u) => u.id),
+          unchanged: parsed.units.length - changed.length,
+        });
       }
       case 'GET /v1/users': {
         const q = event.queryStringParameters ?? {};

@@ -10,7 +10,14 @@ const ASSETS_FILE = process.env.WEB_ASSETS ?? new URL('./assets.json', import.me
 
 // Read once per container, on the first request rather than at import, so a cold start of any route stays cheap.
 let assets: Promise<WebAssets> | undefined;
-const loadAssets = (): Promise<WebAssets> => (assets ??= readFile(ASSETS_FILE, 'utf8').then((text) => JSON.parse(text) as WebAssets));
+const loadAssets = (): Promise<WebAssets> =>
+  (assets ??= readFile(ASSETS_FILE, 'utf8')
+    .then((text) => JSON.parse(text) as WebAssets)
+    .catch((error: unknown) => {
+      // A failed read is tried again on the next request, not remembered for the container's life.
+      assets = undefined;
+      throw error;
+    }));
 
 export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
   const reply = serveAsset(await loadAssets(), event.rawPath, {

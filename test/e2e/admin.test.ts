@@ -421,8 +421,13 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     );
     await p.getByLabel('选择文件').setInputFiles({ name: '楼栋.csv', mimeType: 'text/csv', buffer: gbk });
     await expect.poll(() => p.getByLabel('或粘贴内容').inputValue()).toContain('hp-xf-yg-4,4栋,building,hp-xf-yg,联户长 孙红');
-    await p.getByRole('button', { name: '导入', exact: true }).click();
-    await p.getByRole('status').filter({ hasText: `已导入 1 个单位，现共有 ${before.length + 1} 个单位` }).waitFor();
+    await p.getByRole('button', { name: '检查并预览' }).click();
+    await p.locator('.import-preview').filter({ hasText: '将新增 1 个、更新 0 个单位，0 个不变' }).waitFor();
+    expect(await p.locator('.import-preview').innerText()).toContain('新增：hp-xf-yg-4');
+    // Nothing is written until the admin confirms.
+    expect(await unitIds()).toEqual(before);
+    await p.getByRole('button', { name: '确认导入' }).click();
+    await p.getByRole('status').filter({ hasText: `已导入：新增 1 个、更新 0 个单位，现共有 ${before.length + 1} 个单位` }).waitFor();
     await expect.poll(() => p.locator('tr[data-unit="hp-xf-yg-4"]').innerText()).toContain('联户长 孙红 13800000004');
     expect(await unitIds()).toEqual(expect.arrayContaining([...before, 'hp-xf-yg-4']));
 
@@ -434,7 +439,7 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
 
     expected = [/status of 400/];
     await p.getByLabel('或粘贴内容').fill('id,name,level,parentId\nhp-xf-yg-5,5栋,building,no-such-compound\n');
-    await p.getByRole('button', { name: '导入', exact: true }).click();
+    await p.getByRole('button', { name: '检查并预览' }).click();
     const alert = p.locator('details.unit-import').getByRole('alert');
     await alert.filter({ hasText: '填写的内容有误' }).waitFor();
     expect(await alert.innerText()).toContain('上级单位：「no-such-compound」不存在');

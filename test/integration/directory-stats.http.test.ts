@@ -29,6 +29,30 @@ describe('units', () => {
     expect(filed.body.unitId).toBe('hp-hx-xy-1');
   });
 
+  it('previews an import with dryRun=true — what it would create and change — and writes nothing; a re-import of the same sheet writes nothing either', async () => {
+    const csv = 'id,name,level,parentId,contactName,contactPhone\nhp-xf-cy-3,3栋,building,hp-xf-cy,,\nhp-xf-cy-1,1栋,building,hp-xf-cy,联户长 何,13800000031\nhp-xf-cy-2,2栋,building,hp-xf-cy,,\n';
+    const send = (query: string) => call(stack, 'POST', `/v1/units/import${query}`, { ...admin, raw: csv, headers: { ...admin.headers, 'content-type': 'text/csv' } });
+    const before = await dumpTable(stack.dynamodb, stack.tableName);
+    const preview = await send('?dryRun=true');
+    expect(preview.status, preview.text).toBe(200);
+    const unitsBefore = (await call(stack, 'GET', '/v1/units', admin)).body.items.length;
+    expect(preview.body).toEqual({ dryRun: true, imported: 2, units: unitsBefore + 1, created: ['hp-xf-cy-3'], updated: ['hp-xf-cy-1'], unchanged: 1 });
+    expect(await dumpTable(stack.dynamodb, stack.tableName)).toEqual(before);
+
+    const done = await send('');
+    expect(done.body).toMatchObject({ dryRun: false, imported: 2, created: ['hp-xf-cy-3'], updated: ['hp-xf-cy-1'], unchanged: 1 });
+    const units = (await call(stack, 'GET', '/v1/units', admin)).body.items as { id: string; contacts?: unknown }[];
+    expect(units.find((u) => u.id === 'hp-xf-cy-1')?.contacts).toEqual([{ name: '联户长 何', phone: '13800000031' }]);
+
+    const afterImport = await dumpTable(stack.dynamodb, stack.tableName);
+    expect((await send('')).body).toMatchObject({ imported: 0, created: [], updated: [], unchanged: 3 });
+    expect(await dumpTable(stack.dynamodb, stack.tableName)).toEqual(afterImport);
+
+    const badFlag = await send('?dryRun=maybe');
+    expect(badFlag.status).toBe(400);
+    expect(badFlag.body.error.issues).toEqual([{ path: 'dryRun', message: 'must be true or false' }]);
+  });
+
   it('refuses an import that would break the tree, naming each problem, and writes nothing', async () => {
     const before = await dumpTable(stack.dynamodb, stack.tableName);
     const bad = await call(stack, 'POST', '/v1/units/import', {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { parseXml } from '../../shared/channels/xml.ts';
 import type { CaseState } from '../../shared/domain/index.ts';
-import { dumpTable } from '../support/dynamo.ts';
+import { dumpTable, settledDump } from '../support/dynamo.ts';
 import { call, login, startTestStack, waitFor } from '../support/stack.ts';
 import { aliyunMessage, postAliyun, postTencent, postTwilio, queueDrained, receiptOf } from '../support/channels.ts';
 
@@ -57,7 +57,7 @@ describe('Twilio', () => {
   });
 
   it('refuses a bad signature with 403 and writes nothing', async () => {
-    const before = await dumpTable(stack.dynamodb, stack.tableName);
+    const before = await settledDump(stack.dynamodb, stack.tableName);
     const fields = { MessageSid: sid(), From: '+8613900139003', Body: '伪造' };
     const forged = await postTwilio(stack, fields, { token: 'not-the-token' });
     const unsigned = await postTwilio(stack, fields, { signature: '' });
@@ -114,7 +114,7 @@ describe('Aliyun', () => {
   });
 
   it('answers a wrong path secret with 404, as if there were no such route, and writes nothing', async () => {
-    const before = await dumpTable(stack.dynamodb, stack.tableName);
+    const before = await settledDump(stack.dynamodb, stack.tableName);
     const wrong = await postAliyun(stack, [aliyunMessage('13900139031', '不该被受理')], 'guessed-secret');
     expect(wrong.status).toBe(404);
     expect(wrong.body.error.code).toBe('not_found');
@@ -127,7 +127,7 @@ describe('Aliyun', () => {
   });
 
   it('refuses a whole batch when one message is bad (Aliyun’s error format), writing nothing', async () => {
-    const before = await dumpTable(stack.dynamodb, stack.tableName);
+    const before = await settledDump(stack.dynamodb, stack.tableName);
     const reply = await postAliyun(stack, [aliyunMessage('13900139041', '正常的一条'), aliyunMessage('12345', '号码不对')]);
     expect(reply.status).toBe(400);
     expect(reply.body).toEqual({ code: 400, msg: expect.stringContaining('[1].phone_number') });

@@ -41,3 +41,21 @@ export async function dumpTable(db: DynamoDBClient, tableName: string): Promise<
   } while (start);
   return items.sort((a, b) => `${String(a.pk)}|${String(a.sk)}`.localeCompare(`${String(b.pk)}|${String(b.sk)}`));
 }
+
+/**
+ * The table once background work (queue workers finishing an earlier test's
+ * messages) has stopped changing it: two dumps in a row, 150 ms apart, alike.
+ * A "writes nothing" check then sees only what the request under test did.
+ */
+export async function settledDump(db: DynamoDBClient, tableName: string, timeoutMs = 10_000): Promise<Record<string, unknown>[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last = JSON.stringify(await dumpTable(db, tableName));
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 150));
+    const now = await dumpTable(db, tableName);
+    const text = JSON.stringify(now);
+    if (text === last) return now;
+    if (Date.now() > deadline) throw new Error(`the table kept changing for ${timeoutMs} ms`);
+    last = text;
+  }
+}

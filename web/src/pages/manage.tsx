@@ -250,19 +250,35 @@ const CSV_COLUMNS = ['id', 'name', 'level', 'parentId', 'contactName', 'contactP
 const unitsCsv = (units: readonly UnitItem[]) =>
   toCsv([[...CSV_COLUMNS], ...units.map((u) => [u.id, u.name, u.level, u.parentId ?? '', u.contacts?.[0]?.name ?? '', u.contacts?.[0]?.phone ?? ''])]);
 
+interface ImportReply {
+  readonly dryRun: boolean;
+  readonly imported: number;
+  readonly units: number;
+  readonly created: readonly string[];
+  readonly updated: readonly string[];
+  readonly unchanged: number;
+}
+
 function Units() {
   const { refresh } = useProfile();
   const list = useLoad(() => api<Page<UnitItem>>('GET', '/v1/units'), []);
-  const [csv, setCsv] = useState('');
+  const [csv, setCsvText] = useState('');
+  const [preview, setPreview] = useState<ImportReply>();
   const [notice, setNotice] = useState<string>();
+  const setCsv = (text: string) => {
+    setCsvText(text);
+    setPreview(undefined);
+  };
+  // Two steps: the server checks the whole sheet and says what it would do, then the admin confirms.
   const upload = useSubmit(
     async () => {
       setNotice(undefined);
       if (!csv.trim()) throw new Problem('请先选择 CSV 文件或粘贴内容');
-      return api<{ imported: number; units: number }>('POST', '/v1/units/import', new RawBody('text/csv', csv));
+      return api<ImportReply>('POST', `/v1/units/import?dryRun=${preview ? 'false' : 'true'}`, new RawBody('text/csv', csv));
     },
     (reply) => {
-      setNotice(`已导入 ${reply.imported} 个单位，现共有 ${reply.units} 个单位。`);
+      if (reply.dryRun) return setPreview(reply);
+      setNotice(`已导入：新增 ${reply.created.length} 个、更新 ${reply.updated.length} 个单位，现共有 ${reply.units} 个单位。`);
       setCsv('');
       list.reload();
       void refresh();
@@ -273,6 +289,7 @@ function Units() {
     if (file) setCsv(decodeCsv(await file.arrayBuffer()));
   };
   const units = [...(list.data?.items ?? [])].sort(byPath);
+  const nameOfUnit = (id: string) => units.find((u) => u.id === id)?.fullName ?? id;
   return (
     <>
       {notice && (
@@ -294,10 +311,24 @@ function Units() {
             或粘贴内容
             <textarea name="csv" rows={8} value={csv} onInput={(e) => setCsv((e.currentTarget as HTMLTextAreaElement).value)} />
           </label>
+          {preview && (
+            <div class="notice import-preview" aria-live="polite">
+              <strong>
+                将新增 {preview.created.length} 个、更新 {preview.updated.length} 个单位，{preview.unchanged} 个不变。请核对后确认。
+              </strong>
+              {preview.created.length > 0 && <p>新增：{preview.created.join('、')}</p>}
+              {preview.updated.length > 0 && <p>更新：{preview.updated.map(nameOfUnit).join('、')}</p>}
+            </div>
+          )}
           <ErrorBox error={upload.error} />
-          <button type="submit" class="primary" disabled={upload.busy}>
-            {upload.busy ? '正在导入…' : '导入'}
+          <button type="submit" class="primary" disabled={upload.busy || (preview !== undefined && preview.imported === 0)}>
+            {upload.busy ? '正在处理…' : preview ? '确认导入' : '检查并预览'}
           </button>
+          {preview && (
+            <button type="button" onClick={() => setPreview(undefined)}>
+              取消
+            </button>
+          )}
           <button type="button" class="link" disabled={units.length === 0} onClick={() => void unitsCsv(units.filter((u) => u.inMyJurisdiction)).then((text) => download('units.csv', text))}>
             导出现有单位为 CSV（可在表格中修改后导入）
           </button>
