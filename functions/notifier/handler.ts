@@ -6,13 +6,14 @@
  * answers to residents that a webhook could not give in its response, and, for
  * a new case, looks for 重复件 (off the intake's request path). A failed send
  * fails the record, so SQS retries it and, in the end, parks it in the DLQ —
- * never dropped silently.
+ * never dropped silently; one WeChat will never take goes by SMS, or is
+ * recorded as undeliverable.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { fold, notificationsFor, type CaseState, type Recipient, type UnitTree } from '../../shared/domain/index.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
-import { route, sendersFromEnv, type Address, type ChannelKind } from '../../shared/notify/channel.ts';
+import { route, sendersFromEnv, Unreachable, type Address, type ChannelKind, type Delivery } from '../../shared/notify/channel.ts';
 import { notifyMessageSchema, type ReplyMessage } from '../../shared/queue/messages.ts';
 import { Outbox } from '../../shared/store/outbox.ts';
 import { logger } from '../../shared/service/logger.ts';
@@ -72,9 +73,31 @@ async function notifyEvent(caseId: string, seq: number): Promise<void> {
         continue;
       }
       if (!(await outbox.claim(entry))) continue;
-      await sender.send(delivery, note.text);
-      await outbox.markSent(entry);
+      await deliver(entry, delivery, to, note.text);
     }
+  }
+}
+
+/**
+ * Sends a claimed entry. WeChat refusing for good (its 48-hour window closed)
+ * turns to SMS when the person has a phone; otherwise the outbox records the
+ * message as undeliverable, for a mediator to phone instead — no retries that
+ * cannot succeed, and nothing dropped unseen.
+ */
+async function deliver(entry: Parameters<Outbox['markSent']>[0], delivery: Delivery, to: Address, text: string): Promise<void> {
+  try {
+    await senders[delivery.kind].send(delivery, text);
+    await outbox.markSent(entry);
+  } catch (error) {
+    if (!(error instanceof Unreachable)) throw error;
+    const sms = delivery.kind === 'wechat' && to.phone !== undefined ? route({ name: to.name, phone: to.phone }, 'sms') : undefined;
+    if (!sms) {
+      logger.warn('message undeliverable', { caseId: entry.caseId, seq: entry.seq, reason: error.message });
+      await outbox.markUndeliverable(entry, error.message);
+      return;
+    }
+    await senders.sms.send(sms, text);
+    await outbox.markSent(entry, { channel: 'sms', provider: senders.sms.provider, to: sms.to, fallbackFrom: delivery.kind });
   }
 }
 

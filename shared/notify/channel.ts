@@ -28,7 +28,11 @@ export function route(to: Address, preferred?: ChannelKind): Delivery | undefine
   return preferred === 'wechat' ? (wechat ?? sms) : (sms ?? wechat);
 }
 
-/** Carries messages on one channel. Throws when the provider refuses: the notify message is then retried and ends in the DLQ. */
+/**
+ * Carries messages on one channel. Throws when the provider refuses: the notify
+ * message is then retried and ends in the DLQ — except Unreachable, which the
+ * notifier settles at once (another channel, or the outbox says so).
+ */
 export interface Sender {
   readonly provider: string;
   send(delivery: Delivery, text: string): Promise<void>;
@@ -44,15 +48,28 @@ export class ConsoleSender implements Sender {
 export type Fetch = typeof fetch;
 
 export class ProviderError extends Error {
-  override readonly name = 'ProviderError';
+  override readonly name: string = 'ProviderError';
 }
+
+/** The provider will not take this message for this person now, however often it is retried. */
+export class Unreachable extends ProviderError {
+  override readonly name = 'Unreachable';
+}
+
+/**
+ * WeChat's refusals that retrying cannot cure: 45015 the 48-hour window since
+ * the resident's last message has closed, 45047 the replies allowed in it are
+ * used up, 43004 the resident no longer follows the account.
+ */
+const WECHAT_UNREACHABLE = new Set([45015, 45047, 43004]);
 
 const TIMEOUT_MS = 5000;
 
 /**
  * WeChat Official Account customer-service messages (客服消息): allowed within
  * 48 hours of the resident's last message; outside that window WeChat refuses
- * (errcode 45015) and the message ends in the DLQ for a person to follow up.
+ * (errcode 45015) and the send throws Unreachable, so the notifier can turn to
+ * SMS when it knows the resident's phone.
  */
 export class WechatCustomerService implements Sender {
   readonly provider = 'wechat';
@@ -92,7 +109,8 @@ export class WechatCustomerService implements Sender {
         this.token = undefined;
         continue;
       }
-      throw new ProviderError(`WeChat send: ${body.errcode ?? response.status} ${body.errmsg ?? ''}`);
+      const reason = `WeChat send: ${body.errcode ?? response.status} ${body.errmsg ?? ''}`;
+      throw body.errcode !== undefined && WECHAT_UNREACHABLE.has(body.errcode) ? new Unreachable(reason) : new ProviderError(reason);
     }
   }
 }

@@ -24,8 +24,15 @@ export interface OutboxEntry {
   readonly to: string;
   readonly recipientName: string;
   readonly text: string;
-  readonly status: 'sending' | 'sent';
+  /** `undeliverable`: no channel takes it (WeChat's window closed and no phone); `reason` says why. */
+  readonly status: 'sending' | 'sent' | 'undeliverable';
+  readonly reason?: string;
+  /** Set when the message went by SMS because WeChat would not take it. */
+  readonly fallbackFrom?: string;
 }
+
+/** How an entry finally went, when not as claimed. */
+type Outcome = Partial<Pick<OutboxEntry, 'channel' | 'provider' | 'to' | 'fallbackFrom' | 'reason'>>;
 
 const dayOf = (iso: string) => iso.slice(0, 10);
 
@@ -59,14 +66,23 @@ export class Outbox {
     }
   }
 
-  async markSent(entry: Pick<OutboxEntry, 'at' | 'caseId' | 'seq' | 'n' | 'ref'>): Promise<void> {
+  async markSent(entry: Pick<OutboxEntry, 'at' | 'caseId' | 'seq' | 'n' | 'ref'>, outcome: Outcome = {}): Promise<void> {
+    await this.settle(entry, 'sent', outcome);
+  }
+
+  async markUndeliverable(entry: Pick<OutboxEntry, 'at' | 'caseId' | 'seq' | 'n' | 'ref'>, reason: string): Promise<void> {
+    await this.settle(entry, 'undeliverable', { reason });
+  }
+
+  private async settle(entry: Pick<OutboxEntry, 'at' | 'caseId' | 'seq' | 'n' | 'ref'>, status: OutboxEntry['status'], outcome: Outcome): Promise<void> {
+    const fields = Object.entries({ status, ...outcome }).filter(([, value]) => value !== undefined);
     await this.db.send(
       new UpdateItemCommand({
         TableName: this.table,
         Key: marshall(this.key(entry)),
-        UpdateExpression: 'SET #status = :sent',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: marshall({ ':sent': 'sent' }),
+        UpdateExpression: `SET ${fields.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(fields.map(([name], i) => [`#f${i}`, name])),
+        ExpressionAttributeValues: marshall(Object.fromEntries(fields.map(([, value], i) => [`:v${i}`, value]))),
       }),
     );
   }
