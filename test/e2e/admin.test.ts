@@ -9,6 +9,7 @@
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
+import { Outbox } from '../../shared/store/outbox.ts';
 import { chromiumAvailable, downloadBy, launch, openPage, screenshot, signIn, type WatchedPage } from '../support/browser.ts';
 import { call, login, startTestStack, waitFor } from '../support/stack.ts';
 
@@ -552,5 +553,30 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     expect(text).not.toContain('物业经理电话');
     expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     await screenshot(p, 'track-phone');
+  });
+
+  it('an admin reads the day\'s notifications, and finds at once the one no channel could deliver', async () => {
+    const filed = await fileCase({ title: '楼道堆物', description: '楼道里堆满杂物，存在消防隐患。', reporter: { phone: '13912340061' }, location: { unitId: 'hp-xf-yg-1' } });
+    // As the notifier records a WeChat message after WeChat's 48-hour window, for a resident with no phone.
+    const outbox = new Outbox(stack.dynamodb, stack.tableName);
+    const entry = { at: new Date().toISOString(), caseId: filed.id, seq: 9, n: 0, topic: 'resolved', channel: 'wechat', provider: 'wechat', to: 'oNoPhone', recipientName: '群众', text: `【矛调通】您的诉求 ${filed.trackingNo} 已办结。` };
+    expect(await outbox.claim(entry)).toBe(true);
+    await outbox.markUndeliverable(entry, 'WeChat send: 45015 response out of time limit');
+
+    const p = await page();
+    await signIn(p, stack.url, 'admin', stack.password);
+    await p.goto(`${stack.url}/admin/#/manage/outbox`);
+    const rows = p.locator('table.outbox tbody tr');
+    await expect.poll(() => rows.count()).toBeGreaterThan(1);
+    await expect.poll(() => p.locator('table.outbox').innerText()).toContain(`新诉求 ${filed.trackingNo} 待签收`);
+
+    await p.getByLabel(/仅看无法送达/).check();
+    await expect.poll(() => rows.count()).toBe(1);
+    const row = await rows.first().innerText();
+    expect(row).toContain('无法送达');
+    expect(row).toContain(`您的诉求 ${filed.trackingNo} 已办结`);
+    expect(row).toContain('微信');
+    await rows.first().getByRole('link').click();
+    await p.getByRole('heading', { name: '楼道堆物' }).waitFor();
   });
 });

@@ -6,6 +6,7 @@ import type { Role } from '../../shared/domain/registry.ts';
 import type { Stats } from '../../shared/domain/stats.ts';
 import type { Unit } from '../../shared/domain/units.ts';
 import type { caseView } from '../../shared/service/views.ts';
+import type { OutboxEntry } from '../../shared/store/outbox.ts';
 
 export type CaseView = ReturnType<typeof caseView> & { readonly overdue?: boolean; readonly nearDeadline?: boolean };
 export type ActionType = ActionBody['type'];
@@ -42,6 +43,9 @@ export interface AccountView {
   readonly phone?: string;
   readonly disabled: boolean;
 }
+
+/** A message to a person (`GET /v1/outbox`). */
+export type OutboxEntryView = OutboxEntry;
 
 /** Who saw a reporter's full details (`GET /v1/cases/{id}/audit`). */
 export interface AuditEntryView {

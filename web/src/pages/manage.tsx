@@ -3,15 +3,17 @@
  * disable — and its units, imported from the spreadsheet townships keep them in.
  */
 import { useState } from 'preact/hooks';
-import { api, ApiError, RawBody, type AccountView, type Page, type UnitItem } from '../api.ts';
-import { href, useProfile, type Route } from '../app.ts';
+import { all, api, ApiError, RawBody, type AccountView, type OutboxEntryView, type Page, type UnitItem } from '../api.ts';
+import { href, navigate, useProfile, type Route } from '../app.ts';
 import { ErrorBox, PageTitle, useLoad } from '../components.tsx';
 import { decodeCsv, download, toCsv } from '../csv.ts';
+import { chinaDate, formatDateTime } from '../format.ts';
 import { LEVELS, nameOf, Problem, ROLES } from '../labels.ts';
 
 const TABS = [
   { path: 'accounts', name: '账号' },
   { path: 'units', name: '单位' },
+  { path: 'outbox', name: '通知记录' },
 ] as const;
 
 const str = (form: FormData, name: string) => String(form.get(name) ?? '').trim();
@@ -365,6 +367,97 @@ function Units() {
   );
 }
 
+const TOPICS: Readonly<Record<string, string>> = {
+  new_case: '新案件',
+  receipt: '回执',
+  status: '进度',
+  reply: '答复',
+  resolved: '办结',
+  reminder: '临期提醒',
+  escalated: '上报',
+  supervision: '督办',
+  risk_alert: '风险预警',
+  task_offered: '派单',
+  task_declined: '谢绝任务',
+  returned: '退回',
+  extension_request: '延期申请',
+  extension_decided: '延期审批',
+  reopened: '重新办理',
+};
+
+const STATUS_NAMES: Readonly<Record<OutboxEntryView['status'], string>> = { sending: '发送中', sent: '已发送', undeliverable: '无法送达' };
+const DAY_MS = 86_400_000;
+
+/**
+ * 通知记录: every message of one China day — the outbox is kept by UTC day, so
+ * the two UTC days the China day touches are read and cut to it.
+ */
+function OutboxLog({ route }: { route: Route }) {
+  const day = route.query.get('date') || chinaDate(new Date());
+  const onlyFailed = route.query.get('failed') === 'true';
+  const log = useLoad(async () => {
+    const before = new Date(Date.parse(`${day}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
+    const pages = await Promise.all([before, day].map((d) => all<OutboxEntryView>(`/v1/outbox?date=${d}&limit=500`)));
+    return pages.flat().filter((e) => chinaDate(new Date(e.at)) === day).sort((a, b) => b.at.localeCompare(a.at));
+  }, [day]);
+  const shown = (log.data ?? []).filter((e) => !onlyFailed || e.status === 'undeliverable');
+  const failed = (log.data ?? []).filter((e) => e.status === 'undeliverable').length;
+  const go = (query: Record<string, string | undefined>) => navigate(href('manage/outbox', { date: day, failed: onlyFailed ? 'true' : undefined, ...query }));
+  return (
+    <>
+      <div class="filters">
+        <label>
+          日期
+          <input type="date" value={day} max={chinaDate(new Date())} onChange={(e) => go({ date: (e.currentTarget as HTMLInputElement).value })} />
+        </label>
+        <label class="check">
+          <input type="checkbox" checked={onlyFailed} onChange={(e) => go({ failed: (e.currentTarget as HTMLInputElement).checked ? 'true' : undefined })} />
+          仅看无法送达{failed > 0 && <span class="badge overdue">{failed}</span>}
+        </label>
+      </div>
+      {log.error !== undefined && <ErrorBox error={log.error} />}
+      {log.loading && <p class="muted">正在加载…</p>}
+      {!log.loading && log.data && (shown.length === 0 ? (
+        <p class="empty">{onlyFailed ? '这一天没有无法送达的通知。' : '这一天没有发出通知。'}</p>
+      ) : (
+        <table class="cases outbox">
+          <thead>
+            <tr>
+              <th scope="col">时间</th>
+              <th scope="col">收件人</th>
+              <th scope="col">渠道</th>
+              <th scope="col">类别</th>
+              <th scope="col">内容</th>
+              <th scope="col">状态</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((e) => (
+              <tr key={`${e.at}|${e.caseId}|${e.seq}|${e.n}|${e.ref ?? ''}`} class={e.status === 'undeliverable' ? 'is-overdue' : ''}>
+                <td data-label="时间">{formatDateTime(e.at)}</td>
+                <td data-label="收件人">
+                  {e.recipientName} <small class="muted">{e.to}</small>
+                </td>
+                <td data-label="渠道">
+                  {e.channel === 'wechat' ? '微信' : e.channel === 'sms' ? '短信' : e.channel}
+                  {e.fallbackFrom && <small class="muted">（微信不可达，改发短信）</small>}
+                </td>
+                <td data-label="类别">{TOPICS[e.topic] ?? e.topic}</td>
+                <td data-label="内容" class="title-cell">
+                  {e.caseId ? <a href={href(`case/${encodeURIComponent(e.caseId)}`)}>{e.text}</a> : e.text}
+                </td>
+                <td data-label="状态">
+                  {e.status === 'undeliverable' ? <span class="badge overdue" title={e.reason}>{STATUS_NAMES[e.status]}</span> : STATUS_NAMES[e.status]}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ))}
+    </>
+  );
+}
+
 export function ManagePage({ route }: { route: Route }) {
   const { me } = useProfile();
   const tab = TABS.find((t) => t.path === route.parts[1]) ?? TABS[0];
@@ -386,7 +479,7 @@ export function ManagePage({ route }: { route: Route }) {
           </a>
         ))}
       </nav>
-      {tab.path === 'units' ? <Units /> : <Accounts />}
+      {tab.path === 'units' ? <Units /> : tab.path === 'outbox' ? <OutboxLog route={route} /> : <Accounts />}
     </main>
   );
 }
