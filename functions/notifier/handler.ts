@@ -67,6 +67,7 @@ async function notifyEvent(caseId: string, seq: number): Promise<void> {
         to: delivery?.to ?? '',
         recipientName: to.name,
         text: note.text,
+        unitId: state.unitId,
       };
       if (!delivery || !sender) {
         logger.info('recipient has no address', { caseId: state.id, topic: note.topic, name: to.name });
@@ -103,7 +104,9 @@ async function deliver(entry: Parameters<Outbox['markSent']>[0], delivery: Deliv
 
 async function sendReply(reply: ReplyMessage): Promise<void> {
   const sender = senders[reply.channel];
+  const about = reply.caseId === undefined ? undefined : await store.get(reply.caseId);
   const entry = {
+    unitId: about?.state.unitId,
     at: reply.at,
     caseId: reply.caseId ?? '',
     seq: 0,

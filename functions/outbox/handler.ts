@@ -1,6 +1,10 @@
-/** GET /v1/outbox?date=yyyy-mm-dd — every message sent to a person that day (admins). */
+/**
+ * GET /v1/outbox?date=yyyy-mm-dd — the messages sent to people that day, for
+ * admins: those about cases in their jurisdiction, and, for an admin of a
+ * township, also those tied to no case (answers to residents' queries).
+ */
 import middy from '@middy/core';
-import { ValidationFailed } from '../../shared/domain/index.ts';
+import { NotFound, ValidationFailed } from '../../shared/domain/index.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
 import type { ApiEvent } from '../../shared/http/event.ts';
 import { authenticate, httpErrors, principalOf } from '../../shared/http/middleware.ts';
@@ -16,7 +20,9 @@ export const handler = middy<ApiEvent, HttpResult>()
   .use(httpErrors())
   .use(authenticate(jwtAuth(directory, clock.now)))
   .handler(async (event) => {
-    requireRole(principalOf(event), 'admin');
+    const principal = principalOf(event);
+    requireRole(principal, 'admin');
+    if (principal.kind !== 'user') throw new NotFound('no such route for API clients');
     const query = event.queryStringParameters ?? {};
     const date = query.date ?? clock.now().toISOString().slice(0, 10);
     const day = Date.parse(`${date}T00:00:00Z`);
@@ -27,6 +33,10 @@ export const handler = middy<ApiEvent, HttpResult>()
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
       throw new ValidationFailed('limit must be 1–500', [{ path: 'limit', message: 'must be an integer from 1 to 500' }]);
     }
-    const page = await outbox.list(date, { limit, cursor: query.cursor });
-    return json(200, { date, items: page.items, cursor: page.cursor ?? null });
+    const [page, units] = await Promise.all([outbox.list(date, { limit, cursor: query.cursor }), directory.units()]);
+    const mine = principal.actor.unitId;
+    const atTop = units.parent(mine) === undefined;
+    // A page may hold fewer than `limit` items once other jurisdictions' are left out; the cursor still goes on.
+    const items = page.items.filter((e) => (e.unitId === undefined ? atTop : units.isWithin(e.unitId, mine)));
+    return json(200, { date, items, cursor: page.cursor ?? null });
   });

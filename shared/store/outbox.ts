@@ -24,6 +24,8 @@ export interface OutboxEntry {
   readonly to: string;
   readonly recipientName: string;
   readonly text: string;
+  /** The case's unit when the message was sent: admins read the messages of their own jurisdiction. */
+  readonly unitId?: string;
   /** `undeliverable`: no channel takes it (WeChat's window closed and no phone); `reason` says why. */
   readonly status: 'sending' | 'sent' | 'undeliverable';
   readonly reason?: string;

@@ -1,6 +1,7 @@
 /** Units import, account management and statistics through HTTP. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
+import { Outbox } from '../../shared/store/outbox.ts';
 import { dumpTable } from '../support/dynamo.ts';
 import { call, login, startTestStack } from '../support/stack.ts';
 
@@ -139,5 +140,31 @@ describe('statistics', () => {
     expect((await call(stack, 'GET', '/v1/stats?unitId=hp-hx', community)).status).toBe(404);
     expect((await call(stack, 'GET', '/v1/stats?from=2026-12-01&to=2026-11-01', community)).status).toBe(400);
     expect((await call(stack, 'GET', '/v1/stats?from=2020-01-01&to=2026-11-01', community)).body.error.issues[0].path).toBe('to');
+  });
+});
+
+describe('the outbox', () => {
+  it("shows an admin the messages about cases in their jurisdiction; those tied to no case only to a township's admin", async () => {
+    const outbox = new Outbox(stack.dynamodb, stack.tableName);
+    const at = '2026-11-20T02:00:00.000Z';
+    const base = { at, seq: 1, topic: 'status', channel: 'sms', provider: 'console', recipientName: '群众', text: '进度' };
+    await outbox.claim({ ...base, caseId: 'XFCASE0001', n: 0, to: '13900000001', unitId: 'hp-xf-yg-1' });
+    await outbox.claim({ ...base, caseId: 'HXCASE0001', n: 0, to: '13900000002', unitId: 'hp-hx-jy-1' });
+    await outbox.claim({ ...base, caseId: '', n: 0, ref: 'sms:aliyun:1', topic: 'reply', to: '13900000003' });
+
+    const created = await call(stack, 'POST', '/v1/users', {
+      ...admin,
+      body: { username: 'xf-admin', displayName: '幸福社区管理员', role: 'admin', unitId: 'hp-xf', password: 'a-long-password' },
+    });
+    expect(created.status, created.text).toBe(201);
+    const token = (await call(stack, 'POST', '/v1/auth/login', { key: null, body: { username: 'xf-admin', password: 'a-long-password' } })).body.token as string;
+    const community = { headers: { authorization: `Bearer ${token}` } };
+    const seen = async (as: typeof admin) => {
+      const reply = await call(stack, 'GET', '/v1/outbox?date=2026-11-20', as);
+      expect(reply.status, reply.text).toBe(200);
+      return (reply.body.items as { to: string }[]).map((e) => e.to).sort();
+    };
+    expect(await seen(admin)).toEqual(['13900000001', '13900000002', '13900000003']);
+    expect(await seen(community)).toEqual(['13900000001']);
   });
 });
