@@ -2,11 +2,12 @@
  * GET|PUT /v1/config/{name} — the policy a township edits without a deploy:
  * `sla` (limits per centre × level × priority), `risk` (risk terms) and
  * `calendar` (holiday years the calendar library does not know yet). Admins
- * only; a document is validated before it is stored, and every function picks
+ * read them; only a township's admins change them, since they hold for every
+ * unit. A document is validated before it is stored, and every function picks
  * it up within its 30-second policy cache.
  */
 import middy from '@middy/core';
-import { NotFound, ValidationFailed } from '../../shared/domain/index.ts';
+import { Forbidden, NotFound, ValidationFailed } from '../../shared/domain/index.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
 import type { ApiEvent } from '../../shared/http/event.ts';
@@ -52,6 +53,10 @@ const write = middy<ApiEvent, HttpResult>()
   .use(jsonBody())
   .handler(async (event) => {
     const doc = documentOf(event);
+    const principal = principalOf(event);
+    if (principal.kind !== 'user' || (await directory.units()).parent(principal.actor.unitId) !== undefined) {
+      throw new Forbidden('the configuration holds for every unit: only an admin of the township changes it');
+    }
     const value = parseWith(doc.schema, event.json, `the ${doc.name} configuration`);
     if (value instanceof ValidationFailed) throw value;
     await directory.putConfig(doc.key, value);

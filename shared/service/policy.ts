@@ -41,10 +41,23 @@ export const riskTermsSchema = z.strictObject({
   terms: z.array(z.strictObject({ term: z.string().check(z.minLength(1), z.maxLength(20)), level: z.enum(RISK_CODES) })),
 });
 
-const isoDate = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/));
-export const calendarOverridesSchema = z.strictObject({
-  years: z.array(z.strictObject({ year: z.int().check(z.gte(2000), z.lte(2100)), holidays: z.array(isoDate), workdays: z.array(isoDate) })),
-});
+/** A real calendar date (no 02-30) written yyyy-mm-dd. */
+const isoDate = z.string().check(
+  z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written yyyy-mm-dd'),
+  z.refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a date in the calendar'),
+);
+const yearOverride = z.strictObject({ year: z.int().check(z.gte(2000), z.lte(2100)), holidays: z.array(isoDate), workdays: z.array(isoDate) }).check(
+  z.superRefine((y, ctx) => {
+    for (const list of ['holidays', 'workdays'] as const) {
+      for (const [i, date] of y[list].entries()) {
+        if (!date.startsWith(`${y.year}-`)) ctx.addIssue({ code: 'custom', path: [list, i], message: `is not in ${y.year}`, input: date });
+      }
+    }
+    const both = y.holidays.find((d) => y.workdays.includes(d));
+    if (both) ctx.addIssue({ code: 'custom', path: ['workdays'], message: `${both} is also listed as a holiday`, input: y.workdays });
+  }),
+);
+export const calendarOverridesSchema = z.strictObject({ years: z.array(yearOverride) });
 
 function merge(base: SlaPolicy, o: z.output<typeof slaOverridesSchema>): SlaPolicy {
   const levels = { ...base.levels };
