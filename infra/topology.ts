@@ -155,8 +155,9 @@ export const FUNCTIONS = {
   openapi: {
     kind: 'http',
     entry: 'functions/openapi/handler.ts',
-    description: 'The OpenAPI document of the HTTP contract',
-    routes: ['GET /openapi.json'],
+    description: 'The OpenAPI document of the HTTP contract, and the error body for paths that are not in it',
+    // $default: an unknown path answers the contract's 404 body, not API Gateway's own.
+    routes: ['GET /openapi.json', '$default'],
     table: 'none',
   },
   sweeper: {

@@ -29,6 +29,8 @@ const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
 const TEXT_TYPES = /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascript)|[^;]*\+(json|xml))/i;
 
 function compile(route: Route): CompiledRoute {
+  // API Gateway's catch-all: any method, any path, tried after every other route.
+  if (route.routeKey === '$default') return { ...route, method: 'ANY', pattern: /^\/.*$/, params: [], specificity: -Infinity };
   const [method = 'ANY', path = '/'] = route.routeKey.split(' ');
   const params: string[] = [];
   let literals = 0;

@@ -173,7 +173,7 @@ describe('MaodiaotongStack with the real topology', () => {
       CorsConfiguration: Match.objectLike({
         AllowHeaders: Match.arrayWith([...CORS_ALLOW_HEADERS]),
         AllowMethods: Match.arrayWith(
-          [...new Set(httpFunctions().flatMap(([, d]) => d.routes.map((r) => r.split(' ')[0]!)))],
+          [...new Set(httpFunctions().flatMap(([, d]) => d.routes.filter((r) => r !== '$default').map((r) => r.split(' ')[0]!)))],
         ),
       }),
     });
@@ -185,6 +185,14 @@ describe('MaodiaotongStack with the real topology', () => {
       DefaultRouteSettings: { ThrottlingBurstLimit: 200, ThrottlingRateLimit: 100 },
     });
     expect(API_THROTTLE).toEqual({ burstLimit: 200, rateLimit: 100 });
+  });
+
+  it('sends every path outside the contract to one function, which answers the contract\'s 404 body', () => {
+    const routes = template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: '$default' } });
+    expect(Object.keys(routes)).toHaveLength(1);
+    expect(httpFunctions().filter(([, d]) => d.routes.includes('$default')).map(([name]) => name)).toEqual(['openapi']);
+    const route = Object.values(routes)[0] as Resource;
+    expect(route.Properties?.AuthorizationType ?? 'NONE').toBe('NONE');
   });
 
   it('builds the table from the topology: keys, every GSI with its projection, PITR, on-demand, TTL, retained', () => {

@@ -86,6 +86,14 @@ describe('POST /v1/cases', () => {
     expect(Object.keys(doc.body.paths)).toContain('/v1/cases');
     expect(doc.body.components.schemas.Intake.properties.center.enum).toEqual(['opinion', 'mediation', 'voice', 'guidance', 'welfare']);
   });
+
+  it('answers a path or method the contract does not have with its own 404 body (the $default route, as in AWS)', async () => {
+    for (const [method, path] of [['GET', '/v1/nope'], ['DELETE', '/v1/cases'], ['POST', '/v1/cases/a/b/c'], ['GET', '/']] as const) {
+      const reply = await call(stack, method, path, { key: null });
+      expect(reply.status, `${method} ${path}`).toBe(404);
+      expect(reply.body).toEqual({ error: { code: 'not_found', message: `no route ${method} ${path}` } });
+    }
+  });
 });
 
 describe('bad input gets a clear 4xx and changes nothing', () => {
