@@ -8,7 +8,7 @@ import * as z from 'zod/mini';
 import { phone, text } from '../contract/fields.ts';
 import type { intakeSchema } from '../contract/intake.ts';
 import { issuesOf } from '../contract/zod.ts';
-import { CENTER_CODES, CENTERS, OPEN_STATUSES, PRIORITIES, centerDef, type CaseStatus, type CenterCode } from '../domain/registry.ts';
+import { CENTER_CODES, CENTERS, OPEN_STATUSES, PRIORITIES, PRIORITY_CODES, centerDef, type CaseStatus, type CenterCode } from '../domain/registry.ts';
 import { BadPayload } from './errors.ts';
 import { buildXml, type BuildTree } from './xml.ts';
 
@@ -44,8 +44,6 @@ export function services(): Open311Service[] {
   }));
 }
 
-const PRIORITY_NAMES: Record<(typeof PRIORITIES)[number], string> = { normal: '一般', urgent: '紧急' };
-
 export interface Open311Attribute {
   readonly variable: true;
   readonly code: string;
@@ -75,7 +73,7 @@ export function serviceDefinition(code: CenterCode): Open311ServiceDefinition {
         datatype_description: '选择一项',
         order: 1,
         description: '紧急程度',
-        values: PRIORITIES.map((key) => ({ key, name: PRIORITY_NAMES[key] })),
+        values: PRIORITIES.map((p) => ({ key: p.code, name: p.name })),
       },
     ],
   };
@@ -102,7 +100,7 @@ const postSchema = z
     last_name: z.optional(text(0, 25)),
     phone: z.optional(phone),
     media_url: z.optional(z.httpUrl('must be an http(s) URL')),
-    attribute: z.optional(z.object({ priority: z.optional(z.enum(PRIORITIES, 'must be normal or urgent')) })),
+    attribute: z.optional(z.object({ priority: z.optional(z.enum(PRIORITY_CODES, 'must be normal or urgent')) })),
   })
   .check(
     z.refine((f) => (f.lat === undefined) === (f.long === undefined), { message: 'lat and long go together', path: ['long'] }),

@@ -1,7 +1,7 @@
 /** The body of POST /v1/cases/{id}/actions: one schema per action type. */
 import * as z from 'zod/mini';
 import './zod.ts';
-import { CENTER_CODES, OUTCOME_CODES, RISK_CODES, SATISFACTION_CODES } from '../domain/index.ts';
+import { CENTER_CODES, CONTACT_CHANNEL_CODES, OUTCOME_CODES, RISK_CODES, SATISFACTION_CODES } from '../domain/index.ts';
 import { isoDateTime, text } from './fields.ts';
 import { locationSchema, partySchema } from './intake.ts';
 
@@ -23,7 +23,7 @@ const agreementSchema = z.strictObject({
 export const actionSchema = z.discriminatedUnion('type', [
   action('accept', {}),
   action('note', { visibility: z._default(z.enum(['internal', 'public']), 'internal'), text: text(1, 2000) }),
-  action('contact', { channel: z.enum(['phone', 'visit', 'wechat', 'sms', 'other']), summary: text(1, 1000) }),
+  action('contact', { channel: z.enum(CONTACT_CHANNEL_CODES), summary: text(1, 1000) }),
   action('dispatch', {
     toUnitId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
     toVolunteerId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),

@@ -1,12 +1,12 @@
 /** The intake body of POST /v1/cases, exactly as API.md describes it. */
-import { CENTER_CODES, PARTY_ROLES, PRIORITIES, RISK_CODES } from '../domain/index.ts';
+import { CENTER_CODES, PARTY_ROLE_CODES, PRIORITY_CODES, RISK_CODES } from '../domain/index.ts';
 import { isoDateTime, phone, slug, text } from './fields.ts';
 import * as z from 'zod/mini';
 import './zod.ts';
 
 export const partySchema = z.strictObject({
   name: text(1, 50),
-  role: z.enum(PARTY_ROLES),
+  role: z.enum(PARTY_ROLE_CODES),
   phone: z.optional(phone),
   idNumber: z.optional(z.string().check(z.regex(/^\d{17}[\dXx]$/, 'must be an 18-character resident ID number'))),
   address: z.optional(text(0, 200)),
@@ -31,7 +31,7 @@ export const intakeSchema = z.strictObject({
   center: z.enum(CENTER_CODES),
   title: z.optional(text(0, 100)),
   description: text(1, 4000),
-  priority: z._default(z.enum(PRIORITIES), 'normal'),
+  priority: z._default(z.enum(PRIORITY_CODES), 'normal'),
   risk: z.optional(z.enum(RISK_CODES)),
   reporter: z._default(reporterSchema, {}),
   location: z._default(locationSchema, {}),

@@ -8,6 +8,7 @@ import type {
   EscalationReason,
   LevelCode,
   Outcome,
+  PartyRole,
   Priority,
   RiskLevel,
   Role,
@@ -38,9 +39,6 @@ export interface Location {
   readonly lat?: number;
   readonly lng?: number;
 }
-
-export const PARTY_ROLES = ['applicant', 'respondent', 'third_party', 'agent'] as const;
-export type PartyRole = (typeof PARTY_ROLES)[number];
 
 export interface Party {
   readonly name: string;

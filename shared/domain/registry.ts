@@ -50,8 +50,41 @@ export const CENTERS = [
 export type CenterCode = (typeof CENTERS)[number]['code'];
 export const CENTER_CODES = CENTERS.map((c) => c.code) as [CenterCode, ...CenterCode[]];
 
-export type Priority = 'normal' | 'urgent';
-export const PRIORITIES = ['normal', 'urgent'] as const satisfies readonly Priority[];
+export const PRIORITIES = [
+  { code: 'normal', name: '一般' },
+  { code: 'urgent', name: '紧急' },
+] as const;
+export type Priority = (typeof PRIORITIES)[number]['code'];
+export const PRIORITY_CODES = PRIORITIES.map((p) => p.code) as [Priority, ...Priority[]];
+
+/** A party's standing in a mediation, as the 调解协议书 names it. */
+export const PARTY_ROLES = [
+  { code: 'applicant', name: '申请人' },
+  { code: 'respondent', name: '被申请人' },
+  { code: 'third_party', name: '第三人' },
+  { code: 'agent', name: '代理人' },
+] as const;
+export type PartyRole = (typeof PARTY_ROLES)[number]['code'];
+export const PARTY_ROLE_CODES = PARTY_ROLES.map((r) => r.code) as [PartyRole, ...PartyRole[]];
+
+/** How a mediator reached the people concerned (a `contact` record). */
+export const CONTACT_CHANNELS = [
+  { code: 'phone', name: '电话' },
+  { code: 'visit', name: '走访' },
+  { code: 'wechat', name: '微信' },
+  { code: 'sms', name: '短信' },
+  { code: 'other', name: '其他' },
+] as const;
+export type ContactChannel = (typeof CONTACT_CHANNELS)[number]['code'];
+export const CONTACT_CHANNEL_CODES = CONTACT_CHANNELS.map((c) => c.code) as [ContactChannel, ...ContactChannel[]];
+
+/** Where cases come in; an API client's own source is shown as it is. */
+export const SOURCES = [
+  { code: 'hotline', name: '12345 热线' },
+  { code: 'sms', name: '短信' },
+  { code: 'wechat', name: '微信公众号' },
+  { code: 'open311', name: '城市服务平台' },
+] as const;
 
 export interface LevelSla {
   /** 签收 limit. */

@@ -6,7 +6,7 @@ import {
   CENTER_CODES,
   DEFAULT_RISK_POLICY,
   LEVEL_CODES,
-  PRIORITIES,
+  PRIORITY_CODES,
   RISK_CODES,
   WorkingCalendar,
   calendarData,
@@ -24,7 +24,7 @@ const duration = z.strictObject({
   unit: z.enum(['minutes', 'hours', 'workingHours', 'workingDays']),
 });
 const limits = z.partial(z.strictObject({ accept: duration, resolve: duration }));
-const byPriority = z.partialRecord(z.enum(PRIORITIES), limits);
+const byPriority = z.partialRecord(z.enum(PRIORITY_CODES), limits);
 const byLevel = z.partialRecord(z.enum(LEVEL_CODES), byPriority);
 
 export const slaOverridesSchema = z.strictObject({
@@ -62,7 +62,7 @@ export const calendarOverridesSchema = z.strictObject({ years: z.array(yearOverr
 function merge(base: SlaPolicy, o: z.output<typeof slaOverridesSchema>): SlaPolicy {
   const levels = { ...base.levels };
   for (const level of LEVEL_CODES) {
-    for (const priority of PRIORITIES) {
+    for (const priority of PRIORITY_CODES) {
       const patch = o.levels?.[level]?.[priority];
       if (patch) levels[level] = { ...levels[level], [priority]: { ...levels[level][priority], ...patch } };
     }

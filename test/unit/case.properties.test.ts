@@ -123,7 +123,7 @@ interface Step {
   readonly pick: number;
 }
 
-const stepArb = fc.record({
+const stepArb: fc.Arbitrary<Step> = fc.record({
   advanceMinutes: fc.oneof(
     { arbitrary: fc.integer({ min: 0, max: 60 }), weight: 6 },
     { arbitrary: fc.integer({ min: 0, max: 3 * 24 * 60 }), weight: 1 },

@@ -1,25 +1,27 @@
 /**
  * Chinese words of the page. The field's vocabulary (centres, levels,
- * statuses, outcomes, satisfactions, risk levels, escalation reasons, roles)
- * comes from the domain registry; only what the registry does not name is here.
+ * statuses, outcomes, satisfactions, risk levels, escalation reasons, roles,
+ * priorities, party roles, contact channels, sources) comes from the domain
+ * registry; only what the registry does not name is here.
  */
-import type { ActionBody } from '../../shared/contract/actions.ts';
-import type { PartyRole } from '../../shared/domain/case.ts';
 import {
   CENTERS,
+  CONTACT_CHANNELS,
   ESCALATION_REASONS,
   LEVELS,
   OUTCOMES,
+  PARTY_ROLES,
+  PRIORITIES,
   RISK_LEVELS,
   ROLES,
   SATISFACTIONS,
+  SOURCES,
   STATUSES,
-  type Priority,
 } from '../../shared/domain/registry.ts';
 import type { ActionType } from './api.ts';
 import { ApiError } from './api.ts';
 
-export { CENTERS, ESCALATION_REASONS, LEVELS, OUTCOMES, RISK_LEVELS, ROLES, SATISFACTIONS, STATUSES };
+export { CENTERS, CONTACT_CHANNELS, ESCALATION_REASONS, LEVELS, OUTCOMES, PARTY_ROLES, PRIORITIES, RISK_LEVELS, ROLES, SATISFACTIONS, SOURCES, STATUSES };
 
 export const nameOf = (list: readonly { readonly code: string; readonly name: string }[], code: string | undefined): string =>
   list.find((x) => x.code === code)?.name ?? code ?? '';
@@ -47,30 +49,6 @@ export const ACTION_NAMES: Readonly<Record<ActionType, string>> = {
   reclassify: '改变分类',
   locate: '更正地点',
   flag_risk: '标记风险',
-};
-
-export const PARTY_ROLE_NAMES: Readonly<Record<PartyRole, string>> = {
-  applicant: '申请人',
-  respondent: '被申请人',
-  third_party: '第三人',
-  agent: '代理人',
-};
-
-export const CONTACT_CHANNELS: Readonly<Record<Extract<ActionBody, { type: 'contact' }>['channel'], string>> = {
-  phone: '电话',
-  visit: '走访',
-  wechat: '微信',
-  sms: '短信',
-  other: '其他',
-};
-
-export const PRIORITY_NAMES: Readonly<Record<Priority, string>> = { normal: '一般', urgent: '紧急' };
-
-export const SOURCE_NAMES: Readonly<Record<string, string>> = {
-  hotline: '12345 热线',
-  sms: '短信',
-  wechat: '微信公众号',
-  open311: '城市服务平台',
 };
 
 const FIELD_NAMES: Readonly<Record<string, string>> = {

@@ -12,7 +12,7 @@ import {
   ESCALATION_REASONS,
   nameOf,
   OUTCOMES,
-  PARTY_ROLE_NAMES,
+  PARTY_ROLES,
   Problem,
   RISK_LEVELS,
   SATISFACTIONS,
@@ -59,7 +59,6 @@ function Choice({ name, label, options, selected }: { name: string; label: strin
   );
 }
 
-const entries = (record: Readonly<Record<string, string>>) => Object.entries(record).map(([code, name]) => ({ code, name }));
 const reason = (label: string) => () => <Text name="reason" label={label} max={500} area />;
 const withReason: FormSpec['body'] = (f) => ({ reason: str(f, 'reason') });
 
@@ -111,7 +110,7 @@ function AgreementFields({ c }: { c: CaseView }) {
         {c.parties.map((p, i) => (
           <label class="check" key={i}>
             <input type="checkbox" name="party" value={String(i)} defaultChecked />
-            {PARTY_ROLE_NAMES[p.role]}：{p.name}
+            {nameOf(PARTY_ROLES, p.role)}：{p.name}
           </label>
         ))}
       </fieldset>
@@ -154,7 +153,7 @@ const FORMS: Readonly<Record<ActionType, FormSpec>> = {
   contact: {
     Fields: () => (
       <>
-        <Choice name="channel" label="方式" options={entries(CONTACT_CHANNELS)} />
+        <Choice name="channel" label="方式" options={CONTACT_CHANNELS} />
         <Text name="summary" label="联系情况" max={1000} area />
       </>
     ),
@@ -210,7 +209,7 @@ const FORMS: Readonly<Record<ActionType, FormSpec>> = {
     Fields: () => (
       <>
         <Text name="name" label="姓名 / 名称" max={50} />
-        <Choice name="role" label="身份" options={entries(PARTY_ROLE_NAMES)} />
+        <Choice name="role" label="身份" options={PARTY_ROLES} />
         <label>
           电话<small class="muted">（选填）</small>
           <input name="phone" type="tel" maxLength={32} />

@@ -3,7 +3,7 @@ import { api, type CaseView } from '../api.ts';
 import { href, useProfile } from '../app.ts';
 import { ErrorBox, PageTitle, useLoad } from '../components.tsx';
 import { chineseNumber, formatLongDate } from '../format.ts';
-import { PARTY_ROLE_NAMES } from '../labels.ts';
+import { nameOf, PARTY_ROLES } from '../labels.ts';
 
 export function AgreementPage({ id }: { id: string }) {
   const { units } = useProfile();
@@ -51,7 +51,7 @@ export function AgreementPage({ id }: { id: string }) {
         <h2>当事人</h2>
         {a.parties.map((p, i) => (
           <p key={i} class="party">
-            {PARTY_ROLE_NAMES[p.role]}：{p.name}
+            {nameOf(PARTY_ROLES, p.role)}：{p.name}
             {p.idNumber && `，身份证号 ${p.idNumber}`}
             {p.phone && `，联系电话 ${p.phone}`}
             {p.address && `，住址 ${p.address}`}
@@ -84,7 +84,7 @@ export function AgreementPage({ id }: { id: string }) {
         <div class="signatures">
           {a.parties.map((p, i) => (
             <p key={i}>
-              {PARTY_ROLE_NAMES[p.role]}（签名）：<span class="sign-line" aria-label="签名处" />
+              {nameOf(PARTY_ROLES, p.role)}（签名）：<span class="sign-line" aria-label="签名处" />
               <span class="sign-name">{p.name}</span>
             </p>
           ))}

@@ -12,12 +12,12 @@ import {
   LEVELS,
   nameOf,
   OUTCOMES,
-  PARTY_ROLE_NAMES,
-  PRIORITY_NAMES,
+  PARTY_ROLES,
+  PRIORITIES,
   RISK_LEVELS,
   ROLES,
   SATISFACTIONS,
-  SOURCE_NAMES,
+  SOURCES,
 } from '../labels.ts';
 import { Actions } from './actions.tsx';
 
@@ -47,7 +47,7 @@ function actorName(actor: ActorView): string {
 function describe(e: EventView, unitName: (id: string) => string): string {
   switch (e.type) {
     case 'received':
-      return `受理（${SOURCE_NAMES[e.data.source] ?? e.data.source}），由${unitName(e.data.unitId)}办理`;
+      return `受理（${nameOf(SOURCES, e.data.source)}），由${unitName(e.data.unitId)}办理`;
     case 'accepted':
       return e.data.byVolunteer ? '志愿者接单' : '签收';
     case 'declined':
@@ -55,7 +55,7 @@ function describe(e: EventView, unitName: (id: string) => string): string {
     case 'noted':
       return `${e.data.visibility === 'public' ? '公开答复' : '内部备注'}：${e.data.text}`;
     case 'contacted':
-      return `联系（${CONTACT_CHANNELS[e.data.channel as keyof typeof CONTACT_CHANNELS] ?? e.data.channel}）：${e.data.summary}`;
+      return `联系（${nameOf(CONTACT_CHANNELS, e.data.channel)}）：${e.data.summary}`;
     case 'dispatched_to_unit':
       return `派单至${unitName(e.data.toUnitId)}${e.data.note ? `：${e.data.note}` : ''}`;
     case 'dispatched_to_volunteer':
@@ -75,7 +75,7 @@ function describe(e: EventView, unitName: (id: string) => string): string {
     case 'extension_decided':
       return `${e.data.approved ? `批准延期至 ${formatDateTime(e.data.until)}` : '不批准延期'}${e.data.comment ? `：${e.data.comment}` : ''}`;
     case 'party_added':
-      return `添加当事人 ${e.data.name}（${PARTY_ROLE_NAMES[e.data.role]}）`;
+      return `添加当事人 ${e.data.name}（${nameOf(PARTY_ROLES, e.data.role)}）`;
     case 'session_scheduled':
       return `安排调解：${formatDateTime(e.data.at)}，${e.data.place}，调解员 ${e.data.mediators.join('、')}`;
     case 'minutes_recorded':
@@ -196,7 +196,7 @@ export function CasePage({ id }: { id: string }) {
         <StatusBadge c={c} />
         <span class="badge">{nameOf(CENTERS, c.center)}</span>
         <RiskBadge level={c.risk?.level} />
-        {c.priority === 'urgent' && <span class="badge urgent">{PRIORITY_NAMES.urgent}</span>}
+        {c.priority === 'urgent' && <span class="badge urgent">{nameOf(PRIORITIES, 'urgent')}</span>}
         {c.supervision && <span class="badge overdue">督办中</span>}
         {c.escalationPending && <span class="badge near">上报中</span>}
       </p>
@@ -225,7 +225,7 @@ export function CasePage({ id }: { id: string }) {
             {c.acceptDueAt && <Field label="签收期限">{formatDateTime(c.acceptDueAt)}</Field>}
             {c.resolveDueAt && <Field label="办结期限">{formatDateTime(c.resolveDueAt)}</Field>}
             <Field label="来源">
-              {SOURCE_NAMES[c.source] ?? c.source}
+              {nameOf(SOURCES, c.source)}
               {c.externalId && ` · 工单号 ${c.externalId}`}
             </Field>
             <Field label="反映人">
@@ -262,7 +262,7 @@ export function CasePage({ id }: { id: string }) {
               <ul class="plain">
                 {c.parties.map((p, i) => (
                   <li key={i}>
-                    {PARTY_ROLE_NAMES[p.role]}：{p.name}
+                    {nameOf(PARTY_ROLES, p.role)}：{p.name}
                     {'phone' in p && p.phone ? `，${p.phone}` : ''}
                   </li>
                 ))}

@@ -5,7 +5,7 @@ import { href, navigate, useProfile, type Route } from '../app.ts';
 import { CaseTable, ErrorBox, PageTitle } from '../components.tsx';
 import { download, toCsv } from '../csv.ts';
 import { chinaDate, formatDateTime } from '../format.ts';
-import { CENTERS, LEVELS, nameOf, OUTCOMES, RISK_LEVELS, SATISFACTIONS, SOURCE_NAMES, STATUSES } from '../labels.ts';
+import { CENTERS, LEVELS, nameOf, OUTCOMES, RISK_LEVELS, SATISFACTIONS, SOURCES, STATUSES } from '../labels.ts';
 
 /** A cursor-paged list of cases; `more` appends the next page. */
 function usePaged(path: string) {
@@ -91,7 +91,7 @@ function exportRow(c: CaseView, unitName: (id: string) => string): string[] {
   return [
     c.trackingNo,
     formatDateTime(c.createdAt),
-    SOURCE_NAMES[c.source] ?? c.source,
+    nameOf(SOURCES, c.source),
     nameOf(CENTERS, c.center),
     c.title,
     c.description,
