@@ -102,7 +102,7 @@ export const handler = middy<ApiEvent, HttpResult>()
         const created = parsed.units.filter((u) => !existing.has(u.id));
         const updated = parsed.units.filter((u) => existing.has(u.id) && !sameUnit(u, existing.get(u.id)));
         const changed = [...created, ...updated];
-        if (!dryRun) for (const unit of changed) await directory.putUnit(unit);
+        if (!dryRun) await directory.putUnits(changed);
         return json(200, {
           dryRun,
           imported: changed.length,

@@ -28,7 +28,7 @@ export async function seed(directory: Directory, service: CaseService, options: 
   if (options.open311Key) await directory.putApiClient(options.open311Key, OPEN311_CLIENT);
   const fresh = (await directory.units()).size === 0;
   if (fresh) {
-    for (const unit of DEMO_UNITS) await directory.putUnit(unit);
+    await directory.putUnits(DEMO_UNITS);
   }
   for (const account of DEMO_ACCOUNTS) {
     if (await directory.account(account.username)) continue;

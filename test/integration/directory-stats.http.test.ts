@@ -54,6 +54,20 @@ describe('units', () => {
     expect(badFlag.body.error.issues).toEqual([{ path: 'dryRun', message: 'must be true or false' }]);
   });
 
+  it('imports a sheet of a thousand buildings in one request', async () => {
+    const rows = Array.from({ length: 1000 }, (_, i) => `hp-hx-lw-b${i},${i + 1}号院,building,hp-hx-lw,,`);
+    const reply = await call(stack, 'POST', '/v1/units/import', {
+      ...admin,
+      raw: `id,name,level,parentId,contactName,contactPhone\n${rows.join('\n')}\n`,
+      headers: { ...admin.headers, 'content-type': 'text/csv' },
+    });
+    expect(reply.status, reply.text).toBe(200);
+    expect(reply.body.created).toHaveLength(1000);
+    const units = (await call(stack, 'GET', '/v1/units', admin)).body.items as { id: string; fullName: string }[];
+    expect(units.filter((u) => u.id.startsWith('hp-hx-lw-b'))).toHaveLength(1000);
+    expect(units.find((u) => u.id === 'hp-hx-lw-b999')?.fullName).toBe('和平街道 和谐社区 柳湾村民小组 1000号院');
+  });
+
   it('refuses an import that would break the tree, naming each problem, and writes nothing', async () => {
     const before = await dumpTable(stack.dynamodb, stack.tableName);
     const bad = await call(stack, 'POST', '/v1/units/import', {
