@@ -13,10 +13,29 @@ export type Recipient =
   | { readonly kind: 'resident' }
   | { readonly kind: 'user'; readonly userId: string };
 
+/** The kinds of message, by a stable name for the outbox and SMS templates, and what staff call them. */
+export const NOTIFICATION_TOPICS = [
+  { code: 'new_case', name: '新案件' },
+  { code: 'receipt', name: '回执' },
+  { code: 'risk_alert', name: '风险预警' },
+  { code: 'status', name: '进度' },
+  { code: 'task_offered', name: '派单' },
+  { code: 'task_declined', name: '谢绝任务' },
+  { code: 'returned', name: '退回' },
+  { code: 'reminder', name: '催办' },
+  { code: 'escalated', name: '上报' },
+  { code: 'supervision', name: '督办' },
+  { code: 'extension_request', name: '延期申请' },
+  { code: 'extension_decided', name: '延期审批' },
+  { code: 'reply', name: '答复' },
+  { code: 'resolved', name: '办结' },
+  { code: 'reopened', name: '重新办理' },
+] as const;
+export type NotificationTopic = (typeof NOTIFICATION_TOPICS)[number]['code'];
+
 export interface Notification {
   readonly recipient: Recipient;
-  /** A stable name for the kind of message, for the outbox and templates. */
-  readonly topic: string;
+  readonly topic: NotificationTopic;
   readonly text: string;
 }
 
@@ -31,8 +50,8 @@ function localTime(iso: string | undefined): string {
 export function notificationsFor(event: CaseEvent, state: CaseState, units: UnitTree): Notification[] {
   const no = state.trackingNo;
   const unitName = (id: string) => units.get(id)?.fullName ?? id;
-  const unit = (unitId: string, topic: string, text: string): Notification => ({ recipient: { kind: 'unit', unitId }, topic, text });
-  const resident = (topic: string, text: string): Notification => ({ recipient: { kind: 'resident' }, topic, text });
+  const unit = (unitId: string, topic: NotificationTopic, text: string): Notification => ({ recipient: { kind: 'unit', unitId }, topic, text });
+  const resident = (topic: NotificationTopic, text: string): Notification => ({ recipient: { kind: 'resident' }, topic, text });
   const hasResidentAddress = state.reporter.phone !== undefined || state.reporter.openId !== undefined;
   const toResident = (n: Notification): Notification[] => (hasResidentAddress ? [n] : []);
 

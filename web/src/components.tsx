@@ -1,7 +1,7 @@
 /** Small pieces used on several pages. */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { CaseView } from './api.ts';
+import type { CaseView, UnitItem } from './api.ts';
 import { href } from './app.ts';
 import { formatDateTime, timeLeft } from './format.ts';
 import { CENTERS, describeError, LEVELS, nameOf, RISK_LEVELS, STATUSES } from './labels.ts';
@@ -35,6 +35,33 @@ export function PageTitle({ children, title }: { children: ComponentChildren; ti
       {children}
     </h1>
   );
+}
+
+/** A form field's text, trimmed. */
+export const str = (form: FormData, name: string) => String(form.get(name) ?? '').trim();
+
+/** Units in tree order, and how deep each sits (the township is 0). */
+export const byPath = (a: UnitItem, b: UnitItem) => a.path.localeCompare(b.path);
+export const depth = (u: UnitItem) => u.path.split('/').filter(Boolean).length - 1;
+
+/** Runs a form's request with busy state and a Chinese error; `onDone` gets the reply. */
+export function useSubmit<T>(send: (form: FormData) => Promise<T>, onDone: (reply: T, form: HTMLFormElement) => void) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    setBusy(true);
+    setError(undefined);
+    try {
+      onDone(await send(new FormData(form)), form);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, submit };
 }
 
 /** Load data for a page; `reload` runs the loader again. */

@@ -3,7 +3,7 @@ import type { FunctionComponent } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, type ActionType, type CaseView } from '../api.ts';
 import { useProfile } from '../app.ts';
-import { ErrorBox, useLoad } from '../components.tsx';
+import { ErrorBox, str, useLoad } from '../components.tsx';
 import { formatDateTime, fromLocalInput, toLocalInput, chinaDate } from '../format.ts';
 import {
   ACTION_NAMES,
@@ -26,7 +26,6 @@ interface FormSpec {
   readonly hint?: (c: CaseView) => string;
 }
 
-const str = (form: FormData, name: string) => String(form.get(name) ?? '').trim();
 const optional = (value: string) => value || undefined;
 const lines = (value: string) => value.split('\n').map((l) => l.trim()).filter(Boolean);
 
