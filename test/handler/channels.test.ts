@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -19,7 +19,7 @@ import { wechatSignature } from '../../shared/channels/wechat.ts';
 import { parseFlatXml } from '../../shared/channels/xml.ts';
 import { eventItem } from '../../shared/store/codec.ts';
 import { ctx, hotline, intake, user } from '../support/domain.ts';
-import { apiEvent, context, directoryItems } from '../support/handler.ts';
+import { apiEvent, context, directoryItems, sqsRecord } from '../support/handler.ts';
 import { wechatText } from '../support/channels.ts';
 
 vi.hoisted(() => {
@@ -51,19 +51,7 @@ function acceptedCase(id = 'CBCASE0001') {
   return { id, events: [received.event, accepted.event] as CaseEvent[] };
 }
 
-function record(body: unknown, receives = 1, id = 'm1'): SQSEvent['Records'][number] {
-  return {
-    messageId: id,
-    receiptHandle: `rh-${id}`,
-    body: JSON.stringify(body),
-    attributes: { ApproximateReceiveCount: String(receives), SentTimestamp: '0', SenderId: 's', ApproximateFirstReceiveTimestamp: '0' },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn',
-    awsRegion: 'cn-north-1',
-  };
-}
+const record = (body: unknown, receives = 1, id = 'm1') => sqsRecord(body, { id, receives, queue: 'callback' });
 
 const fetchMock = vi.fn<typeof fetch>();
 

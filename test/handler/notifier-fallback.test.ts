@@ -6,13 +6,12 @@
  */
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { decide, evolve, type CaseEvent, type Reporter } from '../../shared/domain/index.ts';
 import { eventItem } from '../../shared/store/codec.ts';
 import { ctx, intake, user } from '../support/domain.ts';
-import { directoryItems } from '../support/handler.ts';
+import { context, directoryItems, sqsRecord } from '../support/handler.ts';
 
 const http = vi.hoisted(() => {
   process.env.QUEUE_URL_ESCALATION = 'https://sqs.cn-north-1.amazonaws.com.cn/1/escalation';
@@ -42,7 +41,6 @@ const http = vi.hoisted(() => {
 const { handler: notify } = await import('../../functions/notifier/handler.ts');
 
 const ddb = mockClient(DynamoDBClient);
-const context = { functionName: 'test', awsRequestId: 'r', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 const T0 = '2026-11-25T01:00:00Z';
 
 /** A case that came in by WeChat and was just accepted: the resident is told by WeChat. */
@@ -54,19 +52,7 @@ function acceptedWechatCase(id: string, reporter: Reporter): CaseEvent[] {
   return [received.event, accepted.event];
 }
 
-function record(caseId: string): SQSEvent['Records'][number] {
-  return {
-    messageId: caseId,
-    receiptHandle: caseId,
-    body: JSON.stringify({ caseId, seq: 2 }),
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 's', ApproximateFirstReceiveTimestamp: '0' },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn',
-    awsRegion: 'cn-north-1',
-  };
-}
+const record = (caseId: string) => sqsRecord({ caseId, seq: 2 }, { id: caseId, queue: 'notify' });
 
 function mockCase(id: string, reporter: Reporter) {
   const events = acceptedWechatCase(id, reporter);

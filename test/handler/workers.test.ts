@@ -2,7 +2,6 @@
 import { BatchGetItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -10,7 +9,7 @@ import { decide, evolve, type CaseEvent, type CaseState } from '../../shared/dom
 import { eventItem, stateItem } from '../../shared/store/codec.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { ctx, hotline, intake, units } from '../support/domain.ts';
-import { directoryItems } from '../support/handler.ts';
+import { context, directoryItems, sqsRecord } from '../support/handler.ts';
 
 vi.hoisted(() => {
   process.env.QUEUE_URL_ESCALATION = 'https://sqs.cn-north-1.amazonaws.com.cn/1/escalation';
@@ -23,7 +22,6 @@ const { handler: notify } = await import('../../functions/notifier/handler.ts');
 const ddb = mockClient(DynamoDBClient);
 const sqs = mockClient(SQSClient);
 const T0 = '2026-11-25T01:00:00Z';
-const context = { functionName: 'test', awsRequestId: 'r', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 const codec = { units, reporterKey: () => undefined };
 
 function filed(n: number): { state: CaseState; event: CaseEvent } {
@@ -88,17 +86,8 @@ function mockCase(state: CaseState, event: CaseEvent) {
 }
 
 describe('notifier', () => {
-  const record = (body: unknown, id = 'm1'): SQSEvent['Records'][number] => ({
-    messageId: id,
-    receiptHandle: id,
-    body: JSON.stringify(body),
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 's', ApproximateFirstReceiveTimestamp: '0' },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn',
-    awsRegion: 'cn-north-1',
-  });
+  const record = (body: unknown, id = 'm1') => sqsRecord(body, { id, queue: 'notify' });
+
 
   it('records and sends each message of an event once; a redelivery sends nothing again', async () => {
     const { state, event } = filed(1);

@@ -1,6 +1,7 @@
 /** Helpers for tests that drive the escalation ladder on the local stack. */
 import type { Context, SQSEvent } from 'aws-lambda';
 import type { LocalStack } from '../../infra/local/stack.ts';
+import { sqsRecord } from './handler.ts';
 import { call, timeline } from './stack.ts';
 
 export const workerContext = { functionName: 'escalationWorker', awsRequestId: 'test', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
@@ -20,17 +21,5 @@ export const escalations = async (stack: LocalStack, id: string) => (await timel
 
 /** An SQS event as Lambda's event source mapping builds it; a string body is sent as is. */
 export function sqsEvent(bodies: unknown[]): SQSEvent {
-  return {
-    Records: bodies.map((body, i) => ({
-      messageId: `m${i}`,
-      receiptHandle: `r${i}`,
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'test', ApproximateFirstReceiveTimestamp: '0' },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:local:000000000000:escalation',
-      awsRegion: 'local',
-    })),
-  };
+  return { Records: bodies.map((body, i) => sqsRecord(body, { id: `m${i}`, queue: 'escalation' })) };
 }

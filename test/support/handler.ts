@@ -1,5 +1,5 @@
-/** Build API Gateway v2 events and Lambda contexts for handler tests. */
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+/** Build API Gateway v2 events, SQS records and Lambda contexts for handler tests. */
+import type { APIGatewayProxyEventV2, Context, SQSRecord } from 'aws-lambda';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { DEMO_UNITS } from '../../infra/local/demo-data.ts';
 import { hashApiKey } from '../../shared/store/directory.ts';
@@ -35,6 +35,22 @@ export function apiEvent(
 }
 
 export const context = { functionName: 'test', awsRequestId: 'req', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+
+/** One SQS record as Lambda's event source mapping delivers it; a string body is sent as is. */
+export function sqsRecord(body: unknown, options: { id?: string; receives?: number; queue?: string } = {}): SQSRecord {
+  const id = options.id ?? 'm1';
+  return {
+    messageId: id,
+    receiptHandle: `rh-${id}`,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    attributes: { ApproximateReceiveCount: String(options.receives ?? 1), SentTimestamp: '0', SenderId: 'test', ApproximateFirstReceiveTimestamp: '0' },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: `arn:aws:sqs:cn-north-1:000000000000:${options.queue ?? 'queue'}`,
+    awsRegion: 'cn-north-1',
+  };
+}
 
 export const API_KEY = 'test-key';
 
