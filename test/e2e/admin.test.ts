@@ -579,4 +579,15 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await rows.first().getByRole('link').click();
     await p.getByRole('heading', { name: '楼道堆物' }).waitFor();
   });
+
+  it('an open queue shows a new case by itself when the window is focused again, without losing what it shows', async () => {
+    const p = await page();
+    await signIn(p, stack.url, 'building-mediator', stack.password);
+    await p.locator('table.cases tbody tr').first().waitFor();
+    const before = await p.locator('table.cases tbody tr').count();
+    const filed = await fileCase({ title: '电梯异响', description: '电梯运行时有异响。', reporter: { phone: '13912340071' }, location: { unitId: 'hp-xf-yg-1' } });
+    await p.evaluate(() => window.dispatchEvent(new Event('focus')));
+    await expect.poll(() => p.locator('table.cases tr', { hasText: filed.trackingNo }).count()).toBe(1);
+    expect(await p.locator('table.cases tbody tr').count()).toBe(before + 1);
+  });
 });

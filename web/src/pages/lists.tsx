@@ -26,7 +26,14 @@ function usePaged(path: string) {
     current.current = path;
     fetchPage(null, []);
   }, [path]);
-  return { ...state, more: () => fetchPage(state.cursor, state.items), reload: () => fetchPage(null, []) };
+  // In the background: what is shown stays until the new first page is there; a failure leaves it for the next try.
+  const refresh = () => {
+    void api<Page<CaseView>>('GET', path).then(
+      (page) => current.current === path && setState({ items: page.items, cursor: page.cursor, loading: false }),
+      () => undefined,
+    );
+  };
+  return { ...state, more: () => fetchPage(state.cursor, state.items), reload: () => fetchPage(null, []), refresh };
 }
 
 function More({ list }: { list: ReturnType<typeof usePaged> }) {
@@ -40,9 +47,31 @@ function More({ list }: { list: ReturnType<typeof usePaged> }) {
 
 const byDeadline = (a: CaseView, b: CaseView) => (a.dueAt ?? '\uffff').localeCompare(b.dueAt ?? '\uffff');
 
+/** How often an open queue looks for new cases while it is on screen. */
+const QUEUE_REFRESH_MS = 60_000;
+
+/** Calls `refresh` every `everyMs` while the page is visible, and when the window regains focus. */
+function useRefresh(refresh: () => void, everyMs: number) {
+  const latest = useRef(refresh);
+  latest.current = refresh;
+  useEffect(() => {
+    const run = () => {
+      if (document.visibilityState === 'visible') latest.current();
+    };
+    const timer = setInterval(run, everyMs);
+    addEventListener('focus', run);
+    return () => {
+      clearInterval(timer);
+      removeEventListener('focus', run);
+    };
+  }, [everyMs]);
+}
+
 export function Queue() {
   const { me } = useProfile();
   const list = usePaged('/v1/cases?scope=mine&limit=100');
+  // A queue left open on a desk shows new cases without a click.
+  useRefresh(list.refresh, QUEUE_REFRESH_MS);
   const items = [...list.items].sort(byDeadline);
   const overdue = items.filter((c) => c.overdue).length;
   const near = items.filter((c) => c.nearDeadline).length;
