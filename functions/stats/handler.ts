@@ -1,11 +1,12 @@
 /**
  * GET /v1/stats?unitId=&from=&to= — the figures leaders ask for, over the
- * cases that arose under a unit and were received in [from, to). Reads the
+ * cases that arose under a unit and were received in [from, to), and the same
+ * rates for each unit directly below it (各下级单位). Reads the
  * byMonth index for the months of the range only, so its cost follows the
  * cases in range, not the table.
  */
 import middy from '@middy/core';
-import { CENTERS, ESCALATION_REASONS, LEVELS, NotFound, STATUSES, ValidationFailed, computeStats } from '../../shared/domain/index.ts';
+import { CENTERS, ESCALATION_REASONS, LEVELS, NotFound, STATUSES, ValidationFailed, computeStats, statsByChild } from '../../shared/domain/index.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
 import type { ApiEvent } from '../../shared/http/event.ts';
 import { authenticate, httpErrors, principalOf } from '../../shared/http/middleware.ts';
@@ -45,7 +46,8 @@ export const handler = middy<ApiEvent, HttpResult>()
     }
     const range = { from: from.toISOString(), to: to.toISOString() };
     const ids = await queries.createdBetween(unit.rootId, range.from, range.to, { originPath: unit.path });
-    const stats = computeStats(await store.getMany(ids), range);
+    const cases = await store.getMany(ids);
+    const stats = computeStats(cases, range);
     return json(200, {
       unit: { id: unit.id, name: unit.fullName, level: unit.level },
       ...range,
@@ -56,5 +58,6 @@ export const handler = middy<ApiEvent, HttpResult>()
         escalationReasons: Object.fromEntries(ESCALATION_REASONS.map((r) => [r.code, r.name])),
       },
       ...stats,
+      byChild: statsByChild(cases, units, unit.id, range),
     });
   });

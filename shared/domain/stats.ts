@@ -5,6 +5,7 @@
  * README in one line; `null` means "nothing to divide by".
  */
 import type { CaseState } from './case.ts';
+import type { UnitTree } from './units.ts';
 import { CENTER_CODES, ESCALATION_REASON_CODES, LEVEL_CODES, STATUS_CODES, type LevelCode } from './registry.ts';
 
 export interface Rate {
@@ -122,4 +123,50 @@ export function computeStats(cases: readonly CaseState[], range: { readonly from
     escalationsByReason,
     trend: [...weeks.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([w, v]) => ({ week: w, ...v })),
   };
+}
+
+/** One row of 各下级单位: the cases that arose under one unit below, and their rates. */
+export interface ChildStats {
+  /** The unit below; the unit itself for the cases that arose at it directly. */
+  readonly unitId: string;
+  readonly name: string;
+  readonly total: number;
+  /** Still being worked (待签收 or 办理中). */
+  readonly open: number;
+  readonly resolutionRate: Rate;
+  readonly onTimeRate: Rate;
+  readonly satisfactionRate: Rate;
+}
+
+/**
+ * 各下级单位: the `cases` that arose under `unitId` (others are left out),
+ * grouped by the unit directly below `unitId` they arose under, each with computeStats' rates, so that
+ * leaders can compare the units below them. Every unit below has a row, even
+ * with no cases; cases that arose at `unitId` itself have a row of their own.
+ */
+export function statsByChild(cases: readonly CaseState[], units: UnitTree, unitId: string, range: { readonly from: string; readonly to: string }): ChildStats[] {
+  const unit = units.get(unitId);
+  if (!unit) return [];
+  const depth = unit.path.split('/').filter(Boolean).length;
+  const groups = new Map<string, CaseState[]>(units.children(unitId).map((child) => [child.id, []]));
+  for (const c of cases) {
+    if (!units.isWithin(c.originUnitId, unitId)) continue;
+    // The id on the origin's path just below `unitId`, or `unitId` when the case arose at it.
+    const key = units.get(c.originUnitId)?.path.split('/').filter(Boolean)[depth] ?? unitId;
+    const group = groups.get(key);
+    if (group) group.push(c);
+    else groups.set(key, [c]);
+  }
+  return [...groups].map(([id, group]) => {
+    const s = computeStats(group, range);
+    return {
+      unitId: id,
+      name: units.get(id)?.name ?? id,
+      total: s.total,
+      open: (s.byStatus.pending ?? 0) + (s.byStatus.in_progress ?? 0),
+      resolutionRate: s.resolutionRate,
+      onTimeRate: s.onTimeRate,
+      satisfactionRate: s.satisfactionRate,
+    };
+  });
 }

@@ -191,6 +191,16 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     expect(await byCenter.locator('tr', { hasText: '民事调解' }).locator('td').textContent()).toBe(String(stats.byCenter.mediation));
     expect(await p.locator('figure', { hasText: '按中心' }).locator('.chart').getAttribute('aria-label')).toContain(`民事调解 ${stats.byCenter.mediation}`);
     await screenshot(p, 'dashboard');
+
+    // 各下级单位: a row per community, and a click goes down to that community's own figures.
+    const xf = stats.byChild.find((r: { unitId: string }) => r.unitId === 'hp-xf');
+    const row = p.locator('table.by-child tr[data-unit="hp-xf"]');
+    expect((await row.locator('td').allInnerTexts())[0]).toBe(String(xf.total));
+    const drill = p.waitForResponse((r) => r.url().includes('/v1/stats') && r.url().includes('unitId=hp-xf'));
+    await row.getByRole('link', { name: '幸福社区' }).click();
+    const community = await (await drill).json();
+    expect(community.total).toBe(xf.total);
+    await p.locator('table.by-child tr[data-unit="hp-xf-yg"]').waitFor();
   });
 
   it('every action form sends a body the API accepts, and offers only what the role and state allow', async () => {

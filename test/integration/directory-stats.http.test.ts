@@ -151,6 +151,11 @@ describe('statistics', () => {
     expect(after.body.total - before.body.total).toBe(2);
     expect(after.body.byCenter.welfare - before.body.byCenter.welfare).toBe(2);
     expect(after.body.labels.centers.welfare).toBe('民生保障');
+    // 各下级单位: one new case under each of 幸福社区's two compounds.
+    const rows = (body: { byChild: { unitId: string; total: number }[] }) => Object.fromEntries(body.byChild.map((r) => [r.unitId, r.total]));
+    const [was, now] = [rows(before.body), rows(after.body)];
+    expect(Object.keys(now).sort()).toEqual(['hp-xf-cy', 'hp-xf-yg']);
+    expect([now['hp-xf-yg']! - was['hp-xf-yg']!, now['hp-xf-cy']! - was['hp-xf-cy']!]).toEqual([1, 1]);
     expect((await call(stack, 'GET', '/v1/stats?unitId=hp-hx', community)).status).toBe(404);
     expect((await call(stack, 'GET', '/v1/stats?from=2026-12-01&to=2026-11-01', community)).status).toBe(400);
     expect((await call(stack, 'GET', '/v1/stats?from=2020-01-01&to=2026-11-01', community)).body.error.issues[0].path).toBe('to');

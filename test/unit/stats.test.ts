@@ -3,8 +3,8 @@
  * (the comments show the counting).
  */
 import { describe, expect, it } from 'vitest';
-import { computeStats, decide, evolve, weekOf, type Actor, type CaseState, type Command } from '../../shared/domain/index.ts';
-import { ctx, hotline, intake, system, user } from '../support/domain.ts';
+import { computeStats, decide, evolve, statsByChild, weekOf, type Actor, type CaseState, type Command } from '../../shared/domain/index.ts';
+import { ctx, hotline, intake, system, units, user } from '../support/domain.ts';
 
 const T0 = Date.parse('2026-11-25T01:00:00Z'); // Wed 09:00 China time
 const t = (h: number) => new Date(T0 + h * 3_600_000);
@@ -111,5 +111,48 @@ describe('statistics for a seeded month', () => {
   it('weeks start on Monday, China time', () => {
     expect(weekOf('2026-11-29T15:59:59Z')).toBe('2026-11-23'); // Sunday 23:59 in China
     expect(weekOf('2026-11-29T16:00:00Z')).toBe('2026-11-30'); // Monday 00:00 in China
+  });
+});
+
+describe('各下级单位: the same month by the unit below that each case arose under', () => {
+  const range = { from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' };
+
+  it('gives the township a row per community, and one for what arose at the township itself', () => {
+    const rows = statsByChild(month(), units, 'hp', range);
+    expect(rows.map((r) => [r.unitId, r.name, r.total, r.open])).toEqual([
+      // 幸福社区: C1 C2 C3 C6 (阳光小区) and C8 (翠苑小区); C3 reopened is the one still open.
+      ['hp-xf', '幸福社区', 5, 1],
+      // 和谐社区: C4 (和谐家园) and C7 (柳湾).
+      ['hp-hx', '和谐社区', 2, 0],
+      // C5, at no known unit, arose at the township.
+      ['hp', '和平街道', 1, 1],
+    ]);
+    const [xf, hx, township] = rows;
+    // 幸福社区, C6 withdrawn: 已化解 C1 C2 C8 of C1 C2 C3 C8; all three resolved on time; 满意/基本满意 2 of 3 回访.
+    expect([xf?.resolutionRate, xf?.onTimeRate, xf?.satisfactionRate]).toEqual([
+      { numerator: 3, denominator: 4, rate: 0.75 },
+      { numerator: 3, denominator: 3, rate: 1 },
+      { numerator: 2, denominator: 3, rate: 0.6667 },
+    ]);
+    // 和谐社区: C7 已化解 (late), C4 无法化解 (on time); no 回访.
+    expect([hx?.resolutionRate, hx?.onTimeRate, hx?.satisfactionRate.rate]).toEqual([
+      { numerator: 1, denominator: 2, rate: 0.5 },
+      { numerator: 1, denominator: 2, rate: 0.5 },
+      null,
+    ]);
+    expect(township?.resolutionRate).toEqual({ numerator: 0, denominator: 1, rate: 0 });
+  });
+
+  it('lists every unit below, even those with no cases, and adds up to the whole', () => {
+    const rows = statsByChild(month(), units, 'hp-xf-yg', range);
+    expect(rows.map((r) => [r.unitId, r.total])).toEqual([
+      ['hp-xf-yg-1', 2],
+      ['hp-xf-yg-2', 1],
+      ['hp-xf-yg-3', 1],
+    ]);
+    const underXf = month().filter((c) => units.isWithin(c.originUnitId, 'hp-xf'));
+    const byCompound = statsByChild(underXf, units, 'hp-xf', range);
+    expect(byCompound.reduce((n, r) => n + r.total, 0)).toBe(underXf.length);
+    expect(statsByChild([], units, 'hp-hx-lw', range).map((r) => [r.unitId, r.total])).toEqual([['hp-hx-lw-1', 0], ['hp-hx-lw-2', 0]]);
   });
 });

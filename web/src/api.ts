@@ -3,7 +3,7 @@ import type { ActionBody } from '../../shared/contract/actions.ts';
 import type { EventOf, CaseEventType } from '../../shared/domain/case.ts';
 import type { Issue } from '../../shared/domain/errors.ts';
 import type { Role } from '../../shared/domain/registry.ts';
-import type { Stats } from '../../shared/domain/stats.ts';
+import type { ChildStats, Stats } from '../../shared/domain/stats.ts';
 import type { Unit } from '../../shared/domain/units.ts';
 import type { caseView } from '../../shared/service/views.ts';
 import type { OutboxEntry } from '../../shared/store/outbox.ts';
@@ -56,7 +56,12 @@ export interface AuditEntryView {
   readonly what: string;
 }
 
-export type StatsReply = Stats & { readonly unit: { readonly id: string; readonly name: string }; readonly from: string; readonly to: string };
+export type StatsReply = Stats & {
+  readonly unit: { readonly id: string; readonly name: string };
+  readonly from: string;
+  readonly to: string;
+  readonly byChild: readonly ChildStats[];
+};
 
 export interface Page<T> {
   readonly items: T[];

@@ -187,6 +187,43 @@ export function Dashboard({ route }: { route: Route }) {
               <RateCard key={r.name} name={r.name} meaning={r.meaning} rate={s[r.key]} />
             ))}
           </section>
+          {s.byChild.length > 0 && (
+            <section aria-labelledby="by-child">
+              <h2 id="by-child">各下级单位</h2>
+              <table class="data by-child">
+                <thead>
+                  <tr>
+                    <th scope="col">单位</th>
+                    <th scope="col">受理</th>
+                    <th scope="col">在办</th>
+                    <th scope="col">化解率</th>
+                    <th scope="col">按期办结率</th>
+                    <th scope="col">满意率</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {[...s.byChild]
+                    .sort((a, b) => b.total - a.total)
+                    .map((row) => (
+                      <tr key={row.unitId} data-unit={row.unitId}>
+                        <th scope="row">
+                          {row.unitId === s.unit.id ? (
+                            `${row.name}（本级直接受理）`
+                          ) : (
+                            <a href={href('dashboard', { from, to, unitId: row.unitId })}>{row.name}</a>
+                          )}
+                        </th>
+                        <td>{row.total}</td>
+                        <td>{row.open}</td>
+                        <td>{percent(row.resolutionRate.rate)}</td>
+                        <td>{percent(row.onTimeRate.rate)}</td>
+                        <td>{percent(row.satisfactionRate.rate)}</td>
+                      </tr>
+                    ))}
+                </tbody>
+              </table>
+            </section>
+          )}
           <section class="charts" aria-label="图表">
             {charts.map((chart) => (
               <Chart key={chart.title} title={chart.title} option={chart.option} rows={chart.rows} />
