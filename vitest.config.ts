@@ -8,5 +8,11 @@ export default defineConfig({
     // Integration files each start a local stack; two at a time fits two cores.
     maxWorkers: 2,
     env: { POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1' },
+    expect: {
+      // A test that asserts nothing fails.
+      requireAssertions: true,
+      // Polls wait on servers and a browser: generous on a loaded two-core machine, still far below testTimeout.
+      poll: { timeout: 10_000 },
+    },
   },
 });

@@ -360,6 +360,7 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await p.reload();
     await p.getByText('登录已过期或已在别处退出，请重新登录。').waitFor();
     await p.getByLabel('用户名').waitFor();
+    expect(await p.evaluate(() => sessionStorage.getItem('maodiaotong.session'))).toBeNull();
   });
 
   it('an admin creates an account for a new 联户长, moves it to another building and disables it', async () => {
