@@ -2,6 +2,7 @@
  * Statistics for a seeded month of cases, against numbers counted by hand
  * (the comments show the counting).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { computeStats, decide, evolve, statsByChild, weekOf, type Actor, type CaseState, type Command } from '../../shared/domain/index.ts';
 import { ctx, hotline, intake, system, units, user } from '../support/domain.ts';
@@ -154,5 +155,18 @@ describe('各下级单位: the same month by the unit below that each case arose
     const byCompound = statsByChild(underXf, units, 'hp-xf', range);
     expect(byCompound.reduce((n, r) => n + r.total, 0)).toBe(underXf.length);
     expect(statsByChild([], units, 'hp-hx-lw', range).map((r) => [r.unitId, r.total])).toEqual([['hp-hx-lw-1', 0], ['hp-hx-lw-2', 0]]);
+  });
+
+  it('property: for any unit and any cases, every case that arose under the unit is in exactly one row', () => {
+    const all = month();
+    fc.assert(
+      fc.property(fc.constantFrom(...units.all().map((u) => u.id)), fc.subarray(all), (unitId, cases) => {
+        const rows = statsByChild(cases, units, unitId, range);
+        const under = cases.filter((c) => units.isWithin(c.originUnitId, unitId));
+        expect(rows.reduce((n, r) => n + r.total, 0)).toBe(under.length);
+        expect(new Set(rows.map((r) => r.unitId)).size).toBe(rows.length);
+        for (const child of units.children(unitId)) expect(rows.map((r) => r.unitId)).toContain(child.id);
+      }),
+    );
   });
 });

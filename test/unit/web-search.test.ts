@@ -1,5 +1,7 @@
 /** The admin page's search box: which words lead to a case page and which to the phone search. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { TRACKING_ALPHABET, TRACKING_LENGTH } from '../../shared/domain/tracking.ts';
 import { Problem } from '../../web/src/labels.ts';
 import { searchTarget } from '../../web/src/pages/search.tsx';
 
@@ -17,5 +19,20 @@ describe('searchTarget', () => {
   it.each(['', '幸福社区', '223E4KM3F', '223E4KM3FO', '1234'])('refuses %j in Chinese', (input) => {
     expect(() => searchTarget(input)).toThrow(Problem);
     expect(() => searchTarget(input)).toThrow('请输入 10 位案件编号，或反映人的电话号码');
+  });
+
+  it('property: a tracking number however spaced or cased opens its case; any number of 5+ digits searches by phone', () => {
+    const trackingNo = fc.string({ unit: fc.constantFrom(...TRACKING_ALPHABET), minLength: TRACKING_LENGTH, maxLength: TRACKING_LENGTH }).filter((no) => /[A-Z]/.test(no));
+    fc.assert(
+      fc.property(trackingNo, fc.boolean(), fc.nat({ max: TRACKING_LENGTH }), (no, lower, gap) => {
+        const typed = `${no.slice(0, gap)} ${no.slice(gap)}`;
+        expect(searchTarget(lower ? typed.toLowerCase() : typed)).toBe(`#/case/${no}`);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 5, maxLength: 20 }), (digits) => {
+        expect(searchTarget(digits)).toBe(`#/search?phone=${digits}`);
+      }),
+    );
   });
 });
