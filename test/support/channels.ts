@@ -68,12 +68,15 @@ export function postWechat(stack: LocalStack, xml: string | Uint8Array<ArrayBuff
 }
 
 /** POST a safe-mode message: the XML encrypted into <Encrypt>, signed with msg_signature. */
+/** The ciphertext with its first character changed (to another one: the same would change nothing). */
+const tampered = (encrypt: string) => `${encrypt.startsWith('A') ? 'B' : 'A'}${encrypt.slice(1)}`;
+
 export function postWechatAes(stack: LocalStack, xml: string, options: { timestamp?: string; nonce?: string; tamper?: boolean } = {}): Promise<Reply> {
   const timestamp = options.timestamp ?? nowSeconds();
   const nonce = options.nonce ?? String(randomBytes(4).readUInt32BE());
   const encrypt = wechatCrypto.encrypt(xml);
   const msgSignature = wechatCrypto.signature(timestamp, nonce, encrypt);
-  const body = buildXml({ xml: { ToUserName: cdata(WECHAT.account), Encrypt: cdata(options.tamper ? `A${encrypt.slice(1)}` : encrypt) } });
+  const body = buildXml({ xml: { ToUserName: cdata(WECHAT.account), Encrypt: cdata(options.tamper ? tampered(encrypt) : encrypt) } });
   const query = new URLSearchParams({
     signature: wechatSignature(WECHAT.token, timestamp, nonce),
     timestamp,
