@@ -91,16 +91,18 @@ export const handler = middy<ApiEvent, HttpResult>()
         if (parsed instanceof ValidationFailed) throw parsed;
         const dryRun = flag(event.queryStringParameters?.dryRun, 'dryRun');
         const existing = new Map<string, UnitRecord>((await directory.unitRecords()).map((u) => [u.id, u]));
+        // A row without contacts keeps the stored ones (a sheet without contact columns must not erase them).
+        const rows = parsed.units.map((u) => (u.contacts === undefined && existing.get(u.id)?.contacts ? { ...u, contacts: existing.get(u.id)?.contacts } : u));
         const merged = new Map(existing);
-        for (const unit of parsed.units) merged.set(unit.id, unit);
+        for (const unit of rows) merged.set(unit.id, unit);
         // The whole tree after the import must be valid, or nothing is written.
         const tree = new UnitTree([...merged.values()]);
-        const outside = parsed.units.filter((u) => !tree.isWithin(u.id, actor.unitId));
+        const outside = rows.filter((u) => !tree.isWithin(u.id, actor.unitId));
         if (outside.length) {
           throw new ValidationFailed('units outside your jurisdiction', outside.map((u) => ({ path: `units.${u.id}`, message: `is not under ${actor.unitId}` })));
         }
-        const created = parsed.units.filter((u) => !existing.has(u.id));
-        const updated = parsed.units.filter((u) => existing.has(u.id) && !sameUnit(u, existing.get(u.id)));
+        const created = rows.filter((u) => !existing.has(u.id));
+        const updated = rows.filter((u) => existing.has(u.id) && !sameUnit(u, existing.get(u.id)));
         const changed = [...created, ...updated];
         if (!dryRun) await directory.putUnits(changed);
         return json(200, {
@@ -109,7 +111,7 @@ export const handler = middy<ApiEvent, HttpResult>()
           units: tree.size,
           created: created.map((u) => u.id),
           updated: updated.map((u) => u.id),
-          unchanged: parsed.units.length - changed.length,
+          unchanged: rows.length - changed.length,
         });
       }
       case 'GET /v1/users': {

@@ -19,7 +19,9 @@ export const unitImportSchema = z.strictObject({ units: z.array(unitSchema).chec
 
 /**
  * CSV with a header row: id,name,level,parentId[,contactName,contactPhone].
- * Spreadsheets are how townships keep their unit lists today.
+ * Spreadsheets are how townships keep their unit lists today. Without a
+ * contactName column the stored contacts are kept; with one, an empty cell
+ * clears them.
  */
 export function unitsFromCsv(body: string): unknown {
   let rows: Record<string, string>[];
@@ -28,13 +30,14 @@ export function unitsFromCsv(body: string): unknown {
   } catch (error) {
     throw new ValidationFailed(`the CSV is not valid: ${(error as Error).message}`, [{ path: '(body)', message: 'is not valid CSV' }]);
   }
+  const hasContacts = rows.some((r) => 'contactName' in r);
   return {
     units: rows.map((r) => ({
       id: r.id,
       name: r.name,
       level: r.level,
       ...(r.parentId ? { parentId: r.parentId } : {}),
-      ...(r.contactName ? { contacts: [{ name: r.contactName, ...(r.contactPhone ? { phone: r.contactPhone } : {}) }] } : {}),
+      ...(hasContacts ? { contacts: r.contactName ? [{ name: r.contactName, ...(r.contactPhone ? { phone: r.contactPhone } : {}) }] : [] } : {}),
     })),
   };
 }

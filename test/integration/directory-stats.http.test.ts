@@ -49,6 +49,14 @@ describe('units', () => {
     expect((await send('')).body).toMatchObject({ imported: 0, created: [], updated: [], unchanged: 3 });
     expect(await dumpTable(stack.dynamodb, stack.tableName)).toEqual(afterImport);
 
+    // A sheet without contact columns keeps the stored contacts; an empty contact cell clears them.
+    const csvOf = (text: string) => call(stack, 'POST', '/v1/units/import', { ...admin, raw: text, headers: { ...admin.headers, 'content-type': 'text/csv' } });
+    expect((await csvOf('id,name,level,parentId\nhp-xf-cy-1,1栋,building,hp-xf-cy\n')).body).toMatchObject({ imported: 0, unchanged: 1 });
+    const cleared = await csvOf('id,name,level,parentId,contactName,contactPhone\nhp-xf-cy-1,1栋,building,hp-xf-cy,,\n');
+    expect(cleared.body).toMatchObject({ updated: ['hp-xf-cy-1'] });
+    const after = (await call(stack, 'GET', '/v1/units', admin)).body.items as { id: string; contacts?: unknown[] }[];
+    expect(after.find((u) => u.id === 'hp-xf-cy-1')?.contacts ?? []).toEqual([]);
+
     const badFlag = await send('?dryRun=maybe');
     expect(badFlag.status).toBe(400);
     expect(badFlag.body.error.issues).toEqual([{ path: 'dryRun', message: 'must be true or false' }]);
