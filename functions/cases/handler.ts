@@ -17,7 +17,7 @@ import {
   type UnitTree,
 } from '../../shared/domain/index.ts';
 import { apiKeyAuth, jwtAuth } from '../../shared/http/auth.ts';
-import { idParam, type ApiEvent, type Principal } from '../../shared/http/event.ts';
+import { flagParam, idParam, type ApiEvent, type Principal } from '../../shared/http/event.ts';
 import { authenticate, httpErrors, principalOf } from '../../shared/http/middleware.ts';
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { requireRole } from '../../shared/http/roles.ts';
@@ -90,8 +90,8 @@ async function list(event: ApiEvent, principal: Principal) {
     status: q.status ? q.status.split(',').map((s) => oneOf('status', s, STATUS_CODES) as string) : undefined,
     center: oneOf('center', q.center, CENTER_CODES),
     level: oneOf('level', q.level, LEVEL_CODES),
-    risk: q.risk === 'true' ? true : q.risk === undefined || q.risk === '' || q.risk === 'false' ? undefined : invalid('risk', 'must be true or false'),
-    overdueAt: q.overdue === 'true' ? now.toISOString() : q.overdue === undefined || q.overdue === '' || q.overdue === 'false' ? undefined : invalid('overdue', 'must be true or false'),
+    risk: flagParam(event, 'risk') || undefined,
+    overdueAt: flagParam(event, 'overdue') ? now.toISOString() : undefined,
     createdFrom: date('from', q.from),
     createdTo: date('to', q.to),
   };

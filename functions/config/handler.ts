@@ -26,10 +26,10 @@ const DOCUMENTS = {
 type Name = keyof typeof DOCUMENTS;
 
 function documentOf(event: ApiEvent) {
-  requireRole(principalOf(event), 'admin');
+  const admin = requireRole(principalOf(event), 'admin');
   const name = event.pathParameters?.name ?? '';
   if (!(name in DOCUMENTS)) throw new NotFound(`no configuration "${name}"; there are ${Object.keys(DOCUMENTS).join(', ')}`);
-  return { name: name as Name, ...DOCUMENTS[name as Name] };
+  return { name: name as Name, admin, ...DOCUMENTS[name as Name] };
 }
 
 async function describe(name: Name, key: string): Promise<HttpResult> {
@@ -53,8 +53,7 @@ const write = middy<ApiEvent, HttpResult>()
   .use(jsonBody())
   .handler(async (event) => {
     const doc = documentOf(event);
-    const principal = principalOf(event);
-    if (principal.kind !== 'user' || (await directory.units()).parent(principal.actor.unitId) !== undefined) {
+    if ((await directory.units()).parent(doc.admin.unitId) !== undefined) {
       throw new Forbidden('the configuration holds for every unit: only an admin of the township changes it');
     }
     const value = parseWith(doc.schema, event.json, `the ${doc.name} configuration`);

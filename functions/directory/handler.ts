@@ -10,7 +10,7 @@ import { createUserSchema, unitImportSchema, unitsFromCsv, updateUserSchema } fr
 import { parseWith } from '../../shared/contract/zod.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
 import { HttpError, UnsupportedMediaType } from '../../shared/http/errors.ts';
-import { bodyBytes, header, idParam, type ApiEvent } from '../../shared/http/event.ts';
+import { bodyBytes, flagParam, header, idParam, type ApiEvent } from '../../shared/http/event.ts';
 import { authenticate, bodyLimit, httpErrors, principalOf } from '../../shared/http/middleware.ts';
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { requireRole } from '../../shared/http/roles.ts';
@@ -39,12 +39,6 @@ function jsonOf(text: string): unknown {
   } catch (error) {
     throw new ValidationFailed(`the body is not valid JSON: ${(error as Error).message}`, [{ path: '(body)', message: 'is not valid JSON' }]);
   }
-}
-
-function flag(raw: string | undefined, name: string): boolean {
-  if (raw === undefined || raw === '' || raw === 'false') return false;
-  if (raw === 'true') return true;
-  throw new ValidationFailed(`${name} must be true or false`, [{ path: name, message: 'must be true or false' }]);
 }
 
 /** Whether an imported row would change the stored unit (a re-import of the same sheet writes nothing). */
@@ -89,7 +83,7 @@ export const handler = middy<ApiEvent, HttpResult>()
         const { type, text } = body(event);
         const parsed = parseWith(unitImportSchema, type === 'csv' ? unitsFromCsv(text) : jsonOf(text), 'the unit import');
         if (parsed instanceof ValidationFailed) throw parsed;
-        const dryRun = flag(event.queryStringParameters?.dryRun, 'dryRun');
+        const dryRun = flagParam(event, 'dryRun');
         const existing = new Map<string, UnitRecord>((await directory.unitRecords()).map((u) => [u.id, u]));
         // A row without contacts keeps the stored ones (a sheet without contact columns must not erase them).
         const rows = parsed.units.map((u) => (u.contacts === undefined && existing.get(u.id)?.contacts ? { ...u, contacts: existing.get(u.id)?.contacts } : u));

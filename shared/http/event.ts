@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { NotFound, type Actor } from '../domain/index.ts';
+import { NotFound, ValidationFailed, type Actor } from '../domain/index.ts';
 import type { ApiClient } from '../store/directory.ts';
 
 /** The API Gateway v2 event as handlers see it after the middlewares. */
@@ -35,4 +35,12 @@ export function idParam(event: APIGatewayProxyEventV2, name: string, what: strin
   const value = event.pathParameters?.[name] ?? '';
   if (!ID_PATTERN.test(value)) throw new NotFound(`no ${what} ${value.slice(0, 64)}`);
   return value;
+}
+
+/** A `true`/`false` query parameter; absent or empty is false, anything else a 400 naming it. */
+export function flagParam(event: APIGatewayProxyEventV2, name: string): boolean {
+  const raw = event.queryStringParameters?.[name];
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new ValidationFailed(`${name} must be true or false`, [{ path: name, message: 'must be true or false' }]);
 }
