@@ -102,9 +102,9 @@ async function deliver(record: SQSRecord): Promise<void> {
   if (message instanceof Error) throw message;
   const { caseId, seq } = message;
   const delivered = await channels.deliveredSeqs(caseId);
-  if (delivered.has(seq)) return;
 
-  // Every change of the case the receiver has not acknowledged, oldest first.
+  // Every change of the case the receiver has not acknowledged, oldest first (also when this message's own
+  // change is through: it may carry the case's later ones, see the handler).
   const pending: { seq: number; change: StatusChange }[] = [];
   let state: CaseState | undefined;
   for (const event of await store.eventsAfter(caseId, 0)) {
@@ -112,8 +112,9 @@ async function deliver(record: SQSRecord): Promise<void> {
     const change = delivered.has(event.seq) ? undefined : statusChangeFor(event, state);
     if (change) pending.push({ seq: event.seq, change });
   }
-  if (!state || state.version < seq || pending.length === 0) {
-    logger.warn('callback for an unknown event or no status change dropped', { caseId, seq });
+  if (pending.length === 0) return;
+  if (!state || state.version < seq) {
+    logger.warn('callback for an unknown event dropped', { caseId, seq });
     return;
   }
   const profile = (await directory.callbackProfiles()).get(state.filedBy);

@@ -15,7 +15,7 @@ function pendingOf(record: DynamoDBRecord): PendingEffects | undefined {
   const pk = image?.pk?.S;
   const sk = image?.sk?.S;
   const effects = image?.fx?.L?.flatMap((v) => (v.S ? [v.S as EffectKind] : []));
-  if (!pk?.startsWith('CASE#') || !sk?.startsWith('EVT#') || !effects?.length) return undefined;
+  if (!pk?.startsWith('CASE#') || !sk?.startsWith('EVT#') || !effects) return undefined;
   return { caseId: pk.slice('CASE#'.length), seq: Number(sk.slice('EVT#'.length)), effects };
 }
 

@@ -78,7 +78,7 @@ export class CaseService {
 
   /** Append with the effects the event sets in motion recorded on it (delivered by the relay). */
   private async append(previous: Loaded | undefined, event: CaseEvent, units: UnitTree, request?: RequestRecord): Promise<Loaded> {
-    const effects = effectsOf(previous?.state, event, evolve(previous?.state, event), units);
+    const effects = effectsOf(event, evolve(previous?.state, event), units);
     return this.deps.store.append(previous, event, { effects, ...(request ? { request } : {}) });
   }
 

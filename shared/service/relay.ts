@@ -6,8 +6,8 @@
  * in for the stream. Every step is idempotent, so a crash anywhere only means
  * the next pass does it again:
  *
- * - every marked event: the case is read, which repairs a projection (and so
- *   its due timer) that a crash left behind the log;
+ * - every event (each is marked): the case is read, which repairs a
+ *   projection (and so its due timer) that a crash left behind the log;
  * - notify / callback: a message naming (case, seq) — the notifier's outbox
  *   and the callback's X-MDT-Delivery make a repeat harmless;
  * - escalate: the case's current escalation request, which the worker applies

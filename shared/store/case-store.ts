@@ -61,7 +61,7 @@ export interface PendingEffects {
 }
 
 export interface AppendOptions {
-  /** Recorded on the event item; the relay clears them once delivered. */
+  /** Recorded on the event item (a marker even when empty); the relay clears it once delivered. */
   readonly effects?: readonly EffectKind[];
   /** The request that caused the event, remembered for its Idempotency-Key. */
   readonly request?: RequestRecord;

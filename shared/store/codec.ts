@@ -30,7 +30,7 @@ export interface CodecContext {
 export type Item = Record<string, unknown>;
 
 /** What an event sets in motion beyond the write itself; the relay delivers it (see shared/service/relay.ts). */
-export type EffectKind = 'notify' | 'callback' | 'escalate' | 'timer' | 'merge';
+export type EffectKind = 'notify' | 'callback' | 'escalate' | 'merge';
 
 /** A client's request that produced an event: its Idempotency-Key (scoped to the caller) and the body's hash. */
 export interface RequestRecord {
@@ -64,7 +64,7 @@ export const EMPTY_META: StateMeta = { texts: {}, requests: [] };
 export interface EventRow {
   readonly event: CaseEvent;
   readonly request?: RequestRecord;
-  /** Effects not yet delivered (the marker the relay clears). */
+  /** Effects not yet delivered (the marker the relay clears; present, maybe empty, until it has). */
   readonly effects?: readonly EffectKind[];
 }
 
@@ -78,7 +78,7 @@ export function eventItem(caseId: string, row: EventRow): Item {
   const { event } = row;
   const item: Item = { [PK]: `CASE#${caseId}`, [SK]: eventSk(event.seq), seq: event.seq, type: event.type, at: event.at, event: JSON.stringify(event) };
   if (row.request) item.rq = JSON.stringify(row.request);
-  if (row.effects && row.effects.length > 0) Object.assign(item, { fx: [...row.effects] }, effectsKey(caseId, event));
+  if (row.effects) Object.assign(item, { fx: [...row.effects] }, effectsKey(caseId, event));
   return item;
 }
 

@@ -202,7 +202,7 @@ describe('WeChat webhook', () => {
     expect(puts.map((p) => p.Item?.sk?.S)).toEqual(['EVT#0000000001', 'STATE', 'INBOUND']);
     expect(puts[2]).toMatchObject({ ConditionExpression: 'attribute_not_exists(#pk)', Item: { reply: { S: reply.Content } } });
     // What the new case sets in motion is recorded on its event; the relay sends it, not the webhook.
-    expect(puts[0]?.Item?.fx?.L?.map((v) => v.S)).toEqual(['notify', 'timer']);
+    expect(puts[0]?.Item?.fx?.L?.map((v) => v.S)).toEqual(['notify']);
     expect(puts[0]?.Item?.fxPk?.S).toMatch(/^FX#\d$/);
     // 重复件 are looked for later, by the notifier: the webhook's answer does not wait for that read.
     expect(ddb).not.toHaveReceivedCommandWith(QueryCommand, { IndexName: 'byReporter' });

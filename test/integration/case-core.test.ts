@@ -126,7 +126,7 @@ describe('effects are part of the write', () => {
   it('the intake event carries its effects; the relay sends them and clears the marker', async () => {
     sent.length = 0;
     const { state } = await service.intake(intake({ externalId: 'FX-1' }), hotline);
-    expect((await pendingFor(state.id)).map((p) => p.effects)).toEqual([['notify', 'timer']]);
+    expect((await pendingFor(state.id)).map((p) => p.effects)).toEqual([['notify']]);
     const { relayed, failed } = await relay.relay(await pendingFor(state.id));
     expect({ relayed, failed }).toEqual({ relayed: 1, failed: [] });
     expect(sent).toEqual([{ queue: 'notify', body: { caseId: state.id, seq: 1 } }]);
