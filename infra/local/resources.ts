@@ -44,12 +44,14 @@ export async function ensureTable(db: DynamoDBClient, tableName: string): Promis
       );
     }
   }
-  for (let i = 0; i < 100; i++) {
-    const described = await db.send(new DescribeTableCommand({ TableName: tableName }));
-    if (described.Table?.TableStatus === 'ACTIVE') return;
-    await new Promise((r) => setTimeout(r, 50));
+  // The local servers create a table at once; DynamoDB itself (DYNAMODB_ENDPOINT) takes a while, indexes too.
+  const deadline = Date.now() + 300_000;
+  for (let wait = 50; Date.now() < deadline; wait = Math.min(wait * 2, 2000)) {
+    const table = (await db.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+    if (table?.TableStatus === 'ACTIVE' && (table.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE')) return;
+    await new Promise((r) => setTimeout(r, wait));
   }
-  throw new Error(`table ${tableName} did not become active`);
+  throw new Error(`table ${tableName} did not become active in 5 minutes`);
 }
 
 export interface QueueHandle {

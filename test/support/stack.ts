@@ -1,8 +1,26 @@
-/** Start the real local stack (dynalite, fauxqs, gateway) for a test file. */
+/** Start the real local stack (dynalite or DynamoDB Local, fauxqs, gateway) for a test file. */
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../infra/local/stack.ts';
+import { dropTable, sharedDynamoEndpoint, uniqueTableName } from './dynamo.ts';
 
+/**
+ * On the `dynamodb-local` project the stack uses the run's shared DynamoDB
+ * Local with a table of its own, dropped on stop; a stack given a data
+ * directory or a DynamoDB port (a restart test) starts its own server, so
+ * that stopping the stack stops its DynamoDB too.
+ */
 export async function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  return startLocalStack({ port: 0, seedCases: false, workers: false, ...options });
+  const defaults = { port: 0, seedCases: false, workers: false };
+  const shared = options.dataDir === undefined && options.dynamoPort === undefined ? sharedDynamoEndpoint() : undefined;
+  if (!shared) return startLocalStack({ ...defaults, ...options });
+  const tableName = options.tableName ?? uniqueTableName('maodiaotong');
+  const stack = await startLocalStack({ ...defaults, ...options, dynamodbEndpoint: shared, tableName });
+  return {
+    ...stack,
+    async stop() {
+      await stack.stop();
+      await dropTable(shared, tableName);
+    },
+  };
 }
 
 export interface Reply<T = any> {
