@@ -116,9 +116,13 @@ async function startDynamoDbLocal(options: { port?: number; path?: string }): Pr
       await new Promise((r) => setTimeout(r, 25));
     }
     if (failure === undefined) {
+      // A JVM outlives the Node process that started it; one that exits (even on an uncaught error) takes it along.
+      const orphaned = () => child.kill('SIGKILL');
+      process.once('exit', orphaned);
       return {
         endpoint,
         async stop() {
+          process.off('exit', orphaned);
           if (child.exitCode !== null || child.signalCode !== null) return;
           child.kill('SIGTERM');
           const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
