@@ -5,7 +5,6 @@
 import { ResidentChannel } from './residents.ts';
 import { channelConfigFromEnv } from './channel-config.ts';
 import { clock } from './clock.ts';
-import { afterTransition } from './queues.ts';
 import { cases, channels, directory, reporterKey, store } from './runtime.ts';
 
 export const channelConfig = channelConfigFromEnv();
@@ -16,6 +15,5 @@ export const residents = new ResidentChannel({
   channels,
   units: () => directory.units(),
   reporterKey,
-  afterTransition,
   now: clock.now,
 });

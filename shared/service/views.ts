@@ -67,6 +67,7 @@ export function caseView(state: CaseState, units: UnitTree, audience: Audience) 
     resolution: state.resolution,
     followUp: state.followUp,
     mergedInto: state.mergedInto,
+    mergedFrom: state.mergedFrom,
     closedAt: state.closedAt,
   };
 }

@@ -77,7 +77,7 @@ afterEach(() => {
 
 function withEvents(id: string, events: CaseEvent[]) {
   ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: `CASE#${id}` }, ':from': { S: 'EVT#0000000001' }, ':to': { S: 'EVT#0000000002' } } }).resolves({
-    Items: events.map((e) => marshall(eventItem(id, e), { removeUndefinedValues: true })),
+    Items: events.map((e) => marshall(eventItem(id, { event: e }), { removeUndefinedValues: true })),
   });
 }
 
@@ -142,7 +142,7 @@ describe('callback worker', () => {
   it('sends nothing for an event that is not a status change, and fails a poison message', async () => {
     const { id, events } = acceptedCase();
     ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: `CASE#${id}` }, ':from': { S: 'EVT#0000000001' }, ':to': { S: 'EVT#0000000001' } } }).resolves({
-      Items: [marshall(eventItem(id, events[0]!), { removeUndefinedValues: true })],
+      Items: [marshall(eventItem(id, { event: events[0]! }), { removeUndefinedValues: true })],
     });
     const result = await deliver({ Records: [record({ caseId: id, seq: 1 }, 1, 'received'), { ...record({}, 1, 'poison'), body: '{"caseId":' }] }, context);
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'poison' }]);
@@ -160,7 +160,7 @@ describe('WeChat webhook', () => {
     return { timestamp, nonce: '1', signature: wechatSignature('handler-token', timestamp, '1') };
   };
 
-  it('files a case for a signed text: inbound check, two case writes, the inbound record, a notify message; replies in XML', async () => {
+  it('files a case for a signed text: inbound check, two case writes (the event marked with its effects), the inbound record; replies in XML', async () => {
     const res = await wechat(wechatEvent(wechatText('oHandler', '阳光小区1栋楼道灯坏了', '9001'), signedQuery()), context);
     expect(res.statusCode).toBe(200);
     const reply = parseFlatXml(res.body ?? '');
@@ -171,9 +171,12 @@ describe('WeChat webhook', () => {
     const puts = ddb.commandCalls(PutItemCommand).map((c) => c.args[0].input);
     expect(puts.map((p) => p.Item?.sk?.S)).toEqual(['EVT#0000000001', 'STATE', 'INBOUND']);
     expect(puts[2]).toMatchObject({ ConditionExpression: 'attribute_not_exists(#pk)', Item: { reply: { S: reply.Content } } });
+    // What the new case sets in motion is recorded on its event; the relay sends it, not the webhook.
+    expect(puts[0]?.Item?.fx?.L?.map((v) => v.S)).toEqual(['notify', 'timer']);
+    expect(puts[0]?.Item?.fxPk?.S).toMatch(/^FX#\d$/);
     // 重复件 are looked for later, by the notifier: the webhook's answer does not wait for that read.
     expect(ddb).not.toHaveReceivedCommandWith(QueryCommand, { IndexName: 'byReporter' });
-    expect(sqs).toHaveReceivedCommandWith(SendMessageBatchCommand, { QueueUrl: process.env.QUEUE_URL_NOTIFY });
+    expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
   });
 
   it('answers a retry from the inbound record and writes nothing', async () => {
