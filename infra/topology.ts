@@ -244,6 +244,8 @@ export const FUNCTIONS = {
     entry: 'functions/callback-worker/handler.ts',
     description: 'Push status changes to the 12345 system that filed the case, signed, with backoff',
     consumes: 'callback',
+    // A message that got some of a case's changes through hands the rest to a fresh one.
+    sends: ['callback'],
     // Deliveries run in parallel; each waits at most 10 s for the receiver.
     batchSize: 5,
     maxBatchingWindowSeconds: 0,
