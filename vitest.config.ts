@@ -2,7 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Integration files each start a local stack; two at a time fits two cores.
@@ -14,5 +13,19 @@ export default defineConfig({
       // Polls wait on servers and a browser: generous on a loaded two-core machine, still far below testTimeout.
       poll: { timeout: 10_000 },
     },
+    // Everything on dynalite (DYNAMODB_BACKEND unset), and the files that talk to DynamoDB once more on
+    // Amazon DynamoDB Local, which behaves as DynamoDB does where dynalite is lenient. `--project` picks one.
+    projects: [
+      { extends: true, test: { name: 'dynalite', include: ['test/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'dynamodb-local',
+          include: ['test/integration/**/*.test.ts'],
+          env: { DYNAMODB_BACKEND: 'dynamodb-local' },
+          globalSetup: ['test/support/dynamodb-local.global.ts'],
+        },
+      },
+    ],
   },
 });

@@ -161,7 +161,7 @@ async function searchRequests(event: ApiEvent, units: UnitTree): Promise<CaseSta
   let found: CaseState[];
   if (ids) {
     // By id: the projections themselves (BatchGetItem of GetItems).
-    found = await store.getMany(ids);
+    found = await store.getMany(ids.filter(isCaseId));
   } else {
     const now = clock.now();
     const end = dateParam(q.end_date, 'end_date') ?? now;
@@ -185,8 +185,11 @@ async function searchRequests(event: ApiEvent, units: UnitTree): Promise<CaseSta
     .slice(0, MAX_RESULTS);
 }
 
+/** A case id is short and plain; anything else names no request (and could pass DynamoDB's 2,048-byte key limit). */
+const isCaseId = (id: string) => /^[\w-]{1,64}$/.test(id);
+
 async function one(id: string): Promise<CaseState> {
-  const loaded = /^[\w-]{1,64}$/.test(id) ? await store.load(id) : undefined;
+  const loaded = isCaseId(id) ? await store.load(id) : undefined;
   if (!loaded || loaded.state.source !== OPEN311_SOURCE) throw new NotFound(`no service request ${id}`);
   return loaded.state;
 }

@@ -4,6 +4,7 @@ import { DEMO_ACCOUNTS } from './demo-data.ts';
 import { startLocalStack } from './stack.ts';
 
 const env = process.env;
+const DYNAMO_KINDS = { dynalite: 'dynalite', 'dynamodb-local': 'Amazon DynamoDB Local', external: 'DYNAMODB_ENDPOINT' } as const;
 const port = Number(env.PORT ?? 3000);
 const dataDir = resolve(env.DATA_DIR ?? '.data');
 
@@ -12,6 +13,9 @@ const stack = await startLocalStack({
   port,
   host: env.HOST ?? '127.0.0.1',
   dataDir,
+  // DYNAMODB_ENDPOINT: any DynamoDB (DynamoDB Local, or AWS) instead of starting one; DYNAMODB_BACKEND picks the one started.
+  dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
+  tableName: env.TABLE_NAME || undefined,
   hotlineKey: env.HOTLINE_API_KEY ?? 'local-hotline-key',
   password: env.DEMO_PASSWORD ?? 'local-pass',
   timeScale: Number(env.SLA_TIME_SCALE ?? 1),
@@ -31,7 +35,7 @@ console.log(`
   Admin page     ${stack.url}/admin/
   Tracking page  ${stack.url}/track/   (residents: number + 提取码)
   Data           ${dataDir}
-  DynamoDB       ${stack.dynamodbEndpoint} (dynalite)
+  DynamoDB       ${stack.dynamodbEndpoint} (${DYNAMO_KINDS[stack.dynamodbKind]}, table ${stack.tableName})
   SQS            ${stack.sqsEndpoint} (fauxqs)
 
   Hotline API key   ${stack.hotlineKey}

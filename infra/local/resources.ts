@@ -59,13 +59,15 @@ function indexSpec(index: (typeof TABLE.indexes)[number]): GlobalSecondaryIndex 
 }
 
 async function waitActive(db: DynamoDBClient, tableName: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
+  // The local servers create a table at once; DynamoDB itself (DYNAMODB_ENDPOINT) takes a while, indexes too.
+  const deadline = Date.now() + 300_000;
+  for (let wait = 50; Date.now() < deadline; wait = Math.min(wait * 2, 2000)) {
     const described = await db.send(new DescribeTableCommand({ TableName: tableName }));
     const indexes = described.Table?.GlobalSecondaryIndexes ?? [];
     if (described.Table?.TableStatus === 'ACTIVE' && indexes.every((i) => i.IndexStatus === undefined || i.IndexStatus === 'ACTIVE')) return;
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, wait));
   }
-  throw new Error(`table ${tableName} did not become active`);
+  throw new Error(`table ${tableName} did not become active in 5 minutes`);
 }
 
 export interface QueueHandle {

@@ -1,5 +1,6 @@
 /**
- * The whole system on one machine: dynalite, fauxqs, the table and queues,
+ * The whole system on one machine: a local DynamoDB (dynalite, or DynamoDB
+ * Local, or any endpoint given), fauxqs, the table and queues,
  * seed data, the HTTP gateway, the queue pollers and the sweeper timer, all
  * wired from the same topology the CDK stack deploys.
  */
@@ -10,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FUNCTIONS, functionList, queueUrlEnv, type QueueName, type FunctionDef } from '../topology.ts';
-import { startDynamo, startSqs } from './servers.ts';
+import { dynamoBackend, startDynamo, startSqs, type DynamoBackend } from './servers.ts';
 import { createGateway, type HttpHandler, type Route } from './gateway.ts';
 import { startPoller, type Poller, type SqsHandler } from './poller.ts';
 import { ensureQueues, ensureTable, type QueueHandle } from './resources.ts';
@@ -22,8 +23,15 @@ import { buildWeb, webIsStale } from '../../web/build.ts';
 export interface LocalStackOptions {
   readonly port?: number;
   readonly host?: string;
-  /** Where dynalite keeps its LevelDB files; undefined keeps data in memory (tests). */
+  /** Where the local DynamoDB keeps its files; undefined keeps data in memory (tests). */
   readonly dataDir?: string;
+  /** Which local DynamoDB to start (default: DYNAMODB_BACKEND, else dynalite). */
+  readonly dynamodbBackend?: DynamoBackend;
+  /**
+   * An external DynamoDB (DynamoDB Local, or AWS itself) instead of a local one:
+   * none is started, the table is created there if missing, and stop() leaves it be.
+   */
+  readonly dynamodbEndpoint?: string;
   readonly hotlineKey?: string;
   /** api_key of the seeded Open311 client (default `local-open311-key`). */
   readonly open311Key?: string;
@@ -50,6 +58,8 @@ export interface LocalStack {
   readonly port: number;
   readonly tableName: string;
   readonly dynamodbEndpoint: string;
+  /** What serves dynamodbEndpoint: a local server this stack started, or an external one. */
+  readonly dynamodbKind: DynamoBackend | 'external';
   readonly sqsEndpoint: string;
   readonly queues: Record<QueueName, QueueHandle>;
   readonly dynamodb: DynamoDBClient;
@@ -115,16 +125,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const url = `http://127.0.0.1:${port}`;
 
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
-  const dynamo = await startDynamo({ port: options.dynamoPort, path: options.dataDir ? resolve(options.dataDir, 'dynamodb') : undefined });
+  const backend = options.dynamodbBackend ?? dynamoBackend();
+  // Each backend its own directory: neither can read the other's files.
+  const dynamoPath = options.dataDir ? resolve(options.dataDir, backend === 'dynalite' ? 'dynamodb' : 'dynamodb-local') : undefined;
+  const dynamo =
+    options.dynamodbEndpoint === undefined
+      ? await startDynamo({ backend, port: options.dynamoPort, path: dynamoPath })
+      : { endpoint: options.dynamodbEndpoint, stop: async () => undefined };
+  const dynamodbEndpoint = dynamo.endpoint;
   const fauxqs = await startSqs({ port: options.sqsPort });
   const sqsEndpoint = fauxqs.endpoint;
 
+  // A real table needs the caller's own credentials; the local servers take any.
+  const ownCredentials = options.dynamodbEndpoint !== undefined && Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE);
+  if (!ownCredentials) Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
   // Handlers build their clients from these, exactly as in Lambda where the runtime sets them.
   Object.assign(process.env, {
     AWS_REGION: process.env.AWS_REGION ?? 'cn-north-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
     AWS_ENDPOINT_URL_SQS: sqsEndpoint,
     TABLE_NAME: tableName,
     SLA_TIME_SCALE: String(options.timeScale ?? 1),
@@ -137,7 +155,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     defaultPublicBaseUrl = url;
     process.env.PUBLIC_BASE_URL = url;
   }
-  const dynamodb = new DynamoDBClient({ endpoint: dynamo.endpoint });
+  const dynamodb = new DynamoDBClient({ endpoint: dynamodbEndpoint });
   const sqs = new SQSClient({ endpoint: sqsEndpoint, useQueueUrlAsEndpoint: false });
   await ensureTable(dynamodb, tableName);
   const queues = await ensureQueues(sqs, tableName, options.queueOverrides);
@@ -212,7 +230,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     url,
     port,
     tableName,
-    dynamodbEndpoint: dynamo.endpoint,
+    dynamodbEndpoint,
+    dynamodbKind: options.dynamodbEndpoint === undefined ? backend : 'external',
     sqsEndpoint,
     queues,
     dynamodb,

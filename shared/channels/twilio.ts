@@ -46,6 +46,8 @@ export function parseTwilioForm(body: string | URLSearchParams): TwilioInbound {
   const messageSid = form.get('MessageSid') ?? form.get('SmsSid');
   const from = form.get('From');
   if (!messageSid) throw new TwilioFormError('form has no MessageSid');
+  // Twilio's SIDs are 34 letters and digits; bounded, the dedupe record's key stays within DynamoDB's limit in UTF-8 bytes.
+  if (!/^[A-Za-z0-9]{1,64}$/.test(messageSid)) throw new TwilioFormError('MessageSid is not a Twilio SID');
   if (!from) throw new TwilioFormError('form has no From');
   return { messageSid, from, to: form.get('To') ?? '', body: form.get('Body') ?? '' };
 }

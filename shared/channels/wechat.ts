@@ -192,6 +192,8 @@ export function parseWechatMessage(xml: string): WechatMessage {
   const f = parseFlatXml(xml);
   const createTime = required(f, 'CreateTime');
   if (!/^\d{1,12}$/.test(createTime)) throw new WechatMessageError('CreateTime is not a number of seconds');
+  // A MsgId is a 64-bit number; bounded, it also stays a valid DynamoDB key (the dedupe record's) in UTF-8 bytes.
+  if (f.MsgId && !/^\d{1,20}$/.test(f.MsgId)) throw new WechatMessageError('MsgId is not a message id');
   const common: WechatCommon = {
     toUserName: required(f, 'ToUserName'),
     fromUserName: required(f, 'FromUserName'),

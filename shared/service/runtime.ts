@@ -53,6 +53,6 @@ export const cases = new CaseService({
   findRepeats: repeatFinder({ channels, store, reporterKey }),
   reporterCaseIds: async (reporter, limit) => {
     const key = reporterKey(reporter);
-    return key ? channels.reporterCaseIds(key, '', limit) : [];
+    return key ? channels.reporterCaseIds(key, undefined, limit) : [];
   },
 });

@@ -150,15 +150,20 @@ export class ChannelStore {
     );
   }
 
-  /** Ids of a resident's cases created at or after `since`, newest first (the byReporter index; a Query). */
-  async reporterCaseIds(reporterKey: string, since: string, limit: number): Promise<string[]> {
+  /**
+   * Ids of a resident's cases, newest first (the byReporter index; a Query): all
+   * of them, or those created at or after `since`. No bound is no condition on
+   * the sort key: DynamoDB refuses an empty string as an index key value.
+   */
+  async reporterCaseIds(reporterKey: string, since: string | undefined, limit: number): Promise<string[]> {
+    const bounded = since !== undefined;
     const result = await this.db.send(
       new QueryCommand({
         TableName: this.table,
         IndexName: INDEXES.reporter.name,
-        KeyConditionExpression: '#pk = :pk AND #sk >= :since',
-        ExpressionAttributeNames: { '#pk': INDEXES.reporter.pk, '#sk': INDEXES.reporter.sk },
-        ExpressionAttributeValues: marshall({ ':pk': `R#${reporterKey}`, ':since': since }),
+        KeyConditionExpression: bounded ? '#pk = :pk AND #sk >= :since' : '#pk = :pk',
+        ExpressionAttributeNames: bounded ? { '#pk': INDEXES.reporter.pk, '#sk': INDEXES.reporter.sk } : { '#pk': INDEXES.reporter.pk },
+        ExpressionAttributeValues: marshall(bounded ? { ':pk': `R#${reporterKey}`, ':since': since } : { ':pk': `R#${reporterKey}` }),
         ScanIndexForward: false,
         Limit: limit,
       }),

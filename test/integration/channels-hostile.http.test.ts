@@ -89,6 +89,8 @@ const cases: { name: string; status: number; send: () => Promise<Reply> }[] = [
   { name: 'WeChat: another root element', status: 400, send: signedWechat('<message><Content>x</Content></message>') },
   { name: 'WeChat: no FromUserName', status: 400, send: signedWechat('<xml><ToUserName>gh</ToUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>x</Content><MsgId>4</MsgId></xml>') },
   { name: 'WeChat: FromUserName that is no openId', status: 400, send: signedWechat(wechatText('o"><script>', 'x')) },
+  // 700 汉字 are 2,100 bytes in UTF-8: past DynamoDB's key limit, though dynalite (UTF-16 units) took them.
+  { name: 'WeChat: MsgId that is no message id (700 汉字, signed)', status: 400, send: signedWechat(wechatText('oX', 'x', '中'.repeat(700))) },
   { name: 'WeChat: CreateTime that is no number', status: 400, send: signedWechat(wechatText('oX', 'x', '5', 'yesterday')) },
   { name: 'WeChat: location out of range', status: 400, send: signedWechat('<xml><ToUserName>gh</ToUserName><FromUserName>oX</FromUserName><CreateTime>1</CreateTime><MsgType>location</MsgType><Location_X>123</Location_X><Location_Y>500</Location_Y><MsgId>6</MsgId></xml>') },
   { name: 'WeChat: openid parameter that is not the sender', status: 400, send: signedWechat(valid, nowSeconds(), { openid: 'oSomeoneElse' }) },
@@ -110,6 +112,7 @@ const cases: { name: string; status: number; send: () => Promise<Reply> }[] = [
   { name: 'Twilio: malformed %-escape', status: 400, send: twilio('MessageSid=SM1&From=%2B86139&Body=%E4%B8') },
   { name: 'Twilio: invalid UTF-8 bytes', status: 400, send: twilio(bytes('MessageSid=SM1&From=1&Body=', INVALID_UTF8)) },
   { name: 'Twilio: no MessageSid (signed)', status: 400, send: twilio(form({ From: '+8613900000001', Body: 'x' })) },
+  { name: 'Twilio: MessageSid that is no SID (700 汉字, signed)', status: 400, send: twilio(form({ MessageSid: '中'.repeat(700), From: '+8613900000001', Body: 'x' })) },
   { name: 'Twilio: sender that is no phone number (signed)', status: 400, send: twilio(form({ MessageSid: 'SM2', From: 'client:alice', Body: 'x' })) },
   { name: 'Twilio: body over 64 KB', status: 413, send: twilio(form({ MessageSid: 'SM3', From: '+8613900000001', Body: 'x'.repeat(70_000) })) },
   // Aliyun and Tencent

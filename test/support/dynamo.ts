@@ -1,26 +1,62 @@
-/** A real dynalite server with the project's table, for store-level integration tests. */
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+/**
+ * A real local DynamoDB with the project's table, for store-level integration
+ * tests: dynalite, or Amazon DynamoDB Local when DYNAMODB_BACKEND=dynamodb-local.
+ */
+import { randomUUID } from 'node:crypto';
+import { DeleteTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { startDynamo, type LocalServer } from '../../infra/local/servers.ts';
+import { inject } from 'vitest';
+import { startDynamo } from '../../infra/local/servers.ts';
 import { ensureTable } from '../../infra/local/resources.ts';
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Endpoint of the run's shared DynamoDB Local (test/support/dynamodb-local.global.ts); absent on dynalite. */
+    dynamodbEndpoint?: string;
+  }
+}
+
 export interface TestTable {
-  readonly server: LocalServer;
+  readonly endpoint: string;
   readonly db: DynamoDBClient;
   readonly tableName: string;
   stop(): Promise<void>;
 }
 
-export async function startTable(tableName = 'test'): Promise<TestTable> {
-  const server = await startDynamo();
-  const db = new DynamoDBClient({
-    endpoint: server.endpoint,
-    region: 'cn-north-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+/**
+ * The run's shared DynamoDB Local (vitest project `dynamodb-local`), if any.
+ * Each user takes a table of its own on it (`uniqueTableName`) and drops it when done.
+ */
+export function sharedDynamoEndpoint(): string | undefined {
+  return inject('dynamodbEndpoint');
+}
+
+export function uniqueTableName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export function localClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: 'cn-north-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+}
+
+/** Drop a table from the shared server once its file is done with it. */
+export async function dropTable(endpoint: string, tableName: string): Promise<void> {
+  const db = localClient(endpoint);
+  try {
+    await db.send(new DeleteTableCommand({ TableName: tableName }));
+  } finally {
+    db.destroy();
+  }
+}
+
+export async function startTable(prefix = 'test'): Promise<TestTable> {
+  const shared = sharedDynamoEndpoint();
+  const tableName = shared ? uniqueTableName(prefix) : prefix;
+  const server = shared ? { endpoint: shared, stop: () => dropTable(shared, tableName) } : await startDynamo();
+  const db = localClient(server.endpoint);
   await ensureTable(db, tableName);
   return {
-    server,
+    endpoint: server.endpoint,
     db,
     tableName,
     async stop() {
@@ -29,7 +65,6 @@ export async function startTable(tableName = 'test'): Promise<TestTable> {
     },
   };
 }
-
 /** Every item of the table, sorted: tests compare it before and after a refused request. */
 export async function dumpTable(db: DynamoDBClient, tableName: string): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];

@@ -1,8 +1,31 @@
-/** Start the real local stack (dynalite, fauxqs, gateway) for a test file. */
+/** Start the real local stack (dynalite or DynamoDB Local, fauxqs, gateway) for a test file. */
+import { createHash } from 'node:crypto';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../infra/local/stack.ts';
+import { dropTable, sharedDynamoEndpoint, uniqueTableName } from './dynamo.ts';
 
+/**
+ * On the `dynamodb-local` project every stack uses the run's shared DynamoDB
+ * Local with a table of its own, dropped when the stack stops. A stack given a
+ * data directory (the restart test) keeps its table, named after the directory,
+ * so the stack started again on it finds its data — as a stack restarted
+ * against DynamoDB itself would: DynamoDB does not restart with it.
+ */
 export async function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  return startLocalStack({ port: 0, seedCases: false, workers: false, ...options });
+  const defaults = { port: 0, seedCases: false, workers: false };
+  const shared = sharedDynamoEndpoint();
+  if (!shared) return startLocalStack({ ...defaults, ...options });
+  const kept = options.dataDir;
+  const tableName =
+    options.tableName ?? (kept === undefined ? uniqueTableName('maodiaotong') : `kept-${createHash('sha256').update(kept).digest('hex').slice(0, 16)}`);
+  const stack = await startLocalStack({ ...defaults, ...options, dynamodbEndpoint: shared, tableName });
+  if (kept !== undefined) return stack;
+  return {
+    ...stack,
+    async stop() {
+      await stack.stop();
+      await dropTable(shared, tableName);
+    },
+  };
 }
 
 export interface Reply<T = any> {
