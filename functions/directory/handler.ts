@@ -11,7 +11,8 @@ import { parseWith } from '../../shared/contract/zod.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
 import { HttpError, UnsupportedMediaType } from '../../shared/http/errors.ts';
 import { bodyBytes, flagParam, header, idParam, type ApiEvent } from '../../shared/http/event.ts';
-import { authenticate, bodyLimit, httpErrors, principalOf } from '../../shared/http/middleware.ts';
+import { authenticate, bodyLimit, httpErrors, mediaTypeOf, principalOf } from '../../shared/http/middleware.ts';
+import { refuseControlChars } from '../../shared/contract/hygiene.ts';
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { requireRole } from '../../shared/http/roles.ts';
 import { clock } from '../../shared/service/clock.ts';
@@ -22,10 +23,11 @@ import type { Account } from '../../shared/store/directory.ts';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const accounts = accountsFromEnv(directory);
 
-function body(event: ApiEvent): { type: 'json' | 'csv'; text: string } {
-  const media = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
-  const type = media === 'application/json' ? 'json' : media === 'text/csv' ? 'csv' : undefined;
-  if (!type) throw new UnsupportedMediaType('application/json or text/csv', media);
+/** The body as text, in one of the media types the route documents (415 otherwise). */
+function body<T extends 'json' | 'csv'>(event: ApiEvent, ...accepted: T[]): { type: T; text: string } {
+  const media = mediaTypeOf(event);
+  const type = accepted.find((t) => media === (t === 'json' ? 'application/json' : 'text/csv'));
+  if (!type) throw new UnsupportedMediaType(accepted.map((t) => (t === 'json' ? 'application/json' : 'text/csv')).join(' or '), header(event, 'content-type'));
   try {
     return { type, text: utf8.decode(bodyBytes(event)) };
   } catch {
@@ -34,11 +36,14 @@ function body(event: ApiEvent): { type: 'json' | 'csv'; text: string } {
 }
 
 function jsonOf(text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (error) {
     throw new ValidationFailed(`the body is not valid JSON: ${(error as Error).message}`, [{ path: '(body)', message: 'is not valid JSON' }]);
   }
+  refuseControlChars(value);
+  return value;
 }
 
 /** Whether an imported row would change the stored unit (a re-import of the same sheet writes nothing). */
@@ -80,7 +85,7 @@ export const handler = middy<ApiEvent, HttpResult>()
       }
       case 'POST /v1/units/import': {
         requireRole(principal, 'admin');
-        const { type, text } = body(event);
+        const { type, text } = body(event, 'json', 'csv');
         const parsed = parseWith(unitImportSchema, type === 'csv' ? unitsFromCsv(text) : jsonOf(text), 'the unit import');
         if (parsed instanceof ValidationFailed) throw parsed;
         const dryRun = flagParam(event, 'dryRun');
@@ -121,7 +126,7 @@ export const handler = middy<ApiEvent, HttpResult>()
       }
       case 'POST /v1/users': {
         requireRole(principal, 'admin');
-        const { text } = body(event);
+        const { text } = body(event, 'json');
         const parsed = parseWith(createUserSchema, jsonOf(text), 'the account');
         if (parsed instanceof ValidationFailed) throw parsed;
         if (!units.get(parsed.unitId) || !units.isWithin(parsed.unitId, actor.unitId)) {
@@ -136,7 +141,7 @@ export const handler = middy<ApiEvent, HttpResult>()
         const username = idParam(event, 'username', 'account');
         const existing = await directory.account(username);
         if (!existing || !units.isWithin(existing.unitId, actor.unitId)) throw new NotFound(`no account ${username}`);
-        const { text } = body(event);
+        const { text } = body(event, 'json');
         const parsed = parseWith(updateUserSchema, jsonOf(text), 'the change');
         if (parsed instanceof ValidationFailed) throw parsed;
         if (parsed.unitId !== undefined && (!units.get(parsed.unitId) || !units.isWithin(parsed.unitId, actor.unitId))) {

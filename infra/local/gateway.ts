@@ -61,9 +61,24 @@ export interface GatewayOptions {
   readonly ready?: () => boolean;
 }
 
-function writeError(res: ServerResponse, status: number, code: string, message: string): void {
+function writeError(res: ServerResponse, status: number, code: string, message: string, issues?: { path: string; message: string }[]): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify({ error: { code, message } }));
+  res.end(JSON.stringify({ error: { code, message, ...(issues ? { issues } : {}) } }));
+}
+
+/** A path segment that does not decode (a malformed %-escape, or bytes that are not UTF-8): the request is refused, as API Gateway does. */
+class MalformedPath extends Error {
+  constructor(readonly param: string) {
+    super(`the path parameter ${param} has a malformed %-escape`);
+  }
+}
+
+function decodeParam(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new MalformedPath(name);
+  }
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
@@ -84,9 +99,11 @@ export function toEvent(req: IncomingMessage, body: Buffer, route: CompiledRoute
     if (value !== undefined && name !== 'cookie') headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
   headers['x-forwarded-proto'] ??= 'http';
-  const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
-  const pathParameters = Object.fromEntries(route.params.map((p, i) => [p, decodeURIComponent(match[i + 1] ?? '')]));
+  // A Map, then fromEntries: a parameter named __proto__ or constructor is a plain own property, as in Lambda's parsed JSON.
+  const params = new Map<string, string>();
+  for (const [name, value] of url.searchParams) params.set(name, params.has(name) ? `${params.get(name)},${value}` : value);
+  const query: Record<string, string> = Object.fromEntries(params);
+  const pathParameters = Object.fromEntries(route.params.map((p, i) => [p, decodeParam(p, match[i + 1] ?? '')]));
   const contentType = headers['content-type'] ?? '';
   // Bytes that are not UTF-8 cannot travel as a JSON string: they go base64, so handlers see them as they came.
   const binary = body.length > 0 && (!TEXT_TYPES.test(contentType) || !isUtf8(body));
@@ -150,8 +167,15 @@ export function createGateway(options: GatewayOptions): Server {
       let match: RegExpMatchArray | null = null;
       const route = compiled.find((r) => (r.method === method || r.method === 'ANY') && (match = path.match(r.pattern)));
       if (!route || !match) return writeError(res, 404, 'not_found', `no route ${method} ${path}`);
+      let event: APIGatewayProxyEventV2;
+      try {
+        event = toEvent(req, body, route, match);
+      } catch (error) {
+        if (!(error instanceof MalformedPath)) throw error;
+        return writeError(res, 400, 'validation_failed', error.message, [{ path: error.param, message: 'has a malformed %-escape' }]);
+      }
       const handler = await route.handler();
-      const result = await handler(toEvent(req, body, route, match), lambdaContext(route.functionName));
+      const result = await handler(event, lambdaContext(route.functionName));
       writeResult(res, result);
     })().catch((error: unknown) => {
       console.error('[gateway] handler crashed', error);

@@ -54,7 +54,7 @@ const SATISFACTION_WORDS: Readonly<Record<string, Satisfaction>> = {
 /** The 回访 answer the resolution notice asks for ("满意""基本满意""不满意"), or undefined. */
 export function satisfactionOf(text: string): Satisfaction | undefined {
   const compact = text.normalize('NFKC').replace(/[\s。.!！"“”]/g, '');
-  return SATISFACTION_WORDS[compact];
+  return Object.hasOwn(SATISFACTION_WORDS, compact) ? SATISFACTION_WORDS[compact] : undefined;
 }
 
 /** The case a 回访 answer is about: the newest resolved or closed one not yet followed up since it was resolved. */

@@ -4,6 +4,7 @@ import './zod.ts';
 import { parse } from 'csv-parse/sync';
 import { LEVEL_CODES, ROLE_CODES, UNIT_ID_PATTERN, ValidationFailed } from '../domain/index.ts';
 import { phone, text } from './fields.ts';
+import { refuseControlChars } from './hygiene.ts';
 
 const contactSchema = z.strictObject({ name: text(1, 50), phone: z.optional(phone), openId: z.optional(z.string().check(z.maxLength(128))) });
 
@@ -21,7 +22,10 @@ export const unitImportSchema = z.strictObject({ units: z.array(unitSchema).chec
  * CSV with a header row: id,name,level,parentId[,contactName,contactPhone].
  * Spreadsheets are how townships keep their unit lists today. Without a
  * contactName column the stored contacts are kept; with one, an empty cell
- * clears them.
+ * clears them. A cell the export neutralised against formula injection
+ * (`'` before `=`, `+`, `-`, `@`, tab or CR) is read back without the `'`,
+ * so an exported sheet imports unchanged. Control characters in any cell are
+ * refused, naming the row and column.
  */
 export function unitsFromCsv(body: string): unknown {
   let rows: Record<string, string>[];
@@ -30,15 +34,25 @@ export function unitsFromCsv(body: string): unknown {
   } catch (error) {
     throw new ValidationFailed(`the CSV is not valid: ${(error as Error).message}`, [{ path: '(body)', message: 'is not valid CSV' }]);
   }
-  const hasContacts = rows.some((r) => 'contactName' in r);
+  refuseControlChars(rows, 'units');
+  const cell = (r: Record<string, string>, column: string) => {
+    const value = Object.hasOwn(r, column) ? r[column] : undefined;
+    return value !== undefined && /^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value;
+  };
+  const hasContacts = rows.some((r) => Object.hasOwn(r, 'contactName'));
   return {
-    units: rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      level: r.level,
-      ...(r.parentId ? { parentId: r.parentId } : {}),
-      ...(hasContacts ? { contacts: r.contactName ? [{ name: r.contactName, ...(r.contactPhone ? { phone: r.contactPhone } : {}) }] : [] } : {}),
-    })),
+    units: rows.map((r) => {
+      const parentId = cell(r, 'parentId');
+      const contactName = cell(r, 'contactName');
+      const contactPhone = cell(r, 'contactPhone');
+      return {
+        id: cell(r, 'id'),
+        name: cell(r, 'name'),
+        level: cell(r, 'level'),
+        ...(parentId ? { parentId } : {}),
+        ...(hasContacts ? { contacts: contactName ? [{ name: contactName, ...(contactPhone ? { phone: contactPhone } : {}) }] : [] } : {}),
+      };
+    }),
   };
 }
 

@@ -168,7 +168,7 @@ describe('the access matrix', () => {
 });
 
 describe('odd ids and parameters', () => {
-  it('answer 404 or 400, never a 5xx', async () => {
+  it('answer 400 when no id could be that long or odd, 404 when it could but is not there, never a 5xx', async () => {
     const long = 'A'.repeat(3000);
     const admin = as('admin');
     const replies = await Promise.all([
@@ -181,6 +181,9 @@ describe('odd ids and parameters', () => {
       call(stack, 'GET', '/v1/outbox?date=2026-13-45', admin),
       call(stack, 'GET', `/v1/cases/${inside.id}/events?cursor=${Buffer.from(JSON.stringify({ pk: { S: `CASE#${inside.id}` }, sk: { S: 'x'.repeat(3000) } })).toString('base64url')}`, admin),
     ]);
-    expect(replies.map((r) => r.status)).toEqual([404, 404, 404, 404, 404, 404, 400, 400]);
+    expect(replies.map((r) => r.status)).toEqual([400, 400, 400, 400, 400, 400, 400, 400]);
+    expect(replies[0]?.body.error.issues).toEqual([{ path: 'id', message: 'must be 1–128 printable ASCII characters' }]);
+    const plausible = await call(stack, 'GET', `/v1/cases/${'A'.repeat(128)}`, admin);
+    expect(plausible.status).toBe(404);
   });
 });
