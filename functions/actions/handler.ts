@@ -62,5 +62,7 @@ export const handler = middy<ApiEvent, HttpResult>()
     const { state, event: appended } = await cases.act(id, command, actor, body.expectedVersion);
     const units = await directory.units();
     await afterTransition(state, appended, units);
-    return json(200, { ...caseView(state, units, 'mediator'), lastEvent: { seq: appended.seq, type: appended.type } });
+    // The answer is the case page's view, personal fields masked: to see them, the page asks (and is audited).
+    const audience = actor.kind === 'user' ? actor.role : 'public';
+    return json(200, { ...caseView(state, units, { view: 'case', audience }), lastEvent: { seq: appended.seq, type: appended.type } });
   });

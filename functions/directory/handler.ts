@@ -5,7 +5,7 @@
  * their subtree.
  */
 import middy from '@middy/core';
-import { LEVELS, NotFound, ROLES, UnitTree, ValidationFailed, type UnitRecord } from '../../shared/domain/index.ts';
+import { LEVELS, NotFound, ROLES, UnitTree, ValidationFailed, type Issue, type UnitRecord } from '../../shared/domain/index.ts';
 import { createUserSchema, unitImportSchema, unitsFromCsv, updateUserSchema } from '../../shared/contract/directory.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
@@ -44,6 +44,26 @@ function jsonOf(text: string): unknown {
   }
   refuseControlChars(value);
   return value;
+}
+
+/**
+ * The one jurisdiction check for changes to the unit tree: a unit may be
+ * created or changed only if the caller's subtree holds where it is (before)
+ * and where it goes (after), and its old and new parents — so nothing is
+ * pulled into a subtree from outside, pushed out of it, or hung under a
+ * parent the caller does not hold. Each refused unit is named.
+ */
+function outsideJurisdiction(changed: readonly UnitRecord[], existing: ReadonlyMap<string, UnitRecord>, before: UnitTree, after: UnitTree, root: string): Issue[] {
+  return changed.flatMap((u) => {
+    const old = existing.get(u.id);
+    const problems = [
+      old && !before.isWithin(u.id, root) && `is now outside ${root}`,
+      old?.parentId !== undefined && !before.isWithin(old.parentId, root) && `its parent ${old.parentId} is outside ${root}`,
+      !after.isWithin(u.id, root) && `would be outside ${root}`,
+      u.parentId !== undefined && !after.isWithin(u.parentId, root) && `its new parent ${u.parentId} is outside ${root}`,
+    ].filter((p): p is string => typeof p === 'string');
+    return problems.length > 0 ? [{ path: `units.${u.id}`, message: problems.join('; ') }] : [];
+  });
 }
 
 /** Whether an imported row would change the stored unit (a re-import of the same sheet writes nothing). */
@@ -94,15 +114,15 @@ export const handler = middy<ApiEvent, HttpResult>()
         const rows = parsed.units.map((u) => (u.contacts === undefined && existing.get(u.id)?.contacts ? { ...u, contacts: existing.get(u.id)?.contacts } : u));
         const merged = new Map(existing);
         for (const unit of rows) merged.set(unit.id, unit);
-        // The whole tree after the import must be valid, or nothing is written.
-        const tree = new UnitTree([...merged.values()]);
-        const outside = rows.filter((u) => !tree.isWithin(u.id, actor.unitId));
-        if (outside.length) {
-          throw new ValidationFailed('units outside your jurisdiction', outside.map((u) => ({ path: `units.${u.id}`, message: `is not under ${actor.unitId}` })));
-        }
         const created = rows.filter((u) => !existing.has(u.id));
         const updated = rows.filter((u) => existing.has(u.id) && !sameUnit(u, existing.get(u.id)));
         const changed = [...created, ...updated];
+        // The whole tree after the import must be valid, or nothing is written.
+        const tree = new UnitTree([...merged.values()]);
+        const refused = outsideJurisdiction(changed, existing, units, tree, actor.unitId);
+        if (refused.length > 0) {
+          throw new HttpError(403, 'forbidden', `units outside your jurisdiction (${actor.unitId}): ${refused.map((r) => r.path.slice('units.'.length)).join(', ')}`, refused);
+        }
         if (!dryRun) await directory.putUnits(changed);
         return json(200, {
           dryRun,

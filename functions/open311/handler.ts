@@ -16,9 +16,7 @@ import type { Context } from 'aws-lambda';
 import {
   CENTER_CODES,
   Forbidden,
-  LEVELS,
   NotFound,
-  STATUSES,
   ValidationFailed,
   type CaseState,
   type CenterCode,
@@ -46,11 +44,13 @@ import { KEY_ID_MESSAGE, KEY_ID_PATTERN } from '../../shared/contract/fields.ts'
 import { parseWith } from '../../shared/contract/zod.ts';
 import { HttpError, UnsupportedMediaType, toHttpError } from '../../shared/http/errors.ts';
 import { bodyBytes, header, type ApiEvent } from '../../shared/http/event.ts';
+import { requireClientScope } from '../../shared/http/auth.ts';
 import { bodyLimit } from '../../shared/http/middleware.ts';
 import type { HttpResult } from '../../shared/http/response.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { logger } from '../../shared/service/logger.ts';
 import { afterTransition } from '../../shared/service/queues.ts';
+import { open311View } from '../../shared/service/views.ts';
 import { cases, config, directory, dynamodb, store } from '../../shared/service/runtime.ts';
 import { CaseQueries } from '../../shared/store/case-queries.ts';
 
@@ -110,29 +110,10 @@ function open311(): MiddlewareObj<Open311Event, HttpResult, Error, Context> {
   };
 }
 
-const nameOf = (list: readonly { code: string; name: string }[], code: string) => list.find((x) => x.code === code)?.name ?? code;
-
-function notes(state: CaseState, units: UnitTree): string {
-  if (state.resolution && (state.status === 'resolved' || state.status === 'closed')) return state.resolution.summary;
-  if (state.status === 'merged') return `已与 ${state.mergedInto ?? ''} 合并办理`;
-  const where = units.get(state.unitId)?.name;
-  return `${nameOf(STATUSES, state.status)}（${nameOf(LEVELS, state.level)}${where ? `·${where}` : ''}）`;
-}
-
+/** What Open311 readers see of a request: the privacy policy's public view, without the reporter it leaves empty. */
 function view(state: CaseState, units: UnitTree): RequestView {
-  return {
-    id: state.id,
-    status: state.status,
-    statusNotes: notes(state, units),
-    center: state.center,
-    description: state.description,
-    requestedAt: state.createdAt,
-    updatedAt: state.updatedAt,
-    expectedAt: state.clocks?.resolveDueAt,
-    address: state.location.address,
-    lat: state.location.lat,
-    lng: state.location.lng,
-  };
+  const { reporter: _none, ...request } = open311View(state, units);
+  return request;
 }
 
 function list(value: string | undefined, name: string, max: number): string[] | undefined {
@@ -215,9 +196,8 @@ async function file(event: Open311Event, format: Open311Format): Promise<HttpRes
   if (!apiKey) throw new HttpError(403, 'forbidden', 'api_key is required to create a service request');
   const client = await directory.apiClient(apiKey);
   if (!client || client.disabled) throw new HttpError(403, 'forbidden', 'invalid api_key');
-  if (!client.scopes.includes('cases:write') || !client.sources.includes(OPEN311_SOURCE)) {
-    throw new Forbidden('this api_key may not create Open311 service requests');
-  }
+  requireClientScope(client, event.routeKey);
+  if (!client.sources.includes(OPEN311_SOURCE)) throw new Forbidden('this api_key may not create Open311 service requests');
   const named = form.get('jurisdiction_id');
   if (named) jurisdiction(named, await directory.units());
   const submission = parseOpen311Request(form);
