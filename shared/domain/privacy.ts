@@ -12,7 +12,7 @@
  *   hidden  left out
  */
 import type { Actor, CaseEvent, CaseState, Party, Reporter, Session } from './case.ts';
-import type { Role } from './registry.ts';
+import { ROLE_CODES, type Role } from './registry.ts';
 import { maskName, maskPhone } from './tracking.ts';
 
 export const PERSONAL_FIELDS = [
@@ -45,6 +45,7 @@ export type View = (typeof VIEWS)[number]['code'];
 
 /** Who reads: a mediator's role, an API client, or the public (a resident with a 提取码, Open311 readers). */
 export type Audience = Role | 'client' | 'public';
+export const AUDIENCES: readonly Audience[] = [...ROLE_CODES, 'client', 'public'];
 
 export type Visibility = 'full' | 'reveal' | 'masked' | 'hidden';
 export type Rules = Readonly<Record<PersonalField, Visibility>>;
@@ -63,7 +64,7 @@ const HIDDEN: Rules = {
 };
 const rules = (shown: Partial<Rules>): Rules => ({ ...HIDDEN, ...shown });
 
-/** Those who work cases: contact details on request, the mediation record in full. */
+/** Those who work cases: contact details on request, the mediation record in full (notes are events: see the timeline). */
 const STAFF_CASE = rules({
   reporterName: 'reveal',
   reporterPhone: 'reveal',
@@ -72,7 +73,6 @@ const STAFF_CASE = rules({
   partyIdNumber: 'reveal',
   partyAddress: 'reveal',
   minutes: 'full',
-  internalNotes: 'full',
 });
 const STAFF_TIMELINE = rules({
   reporterName: 'masked',
@@ -261,4 +261,18 @@ export function withoutCodes(text: string): string {
 /** A phone or an openId a message went to, as the view shows it. */
 export function protectAddress(to: string, channel: string, s: Shown): string | undefined {
   return channel === 'wechat' ? apply(s.reporterOpenId, to, maskOpaque) : apply(s.reporterPhone, to, maskPhone);
+}
+
+/** The table as README prints it: one row per view and audience that has one, one column per field. */
+export function privacyTable(): string {
+  const cell: Record<Visibility, string> = { full: 'full', reveal: 'reveal', masked: 'masked', hidden: '—' };
+  const head = `| view | audience | ${PERSONAL_FIELDS.map((f) => `${f.name} \`${f.code}\``).join(' | ')} |`;
+  const rule = `|${' --- |'.repeat(PERSONAL_FIELDS.length + 2)}`;
+  const rows = VIEWS.flatMap(({ code: view }) =>
+    AUDIENCES.flatMap((audience) => {
+      const r = PRIVACY_POLICY[view][audience];
+      return r ? [`| ${view} | ${audience} | ${PERSONAL_FIELDS.map((f) => cell[r[f.code]]).join(' | ')} |`] : [];
+    }),
+  );
+  return [head, rule, ...rows].join('\n');
 }

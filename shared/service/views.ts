@@ -91,7 +91,7 @@ export function caseView(state: CaseState, units: UnitTree, viewer: Viewer) {
 
 /** A case's timeline as `audience` sees it: events the view hides are left out, personal fields as the policy says. */
 export function timelineView(events: readonly CaseEvent[], audience: Audience) {
-  const shown = shownBy(rulesFor(audience === 'client' ? 'client' : 'timeline', audience), false);
+  const shown = shownBy(rulesFor('timeline', audience), false);
   return events.flatMap((e) => {
     const visible = protectEvent(e, shown);
     return visible ? [eventView(visible)] : [];
@@ -106,14 +106,14 @@ function eventView(event: CaseEvent) {
   return { seq: event.seq, type: event.type, at: event.at, actor, data: event.data };
 }
 
-/** A message in 通知记录: phones and openIds masked, codes never shown. */
+/** A message in 通知记录: names, phones and openIds masked (a resident's or anyone's), codes never shown. */
 export function outboxView(entry: OutboxEntry, audience: Audience) {
   const shown = shownBy(rulesFor('outbox', audience), false);
   const { to, text, recipientName, ...rest } = entry;
   return {
     ...rest,
     to: protectAddress(to, entry.channel, shown) ?? '',
-    recipientName,
+    recipientName: protectReporter({ name: recipientName }, shown).name ?? '',
     text: protectText(text, shown),
   };
 }
