@@ -92,8 +92,16 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * The request target as a URL. Always read as a path on this host: `//x/y`
+ * is the path `//x/y` (as API Gateway has it), not a URL of host `x`.
+ */
+export function requestUrl(req: IncomingMessage): URL {
+  return new URL(`http://local${(req.url ?? '/').startsWith('/') ? req.url : `/${req.url ?? ''}`}`);
+}
+
 export function toEvent(req: IncomingMessage, body: Buffer, route: CompiledRoute, match: RegExpMatchArray): APIGatewayProxyEventV2 {
-  const url = new URL(req.url ?? '/', 'http://local');
+  const url = requestUrl(req);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined && name !== 'cookie') headers[name] = Array.isArray(value) ? value.join(',') : value;
@@ -162,7 +170,7 @@ export function createGateway(options: GatewayOptions): Server {
       if (!body) return writeError(res, 413, 'payload_too_large', 'the gateway refuses bodies over 10 MB');
       if (options.local && (await options.local(req, res, body))) return;
       if (options.ready && !options.ready()) return writeError(res, 503, 'starting', 'the local stack is starting');
-      const path = new URL(req.url ?? '/', 'http://local').pathname;
+      const path = requestUrl(req).pathname;
       const method = req.method ?? 'GET';
       let match: RegExpMatchArray | null = null;
       const route = compiled.find((r) => (r.method === method || r.method === 'ANY') && (match = path.match(r.pattern)));
