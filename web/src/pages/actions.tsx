@@ -361,7 +361,7 @@ const FORMS: Readonly<Record<ActionType, FormSpec>> = {
   },
 };
 
-function ActionForm({ type, c, onDone, onFailed }: { type: ActionType; c: CaseView; onDone: (text: string) => void; onFailed: (error: unknown) => boolean }) {
+function ActionForm({ type, c, onDone, onFailed }: { type: ActionType; c: CaseView; onDone: (text: string, next: CaseView) => void; onFailed: (error: unknown) => boolean }) {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const { Fields, body, hint } = FORMS[type];
@@ -373,8 +373,8 @@ function ActionForm({ type, c, onDone, onFailed }: { type: ActionType; c: CaseVi
     try {
       const fields = body?.(new FormData(event.currentTarget as HTMLFormElement), c) ?? {};
       setBusy(true);
-      await api('POST', `/v1/cases/${encodeURIComponent(c.id)}/actions`, { type, expectedVersion: c.version, ...fields });
-      onDone(`已完成：${name}`);
+      const next = await api<CaseView>('POST', `/v1/cases/${encodeURIComponent(c.id)}/actions`, { type, expectedVersion: c.version, ...fields });
+      onDone(`已完成：${name}`, next);
     } catch (e) {
       if (!onFailed(e)) setError(e);
     } finally {
@@ -397,7 +397,7 @@ function ActionForm({ type, c, onDone, onFailed }: { type: ActionType; c: CaseVi
   );
 }
 
-export function Actions({ c, onDone, onFailed }: { c: CaseView; onDone: (text: string) => void; onFailed: (error: unknown) => boolean }) {
+export function Actions({ c, onDone, onFailed }: { c: CaseView; onDone: (text: string, next: CaseView) => void; onFailed: (error: unknown) => boolean }) {
   const { me, units } = useProfile();
   const actions = availableActions(c, me, units);
   if (actions.length === 0) {

@@ -2,7 +2,8 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { all, api, ApiError, type ActorView, type AuditEntryView, type CaseView, type EventView } from '../api.ts';
-import { href, useProfile } from '../app.ts';
+import { href, navigate, useProfile } from '../app.ts';
+import { canRead } from '../../../shared/domain/access.ts';
 import { Deadline, ErrorBox, PageTitle, RiskBadge, StatusBadge, useLoad } from '../components.tsx';
 import { formatDateTime, formatLongDate } from '../format.ts';
 import {
@@ -186,7 +187,12 @@ export function CasePage({ id }: { id: string }) {
   if (!loaded.data) return <main id="main" aria-busy="true" class="muted">正在加载…</main>;
   const { view: c, events } = loaded.data;
 
-  const done = (text: string) => {
+  const done = (text: string, next: CaseView) => {
+    // An action that takes the case away from the user (a volunteer declining a task) leaves nothing to show here.
+    if (me.unit && !canRead({ kind: 'user', id: me.username, name: me.displayName, role: me.role, unitId: me.unit.id }, next, units)) {
+      navigate(href('queue'));
+      return;
+    }
     setNotice(text);
     setConflict(undefined);
     loaded.reload();
