@@ -8,7 +8,7 @@ import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { startLocalStack } from '../infra/local/stack.ts';
 import { decide, evolve, type CaseState } from '../shared/domain/index.ts';
-import { stateItem } from '../shared/store/codec.ts';
+import { EMPTY_META, stateItem } from '../shared/store/codec.ts';
 import { clock } from '../shared/service/clock.ts';
 import { DEMO_UNITS } from '../infra/local/demo-data.ts';
 import { UnitTree, DEFAULT_RISK_POLICY, WorkingCalendar, calendarData, defaultSlaPolicy } from '../shared/domain/index.ts';
@@ -51,7 +51,7 @@ export async function sweepCosts(): Promise<SweepFigures[]> {
     const due = (i: number): CaseState => ({ ...template, id: `D${String(i).padStart(9, '0')}`, trackingNo: `D${String(i).padStart(9, '0')}` });
 
     async function load(states: CaseState[]) {
-      const items = states.map((s) => ({ PutRequest: { Item: marshall(stateItem(s, codec), { removeUndefinedValues: true }) } }));
+      const items = states.map((s) => ({ PutRequest: { Item: marshall(stateItem(s, EMPTY_META, codec), { removeUndefinedValues: true }) } }));
       let next = 0;
       await Promise.all(
         Array.from({ length: 8 }, async () => {

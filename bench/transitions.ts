@@ -20,7 +20,7 @@ import {
 } from '../shared/domain/index.ts';
 import { CaseService } from '../shared/service/cases.ts';
 import { CaseStore } from '../shared/store/case-store.ts';
-import { indexWrites, stateItem, type CodecContext } from '../shared/store/codec.ts';
+import { EMPTY_META, indexWrites, stateItem, type CodecContext } from '../shared/store/codec.ts';
 import { Directory } from '../shared/store/directory.ts';
 import type { StackProcess } from './stack-process.ts';
 
@@ -90,10 +90,10 @@ export async function transitionCosts(stack: StackProcess): Promise<TransitionFi
     const lifecycle: TransitionFigures['lifecycle'] = [];
     let current: CaseState | undefined;
     const step = async (name: string, run: () => Promise<CaseState>) => {
-      const before = current && stateItem(current, codec);
+      const before = current && stateItem(current, EMPTY_META, codec);
       current = await run();
       const cost = meter.take();
-      lifecycle.push({ step: name, tableWrites: cost.writes, tableUnits: cost.units, indexWrites: indexWrites(before, stateItem(current, codec)) });
+      lifecycle.push({ step: name, tableWrites: cost.writes, tableUnits: cost.units, indexWrites: indexWrites(before, stateItem(current, EMPTY_META, codec)) });
     };
     const act = (command: Command, actor?: Actor) => async () => (await service.act(current?.id ?? '', command, actor ?? at(current?.unitId ?? ''))).state;
     await step('intake (受理)', async () => (await service.intake({ ...intakeInput, description: `${intakeInput.description} 生命周期` }, hotline)).state);

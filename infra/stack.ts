@@ -18,11 +18,11 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { AccountRecovery, StringAttribute, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Architecture, FilterCriteria, FilterRule, Runtime, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -80,7 +80,7 @@ export const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'Idempotency
 export const DEFAULT_MEMORY_MB = 512;
 /** Plain channel settings a function with channel secrets also gets, from the CDK context `channels`. */
 export const CHANNEL_SETTINGS = ['WECHAT_APP_ID', 'TWILIO_ACCOUNT_SID', 'TWILIO_FROM', 'SMS_ALLOWED_IPS', 'PUBLIC_BASE_URL'] as const;
-export const DEFAULT_TIMEOUT_SECONDS = { http: 10, scheduled: 10, worker: 30 } as const;
+export const DEFAULT_TIMEOUT_SECONDS = { http: 10, scheduled: 10, worker: 30, stream: 30 } as const;
 
 const pascal = (name: string) =>
   name
@@ -117,7 +117,7 @@ export class MaodiaotongStack extends Stack {
       ? Object.entries(topology.functions)
       : functionList();
 
-    this.table = this.buildTable(topology.table);
+    this.table = this.buildTable(topology.table, functionDefs.some(([, def]) => def.kind === 'stream'));
 
     const queues: Partial<Record<QueueName, Queue>> = {};
     const dlqs: Partial<Record<QueueName, Queue>> = {};
@@ -308,6 +308,33 @@ export class MaodiaotongStack extends Stack {
           );
           break;
         }
+        case 'stream': {
+          // What the stream gives up on goes here (alarmed); the sweeper relays those events anyway.
+          const failures = new Queue(this, `${pascal(name)}StreamFailures`, {
+            retentionPeriod: Duration.days(14),
+            encryption: QueueEncryption.SQS_MANAGED,
+            enforceSSL: true,
+          });
+          fn.addEventSource(
+            new DynamoEventSource(this.table, {
+              startingPosition: StartingPosition.LATEST,
+              batchSize: def.batchSize,
+              maxBatchingWindow: Duration.seconds(def.maxBatchingWindowSeconds),
+              retryAttempts: def.retryAttempts,
+              bisectBatchOnError: true,
+              reportBatchItemFailures: true,
+              onFailure: new SqsDlq(failures),
+              // Only new event items that carry effects wake the relay.
+              filters: [
+                FilterCriteria.filter({
+                  eventName: FilterRule.isEqual('INSERT'),
+                  dynamodb: { NewImage: { fxPk: { S: FilterRule.exists() } } },
+                }),
+              ],
+            }),
+          );
+          break;
+        }
         case 'scheduled': {
           new Rule(this, `${pascal(name)}Schedule`, {
             description: `Runs ${name} every ${def.everyMinutes} minute(s)`,
@@ -326,7 +353,7 @@ export class MaodiaotongStack extends Stack {
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId, description: 'Cognito user pool of the mediators' });
   }
 
-  private buildTable(def: Topology['table']): Table {
+  private buildTable(def: Topology['table'], streamed: boolean): Table {
     const key = (name: string) => ({ name, type: AttributeType.STRING });
     const table = new Table(this, 'Table', {
       partitionKey: key(def.partitionKey),
@@ -336,6 +363,8 @@ export class MaodiaotongStack extends Stack {
       timeToLiveAttribute: def.timeToLiveAttribute,
       encryption: TableEncryption.AWS_MANAGED,
       removalPolicy: RemovalPolicy.RETAIN,
+      // New images feed the effects relay.
+      ...(streamed ? { stream: StreamViewType.NEW_IMAGE } : {}),
     });
     for (const index of def.indexes) {
       table.addGlobalSecondaryIndex({

@@ -60,7 +60,16 @@ export interface ScheduledFunctionDef extends FunctionBase {
   readonly everyMinutes: number;
 }
 
-export type FunctionDef = HttpFunctionDef | WorkerFunctionDef | ScheduledFunctionDef;
+/** Fed by the table's stream (new event items that carry effects); locally a poll of the pending-effects index. */
+export interface StreamFunctionDef extends FunctionBase {
+  readonly kind: 'stream';
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  /** Retries of a failing batch before the stream gives it up (the sweeper's backstop still finds it). */
+  readonly retryAttempts: number;
+}
+
+export type FunctionDef = HttpFunctionDef | WorkerFunctionDef | ScheduledFunctionDef | StreamFunctionDef;
 
 export const QUEUES = {
   escalation: { visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
@@ -85,7 +94,6 @@ export const FUNCTIONS = {
     description: 'File a case (hotline systems and other API clients)',
     routes: ['POST /v1/cases'],
     table: 'readWrite',
-    sends: ['escalation', 'notify', 'callback'],
   },
   actions: {
     kind: 'http',
@@ -94,7 +102,6 @@ export const FUNCTIONS = {
     description: 'Work a case: accept, dispatch, escalate, resolve, follow up…',
     routes: ['POST /v1/cases/{id}/actions'],
     table: 'readWrite',
-    sends: ['escalation', 'notify', 'callback'],
   },
   auth: {
     kind: 'http',
@@ -163,11 +170,22 @@ export const FUNCTIONS = {
   sweeper: {
     kind: 'scheduled',
     entry: 'functions/sweeper/handler.ts',
-    description: 'Find due SLA timers and send them to the escalation queue',
+    description: 'Find due SLA timers and send them to the escalation queue; relay effects the stream left pending',
     everyMinutes: 1,
-    table: 'read',
-    sends: ['escalation'],
+    // The backstop relay repairs projections and completes merges.
+    table: 'readWrite',
+    sends: ['escalation', 'notify', 'callback'],
     timeoutSeconds: 50,
+  },
+  relay: {
+    kind: 'stream',
+    entry: 'functions/relay/handler.ts',
+    description: 'Deliver what each new event sets in motion (notifications, 12345 callbacks, escalation requests, merges)',
+    batchSize: 100,
+    maxBatchingWindowSeconds: 0,
+    retryAttempts: 10,
+    table: 'readWrite',
+    sends: ['escalation', 'notify', 'callback'],
   },
   escalationWorker: {
     kind: 'worker',
@@ -177,7 +195,6 @@ export const FUNCTIONS = {
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
     table: 'readWrite',
-    sends: ['escalation', 'notify', 'callback'],
   },
   notifier: {
     kind: 'worker',
@@ -197,7 +214,6 @@ export const FUNCTIONS = {
     description: 'WeChat Official Account server: URL check, messages in plaintext and safe mode, passive replies',
     routes: ['GET /webhooks/wechat', 'POST /webhooks/wechat'],
     table: 'readWrite',
-    sends: ['escalation', 'notify', 'callback'],
     secrets: ['WECHAT_TOKEN', 'WECHAT_AES_KEY'],
   },
   sms: {
@@ -206,7 +222,8 @@ export const FUNCTIONS = {
     description: 'Inbound SMS: Twilio (signed), Aliyun and Tencent (secret path token)',
     routes: ['POST /webhooks/sms/twilio', 'POST /webhooks/sms/{provider}/{secret}'],
     table: 'readWrite',
-    sends: ['escalation', 'notify', 'callback'],
+    // Aliyun and Tencent only acknowledge: the answer to the resident goes out through the notifier.
+    sends: ['notify'],
     secrets: ['TWILIO_AUTH_TOKEN', 'SMS_WEBHOOK_SECRET'],
   },
   open311: {
@@ -221,13 +238,14 @@ export const FUNCTIONS = {
       'GET /open311/v2/tokens/{id}',
     ],
     table: 'readWrite',
-    sends: ['escalation', 'notify', 'callback'],
   },
   callbackWorker: {
     kind: 'worker',
     entry: 'functions/callback-worker/handler.ts',
     description: 'Push status changes to the 12345 system that filed the case, signed, with backoff',
     consumes: 'callback',
+    // A message that got some of a case's changes through hands the rest to a fresh one.
+    sends: ['callback'],
     // Deliveries run in parallel; each waits at most 10 s for the receiver.
     batchSize: 5,
     maxBatchingWindowSeconds: 0,

@@ -1,20 +1,23 @@
-/** POST /v1/cases/{id}/actions — a mediator works a case: one action, checked against expectedVersion. */
+/**
+ * POST /v1/cases/{id}/actions — a mediator works a case: one action, checked
+ * against expectedVersion. With an Idempotency-Key header a retry of the same
+ * request answers the first result.
+ */
 import middy from '@middy/core';
-import { randomUUID } from 'node:crypto';
-import { NotFound, ValidationFailed, type Command } from '../../shared/domain/index.ts';
+import { createHash, randomUUID } from 'node:crypto';
+import { ValidationFailed, type Command } from '../../shared/domain/index.ts';
 import { actionSchema, type ActionBody } from '../../shared/contract/actions.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
-import { idParam, type ApiEvent } from '../../shared/http/event.ts';
+import { bodyBytes, idParam, idempotencyKey, type ApiEvent } from '../../shared/http/event.ts';
 import { authenticate, bodyLimit, httpErrors, jsonBody, principalOf } from '../../shared/http/middleware.ts';
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { clock } from '../../shared/service/clock.ts';
-import { afterTransition } from '../../shared/service/queues.ts';
 import { cases, directory } from '../../shared/service/runtime.ts';
 import { caseView } from '../../shared/service/views.ts';
 
 /** The API's snake_case action → the domain command (ids and defaults filled in here). */
-async function toCommand(body: ActionBody, read: (id: string) => ReturnType<typeof cases.read>): Promise<Command> {
+function toCommand(body: ActionBody, mediator: string): Command {
   switch (body.type) {
     case 'dispatch':
       if ((body.toUnitId === undefined) === (body.toVolunteerId === undefined)) {
@@ -28,16 +31,10 @@ async function toCommand(body: ActionBody, read: (id: string) => ReturnType<type
     case 'record_agreement':
       return {
         type: 'record_agreement',
-        agreement: { ...body.agreement, signedAt: body.agreement.signedAt ?? clock.now().toISOString(), mediator: '' },
+        agreement: { ...body.agreement, signedAt: body.agreement.signedAt ?? clock.now().toISOString(), mediator },
       };
-    case 'merge': {
-      // A target the actor cannot see is reported by the rules, after they have checked the case itself.
-      const into = await read(body.intoCaseId).catch((error: unknown) => {
-        if (error instanceof NotFound) return undefined;
-        throw error;
-      });
-      return { type: 'merge', intoCaseId: body.intoCaseId, into };
-    }
+    case 'merge':
+      return { type: 'merge', intoCaseId: body.intoCaseId };
     default: {
       const { expectedVersion: _v, ...command } = body;
       return command as Command;
@@ -53,16 +50,15 @@ export const handler = middy<ApiEvent, HttpResult>()
   .handler(async (event) => {
     const { actor } = principalOf(event);
     const id = idParam(event, 'id', 'case');
+    const key = idempotencyKey(event);
     const body = parseWith(actionSchema, event.json, 'the action');
     if (body instanceof ValidationFailed) throw body;
-    let command = await toCommand(body, (other) => cases.read(other, actor));
-    if (command.type === 'record_agreement' && actor.kind === 'user') {
-      command = { ...command, agreement: { ...command.agreement, mediator: actor.name } };
-    }
-    const { state, event: appended } = await cases.act(id, command, actor, body.expectedVersion);
+    const command = toCommand(body, actor.kind === 'user' ? actor.name : '');
+    // "The same request" is the same body bytes for the same case.
+    const request = key === undefined ? undefined : { key, hash: createHash('sha256').update(`${id}\n`).update(bodyBytes(event)).digest('base64url') };
+    const { state, event: appended, replayed } = await cases.act(id, command, actor, body.expectedVersion, request);
     const units = await directory.units();
-    await afterTransition(state, appended, units);
     // The answer is the case page's view, personal fields masked: to see them, the page asks (and is audited).
     const audience = actor.kind === 'user' ? actor.role : 'public';
-    return json(200, { ...caseView(state, units, { view: 'case', audience }), lastEvent: { seq: appended.seq, type: appended.type } });
+    return json(200, { ...caseView(state, units, { view: 'case', audience }), lastEvent: { seq: appended.seq, type: appended.type } }, replayed ? { 'idempotent-replayed': 'true' } : {});
   });

@@ -7,16 +7,20 @@
  * - Exactly once per receiver: `X-MDT-Delivery: <caseId>:<seq>` is the same on
  *   every attempt, and once the receiver has answered 2xx the delivery is
  *   recorded and never sent again (a redelivered message finds the record).
+ * - In order per case: a message delivers every change of its case not yet
+ *   acknowledged, oldest first, and stops at the first that fails — so a
+ *   receiver sees seq n only after n−1 was applied. A case's other messages in
+ *   the same batch are covered by it (it retries until all are through, or
+ *   goes to the DLQ, whose redrive does the same), so they are not kept.
  * - Retried with backoff: a failed attempt sets the message's visibility to
  *   the queue's visibility timeout × 2^(receives − 1), capped, and fails the
  *   record; after maxReceiveCount receives SQS moves it to the DLQ (alarmed),
  *   so a change is never lost silently.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { fold } from '../../shared/domain/index.ts';
-import { DELIVERY_HEADER, callbackHeaders, deliveryId, encodeStatusChange, statusChangeFor } from '../../shared/channels/callback.ts';
+import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { evolve, type CaseState } from '../../shared/domain/index.ts';
+import { DELIVERY_HEADER, callbackHeaders, deliveryId, encodeStatusChange, statusChangeFor, type StatusChange } from '../../shared/channels/callback.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { callbackMessageSchema } from '../../shared/queue/messages.ts';
 import { clock } from '../../shared/service/clock.ts';
@@ -24,15 +28,10 @@ import { logger } from '../../shared/service/logger.ts';
 import { sqs } from '../../shared/service/queues.ts';
 import { channels, config, directory, store } from '../../shared/service/runtime.ts';
 
-const processor = new BatchProcessor(EventType.SQS);
 const TIMEOUT_MS = 10_000;
 /** SQS allows at most 12 hours of invisibility; an hour between late attempts is plenty. */
 export const MAX_BACKOFF_SECONDS = 3600;
 const FALLBACK_BASE_SECONDS = 30;
-
-export class DeliveryFailed extends Error {
-  override readonly name = 'DeliveryFailed';
-}
 
 interface QueueSettings {
   /** The first retry's delay: the queue's own visibility timeout (the local stack's queueOverrides shrink it for tests). */
@@ -86,17 +85,34 @@ async function postpone(record: SQSRecord): Promise<void> {
   }
 }
 
+/** Thrown when a change could not be delivered; `progressed` when earlier ones of the message went through. */
+export class DeliveryFailed extends Error {
+  override readonly name = 'DeliveryFailed';
+  constructor(
+    message: string,
+    readonly seq?: number,
+    readonly progressed = false,
+  ) {
+    super(message);
+  }
+}
+
 async function deliver(record: SQSRecord): Promise<void> {
   const message = parseWith(callbackMessageSchema, JSON.parse(record.body) as unknown, 'the callback message');
   if (message instanceof Error) throw message;
   const { caseId, seq } = message;
-  if (await channels.delivered(caseId, seq)) return;
+  const delivered = await channels.deliveredSeqs(caseId);
+  if (delivered.has(seq)) return;
 
-  const history = await store.eventsUpTo(caseId, seq);
-  const event = history.at(-1);
-  const state = fold(history);
-  const change = event && state && event.seq === seq ? statusChangeFor(event, state) : undefined;
-  if (!change || !state) {
+  // Every change of the case the receiver has not acknowledged, oldest first.
+  const pending: { seq: number; change: StatusChange }[] = [];
+  let state: CaseState | undefined;
+  for (const event of await store.eventsAfter(caseId, 0)) {
+    state = evolve(state, event);
+    const change = delivered.has(event.seq) ? undefined : statusChangeFor(event, state);
+    if (change) pending.push({ seq: event.seq, change });
+  }
+  if (!state || state.version < seq || pending.length === 0) {
     logger.warn('callback for an unknown event or no status change dropped', { caseId, seq });
     return;
   }
@@ -106,37 +122,92 @@ async function deliver(record: SQSRecord): Promise<void> {
     return;
   }
   if (!profile.callbackSecret) {
-    await postpone(record);
     throw new DeliveryFailed(`client ${profile.name} has a callback URL but no callback secret; refusing to send unsigned`);
   }
+  for (const [n, { seq: at, change }] of pending.entries()) {
+    const failed = (why: string) => new DeliveryFailed(`callback ${caseId}:${at} to ${profile.name} ${why}`, at, n > 0);
+    const status = await post(profile.callbackUrl, profile.callbackSecret, caseId, at, change).catch((error: unknown) => {
+      throw failed(`failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    if (status < 200 || status >= 300) throw failed(`answered ${status}`);
+    await channels.markDelivered(caseId, at, {
+      url: profile.callbackUrl,
+      status,
+      at: clock.now().toISOString(),
+      attempts: Number(record.attributes.ApproximateReceiveCount) || 1,
+    });
+    logger.info('status change delivered', { caseId, seq: at, event: change.event, client: profile.name });
+  }
+}
 
+/**
+ * A message that got some changes through before one failed hands the rest
+ * to a fresh message (after the first backoff), so each change has the
+ * queue's whole retry budget and a long case never exhausts one message's.
+ */
+async function handOff(record: SQSRecord, failure: DeliveryFailed, caseId: string): Promise<boolean> {
+  const url = config.queueUrls.callback;
+  if (!url || failure.seq === undefined) return false;
+  const { baseSeconds } = await queueSettings();
+  try {
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: url, MessageBody: JSON.stringify({ caseId, seq: failure.seq }), DelaySeconds: Math.min(900, baseSeconds) }),
+    );
+    return true;
+  } catch (error) {
+    logger.warn('could not hand the callback on; the message is retried instead', { messageId: record.messageId, error: error as Error });
+    return false;
+  }
+}
+
+/** POST one signed change; the receiver's status. */
+async function post(url: string, secret: string, caseId: string, seq: number, change: StatusChange): Promise<number> {
   const body = encodeStatusChange(change);
   const headers = {
-    ...callbackHeaders(profile.callbackSecret, body, clock.now().getTime()),
+    ...callbackHeaders(secret, body, clock.now().getTime()),
     [DELIVERY_HEADER]: deliveryId(caseId, seq),
     'User-Agent': 'maodiaotong-callback/1',
   };
-  let status: number;
-  try {
-    const response = await fetch(profile.callbackUrl, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });
-    status = response.status;
-    await response.arrayBuffer().catch(() => undefined);
-  } catch (error) {
-    await postpone(record);
-    throw new DeliveryFailed(`callback to ${profile.name} failed: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  if (status < 200 || status >= 300) {
-    await postpone(record);
-    throw new DeliveryFailed(`callback to ${profile.name} answered ${status}`);
-  }
-  await channels.markDelivered(caseId, seq, {
-    url: profile.callbackUrl,
-    status,
-    at: clock.now().toISOString(),
-    attempts: Number(record.attributes.ApproximateReceiveCount) || 1,
-  });
-  logger.info('status change delivered', { caseId, seq, event: change.event, client: profile.name });
+  const response = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT_MS) });
+  await response.arrayBuffer().catch(() => undefined);
+  return response.status;
 }
 
-export const handler = (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, deliver, processor, { context, throwOnFullBatchFailure: false });
+/** Cases in parallel; of a case's messages in the batch, the one with the lowest seq delivers for all. */
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const byCase = new Map<string, { record: SQSRecord; seq: number }[]>();
+  const failures: SQSBatchItemFailure[] = [];
+  for (const record of event.Records) {
+    const parsed = parseWith(callbackMessageSchema, safeJson(record.body), 'the callback message');
+    if (parsed instanceof Error) {
+      logger.error('callback message refused', { messageId: record.messageId, error: parsed });
+      failures.push({ itemIdentifier: record.messageId });
+      continue;
+    }
+    const group = byCase.get(parsed.caseId) ?? [];
+    group.push({ record, seq: parsed.seq });
+    byCase.set(parsed.caseId, group);
+  }
+  await Promise.all(
+    [...byCase.entries()].map(async ([caseId, group]) => {
+      const first = group.sort((a, b) => a.seq - b.seq)[0]!.record;
+      try {
+        await deliver(first);
+      } catch (error) {
+        if (error instanceof DeliveryFailed && error.progressed && (await handOff(first, error, caseId))) return;
+        logger.warn('status change not delivered; retried with backoff', { error: error as Error });
+        await postpone(first);
+        failures.push({ itemIdentifier: first.messageId });
+      }
+    }),
+  );
+  return { batchItemFailures: failures };
+};
+
+function safeJson(body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -11,7 +11,6 @@ import { parseWith } from '../../shared/contract/zod.ts';
 import { escalationMessageSchema } from '../../shared/queue/messages.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { logger } from '../../shared/service/logger.ts';
-import { afterTransition } from '../../shared/service/queues.ts';
 import { cases, directory, store } from '../../shared/service/runtime.ts';
 
 const processor = new BatchProcessor(EventType.SQS);
@@ -36,7 +35,6 @@ async function escalate(record: SQSRecord): Promise<void> {
   if (!command) return;
   try {
     const result = await cases.act(state.id, command, system, state.version);
-    await afterTransition(result.state, result.event, units);
     logger.info('escalation applied', { caseId: state.id, command: command.type, level: result.state.level });
   } catch (error) {
     if (error instanceof VersionConflict || error instanceof InvalidTransition) return;

@@ -4,14 +4,11 @@ import { Forbidden, ValidationFailed } from '../../shared/domain/index.ts';
 import { intakeSchema } from '../../shared/contract/intake.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { apiKeyAuth } from '../../shared/http/auth.ts';
-import { header, type ApiEvent } from '../../shared/http/event.ts';
+import { idempotencyKey, type ApiEvent } from '../../shared/http/event.ts';
 import { authenticate, bodyLimit, httpErrors, jsonBody, principalOf } from '../../shared/http/middleware.ts';
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { cases, directory } from '../../shared/service/runtime.ts';
 import { caseView } from '../../shared/service/views.ts';
-import { afterTransition } from '../../shared/service/queues.ts';
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
 
 export const handler = middy<ApiEvent, HttpResult>()
   .use(httpErrors())
@@ -27,16 +24,10 @@ export const handler = middy<ApiEvent, HttpResult>()
     if (!principal.client.sources.includes(body.source)) {
       throw new Forbidden(`this key files cases from ${principal.client.sources.join(', ')}, not "${body.source}"`);
     }
-    const idempotencyKey = header(event, 'idempotency-key');
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new ValidationFailed('the Idempotency-Key header is not valid', [
-        { path: 'Idempotency-Key', message: 'must be 1–128 printable ASCII characters' },
-      ]);
-    }
-    const result = await cases.intake(body, principal.actor, idempotencyKey);
+    // What the new case sets in motion is recorded with its first event; the relay delivers it.
+    const result = await cases.intake(body, principal.actor, idempotencyKey(event));
     const { state } = result;
     const units = await directory.units();
-    if (result.created) await afterTransition(state, result.event, units);
     return json(result.created ? 201 : 200, caseView(state, units, { view: 'client', audience: 'client' }), {
       location: `/v1/cases/${state.id}`,
     });

@@ -104,7 +104,7 @@ async function deliver(entry: Parameters<Outbox['markSent']>[0], delivery: Deliv
 
 async function sendReply(reply: ReplyMessage): Promise<void> {
   const sender = senders[reply.channel];
-  const about = reply.caseId === undefined ? undefined : await store.get(reply.caseId);
+  const about = reply.caseId === undefined ? undefined : await store.load(reply.caseId);
   const entry = {
     unitId: about?.state.unitId,
     at: reply.at,

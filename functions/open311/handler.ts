@@ -43,13 +43,12 @@ import { intakeSchema } from '../../shared/contract/intake.ts';
 import { KEY_ID_MESSAGE, KEY_ID_PATTERN } from '../../shared/contract/fields.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { HttpError, UnsupportedMediaType, toHttpError } from '../../shared/http/errors.ts';
-import { bodyBytes, header, type ApiEvent } from '../../shared/http/event.ts';
+import { bodyBytes, header, idempotencyKey, type ApiEvent } from '../../shared/http/event.ts';
 import { requireClientScope } from '../../shared/http/auth.ts';
 import { bodyLimit } from '../../shared/http/middleware.ts';
 import type { HttpResult } from '../../shared/http/response.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { logger } from '../../shared/service/logger.ts';
-import { afterTransition } from '../../shared/service/queues.ts';
 import { open311View } from '../../shared/service/views.ts';
 import { cases, config, directory, dynamodb, store } from '../../shared/service/runtime.ts';
 import { CaseQueries } from '../../shared/store/case-queries.ts';
@@ -182,7 +181,7 @@ async function searchRequests(event: ApiEvent, units: UnitTree): Promise<CaseSta
 }
 
 async function one(id: string): Promise<CaseState> {
-  const loaded = /^[\w-]{1,64}$/.test(requestId(id, 'service_request_id')) ? await store.get(id) : undefined;
+  const loaded = /^[\w-]{1,64}$/.test(requestId(id, 'service_request_id')) ? await store.load(id) : undefined;
   if (!loaded || loaded.state.source !== OPEN311_SOURCE) throw new NotFound(`no service request ${id}`);
   return loaded.state;
 }
@@ -204,13 +203,7 @@ async function file(event: Open311Event, format: Open311Format): Promise<HttpRes
   const body = parseWith(intakeSchema, submission.intake, 'the service request');
   if (body instanceof ValidationFailed) throw body;
   const actor = { kind: 'client' as const, id: client.name, source: OPEN311_SOURCE, rootUnitId: client.rootUnitId };
-  const idempotencyKey = header(event, 'idempotency-key');
-  if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,128}$/.test(idempotencyKey)) {
-    throw new ValidationFailed('the Idempotency-Key header is not valid', [{ path: 'Idempotency-Key', message: 'must be 1–128 printable ASCII characters' }]);
-  }
-  const result = await cases.intake(body, actor, idempotencyKey);
-  const units = await directory.units();
-  if (result.created) await afterTransition(result.state, result.event, units);
+  const result = await cases.intake(body, actor, idempotencyKey(event));
   const { state } = result;
   const notice = `诉求已受理，编号 ${state.trackingNo}，提取码 ${state.trackingCode}（凭编号和提取码查询进度）`;
   return answer(result.created ? 201 : 200, renderCreated(state.id, notice, format), format);

@@ -1,16 +1,20 @@
 /**
- * The sweeper (EventBridge every minute; SWEEP_INTERVAL_MS locally): finds the
- * cases whose next timer is due in the sparse, sharded due index and sends one
- * escalation message each. It writes nothing, so running it twice, or after a
- * crash, only re-sends what the worker will ignore or still needs.
+ * The sweeper (EventBridge every minute; SWEEP_INTERVAL_MS locally):
+ * - finds the cases whose next timer is due in the sparse, sharded due index
+ *   and sends one escalation message each. It writes nothing for this, so
+ *   running it twice, or after a crash, only re-sends what the worker will
+ *   ignore or still needs;
+ * - is the relay's backstop: events whose effects are still pending a while
+ *   after they were written (the stream gave up, or a process died) are
+ *   relayed here.
  */
 import { dueCommand } from '../../shared/domain/index.ts';
 import type { EscalationMessage } from '../../shared/queue/messages.ts';
 import { DUE_SHARDS } from '../../shared/store/schema.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { logger } from '../../shared/service/logger.ts';
-import { publisher } from '../../shared/service/queues.ts';
-import { directory, store } from '../../shared/service/runtime.ts';
+import { publisher, relay } from '../../shared/service/queues.ts';
+import { config, directory, store } from '../../shared/service/runtime.ts';
 
 /** Per shard and sweep; more waits for the next sweep rather than outrunning the worker. */
 const MAX_PER_SHARD = 2000;
@@ -18,11 +22,14 @@ const MAX_PER_SHARD = 2000;
 export interface SweepResult {
   readonly due: number;
   readonly sent: number;
+  /** Events whose pending effects were relayed, and those still pending after this sweep. */
+  readonly relayed: number;
+  readonly stillPending: number;
 }
 
-export const handler = async (): Promise<SweepResult> => {
-  const now = clock.now();
-  const shards = Array.from({ length: DUE_SHARDS }, (_, i) => i);
+const shards = Array.from({ length: DUE_SHARDS }, (_, i) => i);
+
+async function sendDue(now: Date): Promise<{ due: number; sent: number }> {
   const ids = (await Promise.all(shards.map((s) => store.dueIds(s, now.toISOString(), MAX_PER_SHARD)))).flat();
   if (ids.length === 0) return { due: 0, sent: 0 };
   const [states, units] = await Promise.all([store.getMany(ids), directory.units()]);
@@ -30,6 +37,20 @@ export const handler = async (): Promise<SweepResult> => {
     .filter((s) => dueCommand(s, now, units) !== undefined)
     .map((s) => ({ caseId: s.id, version: s.version, level: s.level, unitId: s.unitId, origin: 'sweeper' }));
   await publisher.send('escalation', messages);
-  if (messages.length > 0) logger.info('sweep sent escalation messages', { due: ids.length, sent: messages.length });
   return { due: ids.length, sent: messages.length };
+}
+
+async function relayStragglers(now: Date): Promise<{ relayed: number; stillPending: number }> {
+  const until = new Date(now.getTime() - config.relayBackstopMs).toISOString();
+  const pending = (await Promise.all(shards.map((s) => store.pendingEffects(s, until, MAX_PER_SHARD)))).flat();
+  if (pending.length === 0) return { relayed: 0, stillPending: 0 };
+  const { relayed, failed } = await relay.relay(pending);
+  return { relayed, stillPending: failed.length };
+}
+
+export const handler = async (): Promise<SweepResult> => {
+  const now = clock.now();
+  const [timers, effects] = await Promise.all([sendDue(now), relayStragglers(now)]);
+  if (timers.sent > 0 || effects.relayed > 0 || effects.stillPending > 0) logger.info('sweep', { ...timers, ...effects });
+  return { ...timers, ...effects };
 };

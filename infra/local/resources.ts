@@ -3,7 +3,9 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   type DynamoDBClient,
+  type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { QUEUES, TABLE, type QueueName } from '../topology.ts';
@@ -20,33 +22,47 @@ export async function ensureTable(db: DynamoDBClient, tableName: string): Promis
           { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
           { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
         ],
-        GlobalSecondaryIndexes: TABLE.indexes.map((index) => ({
-          IndexName: index.name,
-          KeySchema: [
-            { AttributeName: index.pk, KeyType: 'HASH' },
-            { AttributeName: index.sk, KeyType: 'RANGE' },
-          ],
-          Projection:
-            index.projection.type === 'INCLUDE'
-              ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection.attributes] }
-              : { ProjectionType: 'KEYS_ONLY' },
-        })),
+        GlobalSecondaryIndexes: TABLE.indexes.map(indexSpec),
       }),
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+    // A data directory from an older version: add the indexes it lacks (items written before are indexed by the server).
     const existing = await db.send(new DescribeTableCommand({ TableName: tableName }));
     const have = new Set((existing.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
-    const missing = TABLE.indexes.filter((i) => !have.has(i.name)).map((i) => i.name);
-    if (missing.length > 0) {
-      throw new Error(
-        `the table in the data directory predates indexes ${missing.join(', ')}; move the data directory away to start fresh`,
+    for (const index of TABLE.indexes.filter((i) => !have.has(i.name))) {
+      await waitActive(db, tableName);
+      await db.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: [index.pk, index.sk].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+          GlobalSecondaryIndexUpdates: [{ Create: indexSpec(index) }],
+        }),
       );
     }
   }
-  for (let i = 0; i < 100; i++) {
+  await waitActive(db, tableName);
+}
+
+function indexSpec(index: (typeof TABLE.indexes)[number]): GlobalSecondaryIndex {
+  return {
+    IndexName: index.name,
+    KeySchema: [
+      { AttributeName: index.pk, KeyType: 'HASH' },
+      { AttributeName: index.sk, KeyType: 'RANGE' },
+    ],
+    Projection:
+      index.projection.type === 'INCLUDE'
+        ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection.attributes] }
+        : { ProjectionType: 'KEYS_ONLY' },
+  };
+}
+
+async function waitActive(db: DynamoDBClient, tableName: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
     const described = await db.send(new DescribeTableCommand({ TableName: tableName }));
-    if (described.Table?.TableStatus === 'ACTIVE') return;
+    const indexes = described.Table?.GlobalSecondaryIndexes ?? [];
+    if (described.Table?.TableStatus === 'ACTIVE' && indexes.every((i) => i.IndexStatus === undefined || i.IndexStatus === 'ACTIVE')) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`table ${tableName} did not become active`);

@@ -15,6 +15,8 @@ import { createGateway, type HttpHandler, type Route } from './gateway.ts';
 import { startPoller, type Poller, type SqsHandler } from './poller.ts';
 import { ensureQueues, ensureTable, type QueueHandle } from './resources.ts';
 import { serveLocal } from './local-routes.ts';
+import type { CaseStore } from '../../shared/store/case-store.ts';
+import { DUE_SHARDS, eventSk } from '../../shared/store/schema.ts';
 import { buildWeb, webIsStale } from '../../web/build.ts';
 
 export interface LocalStackOptions {
@@ -30,6 +32,8 @@ export interface LocalStackOptions {
   readonly password?: string;
   readonly timeScale?: number;
   readonly sweepIntervalMs?: number;
+  /** How often the stand-in for DynamoDB Streams looks for events whose effects are pending (default 200 ms). */
+  readonly relayIntervalMs?: number;
   readonly seedCases?: boolean;
   /** Run the queue pollers and the sweeper timer (tests of single requests may not want them). */
   readonly workers?: boolean;
@@ -153,7 +157,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
 
   const pollers: Poller[] = [];
-  let sweepTimer: NodeJS.Timeout | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  /** Run `task` every `ms`, never two at once. */
+  const every = (ms: number, name: string, task: () => Promise<unknown>) => {
+    let running = false;
+    timers.push(
+      setInterval(() => {
+        if (running) return;
+        running = true;
+        task()
+          .catch((error: unknown) => log(`[${name}] ${String(error)}`))
+          .finally(() => {
+            running = false;
+          });
+      }, ms),
+    );
+  };
   if (options.workers ?? true) {
     for (const [name, def] of functionList()) {
       if (def.kind === 'worker') {
@@ -171,18 +190,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         );
       }
       if (def.kind === 'scheduled') {
-        let running = false;
-        const interval = options.sweepIntervalMs ?? 5000;
-        sweepTimer = setInterval(() => {
-          if (running) return;
-          running = true;
-          load<(e: unknown, c: unknown) => Promise<unknown>>(name, def)
-            .then((h) => h({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date().toISOString() }, {}))
-            .catch((error: unknown) => log(`[${name}] ${String(error)}`))
-            .finally(() => {
-              running = false;
-            });
-        }, interval);
+        every(options.sweepIntervalMs ?? 5000, name, async () => {
+          const h = await load<(e: unknown, c: unknown) => Promise<unknown>>(name, def);
+          await h({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date().toISOString() }, {});
+        });
+      }
+      if (def.kind === 'stream') {
+        // dynalite has no streams: the pending-effects index gives the same new images, and the handler gets them as stream records.
+        every(options.relayIntervalMs ?? 200, name, async () => {
+          const pending = await pendingStreamRecords(runtime.store);
+          if (pending.Records.length === 0) return;
+          const h = await load<(e: unknown, c: unknown) => Promise<unknown>>(name, def);
+          await h(pending, {});
+        });
       }
     }
   }
@@ -202,7 +222,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     handlerOf: <T>(name: keyof typeof FUNCTIONS) => load<T>(name, FUNCTIONS[name]),
     async stop() {
       ready = false;
-      if (sweepTimer) clearInterval(sweepTimer);
+      for (const timer of timers) clearInterval(timer);
       await Promise.all(pollers.map((p) => p.stop()));
       const closed = new Promise<void>((done) => server.close(() => done()));
       server.closeAllConnections();
@@ -214,3 +234,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     },
   };
 }
+
+/** Every event whose effects are pending, as the DynamoDB stream records of its insert (keys and the marker). */
+async function pendingStreamRecords(store: CaseStore): Promise<{ Records: unknown[] }> {
+  const shards = Array.from({ length: DUE_SHARDS }, (_, i) => i);
+  const pending = (await Promise.all(shards.map((s) => store.pendingEffects(s, END_OF_TIME, 500)))).flat();
+  return {
+    Records: pending.map((p, n) => {
+      const keys = { pk: { S: `CASE#${p.caseId}` }, sk: { S: eventSk(p.seq) } };
+      return {
+        eventID: `local-${n}`,
+        eventName: 'INSERT',
+        eventSource: 'aws:dynamodb',
+        dynamodb: { Keys: keys, NewImage: { ...keys, fx: { L: p.effects.map((e) => ({ S: e })) } }, SequenceNumber: String(n), StreamViewType: 'NEW_IMAGE' },
+      };
+    }),
+  };
+}
+
+/** Injected clocks may run ahead of the wall clock; the stand-in takes everything pending. */
+const END_OF_TIME = '9999-12-31T23:59:59.999Z';

@@ -13,7 +13,17 @@ type UserActor = Extract<Actor, { kind: 'user' }>;
 type Subject = Pick<CaseState, 'unitId' | 'originUnitId' | 'assignment'> & { readonly filedBy?: string };
 
 /** Commands the sweeper and the escalation worker issue. */
-export const SYSTEM_COMMANDS: readonly CommandType[] = ['remind', 'move_up', 'supervise', 'receive', 'flag_repeats'];
+export const SYSTEM_COMMANDS: readonly CommandType[] = [
+  'remind',
+  'move_up',
+  'supervise',
+  'receive',
+  'flag_repeats',
+  // Completing or undoing the two sides of a merge (并单) that a person started.
+  'merge',
+  'absorb',
+  'cancel_absorb',
+];
 /** What a resident can do through a channel (the channel proves who they are). */
 export const RESIDENT_COMMANDS: readonly CommandType[] = ['receive', 'withdraw', 'follow_up', 'note', 'locate'];
 /** What the unit holding the case does. */

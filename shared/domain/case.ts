@@ -163,6 +163,8 @@ export interface CaseState {
   };
   readonly followUp?: { readonly satisfaction: Satisfaction; readonly comment?: string; readonly at: string };
   readonly mergedInto?: string;
+  /** Cases merged into this one (并单), oldest first. */
+  readonly mergedFrom?: readonly string[];
   readonly closedAt?: string;
 }
 
@@ -240,8 +242,13 @@ export type CaseEvent =
         readonly reopenClocks?: Clocks;
       }
     >
-  | E<'reopened', { readonly reason: string; readonly clocks: Clocks }>
+  /** `unmergedFrom`: reopening a merged case takes it back out of that case. */
+  | E<'reopened', { readonly reason: string; readonly clocks: Clocks; readonly unmergedFrom?: string }>
   | E<'merged', { readonly intoCaseId: string }>
+  /** The other side of a merge: `fromCaseId` is (being) merged into this case. */
+  | E<'absorbed', { readonly fromCaseId: string; readonly by?: string }>
+  /** A merge into this case that could not complete, or was undone by reopening the merged case. */
+  | E<'absorb_cancelled', { readonly fromCaseId: string; readonly reason: string }>
   | E<'withdrawn', { readonly reason: string }>
   | E<'closed', { readonly reason?: string }>
   | E<'reclassified', { readonly from: CenterCode; readonly to: CenterCode }>
@@ -445,6 +452,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
         status: 'pending',
         clocks: event.data.clocks,
         closedAt: undefined,
+        mergedInto: undefined,
         stays: [...state.stays, { level: state.level, unitId: state.unitId, enteredAt: event.at, reason: 'reopen' }],
       };
     case 'merged':
@@ -458,6 +466,14 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
         stays: closeStay(state.stays, event.at),
         closedAt: event.at,
       };
+    case 'absorbed':
+      return state.mergedFrom?.includes(event.data.fromCaseId)
+        ? base
+        : { ...base, mergedFrom: [...(state.mergedFrom ?? []), event.data.fromCaseId] };
+    case 'absorb_cancelled': {
+      const rest = (state.mergedFrom ?? []).filter((id) => id !== event.data.fromCaseId);
+      return { ...base, mergedFrom: rest.length > 0 ? rest : undefined };
+    }
     case 'withdrawn':
       return {
         ...base,

@@ -78,8 +78,20 @@ export type Command =
   | { readonly type: 'resolve'; readonly outcome: Outcome; readonly summary: string }
   | { readonly type: 'follow_up'; readonly satisfaction: Satisfaction; readonly comment?: string }
   | { readonly type: 'reopen'; readonly reason: string }
-  /** `into` is the target as the actor sees it; undefined when it does not exist for them. */
-  | { readonly type: 'merge'; readonly intoCaseId: string; readonly into?: Pick<CaseState, 'status' | 'unitId'> }
+  /**
+   * `into` is the target as the actor sees it; undefined when it does not
+   * exist for them. `reserved`: the target has already recorded this merge
+   * (it went first), so only this case's side is checked.
+   */
+  | {
+      readonly type: 'merge';
+      readonly intoCaseId: string;
+      readonly into?: Pick<CaseState, 'status' | 'unitId' | 'mergedFrom'>;
+      readonly reserved?: boolean;
+    }
+  /** The target's side of a merge (the system records it for whoever merged). */
+  | { readonly type: 'absorb'; readonly fromCaseId: string; readonly by?: string }
+  | { readonly type: 'cancel_absorb'; readonly fromCaseId: string; readonly reason: string }
   | { readonly type: 'withdraw'; readonly reason: string }
   | { readonly type: 'close'; readonly reason?: string }
   | { readonly type: 'reclassify'; readonly center: CenterCode }
@@ -100,6 +112,22 @@ export type Decision = { readonly ok: true; readonly event: CaseEvent } | { read
 type Draft = { [K in CaseEvent['type']]: { type: K; data: Extract<CaseEvent, { type: K }>['data'] } }[CaseEvent['type']];
 
 const OPEN = new Set(['pending', 'in_progress']);
+/** A merged case takes only these: reopening it (un-merging) and the records other merges leave on it. */
+const AFTER_MERGE = new Set<CommandType>(['reopen', 'absorb', 'cancel_absorb']);
+
+/**
+ * What one case may hold, so that its projection fits a DynamoDB item (400 KB
+ * in UTF-8) whatever is typed into it: the biggest texts live in their events
+ * and the rest is bounded here or by the contract.
+ */
+export const CASE_LIMITS = {
+  /** Events a person's command may add to; the timers still run after it. */
+  events: 500,
+  parties: 30,
+  sessions: 20,
+  mergedFrom: 50,
+} as const;
+
 const invalid = (message: string): Decision => ({ ok: false, error: new InvalidTransition(message) });
 const invalidInput = (path: string, message: string): Decision => ({
   ok: false,
@@ -114,7 +142,13 @@ export function decide(state: CaseState | undefined, command: Command, ctx: Deci
     return commit(undefined, receive(command, ctx), ctx);
   }
   if (!state) return invalid('the case does not exist');
-  if (state.status === 'merged') return invalid(`this case was merged into ${state.mergedInto ?? 'another case'}`);
+  if (state.status === 'merged' && !AFTER_MERGE.has(command.type)) {
+    return invalid(`this case was merged into ${state.mergedInto ?? 'another case'}; a level above may reopen it`);
+  }
+  const human = ctx.actor.kind !== 'system';
+  if (human && state.version >= CASE_LIMITS.events) {
+    return invalid(`this case has reached ${CASE_LIMITS.events} entries; file a new case for what remains`);
+  }
   return commit(state, RULES[command.type](state, command as never, ctx), ctx);
 }
 
@@ -306,16 +340,17 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
   },
 
   add_party(state, c) {
-    return requireOpen(state, 'add a party to') ?? { type: 'party_added', data: c.party };
+    const closed = requireOpen(state, 'add a party to');
+    if (closed) return closed;
+    if (state.parties.length >= CASE_LIMITS.parties) return invalid(`a case has at most ${CASE_LIMITS.parties} parties`);
+    return { type: 'party_added', data: c.party };
   },
 
   schedule_session(state, c) {
-    return (
-      requireOpen(state, 'schedule a session for') ?? {
-        type: 'session_scheduled',
-        data: { id: c.sessionId, at: c.at, place: c.place, mediators: c.mediators },
-      }
-    );
+    const closed = requireOpen(state, 'schedule a session for');
+    if (closed) return closed;
+    if (state.sessions.length >= CASE_LIMITS.sessions) return invalid(`a case has at most ${CASE_LIMITS.sessions} sessions`);
+    return { type: 'session_scheduled', data: { id: c.sessionId, at: c.at, place: c.place, mediators: c.mediators } };
   },
 
   record_minutes(state, c) {
@@ -356,10 +391,15 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
   },
 
   reopen(state, c, ctx) {
-    if (state.status !== 'resolved' && state.status !== 'closed') return invalid(`cannot reopen a case that is ${state.status}`);
+    if (state.status !== 'resolved' && state.status !== 'closed' && state.status !== 'merged') {
+      return invalid(`cannot reopen a case that is ${state.status}`);
+    }
     const unit = ctx.units.get(state.unitId);
     if (!unit) return invalid('the case unit no longer exists');
-    return { type: 'reopened', data: { reason: c.reason, clocks: clocksAt(state, unit, ctx) } };
+    return {
+      type: 'reopened',
+      data: { reason: c.reason, clocks: clocksAt(state, unit, ctx), ...(state.mergedInto !== undefined ? { unmergedFrom: state.mergedInto } : {}) },
+    };
   },
 
   merge(state, c, ctx) {
@@ -367,12 +407,27 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
     if (closed) return closed;
     if (c.intoCaseId === state.id) return invalidInput('intoCaseId', 'a case cannot be merged into itself');
     if (!c.into) return invalidInput('intoCaseId', 'no such case');
+    if (c.reserved && c.into.mergedFrom?.includes(state.id)) return { type: 'merged', data: { intoCaseId: c.intoCaseId } };
     if (c.into.status === 'merged' || c.into.status === 'withdrawn') {
       return invalidInput('intoCaseId', `the target case is ${c.into.status}`);
+    }
+    if ((c.into.mergedFrom?.length ?? 0) >= CASE_LIMITS.mergedFrom) {
+      return invalidInput('intoCaseId', `at most ${CASE_LIMITS.mergedFrom} cases can be merged into one`);
     }
     const root = ctx.units.get(state.unitId)?.rootId;
     if (ctx.units.get(c.into.unitId)?.rootId !== root) return invalidInput('intoCaseId', 'no such case');
     return { type: 'merged', data: { intoCaseId: c.intoCaseId } };
+  },
+
+  absorb(state, c) {
+    if (c.fromCaseId === state.id) return invalidInput('fromCaseId', 'a case cannot absorb itself');
+    if (state.mergedFrom?.includes(c.fromCaseId)) return invalid(`${c.fromCaseId} is already merged into this case`);
+    return { type: 'absorbed', data: { fromCaseId: c.fromCaseId, by: c.by } };
+  },
+
+  cancel_absorb(state, c) {
+    if (!state.mergedFrom?.includes(c.fromCaseId)) return invalid(`${c.fromCaseId} is not merged into this case`);
+    return { type: 'absorb_cancelled', data: { fromCaseId: c.fromCaseId, reason: c.reason } };
   },
 
   withdraw(state, c) {

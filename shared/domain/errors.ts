@@ -47,3 +47,8 @@ export class VersionConflict extends DomainError {
     );
   }
 }
+
+/** An Idempotency-Key sent again with a different request: the first request's result stands. */
+export class IdempotencyKeyReused extends DomainError {
+  readonly code = 'idempotency_key_reused';
+}

@@ -44,6 +44,7 @@ const STATUS_OF_CODE: Record<string, number> = {
   not_found: 404,
   version_conflict: 409,
   invalid_transition: 422,
+  idempotency_key_reused: 422,
 };
 
 export interface ErrorBody {

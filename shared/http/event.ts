@@ -23,6 +23,19 @@ export function header(event: APIGatewayProxyEventV2, name: string): string | un
   return undefined;
 }
 
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
+
+/** The `Idempotency-Key` header (API.md: 1–128 printable ASCII characters), if sent. */
+export function idempotencyKey(event: APIGatewayProxyEventV2): string | undefined {
+  const key = header(event, 'idempotency-key');
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    throw new ValidationFailed('the Idempotency-Key header is not valid', [
+      { path: 'Idempotency-Key', message: 'must be 1–128 printable ASCII characters' },
+    ]);
+  }
+  return key;
+}
+
 /** Body bytes as received (API Gateway base64-encodes what it deems binary). */
 export function bodyBytes(event: APIGatewayProxyEventV2): Buffer {
   if (event.body === undefined || event.body === null) return Buffer.alloc(0);

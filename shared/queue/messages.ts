@@ -12,8 +12,8 @@ export const escalationMessageSchema = z.strictObject({
   version: z.int().check(z.gte(1)),
   level: z.enum(LEVEL_CODES),
   unitId: z.string().check(z.minLength(1)),
-  /** Who asked: the sweeper's timer or a transition that requested escalation. */
-  origin: z.enum(['sweeper', 'action']),
+  /** Who asked: the sweeper's timer, or the relay delivering an event's request to escalate ('action' from older code). */
+  origin: z.enum(['sweeper', 'relay', 'action']),
 });
 export type EscalationMessage = z.output<typeof escalationMessageSchema>;
 

@@ -26,4 +26,30 @@ export class QueuePublisher {
       }
     }
   }
+
+  /**
+   * Send each body, in batches; answers the keys of those that could not be
+   * sent (a whole batch that failed counts each of its entries).
+   */
+  async sendEach(queue: string, entries: readonly { readonly key: string; readonly body: unknown }[]): Promise<Set<string>> {
+    if (entries.length === 0) return new Set();
+    const url = this.urls[queue];
+    if (!url) throw new Error(`no URL configured for queue ${queue}`);
+    const failed = new Set<string>();
+    for (let i = 0; i < entries.length; i += BATCH) {
+      const chunk = entries.slice(i, i + BATCH);
+      try {
+        const result = await this.sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: url,
+            Entries: chunk.map((entry, n) => ({ Id: String(n), MessageBody: JSON.stringify(entry.body) })),
+          }),
+        );
+        for (const f of result.Failed ?? []) failed.add(chunk[Number(f.Id)]?.key ?? '');
+      } catch {
+        for (const entry of chunk) failed.add(entry.key);
+      }
+    }
+    return failed;
+  }
 }

@@ -6,7 +6,7 @@ import { ResidentChannel } from './residents.ts';
 import { channelConfigFromEnv } from './channel-config.ts';
 import { clock } from './clock.ts';
 import { randomBytes } from 'node:crypto';
-import { afterTransition, publisher } from './queues.ts';
+import { publisher } from './queues.ts';
 import { cases, channels, config, directory, dynamodb, reporterKey, secretHash, store } from './runtime.ts';
 import { AttemptLimiter } from '../store/limits.ts';
 
@@ -18,7 +18,6 @@ export const residents = new ResidentChannel({
   channels,
   units: () => directory.units(),
   reporterKey,
-  afterTransition,
   now: clock.now,
   limiter: new AttemptLimiter(dynamodb, config.tableName),
   sendSms: (reply) => publisher.send('notify', [{ reply }]),

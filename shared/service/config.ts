@@ -7,6 +7,8 @@ export interface RuntimeConfig {
   readonly timeScale: number;
   /** Keys the reporter index hash so a phone number cannot be read back from it. */
   readonly hashSecret: string;
+  /** The sweeper relays effects still pending after this long (the stream had its chance). */
+  readonly relayBackstopMs: number;
 }
 
 export const QUEUE_URL_PREFIX = 'QUEUE_URL_';
@@ -22,5 +24,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     queueUrls,
     timeScale: Number.isFinite(timeScale) && timeScale > 0 ? timeScale : 1,
     hashSecret: env.HASH_SECRET ?? 'local-hash-secret',
+    relayBackstopMs: Math.max(0, Number(env.RELAY_BACKSTOP_SECONDS ?? '60') || 0) * 1000,
   };
 }

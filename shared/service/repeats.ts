@@ -9,7 +9,7 @@ import type { RepeatSubject } from './cases.ts';
 import { REPEAT_WINDOW_DAYS, matterUnit, possibleRepeats } from '../domain/repeat.ts';
 import type { CaseStore } from '../store/case-store.ts';
 import type { ChannelStore } from '../store/channel-store.ts';
-import { DESCRIPTION_EXCERPT } from '../store/codec.ts';
+import { EXCERPT_CHARS } from '../store/codec.ts';
 
 /** Recent cases read per identity: a resident with more in 30 days is compared with the newest. */
 const CANDIDATES_PER_KEY = 10;
@@ -36,9 +36,10 @@ export function repeatFinder(deps: RepeatFinderDeps) {
     const since = new Date(now.getTime() - REPEAT_WINDOW_DAYS * 86_400_000).toISOString();
     const ids = [...new Set((await Promise.all(keys.map((k) => deps.channels.reporterCaseIds(k, since, CANDIDATES_PER_KEY)))).flat())];
     if (ids.length === 0) return [];
-    const candidates = await deps.store.getMany(ids);
-    // The projections keep an excerpt of each description; compare like with like.
-    const description = [...received.description].slice(0, DESCRIPTION_EXCERPT).join('');
+    // The projections keep an excerpt of a long description; compare like with like.
+    const head = (text: string) => [...text].slice(0, EXCERPT_CHARS).join('');
+    const candidates = (await deps.store.getMany(ids)).map((c) => ({ ...c, description: head(c.description) }));
+    const description = head(received.description);
     return possibleRepeats(candidates, {
       id: received.id,
       unitId: matterUnit({ location: received.location, originUnitId: received.originUnitId }),

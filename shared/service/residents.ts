@@ -19,7 +19,6 @@ import {
   InvalidTransition,
   STATUSES,
   type Actor,
-  type CaseEvent,
   type CaseState,
   type IntakeInput,
   type Location,
@@ -81,7 +80,6 @@ export interface ResidentDeps {
   readonly channels: ChannelStore;
   readonly units: () => Promise<UnitTree>;
   readonly reporterKey: (reporter: { phone?: string; openId?: string }) => string | undefined;
-  readonly afterTransition: (state: CaseState, event: CaseEvent, units: UnitTree) => Promise<void>;
   readonly now: () => Date;
   /** Linking a phone: codes sent are limited per phone and per openId. */
   readonly limiter: AttemptLimiter;
@@ -268,7 +266,6 @@ export class ResidentChannel {
     };
     const result = await this.deps.cases.intake(input, this.actor(sender));
     const { state } = result;
-    if (result.created) await this.deps.afterTransition(state, result.event, units);
     const lines = [replies.receipt(state.trackingNo, state.trackingCode)];
     if (unit?.level !== 'building' && key !== undefined) {
       lines.push(replies.askForBuilding());
@@ -333,9 +330,7 @@ export class ResidentChannel {
   }
 
   private async act(id: string, command: Parameters<CaseService['act']>[1], sender: ResidentSender) {
-    const result = await this.deps.cases.act(id, command, this.actor(sender));
-    await this.deps.afterTransition(result.state, result.event, await this.deps.units());
-    return result;
+    return this.deps.cases.act(id, command, this.actor(sender));
   }
 
   /** The case with this number if `who` reported it; otherwise as if it did not exist. */

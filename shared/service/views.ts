@@ -83,6 +83,7 @@ export function caseView(state: CaseState, units: UnitTree, viewer: Viewer) {
     resolution: c.resolution,
     followUp: c.followUp,
     mergedInto: c.mergedInto,
+    mergedFrom: c.mergedFrom,
     closedAt: c.closedAt,
     /** Whether the fields this view shows only on request are shown in full (`?reveal=personal`). */
     revealed: viewer.reveal === true && Object.values(r).includes('reveal'),

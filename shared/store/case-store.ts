@@ -10,20 +10,38 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  UpdateItemCommand,
   type ConsumedCapacity,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { ValidationFailed, VersionConflict, evolve, fold, type CaseEvent, type CaseState } from '../domain/index.ts';
-import { eventFromItem, eventItem, stateFromItem, stateItem, type CodecContext } from './codec.ts';
+import { ValidationFailed, VersionConflict, evolve, type CaseEvent, type CaseState } from '../domain/index.ts';
+import {
+  EMPTY_META,
+  eventFromItem,
+  eventItem,
+  eventRowFromItem,
+  nextMeta,
+  rehydrate,
+  stateFromItem,
+  stateItem,
+  textSources,
+  type CodecContext,
+  type EffectKind,
+  type EventRow,
+  type RequestRecord,
+  type StateMeta,
+  type TextRefs,
+} from './codec.ts';
 import { queryAll } from './query.ts';
 import { INDEXES, PK, SK, STATE_SK, eventSk } from './schema.ts';
 
 export interface Loaded {
+  /** The whole case: texts kept by reference are read back from their events. */
   readonly state: CaseState;
+  readonly meta: StateMeta;
   /** STATE was missing or behind the log and has been rewritten. */
   readonly repaired: boolean;
-  readonly descriptionTruncated: boolean;
 }
 
 export interface CapacityMeter {
@@ -33,6 +51,20 @@ export interface CapacityMeter {
 export interface Page<T> {
   readonly items: readonly T[];
   readonly cursor?: string;
+}
+
+/** An event whose effects the relay has not delivered yet. */
+export interface PendingEffects {
+  readonly caseId: string;
+  readonly seq: number;
+  readonly effects: readonly EffectKind[];
+}
+
+export interface AppendOptions {
+  /** Recorded on the event item; the relay clears them once delivered. */
+  readonly effects?: readonly EffectKind[];
+  /** The request that caused the event, remembered for its Idempotency-Key. */
+  readonly request?: RequestRecord;
 }
 
 const BATCH_GET_LIMIT = 100;
@@ -49,7 +81,7 @@ export class CaseStore {
     return this.meter ? ('TOTAL' as const) : undefined;
   }
 
-  /** The case with STATE repaired if it lagged; undefined when no event exists. */
+  /** The whole case, with STATE repaired if it lagged; undefined when no event exists. */
   async load(id: string): Promise<Loaded | undefined> {
     const head = await this.db.send(
       new QueryCommand({
@@ -68,47 +100,48 @@ export class CaseStore {
     if (!stateRow && !lastEvent) return undefined;
     const stored = stateRow ? stateFromItem(stateRow) : undefined;
     const version = stored?.state.version ?? 0;
-    if (stored && (!lastEvent || Number(lastEvent.seq) <= version)) {
-      return { state: stored.state, repaired: false, descriptionTruncated: stored.descriptionTruncated };
+    const base = stored ? await this.rehydrate(stored.state, stored.meta.texts) : undefined;
+    if (base && stored && (!lastEvent || Number(lastEvent.seq) <= version)) {
+      return { state: base, meta: stored.meta, repaired: false };
     }
-    const missing = await this.eventsAfter(id, version);
-    const state = fold(missing, stored?.state);
+    let state = base;
+    let meta = stored?.meta ?? EMPTY_META;
+    for (const row of await this.eventRowsAfter(id, version)) {
+      state = evolve(state, row.event);
+      meta = nextMeta(meta, row, state);
+    }
     if (!state) return undefined;
-    await this.putState(state, stored ? version : undefined);
-    return { state, repaired: true, descriptionTruncated: false };
+    await this.putState(state, meta, stored ? version : undefined);
+    return { state, meta, repaired: true };
   }
 
-  /** Load with the full description from the intake event. */
-  async get(id: string): Promise<Loaded | undefined> {
-    const loaded = await this.load(id);
-    if (!loaded || !loaded.descriptionTruncated) return loaded;
-    const first = await this.db.send(
-      new GetItemCommand({
-        TableName: this.table,
-        Key: marshall({ [PK]: `CASE#${id}`, [SK]: eventSk(1) }),
-        ProjectionExpression: '#e',
-        ExpressionAttributeNames: { '#e': 'event' },
-      }),
+  /** Put the texts STATE keeps by reference back from their events (one BatchGet; none for most cases). */
+  private async rehydrate(state: CaseState, texts: TextRefs): Promise<CaseState> {
+    const seqs = textSources(texts);
+    if (seqs.length === 0) return state;
+    const rows = await this.batchGet(
+      seqs.map((seq) => ({ [PK]: `CASE#${state.id}`, [SK]: eventSk(seq) })),
+      { consistent: true, projection: ['event'] },
     );
-    const received = first.Item ? eventFromItem(unmarshall(first.Item)) : undefined;
-    const description = received?.type === 'received' ? received.data.description : loaded.state.description;
-    return { ...loaded, state: { ...loaded.state, description }, descriptionTruncated: false };
+    const events = new Map(rows.map((row) => eventFromItem(row)).map((event) => [event.seq, event]));
+    return rehydrate(state, texts, events);
   }
 
   /**
-   * Append one event decided against `state` (undefined for a new case).
+   * Append one event decided against `previous` (undefined for a new case).
    * Throws VersionConflict when another writer took that version first.
    */
-  async append(state: CaseState | undefined, event: CaseEvent): Promise<CaseState> {
-    const id = state?.id ?? (event.type === 'received' ? event.data.id : undefined);
+  async append(previous: Pick<Loaded, 'state' | 'meta'> | undefined, event: CaseEvent, options: AppendOptions = {}): Promise<Loaded> {
+    const id = previous?.state.id ?? (event.type === 'received' ? event.data.id : undefined);
     if (id === undefined) throw new TypeError('the first event of a case must be received');
-    const expected = state?.version ?? 0;
+    const expected = previous?.state.version ?? 0;
     if (event.seq !== expected + 1) throw new TypeError(`event seq ${event.seq} does not follow version ${expected}`);
+    const row: EventRow = { event, ...(options.request ? { request: options.request } : {}), ...(options.effects ? { effects: options.effects } : {}) };
     try {
       const put = await this.db.send(
         new PutItemCommand({
           TableName: this.table,
-          Item: marshall(eventItem(id, event), { removeUndefinedValues: true }),
+          Item: marshall(eventItem(id, row), { removeUndefinedValues: true }),
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PK },
           ReturnConsumedCapacity: this.capacity,
@@ -119,14 +152,15 @@ export class CaseStore {
       if (error instanceof ConditionalCheckFailedException) throw new VersionConflict(expected);
       throw error;
     }
-    const next = evolve(state, event);
-    await this.putState(next, state?.version);
-    return next;
+    const state = evolve(previous?.state, event);
+    const meta = nextMeta(previous?.meta ?? EMPTY_META, row, state);
+    await this.putState(state, meta, previous?.state.version);
+    return { state, meta, repaired: false };
   }
 
   /** Write STATE if it is still at `previous` (absent when undefined). Losing means someone else already moved it on. */
-  private async putState(state: CaseState, previous: number | undefined): Promise<void> {
-    const item = stateItem(state, await this.codec());
+  private async putState(state: CaseState, meta: StateMeta, previous: number | undefined): Promise<void> {
+    const item = stateItem(state, meta, await this.codec());
     try {
       const put = await this.db.send(
         new PutItemCommand({
@@ -142,6 +176,98 @@ export class CaseStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+  }
+
+  /** One event as stored, with its request and undelivered effects. */
+  async eventRow(id: string, seq: number): Promise<EventRow | undefined> {
+    const result = await this.db.send(
+      new GetItemCommand({ TableName: this.table, Key: marshall({ [PK]: `CASE#${id}`, [SK]: eventSk(seq) }), ConsistentRead: true }),
+    );
+    return result.Item ? eventRowFromItem(unmarshall(result.Item)) : undefined;
+  }
+
+  /** Events whose effects are still pending, from one shard of the sparse index, written at or before `until`. */
+  async pendingEffects(shard: number, until: string, limit = 1000): Promise<PendingEffects[]> {
+    const items = await queryAll(
+      this.db,
+      {
+        TableName: this.table,
+        IndexName: INDEXES.effects.name,
+        KeyConditionExpression: '#pk = :pk AND #sk <= :until',
+        ExpressionAttributeNames: { '#pk': INDEXES.effects.pk, '#sk': INDEXES.effects.sk },
+        ExpressionAttributeValues: marshall({ ':pk': `FX#${shard}`, ':until': `${until}|~` }),
+        Limit: Math.min(limit, 1000),
+      },
+      limit,
+    );
+    return items.slice(0, limit).map((item) => ({
+      caseId: String(item[PK]).slice('CASE#'.length),
+      seq: Number(String(item[SK]).slice('EVT#'.length)),
+      effects: Array.isArray(item.fx) ? (item.fx as EffectKind[]) : [],
+    }));
+  }
+
+  /** The relay delivered an event's effects: its marker goes (and with it the index entry). */
+  async clearEffects(id: string, seq: number): Promise<void> {
+    try {
+      const cleared = await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: marshall({ [PK]: `CASE#${id}`, [SK]: eventSk(seq) }),
+          UpdateExpression: 'REMOVE #fx, #pk, #sk',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#fx': 'fx', '#pk': INDEXES.effects.pk, '#sk': INDEXES.effects.sk },
+          ReturnConsumedCapacity: this.capacity,
+        }),
+      );
+      this.meter?.record('UpdateItem effects', cleared.ConsumedCapacity);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  private async eventRowsAfter(id: string, seq: number): Promise<EventRow[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: marshall({ ':pk': `CASE#${id}`, ':from': eventSk(seq + 1), ':to': 'EVT#~' }),
+      ConsistentRead: true,
+    });
+    return items.map(eventRowFromItem);
+  }
+
+  private async batchGet(
+    keys: readonly Record<string, string>[],
+    options: { consistent?: boolean; projection?: readonly string[] } = {},
+  ): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
+      let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + BATCH_GET_LIMIT).map((k) => marshall(k));
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+        const names = options.projection?.map((_, n) => `#p${n}`);
+        const result = await this.db.send(
+          new BatchGetItemCommand({
+            RequestItems: {
+              [this.table]: {
+                Keys: pending as never,
+                ConsistentRead: options.consistent,
+                ...(names && options.projection
+                  ? {
+                      ProjectionExpression: names.join(', '),
+                      ExpressionAttributeNames: Object.fromEntries(names.map((n, k) => [n, options.projection![k]!])),
+                    }
+                  : {}),
+              },
+            },
+          }),
+        );
+        for (const raw of result.Responses?.[this.table] ?? []) out.push(unmarshall(raw));
+        pending = result.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
+      }
+    }
+    return out;
   }
 
   /** The events 1..seq, for the state a case had right after event `seq`. */
@@ -192,27 +318,17 @@ export class CaseStore {
     };
   }
 
-  /** STATE items by id, in the order asked, skipping missing ones. */
+  /**
+   * STATE items by id, in the order asked, skipping missing ones. For lists
+   * and timers: texts kept by reference are excerpts here (`load` has them whole).
+   */
   async getMany(ids: readonly string[]): Promise<CaseState[]> {
-    const found = new Map<string, CaseState>();
-    for (let i = 0; i < ids.length; i += BATCH_GET_LIMIT) {
-      let keys: Record<string, unknown>[] | undefined = [...new Set(ids.slice(i, i + BATCH_GET_LIMIT))].map((id) =>
-        marshall({ [PK]: `CASE#${id}`, [SK]: STATE_SK }),
-      );
-      for (let attempt = 0; keys && keys.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-        const result = await this.db.send(
-          new BatchGetItemCommand({
-            RequestItems: { [this.table]: { Keys: keys as never, ProjectionExpression: '#s', ExpressionAttributeNames: { '#s': 'state' } } },
-          }),
-        );
-        for (const raw of result.Responses?.[this.table] ?? []) {
-          const { state } = stateFromItem(unmarshall(raw));
-          found.set(state.id, state);
-        }
-        keys = result.UnprocessedKeys?.[this.table]?.Keys as Record<string, unknown>[] | undefined;
-      }
-    }
+    const unique = [...new Set(ids)];
+    const rows = await this.batchGet(
+      unique.map((id) => ({ [PK]: `CASE#${id}`, [SK]: STATE_SK })),
+      { projection: ['state'] },
+    );
+    const found = new Map(rows.map((row) => stateFromItem(row).state).map((state) => [state.id, state]));
     return ids.flatMap((id) => found.get(id) ?? []);
   }
 

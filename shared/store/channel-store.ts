@@ -22,6 +22,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { queryAll } from './query.ts';
 import { INDEXES, PK, SK } from './schema.ts';
 
 export interface Contact {
@@ -206,11 +207,17 @@ export class ChannelStore {
     }
   }
 
-  async delivered(caseId: string, seq: number): Promise<boolean> {
-    const result = await this.db.send(
-      new GetItemCommand({ TableName: this.table, Key: marshall({ [PK]: `CALLBACK#${caseId}`, [SK]: seqSk(seq) }), ConsistentRead: true }),
-    );
-    return result.Item !== undefined;
+  /** The seqs of a case's status changes its hotline has acknowledged (one Query: a case has a handful). */
+  async deliveredSeqs(caseId: string): Promise<Set<number>> {
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: marshall({ ':pk': `CALLBACK#${caseId}` }),
+      ProjectionExpression: '#sk',
+      ConsistentRead: true,
+    });
+    return new Set(items.map((item) => Number(String(item[SK]).slice('SEQ#'.length))));
   }
 
   async markDelivered(caseId: string, seq: number, detail: { readonly url: string; readonly status: number; readonly at: string; readonly attempts: number }): Promise<void> {

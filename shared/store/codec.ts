@@ -1,12 +1,25 @@
 /**
  * How a case's events and projection are laid out as items, and which index
  * keys the projection carries. Pure; the store does the I/O.
+ *
+ * The projection (STATE) holds the whole folded case except its biggest
+ * texts, which stay in the events that brought them (an event item is bounded
+ * by the 64 KB request): STATE keeps a reference to that event and, for lists,
+ * an excerpt. Everything else in a case is bounded (the contract and
+ * CASE_LIMITS), so STATE fits DynamoDB's 400 KB item whatever is typed in, and
+ * its write units stay about the same for a case's 2nd and 100th transition.
  */
-import { currentDueAt, nextTimerAt, type CaseEvent, type CaseState, type Reporter, type UnitTree } from '../domain/index.ts';
+import { currentDueAt, nextTimerAt, type CaseEvent, type CaseState, type Reporter, type Session, type UnitTree } from '../domain/index.ts';
 import { DUE_SHARDS, INDEX_LIST, PK, SK, STATE_SK, eventSk } from './schema.ts';
 
-/** The full description lives in the intake event; the projection keeps an excerpt so its size stays small. */
-export const DESCRIPTION_EXCERPT = 200;
+/** Code points of a spilled text kept in STATE for lists. */
+export const EXCERPT_CHARS = 120;
+/** A text up to this many UTF-8 bytes stays in STATE; a longer one is kept by reference. */
+export const INLINE_TEXT_BYTES = 1024;
+/** How long a request's Idempotency-Key is remembered on its case (API.md: at least 24 hours). */
+export const REQUEST_MEMORY_MS = 25 * 3600_000;
+/** Idempotency keys remembered per case at most (the oldest are forgotten first). */
+export const REQUEST_MEMORY_MAX = 100;
 
 export interface CodecContext {
   readonly units: UnitTree;
@@ -16,8 +29,64 @@ export interface CodecContext {
 
 export type Item = Record<string, unknown>;
 
-export function eventItem(caseId: string, event: CaseEvent): Item {
-  return { [PK]: `CASE#${caseId}`, [SK]: eventSk(event.seq), seq: event.seq, type: event.type, at: event.at, event: JSON.stringify(event) };
+/** What an event sets in motion beyond the write itself; the relay delivers it (see shared/service/relay.ts). */
+export type EffectKind = 'notify' | 'callback' | 'escalate' | 'timer' | 'merge';
+
+/** A client's request that produced an event: its Idempotency-Key (scoped to the caller) and the body's hash. */
+export interface RequestRecord {
+  readonly id: string;
+  readonly hash: string;
+}
+
+/** Events holding the texts STATE keeps by reference. */
+export interface TextRefs {
+  readonly description?: number;
+  readonly summary?: number;
+  readonly agreement?: number;
+  /** Session id → the event with its 调解笔录. */
+  readonly minutes?: Readonly<Record<string, number>>;
+}
+
+export interface RememberedRequest extends RequestRecord {
+  readonly seq: number;
+  readonly at: string;
+}
+
+/** What STATE carries besides the case: where its texts are, and the recent requests that changed it. */
+export interface StateMeta {
+  readonly texts: TextRefs;
+  readonly requests: readonly RememberedRequest[];
+}
+
+export const EMPTY_META: StateMeta = { texts: {}, requests: [] };
+
+/** An event as stored, with what the store keeps beside it. */
+export interface EventRow {
+  readonly event: CaseEvent;
+  readonly request?: RequestRecord;
+  /** Effects not yet delivered (the marker the relay clears). */
+  readonly effects?: readonly EffectKind[];
+}
+
+export const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+
+export function effectsKey(caseId: string, event: Pick<CaseEvent, 'seq' | 'at'>) {
+  return { fxPk: `FX#${dueShard(caseId)}`, fxSk: `${event.at}|${caseId}|${String(event.seq).padStart(10, '0')}` };
+}
+
+export function eventItem(caseId: string, row: EventRow): Item {
+  const { event } = row;
+  const item: Item = { [PK]: `CASE#${caseId}`, [SK]: eventSk(event.seq), seq: event.seq, type: event.type, at: event.at, event: JSON.stringify(event) };
+  if (row.request) item.rq = JSON.stringify(row.request);
+  if (row.effects && row.effects.length > 0) Object.assign(item, { fx: [...row.effects] }, effectsKey(caseId, event));
+  return item;
+}
+
+export function eventRowFromItem(item: Item): EventRow {
+  const event = JSON.parse(String(item.event)) as CaseEvent;
+  const request = typeof item.rq === 'string' ? (JSON.parse(item.rq) as RequestRecord) : undefined;
+  const effects = Array.isArray(item.fx) ? (item.fx as EffectKind[]) : undefined;
+  return { event, ...(request ? { request } : {}), ...(effects ? { effects } : {}) };
 }
 
 export function eventFromItem(item: Item): CaseEvent {
@@ -32,7 +101,91 @@ export function dueShard(id: string): number {
 
 const OPEN = new Set(['pending', 'in_progress']);
 
-export function stateItem(state: CaseState, ctx: CodecContext): Item {
+const excerpt = (text: string) => {
+  const chars = [...text];
+  return chars.length > EXCERPT_CHARS ? `${chars.slice(0, EXCERPT_CHARS).join('')}…` : text;
+};
+
+const spills = (text: string) => utf8Bytes(text) > INLINE_TEXT_BYTES;
+
+/** The meta after `row` (whose event made `after`): texts it brought, the request that caused it. */
+export function nextMeta(meta: StateMeta, row: EventRow, after: CaseState): StateMeta {
+  const { event } = row;
+  let texts: TextRefs = meta.texts;
+  const set = (field: 'description' | 'summary' | 'agreement', keep: boolean) => {
+    const { [field]: _old, ...rest } = texts;
+    texts = keep ? { ...rest, [field]: event.seq } : rest;
+  };
+  switch (event.type) {
+    case 'received':
+      set('description', spills(after.description));
+      break;
+    case 'resolved':
+      set('summary', spills(event.data.summary));
+      break;
+    case 'agreement_recorded':
+      set('agreement', spills(JSON.stringify(event.data)));
+      break;
+    case 'minutes_recorded':
+      texts = { ...texts, minutes: { ...texts.minutes, [event.data.sessionId]: event.seq } };
+      break;
+  }
+  const oldest = new Date(new Date(event.at).getTime() - REQUEST_MEMORY_MS).toISOString();
+  let requests = meta.requests.filter((r) => r.at >= oldest);
+  if (row.request) requests = [...requests, { ...row.request, seq: event.seq, at: event.at }].slice(-REQUEST_MEMORY_MAX);
+  return { texts, requests };
+}
+
+/** The case as STATE stores it: referenced texts replaced by excerpts (lists read these), or left out. */
+export function slim(state: CaseState, texts: TextRefs): CaseState {
+  const minutes = texts.minutes ?? {};
+  const sessions: Session[] = state.sessions.map((s) => {
+    if (minutes[s.id] === undefined) return s;
+    const { minutes: _text, ...rest } = s;
+    return rest;
+  });
+  return {
+    ...state,
+    description: texts.description !== undefined ? excerpt(state.description) : state.description,
+    sessions,
+    agreement: texts.agreement !== undefined ? undefined : state.agreement,
+    resolution:
+      state.resolution && texts.summary !== undefined
+        ? { ...state.resolution, summary: excerpt(state.resolution.summary) }
+        : state.resolution,
+  };
+}
+
+/** The seqs of the events `rehydrate` needs. */
+export function textSources(texts: TextRefs): number[] {
+  const seqs = [texts.description, texts.summary, texts.agreement, ...Object.values(texts.minutes ?? {})];
+  return [...new Set(seqs.filter((s): s is number => s !== undefined))];
+}
+
+/** Put the referenced texts back from their events. */
+export function rehydrate(state: CaseState, texts: TextRefs, events: ReadonlyMap<number, CaseEvent>): CaseState {
+  const from = <T extends CaseEvent['type']>(seq: number | undefined, type: T) => {
+    const event = seq === undefined ? undefined : events.get(seq);
+    if (seq !== undefined && event?.type !== type) throw new Error(`case ${state.id}: event ${seq} is not the ${type} its projection names`);
+    return event as Extract<CaseEvent, { type: T }> | undefined;
+  };
+  const received = from(texts.description, 'received');
+  const resolved = from(texts.summary, 'resolved');
+  const agreement = from(texts.agreement, 'agreement_recorded');
+  const minutes = texts.minutes ?? {};
+  return {
+    ...state,
+    description: received ? received.data.description : state.description,
+    resolution: state.resolution && resolved ? { ...state.resolution, summary: resolved.data.summary } : state.resolution,
+    agreement: agreement ? agreement.data : state.agreement,
+    sessions: state.sessions.map((s) => {
+      const recorded = from(minutes[s.id], 'minutes_recorded');
+      return recorded ? { ...s, minutes: recorded.data.content } : s;
+    }),
+  };
+}
+
+export function stateItem(state: CaseState, meta: StateMeta, ctx: CodecContext): Item {
   const unit = ctx.units.get(state.unitId);
   const origin = ctx.units.get(state.originUnitId);
   const unitPath = unit?.path ?? `/${state.unitId}/`;
@@ -40,16 +193,11 @@ export function stateItem(state: CaseState, ctx: CodecContext): Item {
   const dueAt = currentDueAt(state);
   const timerAt = nextTimerAt(state, ctx.units);
   const reporterKey = ctx.reporterKey(state.reporter);
-  const chars = [...state.description];
-  const stored: CaseState & { descriptionTruncated?: boolean } =
-    chars.length > DESCRIPTION_EXCERPT
-      ? { ...state, description: chars.slice(0, DESCRIPTION_EXCERPT).join(''), descriptionTruncated: true }
-      : state;
   const item: Item = {
     [PK]: `CASE#${state.id}`,
     [SK]: STATE_SK,
     version: state.version,
-    state: JSON.stringify(stored),
+    state: JSON.stringify(slim(state, meta.texts)),
     status: state.status,
     center: state.center,
     level: state.level,
@@ -64,6 +212,8 @@ export function stateItem(state: CaseState, ctx: CodecContext): Item {
     monthPk: `M#${rootId}#${state.createdAt.slice(0, 7)}`,
     monthSk: `${state.createdAt}|${state.id}`,
   };
+  if (Object.keys(meta.texts).length > 0) item.texts = JSON.stringify(meta.texts);
+  if (meta.requests.length > 0) item.requests = JSON.stringify(meta.requests);
   if (OPEN.has(state.status)) {
     item.queuePk = `Q#${state.unitId}`;
     item.queueSk = `${dueAt ?? '~'}|${state.id}`;
@@ -80,16 +230,46 @@ export function stateItem(state: CaseState, ctx: CodecContext): Item {
 }
 
 export interface StoredState {
+  /** As stored: referenced texts are excerpts or left out (see `slim`). */
   readonly state: CaseState;
-  /** The projection keeps only an excerpt; the intake event has the rest. */
-  readonly descriptionTruncated: boolean;
+  readonly meta: StateMeta;
 }
 
 export function stateFromItem(item: Item): StoredState {
-  const { descriptionTruncated, ...state } = JSON.parse(String(item.state)) as CaseState & {
-    descriptionTruncated?: boolean;
-  };
-  return { state, descriptionTruncated: descriptionTruncated === true };
+  const state = JSON.parse(String(item.state)) as CaseState;
+  const texts = typeof item.texts === 'string' ? (JSON.parse(item.texts) as TextRefs) : {};
+  const requests = typeof item.requests === 'string' ? (JSON.parse(item.requests) as RememberedRequest[]) : [];
+  return { state, meta: { texts, requests } };
+}
+
+/**
+ * An item's size as DynamoDB counts it: attribute names and string values in
+ * UTF-8 bytes, numbers about one byte per two digits, lists and maps with
+ * their overhead. Write units are ⌈size / 1 KB⌉, read units ⌈size / 4 KB⌉.
+ * (dynalite counts strings in UTF-16 units, so its ConsumedCapacity is low
+ * for Chinese text.)
+ */
+export function itemBytes(item: Item): number {
+  let total = 0;
+  for (const [name, value] of Object.entries(item)) {
+    if (value === undefined) continue;
+    total += utf8Bytes(name) + valueBytes(value);
+  }
+  return total;
+}
+
+function valueBytes(value: unknown): number {
+  if (value === null || typeof value === 'boolean') return 1;
+  if (typeof value === 'string') return utf8Bytes(value);
+  if (typeof value === 'number') {
+    const digits = String(Math.abs(value)).replace(/[.-]/g, '').replace(/^0+/, '').length;
+    return Math.ceil(digits / 2) + 1;
+  }
+  if (Array.isArray(value)) return 3 + value.reduce<number>((n, v) => n + 1 + valueBytes(v), 0);
+  if (typeof value === 'object') {
+    return 3 + Object.entries(value as Item).reduce((n, [k, v]) => (v === undefined ? n : n + 1 + utf8Bytes(k) + valueBytes(v)), 0);
+  }
+  return 0;
 }
 
 /**

@@ -2,7 +2,7 @@
  * The single table's key design. One description read by the CDK stack, the
  * local stack and the store, so the three cannot drift.
  *
- *   CASE#<id>  EVT#<seq, 10 digits>   immutable events
+ *   CASE#<id>  EVT#<seq, 10 digits>   immutable events (+ the marker of effects not yet delivered)
  *   CASE#<id>  STATE                  folded projection + index keys
  *   UNITS      UNIT#<id>              the unit tree
  *   APIKEY#<sha256>  APIKEY           machine clients
@@ -60,6 +60,13 @@ export const INDEXES = {
     sk: 'monthSk',
     projection: { type: 'INCLUDE', attributes: ['originPath'] },
     serves: 'statistics: cases created in a date range under a root',
+  },
+  effects: {
+    name: 'byPendingEffects',
+    pk: 'fxPk',
+    sk: 'fxSk',
+    projection: { type: 'INCLUDE', attributes: ['fx'] },
+    serves: 'the relay: events whose effects are not yet delivered (sparse, sharded)',
   },
   reporter: {
     name: 'byReporter',

@@ -7,13 +7,13 @@ import {
   BatchGetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { decide, evolve, type CaseEvent } from '../../shared/domain/index.ts';
+import { decide, evolve, type CaseEvent, type CaseState } from '../../shared/domain/index.ts';
 import { verifyCallback } from '../../shared/channels/callback.ts';
 import { wechatSignature } from '../../shared/channels/wechat.ts';
 import { parseFlatXml } from '../../shared/channels/xml.ts';
@@ -70,14 +70,16 @@ beforeEach(() => {
   sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { VisibilityTimeout: '60', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:dlq', maxReceiveCount: 10 }) } });
   sqs.on(ChangeMessageVisibilityCommand).resolves({});
   sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+  sqs.on(SendMessageCommand).resolves({});
 });
 afterEach(() => {
   vi.unstubAllGlobals();
 });
 
+/** The case's log as the worker reads it (every event). */
 function withEvents(id: string, events: CaseEvent[]) {
-  ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: `CASE#${id}` }, ':from': { S: 'EVT#0000000001' }, ':to': { S: 'EVT#0000000002' } } }).resolves({
-    Items: events.map((e) => marshall(eventItem(id, e), { removeUndefinedValues: true })),
+  ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: `CASE#${id}` }, ':from': { S: 'EVT#0000000001' }, ':to': { S: 'EVT#~' } } }).resolves({
+    Items: events.map((e) => marshall(eventItem(id, { event: e }), { removeUndefinedValues: true })),
   });
 }
 
@@ -86,7 +88,7 @@ describe('callback worker', () => {
     const { id, events } = acceptedCase();
     withEvents(id, events);
     fetchMock.mockResolvedValue(new Response('ok', { status: 202 }));
-    const result = await deliver({ Records: [record({ caseId: id, seq: 2 }, 3)] }, context);
+    const result = await deliver({ Records: [record({ caseId: id, seq: 2 }, 3)] });
     expect(result.batchItemFailures).toEqual([]);
 
     expect(fetchMock).toHaveBeenCalledTimes(1);
@@ -106,11 +108,41 @@ describe('callback worker', () => {
   it('sends nothing again for a change already acknowledged (a redelivered message)', async () => {
     const { id, events } = acceptedCase();
     withEvents(id, events);
-    ddb.on(GetItemCommand, { Key: { pk: { S: `CALLBACK#${id}` }, sk: { S: 'SEQ#0000000002' } } }).resolves({ Item: marshall({ pk: `CALLBACK#${id}`, sk: 'SEQ#0000000002', status: 200 }) });
-    const result = await deliver({ Records: [record({ caseId: id, seq: 2 }, 2)] }, context);
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: `CALLBACK#${id}` } } }).resolves({ Items: [marshall({ pk: `CALLBACK#${id}`, sk: 'SEQ#0000000002' })] });
+    const result = await deliver({ Records: [record({ caseId: id, seq: 2 }, 2)] });
     expect(result.batchItemFailures).toEqual([]);
     expect(fetchMock).not.toHaveBeenCalled();
     expect(ddb).not.toHaveReceivedCommand(PutItemCommand);
+  });
+
+  it('delivers a case\'s changes in seq order, earlier unacknowledged ones first; one message per case in a batch carries them all', async () => {
+    const { id, events } = acceptedCase();
+    const state = events.reduce<CaseState | undefined>(evolve, undefined)!;
+    const resolved = decide(state, { type: 'resolve', outcome: 'resolved', summary: '已修好' }, ctx(user('hp-xf-yg-1'), '2026-11-25T03:00:00Z'));
+    if (!resolved.ok) throw resolved.error;
+    withEvents(id, [...events, resolved.event]);
+    fetchMock.mockResolvedValue(new Response('ok', { status: 200 }));
+    // Only the message of seq 3 arrived (2's is late): 2 is posted first, then 3.
+    expect((await deliver({ Records: [record({ caseId: id, seq: 3 }, 1, 'three')] })).batchItemFailures).toEqual([]);
+    const posted = fetchMock.mock.calls.map(([, init]) => (init?.headers as Record<string, string>)['X-MDT-Delivery']);
+    expect(posted).toEqual([`${id}:2`, `${id}:3`]);
+
+    fetchMock.mockReset();
+    fetchMock.mockResolvedValue(new Response('down', { status: 503 }));
+    const result = await deliver({ Records: [record({ caseId: id, seq: 3 }, 1, 'b'), record({ caseId: id, seq: 2 }, 1, 'a')] });
+    // Seq 2's message carries the retry for both; seq 3's is covered by it and not kept.
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'a' }]);
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input.ReceiptHandle)).toEqual(['rh-a']);
+
+    // Seq 2 goes through and seq 3 fails: the rest is handed to a fresh message, so 3 gets its own retry budget.
+    fetchMock.mockReset();
+    sqs.resetHistory();
+    fetchMock.mockResolvedValueOnce(new Response('ok', { status: 200 })).mockResolvedValue(new Response('down', { status: 503 }));
+    const handed = await deliver({ Records: [record({ caseId: id, seq: 2 }, 7, 'late')] });
+    expect(handed.batchItemFailures).toEqual([]);
+    expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: process.env.QUEUE_URL_CALLBACK, MessageBody: JSON.stringify({ caseId: id, seq: 3 }), DelaySeconds: 60 });
+    expect(sqs).not.toHaveReceivedCommand(ChangeMessageVisibilityCommand);
   });
 
   it.each([
@@ -121,7 +153,7 @@ describe('callback worker', () => {
     const { id, events } = acceptedCase();
     withEvents(id, events);
     arrange();
-    const result = await deliver({ Records: [record({ caseId: id, seq: 2 }, 3, 'retry')] }, context);
+    const result = await deliver({ Records: [record({ caseId: id, seq: 2 }, 3, 'retry')] });
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'retry' }]);
     expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityCommand, { QueueUrl: process.env.QUEUE_URL_CALLBACK, ReceiptHandle: 'rh-retry', VisibilityTimeout: 240 });
     expect(ddb).not.toHaveReceivedCommand(PutItemCommand);
@@ -131,20 +163,18 @@ describe('callback worker', () => {
     const { id, events } = acceptedCase();
     withEvents(id, events);
     fetchMock.mockResolvedValue(new Response('down', { status: 503 }));
-    await deliver({ Records: [record({ caseId: id, seq: 2 }, 9, 'late')] }, context);
+    await deliver({ Records: [record({ caseId: id, seq: 2 }, 9, 'late')] });
     expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityCommand, { VisibilityTimeout: 3600 });
     sqs.resetHistory();
-    const last = await deliver({ Records: [record({ caseId: id, seq: 2 }, 10, 'last')] }, context);
+    const last = await deliver({ Records: [record({ caseId: id, seq: 2 }, 10, 'last')] });
     expect(last.batchItemFailures).toEqual([{ itemIdentifier: 'last' }]);
     expect(sqs).not.toHaveReceivedCommand(ChangeMessageVisibilityCommand);
   });
 
   it('sends nothing for an event that is not a status change, and fails a poison message', async () => {
     const { id, events } = acceptedCase();
-    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: `CASE#${id}` }, ':from': { S: 'EVT#0000000001' }, ':to': { S: 'EVT#0000000001' } } }).resolves({
-      Items: [marshall(eventItem(id, events[0]!), { removeUndefinedValues: true })],
-    });
-    const result = await deliver({ Records: [record({ caseId: id, seq: 1 }, 1, 'received'), { ...record({}, 1, 'poison'), body: '{"caseId":' }] }, context);
+    withEvents(id, [events[0]!]);
+    const result = await deliver({ Records: [record({ caseId: id, seq: 1 }, 1, 'received'), { ...record({}, 1, 'poison'), body: '{"caseId":' }] });
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'poison' }]);
     expect(fetchMock).not.toHaveBeenCalled();
   });
@@ -160,7 +190,7 @@ describe('WeChat webhook', () => {
     return { timestamp, nonce: '1', signature: wechatSignature('handler-token', timestamp, '1') };
   };
 
-  it('files a case for a signed text: inbound check, two case writes, the inbound record, a notify message; replies in XML', async () => {
+  it('files a case for a signed text: inbound check, two case writes (the event marked with its effects), the inbound record; replies in XML', async () => {
     const res = await wechat(wechatEvent(wechatText('oHandler', '阳光小区1栋楼道灯坏了', '9001'), signedQuery()), context);
     expect(res.statusCode).toBe(200);
     const reply = parseFlatXml(res.body ?? '');
@@ -171,9 +201,12 @@ describe('WeChat webhook', () => {
     const puts = ddb.commandCalls(PutItemCommand).map((c) => c.args[0].input);
     expect(puts.map((p) => p.Item?.sk?.S)).toEqual(['EVT#0000000001', 'STATE', 'INBOUND']);
     expect(puts[2]).toMatchObject({ ConditionExpression: 'attribute_not_exists(#pk)', Item: { reply: { S: reply.Content } } });
+    // What the new case sets in motion is recorded on its event; the relay sends it, not the webhook.
+    expect(puts[0]?.Item?.fx?.L?.map((v) => v.S)).toEqual(['notify', 'timer']);
+    expect(puts[0]?.Item?.fxPk?.S).toMatch(/^FX#\d$/);
     // 重复件 are looked for later, by the notifier: the webhook's answer does not wait for that read.
     expect(ddb).not.toHaveReceivedCommandWith(QueryCommand, { IndexName: 'byReporter' });
-    expect(sqs).toHaveReceivedCommandWith(SendMessageBatchCommand, { QueueUrl: process.env.QUEUE_URL_NOTIFY });
+    expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
   });
 
   it('answers a retry from the inbound record and writes nothing', async () => {

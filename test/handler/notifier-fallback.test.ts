@@ -57,7 +57,7 @@ const record = (caseId: string) => sqsRecord({ caseId, seq: 2 }, { id: caseId, q
 function mockCase(id: string, reporter: Reporter) {
   const events = acceptedWechatCase(id, reporter);
   ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: `CASE#${id}` } } }).resolves({
-    Items: events.map((e) => marshall(eventItem(id, e), { removeUndefinedValues: true })),
+    Items: events.map((e) => marshall(eventItem(id, { event: e }), { removeUndefinedValues: true })),
   });
 }
 

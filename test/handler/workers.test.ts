@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { decide, evolve, type CaseEvent, type CaseState } from '../../shared/domain/index.ts';
-import { eventItem, stateItem } from '../../shared/store/codec.ts';
+import { EMPTY_META, eventItem, stateItem } from '../../shared/store/codec.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { ctx, hotline, intake, units } from '../support/domain.ts';
 import { context, directoryItems, sqsRecord } from '../support/handler.ts';
@@ -47,14 +47,15 @@ describe('sweeper', () => {
     const stillFine = { ...filed(99).state, clocks: { ...filed(99).state.clocks!, acceptDueAt: '2030-01-01T00:00:00.000Z', acceptRemindAt: '2030-01-01T00:00:00.000Z', resolveDueAt: '2030-01-01T00:00:00.000Z', resolveRemindAt: '2030-01-01T00:00:00.000Z' } };
     const all = [...cases, stillFine];
     ddb.on(QueryCommand, { IndexName: 'byDue' }).resolves({ Items: [] });
+    ddb.on(QueryCommand, { IndexName: 'byPendingEffects' }).resolves({ Items: [] });
     ddb.on(QueryCommand, { IndexName: 'byDue', ExpressionAttributeValues: { ':pk': { S: 'D#0' }, ':until': { S: '2026-11-26T00:00:00.000Z|~' } } }).resolves({
       Items: all.map((s) => marshall({ pk: `CASE#${s.id}`, sk: 'STATE', duePk: 'D#0', dueSk: `x|${s.id}` })),
     });
-    ddb.on(BatchGetItemCommand).resolves({ Responses: { maodiaotong: all.map((s) => marshall(stateItem(s, codec), { removeUndefinedValues: true })) } });
+    ddb.on(BatchGetItemCommand).resolves({ Responses: { maodiaotong: all.map((s) => marshall(stateItem(s, EMPTY_META, codec), { removeUndefinedValues: true })) } });
     clock.set(() => new Date('2026-11-26T00:00:00Z'));
     try {
       const result = await sweep();
-      expect(result).toEqual({ due: 26, sent: 25 });
+      expect(result).toEqual({ due: 26, sent: 25, relayed: 0, stillPending: 0 });
     } finally {
       clock.reset();
     }
@@ -67,10 +68,13 @@ describe('sweeper', () => {
     expect(ddb).not.toHaveReceivedCommand(PutItemCommand);
   });
 
-  it('costs one query per shard and nothing else when nothing is due', async () => {
+  it('costs one query per shard of each sparse index and nothing else when nothing is due or pending', async () => {
     ddb.on(QueryCommand, { IndexName: 'byDue' }).resolves({ Items: [] });
-    expect(await sweep()).toEqual({ due: 0, sent: 0 });
+    ddb.on(QueryCommand, { IndexName: 'byPendingEffects' }).resolves({ Items: [] });
+    expect(await sweep()).toEqual({ due: 0, sent: 0, relayed: 0, stillPending: 0 });
     expect(ddb.commandCalls(QueryCommand).filter((c) => c.args[0].input.IndexName === 'byDue')).toHaveLength(4);
+    expect(ddb.commandCalls(QueryCommand).filter((c) => c.args[0].input.IndexName === 'byPendingEffects')).toHaveLength(4);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(8);
     expect(ddb).not.toHaveReceivedCommand(BatchGetItemCommand);
     expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
   });
@@ -78,10 +82,10 @@ describe('sweeper', () => {
 
 /** The case's items as the store reads them: its events, and the projection with the newest event. */
 function mockCase(state: CaseState, event: CaseEvent) {
-  const evt = marshall(eventItem(state.id, event), { removeUndefinedValues: true });
+  const evt = marshall(eventItem(state.id, { event }), { removeUndefinedValues: true });
   ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: `CASE#${state.id}` } } }).resolves({ Items: [evt] });
   ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: `CASE#${state.id}` } }, ScanIndexForward: false }).resolves({
-    Items: [marshall(stateItem(state, codec), { removeUndefinedValues: true }), evt],
+    Items: [marshall(stateItem(state, EMPTY_META, codec), { removeUndefinedValues: true }), evt],
   });
 }
 

@@ -81,8 +81,13 @@ function functionStatements(stack: MaodiaotongStack, template: Template, name: s
 const actionsOf = (statements: Statement[]) => new Set(statements.flatMap((s) => asArray(s.Action)));
 const dynamoActions = (statements: Statement[]) => [...actionsOf(statements)].filter((a) => a.startsWith('dynamodb:')).sort();
 
+/** What a stream consumer reads of the table's stream (CDK's grant for the event source). */
+const STREAM_READ_ACTIONS = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
 const expectedTableActions = (def: FunctionDef): string[] =>
-  (def.table === 'none' ? [] : def.table === 'read' ? [...TABLE_READ_ACTIONS] : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]).sort();
+  [
+    ...(def.table === 'none' ? [] : def.table === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS]),
+    ...(def.kind === 'stream' ? STREAM_READ_ACTIONS : []),
+  ].sort();
 
 const rateExpression = (minutes: number) => (minutes === 1 ? 'rate(1 minute)' : `rate(${minutes} minutes)`);
 
@@ -231,7 +236,9 @@ describe('MaodiaotongStack with the real topology', () => {
 
   it('gives every queue a DLQ with its maxReceiveCount, its visibility timeout and SSL-only access', () => {
     const names = Object.keys(QUEUES) as QueueName[];
-    template.resourceCountIs('AWS::SQS::Queue', names.length * 2);
+    const streams = functionList().filter(([, def]) => def.kind === 'stream').length;
+    // Each queue and its DLQ, and for each stream consumer the queue of what its stream gave up on.
+    template.resourceCountIs('AWS::SQS::Queue', names.length * 2 + streams);
     for (const name of names) {
       const queueId = logicalId(stack, stack.queues[name]);
       const dlqId = logicalId(stack, stack.deadLetterQueues[name]);
@@ -403,10 +410,31 @@ describe('MaodiaotongStack with the real topology', () => {
       BatchSize: worker.batchSize,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
-    // Every function that can change a case's status queues its callbacks.
-    for (const name of ['intake', 'actions', 'escalationWorker', 'wechat', 'sms', 'open311'] as const) {
-      expect(FUNCTIONS[name].sends, name).toContain('callback');
+    // Status changes reach the callback queue through the effects relay and its backstop (and the worker's own
+    // hand-offs), never from a request path.
+    expect(FUNCTIONS.relay.sends).toContain('callback');
+    expect(FUNCTIONS.sweeper.sends).toContain('callback');
+    for (const [name, def] of functionList()) {
+      if (!['relay', 'sweeper', 'callbackWorker'].includes(name)) expect(def.sends ?? [], name).not.toContain('callback');
     }
+  });
+
+  it('feeds the effects relay from the table stream: new event items with a marker only, bisecting, giving up to a queue', () => {
+    const relay = FUNCTIONS.relay;
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find(
+      (r) => JSON.stringify(r.Properties?.FunctionName) === JSON.stringify({ Ref: logicalId(stack, stack.functions.relay!) }),
+    );
+    expect(resources[logicalId(stack, stack.table)]?.Properties?.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+    expect(mapping?.Properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack, stack.table), 'StreamArn'] },
+      BatchSize: relay.batchSize,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: relay.retryAttempts,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      StartingPosition: 'LATEST',
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'], dynamodb: { NewImage: { fxPk: { S: [{ exists: true }] } } } }) }] },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/^RelayStreamFailures/), 'Arn'] } } },
+    });
   });
 
   it('outputs the API URL and the table name', () => {

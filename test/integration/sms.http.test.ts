@@ -14,7 +14,7 @@ let load: (id: string) => Promise<CaseState | undefined>;
 beforeAll(async () => {
   stack = await startTestStack({ workers: true, sweepIntervalMs: 3_600_000 });
   const runtime = await import('../../shared/service/runtime.ts');
-  load = async (id) => (await runtime.store.get(id))?.state;
+  load = async (id) => (await runtime.store.load(id))?.state;
   admin = await login(stack, 'admin');
 });
 afterAll(() => stack.stop());

@@ -28,7 +28,7 @@ beforeAll(async () => {
   stack = await startTestStack();
   // The handlers' own store (same process, same module): reads the case as the stack wrote it.
   const runtime = await import('../../shared/service/runtime.ts');
-  load = async (id) => (await runtime.store.get(id))?.state;
+  load = async (id) => (await runtime.store.load(id))?.state;
   // What the notifier does with a new case's first event (this stack runs without its workers).
   flagRepeats = (id) => runtime.cases.flagRepeats(id);
 });

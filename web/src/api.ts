@@ -112,18 +112,34 @@ export class RawBody {
   ) {}
 }
 
-export async function api<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<T> {
+/** Answers worth trying again with the same Idempotency-Key: the request may not have arrived, or not finished. */
+const TRANSIENT = new Set([0, 502, 503, 504]);
+const RETRY_DELAYS_MS = [500, 1500];
+
+/**
+ * One API call. With `idempotencyKey` (a change the server may have applied
+ * though the answer was lost) the call is retried on a network error or a
+ * gateway timeout with the same key, so the server applies it once.
+ */
+export async function api<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, options: { idempotencyKey?: string } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const token = currentSession()?.token;
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = body instanceof RawBody ? body.contentType : 'application/json';
+  if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
   const payload = body === undefined ? undefined : body instanceof RawBody ? body.text : JSON.stringify(body);
-  let response: Response;
-  try {
-    response = await fetch(path, { method, headers, body: payload });
-  } catch {
-    throw new ApiError(0, 'network', 'network error');
+  let response: Response | undefined;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      response = await fetch(path, { method, headers, body: payload });
+    } catch {
+      response = undefined;
+    }
+    const delay = options.idempotencyKey !== undefined && TRANSIENT.has(response?.status ?? 0) ? RETRY_DELAYS_MS[attempt] : undefined;
+    if (delay === undefined) break;
+    await new Promise((r) => setTimeout(r, delay));
   }
+  if (!response) throw new ApiError(0, 'network', 'network error');
   const text = await response.text();
   let json: unknown;
   try {

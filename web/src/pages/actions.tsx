@@ -1,6 +1,6 @@
 /** Every action on a case as a small form; only those the user may take now are shown. */
 import type { FunctionComponent } from 'preact';
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { api, type ActionType, type CaseView } from '../api.ts';
 import { useProfile } from '../app.ts';
 import { ErrorBox, str, useLoad } from '../components.tsx';
@@ -364,6 +364,8 @@ const FORMS: Readonly<Record<ActionType, FormSpec>> = {
 function ActionForm({ type, c, onDone, onFailed }: { type: ActionType; c: CaseView; onDone: (text: string, next: CaseView) => void; onFailed: (error: unknown) => boolean }) {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
+  // One Idempotency-Key per submission: sending the same form again after a failure reuses it, so it applies once.
+  const submission = useRef<{ key: string; payload: string } | undefined>(undefined);
   const { Fields, body, hint } = FORMS[type];
   const name = ACTION_NAMES[type];
 
@@ -373,7 +375,10 @@ function ActionForm({ type, c, onDone, onFailed }: { type: ActionType; c: CaseVi
     try {
       const fields = body?.(new FormData(event.currentTarget as HTMLFormElement), c) ?? {};
       setBusy(true);
-      const next = await api<CaseView>('POST', `/v1/cases/${encodeURIComponent(c.id)}/actions`, { type, expectedVersion: c.version, ...fields });
+      const request = { type, expectedVersion: c.version, ...fields };
+      const payload = JSON.stringify(request);
+      if (submission.current?.payload !== payload) submission.current = { key: crypto.randomUUID(), payload };
+      const next = await api<CaseView>('POST', `/v1/cases/${encodeURIComponent(c.id)}/actions`, request, { idempotencyKey: submission.current.key });
       onDone(`已完成：${name}`, next);
     } catch (e) {
       if (!onFailed(e)) setError(e);

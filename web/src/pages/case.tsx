@@ -97,6 +97,10 @@ function describe(e: EventView, unitName: (id: string) => string): string {
       return `重新办理：${e.data.reason}`;
     case 'merged':
       return `并入案件 ${e.data.intoCaseId}`;
+    case 'absorbed':
+      return `案件 ${e.data.fromCaseId} 并入本案`;
+    case 'absorb_cancelled':
+      return `案件 ${e.data.fromCaseId} 不再并入本案：${e.data.reason}`;
     case 'withdrawn':
       return `撤回：${e.data.reason}`;
     case 'closed':

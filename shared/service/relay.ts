@@ -1,0 +1,93 @@
+/**
+ * The effects relay: delivers what an event set in motion — recorded on the
+ * event item by the same write (see effects.ts) — at least once, then clears
+ * the marker. Fed by DynamoDB Streams in AWS (functions/relay) and by the
+ * sweeper as the backstop; locally a poll of the pending-effects index stands
+ * in for the stream. Every step is idempotent, so a crash anywhere only means
+ * the next pass does it again:
+ *
+ * - every marked event: the case is read, which repairs a projection (and so
+ *   its due timer) that a crash left behind the log;
+ * - notify / callback: a message naming (case, seq) — the notifier's outbox
+ *   and the callback's X-MDT-Delivery make a repeat harmless;
+ * - escalate: the case's current escalation request, which the worker applies
+ *   only at the version it names;
+ * - merge: the other side of a 并单 brought into agreement.
+ */
+import type { CaseStore, PendingEffects } from '../store/case-store.ts';
+import type { CallbackMessage, EscalationMessage, NotifyMessage } from '../queue/messages.ts';
+import type { CaseService } from './cases.ts';
+
+export interface RelayDeps {
+  readonly store: CaseStore;
+  readonly cases: CaseService;
+  /** Send each body; answers the keys of those not sent. */
+  readonly send: (queue: 'notify' | 'callback' | 'escalation', entries: readonly { key: string; body: unknown }[]) => Promise<Set<string>>;
+  /** API clients that take status callbacks (12345 systems), by the name cases record as `filedBy`. */
+  readonly callbackClients: () => Promise<ReadonlySet<string>>;
+  readonly onError?: (pending: PendingEffects, error: unknown) => void;
+}
+
+export interface RelayResult {
+  readonly relayed: number;
+  /** Left pending for the next pass. */
+  readonly failed: readonly PendingEffects[];
+}
+
+const OPEN = new Set(['pending', 'in_progress']);
+const keyOf = (p: PendingEffects) => `${p.caseId}:${p.seq}`;
+
+export class EffectsRelay {
+  constructor(private readonly deps: RelayDeps) {}
+
+  async relay(items: readonly PendingEffects[]): Promise<RelayResult> {
+    const failed = new Set<string>();
+    const notify: { key: string; body: NotifyMessage }[] = [];
+    const callback: { key: string; body: CallbackMessage }[] = [];
+    const escalation: { key: string; body: EscalationMessage }[] = [];
+    const callbackClients = items.some((p) => p.effects.includes('callback')) ? await this.deps.callbackClients() : new Set<string>();
+
+    // Sequentially per case in seq order, so a case's events are relayed in the order they happened.
+    for (const item of [...items].sort((a, b) => a.caseId.localeCompare(b.caseId) || a.seq - b.seq)) {
+      const key = keyOf(item);
+      try {
+        const loaded = await this.deps.store.load(item.caseId);
+        if (!loaded) throw new Error(`case ${item.caseId} has an event marked but cannot be read`);
+        const { state } = loaded;
+        if (item.effects.includes('notify')) notify.push({ key, body: { caseId: item.caseId, seq: item.seq } });
+        if (item.effects.includes('callback') && callbackClients.has(state.filedBy)) {
+          callback.push({ key, body: { caseId: item.caseId, seq: item.seq } });
+        }
+        if (item.effects.includes('escalate') && state.escalationPending && OPEN.has(state.status)) {
+          escalation.push({ key, body: { caseId: state.id, version: state.version, level: state.level, unitId: state.unitId, origin: 'relay' } });
+        }
+        if (item.effects.includes('merge')) {
+          const row = await this.deps.store.eventRow(item.caseId, item.seq);
+          if (row) await this.deps.cases.reconcileMerge(item.caseId, row.event);
+        }
+      } catch (error) {
+        failed.add(key);
+        this.deps.onError?.(item, error);
+      }
+    }
+    const unsent = await Promise.all([
+      this.deps.send('notify', notify.filter((m) => !failed.has(m.key))),
+      this.deps.send('callback', callback.filter((m) => !failed.has(m.key))),
+      this.deps.send('escalation', escalation.filter((m) => !failed.has(m.key))),
+    ]);
+    for (const keys of unsent) for (const key of keys) failed.add(key);
+    let relayed = 0;
+    for (const item of items) {
+      if (failed.has(keyOf(item))) continue;
+      try {
+        await this.deps.store.clearEffects(item.caseId, item.seq);
+        relayed++;
+      } catch (error) {
+        // Delivered but still marked: the next pass delivers it again, which consumers ignore.
+        failed.add(keyOf(item));
+        this.deps.onError?.(item, error);
+      }
+    }
+    return { relayed, failed: items.filter((p) => failed.has(keyOf(p))) };
+  }
+}
