@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import './zod.ts';
 import { parse } from 'csv-parse/sync';
 import { LEVEL_CODES, ROLE_CODES, UNIT_ID_PATTERN, ValidationFailed } from '../domain/index.ts';
-import { phone, text } from './fields.ts';
+import { ourId, phone, text } from './fields.ts';
 import { refuseControlChars } from './hygiene.ts';
 
 const contactSchema = z.strictObject({ name: text(1, 50), phone: z.optional(phone), openId: z.optional(z.string().check(z.maxLength(128))) });
@@ -12,7 +12,7 @@ export const unitSchema = z.strictObject({
   id: z.string().check(z.regex(UNIT_ID_PATTERN, 'must be lowercase letters, digits and -')),
   name: text(1, 50),
   level: z.enum(LEVEL_CODES),
-  parentId: z.optional(z.string().check(z.minLength(1))),
+  parentId: z.optional(ourId),
   contacts: z.optional(z.array(contactSchema).check(z.maxLength(10))),
 });
 
@@ -63,7 +63,7 @@ export const createUserSchema = z.strictObject({
   username,
   displayName: text(1, 50),
   role: z.enum(ROLE_CODES),
-  unitId: z.string().check(z.minLength(1)),
+  unitId: ourId,
   password,
   phone: z.optional(phone),
 });
@@ -71,7 +71,7 @@ export const createUserSchema = z.strictObject({
 export const updateUserSchema = z.strictObject({
   displayName: z.optional(text(1, 50)),
   role: z.optional(z.enum(ROLE_CODES)),
-  unitId: z.optional(z.string().check(z.minLength(1))),
+  unitId: z.optional(ourId),
   password: z.optional(password),
   phone: z.optional(phone),
   disabled: z.optional(z.boolean()),

@@ -39,3 +39,5 @@ export const slug = (max: number) =>
 export const KEY_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
 export const KEY_ID_MESSAGE = 'must be 1–128 printable ASCII characters';
 export const keyId = z.string().check(z.regex(KEY_ID_PATTERN, KEY_ID_MESSAGE));
+/** An id we issue (case, unit, account, session): a key id of at most 64 characters. */
+export const ourId = z.string().check(z.regex(KEY_ID_PATTERN, KEY_ID_MESSAGE), z.maxLength(64));

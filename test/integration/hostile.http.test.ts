@@ -66,6 +66,7 @@ const probes: Probe[] = [
   { name: 'a 3,000-character Open311 service_request_id', status: 400, names: 'service_request_id', send: () => call(stack, 'GET', `/open311/v2/requests.json?service_request_id=${LONG}`, { key: null }) },
   { name: 'a 3,000-character Open311 request path', status: 400, names: 'service_request_id', send: () => call(stack, 'GET', `/open311/v2/requests/${LONG}.json`, { key: null }) },
   { name: 'a 3,000-character Idempotency-Key', status: 400, names: 'Idempotency-Key', send: () => call(stack, 'POST', '/v1/cases', { body: intake({}), headers: { 'idempotency-key': LONG } }) },
+  { name: 'a dispatch to a volunteer id that is not printable ASCII', status: 400, names: 'toVolunteerId', send: () => call(stack, 'POST', `/v1/cases/${caseId}/actions`, as({ body: { type: 'dispatch', expectedVersion: 1, toVolunteerId: '志愿者 甲' } })) },
   { name: 'a merge into a 3,000-character case id', status: 400, names: 'intoCaseId', send: () => call(stack, 'POST', `/v1/cases/${caseId}/actions`, as({ body: { type: 'merge', expectedVersion: 1, intoCaseId: LONG } })) },
   // An Open311 jurisdiction that is not ours
   { name: 'GET /open311/v2/requests.json?jurisdiction_id=nowhere', status: 404, send: () => call(stack, 'GET', '/open311/v2/requests.json?jurisdiction_id=nowhere', { key: null }) },
