@@ -22,6 +22,8 @@ export default defineConfig({
         test: {
           name: 'dynamodb-local',
           include: ['test/integration/**/*.test.ts'],
+          // The fault-injection runs test the core's logic under faults; they run once, on dynalite.
+          exclude: ['test/integration/faults/**'],
           env: { DYNAMODB_BACKEND: 'dynamodb-local' },
           globalSetup: ['test/support/dynamodb-local.global.ts'],
         },

@@ -48,7 +48,7 @@ export function serveAsset(
   // Relative URLs in the pages need the trailing slash; the query (a tracking number in a link) is kept.
   if (root && path === root) return { status: 308, headers: { location: `${root}/${request.query ? `?${request.query}` : ''}` }, body: Buffer.alloc(0) };
   const name = root === undefined ? undefined : path === `${root}/` ? PAGE_ROOTS[root] : path.slice(root.length + 1);
-  const asset = name === undefined ? undefined : assets[name];
+  const asset = name !== undefined && Object.hasOwn(assets, name) ? assets[name] : undefined;
   if (!asset) {
     const body = { error: { code: 'not_found', message: `no file ${path}` } };
     return { status: 404, headers: { 'content-type': 'application/json; charset=utf-8' }, body: Buffer.from(JSON.stringify(body)) };

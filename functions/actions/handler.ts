@@ -58,5 +58,7 @@ export const handler = middy<ApiEvent, HttpResult>()
     const request = key === undefined ? undefined : { key, hash: createHash('sha256').update(`${id}\n`).update(bodyBytes(event)).digest('base64url') };
     const { state, event: appended, replayed } = await cases.act(id, command, actor, body.expectedVersion, request);
     const units = await directory.units();
-    return json(200, { ...caseView(state, units, 'mediator'), lastEvent: { seq: appended.seq, type: appended.type } }, replayed ? { 'idempotent-replayed': 'true' } : {});
+    // The answer is the case page's view, personal fields masked: to see them, the page asks (and is audited).
+    const audience = actor.kind === 'user' ? actor.role : 'public';
+    return json(200, { ...caseView(state, units, { view: 'case', audience }), lastEvent: { seq: appended.seq, type: appended.type } }, replayed ? { 'idempotent-replayed': 'true' } : {});
   });

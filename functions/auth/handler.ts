@@ -12,7 +12,7 @@ import { json, type HttpResult } from '../../shared/http/response.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { accountsFromEnv } from '../../shared/service/accounts.ts';
 import { config, directory, dynamodb } from '../../shared/service/runtime.ts';
-import { FailureLimiter, type LimitRule } from '../../shared/store/limits.ts';
+import { AttemptLimiter, type LimitRule } from '../../shared/store/limits.ts';
 
 const loginSchema = z.strictObject({
   username: z.string().check(z.minLength(1), z.maxLength(64)),
@@ -20,7 +20,7 @@ const loginSchema = z.strictObject({
 });
 const PER_ACCOUNT: LimitRule = { scope: 'login-user', max: 10, windowSeconds: 15 * 60 };
 const PER_ADDRESS: LimitRule = { scope: 'login-ip', max: 30, windowSeconds: 15 * 60 };
-const limiter = new FailureLimiter(dynamodb, config.tableName);
+const limiter = new AttemptLimiter(dynamodb, config.tableName);
 const accounts = accountsFromEnv(directory);
 
 const login = middy<ApiEvent, HttpResult>()
@@ -35,14 +35,13 @@ const login = middy<ApiEvent, HttpResult>()
       { rule: PER_ACCOUNT, subject: body.username },
       { rule: PER_ADDRESS, subject: event.requestContext.http.sourceIp },
     ];
-    const wait = await limiter.blockedFor(checks, now);
-    if (wait > 0) throw new RateLimited(wait, '登录失败次数过多，请稍后再试 (too many failed logins)');
+    // One conditional write per rule takes the attempt; a good login gives it back, so only failures count.
+    const attempt = await limiter.take(checks, now);
+    if (attempt.wait > 0) throw new RateLimited(attempt.wait, '登录失败次数过多，请稍后再试 (too many failed logins)');
     const session = await accounts.login(body.username, body.password, now);
     const account = session && (await directory.account(body.username));
-    if (!session || !account) {
-      await limiter.recordFailure(checks, now);
-      throw new Unauthorized('用户名或密码错误 (wrong username or password)');
-    }
+    if (!session || !account) throw new Unauthorized('用户名或密码错误 (wrong username or password)');
+    await attempt.giveBack();
     return json(200, { ...session, user: { username: account.username, displayName: account.displayName, role: account.role, unitId: account.unitId } });
   });
 

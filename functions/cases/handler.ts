@@ -1,7 +1,10 @@
 /**
- * Reading cases. API clients read the cases they filed; mediators read by
- * jurisdiction: lists mask the reporter, the case page shows it in full and
- * records that view in the audit trail.
+ * Reading cases. API clients (with the cases:read scope) read the cases they
+ * filed; mediators read by jurisdiction, volunteers only their tasks. What
+ * each sees of a case is the privacy policy's: lists and timelines show
+ * personal details masked, the case page masked too until the reader asks
+ * (`?reveal=personal`), and each such request writes one audit entry — as
+ * does a search by phone, however many cases it finds.
  */
 import middy from '@middy/core';
 import {
@@ -11,7 +14,11 @@ import {
   NotFound,
   STATUS_CODES,
   ValidationFailed,
+  audienceOf,
   currentDueAt,
+  maskPhone,
+  revealedFields,
+  rulesFor,
   type Actor,
   type CaseState,
   type UnitTree,
@@ -22,8 +29,8 @@ import { authenticate, httpErrors, principalOf } from '../../shared/http/middlew
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { requireRole } from '../../shared/http/roles.ts';
 import { clock } from '../../shared/service/clock.ts';
-import { cases, config, directory, dynamodb, store } from '../../shared/service/runtime.ts';
-import { caseView, eventView, visibleEvents } from '../../shared/service/views.ts';
+import { cases, config, directory, dynamodb, reporterKey, store } from '../../shared/service/runtime.ts';
+import { auditView, caseView, timelineView } from '../../shared/service/views.ts';
 import { phone as phoneSchema } from '../../shared/contract/fields.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { AuditTrail } from '../../shared/store/audit.ts';
@@ -65,8 +72,38 @@ function urgency(state: CaseState, now: Date) {
   return { overdue: left < 0, nearDeadline: left >= 0 && (left < 2 * 3_600_000 || left < span / 5) };
 }
 
-function listItem(state: CaseState, units: UnitTree, now: Date) {
-  return { ...caseView(state, units, 'mediator-list'), ...urgency(state, now) };
+function listItem(state: CaseState, units: UnitTree, now: Date, actor: Extract<Actor, { kind: 'user' }>) {
+  return { ...caseView(state, units, { view: 'list', audience: actor.role }), ...urgency(state, now) };
+}
+
+/** `?reveal=personal`: the reader asks to see the personal fields the policy shows only on request. */
+function revealParam(event: ApiEvent): boolean {
+  const raw = event.queryStringParameters?.reveal;
+  if (raw === undefined || raw === '') return false;
+  if (raw === 'personal') return true;
+  throw new ValidationFailed('reveal must be personal', [{ path: 'reveal', message: 'must be personal' }]);
+}
+
+const OPEN = ['pending', 'in_progress'];
+/** Pages of the volunteer's unit read at most per request when looking for their tasks. */
+const TASK_PAGES = 10;
+
+/**
+ * A volunteer's tasks: the cases under their unit dispatched to them. There
+ * is no index by volunteer, so the unit's subtree is read (a Query, with the
+ * list's filters) and kept to their own, at most TASK_PAGES pages a request;
+ * the cursor goes on from there.
+ */
+async function tasksOf(actor: Extract<Actor, { kind: 'user' }>, rootId: string, path: string, filter: SubtreeFilter, limit: number, cursor?: string) {
+  const items: CaseState[] = [];
+  let next = cursor;
+  for (let page = 0; page < TASK_PAGES && items.length < limit; page++) {
+    const read = await queries.subtree(rootId, path, filter, 100, next);
+    items.push(...read.items.filter((s) => s.assignment?.volunteerId === actor.id));
+    next = read.cursor;
+    if (!next) break;
+  }
+  return { items: items.slice(0, limit), cursor: next };
 }
 
 async function list(event: ApiEvent, principal: Principal) {
@@ -78,10 +115,15 @@ async function list(event: ApiEvent, principal: Principal) {
   const limit = pageLimit(q.limit, 200, 50);
   if (q.phone !== undefined) return reporterCases(q, actor, units, now, limit);
   const scope = oneOf('scope', q.scope, ['mine', 'subtree'] as const) ?? 'mine';
+  if (scope === 'mine' && actor.role === 'volunteer') {
+    const unit = units.get(actor.unitId);
+    if (!unit) throw new NotFound('your unit no longer exists');
+    const page = await tasksOf(actor, unit.rootId, unit.path, { status: OPEN }, limit, q.cursor);
+    return json(200, { items: page.items.map((s) => listItem(s, units, now, actor)), cursor: page.cursor ?? null });
+  }
   if (scope === 'mine') {
     const page = await queries.queue(actor.unitId, limit, q.cursor);
-    const items = actor.role === 'volunteer' ? page.items.filter((s) => s.assignment?.volunteerId === actor.id) : page.items;
-    return json(200, { items: items.map((s) => listItem(s, units, now)), cursor: page.cursor ?? null });
+    return json(200, { items: page.items.map((s) => listItem(s, units, now, actor)), cursor: page.cursor ?? null });
   }
   const unitId = q.unitId || actor.unitId;
   const unit = units.get(unitId);
@@ -95,14 +137,18 @@ async function list(event: ApiEvent, principal: Principal) {
     createdFrom: date('from', q.from),
     createdTo: date('to', q.to),
   };
-  const page = await queries.subtree(unit.rootId, unit.path, filter, limit, q.cursor);
-  return json(200, { items: page.items.map((s) => listItem(s, units, now)), cursor: page.cursor ?? null });
+  const page =
+    actor.role === 'volunteer'
+      ? await tasksOf(actor, unit.rootId, unit.path, filter, limit, q.cursor)
+      : await queries.subtree(unit.rootId, unit.path, filter, limit, q.cursor);
+  return json(200, { items: page.items.map((s) => listItem(s, units, now, actor)), cursor: page.cursor ?? null });
 }
 
 /**
- * `?phone=`: a caller's cases in the user's jurisdiction, newest first — the
- * lookup a 矛调中心 makes when a resident rings about "my matter". It ties a
- * phone to cases, so each case found is recorded in its audit trail.
+ * `?phone=`: a caller's cases in the user's jurisdiction (a volunteer's: their
+ * tasks), newest first — the lookup a 矛调中心 makes when a resident rings
+ * about "my matter". It ties a phone to cases, so it is audited: one entry
+ * for the request, naming every case found, under the searched phone's key.
  */
 async function reporterCases(q: Record<string, string | undefined>, actor: Extract<Actor, { kind: 'user' }>, units: UnitTree, now: Date, limit: number) {
   const other = Object.keys(q).find((k) => k !== 'phone' && k !== 'limit');
@@ -110,11 +156,23 @@ async function reporterCases(q: Record<string, string | undefined>, actor: Extra
   const phone = parseWith(phoneSchema, q.phone, 'phone');
   if (phone instanceof ValidationFailed) invalid('phone', 'is not a valid phone number');
   const found = (await cases.byReporter({ phone }, actor)).slice(0, limit);
-  const at = now.toISOString();
-  await Promise.all(
-    found.map((s) => audit.record({ at, caseId: s.id, username: actor.id, role: actor.role, unitId: actor.unitId, what: 'reporter_search' })),
-  );
-  return json(200, { items: found.map((s) => listItem(s, units, now)), cursor: null });
+  const [first] = found;
+  if (first) {
+    await audit.record(
+      {
+        at: now.toISOString(),
+        username: actor.id,
+        role: actor.role,
+        unitId: actor.unitId,
+        what: 'reporter_search',
+        caseId: first.id,
+        caseIds: found.map((s) => s.id),
+        phone: maskPhone(phone),
+      },
+      reporterKey({ phone }),
+    );
+  }
+  return json(200, { items: found.map((s) => listItem(s, units, now, actor)), cursor: null });
 }
 
 export const handler = middy<ApiEvent, HttpResult>()
@@ -123,28 +181,33 @@ export const handler = middy<ApiEvent, HttpResult>()
   .handler(async (event) => {
     const principal = principalOf(event);
     const { actor } = principal;
-    const audience = actor.kind === 'client' ? 'client' : 'mediator';
+    const audience = audienceOf(actor);
     const id = event.routeKey === 'GET /v1/cases' ? '' : idParam(event, 'id', 'case');
     switch (event.routeKey) {
       case 'GET /v1/cases':
         return list(event, principal);
       case 'GET /v1/cases/{id}': {
+        const reveal = revealParam(event);
         const state = await cases.read(id, actor);
         const units = await directory.units();
-        if (actor.kind === 'user' && (state.reporter.phone || state.reporter.name || state.parties.length)) {
-          await audit.record({ at: clock.now().toISOString(), caseId: id, username: actor.id, role: actor.role, unitId: actor.unitId, what: 'reporter_details' });
+        const now = clock.now();
+        const viewer = { view: actor.kind === 'client' ? 'client' : 'case', audience, reveal } as const;
+        const revealed = reveal && actor.kind === 'user' ? revealedFields(state, rulesFor(viewer.view, audience)) : [];
+        if (actor.kind === 'user' && revealed.length > 0) {
+          await audit.record({ at: now.toISOString(), caseId: id, username: actor.id, role: actor.role, unitId: actor.unitId, what: 'reporter_details', fields: revealed });
         }
-        return json(200, { ...caseView(state, units, audience), ...(actor.kind === 'user' ? urgency(state, clock.now()) : {}) });
+        return json(200, { ...caseView(state, units, viewer), ...(actor.kind === 'user' ? urgency(state, now) : {}) });
       }
       case 'GET /v1/cases/{id}/events': {
         const query = event.queryStringParameters ?? {};
         const page = await cases.timeline(id, actor, query.cursor, pageLimit(query.limit));
-        return json(200, { items: visibleEvents(page.items, audience).map(eventView), cursor: page.cursor ?? null });
+        return json(200, { items: timelineView(page.items, audience), cursor: page.cursor ?? null });
       }
       case 'GET /v1/cases/{id}/audit': {
         requireRole(principal, 'admin', 'officer', 'leader');
-        await cases.read(id, actor);
-        return json(200, { items: await audit.list(id) });
+        const state = await cases.read(id, actor);
+        const entries = await audit.list(id, state.reporter.phone === undefined ? undefined : reporterKey({ phone: state.reporter.phone }));
+        return json(200, { items: entries.map((e) => auditView(e, audience)) });
       }
       default:
         throw new NotFound(`no route ${event.routeKey}`);

@@ -28,7 +28,7 @@ type Name = keyof typeof DOCUMENTS;
 function documentOf(event: ApiEvent) {
   const admin = requireRole(principalOf(event), 'admin');
   const name = event.pathParameters?.name ?? '';
-  if (!(name in DOCUMENTS)) throw new NotFound(`no configuration "${name}"; there are ${Object.keys(DOCUMENTS).join(', ')}`);
+  if (!Object.hasOwn(DOCUMENTS, name)) throw new NotFound(`no configuration "${name}"; there are ${Object.keys(DOCUMENTS).join(', ')}`);
   return { name: name as Name, admin, ...DOCUMENTS[name as Name] };
 }
 

@@ -5,13 +5,14 @@
  * their subtree.
  */
 import middy from '@middy/core';
-import { LEVELS, NotFound, ROLES, UnitTree, ValidationFailed, type UnitRecord } from '../../shared/domain/index.ts';
+import { LEVELS, NotFound, ROLES, UnitTree, ValidationFailed, type Issue, type UnitRecord } from '../../shared/domain/index.ts';
 import { createUserSchema, unitImportSchema, unitsFromCsv, updateUserSchema } from '../../shared/contract/directory.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
 import { HttpError, UnsupportedMediaType } from '../../shared/http/errors.ts';
 import { bodyBytes, flagParam, header, idParam, type ApiEvent } from '../../shared/http/event.ts';
-import { authenticate, bodyLimit, httpErrors, principalOf } from '../../shared/http/middleware.ts';
+import { authenticate, bodyLimit, httpErrors, mediaTypeOf, principalOf } from '../../shared/http/middleware.ts';
+import { refuseControlChars } from '../../shared/contract/hygiene.ts';
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { requireRole } from '../../shared/http/roles.ts';
 import { clock } from '../../shared/service/clock.ts';
@@ -22,10 +23,11 @@ import type { Account } from '../../shared/store/directory.ts';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const accounts = accountsFromEnv(directory);
 
-function body(event: ApiEvent): { type: 'json' | 'csv'; text: string } {
-  const media = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
-  const type = media === 'application/json' ? 'json' : media === 'text/csv' ? 'csv' : undefined;
-  if (!type) throw new UnsupportedMediaType('application/json or text/csv', media);
+/** The body as text, in one of the media types the route documents (415 otherwise). */
+function body<T extends 'json' | 'csv'>(event: ApiEvent, ...accepted: T[]): { type: T; text: string } {
+  const media = mediaTypeOf(event);
+  const type = accepted.find((t) => media === (t === 'json' ? 'application/json' : 'text/csv'));
+  if (!type) throw new UnsupportedMediaType(accepted.map((t) => (t === 'json' ? 'application/json' : 'text/csv')).join(' or '), header(event, 'content-type'));
   try {
     return { type, text: utf8.decode(bodyBytes(event)) };
   } catch {
@@ -34,11 +36,34 @@ function body(event: ApiEvent): { type: 'json' | 'csv'; text: string } {
 }
 
 function jsonOf(text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (error) {
     throw new ValidationFailed(`the body is not valid JSON: ${(error as Error).message}`, [{ path: '(body)', message: 'is not valid JSON' }]);
   }
+  refuseControlChars(value);
+  return value;
+}
+
+/**
+ * The one jurisdiction check for changes to the unit tree: a unit may be
+ * created or changed only if the caller's subtree holds where it is (before)
+ * and where it goes (after), and its old and new parents — so nothing is
+ * pulled into a subtree from outside, pushed out of it, or hung under a
+ * parent the caller does not hold. Each refused unit is named.
+ */
+function outsideJurisdiction(changed: readonly UnitRecord[], existing: ReadonlyMap<string, UnitRecord>, before: UnitTree, after: UnitTree, root: string): Issue[] {
+  return changed.flatMap((u) => {
+    const old = existing.get(u.id);
+    const problems = [
+      old && !before.isWithin(u.id, root) && `is now outside ${root}`,
+      old?.parentId !== undefined && !before.isWithin(old.parentId, root) && `its parent ${old.parentId} is outside ${root}`,
+      !after.isWithin(u.id, root) && `would be outside ${root}`,
+      u.parentId !== undefined && !after.isWithin(u.parentId, root) && `its new parent ${u.parentId} is outside ${root}`,
+    ].filter((p): p is string => typeof p === 'string');
+    return problems.length > 0 ? [{ path: `units.${u.id}`, message: problems.join('; ') }] : [];
+  });
 }
 
 /** Whether an imported row would change the stored unit (a re-import of the same sheet writes nothing). */
@@ -80,7 +105,7 @@ export const handler = middy<ApiEvent, HttpResult>()
       }
       case 'POST /v1/units/import': {
         requireRole(principal, 'admin');
-        const { type, text } = body(event);
+        const { type, text } = body(event, 'json', 'csv');
         const parsed = parseWith(unitImportSchema, type === 'csv' ? unitsFromCsv(text) : jsonOf(text), 'the unit import');
         if (parsed instanceof ValidationFailed) throw parsed;
         const dryRun = flagParam(event, 'dryRun');
@@ -89,15 +114,15 @@ export const handler = middy<ApiEvent, HttpResult>()
         const rows = parsed.units.map((u) => (u.contacts === undefined && existing.get(u.id)?.contacts ? { ...u, contacts: existing.get(u.id)?.contacts } : u));
         const merged = new Map(existing);
         for (const unit of rows) merged.set(unit.id, unit);
-        // The whole tree after the import must be valid, or nothing is written.
-        const tree = new UnitTree([...merged.values()]);
-        const outside = rows.filter((u) => !tree.isWithin(u.id, actor.unitId));
-        if (outside.length) {
-          throw new ValidationFailed('units outside your jurisdiction', outside.map((u) => ({ path: `units.${u.id}`, message: `is not under ${actor.unitId}` })));
-        }
         const created = rows.filter((u) => !existing.has(u.id));
         const updated = rows.filter((u) => existing.has(u.id) && !sameUnit(u, existing.get(u.id)));
         const changed = [...created, ...updated];
+        // The whole tree after the import must be valid, or nothing is written.
+        const tree = new UnitTree([...merged.values()]);
+        const refused = outsideJurisdiction(changed, existing, units, tree, actor.unitId);
+        if (refused.length > 0) {
+          throw new HttpError(403, 'forbidden', `units outside your jurisdiction (${actor.unitId}): ${refused.map((r) => r.path.slice('units.'.length)).join(', ')}`, refused);
+        }
         if (!dryRun) await directory.putUnits(changed);
         return json(200, {
           dryRun,
@@ -121,7 +146,7 @@ export const handler = middy<ApiEvent, HttpResult>()
       }
       case 'POST /v1/users': {
         requireRole(principal, 'admin');
-        const { text } = body(event);
+        const { text } = body(event, 'json');
         const parsed = parseWith(createUserSchema, jsonOf(text), 'the account');
         if (parsed instanceof ValidationFailed) throw parsed;
         if (!units.get(parsed.unitId) || !units.isWithin(parsed.unitId, actor.unitId)) {
@@ -136,7 +161,7 @@ export const handler = middy<ApiEvent, HttpResult>()
         const username = idParam(event, 'username', 'account');
         const existing = await directory.account(username);
         if (!existing || !units.isWithin(existing.unitId, actor.unitId)) throw new NotFound(`no account ${username}`);
-        const { text } = body(event);
+        const { text } = body(event, 'json');
         const parsed = parseWith(updateUserSchema, jsonOf(text), 'the change');
         if (parsed instanceof ValidationFailed) throw parsed;
         if (parsed.unitId !== undefined && (!units.get(parsed.unitId) || !units.isWithin(parsed.unitId, actor.unitId))) {

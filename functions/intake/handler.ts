@@ -17,9 +17,8 @@ export const handler = middy<ApiEvent, HttpResult>()
   .use(jsonBody())
   .handler(async (event) => {
     const principal = principalOf(event);
-    if (principal.kind !== 'client' || !principal.client.scopes.includes('cases:write')) {
-      throw new Forbidden('this credential may not file cases');
-    }
+    // apiKeyAuth has checked the key's cases:write scope.
+    if (principal.kind !== 'client') throw new Forbidden('this credential may not file cases');
     const body = parseWith(intakeSchema, event.json, 'the case');
     if (body instanceof ValidationFailed) throw body;
     if (!principal.client.sources.includes(body.source)) {
@@ -29,7 +28,7 @@ export const handler = middy<ApiEvent, HttpResult>()
     const result = await cases.intake(body, principal.actor, idempotencyKey(event));
     const { state } = result;
     const units = await directory.units();
-    return json(result.created ? 201 : 200, caseView(state, units, 'client'), {
+    return json(result.created ? 201 : 200, caseView(state, units, { view: 'client', audience: 'client' }), {
       location: `/v1/cases/${state.id}`,
     });
   });

@@ -16,12 +16,11 @@ import type { Context } from 'aws-lambda';
 import {
   CENTER_CODES,
   Forbidden,
-  LEVELS,
   NotFound,
-  STATUSES,
   ValidationFailed,
   type CaseState,
   type CenterCode,
+  type Unit,
   type UnitTree,
 } from '../../shared/domain/index.ts';
 import { decodeUtf8, parseForm } from '../../shared/channels/form.ts';
@@ -41,13 +40,16 @@ import {
   type RequestView,
 } from '../../shared/channels/open311.ts';
 import { intakeSchema } from '../../shared/contract/intake.ts';
+import { KEY_ID_MESSAGE, KEY_ID_PATTERN } from '../../shared/contract/fields.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { HttpError, UnsupportedMediaType, toHttpError } from '../../shared/http/errors.ts';
 import { bodyBytes, header, idempotencyKey, type ApiEvent } from '../../shared/http/event.ts';
+import { requireClientScope } from '../../shared/http/auth.ts';
 import { bodyLimit } from '../../shared/http/middleware.ts';
 import type { HttpResult } from '../../shared/http/response.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { logger } from '../../shared/service/logger.ts';
+import { open311View } from '../../shared/service/views.ts';
 import { cases, config, directory, dynamodb, store } from '../../shared/service/runtime.ts';
 import { CaseQueries } from '../../shared/store/case-queries.ts';
 
@@ -107,29 +109,10 @@ function open311(): MiddlewareObj<Open311Event, HttpResult, Error, Context> {
   };
 }
 
-const nameOf = (list: readonly { code: string; name: string }[], code: string) => list.find((x) => x.code === code)?.name ?? code;
-
-function notes(state: CaseState, units: UnitTree): string {
-  if (state.resolution && (state.status === 'resolved' || state.status === 'closed')) return state.resolution.summary;
-  if (state.status === 'merged') return `已与 ${state.mergedInto ?? ''} 合并办理`;
-  const where = units.get(state.unitId)?.name;
-  return `${nameOf(STATUSES, state.status)}（${nameOf(LEVELS, state.level)}${where ? `·${where}` : ''}）`;
-}
-
+/** What Open311 readers see of a request: the privacy policy's public view, without the reporter it leaves empty. */
 function view(state: CaseState, units: UnitTree): RequestView {
-  return {
-    id: state.id,
-    status: state.status,
-    statusNotes: notes(state, units),
-    center: state.center,
-    description: state.description,
-    requestedAt: state.createdAt,
-    updatedAt: state.updatedAt,
-    expectedAt: state.clocks?.resolveDueAt,
-    address: state.location.address,
-    lat: state.location.lat,
-    lng: state.location.lng,
-  };
+  const { reporter: _none, ...request } = open311View(state, units);
+  return request;
 }
 
 function list(value: string | undefined, name: string, max: number): string[] | undefined {
@@ -149,9 +132,22 @@ function dateParam(value: string | undefined, name: string): Date | undefined {
   return date;
 }
 
+/** A jurisdiction_id is one of our townships (a root of the unit tree); any other is Open311's 404. */
+function jurisdiction(id: string, units: UnitTree): Unit {
+  const unit = KEY_ID_PATTERN.test(id) ? units.get(id) : undefined;
+  if (!unit || unit.parentId !== undefined) throw new NotFound(`no jurisdiction "${id.slice(0, 64)}"`);
+  return unit;
+}
+
+/** A service request id as given: not an id we could store is refused (400), one of ours that does not exist is 404. */
+function requestId(id: string, path: string): string {
+  if (!KEY_ID_PATTERN.test(id)) throw new ValidationFailed(`${path} ${KEY_ID_MESSAGE}`, [{ path, message: KEY_ID_MESSAGE }]);
+  return id;
+}
+
 async function searchRequests(event: ApiEvent, units: UnitTree): Promise<CaseState[]> {
   const q = event.queryStringParameters ?? {};
-  const ids = list(q.service_request_id, 'service_request_id', MAX_IDS);
+  const ids = list(q.service_request_id, 'service_request_id', MAX_IDS)?.map((id) => requestId(id, 'service_request_id'));
   const codes = list(q.service_code, 'service_code', CENTER_CODES.length);
   const badCode = codes?.find((c) => !(CENTER_CODES as readonly string[]).includes(c));
   if (badCode) throw new ValidationFailed(`unknown service_code "${badCode}"`, [{ path: 'service_code', message: 'must be one of the services' }]);
@@ -170,10 +166,9 @@ async function searchRequests(event: ApiEvent, units: UnitTree): Promise<CaseSta
     if (end.getTime() - start.getTime() > MAX_DAYS * 86_400_000) {
       throw new ValidationFailed(`the date range may span at most ${MAX_DAYS} days`, [{ path: 'start_date', message: `at most ${MAX_DAYS} days before end_date` }]);
     }
-    const roots = q.jurisdiction_id ? [units.get(q.jurisdiction_id)].filter((u) => u?.parentId === undefined) : units.roots();
-    if (roots.length === 0) throw new ValidationFailed(`unknown jurisdiction_id "${q.jurisdiction_id}"`, [{ path: 'jurisdiction_id', message: 'is not a township of this service' }]);
+    const roots = q.jurisdiction_id ? [jurisdiction(q.jurisdiction_id, units)] : units.roots();
     const idsInRange = (
-      await Promise.all(roots.map((root) => queries.createdBetween(root!.id, start.toISOString(), end.toISOString(), { limit: MAX_READ })))
+      await Promise.all(roots.map((root) => queries.createdBetween(root.id, start.toISOString(), end.toISOString(), { limit: MAX_READ })))
     ).flat();
     found = await store.getMany(idsInRange);
   }
@@ -189,7 +184,7 @@ async function searchRequests(event: ApiEvent, units: UnitTree): Promise<CaseSta
 const isCaseId = (id: string) => /^[\w-]{1,64}$/.test(id);
 
 async function one(id: string): Promise<CaseState> {
-  const loaded = isCaseId(id) ? await store.load(id) : undefined;
+  const loaded = isCaseId(requestId(id, 'service_request_id')) ? await store.load(id) : undefined;
   if (!loaded || loaded.state.source !== OPEN311_SOURCE) throw new NotFound(`no service request ${id}`);
   return loaded.state;
 }
@@ -203,9 +198,10 @@ async function file(event: Open311Event, format: Open311Format): Promise<HttpRes
   if (!apiKey) throw new HttpError(403, 'forbidden', 'api_key is required to create a service request');
   const client = await directory.apiClient(apiKey);
   if (!client || client.disabled) throw new HttpError(403, 'forbidden', 'invalid api_key');
-  if (!client.scopes.includes('cases:write') || !client.sources.includes(OPEN311_SOURCE)) {
-    throw new Forbidden('this api_key may not create Open311 service requests');
-  }
+  requireClientScope(client, event.routeKey);
+  if (!client.sources.includes(OPEN311_SOURCE)) throw new Forbidden('this api_key may not create Open311 service requests');
+  const named = form.get('jurisdiction_id');
+  if (named) jurisdiction(named, await directory.units());
   const submission = parseOpen311Request(form);
   const body = parseWith(intakeSchema, submission.intake, 'the service request');
   if (body instanceof ValidationFailed) throw body;
@@ -222,6 +218,9 @@ export const handler = middy<Open311Event, HttpResult>()
   .handler(async (event) => {
     const { route, format } = event.open311 ?? routeOf(event);
     const post = event.requestContext.http.method === 'POST';
+    // Every Open311 call may name its jurisdiction; one that is not ours is a 404 whatever the document.
+    const named = event.queryStringParameters?.jurisdiction_id;
+    if (named !== undefined && named !== '') jurisdiction(named, await directory.units());
     if (post && route.kind !== 'requests') throw new HttpError(404, 'not_found', 'only requests can be POSTed');
     switch (route.kind) {
       case 'services':

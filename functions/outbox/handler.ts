@@ -2,6 +2,8 @@
  * GET /v1/outbox?date=yyyy-mm-dd — the messages sent to people that day, for
  * admins: those about cases in their jurisdiction, and, for an admin of a
  * township, also those tied to no case (answers to residents' queries).
+ * Phones and openIds are shown masked and codes (提取码, 验证码) never, as the
+ * privacy policy has it for this view.
  */
 import middy from '@middy/core';
 import { ValidationFailed } from '../../shared/domain/index.ts';
@@ -13,6 +15,7 @@ import { requireRole } from '../../shared/http/roles.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { config, directory, dynamodb } from '../../shared/service/runtime.ts';
 import { Outbox } from '../../shared/store/outbox.ts';
+import { outboxView } from '../../shared/service/views.ts';
 
 const outbox = new Outbox(dynamodb, config.tableName);
 
@@ -36,5 +39,5 @@ export const handler = middy<ApiEvent, HttpResult>()
     const atTop = units.parent(mine) === undefined;
     // A page may hold fewer than `limit` items once other jurisdictions' are left out; the cursor still goes on.
     const items = page.items.filter((e) => (e.unitId === undefined ? atTop : units.isWithin(e.unitId, mine)));
-    return json(200, { date, items, cursor: page.cursor ?? null });
+    return json(200, { date, items: items.map((e) => outboxView(e, admin.role)), cursor: page.cursor ?? null });
   });

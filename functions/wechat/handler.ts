@@ -23,8 +23,9 @@ import {
   type WechatMessage,
 } from '../../shared/channels/wechat.ts';
 import { BadSignature, ChannelNotConfigured, query, requireQuery } from '../../shared/http/channel.ts';
-import { bodyBytes, type ApiEvent } from '../../shared/http/event.ts';
-import { bodyLimit, httpErrors } from '../../shared/http/middleware.ts';
+import { bodyBytes, header, type ApiEvent } from '../../shared/http/event.ts';
+import { UnsupportedMediaType } from '../../shared/http/errors.ts';
+import { bodyLimit, httpErrors, mediaTypeOf } from '../../shared/http/middleware.ts';
 import { text, type HttpResult } from '../../shared/http/response.ts';
 import { channelConfig, residents } from '../../shared/service/channel-runtime.ts';
 import { clock } from '../../shared/service/clock.ts';
@@ -77,8 +78,12 @@ function residentMessage(message: WechatMessage): ResidentMessage | undefined {
   }
 }
 
+/** What WeChat sends its messages as. */
+const XML_TYPES = ['text/xml', 'application/xml'];
+
 async function receive(event: ApiEvent): Promise<HttpResult> {
   const secret = token();
+  if (!XML_TYPES.includes(mediaTypeOf(event) ?? '')) throw new UnsupportedMediaType(XML_TYPES.join(' or '), header(event, 'content-type'));
   const [timestamp, nonce] = requireQuery(event, 'timestamp', 'nonce');
   checkTimestamp(timestamp);
   const body = decodeUtf8(bodyBytes(event));

@@ -61,9 +61,24 @@ export interface GatewayOptions {
   readonly ready?: () => boolean;
 }
 
-function writeError(res: ServerResponse, status: number, code: string, message: string): void {
+function writeError(res: ServerResponse, status: number, code: string, message: string, issues?: { path: string; message: string }[]): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify({ error: { code, message } }));
+  res.end(JSON.stringify({ error: { code, message, ...(issues ? { issues } : {}) } }));
+}
+
+/** A path segment that does not decode (a malformed %-escape, or bytes that are not UTF-8): the request is refused, as API Gateway does. */
+class MalformedPath extends Error {
+  constructor(readonly param: string) {
+    super(`the path parameter ${param} has a malformed %-escape`);
+  }
+}
+
+function decodeParam(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new MalformedPath(name);
+  }
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
@@ -77,16 +92,26 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * The request target as a URL. Always read as a path on this host: `//x/y`
+ * is the path `//x/y` (as API Gateway has it), not a URL of host `x`.
+ */
+export function requestUrl(req: IncomingMessage): URL {
+  return new URL(`http://local${(req.url ?? '/').startsWith('/') ? req.url : `/${req.url ?? ''}`}`);
+}
+
 export function toEvent(req: IncomingMessage, body: Buffer, route: CompiledRoute, match: RegExpMatchArray): APIGatewayProxyEventV2 {
-  const url = new URL(req.url ?? '/', 'http://local');
+  const url = requestUrl(req);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined && name !== 'cookie') headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
   headers['x-forwarded-proto'] ??= 'http';
-  const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
-  const pathParameters = Object.fromEntries(route.params.map((p, i) => [p, decodeURIComponent(match[i + 1] ?? '')]));
+  // A Map, then fromEntries: a parameter named __proto__ or constructor is a plain own property, as in Lambda's parsed JSON.
+  const params = new Map<string, string>();
+  for (const [name, value] of url.searchParams) params.set(name, params.has(name) ? `${params.get(name)},${value}` : value);
+  const query: Record<string, string> = Object.fromEntries(params);
+  const pathParameters = Object.fromEntries(route.params.map((p, i) => [p, decodeParam(p, match[i + 1] ?? '')]));
   const contentType = headers['content-type'] ?? '';
   // Bytes that are not UTF-8 cannot travel as a JSON string: they go base64, so handlers see them as they came.
   const binary = body.length > 0 && (!TEXT_TYPES.test(contentType) || !isUtf8(body));
@@ -145,13 +170,20 @@ export function createGateway(options: GatewayOptions): Server {
       if (!body) return writeError(res, 413, 'payload_too_large', 'the gateway refuses bodies over 10 MB');
       if (options.local && (await options.local(req, res, body))) return;
       if (options.ready && !options.ready()) return writeError(res, 503, 'starting', 'the local stack is starting');
-      const path = new URL(req.url ?? '/', 'http://local').pathname;
+      const path = requestUrl(req).pathname;
       const method = req.method ?? 'GET';
       let match: RegExpMatchArray | null = null;
       const route = compiled.find((r) => (r.method === method || r.method === 'ANY') && (match = path.match(r.pattern)));
       if (!route || !match) return writeError(res, 404, 'not_found', `no route ${method} ${path}`);
+      let event: APIGatewayProxyEventV2;
+      try {
+        event = toEvent(req, body, route, match);
+      } catch (error) {
+        if (!(error instanceof MalformedPath)) throw error;
+        return writeError(res, 400, 'validation_failed', error.message, [{ path: error.param, message: 'has a malformed %-escape' }]);
+      }
       const handler = await route.handler();
-      const result = await handler(toEvent(req, body, route, match), lambdaContext(route.functionName));
+      const result = await handler(event, lambdaContext(route.functionName));
       writeResult(res, result);
     })().catch((error: unknown) => {
       console.error('[gateway] handler crashed', error);

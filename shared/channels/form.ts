@@ -4,6 +4,7 @@
  * invalid UTF-8 into U+FFFD, which would file a garbled matter; here they are
  * refused instead.
  */
+import { refuseControlChars } from '../contract/hygiene.ts';
 import { BadPayload } from './errors.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -25,7 +26,11 @@ function decodeComponent(raw: string): string {
   }
 }
 
-/** Parse a form body; the same names and values URLSearchParams would give for a well-formed body. */
+/**
+ * Parse a form body; the same names and values URLSearchParams would give for
+ * a well-formed body. A value (or name) with a control character is refused,
+ * naming the field.
+ */
 export function parseForm(body: string): URLSearchParams {
   const out = new URLSearchParams();
   if (body === '') return out;
@@ -34,6 +39,7 @@ export function parseForm(body: string): URLSearchParams {
     const eq = pair.indexOf('=');
     const name = decodeComponent(eq < 0 ? pair : pair.slice(0, eq));
     const value = decodeComponent(eq < 0 ? '' : pair.slice(eq + 1));
+    refuseControlChars({ [name]: value });
     out.append(name, value);
   }
   return out;

@@ -124,16 +124,18 @@ export interface Open311Submission {
 
 /** Form fields as a plain object: `attribute[code]` grouped, empty values dropped, first value wins. */
 function formObject(form: URLSearchParams): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const attribute: Record<string, string> = {};
+  // Maps, so a field named __proto__ or constructor is a field like any other.
+  const out = new Map<string, unknown>();
+  const attribute = new Map<string, string>();
   for (const [key, value] of form) {
     if (value === '') continue;
     const attr = /^attribute\[([^\]]+)\]$/.exec(key)?.[1];
-    if (attr !== undefined) attribute[attr] ??= value;
-    else out[key] ??= value;
+    if (attr !== undefined) {
+      if (!attribute.has(attr)) attribute.set(attr, value);
+    } else if (!out.has(key)) out.set(key, value);
   }
-  if (Object.keys(attribute).length > 0) out.attribute = attribute;
-  return out;
+  if (attribute.size > 0) out.set('attribute', Object.fromEntries(attribute));
+  return Object.fromEntries(out);
 }
 
 const CJK = /^[\u3400-\u9fff]+$/u;

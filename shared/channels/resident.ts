@@ -29,6 +29,21 @@ export function phoneToLink(text: string): string | undefined {
   return PHONE_LINK.exec(compact)?.[1];
 }
 
+/** Digits of a phone-link code, and how long it lives and how often it may be tried. */
+export const VERIFICATION = { digits: 6, validMinutes: 10, maxTries: 5 } as const;
+
+const CODE_REPLY = /^(验证码|验证|校验码)?[:：]?(\d{6})$/;
+
+/**
+ * The answer to "reply with the code": `验证码 123456` (said so) or a bare
+ * `123456` (which counts only while a code is pending, else it is a matter
+ * like any other text).
+ */
+export function verificationCodeOf(text: string): { readonly code: string; readonly said: boolean } | undefined {
+  const m = CODE_REPLY.exec(text.normalize('NFKC').replace(/[\s-]/g, ''));
+  return m?.[2] === undefined ? undefined : { code: m[2], said: m[1] !== undefined };
+}
+
 const ADDRESS_NOISE = /[\s\p{P}\p{S}]/gu;
 const ADDRESS_LEAD = /^(?:我家在|我家住|我住在|我住|住在|我在|在|位于|地址[是为]?)/;
 const HOUSE_NUMBER = /[0-9一二三四五六七八九十百零〇]+(?:号楼|号|室|单元|楼|层|门|户|栋|幢|座)?/g;
@@ -54,7 +69,7 @@ const SATISFACTION_WORDS: Readonly<Record<string, Satisfaction>> = {
 /** The 回访 answer the resolution notice asks for ("满意""基本满意""不满意"), or undefined. */
 export function satisfactionOf(text: string): Satisfaction | undefined {
   const compact = text.normalize('NFKC').replace(/[\s。.!！"“”]/g, '');
-  return SATISFACTION_WORDS[compact];
+  return Object.hasOwn(SATISFACTION_WORDS, compact) ? SATISFACTION_WORDS[compact] : undefined;
 }
 
 /** The case a 回访 answer is about: the newest resolved or closed one not yet followed up since it was resolved. */
@@ -83,6 +98,12 @@ export const residentReplies = {
   noOpenCase: (): string => '您目前没有在办的诉求。请先用文字描述您要反映的问题，再发送位置。',
   cannotWithdraw: (trackingNo: string, statusName: string): string => `编号 ${trackingNo} 当前状态：${statusName}，无法撤回。`,
   phoneLinked: (phone: string): string => `已绑定手机号 ${maskPhone(phone) ?? ''}。您通过短信和微信反映的诉求将合并查看。`,
+  codeSent: (phone: string): string =>
+    `验证码已通过短信发送至 ${maskPhone(phone) ?? ''}，请在${VERIFICATION.validMinutes}分钟内回复“验证码 六位数字”完成绑定。绑定前，这个号码不能查询或撤回任何诉求。`,
+  codeSms: (code: string): string => `【矛调通】验证码 ${code}，${VERIFICATION.validMinutes}分钟内有效，用于在微信中绑定本手机号。如非本人操作，请勿告诉他人并忽略本短信。`,
+  codeWrong: (left: number): string => (left > 0 ? `验证码不正确，还可以再试 ${left} 次。` : '验证码不正确，本次验证码已失效，请重新发送手机号获取新的验证码。'),
+  codeExpired: (): string => '验证码已失效或尝试次数已用完，请重新发送手机号获取新的验证码。',
+  tooManyCodes: (minutes: number): string => `获取验证码过于频繁，请 ${minutes} 分钟后再试。`,
   thanks: (trackingNo: string): string => `感谢您对诉求 ${trackingNo} 的评价。`,
   reopened: (trackingNo: string): string => `已收到您的评价，诉求 ${trackingNo} 将重新办理。`,
   nothingToRate: (): string => '没有待评价的诉求。直接发送您要反映的问题即可登记诉求。',

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { normalizePhone } from '../contract/fields.ts';
 import { issuesOf } from '../contract/zod.ts';
+import { refuseControlChars } from '../contract/hygiene.ts';
 import { BadPayload } from './errors.ts';
 import type { TwilioInbound } from './twilio.ts';
 
@@ -75,6 +76,7 @@ function parseJson<T extends z.ZodMiniType>(schema: T, body: string, what: strin
   } catch {
     throw new BadPayload(`the ${what} body is not valid JSON`);
   }
+  refuseControlChars(value);
   const result = z.safeParse(schema, value);
   if (result.success) return result.data;
   const issues = issuesOf(result.error);

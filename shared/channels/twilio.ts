@@ -1,6 +1,7 @@
 /** Twilio SMS webhooks: X-Twilio-Signature, the inbound form, and TwiML replies. */
 import { createHmac } from 'node:crypto';
 import { safeEqual } from './checks.ts';
+import { KEY_ID_MESSAGE, KEY_ID_PATTERN } from '../contract/fields.ts';
 import { BadPayload } from './errors.ts';
 import { buildXml } from './xml.ts';
 
@@ -46,8 +47,7 @@ export function parseTwilioForm(body: string | URLSearchParams): TwilioInbound {
   const messageSid = form.get('MessageSid') ?? form.get('SmsSid');
   const from = form.get('From');
   if (!messageSid) throw new TwilioFormError('form has no MessageSid');
-  // Twilio's SIDs are 34 letters and digits; bounded, the dedupe record's key stays within DynamoDB's limit in UTF-8 bytes.
-  if (!/^[A-Za-z0-9]{1,64}$/.test(messageSid)) throw new TwilioFormError('MessageSid is not a Twilio SID');
+  if (!KEY_ID_PATTERN.test(messageSid)) throw new TwilioFormError(`MessageSid ${KEY_ID_MESSAGE}`, [{ path: 'MessageSid', message: KEY_ID_MESSAGE }]);
   if (!from) throw new TwilioFormError('form has no From');
   return { messageSid, from, to: form.get('To') ?? '', body: form.get('Body') ?? '' };
 }

@@ -5,6 +5,8 @@
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { safeEqual } from './checks.ts';
+import { KEY_ID_MESSAGE, KEY_ID_PATTERN } from '../contract/fields.ts';
+import { refuseControlChars } from '../contract/hygiene.ts';
 import { BadPayload } from './errors.ts';
 import { buildXml, cdata, parseFlatXml } from './xml.ts';
 
@@ -64,9 +66,16 @@ function pad(data: Buffer): Buffer {
   return Buffer.concat([data, Buffer.alloc(n, n)]);
 }
 
+/**
+ * WeChat's PKCS#7 over 32-byte blocks, checked exactly: the padded text is
+ * whole 32-byte blocks and ends in n bytes of value n, 1 ≤ n ≤ 32. AES's own
+ * 16-byte PKCS#7 (a ciphertext of an odd number of AES blocks, or padding of
+ * 1–16 that happens to fit) is not WeChat's and is refused.
+ */
 function unpad(data: Buffer): Buffer {
+  if (data.length === 0 || data.length % PAD_BLOCK !== 0) throw new WechatCryptoError('bad padding: not whole 32-byte blocks');
   const n = data[data.length - 1] ?? 0;
-  if (n < 1 || n > PAD_BLOCK || n > data.length) throw new WechatCryptoError('bad padding');
+  if (n < 1 || n > PAD_BLOCK) throw new WechatCryptoError('bad padding');
   for (let i = data.length - n; i < data.length; i++) {
     if (data[i] !== n) throw new WechatCryptoError('bad padding');
   }
@@ -187,9 +196,16 @@ function coordinate(fields: Record<string, string>, name: string, limit: number)
   return value;
 }
 
+/** An id the message is stored under: 1–128 printable ASCII characters. */
+function keyOf(value: string, name: string): string {
+  if (!KEY_ID_PATTERN.test(value)) throw new WechatMessageError(`${name} ${KEY_ID_MESSAGE}`, [{ path: name, message: KEY_ID_MESSAGE }]);
+  return value;
+}
+
 /** A plaintext (or already decrypted) inbound message. */
 export function parseWechatMessage(xml: string): WechatMessage {
   const f = parseFlatXml(xml);
+  refuseControlChars(f);
   const createTime = required(f, 'CreateTime');
   if (!/^\d{1,12}$/.test(createTime)) throw new WechatMessageError('CreateTime is not a number of seconds');
   // A MsgId is a 64-bit number; bounded, it also stays a valid DynamoDB key (the dedupe record's) in UTF-8 bytes.
@@ -198,7 +214,7 @@ export function parseWechatMessage(xml: string): WechatMessage {
     toUserName: required(f, 'ToUserName'),
     fromUserName: required(f, 'FromUserName'),
     createTime: Number(createTime),
-    ...(f.MsgId ? { msgId: f.MsgId } : {}),
+    ...(f.MsgId ? { msgId: keyOf(f.MsgId, 'MsgId') } : {}),
   };
   const msgType = required(f, 'MsgType');
   switch (msgType) {

@@ -72,15 +72,15 @@ export function parseXml(body: string, maxBytes = DEFAULT_MAX_XML_BYTES): XmlTre
  */
 export function parseFlatXml(body: string, root = 'xml', maxBytes = DEFAULT_MAX_XML_BYTES): Record<string, string> {
   const tree = parseXml(body, maxBytes);
-  const top = tree[root];
+  const top = Object.hasOwn(tree, root) ? tree[root] : undefined;
   if (top === undefined) throw new MalformedXml(`expected a <${root}> root element`);
   if (typeof top !== 'object' || Array.isArray(top)) return {};
-  const flat: Record<string, string> = {};
+  const flat = new Map<string, string>();
   for (const [name, value] of Object.entries(top)) {
     const first = Array.isArray(value) ? value[0] : value;
-    if (typeof first === 'string') flat[name] = first;
+    if (typeof first === 'string') flat.set(name, first);
   }
-  return flat;
+  return Object.fromEntries(flat);
 }
 
 /** Leaf text becomes one trimmed string (entities decoded, CDATA verbatim); elements stay objects. */
@@ -95,8 +95,11 @@ function normalize(node: unknown): XmlValue {
     const cdata = record[CDATA];
     return (text + (Array.isArray(cdata) ? cdata.join('') : String(cdata ?? ''))).trim();
   }
+  // defineProperty: an element named __proto__ is data like any other, never the object's prototype.
   const out: XmlTree = {};
-  for (const [k, v] of entries) if (k !== TEXT && k !== CDATA) out[k] = normalize(v);
+  for (const [k, v] of entries) {
+    if (k !== TEXT && k !== CDATA) Object.defineProperty(out, k, { value: normalize(v), enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }
 

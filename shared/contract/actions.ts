@@ -2,7 +2,7 @@
 import * as z from 'zod/mini';
 import './zod.ts';
 import { CENTER_CODES, CONTACT_CHANNEL_CODES, OUTCOME_CODES, RISK_CODES, SATISFACTION_CODES } from '../domain/index.ts';
-import { isoDateTime, text } from './fields.ts';
+import { isoDateTime, ourId, text } from './fields.ts';
 import { locationSchema, partySchema } from './intake.ts';
 
 const version = z.int().check(z.gte(1));
@@ -25,8 +25,8 @@ export const actionSchema = z.discriminatedUnion('type', [
   action('note', { visibility: z._default(z.enum(['internal', 'public']), 'internal'), text: text(1, 2000) }),
   action('contact', { channel: z.enum(CONTACT_CHANNEL_CODES), summary: text(1, 1000) }),
   action('dispatch', {
-    toUnitId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
-    toVolunteerId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+    toUnitId: z.optional(ourId),
+    toVolunteerId: z.optional(ourId),
     note: z.optional(text(0, 500)),
   }),
   action('decline', { reason: text(1, 500) }),
@@ -36,12 +36,12 @@ export const actionSchema = z.discriminatedUnion('type', [
   action('extend_decide', { approved: z.boolean(), comment: z.optional(text(0, 500)) }),
   action('add_party', { party: partySchema }),
   action('schedule_session', { at: isoDateTime, place: text(1, 200), mediators: z.array(text(1, 50)).check(z.minLength(1), z.maxLength(10)) }),
-  action('record_minutes', { sessionId: z.string().check(z.minLength(1), z.maxLength(64)), content: text(1, 20000) }),
+  action('record_minutes', { sessionId: ourId, content: text(1, 20000) }),
   action('record_agreement', { agreement: agreementSchema }),
   action('resolve', { outcome: z.enum(OUTCOME_CODES), summary: text(1, 2000) }),
   action('follow_up', { satisfaction: z.enum(SATISFACTION_CODES), comment: z.optional(text(0, 1000)) }),
   action('reopen', { reason: text(1, 500) }),
-  action('merge', { intoCaseId: z.string().check(z.minLength(1), z.maxLength(64)) }),
+  action('merge', { intoCaseId: ourId }),
   action('withdraw', { reason: text(1, 500) }),
   action('close', { reason: z.optional(text(0, 500)) }),
   action('reclassify', { center: z.enum(CENTER_CODES) }),

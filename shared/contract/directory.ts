@@ -3,7 +3,8 @@ import * as z from 'zod/mini';
 import './zod.ts';
 import { parse } from 'csv-parse/sync';
 import { LEVEL_CODES, ROLE_CODES, UNIT_ID_PATTERN, ValidationFailed } from '../domain/index.ts';
-import { phone, text } from './fields.ts';
+import { ourId, phone, text } from './fields.ts';
+import { refuseControlChars } from './hygiene.ts';
 
 const contactSchema = z.strictObject({ name: text(1, 50), phone: z.optional(phone), openId: z.optional(z.string().check(z.maxLength(128))) });
 
@@ -11,7 +12,7 @@ export const unitSchema = z.strictObject({
   id: z.string().check(z.regex(UNIT_ID_PATTERN, 'must be lowercase letters, digits and -')),
   name: text(1, 50),
   level: z.enum(LEVEL_CODES),
-  parentId: z.optional(z.string().check(z.minLength(1))),
+  parentId: z.optional(ourId),
   contacts: z.optional(z.array(contactSchema).check(z.maxLength(10))),
 });
 
@@ -21,7 +22,10 @@ export const unitImportSchema = z.strictObject({ units: z.array(unitSchema).chec
  * CSV with a header row: id,name,level,parentId[,contactName,contactPhone].
  * Spreadsheets are how townships keep their unit lists today. Without a
  * contactName column the stored contacts are kept; with one, an empty cell
- * clears them.
+ * clears them. A cell the export neutralised against formula injection
+ * (`'` before `=`, `+`, `-`, `@`, tab or CR) is read back without the `'`,
+ * so an exported sheet imports unchanged. Control characters in any cell are
+ * refused, naming the row and column.
  */
 export function unitsFromCsv(body: string): unknown {
   let rows: Record<string, string>[];
@@ -30,15 +34,25 @@ export function unitsFromCsv(body: string): unknown {
   } catch (error) {
     throw new ValidationFailed(`the CSV is not valid: ${(error as Error).message}`, [{ path: '(body)', message: 'is not valid CSV' }]);
   }
-  const hasContacts = rows.some((r) => 'contactName' in r);
+  refuseControlChars(rows, 'units');
+  const cell = (r: Record<string, string>, column: string) => {
+    const value = Object.hasOwn(r, column) ? r[column] : undefined;
+    return value !== undefined && /^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value;
+  };
+  const hasContacts = rows.some((r) => Object.hasOwn(r, 'contactName'));
   return {
-    units: rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      level: r.level,
-      ...(r.parentId ? { parentId: r.parentId } : {}),
-      ...(hasContacts ? { contacts: r.contactName ? [{ name: r.contactName, ...(r.contactPhone ? { phone: r.contactPhone } : {}) }] : [] } : {}),
-    })),
+    units: rows.map((r) => {
+      const parentId = cell(r, 'parentId');
+      const contactName = cell(r, 'contactName');
+      const contactPhone = cell(r, 'contactPhone');
+      return {
+        id: cell(r, 'id'),
+        name: cell(r, 'name'),
+        level: cell(r, 'level'),
+        ...(parentId ? { parentId } : {}),
+        ...(hasContacts ? { contacts: contactName ? [{ name: contactName, ...(contactPhone ? { phone: contactPhone } : {}) }] : [] } : {}),
+      };
+    }),
   };
 }
 
@@ -49,7 +63,7 @@ export const createUserSchema = z.strictObject({
   username,
   displayName: text(1, 50),
   role: z.enum(ROLE_CODES),
-  unitId: z.string().check(z.minLength(1)),
+  unitId: ourId,
   password,
   phone: z.optional(phone),
 });
@@ -57,7 +71,7 @@ export const createUserSchema = z.strictObject({
 export const updateUserSchema = z.strictObject({
   displayName: z.optional(text(1, 50)),
   role: z.optional(z.enum(ROLE_CODES)),
-  unitId: z.optional(z.string().check(z.minLength(1))),
+  unitId: z.optional(ourId),
   password: z.optional(password),
   phone: z.optional(phone),
   disabled: z.optional(z.boolean()),

@@ -34,3 +34,10 @@ export const isoDateTime = z.iso.datetime({ offset: true, message: 'must be an I
 
 export const slug = (max: number) =>
   z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lowercase letters, digits, - or _'), z.maxLength(max));
+
+/** What an id used as a storage key may be: 1–128 printable ASCII characters (no spaces, no controls). */
+export const KEY_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
+export const KEY_ID_MESSAGE = 'must be 1–128 printable ASCII characters';
+export const keyId = z.string().check(z.regex(KEY_ID_PATTERN, KEY_ID_MESSAGE));
+/** An id we issue (case, unit, account, session): a key id of at most 64 characters. */
+export const ourId = z.string().check(z.regex(KEY_ID_PATTERN, KEY_ID_MESSAGE), z.maxLength(64));

@@ -1,6 +1,6 @@
 /** The intake body of POST /v1/cases, exactly as API.md describes it. */
 import { CENTER_CODES, PARTY_ROLE_CODES, PRIORITY_CODES, RISK_CODES } from '../domain/index.ts';
-import { isoDateTime, phone, slug, text } from './fields.ts';
+import { isoDateTime, ourId, phone, slug, text } from './fields.ts';
 import * as z from 'zod/mini';
 import './zod.ts';
 
@@ -19,7 +19,7 @@ export const reporterSchema = z.strictObject({
 });
 
 export const locationSchema = z.strictObject({
-  unitId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  unitId: z.optional(ourId),
   address: z.optional(text(0, 200)),
   lat: z.optional(z.number().check(z.gte(-90), z.lte(90))),
   lng: z.optional(z.number().check(z.gte(-180), z.lte(180))),

@@ -22,6 +22,10 @@ const ERRORS = {
   '413': errorResponse('payload_too_large: body over 64 KB'),
   '415': errorResponse('unsupported_media_type: send application/json'),
 };
+const PRIVACY =
+  'What a case shows of its reporter, parties, minutes, notes and 提取码 is the privacy policy of shared/domain/privacy.ts (README, "Privacy"): ' +
+  'an API client reads back the reporter and 提取码 of the cases it filed, never the mediation record; mediators see personal details masked ' +
+  'until they ask with `reveal=personal`.';
 
 export function openApiDocument(serverUrl?: string) {
   return {
@@ -39,7 +43,13 @@ export function openApiDocument(serverUrl?: string) {
     ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
     components: {
       securitySchemes: {
-        apiKey: { type: 'http', scheme: 'bearer', description: 'An API key issued to a hotline system' },
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'An API key issued to a hotline system, with scopes: `cases:write` to file (POST /v1/cases, Open311 POST requests), `cases:read` to read ' +
+            '(GET /v1/cases/{id} and its events) — and then only the cases its own client filed. A key lacking the scope a route needs is 403.',
+        },
       },
       schemas: {
         Intake: z.toJSONSchema(intakeSchema, { io: 'input', unrepresentable: 'any' }),
@@ -90,6 +100,17 @@ export function openApiDocument(serverUrl?: string) {
             version: { type: 'integer', description: 'Number of events; send it back as expectedVersion' },
             trackingNo: { type: 'string', description: "The resident's 回执 number (no 0/O/1/I)" },
             trackingCode: { type: 'string', description: '提取码, returned to the filing client only' },
+            reporter: {
+              type: 'object',
+              description: 'Masked (周**, 138****8000) for mediators unless revealed; in full for the client that filed the case',
+              properties: { name: { type: 'string' }, phone: { type: 'string' } },
+            },
+            parties: {
+              type: 'array',
+              description: "Each party's phone, ID number and address masked unless revealed; to an API client only names and roles",
+              items: { type: 'object', properties: { name: { type: 'string' }, role: { type: 'string' }, phone: { type: 'string' }, idNumber: { type: 'string' }, address: { type: 'string' } } },
+            },
+            revealed: { type: 'boolean', description: 'Whether the fields shown only on request are in full (the request asked reveal=personal)' },
             status: { enum: STATUS_CODES },
             level: { enum: LEVELS.map((l) => l.code) },
             center: { enum: CENTERS.map((c) => c.code) },
@@ -119,7 +140,7 @@ export function openApiDocument(serverUrl?: string) {
           responses: {
             '201': { description: 'Created', content: { 'application/json': { schema: ref('Case') } } },
             '200': {
-              description: 'The same source+externalId (or Idempotency-Key) was filed before: the existing case',
+              description: 'This client filed the same source+externalId (or Idempotency-Key) before: the existing case. Another client’s work order of the same number is its own case.',
               content: { 'application/json': { schema: ref('Case') } },
             },
             ...ERRORS,
@@ -129,14 +150,25 @@ export function openApiDocument(serverUrl?: string) {
       '/v1/cases/{id}': {
         get: {
           summary: 'Read a case',
+          description: `${PRIVACY} Each request that reveals writes one entry in the case's 查阅记录 (GET /v1/cases/{id}/audit); a masked read writes none.`,
           security: [{ apiKey: [] }],
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 128 }, description: 'Longer than 128 or not printable ASCII: 400' },
+            {
+              name: 'reveal',
+              in: 'query',
+              required: false,
+              schema: { enum: ['personal'] },
+              description: "Mediators: show the reporter's and parties' contact details and ID numbers in full, as the policy allows the role; recorded in the audit trail",
+            },
+          ],
           responses: { '200': { description: 'The case', content: { 'application/json': { schema: ref('Case') } } }, ...ERRORS },
         },
       },
       '/v1/cases/{id}/events': {
         get: {
           summary: 'The timeline of a case, oldest first',
+          description: `${PRIVACY} The timeline never reveals: the intake's reporter and parties are masked, internal notes and contacts are for staff only.`,
           security: [{ apiKey: [] }],
           parameters: [
             { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
@@ -156,7 +188,7 @@ export function openApiDocument(serverUrl?: string) {
           responses: {
             '200': { description: 'Status, masked reporter, public timeline' },
             '404': errorResponse('No such number, or the code is wrong'),
-            '429': errorResponse('rate_limited: too many wrong codes'),
+            '429': errorResponse('rate_limited: 5 wrong codes per number (20 per address) in 15 minutes; the SMS or WeChat the case came from still answers "查询 <编号>"'),
           },
         },
       },
@@ -164,7 +196,13 @@ export function openApiDocument(serverUrl?: string) {
         get: { summary: 'WeChat Official Account URL check (signature, or msg_signature in safe mode)', responses: { '200': { description: 'echostr' }, '401': errorResponse('bad signature or a timestamp outside ±300 s') } },
         post: {
           summary: 'WeChat messages, plaintext or encrypt_type=aes: a passive reply in WeChat XML',
-          responses: { '200': { description: 'reply XML, or "success"' }, '400': errorResponse('malformed, unsafe or non-UTF-8 XML'), '401': errorResponse('bad signature or stale timestamp'), '413': errorResponse('body over 64 KB') },
+          responses: {
+            '200': { description: 'reply XML, or "success"' },
+            '400': errorResponse('malformed, unsafe or non-UTF-8 XML, padding other than WeChat’s 32-byte PKCS#7, a control character in a field, a MsgId over 128 characters'),
+            '401': errorResponse('bad signature or stale timestamp'),
+            '413': errorResponse('body over 64 KB'),
+            '415': errorResponse('Content-Type other than text/xml or application/xml'),
+          },
         },
       },
       '/webhooks/sms/twilio': {
@@ -181,7 +219,14 @@ export function openApiDocument(serverUrl?: string) {
         },
       },
       '/open311/v2/{document}': {
-        get: { summary: 'Open311 GeoReport v2: services, requests, discovery (.json or .xml)', parameters: [{ name: 'document', in: 'path', required: true, schema: { type: 'string', examples: ['services.json', 'requests.xml'] } }], responses: { '200': { description: 'The document' } } },
+        get: {
+          summary: 'Open311 GeoReport v2: services, requests, discovery (.json or .xml)',
+          parameters: [
+            { name: 'document', in: 'path', required: true, schema: { type: 'string', examples: ['services.json', 'requests.xml'] } },
+            { name: 'jurisdiction_id', in: 'query', required: false, schema: { type: 'string' }, description: 'A township of this service; any other is [{code:404, description}]' },
+          ],
+          responses: { '200': { description: 'The document' }, '404': { description: '[{code:404, description}] — unknown document or jurisdiction_id' } },
+        },
         post: { summary: 'Open311 POST requests (form-encoded, api_key)', parameters: [{ name: 'document', in: 'path', required: true, schema: { type: 'string', examples: ['requests.json'] } }], responses: { '201': { description: '[{service_request_id, service_notice}]' }, '403': { description: '[{code:403, description}] — no or invalid api_key' } } },
       },
     },

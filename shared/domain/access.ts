@@ -52,7 +52,9 @@ const ABOVE: readonly CommandType[] = ['extend_decide', 'reopen'];
 const VOLUNTEER_ON_OFFER: readonly CommandType[] = ['accept', 'decline'];
 const VOLUNTEER_ON_TASK: readonly CommandType[] = ['note', 'contact', 'schedule_session', 'record_minutes', 'resolve'];
 
+/** A volunteer sees only the tasks dispatched to them; everyone else their unit's subtree. */
 export function isWithinJurisdiction(actor: UserActor, state: Subject, units: UnitTree): boolean {
+  if (actor.role === 'volunteer' && state.assignment?.volunteerId !== actor.id) return false;
   return units.isWithin(state.unitId, actor.unitId) || units.isWithin(state.originUnitId, actor.unitId);
 }
 

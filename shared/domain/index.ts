@@ -11,3 +11,4 @@ export * from './access.ts';
 export * from './decide.ts';
 export * from './notifications.ts';
 export * from './stats.ts';
+export * from './privacy.ts';

@@ -1,16 +1,37 @@
 /** Authenticators for the `authenticate` middleware. */
-import type { Directory } from '../store/directory.ts';
+import type { ApiClient, Directory } from '../store/directory.ts';
+import { Forbidden } from '../domain/index.ts';
 import { usernameOf, verifyToken } from '../service/tokens.ts';
 import type { Role } from '../domain/index.ts';
 import type { Authenticator } from './middleware.ts';
 
-/** Machine clients (12345 hotline systems): `Authorization: Bearer <api key>`, stored hashed. */
+/**
+ * The scope an API key needs on each route it may call — the one list, for
+ * every route: `cases:write` to file, `cases:read` to read (and then only the
+ * cases the key's client filed). A route not listed is not for API keys.
+ */
+export const CLIENT_SCOPES: Readonly<Record<string, 'cases:read' | 'cases:write'>> = {
+  'POST /v1/cases': 'cases:write',
+  'GET /v1/cases/{id}': 'cases:read',
+  'GET /v1/cases/{id}/events': 'cases:read',
+  'POST /open311/v2/{document}': 'cases:write',
+};
+
+/** Refuse a client whose key lacks the scope `routeKey` needs (403, naming it). */
+export function requireClientScope(client: ApiClient, routeKey: string): void {
+  const scope = Object.hasOwn(CLIENT_SCOPES, routeKey) ? CLIENT_SCOPES[routeKey] : undefined;
+  if (scope === undefined) throw new Forbidden(`${routeKey} is not for API keys`);
+  if (!client.scopes.includes(scope)) throw new Forbidden(`this key lacks the scope ${scope} that ${routeKey} needs`);
+}
+
+/** Machine clients (12345 hotline systems): `Authorization: Bearer <api key>`, stored hashed, with the route's scope. */
 export function apiKeyAuth(directory: Directory): Authenticator {
-  return async (token) => {
+  return async (token, event) => {
     // JWTs are for mediators; never look them up as keys.
     if (token.split('.').length === 3) return undefined;
     const client = await directory.apiClient(token);
     if (!client || client.disabled) return undefined;
+    requireClientScope(client, event.routeKey);
     return {
       kind: 'client',
       client,

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { NotFound, ValidationFailed, type Actor } from '../domain/index.ts';
 import type { ApiClient } from '../store/directory.ts';
+import { KEY_ID_MESSAGE, KEY_ID_PATTERN } from '../contract/fields.ts';
 
 /** The API Gateway v2 event as handlers see it after the middlewares. */
 export interface ApiEvent extends APIGatewayProxyEventV2 {
@@ -44,8 +45,14 @@ export function bodyBytes(event: APIGatewayProxyEventV2): Buffer {
 /** Ids are short and plain; anything else cannot name a case or account, so it is "not found" before any lookup. */
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
+/**
+ * A path id: not 1–128 printable ASCII characters is a bad request (400),
+ * refused at the edge before anything is looked up; printable but not the
+ * shape of our ids, "not found".
+ */
 export function idParam(event: APIGatewayProxyEventV2, name: string, what: string): string {
   const value = event.pathParameters?.[name] ?? '';
+  if (!KEY_ID_PATTERN.test(value)) throw new ValidationFailed(`the ${what} id ${KEY_ID_MESSAGE}`, [{ path: name, message: KEY_ID_MESSAGE }]);
   if (!ID_PATTERN.test(value)) throw new NotFound(`no ${what} ${value.slice(0, 64)}`);
   return value;
 }

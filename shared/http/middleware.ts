@@ -8,6 +8,7 @@ import { HttpError, PayloadTooLarge, Unauthorized, UnsupportedMediaType, errorBo
 import { bodyBytes, header, type ApiEvent, type Principal } from './event.ts';
 import { json, type HttpResult } from './response.ts';
 import { ValidationFailed } from '../domain/index.ts';
+import { refuseControlChars } from '../contract/hygiene.ts';
 import { logger } from '../service/logger.ts';
 
 type Middleware = MiddlewareObj<ApiEvent, HttpResult, Error, Context>;
@@ -42,14 +43,17 @@ export function bodyLimit(maxBytes = MAX_BODY_BYTES): Middleware {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Require a JSON body and parse it into `event.json`. */
+/** The media type of the request body, lower case, without parameters. */
+export function mediaTypeOf(event: ApiEvent): string | undefined {
+  return header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase() || undefined;
+}
+
+/** Require a JSON body (`application/json`, the only type these routes document), parse it into `event.json` and refuse control characters in it. */
 export function jsonBody(): Middleware {
   return {
     before: (request) => {
-      const contentType = header(request.event, 'content-type');
-      const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
-      if (mediaType !== 'application/json' && !mediaType?.endsWith('+json')) {
-        throw new UnsupportedMediaType('application/json', contentType);
+      if (mediaTypeOf(request.event) !== 'application/json') {
+        throw new UnsupportedMediaType('application/json', header(request.event, 'content-type'));
       }
       const bytes = bodyBytes(request.event);
       if (bytes.length === 0) throw new ValidationFailed('a JSON body is required', [{ path: '(body)', message: 'is empty' }]);
@@ -65,6 +69,7 @@ export function jsonBody(): Middleware {
         const detail = error instanceof SyntaxError ? error.message : 'unreadable';
         throw new ValidationFailed(`the body is not valid JSON: ${detail}`, [{ path: '(body)', message: 'is not valid JSON' }]);
       }
+      refuseControlChars(request.event.json);
     },
   };
 }

@@ -88,16 +88,21 @@ export class CaseService {
    * the idempotency check: two writes, no lookup first.
    */
   async intake(input: IntakeInput, actor: Actor, idempotencyKey?: string): Promise<IntakeResult> {
+    // A work-order number is the client's own: two clients sending the same one file two cases.
+    // Ids still derive from the pre-0.3 key (no client), so a work order filed before keeps its case;
+    // such a case, with the old key, is this client's when it filed it.
+    const legacyKey = input.externalId !== undefined ? `ext:${input.source}:${input.externalId}` : undefined;
     const dedupeKey =
       input.externalId !== undefined
-        ? `ext:${input.source}:${input.externalId}`
+        ? `ext:${encodeURIComponent(actor.id)}:${input.source}:${input.externalId}`
         : idempotencyKey !== undefined
           ? `idem:${actor.id}:${idempotencyKey}`
           : undefined;
+    const idSeed = legacyKey ?? dedupeKey;
     const ctx = await this.context(actor);
     for (let attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
       const id = trackingNoFromBytes(
-        dedupeKey === undefined ? this.deps.random(8) : createHash('sha256').update(`${dedupeKey}#${attempt}`).digest(),
+        idSeed === undefined ? this.deps.random(8) : createHash('sha256').update(`${idSeed}#${attempt}`).digest(),
       );
       const command = { type: 'receive', id, trackingNo: id, trackingCode: trackingCodeFromBytes(this.deps.random(4)), dedupeKey, input } as const;
       const decision = decide(undefined, command, ctx);
@@ -108,7 +113,8 @@ export class CaseService {
       } catch (error) {
         if (!(error instanceof VersionConflict)) throw error;
         const existing = dedupeKey === undefined ? undefined : await this.deps.store.load(id);
-        if (existing && existing.state.dedupeKey === dedupeKey) return { state: existing.state, created: false };
+        const mine = existing && (existing.state.dedupeKey === dedupeKey || (existing.state.dedupeKey === legacyKey && existing.state.filedBy === actor.id));
+        if (existing && mine) return { state: existing.state, created: false };
       }
     }
     throw new Error(`no free case id after ${ID_ATTEMPTS} attempts`);

@@ -5,7 +5,10 @@
 import { ResidentChannel } from './residents.ts';
 import { channelConfigFromEnv } from './channel-config.ts';
 import { clock } from './clock.ts';
-import { cases, channels, directory, reporterKey, store } from './runtime.ts';
+import { randomBytes } from 'node:crypto';
+import { publisher } from './queues.ts';
+import { cases, channels, config, directory, dynamodb, reporterKey, secretHash, store } from './runtime.ts';
+import { AttemptLimiter } from '../store/limits.ts';
 
 export const channelConfig = channelConfigFromEnv();
 
@@ -16,4 +19,8 @@ export const residents = new ResidentChannel({
   units: () => directory.units(),
   reporterKey,
   now: clock.now,
+  limiter: new AttemptLimiter(dynamodb, config.tableName),
+  sendSms: (reply) => publisher.send('notify', [{ reply }]),
+  random: (n) => randomBytes(n),
+  secretHash,
 });

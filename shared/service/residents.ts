@@ -8,7 +8,13 @@
  * handled (INBOUND#…), so a retry gets the first answer and changes nothing;
  * a new matter's case id is derived from the provider's message id, so even
  * two concurrent deliveries file one case.
+ *
+ * Who a resident is: the openId WeChat signs for, or the phone the SMS
+ * provider says the message came from — and, on WeChat, a phone only once
+ * the resident has typed back the code we sent to it by SMS. 查询, 撤回 and
+ * 回访 act only on cases reported with that openId or phone.
  */
+import { timingSafeEqual } from 'node:crypto';
 import {
   InvalidTransition,
   STATUSES,
@@ -32,6 +38,9 @@ import {
 } from '../channels/resident.ts';
 import type { SmsProvider } from '../channels/sms.ts';
 import type { ChannelStore, Contact } from '../store/channel-store.ts';
+import type { AttemptLimiter, LimitRule } from '../store/limits.ts';
+import { VERIFICATION, verificationCodeOf } from '../channels/resident.ts';
+import type { ReplyMessage } from '../queue/messages.ts';
 import type { CaseService } from './cases.ts';
 import type { CaseStore } from '../store/case-store.ts';
 import { reporterKeys } from './repeats.ts';
@@ -72,7 +81,18 @@ export interface ResidentDeps {
   readonly units: () => Promise<UnitTree>;
   readonly reporterKey: (reporter: { phone?: string; openId?: string }) => string | undefined;
   readonly now: () => Date;
+  /** Linking a phone: codes sent are limited per phone and per openId. */
+  readonly limiter: AttemptLimiter;
+  /** Sends an SMS that is no answer to the message at hand (a phone-link code), through the notifier. */
+  readonly sendSms: (message: ReplyMessage) => Promise<void>;
+  readonly random: (bytes: number) => Uint8Array;
+  /** A keyed hash (the reporter index's key), so a stored code cannot be read back. */
+  readonly secretHash: (text: string) => string;
 }
+
+/** Codes sent to one phone, and asked for by one openId, per hour. */
+const CODES_PER_PHONE: LimitRule = { scope: 'verify-phone', max: 3, windowSeconds: 3600 };
+const CODES_PER_OPENID: LimitRule = { scope: 'verify-openid', max: 5, windowSeconds: 3600 };
 
 /** Longest matter a message may file (the intake contract's limit). */
 export const MAX_TEXT = 4000;
@@ -126,11 +146,53 @@ export class ResidentChannel {
     }
   }
 
+  /** Who wrote, as far as it is proven: the sender's own id, and a phone only the SMS network or a code checked vouches for. */
   private async conversation(sender: ResidentSender) {
     const key = this.contactKey(sender);
     const contact = key === undefined ? undefined : await this.deps.channels.contact(key);
-    const who: ResidentIdentity = { openId: sender.openId, phone: sender.phone ?? contact?.phone };
+    const who: ResidentIdentity = { openId: sender.openId, phone: sender.phone ?? contact?.verifiedPhone };
     return { key, contact, who };
+  }
+
+  /** `手机号 138…` on WeChat: send a code to that phone; until it comes back, the number grants nothing. */
+  private async startLink(key: string, sender: ResidentSender, phone: string, inboundKey: string, now: Date): Promise<{ reply: string }> {
+    const phoneKey = this.deps.reporterKey({ phone }) ?? phone;
+    const attempt = await this.deps.limiter.take(
+      [
+        { rule: CODES_PER_PHONE, subject: phoneKey },
+        { rule: CODES_PER_OPENID, subject: key },
+      ],
+      now,
+    );
+    if (attempt.wait > 0) return { reply: residentReplies.tooManyCodes(Math.ceil(attempt.wait / 60)) };
+    const bytes = this.deps.random(4);
+    const code = String(((bytes[0] ?? 0) * 2 ** 24 + (bytes[1] ?? 0) * 2 ** 16 + (bytes[2] ?? 0) * 2 ** 8 + (bytes[3] ?? 0)) % 10 ** VERIFICATION.digits).padStart(VERIFICATION.digits, '0');
+    const at = now.toISOString();
+    await this.deps.channels.startVerification(key, {
+      phone,
+      codeHash: this.codeHash(key, phone, code),
+      validUntil: new Date(now.getTime() + VERIFICATION.validMinutes * 60_000).toISOString(),
+    });
+    await this.deps.sendSms({ channel: 'sms', to: phone, text: residentReplies.codeSms(code), ref: `verify:${sender.channel}:${inboundKey}`, at });
+    return { reply: residentReplies.codeSent(phone) };
+  }
+
+  private codeHash(key: string, phone: string, code: string): string {
+    return this.deps.secretHash(`verify:${key}:${phone}:${code}`);
+  }
+
+  /** A code typed back: one counted try (atomic), then the comparison; the phone is linked when it matches. */
+  private async finishLink(key: string, contact: Contact | undefined, sender: ResidentSender, code: string, now: Date): Promise<{ reply: string }> {
+    const pending = await this.deps.channels.tryVerification(key, now.toISOString(), VERIFICATION.maxTries);
+    if (!pending) return { reply: residentReplies.codeExpired() };
+    const expected = Buffer.from(pending.codeHash);
+    const given = Buffer.from(this.codeHash(key, pending.phone, code));
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      return { reply: residentReplies.codeWrong(VERIFICATION.maxTries - pending.tries) };
+    }
+    if (!(await this.deps.channels.finishVerification(key, pending.codeHash))) return { reply: residentReplies.codeExpired() };
+    await this.deps.channels.putContact({ ...contact, key, openId: sender.openId, verifiedPhone: pending.phone, phoneVerifiedAt: now.toISOString(), updatedAt: now.toISOString() });
+    return { reply: residentReplies.phoneLinked(pending.phone) };
   }
 
   private async text(inbound: Inbound, text: string): Promise<{ reply?: string; caseId?: string }> {
@@ -139,9 +201,11 @@ export class ResidentChannel {
     const now = this.deps.now();
 
     const phone = sender.channel === 'wechat' ? phoneToLink(text) : undefined;
-    if (phone !== undefined && key !== undefined) {
-      await this.deps.channels.putContact({ ...contact, key, openId: sender.openId, phone, updatedAt: now.toISOString() });
-      return { reply: residentReplies.phoneLinked(phone) };
+    if (phone !== undefined && key !== undefined) return this.startLink(key, sender, phone, inbound.key, now);
+    const code = sender.channel === 'wechat' ? verificationCodeOf(text) : undefined;
+    // A bare six digits is a code only while one is pending; said as 验证码, it always is.
+    if (code !== undefined && key !== undefined && (code.said || (await this.deps.channels.verification(key)) !== undefined)) {
+      return this.finishLink(key, contact, sender, code.code, now);
     }
 
     const satisfaction = satisfactionOf(text);
@@ -210,7 +274,6 @@ export class ResidentChannel {
         ...contact,
         key,
         ...(sender.openId !== undefined ? { openId: sender.openId } : {}),
-        ...(who.phone !== undefined ? { phone: who.phone } : {}),
         awaitingCaseId: state.id,
         awaitingUntil: new Date(now.getTime() + AWAIT_BUILDING_MS).toISOString(),
         updatedAt: now.toISOString(),

@@ -21,6 +21,11 @@ export const config = configFromEnv();
 export const dynamodb = new DynamoDBClient({ cacheMiddleware: true });
 export const directory = new Directory(dynamodb, config.tableName);
 
+/** A keyed hash (HASH_SECRET) of a secret we must check but never keep, such as a phone-link code. */
+export function secretHash(text: string): string {
+  return createHmac('sha256', config.hashSecret).update(text).digest('base64url');
+}
+
 export function reporterKey(reporter: Reporter): string | undefined {
   const subject = reporter.phone !== undefined ? `phone:${normalizePhone(reporter.phone)}` : reporter.openId && `openid:${reporter.openId}`;
   return subject ? createHmac('sha256', config.hashSecret).update(subject).digest('base64url').slice(0, 32) : undefined;

@@ -1,89 +1,129 @@
 /**
- * What each audience sees of a case. Mediators see reporters masked in lists;
- * the public tracking view shows no other party's data at all.
+ * What each audience sees of a case, through the one privacy policy of
+ * shared/domain/privacy.ts: every view here asks it which personal fields to
+ * show, masked, or leave out.
  */
 import {
   CENTERS,
   LEVELS,
   STATUSES,
   currentDueAt,
-  maskName,
-  maskPhone,
+  protectAddress,
+  protectCase,
+  protectReporter,
+  protectEvent,
+  protectText,
+  rulesFor,
+  shownBy,
+  type Audience,
   type CaseEvent,
   type CaseState,
+  type Reporter,
   type UnitTree,
+  type View,
 } from '../domain/index.ts';
+import type { OutboxEntry } from '../store/outbox.ts';
+import type { AuditEntry } from '../store/audit.ts';
+import type { RequestView } from '../channels/open311.ts';
 
 const nameOf = (list: readonly { code: string; name: string }[], code: string) =>
   list.find((x) => x.code === code)?.name ?? code;
 
-export type Audience = 'client' | 'mediator' | 'mediator-list';
+/** Who reads, through which view, and whether they asked to see the `reveal` fields (`?reveal=personal`). */
+export interface Viewer {
+  readonly view: Extract<View, 'case' | 'list' | 'client'>;
+  readonly audience: Audience;
+  readonly reveal?: boolean;
+}
 
-export function caseView(state: CaseState, units: UnitTree, audience: Audience) {
-  const masked = audience === 'mediator-list';
+export function caseView(state: CaseState, units: UnitTree, viewer: Viewer) {
+  const r = rulesFor(viewer.view, viewer.audience);
+  const c = protectCase(state, shownBy(r, viewer.reveal === true));
   return {
-    id: state.id,
-    version: state.version,
-    trackingNo: state.trackingNo,
-    ...(audience === 'client' ? { trackingCode: state.trackingCode } : {}),
-    status: state.status,
-    statusName: nameOf(STATUSES, state.status),
-    source: state.source,
-    externalId: state.externalId,
-    center: state.center,
-    centerName: nameOf(CENTERS, state.center),
-    title: state.title,
-    description: state.description,
-    priority: state.priority,
-    risk: state.risk,
-    level: state.level,
-    levelName: nameOf(LEVELS, state.level),
-    unitId: state.unitId,
-    unitName: units.get(state.unitId)?.fullName,
-    originUnitId: state.originUnitId,
-    originLevel: state.originLevel,
+    id: c.id,
+    version: c.version,
+    trackingNo: c.trackingNo,
+    ...('trackingCode' in c ? { trackingCode: c.trackingCode } : {}),
+    status: c.status,
+    statusName: nameOf(STATUSES, c.status),
+    source: c.source,
+    externalId: c.externalId,
+    center: c.center,
+    centerName: nameOf(CENTERS, c.center),
+    title: c.title,
+    description: c.description,
+    priority: c.priority,
+    risk: c.risk,
+    level: c.level,
+    levelName: nameOf(LEVELS, c.level),
+    unitId: c.unitId,
+    unitName: units.get(c.unitId)?.fullName,
+    originUnitId: c.originUnitId,
+    originLevel: c.originLevel,
     dueAt: currentDueAt(state),
-    acceptDueAt: state.clocks?.acceptDueAt,
-    resolveDueAt: state.clocks?.resolveDueAt,
-    reporter: masked
-      ? { name: maskName(state.reporter.name), phone: maskPhone(state.reporter.phone) }
-      : state.reporter,
-    location: state.location,
-    parties: masked ? state.parties.map((p) => ({ name: maskName(p.name), role: p.role })) : state.parties,
-    occurredAt: state.occurredAt,
-    possibleRepeatOf: state.possibleRepeatOf,
-    createdAt: state.createdAt,
-    updatedAt: state.updatedAt,
-    acceptedAt: state.acceptedAt,
-    assignment: state.assignment,
-    dispatchedFrom: state.dispatchedFrom,
-    escalations: state.escalations,
-    returns: state.returns,
-    escalationPending: state.escalationPending,
-    supervision: state.supervision,
-    extensionRequest: state.extensionRequest,
-    sessions: state.sessions,
-    agreement: state.agreement,
-    resolution: state.resolution,
-    followUp: state.followUp,
-    mergedInto: state.mergedInto,
-    mergedFrom: state.mergedFrom,
-    closedAt: state.closedAt,
+    acceptDueAt: c.clocks?.acceptDueAt,
+    resolveDueAt: c.clocks?.resolveDueAt,
+    reporter: c.reporter,
+    location: c.location,
+    parties: c.parties,
+    occurredAt: c.occurredAt,
+    possibleRepeatOf: c.possibleRepeatOf,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    acceptedAt: c.acceptedAt,
+    assignment: c.assignment,
+    dispatchedFrom: c.dispatchedFrom,
+    escalations: c.escalations,
+    returns: c.returns,
+    escalationPending: c.escalationPending,
+    supervision: c.supervision,
+    extensionRequest: c.extensionRequest,
+    sessions: c.sessions,
+    agreement: c.agreement,
+    resolution: c.resolution,
+    followUp: c.followUp,
+    mergedInto: c.mergedInto,
+    mergedFrom: c.mergedFrom,
+    closedAt: c.closedAt,
+    /** Whether the fields this view shows only on request are shown in full (`?reveal=personal`). */
+    revealed: viewer.reveal === true && Object.values(r).includes('reveal'),
   };
 }
 
-/** Internal notes are for mediators only. */
-export function visibleEvents(events: readonly CaseEvent[], audience: Audience): CaseEvent[] {
-  if (audience !== 'client') return [...events];
-  return events.filter((e) => !(e.type === 'noted' && e.data.visibility === 'internal') && e.type !== 'contacted');
+/** A case's timeline as `audience` sees it: events the view hides are left out, personal fields as the policy says. */
+export function timelineView(events: readonly CaseEvent[], audience: Audience) {
+  const shown = shownBy(rulesFor('timeline', audience), false);
+  return events.flatMap((e) => {
+    const visible = protectEvent(e, shown);
+    return visible ? [eventView(visible)] : [];
+  });
 }
 
-export function eventView(event: CaseEvent) {
+function eventView(event: CaseEvent) {
   const actor =
     event.actor.kind === 'user'
       ? { kind: 'user', id: event.actor.id, name: event.actor.name, role: event.actor.role, unitId: event.actor.unitId }
       : { kind: event.actor.kind, id: event.actor.id };
   return { seq: event.seq, type: event.type, at: event.at, actor, data: event.data };
+}
+
+/** A message in 通知记录: names, phones and openIds masked (a resident's or anyone's), codes never shown. */
+export function outboxView(entry: OutboxEntry, audience: Audience) {
+  const shown = shownBy(rulesFor('outbox', audience), false);
+  const { to, text, recipientName, ...rest } = entry;
+  return {
+    ...rest,
+    to: protectAddress(to, entry.channel, shown) ?? '',
+    recipientName: protectReporter({ name: recipientName }, shown).name ?? '',
+    text: protectText(text, shown),
+  };
+}
+
+/** An entry of a case's 查阅记录; a searched phone was stored masked already and stays so. */
+export function auditView(entry: AuditEntry, audience: Audience) {
+  const shown = shownBy(rulesFor('audit', audience), false);
+  const { phone, ...rest } = entry;
+  return { ...rest, ...(phone !== undefined && shown.reporterPhone !== 'hidden' ? { phone } : {}) };
 }
 
 /** One line of the resident's own timeline, in plain Chinese. */
@@ -120,7 +160,9 @@ function publicLine(event: CaseEvent, units: UnitTree): string | undefined {
   }
 }
 
+/** The resident's own view (/v1/track): their reporter details masked, no one else's at all. */
 export function publicView(state: CaseState, events: readonly CaseEvent[], units: UnitTree) {
+  const shown = shownBy(rulesFor('tracking', 'public'), false);
   return {
     trackingNo: state.trackingNo,
     status: state.status,
@@ -133,12 +175,42 @@ export function publicView(state: CaseState, events: readonly CaseEvent[], units
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
     dueAt: currentDueAt(state),
-    reporter: { name: maskName(state.reporter.name), phone: maskPhone(state.reporter.phone) },
+    reporter: protectReporter(state.reporter, shown),
     resolution: state.resolution && { outcome: state.resolution.outcome, summary: state.resolution.summary, at: state.resolution.at },
     mergedInto: state.mergedInto,
     timeline: events.flatMap((e) => {
       const text = publicLine(e, units);
       return text === undefined ? [] : [{ at: e.at, text }];
     }),
+  };
+}
+
+function open311Notes(state: CaseState, units: UnitTree): string {
+  if (state.resolution && (state.status === 'resolved' || state.status === 'closed')) return state.resolution.summary;
+  if (state.status === 'merged') return `已与 ${state.mergedInto ?? ''} 合并办理`;
+  const where = units.get(state.unitId)?.name;
+  return `${nameOf(STATUSES, state.status)}（${nameOf(LEVELS, state.level)}${where ? `·${where}` : ''}）`;
+}
+
+/**
+ * A service request as Open311 readers (the public) see it: what and where,
+ * never who. The policy gives the public nothing personal here; the reporter
+ * is passed through it anyway, so a field added to the view cannot slip out.
+ */
+export function open311View(state: CaseState, units: UnitTree): RequestView & { readonly reporter: Reporter } {
+  const shown = shownBy(rulesFor('open311', 'public'), false);
+  return {
+    id: state.id,
+    status: state.status,
+    statusNotes: open311Notes(state, units),
+    center: state.center,
+    description: state.description,
+    requestedAt: state.createdAt,
+    updatedAt: state.updatedAt,
+    expectedAt: state.clocks?.resolveDueAt,
+    address: state.location.address,
+    lat: state.location.lat,
+    lng: state.location.lng,
+    reporter: protectReporter(state.reporter, shown),
   };
 }

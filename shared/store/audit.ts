@@ -1,4 +1,14 @@
-/** Who saw a reporter's full details, and when: one item per view, read back per case. */
+/**
+ * Who saw personal details they had to ask for, and when: one item per
+ * request, however many cases it touched.
+ *
+ *   AUDIT#<caseId>          <at>|<user>   a reveal on a case page (`?reveal=personal`)
+ *   AUDIT#R#<reporter key>  <at>|<user>   a search by phone: one item naming every case it found,
+ *                                          under the keyed hash of the phone searched
+ *
+ * A case's 查阅记录 reads both partitions: its own, and its reporter's phone's
+ * (keeping the searches that found it) — two Queries, however long the trail.
+ */
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { queryAll } from './query.ts';
@@ -6,11 +16,19 @@ import { PK, SK } from './schema.ts';
 
 export interface AuditEntry {
   readonly at: string;
-  readonly caseId: string;
   readonly username: string;
   readonly role: string;
   readonly unitId: string;
+  /** `reporter_details`: a reveal on the case page; `reporter_search`: a search by phone. */
   readonly what: string;
+  /** The one case revealed, or the first found (entries before 0.3 name only this). */
+  readonly caseId: string;
+  /** Every case the request showed (a search); absent for a single case. */
+  readonly caseIds?: readonly string[];
+  /** The personal fields the request showed in full. */
+  readonly fields?: readonly string[];
+  /** The phone searched, masked (the plain number is never stored here). */
+  readonly phone?: string;
 }
 
 export class AuditTrail {
@@ -19,22 +37,30 @@ export class AuditTrail {
     private readonly table: string,
   ) {}
 
-  async record(entry: AuditEntry): Promise<void> {
+  /** One item for one request: under the case, or, for a search, under the searched phone's key. */
+  async record(entry: AuditEntry, searchedKey?: string): Promise<void> {
+    const pk = searchedKey === undefined ? `AUDIT#${entry.caseId}` : `AUDIT#R#${searchedKey}`;
     await this.db.send(
       new PutItemCommand({
         TableName: this.table,
-        Item: marshall({ [PK]: `AUDIT#${entry.caseId}`, [SK]: `${entry.at}|${entry.username}`, ...entry }),
+        Item: marshall({ [PK]: pk, [SK]: `${entry.at}|${entry.username}`, ...entry }, { removeUndefinedValues: true }),
       }),
     );
   }
 
-  async list(caseId: string): Promise<AuditEntry[]> {
-    const items = await queryAll(this.db, {
-      TableName: this.table,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': PK },
-      ExpressionAttributeValues: marshall({ ':pk': `AUDIT#${caseId}` }),
-    });
-    return items.map(({ [PK]: _pk, [SK]: _sk, ...entry }) => entry as unknown as AuditEntry);
+  /** A case's trail, oldest first: its own entries and the searches of its reporter's phone that found it. */
+  async list(caseId: string, reporterKey?: string): Promise<AuditEntry[]> {
+    const partition = (pk: string) =>
+      queryAll(this.db, {
+        TableName: this.table,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': PK },
+        ExpressionAttributeValues: marshall({ ':pk': pk }),
+      });
+    const [own, searches] = await Promise.all([partition(`AUDIT#${caseId}`), reporterKey === undefined ? [] : partition(`AUDIT#R#${reporterKey}`)]);
+    const found = searches.filter((item) => Array.isArray(item.caseIds) && (item.caseIds as unknown[]).includes(caseId));
+    return [...own, ...found]
+      .map(({ [PK]: _pk, [SK]: _sk, ...entry }) => entry as unknown as AuditEntry)
+      .sort((a, b) => a.at.localeCompare(b.at));
   }
 }

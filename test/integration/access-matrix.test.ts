@@ -3,6 +3,8 @@
  * lists and every action type, through HTTP. Outside the subtree a case does
  * not exist (404, the same answer as for a case that really does not exist);
  * inside, a role that may not act gets 403, never a 404 and never a success.
+ * A volunteer's jurisdiction is the tasks dispatched to them: no other case
+ * exists for them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
@@ -21,7 +23,8 @@ const USERS = {
   'compound-mediator': { unit: 'hp-xf-yg', seesInside: true },
   'community-mediator': { unit: 'hp-xf', seesInside: true },
   'township-mediator': { unit: 'hp', seesInside: true },
-  volunteer: { unit: 'hp-xf', seesInside: true },
+  // Nothing is dispatched to the volunteer here: the inside case is not theirs.
+  volunteer: { unit: 'hp-xf', seesInside: false },
   leader: { unit: 'hp', seesInside: true },
   admin: { unit: 'hp', seesInside: true },
   'other-mediator': { unit: 'hp-hx', seesInside: false },
@@ -88,7 +91,7 @@ describe('the access matrix', () => {
     const { seesInside } = USERS[user];
     for (const [c, visible] of [
       [inside, seesInside],
-      [outside, user === 'other-mediator' || USERS[user].unit === 'hp'],
+      [outside, user === 'other-mediator' || (USERS[user].unit === 'hp' && user !== 'volunteer')],
     ] as const) {
       const read = await call(stack, 'GET', `/v1/cases/${c.id}`, as(user));
       const events = await call(stack, 'GET', `/v1/cases/${c.id}/events`, as(user));
@@ -117,7 +120,7 @@ describe('the access matrix', () => {
   // The township's users have no case outside their subtree: both cases are theirs.
   const belowTownship = (Object.keys(USERS) as User[]).filter((user) => USERS[user].unit !== 'hp');
   it.each(belowTownship)('%s: every action on a case outside the subtree is 404 and writes nothing', async (user) => {
-    const target = user === 'other-mediator' ? inside : outside;
+    const target = user === 'other-mediator' || user === 'volunteer' ? inside : outside;
     const before = await dumpTable(stack.dynamodb, stack.tableName);
     for (const type of ACTION_TYPES) {
       const reply = await call(stack, 'POST', `/v1/cases/${target.id}/actions`, { ...as(user), body: { type, expectedVersion: target.version, ...BODIES[type] } });
@@ -127,8 +130,8 @@ describe('the access matrix', () => {
   });
 
   it('inside the subtree: a role that may not act gets 403, never a 404 or a success', async () => {
-    // Leaders read only; a volunteer only works a task offered to them.
-    for (const user of ['leader', 'volunteer'] as User[]) {
+    // Leaders read only (a volunteer, who only works a task offered to them, does not see this case at all: above).
+    for (const user of ['leader'] as User[]) {
       for (const type of ACTION_TYPES) {
         const reply = await call(stack, 'POST', `/v1/cases/${inside.id}/actions`, { ...as(user), body: { type, expectedVersion: inside.version, ...BODIES[type] } });
         expect(reply.status, `${user} ${type}`).toBe(403);
@@ -152,15 +155,17 @@ describe('the access matrix', () => {
     expect([again.status, again.body.error.code]).toEqual([422, 'invalid_transition']);
   });
 
-  it('records every full view of a reporter\'s details in the audit trail', async () => {
+  it('records every full view of a reporter\'s details in the audit trail, and a masked view in none', async () => {
     const before = await call(stack, 'GET', `/v1/cases/${inside.id}/audit`, as('admin'));
-    await call(stack, 'GET', `/v1/cases/${inside.id}`, as('community-mediator'));
-    await call(stack, 'GET', `/v1/cases/${inside.id}`, as('building-mediator'));
+    const plain = await call(stack, 'GET', `/v1/cases/${inside.id}`, as('community-mediator'));
+    expect(plain.body.reporter).toEqual({ name: '周**', phone: '138****8000' });
+    await call(stack, 'GET', `/v1/cases/${inside.id}?reveal=personal`, as('community-mediator'));
+    await call(stack, 'GET', `/v1/cases/${inside.id}?reveal=personal`, as('building-mediator'));
     const after = await call(stack, 'GET', `/v1/cases/${inside.id}/audit`, as('admin'));
     const added = after.body.items.slice(before.body.items.length);
-    expect(added.map((e: { username: string; what: string }) => [e.username, e.what])).toEqual([
-      ['community-mediator', 'reporter_details'],
-      ['building-mediator', 'reporter_details'],
+    expect(added.map((e: { username: string; what: string; fields: string[] }) => [e.username, e.what, e.fields])).toEqual([
+      ['community-mediator', 'reporter_details', ['reporterName', 'reporterPhone']],
+      ['building-mediator', 'reporter_details', ['reporterName', 'reporterPhone']],
     ]);
     // Lists never show the details, and a liaison may not read the audit.
     expect((await call(stack, 'GET', `/v1/cases/${inside.id}/audit`, as('building-mediator'))).status).toBe(403);
@@ -168,7 +173,7 @@ describe('the access matrix', () => {
 });
 
 describe('odd ids and parameters', () => {
-  it('answer 404 or 400, never a 5xx', async () => {
+  it('answer 400 when no id could be that long or odd, 404 when it could but is not there, never a 5xx', async () => {
     const long = 'A'.repeat(3000);
     const admin = as('admin');
     const replies = await Promise.all([
@@ -181,6 +186,9 @@ describe('odd ids and parameters', () => {
       call(stack, 'GET', '/v1/outbox?date=2026-13-45', admin),
       call(stack, 'GET', `/v1/cases/${inside.id}/events?cursor=${Buffer.from(JSON.stringify({ pk: { S: `CASE#${inside.id}` }, sk: { S: 'x'.repeat(3000) } })).toString('base64url')}`, admin),
     ]);
-    expect(replies.map((r) => r.status)).toEqual([404, 404, 404, 404, 404, 404, 400, 400]);
+    expect(replies.map((r) => r.status)).toEqual([400, 400, 400, 400, 400, 400, 400, 400]);
+    expect(replies[0]?.body.error.issues).toEqual([{ path: 'id', message: 'must be 1–128 printable ASCII characters' }]);
+    const plausible = await call(stack, 'GET', `/v1/cases/${'A'.repeat(128)}`, admin);
+    expect(plausible.status).toBe(404);
   });
 });

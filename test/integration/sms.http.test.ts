@@ -30,11 +30,13 @@ const casesOf = async (phone: string) =>
     .map((i) => JSON.parse(String(i.state)) as CaseState)
     .filter((s) => s.reporter.phone === phone);
 
-/** Messages the notifier sent to a phone today (the local stand-in for SMS). */
+/**
+ * Messages the notifier sent to a phone (the local stand-in for SMS), as the
+ * outbox keeps them: the number in full, any code cut out. (通知记录 shows
+ * admins the number masked; see "the outbox as admins read it" below.)
+ */
 async function outboxTo(phone: string): Promise<{ text: string; channel: string; provider: string; topic: string }[]> {
-  const day = new Date().toISOString().slice(0, 10);
-  const reply = await call(stack, 'GET', `/v1/outbox?date=${day}&limit=500`, { headers: { authorization: `Bearer ${admin}` } });
-  return reply.body.items.filter((m: { to: string }) => m.to === phone);
+  return (await dumpTable(stack.dynamodb, stack.tableName)).filter((i) => String(i.pk).startsWith('OUTBOX#') && i.to === phone) as never;
 }
 
 describe('Twilio', () => {
@@ -93,7 +95,8 @@ describe('Aliyun', () => {
         return out.length > 0 ? out : undefined;
       });
       expect(sent).toEqual([expect.objectContaining({ topic: 'reply', channel: 'sms', provider: 'console' })]);
-      expect(receiptOf(sent[0]!.text).trackingNo).toBe(state!.trackingNo);
+      // The 回执 went to the resident with its 提取码; the record keeps it without.
+      expect(sent[0]!.text).toContain(`编号 ${state!.trackingNo}，提取码 ******`);
     }
     // Aliyun retries the same push: acknowledged again, nothing filed or sent twice.
     const before = await dumpTable(stack.dynamodb, stack.tableName);
@@ -102,6 +105,25 @@ describe('Aliyun', () => {
     await waitFor('the notifier to handle the re-queued replies', () => queueDrained(stack, 'notify'));
     for (const m of messages) expect(await outboxTo(m.phone_number)).toHaveLength(1);
     expect((await dumpTable(stack.dynamodb, stack.tableName)).length).toBe(before.length);
+  });
+
+  it('the outbox as admins read it (通知记录): phones masked and never a 提取码', async () => {
+    const phone = '13900139041';
+    await postAliyun(stack, [aliyunMessage(phone, '阳光小区3栋楼道灯坏了')]);
+    const [state] = await waitFor('the case', async () => ((await casesOf(phone)).length ? casesOf(phone) : undefined));
+    await waitFor('the receipt', async () => ((await outboxTo(phone)).length ? true : undefined));
+    const day = new Date().toISOString().slice(0, 10);
+    const reply = await call(stack, 'GET', `/v1/outbox?date=${day}&limit=500`, { headers: { authorization: `Bearer ${admin}` } });
+    expect(reply.status).toBe(200);
+    const receipt = reply.body.items.find((m: { caseId: string }) => m.caseId === state!.id);
+    expect(receipt).toMatchObject({ channel: 'sms', to: '139****9041' });
+    expect(receipt.text).toContain(`编号 ${state!.trackingNo}，提取码 ******`);
+    expect(reply.text).not.toContain(phone);
+    expect(reply.text).not.toContain(state!.trackingCode);
+    for (const item of reply.body.items as { to: string; text: string }[]) {
+      expect(item.to).not.toMatch(/\d{7}/);
+      expect(item.text).not.toMatch(/(提取码|验证码)\s*\d/);
+    }
   });
 
   it('answers 查询 by SMS with the status, sent back through the notifier', async () => {

@@ -17,6 +17,7 @@ import {
   wechatEvent,
   wechatLocation,
   wechatText,
+  linkCodeSentTo,
 } from '../support/channels.ts';
 
 let stack: LocalStack;
@@ -217,9 +218,16 @@ describe('commands and conversation', () => {
     expect((await load(different.trackingNo))?.possibleRepeatOf).toBeUndefined();
   });
 
-  it('links a phone number the resident sends, so an SMS about the same matter is seen as the same resident', async () => {
+  it('links a phone number once the resident types back the code sent to it by SMS, so an SMS about the same matter is the same resident', async () => {
     const openId = 'oLinker';
-    const linked = replyFields((await postWechat(stack, wechatText(openId, '手机号 13700137000'))).text);
+    const asked = replyFields((await postWechat(stack, wechatText(openId, '手机号 13700137000'))).text);
+    expect(asked.Content).toContain('验证码已通过短信发送至 137****7000');
+    // Not yet verified: a case filed now does not carry the number.
+    const before = receiptOf(replyFields((await postWechat(stack, wechatText(openId, '翠苑小区2栋的路灯不亮'))).text).Content ?? '');
+    expect((await load(before.trackingNo))?.reporter).toEqual({ openId });
+    const code = await linkCodeSentTo(stack, '13700137000');
+    expect(code).toMatch(/^\d{6}$/);
+    const linked = replyFields((await postWechat(stack, wechatText(openId, `验证码 ${code}`))).text);
     expect(linked.Content).toBe('已绑定手机号 137****7000。您通过短信和微信反映的诉求将合并查看。');
     const { trackingNo } = receiptOf(replyFields((await postWechat(stack, wechatText(openId, '翠苑小区1栋的化粪池堵了，污水漫到路上'))).text).Content ?? '');
     expect((await load(trackingNo))?.reporter).toEqual({ openId, phone: '13700137000' });

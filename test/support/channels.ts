@@ -1,6 +1,6 @@
 /** Building signed channel requests (WeChat, Twilio, Aliyun, Tencent) for tests through the local stack. */
 import { randomBytes } from 'node:crypto';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { QueueName } from '../../infra/topology.ts';
 import { WechatCrypto, wechatSignature } from '../../shared/channels/wechat.ts';
 import { twilioSignature } from '../../shared/channels/twilio.ts';
@@ -134,4 +134,31 @@ export async function queueDrained(stack: LocalStack, queue: QueueName): Promise
     new GetQueueAttributesCommand({ QueueUrl: stack.queues[queue].url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
   );
   return Number(a.Attributes?.ApproximateNumberOfMessages) === 0 && Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible) === 0 ? true : undefined;
+}
+
+/**
+ * SMS texts queued for the notifier to a phone (a stack without workers): what
+ * the resident's phone would receive — a 回执, a phone-link 验证码. Read
+ * messages are taken off the queue and remembered here.
+ */
+const smsSeen = new Map<string, string[]>();
+export async function smsQueuedTo(stack: LocalStack, phone: string): Promise<string[]> {
+  const url = stack.queues.notify.url;
+  for (;;) {
+    const got = await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    const messages = got.Messages ?? [];
+    if (messages.length === 0) break;
+    for (const m of messages) {
+      const reply = (JSON.parse(m.Body ?? '{}') as { reply?: { channel: string; to: string; text: string } }).reply;
+      if (reply?.channel === 'sms') smsSeen.set(reply.to, [...(smsSeen.get(reply.to) ?? []), reply.text]);
+    }
+    await stack.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })) }));
+  }
+  return smsSeen.get(phone) ?? [];
+}
+
+/** The 验证码 of the latest phone-link SMS to a phone. */
+export async function linkCodeSentTo(stack: LocalStack, phone: string): Promise<string | undefined> {
+  const texts = await smsQueuedTo(stack, phone);
+  return [...texts].reverse().map((t) => /验证码 (\d{6})/.exec(t)?.[1]).find((c) => c !== undefined);
 }

@@ -217,7 +217,8 @@ describe('dispatch, volunteers and returns', () => {
     const volunteer = user('hp-xf', 'volunteer', 'volunteer');
     s = run(s, { type: 'dispatch', toVolunteerId: 'volunteer' }, community);
     expect(s.assignment).toMatchObject({ volunteerId: 'volunteer', state: 'offered' });
-    expect(refuse(s, { type: 'accept' }, user('hp-xf', 'volunteer', 'someone-else'))).toBeInstanceOf(Forbidden);
+    // Another volunteer does not see a task that is not theirs at all.
+    expect(refuse(s, { type: 'accept' }, user('hp-xf', 'volunteer', 'someone-else'))).toBeInstanceOf(NotFound);
     s = run(s, { type: 'decline', reason: '不在本地' }, volunteer);
     expect(s.assignment).toBeUndefined();
     s = run(s, { type: 'dispatch', toUnitId: 'hp-xf-yg-2' }, community);

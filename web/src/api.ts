@@ -5,8 +5,7 @@ import type { Issue } from '../../shared/domain/errors.ts';
 import type { Role } from '../../shared/domain/registry.ts';
 import type { ChildStats, Stats } from '../../shared/domain/stats.ts';
 import type { Unit } from '../../shared/domain/units.ts';
-import type { caseView } from '../../shared/service/views.ts';
-import type { OutboxEntry } from '../../shared/store/outbox.ts';
+import type { caseView, outboxView } from '../../shared/service/views.ts';
 
 export type CaseView = ReturnType<typeof caseView> & { readonly overdue?: boolean; readonly nearDeadline?: boolean };
 export type ActionType = ActionBody['type'];
@@ -44,8 +43,8 @@ export interface AccountView {
   readonly disabled: boolean;
 }
 
-/** A message to a person (`GET /v1/outbox`). */
-export type OutboxEntryView = OutboxEntry;
+/** A message to a person (`GET /v1/outbox`), phones masked and codes cut out. */
+export type OutboxEntryView = ReturnType<typeof outboxView>;
 
 /** Who saw a reporter's full details (`GET /v1/cases/{id}/audit`). */
 export interface AuditEntryView {
@@ -54,6 +53,10 @@ export interface AuditEntryView {
   readonly role: Role;
   readonly unitId: string;
   readonly what: string;
+  readonly caseIds?: readonly string[];
+  readonly fields?: readonly string[];
+  /** The phone searched, masked. */
+  readonly phone?: string;
 }
 
 export type StatsReply = Stats & {

@@ -23,7 +23,8 @@ function explain(error: unknown): string {
     case 404:
       return '没有找到该编号，或提取码不正确。请核对回执短信后重试。';
     case 429:
-      return '查询失败次数过多，请 15 分钟后再试。';
+      // Whoever typed the wrong codes may not be the resident: the channel they filed from still answers.
+      return '查询失败次数过多，请 15 分钟后再试。您仍可以用提交诉求时使用的手机发短信，或在微信公众号中发送“查询 编号”，随时查看进度。';
     default:
       return error.status >= 500 ? '系统暂时出错，请稍后再试。' : `查询失败（${error.status}）。`;
   }
@@ -134,7 +135,7 @@ function TrackPage() {
           </button>
         </form>
       )}
-      <p class="muted small">也可以回复短信"查询 编号"，或拨打 12345 热线。</p>
+      <p class="muted small">也可以用提交诉求时使用的手机回复短信或在微信中发送"查询 编号"（不需要提取码，输错提取码被暂停查询时也可以），或拨打 12345 热线。</p>
     </main>
   );
 }

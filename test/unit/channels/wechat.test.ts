@@ -64,6 +64,23 @@ describe('WeChat safe mode: strict padding and appId', () => {
     expect(crypto.decrypt(rawEncrypt(Buffer.concat([base, Buffer.alloc(fill, fill)])))).toBe('hi');
   });
 
+  it('refuses AES’s own 16-byte PKCS#7: a payload padded to an odd number of 16-byte blocks, however well-formed', () => {
+    const base = layout('hi', aes.appId); // 40 bytes: PKCS#7 over 16 pads 8 bytes of 8 to 48, over 32 pads 24 of 24 to 64
+    const sixteen = Buffer.concat([base, Buffer.alloc(8, 8)]);
+    expect(sixteen).toHaveLength(48);
+    expect(() => crypto.decrypt(rawEncrypt(sixteen))).toThrow(WechatCryptoError);
+    expect(() => crypto.decrypt(rawEncrypt(sixteen))).toThrow('bad padding: not whole 32-byte blocks');
+    // Node's own PKCS#7 (what a careless sender or `setAutoPadding(true)` produces) is refused the same way.
+    const auto = createCipheriv('aes-256-cbc', key, key.subarray(0, 16));
+    const autoPadded = Buffer.concat([auto.update(base), auto.final()]).toString('base64');
+    expect(() => crypto.decrypt(autoPadded)).toThrow('bad padding');
+    // The published vectors are whole 32-byte blocks, and open.
+    for (const encrypt of [aes.decrypt.encrypt, aes.encrypt.encrypt, aes.echo.echostr]) {
+      expect(Buffer.from(encrypt, 'base64').length % 32).toBe(0);
+      expect(() => crypto.decrypt(encrypt)).not.toThrow();
+    }
+  });
+
   it('refuses a message for another appId', () => {
     const other = new WechatCrypto({ ...config, appId: 'wx0000000000000000' });
     const encrypted = other.encrypt('<xml/>');

@@ -100,12 +100,16 @@ function DispatchFields({ c }: { c: CaseView }) {
   );
 }
 
+/** Whether the parties have details the case page shows masked until 显示 (a masked one must not go into an agreement). */
+const hasDetails = (c: CaseView) => c.parties.some((p) => p.phone !== undefined || p.idNumber !== undefined || p.address !== undefined);
+
 function AgreementFields({ c }: { c: CaseView }) {
   return (
     <>
       <fieldset>
         <legend>协议当事人（至少两方）</legend>
         {c.parties.length < 2 && <p class="muted">请先用“添加当事人”登记双方当事人。</p>}
+        {!c.revealed && hasDetails(c) && <p class="muted">协议书要写入当事人的完整信息：请先点击“反映人”旁的“显示”。</p>}
         {c.parties.map((p, i) => (
           <label class="check" key={i}>
             <input type="checkbox" name="party" value={String(i)} defaultChecked />
@@ -272,6 +276,7 @@ const FORMS: Readonly<Record<ActionType, FormSpec>> = {
     body: (f, c) => {
       const parties = f.getAll('party').map((i) => c.parties[Number(i)]);
       if (parties.length < 2) throw new Problem('调解协议书至少需要两方当事人');
+      if (!c.revealed && hasDetails(c)) throw new Problem('请先点击“反映人”旁的“显示”，查看当事人的完整信息后再制作协议书');
       return {
         agreement: {
           parties,
@@ -356,7 +361,7 @@ const FORMS: Readonly<Record<ActionType, FormSpec>> = {
   },
 };
 
-function ActionForm({ type, c, onDone, onFailed }: { type: ActionType; c: CaseView; onDone: (text: string) => void; onFailed: (error: unknown) => boolean }) {
+function ActionForm({ type, c, onDone, onFailed }: { type: ActionType; c: CaseView; onDone: (text: string, next: CaseView) => void; onFailed: (error: unknown) => boolean }) {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   // One Idempotency-Key per submission: sending the same form again after a failure reuses it, so it applies once.
@@ -373,8 +378,8 @@ function ActionForm({ type, c, onDone, onFailed }: { type: ActionType; c: CaseVi
       const request = { type, expectedVersion: c.version, ...fields };
       const payload = JSON.stringify(request);
       if (submission.current?.payload !== payload) submission.current = { key: crypto.randomUUID(), payload };
-      await api('POST', `/v1/cases/${encodeURIComponent(c.id)}/actions`, request, { idempotencyKey: submission.current.key });
-      onDone(`已完成：${name}`);
+      const next = await api<CaseView>('POST', `/v1/cases/${encodeURIComponent(c.id)}/actions`, request, { idempotencyKey: submission.current.key });
+      onDone(`已完成：${name}`, next);
     } catch (e) {
       if (!onFailed(e)) setError(e);
     } finally {
@@ -397,7 +402,7 @@ function ActionForm({ type, c, onDone, onFailed }: { type: ActionType; c: CaseVi
   );
 }
 
-export function Actions({ c, onDone, onFailed }: { c: CaseView; onDone: (text: string) => void; onFailed: (error: unknown) => boolean }) {
+export function Actions({ c, onDone, onFailed }: { c: CaseView; onDone: (text: string, next: CaseView) => void; onFailed: (error: unknown) => boolean }) {
   const { me, units } = useProfile();
   const actions = availableActions(c, me, units);
   if (actions.length === 0) {

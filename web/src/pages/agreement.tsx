@@ -7,7 +7,8 @@ import { nameOf, PARTY_ROLES } from '../labels.ts';
 
 export function AgreementPage({ id }: { id: string }) {
   const { units } = useProfile();
-  const loaded = useLoad(() => api<CaseView>('GET', `/v1/cases/${encodeURIComponent(id)}`), [id]);
+  // Printed for signing, so with the parties' full details: the server records this read in the case's 查阅记录.
+  const loaded = useLoad(() => api<CaseView>('GET', `/v1/cases/${encodeURIComponent(id)}?reveal=personal`), [id]);
   const back = (
     <p class="no-print">
       <a href={href(`case/${encodeURIComponent(id)}`)}>← 返回案件</a>

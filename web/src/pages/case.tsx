@@ -2,7 +2,8 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { all, api, ApiError, type ActorView, type AuditEntryView, type CaseView, type EventView } from '../api.ts';
-import { href, useProfile } from '../app.ts';
+import { href, navigate, useProfile } from '../app.ts';
+import { canRead } from '../../../shared/domain/access.ts';
 import { Deadline, ErrorBox, PageTitle, RiskBadge, StatusBadge, useLoad } from '../components.tsx';
 import { formatDateTime, formatLongDate } from '../format.ts';
 import {
@@ -20,12 +21,18 @@ import {
   SOURCES,
 } from '../labels.ts';
 import { Actions } from './actions.tsx';
+import { rulesFor } from '../../../shared/domain/privacy.ts';
+import type { Role } from '../../../shared/domain/registry.ts';
 
-export async function loadCase(id: string) {
+/** The case, with its personal details in full only when `reveal` (the server records each such read). */
+export async function loadCase(id: string, reveal = false) {
   const path = `/v1/cases/${encodeURIComponent(id)}`;
-  const [view, events] = await Promise.all([api<CaseView>('GET', path), all<EventView>(`${path}/events?limit=500`)]);
+  const [view, events] = await Promise.all([api<CaseView>('GET', reveal ? `${path}?reveal=personal` : path), all<EventView>(`${path}/events?limit=500`)]);
   return { view, events };
 }
+
+/** Whether the user's role is shown anything more on request: the policy's own table says. */
+const mayReveal = (role: Role) => Object.values(rulesFor('case', role)).includes('reveal');
 
 function actorName(actor: ActorView): string {
   switch (actor.kind) {
@@ -123,6 +130,12 @@ const AUDIT_WHAT: Readonly<Record<string, string>> = {
   reporter_search: '按反映人电话查找到此案',
 };
 
+function auditLine(e: AuditEntryView): string {
+  const what = AUDIT_WHAT[e.what] ?? e.what;
+  if (e.what === 'reporter_search') return `${what}${e.phone ? `（${e.phone}` : '（'}，共 ${e.caseIds?.length ?? 1} 件）`;
+  return what;
+}
+
 /** Who has seen the reporter's and the parties' full details: loaded when opened. */
 function AuditTrail({ id }: { id: string }) {
   const { units } = useProfile();
@@ -138,7 +151,7 @@ function AuditTrail({ id }: { id: string }) {
           <span class="who">
             {e.username}（{nameOf(ROLES, e.role)} · {units.get(e.unitId)?.name ?? e.unitId}）
           </span>
-          <p>{AUDIT_WHAT[e.what] ?? e.what}</p>
+          <p>{auditLine(e)}</p>
         </li>
       ))}
     </ol>
@@ -159,7 +172,9 @@ const READS_AUDIT = new Set(['admin', 'officer', 'leader']);
 
 export function CasePage({ id }: { id: string }) {
   const { units, me } = useProfile();
-  const loaded = useLoad(() => loadCase(id), [id]);
+  // 显示: personal details in full from now on, each load recorded in the case's 查阅记录.
+  const [reveal, setReveal] = useState(false);
+  const loaded = useLoad(() => loadCase(id, reveal), [id, reveal]);
   const [notice, setNotice] = useState<string>();
   const [conflict, setConflict] = useState<unknown>();
   const unitName = (unitId: string) => units.get(unitId)?.fullName ?? unitId;
@@ -176,7 +191,12 @@ export function CasePage({ id }: { id: string }) {
   if (!loaded.data) return <main id="main" aria-busy="true" class="muted">正在加载…</main>;
   const { view: c, events } = loaded.data;
 
-  const done = (text: string) => {
+  const done = (text: string, next: CaseView) => {
+    // An action that takes the case away from the user (a volunteer declining a task) leaves nothing to show here.
+    if (me.unit && !canRead({ kind: 'user', id: me.username, name: me.displayName, role: me.role, unitId: me.unit.id }, next, units)) {
+      navigate(href('queue'));
+      return;
+    }
     setNotice(text);
     setConflict(undefined);
     loaded.reload();
@@ -234,6 +254,12 @@ export function CasePage({ id }: { id: string }) {
             </Field>
             <Field label="反映人">
               {[c.reporter.name, c.reporter.phone].filter(Boolean).join('，') || '未留姓名'}
+              {!c.revealed && mayReveal(me.role) && (
+                <button type="button" class="link reveal" onClick={() => setReveal(true)} title="查看完整的电话、身份证号和住址；每次查看都会记入查阅记录">
+                  显示
+                </button>
+              )}
+              {c.revealed && <small class="muted">（已显示完整信息，已记入查阅记录）</small>}
             </Field>
             {(c.location.address || c.location.unitId) && (
               <Field label="地点">
@@ -266,8 +292,10 @@ export function CasePage({ id }: { id: string }) {
               <ul class="plain">
                 {c.parties.map((p, i) => (
                   <li key={i}>
-                    {nameOf(PARTY_ROLES, p.role)}：{p.name}
-                    {'phone' in p && p.phone ? `，${p.phone}` : ''}
+                    {nameOf(PARTY_ROLES, p.role)}：{p.name ?? '（未显示）'}
+                    {p.phone ? `，${p.phone}` : ''}
+                    {p.idNumber ? `，身份证号 ${p.idNumber}` : ''}
+                    {p.address ? `，${p.address}` : ''}
                   </li>
                 ))}
               </ul>

@@ -4,8 +4,9 @@ import { all, api, type CaseView, type Page } from '../api.ts';
 import { href, navigate, useProfile, type Route } from '../app.ts';
 import { CaseTable, ErrorBox, PageTitle } from '../components.tsx';
 import { download, toCsv } from '../csv.ts';
-import { chinaDate, formatDateTime } from '../format.ts';
-import { CENTERS, LEVELS, nameOf, OUTCOMES, RISK_LEVELS, SATISFACTIONS, SOURCES, STATUSES } from '../labels.ts';
+import { EXPORT_COLUMNS, exportRow } from '../export.ts';
+import { chinaDate } from '../format.ts';
+import { CENTERS, LEVELS, STATUSES } from '../labels.ts';
 
 /** A cursor-paged list of cases; `more` appends the next page. */
 function usePaged(path: string) {
@@ -108,34 +109,6 @@ function apiQuery(query: URLSearchParams, limit = 50): string {
     else q.set(name, value);
   }
   return `/v1/cases?${q}`;
-}
-
-const EXPORT_COLUMNS = [
-  '编号', '受理时间', '来源', '中心', '诉求', '内容摘要', '发生单位', '当前单位', '当前层级', '状态',
-  '期限', '超时', '上报次数', '风险', '办结时间', '办结结果', '回访满意度',
-] as const;
-
-/** One row per case for the monthly report; the reporter's details stay out of the file. */
-function exportRow(c: CaseView, unitName: (id: string) => string): string[] {
-  return [
-    c.trackingNo,
-    formatDateTime(c.createdAt),
-    nameOf(SOURCES, c.source),
-    nameOf(CENTERS, c.center),
-    c.title,
-    c.description,
-    unitName(c.originUnitId),
-    c.unitName ?? c.unitId,
-    nameOf(LEVELS, c.level),
-    nameOf(STATUSES, c.status),
-    c.dueAt ? formatDateTime(c.dueAt) : '',
-    c.overdue ? '是' : '',
-    String(c.escalations),
-    c.risk ? nameOf(RISK_LEVELS, c.risk.level) : '',
-    c.resolution ? formatDateTime(c.resolution.at) : '',
-    c.resolution ? nameOf(OUTCOMES, c.resolution.outcome) : '',
-    c.followUp ? nameOf(SATISFACTIONS, c.followUp.satisfaction) : '',
-  ];
 }
 
 function ExportButton({ query }: { query: URLSearchParams }) {

@@ -1,0 +1,278 @@
+/**
+ * The one privacy policy: for every view of a case and every audience, how
+ * each personal field is shown. Every read path applies it through
+ * `protectCase` / `protectEvent` (shared/service/views.ts), so no view can
+ * forget a field; the table itself is what README's "Privacy" section prints
+ * and what test/unit/privacy.test.ts walks, view by view and role by role.
+ *
+ *   full    shown as stored
+ *   reveal  masked, and shown in full only on an explicit request
+ *           (`?reveal=personal`), which writes one audit entry
+ *   masked  shown masked (周**, 138****8000, 110***********1234)
+ *   hidden  left out
+ */
+import type { Actor, CaseEvent, CaseState, Party, Reporter, Session } from './case.ts';
+import { ROLE_CODES, type Role } from './registry.ts';
+import { maskName, maskPhone } from './tracking.ts';
+
+export const PERSONAL_FIELDS = [
+  { code: 'reporterName', name: '反映人姓名' },
+  { code: 'reporterPhone', name: '反映人电话' },
+  { code: 'reporterOpenId', name: '反映人微信 openId' },
+  { code: 'partyName', name: '当事人姓名' },
+  { code: 'partyPhone', name: '当事人电话' },
+  { code: 'partyIdNumber', name: '当事人身份证号' },
+  { code: 'partyAddress', name: '当事人住址' },
+  { code: 'minutes', name: '调解笔录' },
+  { code: 'internalNotes', name: '内部备注、联系记录' },
+  { code: 'trackingCode', name: '提取码、验证码' },
+] as const;
+export type PersonalField = (typeof PERSONAL_FIELDS)[number]['code'];
+
+/** Where a case is read. `client` is what an API client (12345 hotline, Open311 key) reads of the cases it filed. */
+export const VIEWS = [
+  { code: 'case', name: '案件页（GET /v1/cases/{id}）' },
+  { code: 'timeline', name: '办理记录（/events）' },
+  { code: 'list', name: '列表与电话查找' },
+  { code: 'export', name: '导出 CSV' },
+  { code: 'outbox', name: '通知记录（/v1/outbox）' },
+  { code: 'audit', name: '查阅记录（/audit）' },
+  { code: 'client', name: '12345 等接口客户端' },
+  { code: 'open311', name: 'Open311 公开查询' },
+  { code: 'tracking', name: '群众查询（/v1/track）' },
+] as const;
+export type View = (typeof VIEWS)[number]['code'];
+
+/** Who reads: a mediator's role, an API client, or the public (a resident with a 提取码, Open311 readers). */
+export type Audience = Role | 'client' | 'public';
+export const AUDIENCES: readonly Audience[] = [...ROLE_CODES, 'client', 'public'];
+
+export type Visibility = 'full' | 'reveal' | 'masked' | 'hidden';
+export type Rules = Readonly<Record<PersonalField, Visibility>>;
+
+const HIDDEN: Rules = {
+  reporterName: 'hidden',
+  reporterPhone: 'hidden',
+  reporterOpenId: 'hidden',
+  partyName: 'hidden',
+  partyPhone: 'hidden',
+  partyIdNumber: 'hidden',
+  partyAddress: 'hidden',
+  minutes: 'hidden',
+  internalNotes: 'hidden',
+  trackingCode: 'hidden',
+};
+const rules = (shown: Partial<Rules>): Rules => ({ ...HIDDEN, ...shown });
+
+/** Those who work cases: contact details on request, the mediation record in full (notes are events: see the timeline). */
+const STAFF_CASE = rules({
+  reporterName: 'reveal',
+  reporterPhone: 'reveal',
+  partyName: 'full',
+  partyPhone: 'reveal',
+  partyIdNumber: 'reveal',
+  partyAddress: 'reveal',
+  minutes: 'full',
+});
+const STAFF_TIMELINE = rules({
+  reporterName: 'masked',
+  reporterPhone: 'masked',
+  partyName: 'full',
+  partyPhone: 'masked',
+  partyIdNumber: 'masked',
+  partyAddress: 'masked',
+  minutes: 'full',
+  internalNotes: 'full',
+});
+/** Leaders read and supervise; they never need a party's ID number. */
+const LEADER_CASE = { ...STAFF_CASE, partyIdNumber: 'hidden' } as const satisfies Rules;
+const LEADER_TIMELINE = { ...STAFF_TIMELINE, partyIdNumber: 'hidden' } as const satisfies Rules;
+/** A volunteer on a task: who asked and how to reach them, the sessions they sit in; nothing about the parties beyond their names. */
+const VOLUNTEER_CASE = rules({ reporterName: 'reveal', reporterPhone: 'reveal', partyName: 'full', minutes: 'full' });
+const VOLUNTEER_TIMELINE = rules({ reporterName: 'masked', reporterPhone: 'masked', partyName: 'full', minutes: 'full' });
+const LIST = rules({ reporterName: 'masked', reporterPhone: 'masked', partyName: 'masked' });
+const NOTHING = HIDDEN;
+/** Phones as the outbox shows them: masked, whoever they belong to; never a code. */
+const OUTBOX = rules({ reporterName: 'masked', reporterPhone: 'masked', reporterOpenId: 'masked' });
+/** The audit names who looked, and a searched phone only masked. */
+const AUDIT = rules({ reporterPhone: 'masked' });
+/** A 12345 system told us the reporter and reads them back, with the 提取码 it reads out to the caller; never the mediation record. */
+const CLIENT = rules({ reporterName: 'full', reporterPhone: 'full', partyName: 'full', trackingCode: 'full' });
+const TRACKING = rules({ reporterName: 'masked', reporterPhone: 'masked' });
+
+export const PRIVACY_POLICY: Readonly<Record<View, Partial<Record<Audience, Rules>>>> = {
+  case: { liaison: STAFF_CASE, mediator: STAFF_CASE, officer: STAFF_CASE, admin: STAFF_CASE, leader: LEADER_CASE, volunteer: VOLUNTEER_CASE },
+  timeline: {
+    liaison: STAFF_TIMELINE,
+    mediator: STAFF_TIMELINE,
+    officer: STAFF_TIMELINE,
+    admin: STAFF_TIMELINE,
+    leader: LEADER_TIMELINE,
+    volunteer: VOLUNTEER_TIMELINE,
+    client: CLIENT,
+  },
+  list: { liaison: LIST, mediator: LIST, officer: LIST, admin: LIST, leader: LIST, volunteer: LIST },
+  export: { liaison: NOTHING, mediator: NOTHING, officer: NOTHING, admin: NOTHING, leader: NOTHING, volunteer: NOTHING },
+  outbox: { admin: OUTBOX },
+  audit: { officer: AUDIT, admin: AUDIT, leader: AUDIT },
+  client: { client: CLIENT },
+  open311: { public: NOTHING },
+  tracking: { public: TRACKING },
+};
+
+export function audienceOf(actor: Actor): Audience {
+  switch (actor.kind) {
+    case 'user':
+      return actor.role;
+    case 'client':
+      return 'client';
+    default:
+      return 'public';
+  }
+}
+
+/** The rules of a view for an audience; a view the audience has no row for shows it nothing personal. */
+export function rulesFor(view: View, audience: Audience): Rules {
+  return PRIVACY_POLICY[view][audience] ?? HIDDEN;
+}
+
+export type Shown = Readonly<Record<PersonalField, Exclude<Visibility, 'reveal'>>>;
+
+/** What a request sees: `reveal` fields in full when it asked for them, masked otherwise. */
+export function shownBy(r: Rules, reveal: boolean): Shown {
+  return Object.fromEntries(PERSONAL_FIELDS.map(({ code }) => [code, r[code] === 'reveal' ? (reveal ? 'full' : 'masked') : r[code]])) as Shown;
+}
+
+/** The personal fields of a case that a reveal shows in full (those with a value): what the audit entry records. */
+export function revealedFields(state: Pick<CaseState, 'reporter' | 'parties' | 'agreement'>, r: Rules): PersonalField[] {
+  const parties = [...state.parties, ...(state.agreement?.parties ?? [])];
+  const has: Record<PersonalField, boolean> = {
+    reporterName: Boolean(state.reporter.name),
+    reporterPhone: Boolean(state.reporter.phone),
+    reporterOpenId: Boolean(state.reporter.openId),
+    partyName: parties.some((p) => p.name),
+    partyPhone: parties.some((p) => p.phone),
+    partyIdNumber: parties.some((p) => p.idNumber),
+    partyAddress: parties.some((p) => p.address),
+    minutes: false,
+    internalNotes: false,
+    trackingCode: false,
+  };
+  return PERSONAL_FIELDS.map((f) => f.code).filter((code) => r[code] === 'reveal' && has[code]);
+}
+
+export function maskIdNumber(id: string | undefined): string | undefined {
+  if (id === undefined) return undefined;
+  return id.length > 7 ? `${id.slice(0, 3)}${'*'.repeat(id.length - 7)}${id.slice(-4)}` : '****';
+}
+
+/** The first third of an address, enough to tell the compound, not the door. */
+export function maskAddress(address: string | undefined): string | undefined {
+  if (address === undefined || address.length === 0) return address;
+  const chars = [...address];
+  return `${chars.slice(0, Math.ceil(chars.length / 3)).join('')}***`;
+}
+
+/** An opaque id (a WeChat openId) cut to its ends. */
+export function maskOpaque(id: string | undefined): string | undefined {
+  if (id === undefined) return undefined;
+  return id.length > 8 ? `${id.slice(0, 4)}***${id.slice(-4)}` : '***';
+}
+
+function apply(shown: Exclude<Visibility, 'reveal'>, value: string | undefined, mask: (v: string | undefined) => string | undefined): string | undefined {
+  if (value === undefined || shown === 'hidden') return undefined;
+  return shown === 'full' ? value : mask(value);
+}
+
+/** Fields left undefined are dropped from the object, so a hidden field is absent, not `null`. */
+function defined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+export function protectReporter(reporter: Reporter, s: Shown): Reporter {
+  return defined({
+    name: apply(s.reporterName, reporter.name, maskName),
+    phone: apply(s.reporterPhone, reporter.phone, maskPhone),
+    openId: apply(s.reporterOpenId, reporter.openId, maskOpaque),
+  });
+}
+
+/** A party as shown; its role is always there (a hidden name still says who the party is in the matter). */
+export function protectParty(party: Party, s: Shown): Partial<Party> & Pick<Party, 'role'> {
+  return defined({
+    name: apply(s.partyName, party.name, maskName),
+    role: party.role,
+    phone: apply(s.partyPhone, party.phone, maskPhone),
+    idNumber: apply(s.partyIdNumber, party.idNumber, maskIdNumber),
+    address: apply(s.partyAddress, party.address, maskAddress),
+  });
+}
+
+/** The personal parts of a case as a view shows them; everything else as it is. */
+export function protectCase(state: CaseState, s: Shown) {
+  const { trackingCode, reporter, parties, sessions, agreement, ...rest } = state;
+  return {
+    ...rest,
+    ...(s.trackingCode === 'full' ? { trackingCode } : {}),
+    reporter: protectReporter(reporter, s),
+    parties: parties.map((p) => protectParty(p, s)),
+    sessions: sessions.map(({ minutes, ...session }): Session => (s.minutes === 'full' ? { ...session, minutes } : session)),
+    ...(agreement ? { agreement: { ...agreement, parties: agreement.parties.map((p) => protectParty(p, s)) } } : {}),
+  };
+}
+
+/** An event as a view shows it, or undefined when the whole event is one the view hides (an internal note). */
+export function protectEvent(event: CaseEvent, s: Shown): CaseEvent | undefined {
+  switch (event.type) {
+    case 'noted':
+      return event.data.visibility === 'internal' && s.internalNotes !== 'full' ? undefined : event;
+    case 'contacted':
+      return s.internalNotes === 'full' ? event : undefined;
+    case 'received': {
+      const { trackingCode, reporter, parties, ...data } = event.data;
+      return {
+        ...event,
+        data: { ...data, ...(s.trackingCode === 'full' ? { trackingCode } : {}), reporter: protectReporter(reporter, s), parties: parties.map((p) => protectParty(p, s)) },
+      } as CaseEvent;
+    }
+    case 'party_added':
+      return { ...event, data: protectParty(event.data, s) } as CaseEvent;
+    case 'agreement_recorded':
+      return { ...event, data: { ...event.data, parties: event.data.parties.map((p) => protectParty(p, s)) } } as CaseEvent;
+    case 'minutes_recorded':
+      return s.minutes === 'full' ? event : ({ ...event, data: { sessionId: event.data.sessionId } } as CaseEvent);
+    default:
+      return event;
+  }
+}
+
+/** Codes in a message (提取码 in a 回执, 验证码 in a phone check) are credentials: a view that hides them shows `******`. */
+const CODE_IN_TEXT = /(提取码|验证码)([\s:：为是]*)(\d{4,8})/g;
+
+export function protectText(text: string, s: Shown): string {
+  return s.trackingCode === 'full' ? text : text.replace(CODE_IN_TEXT, (_m, word: string, sep: string) => `${word}${sep}******`);
+}
+
+/** A message as it may be kept: its codes cut out (the outbox stores what it sent this way; the code went to the person only). */
+export function withoutCodes(text: string): string {
+  return protectText(text, shownBy(HIDDEN, false));
+}
+
+/** A phone or an openId a message went to, as the view shows it. */
+export function protectAddress(to: string, channel: string, s: Shown): string | undefined {
+  return channel === 'wechat' ? apply(s.reporterOpenId, to, maskOpaque) : apply(s.reporterPhone, to, maskPhone);
+}
+
+/** The table as README prints it: one row per view and audience that has one, one column per field. */
+export function privacyTable(): string {
+  const cell: Record<Visibility, string> = { full: 'full', reveal: 'reveal', masked: 'masked', hidden: '—' };
+  const head = `| view | audience | ${PERSONAL_FIELDS.map((f) => `${f.name} \`${f.code}\``).join(' | ')} |`;
+  const rule = `|${' --- |'.repeat(PERSONAL_FIELDS.length + 2)}`;
+  const rows = VIEWS.flatMap(({ code: view }) =>
+    AUDIENCES.flatMap((audience) => {
+      const r = PRIVACY_POLICY[view][audience];
+      return r ? [`| ${view} | ${audience} | ${PERSONAL_FIELDS.map((f) => cell[r[f.code]]).join(' | ')} |`] : [];
+    }),
+  );
+  return [head, rule, ...rows].join('\n');
+}

@@ -1,0 +1,38 @@
+/**
+ * 辖区案件 as rows for the monthly report. The privacy policy's `export` view
+ * shows no personal field to anyone, so no column reads one: not the
+ * reporter, not the parties, not the minutes or notes (test/unit/privacy.test.ts
+ * feeds it a case with every field in full and finds none of them).
+ */
+import type { CaseView } from './api.ts';
+import { formatDateTime } from './format.ts';
+import { CENTERS, LEVELS, nameOf, OUTCOMES, RISK_LEVELS, SATISFACTIONS, SOURCES, STATUSES } from './labels.ts';
+
+export const EXPORT_COLUMNS = [
+  '编号', '受理时间', '来源', '中心', '诉求', '内容摘要', '发生单位', '当前单位', '当前层级', '状态',
+  '期限', '超时', '上报次数', '风险', '办结时间', '办结结果', '回访满意度',
+] as const;
+
+/** One row per case for the monthly report; the reporter's details stay out of the file. */
+export function exportRow(c: CaseView, unitName: (id: string) => string): string[] {
+  return [
+    c.trackingNo,
+    formatDateTime(c.createdAt),
+    nameOf(SOURCES, c.source),
+    nameOf(CENTERS, c.center),
+    c.title,
+    c.description,
+    unitName(c.originUnitId),
+    c.unitName ?? c.unitId,
+    nameOf(LEVELS, c.level),
+    nameOf(STATUSES, c.status),
+    c.dueAt ? formatDateTime(c.dueAt) : '',
+    c.overdue ? '是' : '',
+    String(c.escalations),
+    c.risk ? nameOf(RISK_LEVELS, c.risk.level) : '',
+    c.resolution ? formatDateTime(c.resolution.at) : '',
+    c.resolution ? nameOf(OUTCOMES, c.resolution.outcome) : '',
+    c.followUp ? nameOf(SATISFACTIONS, c.followUp.satisfaction) : '',
+  ];
+}
+
