@@ -209,7 +209,9 @@ export function parseWechatMessage(xml: string): WechatMessage {
   const createTime = required(f, 'CreateTime');
   if (!/^\d{1,12}$/.test(createTime)) throw new WechatMessageError('CreateTime is not a number of seconds');
   // A MsgId is a 64-bit number; bounded, it also stays a valid DynamoDB key (the dedupe record's) in UTF-8 bytes.
-  if (f.MsgId && !/^\d{1,20}$/.test(f.MsgId)) throw new WechatMessageError('MsgId is not a message id');
+  if (f.MsgId && !/^\d{1,20}$/.test(f.MsgId)) {
+    throw new WechatMessageError('MsgId is not a message id', [{ path: 'MsgId', message: 'must be a number of at most 20 digits' }]);
+  }
   const common: WechatCommon = {
     toUserName: required(f, 'ToUserName'),
     fromUserName: required(f, 'FromUserName'),
