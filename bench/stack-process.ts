@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 export interface StackProcess {
   readonly url: string;
   readonly dynamodbEndpoint: string;
+  readonly tableName: string;
   readonly startedInMs: number;
   stop(): Promise<void>;
 }
@@ -24,7 +25,8 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
+  // DynamoDB Local is a JVM: allow it the longer start.
+  for (let i = 0; i < 1200; i++) {
     const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
     if (ok && output.includes('DynamoDB')) break;
     if (child.exitCode !== null) throw new Error(`the local stack exited:\n${output}`);
@@ -35,6 +37,7 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
   return {
     url,
     dynamodbEndpoint,
+    tableName: env.TABLE_NAME ?? process.env.TABLE_NAME ?? 'maodiaotong',
     startedInMs: Date.now() - started,
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));

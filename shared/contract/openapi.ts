@@ -3,6 +3,7 @@
  * from the same zod schemas the handlers validate with, and the centre and
  * level lists from the registry, so the document cannot drift from the code.
  */
+import { ACTION_TYPES } from './actions.ts';
 import { CENTERS, LEVELS, OUTCOME_CODES, SATISFACTION_CODES, STATUS_CODES } from '../domain/index.ts';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, STATUS_EVENTS, TIMESTAMP_HEADER } from '../channels/callback.ts';
 import { intakeSchema } from './intake.ts';
@@ -49,6 +50,12 @@ export function openApiDocument(serverUrl?: string) {
           description:
             'An API key issued to a hotline system, with scopes: `cases:write` to file (POST /v1/cases, Open311 POST requests), `cases:read` to read ' +
             '(GET /v1/cases/{id} and its events) — and then only the cases its own client filed. A key lacking the scope a route needs is 403.',
+        },
+        mediator: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'A mediator\'s token from POST /v1/auth/login (Cognito in AWS); the user works cases of their unit\'s subtree only.',
         },
       },
       schemas: {
@@ -165,6 +172,43 @@ export function openApiDocument(serverUrl?: string) {
           responses: { '200': { description: 'The case', content: { 'application/json': { schema: ref('Case') } } }, ...ERRORS },
         },
       },
+      '/v1/cases/{id}/actions': {
+        post: {
+          summary: 'Work a case: one action (签收, 派单, 回复, 办结, 回访, 并单…) against the version the caller saw',
+          description:
+            'The body is {"type": <action>, "expectedVersion": n, …the action\'s fields}. A stale expectedVersion is 409 version_conflict; ' +
+            'an action the state does not allow is 422 invalid_transition. With an Idempotency-Key, a retry of the same request (same key, ' +
+            'same body, same case) answers the first result — the same event and version, with the header Idempotent-Replayed: true — for at ' +
+            'least 24 hours; the same key with another body is 422 idempotency_key_reused. A key belongs to the user who sent it.',
+          security: [{ mediator: [] }],
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 128 } },
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              schema: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' },
+              description: 'One per submission (the admin page sends a new one for each, and the same one when it retries); 1–128 printable ASCII, else 400',
+            },
+          ],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: { type: 'object', required: ['type', 'expectedVersion'], properties: { type: { enum: [...ACTION_TYPES] }, expectedVersion: { type: 'integer', minimum: 1 } } },
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'The case after the action, with lastEvent {seq, type}',
+              headers: { 'Idempotent-Replayed': { description: '"true" when this answers a retry of a request already applied', schema: { type: 'string' } } },
+              content: { 'application/json': { schema: ref('Case') } },
+            },
+            ...ERRORS,
+          },
+        },
+      },
       '/v1/cases/{id}/events': {
         get: {
           summary: 'The timeline of a case, oldest first',
@@ -237,6 +281,7 @@ export function openApiDocument(serverUrl?: string) {
           description:
             `Signed: ${SIGNATURE_HEADER} = "sha256=" + hex HMAC-SHA256(callbackSecret, ${TIMESTAMP_HEADER} + "." + body); reject a timestamp more than 300 s from your clock. ` +
             `${DELIVERY_HEADER} = "<caseId>:<seq>" is the same on every retry: drop a delivery you have already applied. Any 2xx acknowledges it and it is never sent again; ` +
+            'a case\'s changes come in seq order (a change is sent only once the one before it was acknowledged); ' +
             'anything else (or no answer within 10 s) is retried with backoff, doubling from a minute to an hour, for about four hours, then parked for an operator.',
           parameters: [
             { name: TIMESTAMP_HEADER, in: 'header', required: true, schema: { type: 'string', description: 'Unix seconds' } },

@@ -366,6 +366,32 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await p.locator('details.action-accept > summary').waitFor();
   });
 
+  it('a 签收 whose answer is lost on the way back is retried with the same Idempotency-Key and applied once', async () => {
+    const filed = await fileCase({ description: '楼道堆放杂物，影响消防通道。', reporter: { phone: '13912340005' }, location: { unitId: 'hp-xf-yg-1' }, center: 'voice' });
+    const p = await page();
+    await signIn(p, stack.url, 'building-mediator', stack.password);
+    await p.goto(`${stack.url}/admin/#/case/${filed.id}`);
+    const keys: string[] = [];
+    let lost = false;
+    // The first submit reaches the server and is applied, but its answer never reaches the page.
+    await p.route('**/v1/cases/*/actions', async (route) => {
+      keys.push(route.request().headers()['idempotency-key'] ?? '');
+      if (lost) return route.continue();
+      lost = true;
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    expected = [/ERR_CONNECTION_RESET|net::/];
+    await p.locator('details.action-accept > summary').click();
+    await p.getByRole('button', { name: '确认签收' }).click();
+    await p.getByText('已完成：签收').waitFor();
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatch(/^[\x21-\x7e]{1,128}$/);
+    expect(keys[1]).toBe(keys[0]);
+    const events = await call(stack, 'GET', `/v1/cases/${filed.id}/events`);
+    expect(events.body.items.map((e: { type: string }) => e.type)).toEqual(['received', 'accepted']);
+  });
+
   it('goes back to the sign-in page with a message when the token is refused', async () => {
     const p = await page();
     await signIn(p, stack.url, 'building-mediator', stack.password);
