@@ -91,7 +91,7 @@ export const FUNCTIONS = {
   intake: {
     kind: 'http',
     entry: 'functions/intake/handler.ts',
-    description: 'File a case (hotline systems and other API clients)',
+    description: 'File a case (hotline systems and other API clients), or register one on a resident\'s behalf (登记, mediators)',
     routes: ['POST /v1/cases'],
     table: 'readWrite',
   },
@@ -132,15 +132,15 @@ export const FUNCTIONS = {
     entry: 'functions/cases/handler.ts',
     description: 'Read cases: lists, a case, its timeline and who saw its reporter',
     // Reads may repair a lagging projection, so they write.
-    routes: ['GET /v1/cases', 'GET /v1/cases/{id}', 'GET /v1/cases/{id}/events', 'GET /v1/cases/{id}/audit'],
+    routes: ['GET /v1/cases', 'GET /v1/queue', 'GET /v1/cases/{id}', 'GET /v1/cases/{id}/events', 'GET /v1/cases/{id}/audit'],
     table: 'readWrite',
   },
   stats: {
     kind: 'http',
     gatewayAuth: 'jwt',
     entry: 'functions/stats/handler.ts',
-    description: 'Statistics: counts and rates over a date range under a unit',
-    routes: ['GET /v1/stats'],
+    description: 'Statistics: counts and rates over a date range under a unit, and the 红黄牌 board',
+    routes: ['GET /v1/stats', 'GET /v1/board'],
     table: 'read',
   },
   directory: {
@@ -149,14 +149,22 @@ export const FUNCTIONS = {
     managesAccounts: true,
     entry: 'functions/directory/handler.ts',
     description: 'Units and accounts; admins import units and manage accounts',
-    routes: ['GET /v1/units', 'POST /v1/units/import', 'GET /v1/users', 'POST /v1/users', 'PATCH /v1/users/{username}'],
+    routes: [
+      'GET /v1/units',
+      'POST /v1/units/import',
+      'PUT /v1/units/{id}/supervision',
+      'DELETE /v1/units/{id}/supervision',
+      'GET /v1/users',
+      'POST /v1/users',
+      'PATCH /v1/users/{username}',
+    ],
     table: 'readWrite',
   },
   track: {
     kind: 'http',
     entry: 'functions/track/handler.ts',
-    description: "The resident's public status view",
-    routes: ['GET /v1/track/{trackingNo}'],
+    description: "The resident's public status view, their 回访 (满意/基本满意/不满意) and what they add to the case",
+    routes: ['GET /v1/track/{trackingNo}', 'POST /v1/track/{trackingNo}/follow-up', 'POST /v1/track/{trackingNo}/messages'],
     table: 'readWrite',
   },
   openapi: {

@@ -8,21 +8,34 @@
  */
 import middy from '@middy/core';
 import {
+  AWAITED_TABS,
   CENTER_CODES,
   Forbidden,
   LEVEL_CODES,
   NotFound,
+  OWN_TABS,
   STATUS_CODES,
   ValidationFailed,
+  WATCH_TABS,
+  WORK_TABS,
+  WORK_TAB_CODES,
   audienceOf,
+  awaitedBy,
+  canRead,
   currentDueAt,
+  deadlineMarks,
   maskPhone,
+  normalizeTrackingNo,
   revealedFields,
   rulesFor,
+  trackingNoFromBytes,
   type Actor,
   type CaseState,
+  type Role,
   type UnitTree,
+  type WorkTab,
 } from '../../shared/domain/index.ts';
+import { createHash } from 'node:crypto';
 import { apiKeyAuth, jwtAuth } from '../../shared/http/auth.ts';
 import { flagParam, idParam, type ApiEvent, type Principal } from '../../shared/http/event.ts';
 import { authenticate, httpErrors, principalOf } from '../../shared/http/middleware.ts';
@@ -35,9 +48,17 @@ import { phone as phoneSchema } from '../../shared/contract/fields.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { AuditTrail } from '../../shared/store/audit.ts';
 import { CaseQueries, type SubtreeFilter } from '../../shared/store/case-queries.ts';
+import { UnitSupervision } from '../../shared/store/supervision.ts';
+import { WorkQueries } from '../../shared/store/work-queries.ts';
 
 const audit = new AuditTrail(dynamodb, config.tableName);
 const queries = new CaseQueries(dynamodb, config.tableName, store);
+const work = new WorkQueries(dynamodb, config.tableName, store);
+const supervision = new UnitSupervision(dynamodb, config.tableName);
+
+type User = Extract<Actor, { kind: 'user' }>;
+/** Those who oversee the cases below them: their 我的待办 also watches 风险件 and 超期件 there. */
+const WATCHERS: readonly Role[] = ['officer', 'leader'];
 
 function invalid(path: string, message: string): never {
   throw new ValidationFailed(`${path} ${message}`, [{ path, message }]);
@@ -63,17 +84,21 @@ function date(path: string, raw: string | undefined): string | undefined {
   return new Date(parsed).toISOString();
 }
 
-/** Overdue or close to its deadline (the last fifth of the time, or under two hours). */
-function urgency(state: CaseState, now: Date) {
+/** Overdue or close to its deadline (the last fifth of the time, or under two hours); a resolved case by its 回访's. */
+function urgency(state: CaseState, now: Date, units: UnitTree) {
   const due = currentDueAt(state);
-  if (!due || !state.clocks) return { overdue: false, nearDeadline: false };
-  const left = Date.parse(due) - now.getTime();
-  const span = Date.parse(due) - Date.parse(state.clocks.startedAt);
-  return { overdue: left < 0, nearDeadline: left >= 0 && (left < 2 * 3_600_000 || left < span / 5) };
+  if (due && state.clocks) return deadlineMarks(due, state.clocks.startedAt, now);
+  const awaited = awaitedBy(state, units);
+  return awaited?.for === 'follow_up' ? deadlineMarks(awaited.dueAt, state.resolution?.at, now) : { overdue: false, nearDeadline: false };
 }
 
-function listItem(state: CaseState, units: UnitTree, now: Date, actor: Extract<Actor, { kind: 'user' }>) {
-  return { ...caseView(state, units, { view: 'list', audience: actor.role }), ...urgency(state, now) };
+function listItem(state: CaseState, units: UnitTree, now: Date, actor: User) {
+  const awaited = awaitedBy(state, units);
+  return {
+    ...caseView(state, units, { view: 'list', audience: actor.role }),
+    ...urgency(state, now, units),
+    ...(awaited?.for === 'follow_up' ? { followUpDueAt: awaited.dueAt } : {}),
+  };
 }
 
 /** `?reveal=personal`: the reader asks to see the personal fields the policy shows only on request. */
@@ -114,7 +139,11 @@ async function list(event: ApiEvent, principal: Principal) {
   const now = clock.now();
   const limit = pageLimit(q.limit, 200, 50);
   if (q.phone !== undefined) return reporterCases(q, actor, units, now, limit);
+  if (q.q !== undefined) return search(event, q, actor, units, now, limit);
   const scope = oneOf('scope', q.scope, ['mine', 'subtree'] as const) ?? 'mine';
+  const tab = oneOf('tab', q.tab, WORK_TAB_CODES);
+  if (tab !== undefined && scope !== 'mine') invalid('tab', 'is for scope=mine');
+  if (tab !== undefined && actor.role === 'volunteer') invalid('tab', 'is not for volunteers: their tasks are one list');
   if (scope === 'mine' && actor.role === 'volunteer') {
     const unit = units.get(actor.unitId);
     if (!unit) throw new NotFound('your unit no longer exists');
@@ -122,7 +151,7 @@ async function list(event: ApiEvent, principal: Principal) {
     return json(200, { items: page.items.map((s) => listItem(s, units, now, actor)), cursor: page.cursor ?? null });
   }
   if (scope === 'mine') {
-    const page = await queries.queue(actor.unitId, limit, q.cursor);
+    const page = await workTab(actor, tab, units, now, limit, q.cursor);
     return json(200, { items: page.items.map((s) => listItem(s, units, now, actor)), cursor: page.cursor ?? null });
   }
   const unitId = q.unitId || actor.unitId;
@@ -142,6 +171,77 @@ async function list(event: ApiEvent, principal: Principal) {
       ? await tasksOf(actor, unit.rootId, unit.path, filter, limit, q.cursor)
       : await queries.subtree(unit.rootId, unit.path, filter, limit, q.cursor);
   return json(200, { items: page.items.map((s) => listItem(s, units, now, actor)), cursor: page.cursor ?? null });
+}
+
+/** One tab of 我的待办 (all the unit's open cases without one), nearest deadline first. */
+async function workTab(actor: User, tab: WorkTab | undefined, units: UnitTree, now: Date, limit: number, cursor?: string) {
+  if (tab === undefined || OWN_TABS.includes(tab)) return work.ownTab(actor.unitId, tab, limit, cursor);
+  if (AWAITED_TABS.includes(tab)) return work.awaitedTab(actor.unitId, tab, limit, cursor);
+  if (!WATCH_TABS.includes(tab) || !WATCHERS.includes(actor.role)) invalid('tab', `${tab} is for township officers and leaders`);
+  const unit = units.get(actor.unitId);
+  if (!unit) throw new NotFound('your unit no longer exists');
+  return work.watchTab({ rootId: unit.rootId, path: unit.path }, tab as 'risk' | 'overdue', now, limit, cursor);
+}
+
+/** GET /v1/queue: the user's tabs with their counts, and any 督办 their unit is under. */
+async function queueCounts(actor: User, units: UnitTree, now: Date) {
+  const unit = units.get(actor.unitId);
+  if (!unit) throw new NotFound('your unit no longer exists');
+  if (actor.role === 'volunteer') return json(200, { unitId: unit.id, tabs: [], supervision: [] });
+  const watch = WATCHERS.includes(actor.role) ? { rootId: unit.rootId, path: unit.path } : undefined;
+  const [counts, orders] = await Promise.all([work.counts(unit.id, watch, now), supervision.active(unit.rootId)]);
+  return json(200, {
+    unitId: unit.id,
+    tabs: counts.map((c) => ({ ...c, name: WORK_TABS.find((t) => t.code === c.tab)?.name ?? c.tab })),
+    supervision: orders.filter((o) => o.unitId === unit.id),
+  });
+}
+
+/** Days of cases a keyword search looks back over by default, and at most. */
+const SEARCH_DEFAULT_DAYS = 366;
+const SEARCH_MAX_DAYS = 3 * 366;
+
+/** What a 12345 work-order number would have as a case id: intake derives ids from it (see CaseService.intake). */
+function workOrderIds(externalId: string): string[] {
+  return Array.from({ length: 5 }, (_, attempt) => trackingNoFromBytes(createHash('sha256').update(`ext:hotline:${externalId}#${attempt}`).digest()));
+}
+
+/**
+ * `?q=`: keyword search within the caller's jurisdiction — the words of the
+ * title, description and work-order number, with the subtree list's filters.
+ * A Query per month received (newest first) on the bySearch index with a
+ * `contains` filter per word, bounded and paged; a 12345 work-order number
+ * is also looked up by the id it would have, so it is found at once.
+ */
+async function search(event: ApiEvent, q: Record<string, string | undefined>, actor: User, units: UnitTree, now: Date, limit: number) {
+  const text = (q.q ?? '').trim();
+  const words = text.split(/\s+/).filter(Boolean);
+  if (words.length === 0) invalid('q', 'must have a word to look for');
+  if ([...text].length > 100 || words.length > 5) invalid('q', 'must be at most 100 characters and 5 words');
+  const unit = units.get(actor.unitId);
+  if (!unit) throw new NotFound('your unit no longer exists');
+  const to = date('to', q.to) ?? now.toISOString();
+  const from = date('from', q.from) ?? new Date(Date.parse(to) - SEARCH_DEFAULT_DAYS * 86_400_000).toISOString();
+  if (from >= to) invalid('from', 'must be before to');
+  if (Date.parse(to) - Date.parse(from) > SEARCH_MAX_DAYS * 86_400_000) invalid('to', `must be at most ${SEARCH_MAX_DAYS} days after from`);
+  const status = q.status ? q.status.split(',').map((s) => oneOf('status', s, STATUS_CODES) as string) : undefined;
+  const center = oneOf('center', q.center, CENTER_CODES);
+  const level = oneOf('level', q.level, LEVEL_CODES);
+  const risk = flagParam(event, 'risk');
+  const overdue = flagParam(event, 'overdue');
+  const keep = (s: CaseState) =>
+    canRead(actor, s, units) &&
+    (!status || status.includes(s.status)) &&
+    (!center || s.center === center) &&
+    (!level || s.level === level) &&
+    (!risk || s.risk !== undefined) &&
+    (!overdue || urgency(s, now, units).overdue);
+  const exact = q.cursor === undefined && words.length === 1 && /^[\x21-\x7e]{1,128}$/.test(text) && !normalizeTrackingNo(text)
+    ? (await store.getMany(workOrderIds(text))).filter((s) => s.externalId === text && keep(s))
+    : [];
+  const found = await work.search(unit.rootId, words, from, to, limit, q.cursor);
+  const matches = (await store.getMany(found.ids)).filter((s) => keep(s) && !exact.some((e) => e.id === s.id));
+  return json(200, { items: [...exact, ...matches].map((s) => listItem(s, units, now, actor)), cursor: found.cursor ?? null, read: found.read });
 }
 
 /**
@@ -182,10 +282,14 @@ export const handler = middy<ApiEvent, HttpResult>()
     const principal = principalOf(event);
     const { actor } = principal;
     const audience = audienceOf(actor);
-    const id = event.routeKey === 'GET /v1/cases' ? '' : idParam(event, 'id', 'case');
+    const id = event.routeKey === 'GET /v1/cases' || event.routeKey === 'GET /v1/queue' ? '' : idParam(event, 'id', 'case');
     switch (event.routeKey) {
       case 'GET /v1/cases':
         return list(event, principal);
+      case 'GET /v1/queue': {
+        if (principal.kind !== 'user') throw new Forbidden('the work queue is for mediators');
+        return queueCounts(principal.actor, await directory.units(), clock.now());
+      }
       case 'GET /v1/cases/{id}': {
         const reveal = revealParam(event);
         const state = await cases.read(id, actor);
@@ -196,7 +300,7 @@ export const handler = middy<ApiEvent, HttpResult>()
         if (actor.kind === 'user' && revealed.length > 0) {
           await audit.record({ at: now.toISOString(), caseId: id, username: actor.id, role: actor.role, unitId: actor.unitId, what: 'reporter_details', fields: revealed });
         }
-        return json(200, { ...caseView(state, units, viewer), ...(actor.kind === 'user' ? urgency(state, now) : {}) });
+        return json(200, { ...caseView(state, units, viewer), ...(actor.kind === 'user' ? urgency(state, now, units) : {}) });
       }
       case 'GET /v1/cases/{id}/events': {
         const query = event.queryStringParameters ?? {};

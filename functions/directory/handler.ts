@@ -5,8 +5,8 @@
  * their subtree.
  */
 import middy from '@middy/core';
-import { LEVELS, NotFound, ROLES, UnitTree, ValidationFailed, type Issue, type UnitRecord } from '../../shared/domain/index.ts';
-import { createUserSchema, unitImportSchema, unitsFromCsv, updateUserSchema } from '../../shared/contract/directory.ts';
+import { Forbidden, LEVELS, NotFound, ROLES, SUPERVISOR_ROLES, UnitTree, ValidationFailed, type Issue, type UnitRecord } from '../../shared/domain/index.ts';
+import { createUserSchema, unitImportSchema, unitSupervisionSchema, unitsFromCsv, updateUserSchema } from '../../shared/contract/directory.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
 import { HttpError, UnsupportedMediaType } from '../../shared/http/errors.ts';
@@ -17,11 +17,13 @@ import { json, type HttpResult } from '../../shared/http/response.ts';
 import { requireRole } from '../../shared/http/roles.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { accountsFromEnv } from '../../shared/service/accounts.ts';
-import { directory } from '../../shared/service/runtime.ts';
+import { config, directory, dynamodb, policy } from '../../shared/service/runtime.ts';
 import type { Account } from '../../shared/store/directory.ts';
+import { UnitSupervision } from '../../shared/store/supervision.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const accounts = accountsFromEnv(directory);
+const supervision = new UnitSupervision(dynamodb, config.tableName);
 
 /** The body as text, in one of the media types the route documents (415 otherwise). */
 function body<T extends 'json' | 'csv'>(event: ApiEvent, ...accepted: T[]): { type: T; text: string } {
@@ -132,6 +134,30 @@ export const handler = middy<ApiEvent, HttpResult>()
           updated: updated.map((u) => u.id),
           unchanged: rows.length - changed.length,
         });
+      }
+      case 'PUT /v1/units/{id}/supervision':
+      case 'DELETE /v1/units/{id}/supervision': {
+        // 督办 of a unit: by township officers and leaders, over a unit below their own.
+        if (!SUPERVISOR_ROLES.includes(actor.role)) throw new Forbidden('only township officers and leaders put a unit under 督办');
+        const id = idParam(event, 'id', 'unit');
+        const target = units.get(id);
+        if (!target || !units.isWithin(id, actor.unitId)) throw new NotFound(`no unit ${id} in your jurisdiction`);
+        if (id === actor.unitId) throw new Forbidden('a unit is put under 督办 by one above it');
+        const now = clock.now();
+        const current = (await supervision.active(target.rootId)).find((o) => o.unitId === id);
+        if (event.routeKey.startsWith('DELETE')) {
+          if (!current) throw new NotFound(`unit ${id} is not under 督办`);
+          await supervision.order({ ...current, liftedAt: now.toISOString(), liftedBy: actor.id });
+          return json(200, { ...current, liftedAt: now.toISOString(), liftedBy: actor.id });
+        }
+        const { text } = body(event, 'json');
+        const parsed = parseWith(unitSupervisionSchema, jsonOf(text), 'the 督办');
+        if (parsed instanceof ValidationFailed) throw parsed;
+        const today = (await policy()).timing.calendar.localDate(now);
+        if (parsed.until < today) throw new ValidationFailed('until must be today or later', [{ path: 'until', message: 'must be today or later' }]);
+        const order = { unitId: id, rootId: target.rootId, note: parsed.note, until: parsed.until, at: now.toISOString(), by: actor.id, byName: actor.name, byUnitId: actor.unitId };
+        await supervision.order(order);
+        return json(200, order);
       }
       case 'GET /v1/users': {
         const q = event.queryStringParameters ?? {};

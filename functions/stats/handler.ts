@@ -6,17 +6,23 @@
  * cases in range, not the table.
  */
 import middy from '@middy/core';
-import { CENTERS, ESCALATION_REASONS, LEVELS, NotFound, STATUSES, ValidationFailed, computeStats, statsByChild } from '../../shared/domain/index.ts';
+import { CENTERS, ESCALATION_REASONS, LEVELS, NotFound, STATUSES, ValidationFailed, computeStats, redYellowBoard, statsByChild } from '../../shared/domain/index.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
 import type { ApiEvent } from '../../shared/http/event.ts';
 import { authenticate, httpErrors, principalOf } from '../../shared/http/middleware.ts';
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { requireRole } from '../../shared/http/roles.ts';
 import { clock } from '../../shared/service/clock.ts';
-import { config, directory, dynamodb, store } from '../../shared/service/runtime.ts';
+import { config, directory, dynamodb, policy, store } from '../../shared/service/runtime.ts';
 import { CaseQueries } from '../../shared/store/case-queries.ts';
+import { UnitSupervision } from '../../shared/store/supervision.ts';
+import { WorkQueries } from '../../shared/store/work-queries.ts';
 
 const queries = new CaseQueries(dynamodb, config.tableName, store);
+const work = new WorkQueries(dynamodb, config.tableName, store);
+const supervision = new UnitSupervision(dynamodb, config.tableName);
+/** 红牌 past this many working days beyond a deadline, unless the request says otherwise (redDays). */
+const RED_AFTER_DAYS = 2;
 const DAY = 86_400_000;
 const MAX_RANGE_DAYS = 366;
 
@@ -47,6 +53,23 @@ export const handler = middy<ApiEvent, HttpResult>()
     const range = { from: from.toISOString(), to: to.toISOString() };
     const ids = await queries.createdBetween(unit.rootId, range.from, range.to, { originPath: unit.path });
     const cases = await store.getMany(ids);
+    if (event.routeKey === 'GET /v1/board') {
+      const rawDays = q.redDays ?? String(RED_AFTER_DAYS);
+      const redAfterDays = Number(rawDays);
+      if (!/^\d{1,2}$/.test(rawDays) || redAfterDays < 0 || redAfterDays > 30) {
+        throw new ValidationFailed('redDays must be a whole number of working days from 0 to 30', [{ path: 'redDays', message: 'must be a whole number from 0 to 30' }]);
+      }
+      const [open, orders, { timing }] = await Promise.all([work.openUnder({ rootId: unit.rootId, path: unit.path }), supervision.active(unit.rootId), policy()]);
+      const rows = redYellowBoard({ units, unitId: unit.id, now, timing, redAfterDays, open: open.items, cases, range });
+      return json(200, {
+        unit: { id: unit.id, name: unit.fullName, level: unit.level },
+        ...range,
+        redAfterDays,
+        /** More open cases than one request reads: the "now" figures are a lower bound. */
+        capped: open.capped,
+        rows: rows.map((r) => ({ ...r, supervision: orders.find((o) => o.unitId === r.unitId) })),
+      });
+    }
     const stats = computeStats(cases, range);
     return json(200, {
       unit: { id: unit.id, name: unit.fullName, level: unit.level },

@@ -47,6 +47,7 @@ export const actionSchema = z.discriminatedUnion('type', [
   action('reclassify', { center: z.enum(CENTER_CODES) }),
   action('locate', { location: locationSchema }),
   action('flag_risk', { level: z.enum(RISK_CODES), note: z.optional(text(0, 500)) }),
+  action('order_supervision', { note: text(1, 500), until: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, yyyy-mm-dd')) }),
 ]);
 
 export type ActionBody = z.output<typeof actionSchema>;

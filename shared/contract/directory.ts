@@ -16,6 +16,12 @@ export const unitSchema = z.strictObject({
   contacts: z.optional(z.array(contactSchema).check(z.maxLength(10))),
 });
 
+/** 督办 of a unit: what to put right, and by when (a China date). */
+export const unitSupervisionSchema = z.strictObject({
+  note: text(1, 500),
+  until: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, yyyy-mm-dd')),
+});
+
 export const unitImportSchema = z.strictObject({ units: z.array(unitSchema).check(z.minLength(1), z.maxLength(5000)) });
 
 /**

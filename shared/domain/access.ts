@@ -7,10 +7,14 @@ import type { Actor, CaseState } from './case.ts';
 import { Forbidden, NotFound, type DomainError } from './errors.ts';
 import type { UnitTree } from './units.ts';
 import type { CommandType } from './decide.ts';
+import { REGISTRAR_ROLES, SUPERVISOR_ROLES } from './registry.ts';
 
 type UserActor = Extract<Actor, { kind: 'user' }>;
 /** What the rules read of a case (the admin page passes its case view). */
-type Subject = Pick<CaseState, 'unitId' | 'originUnitId' | 'assignment'> & { readonly filedBy?: string };
+type Subject = Pick<CaseState, 'unitId' | 'originUnitId' | 'assignment'> & {
+  readonly filedBy?: string;
+  readonly resolution?: { readonly unitId: string; readonly by?: string };
+};
 
 /** Commands the sweeper and the escalation worker issue. */
 export const SYSTEM_COMMANDS: readonly CommandType[] = [
@@ -89,9 +93,15 @@ export function authorize(
   if (actor.kind === 'resident') {
     return RESIDENT_COMMANDS.includes(type) ? undefined : new Forbidden(`a resident may not ${type}`);
   }
-  if (type === 'receive') return undefined;
+  // 登记: a matter registered on a resident's behalf, by those who work cases (the unit is checked by decide).
+  if (type === 'receive') return REGISTRAR_ROLES.includes(actor.role) ? undefined : new Forbidden('your role may not register a matter');
   if (!state || !isWithinJurisdiction(actor, state, units)) return new NotFound('no such case');
   const denied = new Forbidden(`your role may not ${type} this case`);
+  // 督办 by people: township officers and leaders, over any case in their subtree.
+  if (type === 'order_supervision') {
+    return SUPERVISOR_ROLES.includes(actor.role) && units.isWithin(state.unitId, actor.unitId) ? undefined : denied;
+  }
+  if (type === 'follow_up') return mayFollowUp(actor, state, units) ? undefined : denied;
   switch (actor.role) {
     case 'leader':
       return denied;
@@ -111,11 +121,23 @@ export function authorize(
       if (AT_UNIT.includes(type) && atUnit) return undefined;
       if (IN_SUBTREE.includes(type) && inSubtree) return undefined;
       if (ABOVE.includes(type) && above) return undefined;
-      // 回访 is done where the case is or where it arose (the 联户长 knows the resident).
-      if (type === 'follow_up' && (inSubtree || state.originUnitId === actor.unitId)) return undefined;
       // An admin may also reopen at its own unit.
       if (type === 'reopen' && actor.role === 'admin' && inSubtree) return undefined;
       return denied;
     }
   }
+}
+
+/**
+ * 回访 is someone else's call to the resident: the level above the unit that
+ * resolved the case, or the 矛调中心 (officers) over its subtree — never the
+ * person who resolved it. A case resolved at the top has no level above, so
+ * there it is the 矛调中心's.
+ */
+function mayFollowUp(actor: UserActor, state: Subject, units: UnitTree): boolean {
+  if (actor.role === 'volunteer' || actor.role === 'leader') return false;
+  if (state.resolution?.by !== undefined && state.resolution.by === actor.id) return false;
+  const resolvedAt = state.resolution?.unitId ?? state.unitId;
+  const above = units.isWithin(resolvedAt, actor.unitId) && resolvedAt !== actor.unitId;
+  return above || (actor.role === 'officer' && units.isWithin(resolvedAt, actor.unitId));
 }

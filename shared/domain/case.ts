@@ -160,6 +160,20 @@ export interface CaseState {
     readonly level: LevelCode;
     readonly unitId: string;
     readonly onTime: boolean;
+    /** Who resolved it: they may not record its 回访 themselves. */
+    readonly by?: string;
+    /** When its 回访 is due (the level above, or the 矛调中心, calls the resident). */
+    readonly followUpDueAt?: string;
+  };
+  /** 督办 ordered by a person (a township officer or a leader), until the case is resolved. */
+  readonly supervisionOrder?: {
+    readonly note: string;
+    /** The date (yyyy-mm-dd, China) by which the unit must report or resolve. */
+    readonly until: string;
+    readonly at: string;
+    readonly by: string;
+    readonly byName: string;
+    readonly byUnitId: string;
   };
   readonly followUp?: { readonly satisfaction: Satisfaction; readonly comment?: string; readonly at: string };
   readonly mergedInto?: string;
@@ -232,7 +246,8 @@ export type CaseEvent =
   | E<'session_scheduled', Omit<Session, 'minutes'>>
   | E<'minutes_recorded', { readonly sessionId: string; readonly content: string }>
   | E<'agreement_recorded', Agreement>
-  | E<'resolved', { readonly outcome: Outcome; readonly summary: string; readonly onTime: boolean }>
+  | E<'resolved', { readonly outcome: Outcome; readonly summary: string; readonly onTime: boolean; readonly followUpDueAt?: string }>
+  | E<'supervision_ordered', { readonly note: string; readonly until: string }>
   | E<
       'followed_up',
       {
@@ -426,6 +441,21 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
           level: state.level,
           unitId: state.unitId,
           onTime: event.data.onTime,
+          by: event.actor.id,
+          ...(event.data.followUpDueAt !== undefined ? { followUpDueAt: event.data.followUpDueAt } : {}),
+        },
+        supervisionOrder: undefined,
+      };
+    case 'supervision_ordered':
+      return {
+        ...base,
+        supervisionOrder: {
+          note: event.data.note,
+          until: event.data.until,
+          at: event.at,
+          by: event.actor.id,
+          byName: event.actor.kind === 'user' ? event.actor.name : event.actor.id,
+          byUnitId: event.actor.kind === 'user' ? event.actor.unitId : '',
         },
       };
     case 'followed_up':
@@ -461,6 +491,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
         status: 'merged',
         mergedInto: event.data.intoCaseId,
         clocks: undefined,
+        supervisionOrder: undefined,
         escalationPending: undefined,
         supervision: undefined,
         stays: closeStay(state.stays, event.at),
@@ -479,6 +510,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
         ...base,
         status: 'withdrawn',
         clocks: undefined,
+        supervisionOrder: undefined,
         escalationPending: undefined,
         supervision: undefined,
         stays: closeStay(state.stays, event.at),

@@ -17,7 +17,7 @@ import {
   type Satisfaction,
 } from './registry.ts';
 import { assessRisk, isSerious, type RiskPolicy } from './risk.ts';
-import { deadline, startClocks, type SlaPolicy, type Timing } from './sla.ts';
+import { DEFAULT_FOLLOW_UP_WITHIN, deadline, startClocks, type SlaPolicy, type Timing } from './sla.ts';
 import type { Unit, UnitTree } from './units.ts';
 
 export interface Policy {
@@ -97,6 +97,8 @@ export type Command =
   | { readonly type: 'reclassify'; readonly center: CenterCode }
   | { readonly type: 'locate'; readonly location: Location }
   | { readonly type: 'flag_risk'; readonly level: RiskLevel; readonly note?: string }
+  /** 督办 by a person: a note and the date (yyyy-mm-dd, China) by which the unit must act. */
+  | { readonly type: 'order_supervision'; readonly note: string; readonly until: string }
   /** 重复件 found after intake: open cases of the same resident, same unit, similar words. */
   | { readonly type: 'flag_repeats'; readonly caseIds: readonly string[] }
   | { readonly type: 'remind'; readonly clock: 'accept' | 'resolve' }
@@ -171,7 +173,8 @@ function moveTo(state: CaseState, target: Unit, ctx: DecideContext): MoveData {
 function receive(command: CommandOf<'receive'>, ctx: DecideContext): Draft | Decision {
   const { input } = command;
   const { units } = ctx;
-  const scope = ctx.actor.kind === 'client' ? ctx.actor.rootUnitId : undefined;
+  // An API client files within its township; a person registering (登记) within their own subtree.
+  const scope = ctx.actor.kind === 'client' ? ctx.actor.rootUnitId : ctx.actor.kind === 'user' ? ctx.actor.unitId : undefined;
   let unit: Unit | undefined;
   let routing: 'unit' | 'address' | 'dispatch' | 'risk';
   if (input.location.unitId !== undefined) {
@@ -370,7 +373,8 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
       return invalid(state.status === 'pending' ? 'accept the case before resolving it' : `cannot resolve a case that is ${state.status}`);
     }
     const onTime = state.clocks === undefined || ctx.now.toISOString() <= state.clocks.resolveDueAt;
-    return { type: 'resolved', data: { outcome: c.outcome, summary: c.summary, onTime } };
+    const followUpDueAt = deadline(ctx.now, ctx.policy.sla.followUpWithin ?? DEFAULT_FOLLOW_UP_WITHIN, ctx.policy.timing).toISOString();
+    return { type: 'resolved', data: { outcome: c.outcome, summary: c.summary, onTime, followUpDueAt } };
   },
 
   follow_up(state, c, ctx) {
@@ -459,6 +463,15 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
     const risk = { level: c.level, terms: state.risk?.terms ?? [], source: 'mediator' as const };
     const jump = isSerious(risk) && !state.escalationPending && levelRank(state.level) < levelRank(DISPATCH_LEVEL);
     return { type: 'risk_flagged', data: { risk, note: c.note, jumpToDispatchLevel: jump && ctx.units.parent(state.unitId) !== undefined } };
+  },
+
+  order_supervision(state, c, ctx) {
+    const closed = requireOpen(state, 'supervise');
+    if (closed) return closed;
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(c.until) || c.until < ctx.policy.timing.calendar.localDate(ctx.now)) {
+      return invalidInput('until', 'must be a date (yyyy-mm-dd) from today on');
+    }
+    return { type: 'supervision_ordered', data: { note: c.note, until: c.until } };
   },
 
   flag_repeats(state, c) {

@@ -12,3 +12,5 @@ export * from './decide.ts';
 export * from './notifications.ts';
 export * from './stats.ts';
 export * from './privacy.ts';
+export * from './work.ts';
+export * from './board.ts';

@@ -30,6 +30,8 @@ export const NOTIFICATION_TOPICS = [
   { code: 'reply', name: '答复' },
   { code: 'resolved', name: '办结' },
   { code: 'reopened', name: '重新办理' },
+  { code: 'supervision_order', name: '督办通知' },
+  { code: 'resident_message', name: '群众补充' },
 ] as const;
 export type NotificationTopic = (typeof NOTIFICATION_TOPICS)[number]['code'];
 
@@ -107,7 +109,11 @@ export function notificationsFor(event: CaseEvent, state: CaseState, units: Unit
     case 'extension_decided':
       return [unit(state.unitId, 'extension_decided', `【矛调通】诉求 ${no} 的延期申请${event.data.approved ? `已批准，新期限 ${localTime(event.data.until)}` : '未获批准'}。`)];
     case 'noted':
+      // What a resident adds (on the tracking page) goes to the unit working the case, not back to them.
+      if (event.actor.kind === 'resident') return [unit(state.unitId, 'resident_message', `【矛调通】群众补充了诉求 ${no} 的情况：${event.data.text}`)];
       return event.data.visibility === 'public' ? toResident(resident('reply', `【矛调通】关于诉求 ${no} 的答复：${event.data.text}`)) : [];
+    case 'supervision_ordered':
+      return [unit(state.unitId, 'supervision_order', `【矛调通】督办：诉求 ${no} 请于${event.data.until}前办理并报告。${event.data.note}`)];
     case 'resolved':
       return toResident(resident('resolved', `【矛调通】您的诉求 ${no} 已办结：${event.data.summary}。请回复"满意""基本满意"或"不满意"评价。`));
     case 'followed_up':

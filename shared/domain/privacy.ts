@@ -38,6 +38,7 @@ export const VIEWS = [
   { code: 'outbox', name: '通知记录（/v1/outbox）' },
   { code: 'audit', name: '查阅记录（/audit）' },
   { code: 'client', name: '12345 等接口客户端' },
+  { code: 'receipt', name: '登记回执（登记时一次）' },
   { code: 'open311', name: 'Open311 公开查询' },
   { code: 'tracking', name: '群众查询（/v1/track）' },
 ] as const;
@@ -99,6 +100,8 @@ const AUDIT = rules({ reporterPhone: 'masked' });
 /** A 12345 system told us the reporter and reads them back, with the 提取码 it reads out to the caller; never the mediation record. */
 const CLIENT = rules({ reporterName: 'full', reporterPhone: 'full', partyName: 'full', trackingCode: 'full' });
 const TRACKING = rules({ reporterName: 'masked', reporterPhone: 'masked' });
+/** 登记: the 回执 the registrar reads out or prints for the resident, once, in the answer to the registration. */
+const RECEIPT = rules({ reporterName: 'masked', reporterPhone: 'masked', partyName: 'full', trackingCode: 'full' });
 
 export const PRIVACY_POLICY: Readonly<Record<View, Partial<Record<Audience, Rules>>>> = {
   case: { liaison: STAFF_CASE, mediator: STAFF_CASE, officer: STAFF_CASE, admin: STAFF_CASE, leader: LEADER_CASE, volunteer: VOLUNTEER_CASE },
@@ -116,6 +119,7 @@ export const PRIVACY_POLICY: Readonly<Record<View, Partial<Record<Audience, Rule
   outbox: { admin: OUTBOX },
   audit: { officer: AUDIT, admin: AUDIT, leader: AUDIT },
   client: { client: CLIENT },
+  receipt: { liaison: RECEIPT, mediator: RECEIPT, officer: RECEIPT, admin: RECEIPT },
   open311: { public: NOTHING },
   tracking: { public: TRACKING },
 };

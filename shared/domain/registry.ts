@@ -84,7 +84,15 @@ export const SOURCES = [
   { code: 'sms', name: '短信' },
   { code: 'wechat', name: '微信公众号' },
   { code: 'open311', name: '城市服务平台' },
+  // Registered on the admin page by the mediator who met the resident (登记).
+  { code: 'walk_in', name: '来访' },
+  { code: 'phone', name: '来电' },
+  { code: 'visit', name: '走访' },
 ] as const;
+
+/** The sources a mediator registers a matter under (来访 at the 矛调中心, 来电, 走访 met on a visit). */
+export const REGISTER_SOURCES = ['walk_in', 'phone', 'visit'] as const;
+export type RegisterSource = (typeof REGISTER_SOURCES)[number];
 
 export interface LevelSla {
   /** 签收 limit. */
@@ -213,4 +221,8 @@ export const ROLES = [
   { code: 'admin', name: '管理员' },
 ] as const;
 export type Role = (typeof ROLES)[number]['code'];
+/** Who may register a matter on a resident's behalf (登记). */
+export const REGISTRAR_ROLES: readonly Role[] = ['liaison', 'mediator', 'officer', 'admin'];
+/** Who may put a case or a unit under 督办. */
+export const SUPERVISOR_ROLES: readonly Role[] = ['officer', 'leader'];
 export const ROLE_CODES = ROLES.map((r) => r.code) as [Role, ...Role[]];

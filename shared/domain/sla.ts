@@ -30,7 +30,12 @@ export interface SlaPolicy {
   readonly maxExtension: Duration;
   /** 退回 allowed this many times; the last one goes to the dispatcher's parent to decide. */
   readonly maxReturns: number;
+  /** How soon after 办结 the level above (or the 矛调中心) calls the resident back (回访). */
+  readonly followUpWithin?: Duration;
 }
+
+/** 回访 within three working days of 办结, as 12345 centres usually require. */
+export const DEFAULT_FOLLOW_UP_WITHIN: Duration = { amount: 3, unit: 'workingDays' };
 
 export function defaultSlaPolicy(): SlaPolicy {
   return {
@@ -44,6 +49,7 @@ export function defaultSlaPolicy(): SlaPolicy {
     maxExtensionsPerLevel: 1,
     maxExtension: { amount: 10, unit: 'workingDays' },
     maxReturns: 3,
+    followUpWithin: DEFAULT_FOLLOW_UP_WITHIN,
   };
 }
 

@@ -47,3 +47,10 @@ export function maskName(name: string | undefined): string | undefined {
   if (name === undefined || name.length === 0) return name;
   return `${[...name][0]}${'*'.repeat(Math.max(1, [...name].length - 1))}`;
 }
+
+/** An instant as a resident reads it, in China time whatever the server's zone: 2026年12月15日 17:30. */
+export function chinaTime(iso: string): string {
+  const d = new Date(Date.parse(iso) + 8 * 3_600_000);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}年${d.getUTCMonth() + 1}月${d.getUTCDate()}日 ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+}

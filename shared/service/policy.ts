@@ -35,6 +35,7 @@ export const slaOverridesSchema = z.strictObject({
   maxExtensionsPerLevel: z.optional(z.int().check(z.gte(0), z.lte(5))),
   maxExtension: z.optional(duration),
   maxReturns: z.optional(z.int().check(z.gte(1), z.lte(10))),
+  followUpWithin: z.optional(duration),
 });
 
 export const riskTermsSchema = z.strictObject({

@@ -6,7 +6,9 @@
 import {
   CENTERS,
   LEVELS,
+  SATISFACTIONS,
   STATUSES,
+  chinaTime,
   currentDueAt,
   protectAddress,
   protectCase,
@@ -31,7 +33,7 @@ const nameOf = (list: readonly { code: string; name: string }[], code: string) =
 
 /** Who reads, through which view, and whether they asked to see the `reveal` fields (`?reveal=personal`). */
 export interface Viewer {
-  readonly view: Extract<View, 'case' | 'list' | 'client'>;
+  readonly view: Extract<View, 'case' | 'list' | 'client' | 'receipt'>;
   readonly audience: Audience;
   readonly reveal?: boolean;
 }
@@ -128,7 +130,8 @@ export function auditView(entry: AuditEntry, audience: Audience) {
 
 /** One line of the resident's own timeline, in plain Chinese. */
 function publicLine(event: CaseEvent, units: UnitTree): string | undefined {
-  const unitName = (id: string) => units.get(id)?.name ?? '';
+  // The whole path (和平街道 幸福社区 阳光小区 1栋): "1栋" alone does not say which compound.
+  const unitName = (id: string) => units.get(id)?.fullName ?? '';
   switch (event.type) {
     case 'received':
       return `诉求已受理，由${unitName(event.data.unitId)}办理`;
@@ -140,13 +143,16 @@ function publicLine(event: CaseEvent, units: UnitTree): string | undefined {
     case 'escalated':
       return `已转至${unitName(event.data.toUnitId)}办理`;
     case 'noted':
+      if (event.actor.kind === 'resident') return `您补充：${event.data.text}`;
       return event.data.visibility === 'public' ? `答复：${event.data.text}` : undefined;
     case 'extension_decided':
-      return event.data.approved ? `办理期限已延长至 ${event.data.until ?? ''}` : undefined;
+      return event.data.approved && event.data.until ? `办理期限已延长至 ${chinaTime(event.data.until)}` : undefined;
     case 'resolved':
       return `已办结：${event.data.summary}`;
-    case 'followed_up':
-      return event.data.reopenClocks ? '您的评价为不满意，诉求已重新办理' : '回访已完成，感谢您的评价';
+    case 'followed_up': {
+      const said = nameOf(SATISFACTIONS, event.data.satisfaction);
+      return event.data.reopenClocks ? `评价：${said}。诉求已重新办理，并转上一级` : `评价：${said}。感谢您的评价`;
+    }
     case 'reopened':
       return '诉求已重新办理';
     case 'merged':
@@ -160,9 +166,22 @@ function publicLine(event: CaseEvent, units: UnitTree): string | undefined {
   }
 }
 
-/** The resident's own view (/v1/track): their reporter details masked, no one else's at all. */
+/** Whether the resident may still rate the current 办结 (once per resolution). */
+export function awaitsResidentRating(state: CaseState): boolean {
+  const r = state.resolution;
+  return (state.status === 'resolved' || state.status === 'closed') && r !== undefined && !(state.followUp && state.followUp.at >= r.at);
+}
+
+/**
+ * The resident's own view (/v1/track): their reporter details masked, no one
+ * else's at all. `dueAt` is the 办结 deadline (what a resident means by 办理期限);
+ * the result is shown only while the case stands resolved — a reopened case
+ * has none yet.
+ */
 export function publicView(state: CaseState, events: readonly CaseEvent[], units: UnitTree) {
   const shown = shownBy(rulesFor('tracking', 'public'), false);
+  const resolved = state.status === 'resolved' || state.status === 'closed';
+  const rated = resolved && state.resolution && state.followUp && state.followUp.at >= state.resolution.at ? state.followUp : undefined;
   return {
     trackingNo: state.trackingNo,
     status: state.status,
@@ -171,12 +190,14 @@ export function publicView(state: CaseState, events: readonly CaseEvent[], units
     centerName: nameOf(CENTERS, state.center),
     title: state.title,
     levelName: nameOf(LEVELS, state.level),
-    unitName: units.get(state.unitId)?.name,
+    unitName: units.get(state.unitId)?.fullName,
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
-    dueAt: currentDueAt(state),
+    dueAt: state.status === 'pending' || state.status === 'in_progress' ? state.clocks?.resolveDueAt : undefined,
     reporter: protectReporter(state.reporter, shown),
-    resolution: state.resolution && { outcome: state.resolution.outcome, summary: state.resolution.summary, at: state.resolution.at },
+    resolution: resolved && state.resolution ? { outcome: state.resolution.outcome, summary: state.resolution.summary, at: state.resolution.at } : undefined,
+    followUp: rated && { satisfaction: rated.satisfaction, satisfactionName: nameOf(SATISFACTIONS, rated.satisfaction), at: rated.at },
+    canRate: awaitsResidentRating(state),
     mergedInto: state.mergedInto,
     timeline: events.flatMap((e) => {
       const text = publicLine(e, units);

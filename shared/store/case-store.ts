@@ -138,11 +138,13 @@ export class CaseStore {
     const expected = previous?.state.version ?? 0;
     if (event.seq !== expected + 1) throw new TypeError(`event seq ${event.seq} does not follow version ${expected}`);
     const row: EventRow = { event, ...(options.request ? { request: options.request } : {}), ...(options.effects ? { effects: options.effects } : {}) };
+    // The first event carries the case's words for keyword search (its township from the unit tree).
+    const units = event.type === 'received' ? (await this.codec()).units : undefined;
     try {
       const put = await this.db.send(
         new PutItemCommand({
           TableName: this.table,
-          Item: marshall(eventItem(id, row), { removeUndefinedValues: true }),
+          Item: marshall(eventItem(id, row, units), { removeUndefinedValues: true }),
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PK },
           ReturnConsumedCapacity: this.capacity,

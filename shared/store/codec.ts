@@ -9,7 +9,7 @@
  * CASE_LIMITS), so STATE fits DynamoDB's 400 KB item whatever is typed in, and
  * its write units stay about the same for a case's 2nd and 100th transition.
  */
-import { currentDueAt, nextTimerAt, type CaseEvent, type CaseState, type Reporter, type Session, type UnitTree } from '../domain/index.ts';
+import { awaitedBy, currentDueAt, nextTimerAt, ownTabs, type CaseEvent, type CaseState, type Reporter, type Session, type UnitTree } from '../domain/index.ts';
 import { DUE_SHARDS, INDEX_LIST, PK, SK, STATE_SK, eventSk } from './schema.ts';
 
 /** Code points of a spilled text kept in STATE for lists. */
@@ -74,9 +74,28 @@ export function effectsKey(caseId: string, event: Pick<CaseEvent, 'seq' | 'at'>)
   return { fxPk: `FX#${dueShard(caseId)}`, fxSk: `${event.at}|${caseId}|${String(event.seq).padStart(10, '0')}` };
 }
 
-export function eventItem(caseId: string, row: EventRow): Item {
+/** Longest text kept for keyword search (the intake's title, description and work-order number fit). */
+export const SEARCH_TEXT_CHARS = 4200;
+
+/** Text as search compares it: Latin letters in lower case, runs of space as one. */
+export const searchable = (text: string) => text.toLowerCase().replace(/\s+/g, ' ');
+
+/**
+ * The bySearch keys of a case's first event: its words, under the township
+ * and month it was received in. The event never changes, so neither do they.
+ */
+export function searchKeys(event: CaseEvent, units: UnitTree): Item {
+  if (event.type !== 'received') return {};
+  const d = event.data;
+  const rootId = units.get(d.unitId)?.rootId ?? d.unitId;
+  const text = [...searchable([d.title, d.description, d.externalId ?? ''].join(' '))].slice(0, SEARCH_TEXT_CHARS).join('');
+  return { searchPk: `S#${rootId}#${event.at.slice(0, 7)}`, searchSk: `${event.at}|${d.id}`, searchText: text };
+}
+
+export function eventItem(caseId: string, row: EventRow, units?: UnitTree): Item {
   const { event } = row;
   const item: Item = { [PK]: `CASE#${caseId}`, [SK]: eventSk(event.seq), seq: event.seq, type: event.type, at: event.at, event: JSON.stringify(event) };
+  if (units) Object.assign(item, searchKeys(event, units));
   if (row.request) item.rq = JSON.stringify(row.request);
   if (row.effects) Object.assign(item, { fx: [...row.effects] }, effectsKey(caseId, event));
   return item;
@@ -214,9 +233,20 @@ export function stateItem(state: CaseState, meta: StateMeta, ctx: CodecContext):
   };
   if (Object.keys(meta.texts).length > 0) item.texts = JSON.stringify(meta.texts);
   if (meta.requests.length > 0) item.requests = JSON.stringify(meta.requests);
+  if (state.clocks) item.clockStart = state.clocks.startedAt;
   if (OPEN.has(state.status)) {
     item.queuePk = `Q#${state.unitId}`;
     item.queueSk = `${dueAt ?? '~'}|${state.id}`;
+    item.work = `|${ownTabs(state).join('|')}|`;
+    item.watchPk = `W#${rootId}`;
+    item.watchSk = `${state.risk ? 'R' : 'N'}${dueAt ?? '~'}|${state.id}`;
+  }
+  const awaited = awaitedBy(state, ctx.units);
+  if (awaited) {
+    item.awaitPk = `A#${awaited.unitId}`;
+    item.awaitSk = `${awaited.dueAt}|${state.id}`;
+    item.awaitFor = awaited.for;
+    item.awaitFrom = awaited.for === 'follow_up' ? state.resolution?.at : state.clocks?.startedAt;
   }
   if (timerAt !== undefined) {
     item.duePk = `D#${dueShard(state.id)}`;

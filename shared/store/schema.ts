@@ -13,6 +13,7 @@
  *   CONTACT#<reporter key>  CONTACT    a resident across channels (channel-store.ts)
  *   INBOUND#<channel>#<msg>  INBOUND   a handled provider message and its reply
  *   CALLBACK#<caseId>  SEQ#<seq>       a status change the hotline acknowledged
+ *   SUPERVISION  UNIT#<unitId>         a unit put under 督办 by a person (note, date, who)
  */
 export const PK = 'pk';
 export const SK = 'sk';
@@ -34,8 +35,32 @@ export const INDEXES = {
     name: 'byUnitQueue',
     pk: 'queuePk',
     sk: 'queueSk',
-    projection: { type: 'KEYS_ONLY' },
-    serves: "a unit's open cases by nearest deadline",
+    // The tabs the case shows in at its unit, and when its clock started (for the 临期 mark): the counts come from the index alone.
+    projection: { type: 'INCLUDE', attributes: ['work', 'clockStart'] },
+    serves: "a unit's open cases by nearest deadline, with their 我的待办 tabs",
+  },
+  awaiting: {
+    name: 'byAwaiting',
+    pk: 'awaitPk',
+    sk: 'awaitSk',
+    projection: { type: 'INCLUDE', attributes: ['awaitFor', 'awaitFrom'] },
+    serves: 'cases another unit must act on: extension requests and last returns (待我审批), 回访 (待回访) — sparse',
+  },
+  watch: {
+    name: 'byWatch',
+    pk: 'watchPk',
+    sk: 'watchSk',
+    // Keys are R|N (risk or not) + deadline: 风险件 is a prefix, 超期件 a range below now, both exact.
+    projection: { type: 'INCLUDE', attributes: ['unitPath', 'clockStart'] },
+    serves: "a township's open cases, risk first, by deadline: officers' 风险件 and 超期件, the 红黄牌 board",
+  },
+  search: {
+    name: 'bySearch',
+    pk: 'searchPk',
+    sk: 'searchSk',
+    // On the case's first event, written once: a case's words never change, so the index costs one write per case.
+    projection: { type: 'INCLUDE', attributes: ['searchText'] },
+    serves: 'keyword search: the words of cases received in a month under a township',
   },
   subtree: {
     name: 'bySubtree',

@@ -10,12 +10,14 @@ import {
   RISK_CODES,
   SATISFACTION_CODES,
   STATUS_CODES,
+  awaitedBy,
   decide,
   dueCommand,
   evolve,
   fold,
   levelRank,
   nextTimerAt,
+  ownTabs,
   type Actor,
   type CaseEvent,
   type CaseState,
@@ -28,6 +30,7 @@ const actors: Actor[] = [
   system,
   hotline,
   user('hp', 'leader'),
+  user('hp', 'officer'),
   user('hp-xf', 'volunteer', 'volunteer'),
   ...unitIds.flatMap((id) => [user(id, units.get(id)?.level === 'building' ? 'liaison' : 'mediator'), user(id, 'admin')]),
 ];
@@ -77,6 +80,7 @@ const command = (now: () => Date): fc.Arbitrary<Command> =>
     fc.constantFrom('accept' as const, 'resolve' as const).map((clock) => ({ type: 'remind', clock }) as const),
     fc.constantFrom('overdue' as const, 'manual' as const, 'risk' as const).map((reason) => ({ type: 'move_up', reason }) as const),
     fc.constant({ type: 'supervise' } as const),
+    text.map((note) => ({ type: 'order_supervision', note, until: '2026-12-31' }) as const),
     // Rare: ends the case.
     fc.integer({ min: 0, max: 9 }).map((n) => (n === 0 ? { type: 'withdraw', reason: '已自行解决' } : { type: 'accept' }) as Command),
   );
@@ -162,6 +166,17 @@ function checkState(state: CaseState, events: readonly CaseEvent[]): void {
   const moves = events.filter((e) => e.type === 'escalated' || (e.type === 'returned' && e.data.toParent)).length;
   expect(state.escalations).toBe(moves);
   expect(fold(events)).toEqual(state);
+  // 我的待办: an open case is in exactly one of 待签收 and 办理中 at its unit; a finished one in none.
+  const tabs = ownTabs(state);
+  expect(tabs.filter((t) => t === 'pending' || t === 'in_progress')).toHaveLength(OPEN.has(state.status) ? 1 : 0);
+  if (!OPEN.has(state.status)) expect(tabs).toEqual([]);
+  if (state.supervisionOrder) expect(tabs).toContain('supervised');
+  const awaited = awaitedBy(state, units);
+  if (awaited?.for === 'follow_up') {
+    expect(['resolved', 'closed']).toContain(state.status);
+    expect(units.get(awaited.unitId), 'the 回访 is awaited by a unit').toBeDefined();
+  }
+  if (awaited?.for === 'extension') expect(awaited.unitId).toBe(units.parent(state.unitId)?.id);
 }
 
 function checkStep(before: CaseState, after: CaseState, event: CaseEvent): void {
@@ -170,6 +185,12 @@ function checkStep(before: CaseState, after: CaseState, event: CaseEvent): void 
     if (event.type === 'escalated') expect(units.isWithin(before.unitId, after.unitId)).toBe(true);
   }
   if (before.status === 'closed') expect(['followed_up', 'reopened']).toContain(event.type);
+  // 回访 is someone else's: never recorded by whoever resolved the case, nor by the unit that resolved it.
+  if (event.type === 'followed_up' && event.actor.kind === 'user') {
+    expect(event.actor.id).not.toBe(before.resolution?.by);
+    if (event.actor.role !== 'officer') expect(event.actor.unitId).not.toBe(before.resolution?.unitId);
+  }
+  if (event.type === 'supervision_ordered') expect(event.actor.kind === 'user' && ['officer', 'leader'].includes(event.actor.role)).toBe(true);
   if (!['withdrawn', 'merged'].includes(before.status)) return;
   throw new Error(`a ${before.status} case accepted ${event.type}`);
 }

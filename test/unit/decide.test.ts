@@ -94,7 +94,7 @@ describe('working a case', () => {
     expect(s.clocks?.acceptDueAt).toBeUndefined();
     s = run(s, { type: 'resolve', outcome: 'resolved', summary: '已修好' }, liaison);
     expect(s.resolution).toMatchObject({ outcome: 'resolved', level: 'building', onTime: true });
-    s = run(s, { type: 'follow_up', satisfaction: 'satisfied' }, liaison);
+    s = run(s, { type: 'follow_up', satisfaction: 'satisfied' }, compound);
     s = run(s, { type: 'close' }, liaison);
     expect(s).toMatchObject({ status: 'closed', version: 5 });
   });
@@ -126,14 +126,14 @@ describe('working a case', () => {
     ] as Command[]) {
       expect(refuse(s, c, liaison), c.type).toBeInstanceOf(InvalidTransition);
     }
-    expect(run(s, { type: 'follow_up', satisfaction: 'basically_satisfied' }, liaison).followUp?.satisfaction).toBe('basically_satisfied');
+    expect(run(s, { type: 'follow_up', satisfaction: 'basically_satisfied' }, compound).followUp?.satisfaction).toBe('basically_satisfied');
     expect(run(s, { type: 'reopen', reason: '复发' }, compound).status).toBe('pending');
   });
 
   it('不满意 at 回访 reopens the case and asks for escalation', () => {
     let s = run(received(), { type: 'accept' }, liaison);
     s = run(s, { type: 'resolve', outcome: 'resolved', summary: '好了' }, liaison);
-    s = run(s, { type: 'follow_up', satisfaction: 'dissatisfied', comment: '根本没修' }, liaison);
+    s = run(s, { type: 'follow_up', satisfaction: 'dissatisfied', comment: '根本没修' }, compound);
     expect(s.status).toBe('pending');
     expect(s.escalationPending?.reason).toBe('dissatisfied');
     expect(dueCommand(s, new Date(T0), units)).toEqual({ type: 'move_up', reason: 'dissatisfied', note: undefined });

@@ -126,6 +126,8 @@ function render(view: View, audience: Audience, reveal: boolean): string {
       );
     case 'client':
       return JSON.stringify([caseView(state, units, { view: 'client', audience }), timelineView(events, audience)]);
+    case 'receipt':
+      return JSON.stringify(caseView(state, units, { view: 'receipt', audience }));
     case 'open311':
       return JSON.stringify(open311View(state, units));
     case 'tracking':

@@ -21,13 +21,15 @@ function act(s: CaseState, command: Command, actor: Actor, at: Date): CaseState 
   return evolve(s, d.event);
 }
 const at = (s: CaseState) => user(s.unitId, 'mediator');
+/** 回访 is the level above's. */
+const above = (s: CaseState) => user(units.parent(s.unitId)?.id ?? s.unitId, 'officer');
 
 function month(): CaseState[] {
   // C1 voice, 1栋: accepted after 1 h, resolved at 3 h, 满意, closed.
   let c1 = file('C1', { center: 'voice', location: { unitId: 'hp-xf-yg-1' } });
   c1 = act(c1, { type: 'accept' }, at(c1), t(1));
   c1 = act(c1, { type: 'resolve', outcome: 'resolved', summary: '修好了' }, at(c1), t(3));
-  c1 = act(c1, { type: 'follow_up', satisfaction: 'satisfied' }, at(c1), t(5));
+  c1 = act(c1, { type: 'follow_up', satisfaction: 'satisfied' }, above(c1), t(5));
   c1 = act(c1, { type: 'close' }, at(c1), t(6));
   // C2 mediation, 2栋: accepted after 2 h, escalated by hand at 3 h, compound accepts 3 h later, resolves at 10 h, 基本满意.
   let c2 = file('C2', { center: 'mediation', location: { unitId: 'hp-xf-yg-2' } });
@@ -36,12 +38,12 @@ function month(): CaseState[] {
   c2 = act(c2, { type: 'move_up', reason: 'manual' }, system, t(3));
   c2 = act(c2, { type: 'accept' }, at(c2), t(6));
   c2 = act(c2, { type: 'resolve', outcome: 'resolved', summary: '达成协议' }, at(c2), t(10));
-  c2 = act(c2, { type: 'follow_up', satisfaction: 'basically_satisfied' }, at(c2), t(11));
+  c2 = act(c2, { type: 'follow_up', satisfaction: 'basically_satisfied' }, above(c2), t(11));
   // C3 welfare, 1栋: accepted after 1 h, partly resolved at 4 h, 不满意 at 5 h: reopened, waiting to move up.
   let c3 = file('C3', { center: 'welfare', location: { unitId: 'hp-xf-yg-1' } });
   c3 = act(c3, { type: 'accept' }, at(c3), t(1));
   c3 = act(c3, { type: 'resolve', outcome: 'partial', summary: '部分解决' }, at(c3), t(4));
-  c3 = act(c3, { type: 'follow_up', satisfaction: 'dissatisfied' }, at(c3), t(5));
+  c3 = act(c3, { type: 'follow_up', satisfaction: 'dissatisfied' }, above(c3), t(5));
   // C4 guidance, 和谐家园1栋: accepted after 4 h, not resolvable at 5 h.
   let c4 = file('C4', { center: 'guidance', location: { unitId: 'hp-hx-jy-1' } });
   c4 = act(c4, { type: 'accept' }, at(c4), t(4));

@@ -49,6 +49,7 @@ export const ACTION_NAMES: Readonly<Record<ActionType, string>> = {
   reclassify: '改变分类',
   locate: '更正地点',
   flag_risk: '标记风险',
+  order_supervision: '督办',
 };
 
 const FIELD_NAMES: Readonly<Record<string, string>> = {

@@ -35,6 +35,7 @@ const PRECONDITION: Readonly<Record<ActionType, (c: CaseView, me: Me, units: Uni
   reclassify: isOpen,
   locate: isOpen,
   flag_risk: isOpen,
+  order_supervision: isOpen,
 };
 
 /** In the order a mediator works a case. */

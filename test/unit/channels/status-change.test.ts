@@ -31,7 +31,7 @@ describe('statusChangeFor: what a 12345 system is told', () => {
       [liaison, { type: 'note', visibility: 'internal', text: '内部备注' }],
       [liaison, { type: 'note', visibility: 'public', text: '已联系物业' }],
       [liaison, { type: 'resolve', outcome: 'resolved', summary: '已修好' }],
-      [liaison, { type: 'follow_up', satisfaction: 'satisfied' }],
+      [compound, { type: 'follow_up', satisfaction: 'satisfied' }],
       [liaison, { type: 'close' }],
     ]);
     expect(changes[0]).toBeUndefined();
@@ -76,7 +76,7 @@ describe('statusChangeFor: what a 12345 system is told', () => {
     const changes = run([
       [liaison, { type: 'accept' }],
       [liaison, { type: 'resolve', outcome: 'partial', summary: '部分解决' }],
-      [liaison, { type: 'follow_up', satisfaction: 'dissatisfied' }],
+      [compound, { type: 'follow_up', satisfaction: 'dissatisfied' }],
     ]);
     for (const c of changes.filter(Boolean)) expect(STATUS_EVENTS).toContain(c!.event);
     expect(changes[3]).toMatchObject({ event: 'followed_up', satisfaction: 'dissatisfied', status: 'pending' });

@@ -359,6 +359,19 @@ const FORMS: Readonly<Record<ActionType, FormSpec>> = {
     body: (f) => ({ level: str(f, 'level'), note: optional(str(f, 'note')) }),
     hint: () => '红色、橙色风险的楼栋、小区案件将直接上报社区。',
   },
+  order_supervision: {
+    Fields: () => (
+      <>
+        <Text name="note" label="督办意见" max={500} area />
+        <label>
+          限办日期
+          <input type="date" name="until" required min={chinaDate(new Date())} />
+        </label>
+      </>
+    ),
+    body: (f) => ({ note: str(f, 'note'), until: str(f, 'until') }),
+    hint: () => '案件所在单位会在“督办件”中看到，直至办结。',
+  },
 };
 
 function ActionForm({ type, c, onDone, onFailed }: { type: ActionType; c: CaseView; onDone: (text: string, next: CaseView) => void; onFailed: (error: unknown) => boolean }) {

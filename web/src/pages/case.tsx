@@ -111,6 +111,8 @@ function describe(e: EventView, unitName: (id: string) => string): string {
       return `疑似重复件：与 ${e.data.caseIds.join('、')} 相似，请核实是否并单`;
     case 'risk_flagged':
       return `标记${nameOf(RISK_LEVELS, e.data.risk.level)}风险${e.data.note ? `：${e.data.note}` : ''}${e.data.jumpToDispatchLevel ? '（直报社区）' : ''}`;
+    case 'supervision_ordered':
+      return `督办：${e.data.note}（限 ${formatLongDate(e.data.until)} 前办理）`;
     case 'located':
       return `更正地点：${[e.data.location.unitId && unitName(e.data.location.unitId), e.data.location.address].filter(Boolean).join('，')}`;
   }
