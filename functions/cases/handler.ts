@@ -220,7 +220,8 @@ async function search(event: ApiEvent, q: Record<string, string | undefined>, ac
   if ([...text].length > 100 || words.length > 5) invalid('q', 'must be at most 100 characters and 5 words');
   const unit = units.get(actor.unitId);
   if (!unit) throw new NotFound('your unit no longer exists');
-  const to = date('to', q.to) ?? now.toISOString();
+  // Without `to`, up to now and the case filed this very instant (keys are [from, to)).
+  const to = date('to', q.to) ?? new Date(now.getTime() + 60_000).toISOString();
   const from = date('from', q.from) ?? new Date(Date.parse(to) - SEARCH_DEFAULT_DAYS * 86_400_000).toISOString();
   if (from >= to) invalid('from', 'must be before to');
   if (Date.parse(to) - Date.parse(from) > SEARCH_MAX_DAYS * 86_400_000) invalid('to', `must be at most ${SEARCH_MAX_DAYS} days after from`);
