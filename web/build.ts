@@ -3,7 +3,7 @@
  * (web/src) bundled by esbuild into web/dist/, plus web/dist/assets.json —
  * every file gzipped — which ships beside the web Lambda's bundle.
  */
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
@@ -54,7 +54,8 @@ export async function buildWeb(): Promise<WebFile[]> {
   });
   const files = new Map<string, Uint8Array>(result.outputFiles.map((f) => [relative(WEB_DIST, f.path), f.contents]));
   const pages = ['index.html', 'track.html'].map((name) => join(SRC, name));
-  for (const page of pages) files.set(relative(SRC, page), await readFile(page));
+  const css = Buffer.from(files.get('app.css') ?? new Uint8Array()).toString('utf8');
+  for (const page of pages) files.set(relative(SRC, page), Buffer.from(withFirstPaint(await readFile(page, 'utf8'), css, preloads(result.metafile))));
 
   await mkdir(WEB_DIST, { recursive: true });
   const assets: Record<string, WebAsset> = {};
@@ -76,6 +77,31 @@ export async function buildWeb(): Promise<WebFile[]> {
     if (!keep.has(name) && !name.endsWith('.tmp')) await rm(join(WEB_DIST, name), { recursive: true, force: true });
   }
   return sizes;
+}
+
+/** Each entry's chunks that it imports statically (loaded before it runs), by the entry's file name. */
+function preloads(metafile: Metafile): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [file, output] of Object.entries(metafile.outputs)) {
+    if (!output.entryPoint) continue;
+    const chunks = output.imports.filter((i) => i.kind === 'import-statement').map((i) => relative(WEB_DIST, resolve(ROOT, i.path)));
+    out.set(relative(WEB_DIST, resolve(ROOT, file)), chunks);
+  }
+  return out;
+}
+
+/**
+ * What a page needs for its first paint comes with the HTML on a slow link:
+ * the stylesheet inline (no second round trip before anything shows), the
+ * skeleton the HTML itself carries, and every chunk the script imports
+ * announced at once (modulepreload) instead of after the script arrives.
+ */
+function withFirstPaint(html: string, css: string, chunks: Map<string, string[]>): string {
+  return html
+    .replace('<link rel="stylesheet" href="app.css" />', `<style>${css.trim()}</style>`)
+    .replace(/<script type="module" src="([^"]+)"><\/script>/, (tag, src: string) =>
+      [...(chunks.get(src) ?? []).map((c) => `<link rel="modulepreload" href="${c}" />`), tag].join('\n    '),
+    );
 }
 
 /** True when web/dist is missing or any file the last build read has changed since. */

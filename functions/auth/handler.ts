@@ -11,7 +11,7 @@ import { authenticate, bodyLimit, httpErrors, jsonBody, principalOf } from '../.
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { accountsFromEnv } from '../../shared/service/accounts.ts';
-import { config, directory, dynamodb } from '../../shared/service/runtime.ts';
+import { config, directory, dynamodb, policy } from '../../shared/service/runtime.ts';
 import { AttemptLimiter, type LimitRule } from '../../shared/store/limits.ts';
 
 const loginSchema = z.strictObject({
@@ -60,6 +60,8 @@ const me = middy<ApiEvent, HttpResult>()
       roleName: ROLES.find((r) => r.code === actor.role)?.name,
       unit: unit && { id: unit.id, name: unit.name, fullName: unit.fullName, level: unit.level, levelName: LEVELS.find((l) => l.code === unit.level)?.name },
       canEscalate: unit?.parentId !== undefined,
+      // What the page needs to offer only actions that can succeed (a second 延期 at a level cannot).
+      limits: { maxExtensionsPerLevel: (await policy()).sla.maxExtensionsPerLevel },
     });
   });
 

@@ -80,6 +80,8 @@ export function caseView(state: CaseState, units: UnitTree, viewer: Viewer) {
     escalationPending: c.escalationPending,
     supervision: c.supervision,
     extensionRequest: c.extensionRequest,
+    extensionsAtLevel: c.extensionsAtLevel,
+    supervisionOrder: c.supervisionOrder,
     sessions: c.sessions,
     agreement: c.agreement,
     resolution: c.resolution,

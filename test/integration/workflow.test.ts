@@ -69,7 +69,8 @@ describe('the whole workflow', () => {
     await act('building-mediator', id, { type: 'resolve', outcome: 'resolved', summary: '双方达成调解协议' });
 
     // 回访 不满意: the case reopens and goes up through the queue.
-    const reopened = await act('building-mediator', id, { type: 'follow_up', satisfaction: 'dissatisfied', comment: '漏水没修好' });
+    // 回访 by the level above: never by the one who resolved it.
+    const reopened = await act('compound-mediator', id, { type: 'follow_up', satisfaction: 'dissatisfied', comment: '漏水没修好' });
     expect(reopened).toMatchObject({ status: 'pending', escalationPending: { reason: 'dissatisfied' } });
     await waitFor('the escalation to the compound', async () => {
       const c = await call(stack, 'GET', `/v1/cases/${id}`);
@@ -80,7 +81,7 @@ describe('the whole workflow', () => {
     await act('compound-mediator', id, { type: 'accept' });
     const resolved = await act('compound-mediator', id, { type: 'resolve', outcome: 'resolved', summary: '物业协调维修完成' });
     expect(resolved.resolution).toMatchObject({ level: 'compound', outcome: 'resolved' });
-    await act('compound-mediator', id, { type: 'follow_up', satisfaction: 'satisfied', comment: '满意' });
+    await act('community-mediator', id, { type: 'follow_up', satisfaction: 'satisfied', comment: '满意' });
     const closed = await act('compound-mediator', id, { type: 'close' });
     expect(closed).toMatchObject({ status: 'closed', originUnitId: 'hp-xf-yg-1', level: 'compound' });
 
@@ -97,11 +98,11 @@ describe('the whole workflow', () => {
       'minutes_recorded@building-mediator',
       'agreement_recorded@building-mediator',
       'resolved@building-mediator',
-      'followed_up@building-mediator',
+      'followed_up@compound-mediator',
       'escalated@escalation-worker',
       'accepted@compound-mediator',
       'resolved@compound-mediator',
-      'followed_up@compound-mediator',
+      'followed_up@community-mediator',
       'closed@compound-mediator',
     ]);
     const escalated = (await timeline(stack, id, token.admin)).find((e) => e.type === 'escalated');

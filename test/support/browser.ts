@@ -70,3 +70,37 @@ export async function downloadBy(page: Page, trigger: Locator): Promise<{ name: 
   const [file] = await Promise.all([page.waitForEvent('download'), trigger.click()]);
   return { name: file.suggestedFilename(), text: await readFile(await file.path(), 'utf8') };
 }
+
+/** A 390-pixel phone (the width of today's common handsets) and a 1366-pixel desk, as the page is used. */
+export const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+export const DESKTOP: BrowserContextOptions = { viewport: { width: 1366, height: 768 } };
+
+const AXE_SOURCE = resolve(import.meta.dirname, '../../node_modules/axe-core/axe.min.js');
+let axeSource: string | undefined;
+
+export interface AxeViolation {
+  readonly id: string;
+  readonly impact?: string;
+  readonly help: string;
+  readonly nodes: readonly { readonly target: readonly string[] }[];
+}
+
+/**
+ * axe-core's violations on the page as it stands (WCAG 2.1 A and AA and
+ * axe's best practices). The script is evaluated through the debugging
+ * protocol, so the page's Content-Security-Policy (no inline scripts) does not
+ * stop it.
+ */
+export async function axeViolations(page: Page): Promise<{ id: string; impact?: string; help: string; targets: string[] }[]> {
+  axeSource ??= await readFile(AXE_SOURCE, 'utf8');
+  const loaded = await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== 'undefined');
+  if (!loaded) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
+    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
+  });
+  return violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
+}
+
+/** The page's width as laid out: more than the viewport means something makes it scroll sideways. */
+export const pageWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth);

@@ -5,6 +5,9 @@ import type { Issue } from '../../shared/domain/errors.ts';
 import type { Role } from '../../shared/domain/registry.ts';
 import type { ChildStats, Stats } from '../../shared/domain/stats.ts';
 import type { Unit } from '../../shared/domain/units.ts';
+import type { WorkTab } from '../../shared/domain/work.ts';
+import type { redYellowBoard } from '../../shared/domain/board.ts';
+import type { UnitSupervisionOrder } from '../../shared/store/supervision.ts';
 import type { caseView, outboxView } from '../../shared/service/views.ts';
 
 export type CaseView = ReturnType<typeof caseView> & { readonly overdue?: boolean; readonly nearDeadline?: boolean };
@@ -28,6 +31,36 @@ export interface Me {
   readonly role: Role;
   readonly roleName?: string;
   readonly unit?: { readonly id: string; readonly name: string; readonly fullName: string; readonly level: string; readonly levelName?: string };
+  readonly limits?: { readonly maxExtensionsPerLevel: number };
+}
+
+/** A list item: the case with its marks, and a resolved case's 回访 deadline where one is awaited. */
+export type ListItem = CaseView & { readonly followUpDueAt?: string };
+
+/** One tab of 我的待办 with its counts (`GET /v1/queue`). */
+export interface TabCount {
+  readonly tab: WorkTab;
+  readonly name: string;
+  readonly count: number;
+  readonly overdue: number;
+  readonly nearDeadline: number;
+  readonly capped?: boolean;
+}
+
+export interface QueueReply {
+  readonly unitId: string;
+  readonly tabs: readonly TabCount[];
+  readonly supervision: readonly UnitSupervisionOrder[];
+}
+
+export type BoardRow = ReturnType<typeof redYellowBoard>[number] & { readonly supervision?: UnitSupervisionOrder };
+export interface BoardReply {
+  readonly unit: { readonly id: string; readonly name: string };
+  readonly from: string;
+  readonly to: string;
+  readonly redAfterDays: number;
+  readonly capped: boolean;
+  readonly rows: readonly BoardRow[];
 }
 
 export type UnitItem = Unit & { readonly levelName?: string; readonly inMyJurisdiction: boolean };
@@ -74,6 +107,7 @@ export interface Page<T> {
 export interface Session {
   readonly token: string;
   readonly expiresAt: string;
+  readonly user?: { readonly username: string };
 }
 
 export class ApiError extends Error {
@@ -87,19 +121,41 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * One session per browser: kept in localStorage, so every tab of the page is
+ * signed in with it, and a sign-in or sign-out in one tab reaches the others
+ * (the `storage` event).
+ */
 const KEY = 'maodiaotong.session';
 
+function storedSession(): Session | undefined {
+  try {
+    const raw = localStorage.getItem(KEY);
+    return raw ? (JSON.parse(raw) as Session) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function currentSession(): Session | undefined {
-  const raw = sessionStorage.getItem(KEY);
-  const session = raw ? (JSON.parse(raw) as Session) : undefined;
+  const session = storedSession();
   return session && Date.parse(session.expiresAt) > Date.now() ? session : undefined;
 }
 
-export const saveSession = (session: Session) => sessionStorage.setItem(KEY, JSON.stringify(session));
-export const clearSession = () => sessionStorage.removeItem(KEY);
+export const saveSession = (session: Session) => localStorage.setItem(KEY, JSON.stringify(session));
+export const clearSession = () => localStorage.removeItem(KEY);
+
+/** Calls `handler` with the new session (or undefined) whenever another tab signs in or out; returns the unsubscribe. */
+export function onSessionChange(handler: (session: Session | undefined) => void): () => void {
+  const listener = (event: StorageEvent) => {
+    if (event.key === KEY || event.key === null) handler(currentSession());
+  };
+  addEventListener('storage', listener);
+  return () => removeEventListener('storage', listener);
+}
 
 let onUnauthorized: () => void = () => undefined;
-/** What to do when the server no longer accepts the token (the app goes back to the login page). */
+/** What to do when the server no longer accepts the token (the app asks to sign in again, over the page). */
 export function whenUnauthorized(handler: () => void): void {
   onUnauthorized = handler;
 }
@@ -121,7 +177,7 @@ const RETRY_DELAYS_MS = [500, 1500];
  * though the answer was lost) the call is retried on a network error or a
  * gateway timeout with the same key, so the server applies it once.
  */
-export async function api<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, options: { idempotencyKey?: string } = {}): Promise<T> {
+export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown, options: { idempotencyKey?: string } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const token = currentSession()?.token;
   if (token) headers.authorization = `Bearer ${token}`;

@@ -8,6 +8,8 @@ export interface Profile {
   readonly me: Me;
   readonly units: UnitTree;
   readonly unitList: readonly UnitItem[];
+  /** The volunteers the user may dispatch to (their subtree's), by username. */
+  readonly volunteers: readonly { readonly username: string; readonly displayName: string }[];
   /** Loads the user and the unit tree again (after a unit import). */
   readonly refresh: () => Promise<void>;
 }

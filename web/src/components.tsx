@@ -1,7 +1,7 @@
 /** Small pieces used on several pages. */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { CaseView, UnitItem } from './api.ts';
+import type { CaseView, ListItem, UnitItem } from './api.ts';
 import { href } from './app.ts';
 import { formatDateTime, timeLeft } from './format.ts';
 import { CENTERS, describeError, LEVELS, nameOf, RISK_LEVELS, STATUSES } from './labels.ts';
@@ -82,13 +82,16 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]) {
   return { ...state, reload: () => setRound((r) => r + 1) };
 }
 
-export function Deadline({ c }: { c: CaseView }) {
-  if (!c.dueAt) return <span class="muted">—</span>;
+/** The nearest deadline (a resolved case's 回访, where one is awaited) with its 超时 / 临期 mark. */
+export function Deadline({ c }: { c: ListItem }) {
+  const due = c.dueAt ?? c.followUpDueAt;
+  if (!due) return <span class="muted">—</span>;
   return (
     <span class="deadline">
-      <time dateTime={c.dueAt}>{formatDateTime(c.dueAt)}</time>
+      <time dateTime={due}>{formatDateTime(due)}</time>
+      {c.dueAt === undefined && <small class="muted">回访期限</small>}
       {c.overdue ? <span class="badge overdue">超时</span> : c.nearDeadline ? <span class="badge near">临期</span> : null}
-      <small class={c.overdue ? 'overdue-text' : 'muted'}>{timeLeft(c.dueAt)}</small>
+      <small class={c.overdue ? 'overdue-text' : 'muted'}>{timeLeft(due)}</small>
     </span>
   );
 }
@@ -102,7 +105,7 @@ export function RiskBadge({ level }: { level: string | undefined }) {
 }
 
 /** A table on a desk, a stack of cards on a phone (see app.css). */
-export function CaseTable({ items, empty }: { items: readonly CaseView[]; empty: string }) {
+export function CaseTable({ items, empty }: { items: readonly ListItem[]; empty: string }) {
   if (items.length === 0) return <p class="empty">{empty}</p>;
   return (
     <table class="cases">

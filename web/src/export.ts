@@ -5,11 +5,11 @@
  * feeds it a case with every field in full and finds none of them).
  */
 import type { CaseView } from './api.ts';
-import { formatDateTime } from './format.ts';
+import { isoChinaTime } from './format.ts';
 import { CENTERS, LEVELS, nameOf, OUTCOMES, RISK_LEVELS, SATISFACTIONS, SOURCES, STATUSES } from './labels.ts';
 
 export const EXPORT_COLUMNS = [
-  '编号', '受理时间', '来源', '中心', '诉求', '内容摘要', '发生单位', '当前单位', '当前层级', '状态',
+  '编号', '12345工单号', '受理时间', '来源', '中心', '诉求', '内容摘要', '发生单位', '当前单位', '当前层级', '状态',
   '期限', '超时', '上报次数', '风险', '办结时间', '办结结果', '回访满意度',
 ] as const;
 
@@ -17,7 +17,9 @@ export const EXPORT_COLUMNS = [
 export function exportRow(c: CaseView, unitName: (id: string) => string): string[] {
   return [
     c.trackingNo,
-    formatDateTime(c.createdAt),
+    // The hotline's work-order number, so the sheet can be matched with the 12345 system's.
+    c.source === 'hotline' ? (c.externalId ?? '') : '',
+    isoChinaTime(c.createdAt),
     nameOf(SOURCES, c.source),
     nameOf(CENTERS, c.center),
     c.title,
@@ -26,11 +28,11 @@ export function exportRow(c: CaseView, unitName: (id: string) => string): string
     c.unitName ?? c.unitId,
     nameOf(LEVELS, c.level),
     nameOf(STATUSES, c.status),
-    c.dueAt ? formatDateTime(c.dueAt) : '',
+    c.dueAt ? isoChinaTime(c.dueAt) : '',
     c.overdue ? '是' : '',
     String(c.escalations),
     c.risk ? nameOf(RISK_LEVELS, c.risk.level) : '',
-    c.resolution ? formatDateTime(c.resolution.at) : '',
+    c.resolution ? isoChinaTime(c.resolution.at) : '',
     c.resolution ? nameOf(OUTCOMES, c.resolution.outcome) : '',
     c.followUp ? nameOf(SATISFACTIONS, c.followUp.satisfaction) : '',
   ];

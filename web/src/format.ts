@@ -33,6 +33,9 @@ export function timeLeft(due: string | undefined, now = Date.now()): string {
   return left < 0 ? `已超时 ${span(-left)}` : `剩余 ${span(left)}`;
 }
 
+/** 2026-12-01 10:20, China time: what a spreadsheet reads as a date and sorts. */
+export const isoChinaTime = (iso: string): string => new Date(Date.parse(iso) + CHINA_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
+
 /** China-time wall clock of an instant, as a datetime-local value. */
 export const toLocalInput = (date: Date): string => new Date(date.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 16);
 /** A datetime-local value, read as China time, as ISO 8601 with offset. */

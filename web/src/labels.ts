@@ -52,6 +52,15 @@ export const ACTION_NAMES: Readonly<Record<ActionType, string>> = {
   order_supervision: '督办',
 };
 
+/** An action as the user's role calls it: a volunteer takes a task (接单), a unit signs for a case (签收). */
+export function actionName(type: ActionType, role: string): string {
+  if (role === 'volunteer' && type === 'accept') return '接单';
+  return ACTION_NAMES[type];
+}
+
+/** A person's name without the role some display names carry in brackets (张桂兰（联户长） → 张桂兰). */
+export const personName = (name: string) => name.replace(/[（(][^）)]*[）)]\s*$/, '').trim() || name;
+
 const FIELD_NAMES: Readonly<Record<string, string>> = {
   reason: '原因',
   text: '内容',

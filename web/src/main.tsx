@@ -2,21 +2,29 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { UnitTree } from '../../shared/domain/units.ts';
-import { api, clearSession, currentSession, whenUnauthorized, type Me, type Page, type UnitItem } from './api.ts';
+import { api, clearSession, currentSession, onSessionChange, whenUnauthorized, type Me, type Page, type Session, type UnitItem } from './api.ts';
 import { href, navigate, ProfileContext, useRoute, type Profile, type Route } from './app.ts';
 import { ErrorBox } from './components.tsx';
+import { clearDrafts } from './drafts.ts';
 import { AgreementPage } from './pages/agreement.tsx';
+import { BoardPage } from './pages/board.tsx';
 import { CasePage } from './pages/case.tsx';
 import { Dashboard } from './pages/dashboard.tsx';
 import { Queue, Subtree } from './pages/lists.tsx';
 import { Login } from './pages/login.tsx';
 import { ManagePage } from './pages/manage.tsx';
+import { RegisterPage } from './pages/register.tsx';
 import { QuickSearch, SearchPage } from './pages/search.tsx';
+import { REGISTRAR_ROLES } from '../../shared/domain/registry.ts';
 import './app.css';
 
 async function loadProfile(): Promise<Omit<Profile, 'refresh'>> {
-  const [me, units] = await Promise.all([api<Me>('GET', '/v1/me'), api<Page<UnitItem>>('GET', '/v1/units')]);
-  return { me, units: new UnitTree(units.items), unitList: units.items };
+  const [me, units, volunteers] = await Promise.all([
+    api<Me>('GET', '/v1/me'),
+    api<Page<UnitItem>>('GET', '/v1/units'),
+    api<{ items: Profile['volunteers'] }>('GET', '/v1/users?role=volunteer'),
+  ]);
+  return { me, units: new UnitTree(units.items), unitList: units.items, volunteers: volunteers.items };
 }
 
 function Pages({ route }: { route: Route }) {
@@ -24,17 +32,22 @@ function Pages({ route }: { route: Route }) {
   if (first === 'case' && id) return sub === 'agreement' ? <AgreementPage key={id} id={id} /> : <CasePage key={id} id={id} />;
   if (first === 'cases') return <Subtree route={route} />;
   if (first === 'dashboard') return <Dashboard route={route} />;
+  if (first === 'board') return <BoardPage route={route} />;
+  if (first === 'register') return <RegisterPage />;
   if (first === 'manage') return <ManagePage route={route} />;
   if (first === 'search') return <SearchPage route={route} />;
-  return <Queue />;
+  return <Queue route={route} />;
 }
 
 function Header({ profile, route, onLogout }: { profile: Profile; route: Route; onLogout: () => void }) {
-  const { me } = profile;
+  const { me, units } = profile;
+  const hasUnitsBelow = me.unit !== undefined && units.children(me.unit.id).length > 0;
   const links = [
     { path: 'queue', name: '我的待办' },
+    ...(REGISTRAR_ROLES.includes(me.role) ? [{ path: 'register', name: '登记' }] : []),
     { path: 'cases', name: '辖区案件' },
-    // Volunteers work the tasks given to them; the figures are for the units.
+    // Volunteers work the tasks given to them; the figures and the board are for the units.
+    ...(me.role !== 'volunteer' && hasUnitsBelow ? [{ path: 'board', name: '红黄牌' }] : []),
     ...(me.role === 'volunteer' ? [] : [{ path: 'dashboard', name: '统计' }]),
     ...(me.role === 'admin' ? [{ path: 'manage', name: '管理' }] : []),
   ];
@@ -62,46 +75,75 @@ function Header({ profile, route, onLogout }: { profile: Profile; route: Route; 
   );
 }
 
+/** The longest a timer may be set for in a browser (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const EXPIRED = '登录已过期，请重新登录。您正在填写的内容已保存，登录后可继续。';
+
 function App() {
   const route = useRoute();
   const [profile, setProfile] = useState<Omit<Profile, 'refresh'>>();
   const [error, setError] = useState<unknown>();
   const [notice, setNotice] = useState<string>();
-  const [signedIn, setSignedIn] = useState(() => currentSession() !== undefined);
+  const [session, setSession] = useState<Session | undefined>(() => currentSession());
+  /** The session ran out (or was ended in another tab) while a page was open: sign in again over it. */
+  const [again, setAgain] = useState<string>();
 
   useEffect(() => {
     whenUnauthorized(() => {
-      setProfile(undefined);
-      setSignedIn(false);
-      setNotice('登录已过期或已在别处退出，请重新登录。');
+      setSession(undefined);
+      setAgain(EXPIRED);
+    });
+    // Another tab signed in (this one follows) or out (this one asks again, keeping the page).
+    return onSessionChange((next) => {
+      setSession(next);
+      if (next) setAgain(undefined);
+      else setAgain('您已在其他页面退出登录，请重新登录。');
     });
   }, []);
 
+  // Before the server refuses anything: ask for the password again when the session's time is up.
   useEffect(() => {
-    if (!signedIn || profile) return;
+    if (!session) return;
+    const left = Date.parse(session.expiresAt) - Date.now();
+    const timer = setTimeout(() => {
+      setSession(undefined);
+      setAgain(EXPIRED);
+    }, Math.min(Math.max(left, 0), MAX_TIMER_MS));
+    return () => clearTimeout(timer);
+  }, [session]);
+
+  useEffect(() => {
+    if (!session || profile) return;
     setError(undefined);
     loadProfile().then(setProfile, setError);
-  }, [signedIn, profile]);
+  }, [session, profile]);
+
+  // Someone else signed in (here or in another tab): their own page, not the last user's.
+  useEffect(() => {
+    const user = session?.user?.username;
+    if (profile && user !== undefined && user !== profile.me.username) {
+      setProfile(undefined);
+      navigate(href('queue'));
+    }
+  }, [session, profile]);
 
   const logout = () => {
+    if (profile) clearDrafts(profile.me.username);
     clearSession();
     setProfile(undefined);
-    setSignedIn(false);
-    setNotice('您已退出登录。');
+    setSession(undefined);
+    setAgain(undefined);
+    setNotice('您已退出登录，未提交的草稿已清除。');
     navigate(href('queue'));
   };
 
-  if (!signedIn) {
-    return (
-      <Login
-        notice={notice}
-        onLogin={() => {
-          setNotice(undefined);
-          setSignedIn(true);
-        }}
-      />
-    );
-  }
+  const signedIn = (next: Session) => {
+    setNotice(undefined);
+    setAgain(undefined);
+    setSession(next);
+  };
+
+  if (!profile && !session) return <Login notice={notice ?? again} onLogin={signedIn} />;
   if (!profile) {
     return (
       <main id="main">
@@ -122,10 +164,16 @@ function App() {
   const full: Profile = { ...profile, refresh: () => loadProfile().then(setProfile, setError) };
   return (
     <ProfileContext.Provider value={full}>
-      <Header profile={full} route={route} onLogout={logout} />
-      <Pages route={route} />
+      <div inert={again !== undefined}>
+        <Header profile={full} route={route} onLogout={logout} />
+        <Pages route={route} />
+      </div>
+      {again !== undefined && <Login again={{ username: profile.me.username }} notice={again} onLogin={signedIn} />}
     </ProfileContext.Provider>
   );
 }
 
-render(<App />, document.getElementById('app') as HTMLElement);
+const root = document.getElementById('app') as HTMLElement;
+// The page's HTML carries a skeleton to show while this script loads on a slow link; the app takes its place.
+root.replaceChildren();
+render(<App />, root);

@@ -1,12 +1,15 @@
 /**
  * The residents' page: the progress of their matter, by the number and 提取码
  * of their 回执 — the same `GET /v1/track/{no}?code=` the SMS "查询" answers.
- * `/track/?no=…` fills the number in, for links in receipts.
+ * `/track/?no=…` fills the number in, for links in receipts, and puts the
+ * cursor in the 提取码. After 办结 the resident rates it (满意 / 基本满意 / 不满意,
+ * once; 不满意 sends it back to be worked at the level above), and at any time
+ * may add to what they reported.
  */
 import { render } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { normalizeTrackingNo } from '../../shared/domain/tracking.ts';
-import { OUTCOMES } from '../../shared/domain/registry.ts';
+import { OUTCOMES, SATISFACTIONS } from '../../shared/domain/registry.ts';
 import type { publicView } from '../../shared/service/views.ts';
 import { api, ApiError } from './api.ts';
 import { formatDateTime } from './format.ts';
@@ -20,25 +23,113 @@ function explain(error: unknown): string {
   switch (error.status) {
     case 0:
       return '网络连接失败，请检查网络后重试。';
+    case 400:
+      return '填写的内容有误：' + (error.issues.map((i) => i.message).join('；') || error.message);
     case 404:
       return '没有找到该编号，或提取码不正确。请核对回执短信后重试。';
+    case 422:
+      return '该诉求现在不能这样操作（可能已评价过，或已归档）。';
     case 429:
       // Whoever typed the wrong codes may not be the resident: the channel they filed from still answers.
-      return '查询失败次数过多，请 15 分钟后再试。您仍可以用提交诉求时使用的手机发短信，或在微信公众号中发送“查询 编号”，随时查看进度。';
+      return '操作过于频繁，请 15 分钟后再试。您仍可以用提交诉求时使用的手机发短信，或在微信公众号中发送“查询 编号”，随时查看进度。';
     default:
-      return error.status >= 500 ? '系统暂时出错，请稍后再试。' : `查询失败（${error.status}）。`;
+      return error.status >= 500 ? '系统暂时出错，请稍后再试。' : `操作失败（${error.status}）。`;
   }
 }
 
-function Result({ view, onAgain }: { view: TrackView; onAgain: () => void }) {
+function Rating({ view, send }: { view: TrackView; send: (path: string, body: Record<string, string>) => Promise<void> }) {
+  const [busy, setBusy] = useState(false);
+  const comment = useRef<HTMLTextAreaElement>(null);
+  if (view.followUp) {
+    return (
+      <p class="notice">
+        您的评价：{view.followUp.satisfactionName}（{formatDateTime(view.followUp.at)}）
+      </p>
+    );
+  }
+  if (!view.canRate) return null;
+  const rate = async (satisfaction: string) => {
+    setBusy(true);
+    await send('follow-up', { satisfaction, ...(comment.current?.value.trim() ? { comment: comment.current.value.trim() } : {}) });
+    setBusy(false);
+  };
+  return (
+    <section class="rating" aria-labelledby="rating-title">
+      <h3 id="rating-title">对办理结果的评价</h3>
+      <p class="muted">每次办结可评价一次；选择“不满意”将重新办理，并由上一级接办。</p>
+      <label>
+        意见<small class="muted">（选填）</small>
+        <textarea ref={comment} maxLength={500} rows={2} />
+      </label>
+      <div class="rating-buttons">
+        {SATISFACTIONS.map((s) => (
+          <button key={s.code} type="button" class={s.code === 'dissatisfied' ? '' : 'primary'} disabled={busy} onClick={() => void rate(s.code)}>
+            {s.name}
+          </button>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function AddInformation({ send }: { send: (path: string, body: Record<string, string>) => Promise<void> }) {
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: SubmitEvent) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const text = String(new FormData(form).get('text') ?? '').trim();
+    if (!text) return;
+    setBusy(true);
+    await send('messages', { text });
+    setBusy(false);
+    form.reset();
+  };
+  return (
+    <form class="add-info" onSubmit={submit} aria-labelledby="add-info-title">
+      <h3 id="add-info-title">补充情况</h3>
+      <label>
+        补充的情况（工作人员可见）
+        <textarea name="text" required maxLength={1000} rows={3} />
+      </label>
+      <button type="submit" disabled={busy}>
+        {busy ? '正在提交…' : '提交补充'}
+      </button>
+    </form>
+  );
+}
+
+function Result({ view, code, onView, onAgain }: { view: TrackView; code: string; onView: (v: TrackView) => void; onAgain: () => void }) {
   const outcome = view.resolution && OUTCOMES.find((o) => o.code === view.resolution?.outcome)?.name;
   const open = view.status === 'pending' || view.status === 'in_progress';
+  const [problem, setProblem] = useState<string>();
+  const [done, setDone] = useState<string>();
+  const no = view.mergedFrom ?? view.trackingNo;
+  const send = async (path: string, body: Record<string, string>) => {
+    setProblem(undefined);
+    setDone(undefined);
+    try {
+      onView(await api<TrackView>('POST', `/v1/track/${no}/${path}`, { code, ...body }, { idempotencyKey: crypto.randomUUID() }));
+      setDone(path === 'messages' ? '已提交，工作人员会看到您补充的情况。' : '感谢您的评价。');
+    } catch (error) {
+      setProblem(explain(error));
+    }
+  };
   return (
     <section class="track-result" aria-labelledby="result-title">
       <h2 id="result-title">
-        编号 {view.mergedFrom ?? view.trackingNo} <span class={`badge status-${view.status}`}>{view.statusName}</span>
+        编号 {no} <span class={`badge status-${view.status}`}>{view.statusName}</span>
       </h2>
       {view.mergedFrom && <p class="notice">您的诉求已与相同诉求 {view.trackingNo} 合并办理，以下为合并后的办理进度。</p>}
+      {done && (
+        <p class="notice" role="status">
+          {done}
+        </p>
+      )}
+      {problem && (
+        <p class="error" role="alert">
+          {problem}
+        </p>
+      )}
       <dl class="facts">
         {view.title && (
           <>
@@ -57,18 +148,19 @@ function Result({ view, onAgain }: { view: TrackView; onAgain: () => void }) {
         {open && view.dueAt && (
           <>
             <dt>办理期限</dt>
-            <dd>{formatDateTime(view.dueAt)} 前</dd>
+            <dd>{formatDateTime(view.dueAt)} 前办结</dd>
           </>
         )}
         {view.resolution && (
           <>
             <dt>办理结果</dt>
             <dd>
-              {outcome}：{view.resolution.summary}
+              {outcome}：{view.resolution.summary}（{formatDateTime(view.resolution.at)}）
             </dd>
           </>
         )}
       </dl>
+      <Rating view={view} send={send} />
       <h3>办理记录</h3>
       <ol class="timeline">
         {[...view.timeline].reverse().map((line) => (
@@ -78,6 +170,7 @@ function Result({ view, onAgain }: { view: TrackView; onAgain: () => void }) {
           </li>
         ))}
       </ol>
+      {(open || view.status === 'resolved') && <AddInformation send={send} />}
       <button type="button" onClick={onAgain}>
         查询其他编号
       </button>
@@ -87,21 +180,29 @@ function Result({ view, onAgain }: { view: TrackView; onAgain: () => void }) {
 
 function TrackPage() {
   const [view, setView] = useState<TrackView>();
+  const [code, setCode] = useState('');
   const [problem, setProblem] = useState<string>();
   const [busy, setBusy] = useState(false);
   const given = new URLSearchParams(location.search).get('no') ?? '';
+  const codeInput = useRef<HTMLInputElement>(null);
+
+  // A link from the receipt carries the number: the resident only has the code to type.
+  useEffect(() => {
+    if (!view && given) codeInput.current?.focus();
+  }, [view]);
 
   async function submit(event: SubmitEvent) {
     event.preventDefault();
     const form = new FormData(event.currentTarget as HTMLFormElement);
     const no = normalizeTrackingNo(String(form.get('no') ?? ''));
-    const code = String(form.get('code') ?? '').trim();
+    const typed = String(form.get('code') ?? '').trim();
     if (!no) return setProblem('编号是回执短信里的 10 位字母和数字，请核对。');
-    if (!CODE_PATTERN.test(code)) return setProblem('提取码是回执短信里的 4–6 位数字，请核对。');
+    if (!CODE_PATTERN.test(typed)) return setProblem('提取码是回执短信里的 4–6 位数字，请核对。');
     setBusy(true);
     setProblem(undefined);
     try {
-      setView(await api<TrackView>('GET', `/v1/track/${no}?${new URLSearchParams({ code })}`));
+      setView(await api<TrackView>('GET', `/v1/track/${no}?${new URLSearchParams({ code: typed })}`));
+      setCode(typed);
     } catch (error) {
       setProblem(explain(error));
     } finally {
@@ -113,7 +214,7 @@ function TrackPage() {
     <main id="main" class="track">
       <h1>诉求办理进度查询</h1>
       {view ? (
-        <Result view={view} onAgain={() => setView(undefined)} />
+        <Result view={view} code={code} onView={setView} onAgain={() => setView(undefined)} />
       ) : (
         <form onSubmit={submit} aria-label="查询">
           <p class="muted">请输入受理时收到的回执短信中的编号和提取码。</p>
@@ -123,7 +224,7 @@ function TrackPage() {
           </label>
           <label>
             提取码
-            <input name="code" required inputMode="numeric" maxLength={6} autoComplete="off" />
+            <input name="code" required inputMode="numeric" maxLength={6} autoComplete="off" ref={codeInput} />
           </label>
           {problem && (
             <p class="error" role="alert">
@@ -140,4 +241,7 @@ function TrackPage() {
   );
 }
 
-render(<TrackPage />, document.getElementById('app') as HTMLElement);
+const root = document.getElementById('app') as HTMLElement;
+// The page's HTML carries the form, shown at once on a slow link; the script takes its place.
+root.replaceChildren();
+render(<TrackPage />, root);

@@ -3,10 +3,11 @@ import type { FunctionComponent } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { api, type ActionType, type CaseView } from '../api.ts';
 import { useProfile } from '../app.ts';
-import { ErrorBox, str, useLoad } from '../components.tsx';
+import { ErrorBox, str } from '../components.tsx';
+import { clearDraft, fieldsOf, loadDraft, saveDraft, useDraft } from '../drafts.ts';
 import { formatDateTime, fromLocalInput, toLocalInput, chinaDate } from '../format.ts';
 import {
-  ACTION_NAMES,
+  actionName,
   CENTERS,
   CONTACT_CHANNELS,
   ESCALATION_REASONS,
@@ -17,7 +18,7 @@ import {
   RISK_LEVELS,
   SATISFACTIONS,
 } from '../labels.ts';
-import { availableActions } from '../permissions.ts';
+import { availableActions, nextActions } from '../permissions.ts';
 
 type Body = Record<string, unknown>;
 interface FormSpec {
@@ -62,8 +63,7 @@ const reason = (label: string) => () => <Text name="reason" label={label} max={5
 const withReason: FormSpec['body'] = (f) => ({ reason: str(f, 'reason') });
 
 function DispatchFields({ c }: { c: CaseView }) {
-  const { units } = useProfile();
-  const volunteers = useLoad(() => api<{ items: { username: string; displayName: string }[] }>('GET', '/v1/users?role=volunteer'), []);
+  const { units, volunteers } = useProfile();
   const below = units
     .all()
     .filter((u) => u.id !== c.unitId && units.isWithin(u.id, c.unitId))
@@ -83,9 +83,9 @@ function DispatchFields({ c }: { c: CaseView }) {
               ))}
             </optgroup>
           )}
-          {volunteers.data && volunteers.data.items.length > 0 && (
+          {volunteers.length > 0 && (
             <optgroup label="党员 / 志愿者">
-              {volunteers.data.items.map((v) => (
+              {volunteers.map((v) => (
                 <option key={v.username} value={`volunteer:${v.username}`}>
                   {v.displayName}
                 </option>
@@ -94,7 +94,6 @@ function DispatchFields({ c }: { c: CaseView }) {
           )}
         </select>
       </label>
-      <ErrorBox error={volunteers.error} />
       <Text name="note" label="派单说明" max={500} required={false} area />
     </>
   );
@@ -374,13 +373,25 @@ const FORMS: Readonly<Record<ActionType, FormSpec>> = {
   },
 };
 
-function ActionForm({ type, c, onDone, onFailed }: { type: ActionType; c: CaseView; onDone: (text: string, next: CaseView) => void; onFailed: (error: unknown) => boolean }) {
+interface ActionProps {
+  readonly c: CaseView;
+  readonly onDone: (text: string, next: CaseView) => void;
+  readonly onFailed: (error: unknown) => boolean;
+}
+
+/** The draft of an action on a case: its own, per user. */
+const draftName = (c: CaseView, type: ActionType) => `case:${c.id}:${type}`;
+
+function ActionForm({ type, c, onDone, onFailed }: ActionProps & { type: ActionType }) {
+  const { me } = useProfile();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  // One Idempotency-Key per submission: sending the same form again after a failure reuses it, so it applies once.
-  const submission = useRef<{ key: string; payload: string } | undefined>(undefined);
+  const form = useRef<HTMLFormElement>(null);
+  const name = actionName(type, me.role);
+  const draft = draftName(c, type);
+  // What was typed comes back (after a 409, a reload, a new sign-in); a form with a draft opens by itself.
+  const { initial } = useDraft(form, me.username, draft);
   const { Fields, body, hint } = FORMS[type];
-  const name = ACTION_NAMES[type];
 
   async function submit(event: SubmitEvent) {
     event.preventDefault();
@@ -390,8 +401,12 @@ function ActionForm({ type, c, onDone, onFailed }: { type: ActionType; c: CaseVi
       setBusy(true);
       const request = { type, expectedVersion: c.version, ...fields };
       const payload = JSON.stringify(request);
-      if (submission.current?.payload !== payload) submission.current = { key: crypto.randomUUID(), payload };
-      const next = await api<CaseView>('POST', `/v1/cases/${encodeURIComponent(c.id)}/actions`, request, { idempotencyKey: submission.current.key });
+      // One Idempotency-Key per submission, kept with the draft: sending the same again (a lost answer, a reload) applies it once.
+      const kept = loadDraft(me.username, draft);
+      const submission = kept?.submission?.payload === payload ? kept.submission : { key: crypto.randomUUID(), payload };
+      saveDraft(me.username, draft, { fields: kept?.fields ?? (form.current ? fieldsOf(form.current) : {}), submission });
+      const next = await api<CaseView>('POST', `/v1/cases/${encodeURIComponent(c.id)}/actions`, request, { idempotencyKey: submission.key });
+      clearDraft(me.username, draft);
       onDone(`已完成：${name}`, next);
     } catch (e) {
       if (!onFailed(e)) setError(e);
@@ -401,9 +416,12 @@ function ActionForm({ type, c, onDone, onFailed }: { type: ActionType; c: CaseVi
   }
 
   return (
-    <details class={`action action-${type}`}>
-      <summary>{name}</summary>
-      <form onSubmit={submit}>
+    <details class={`action action-${type}`} id={`action-${type}`} open={initial !== undefined}>
+      <summary>
+        {name}
+        {initial !== undefined && <small class="draft-mark">（有草稿）</small>}
+      </summary>
+      <form onSubmit={submit} ref={form}>
         {hint && <p class="muted">{hint(c)}</p>}
         {Fields && <Fields c={c} />}
         <ErrorBox error={error} />
@@ -415,18 +433,43 @@ function ActionForm({ type, c, onDone, onFailed }: { type: ActionType; c: CaseVi
   );
 }
 
-export function Actions({ c, onDone, onFailed }: { c: CaseView; onDone: (text: string, next: CaseView) => void; onFailed: (error: unknown) => boolean }) {
-  const { me, units } = useProfile();
-  const actions = availableActions(c, me, units);
+/** Open an action's form and bring it into view, its first field focused. */
+function openAction(type: ActionType) {
+  const details = document.getElementById(`action-${type}`) as HTMLDetailsElement | null;
+  if (!details) return;
+  details.open = true;
+  details.scrollIntoView({ block: 'start' });
+  (details.querySelector('input:not([type=hidden]), select, textarea, button[type=submit]') as HTMLElement | null)?.focus({ preventScroll: true });
+}
+
+export function Actions({ c, onDone, onFailed }: ActionProps) {
+  const { me, units, volunteers } = useProfile();
+  const actions = availableActions(c, me, units, { volunteers: volunteers.length });
   if (actions.length === 0) {
     return <p class="muted">{me.role === 'leader' ? '只读账号，可查看不能办理。' : '当前没有您可以办理的操作。'}</p>;
   }
+  const next = nextActions(actions);
   return (
-    <div class="action-list">
-      {actions.map((type) => (
-        // Keyed by version: after any change the forms start again from the new state.
-        <ActionForm key={`${type}-${c.version}`} type={type} c={c} onDone={onDone} onFailed={onFailed} />
-      ))}
-    </div>
+    <>
+      <div class="action-list">
+        {actions.map((type) => (
+          // Keyed by version: after any change the forms start again from the new state (and their drafts).
+          <ActionForm key={`${type}-${c.version}`} type={type} c={c} onDone={onDone} onFailed={onFailed} />
+        ))}
+      </div>
+      {/* On a phone: what usually comes next within thumb's reach, the rest behind 更多. */}
+      <nav class="action-bar" aria-label="常用操作">
+        {next.map((type) => (
+          <button key={type} type="button" class="primary" onClick={() => openAction(type)}>
+            {actionName(type, me.role)}
+          </button>
+        ))}
+        {actions.length > next.length && (
+          <button type="button" onClick={() => document.getElementById('actions-title')?.scrollIntoView({ block: 'start' })}>
+            更多
+          </button>
+        )}
+      </nav>
+    </>
   );
 }

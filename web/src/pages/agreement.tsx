@@ -3,7 +3,7 @@ import { api, type CaseView } from '../api.ts';
 import { href, useProfile } from '../app.ts';
 import { ErrorBox, PageTitle, useLoad } from '../components.tsx';
 import { chineseNumber, formatLongDate } from '../format.ts';
-import { nameOf, PARTY_ROLES } from '../labels.ts';
+import { nameOf, PARTY_ROLES, personName } from '../labels.ts';
 
 export function AgreementPage({ id }: { id: string }) {
   const { units } = useProfile();
@@ -85,13 +85,14 @@ export function AgreementPage({ id }: { id: string }) {
         <div class="signatures">
           {a.parties.map((p, i) => (
             <p key={i}>
-              {nameOf(PARTY_ROLES, p.role)}（签名）：<span class="sign-line" aria-label="签名处" />
+              {nameOf(PARTY_ROLES, p.role)}（签名）：<span class="sign-line" aria-hidden="true" />
               <span class="sign-name">{p.name}</span>
             </p>
           ))}
           <p>
-            人民调解员（签名）：<span class="sign-line" aria-label="签名处" />
-            <span class="sign-name">{a.mediator}</span>
+            人民调解员（签名）：<span class="sign-line" aria-hidden="true" />
+            {/* The line already says 人民调解员: the name alone, without a post in brackets. */}
+            <span class="sign-name">{personName(a.mediator)}</span>
           </p>
           <p class="seal">{committee}（印章）</p>
           <p class="date">{formatLongDate(a.signedAt)}</p>

@@ -38,8 +38,8 @@ function actorName(actor: ActorView): string {
   switch (actor.kind) {
     case 'user': {
       const name = actor.name ?? actor.id;
-      const role = nameOf(ROLES, actor.role);
-      return name.includes(role) ? name : `${name}（${role}）`;
+      // Many display names carry their post already (张桂兰（联户长）): one label is enough.
+      return /[（(][^）)]*[）)]\s*$/.test(name) ? name : `${name}（${nameOf(ROLES, actor.role)}）`;
     }
     case 'system':
       return '系统';
@@ -51,7 +51,7 @@ function actorName(actor: ActorView): string {
 }
 
 /** One timeline entry in the words of the trade. */
-function describe(e: EventView, unitName: (id: string) => string): string {
+export function describe(e: EventView, unitName: (id: string) => string, personOf: (username: string) => string = (u) => u): string {
   switch (e.type) {
     case 'received':
       return `受理（${nameOf(SOURCES, e.data.source)}），由${unitName(e.data.unitId)}办理`;
@@ -60,13 +60,14 @@ function describe(e: EventView, unitName: (id: string) => string): string {
     case 'declined':
       return `志愿者谢绝：${e.data.reason}`;
     case 'noted':
+      if (e.actor.kind === 'resident') return `群众补充：${e.data.text}`;
       return `${e.data.visibility === 'public' ? '公开答复' : '内部备注'}：${e.data.text}`;
     case 'contacted':
       return `联系（${nameOf(CONTACT_CHANNELS, e.data.channel)}）：${e.data.summary}`;
     case 'dispatched_to_unit':
       return `派单至${unitName(e.data.toUnitId)}${e.data.note ? `：${e.data.note}` : ''}`;
     case 'dispatched_to_volunteer':
-      return `派给志愿者 ${e.data.volunteerId}${e.data.note ? `：${e.data.note}` : ''}`;
+      return `派给志愿者 ${personOf(e.data.volunteerId)}${e.data.note ? `：${e.data.note}` : ''}`;
     case 'returned':
       return `退回至${unitName(e.data.toUnitId)}：${e.data.reason}`;
     case 'escalation_requested':
@@ -173,12 +174,14 @@ function AuditPanel({ id }: { id: string }) {
 const READS_AUDIT = new Set(['admin', 'officer', 'leader']);
 
 export function CasePage({ id }: { id: string }) {
-  const { units, me } = useProfile();
+  const { units, me, volunteers } = useProfile();
+  /** A volunteer by name (the account's), not by username. */
+  const personOf = (username: string) => (username === me.username ? me.displayName : (volunteers.find((v) => v.username === username)?.displayName ?? username));
   // 显示: personal details in full from now on, each load recorded in the case's 查阅记录.
   const [reveal, setReveal] = useState(false);
   const loaded = useLoad(() => loadCase(id, reveal), [id, reveal]);
   const [notice, setNotice] = useState<string>();
-  const [conflict, setConflict] = useState<unknown>();
+  const [conflict, setConflict] = useState<{ error: unknown; since: number }>();
   const unitName = (unitId: string) => units.get(unitId)?.fullName ?? unitId;
 
   if (loaded.error !== undefined) {
@@ -204,13 +207,14 @@ export function CasePage({ id }: { id: string }) {
     loaded.reload();
   };
   const failed = (error: unknown) => {
-    // Someone else moved the case on: show them the new state, not a stale form.
+    // Someone else moved the case on: show what they did and the new state; what was typed stays (a draft).
     if (!(error instanceof ApiError && error.status === 409)) return false;
     setNotice(undefined);
-    setConflict(error);
+    setConflict({ error, since: c.version });
     loaded.reload();
     return true;
   };
+  const changes = conflict ? events.filter((e) => e.seq > conflict.since) : [];
 
   return (
     <main id="main" class="case-page">
@@ -226,9 +230,23 @@ export function CasePage({ id }: { id: string }) {
         {c.supervision && <span class="badge overdue">督办中</span>}
         {c.escalationPending && <span class="badge near">上报中</span>}
       </p>
-      <ErrorBox error={conflict} />
+      {conflict && (
+        <div class="error conflict" role="alert">
+          <strong>该案件刚被他人修改，已为您显示最新内容；您填写的内容已保留，请核对后再提交。</strong>
+          {changes.length > 0 && (
+            <ul>
+              {changes.map((e) => (
+                <li key={e.seq}>
+                  {formatDateTime(e.at)} {actorName(e.actor)}：{describe(e, unitName, personOf)}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
       {notice && (
-        <p class="notice" role="status">
+        // Where the user is looking, on a phone too: a toast over the page's foot.
+        <p class="toast" role="status" key={notice + c.version}>
           {notice}
         </p>
       )}
@@ -273,7 +291,12 @@ export function CasePage({ id }: { id: string }) {
             {c.originUnitId !== c.unitId && <Field label="发生单位">{unitName(c.originUnitId)}</Field>}
             {c.assignment && (
               <Field label="志愿者">
-                {c.assignment.volunteerId}（{c.assignment.state === 'offered' ? '待接单' : '已接单'}）
+                {personOf(c.assignment.volunteerId)}（{c.assignment.state === 'offered' ? '待接单' : '已接单'}）
+              </Field>
+            )}
+            {c.supervisionOrder && (
+              <Field label="督办">
+                {c.supervisionOrder.note}（{c.supervisionOrder.byName}，限 {formatLongDate(c.supervisionOrder.until)} 前）
               </Field>
             )}
             {c.extensionRequest && (
@@ -322,16 +345,20 @@ export function CasePage({ id }: { id: string }) {
               <a href={href(`case/${encodeURIComponent(c.id)}/agreement`)}>查看 / 打印调解协议书</a>
             </p>
           )}
-          {c.resolution && (
-            <Field label="办理结果">
-              {nameOf(OUTCOMES, c.resolution.outcome)}：{c.resolution.summary}（{formatDateTime(c.resolution.at)}）
-            </Field>
-          )}
-          {c.followUp && (
-            <Field label="回访">
-              {nameOf(SATISFACTIONS, c.followUp.satisfaction)}
-              {c.followUp.comment && `：${c.followUp.comment}`}
-            </Field>
+          {(c.resolution || c.followUp) && (
+            <dl>
+              {c.resolution && (
+                <Field label="办理结果">
+                  {nameOf(OUTCOMES, c.resolution.outcome)}：{c.resolution.summary}（{formatDateTime(c.resolution.at)}）
+                </Field>
+              )}
+              {c.followUp && (
+                <Field label="回访">
+                  {nameOf(SATISFACTIONS, c.followUp.satisfaction)}
+                  {c.followUp.comment && `：${c.followUp.comment}`}
+                </Field>
+              )}
+            </dl>
           )}
         </section>
 
@@ -347,7 +374,7 @@ export function CasePage({ id }: { id: string }) {
               <li key={e.seq}>
                 <time dateTime={e.at}>{formatDateTime(e.at)}</time>
                 <span class="who">{actorName(e.actor)}</span>
-                <p>{describe(e, unitName)}</p>
+                <p>{describe(e, unitName, personOf)}</p>
               </li>
             ))}
           </ol>

@@ -1,24 +1,24 @@
 /** 我的待办 (the unit's queue) and 辖区案件 (the subtree with filters). */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { all, api, type CaseView, type Page } from '../api.ts';
+import { all, api, type CaseView, type ListItem, type Page, type QueueReply } from '../api.ts';
 import { href, navigate, useProfile, type Route } from '../app.ts';
-import { CaseTable, ErrorBox, PageTitle } from '../components.tsx';
+import { CaseTable, ErrorBox, PageTitle, useLoad } from '../components.tsx';
 import { download, toCsv } from '../csv.ts';
 import { EXPORT_COLUMNS, exportRow } from '../export.ts';
-import { chinaDate } from '../format.ts';
+import { chinaDate, formatLongDate } from '../format.ts';
 import { CENTERS, LEVELS, STATUSES } from '../labels.ts';
 
 /** A cursor-paged list of cases; `more` appends the next page. */
 function usePaged(path: string) {
-  const [state, setState] = useState<{ items: CaseView[]; cursor: string | null; error?: unknown; loading: boolean }>({
+  const [state, setState] = useState<{ items: ListItem[]; cursor: string | null; error?: unknown; loading: boolean }>({
     items: [],
     cursor: null,
     loading: true,
   });
   const current = useRef(path);
-  const fetchPage = (cursor: string | null, before: CaseView[]) => {
+  const fetchPage = (cursor: string | null, before: ListItem[]) => {
     setState({ items: before, cursor, loading: true });
-    api<Page<CaseView>>('GET', cursor ? `${path}&cursor=${encodeURIComponent(cursor)}` : path).then(
+    api<Page<ListItem>>('GET', cursor ? `${path}&cursor=${encodeURIComponent(cursor)}` : path).then(
       (page) => current.current === path && setState({ items: [...before, ...page.items], cursor: page.cursor, loading: false }),
       (error: unknown) => current.current === path && setState({ items: before, cursor, error, loading: false }),
     );
@@ -29,7 +29,7 @@ function usePaged(path: string) {
   }, [path]);
   // In the background: what is shown stays until the new first page is there; a failure leaves it for the next try.
   const refresh = () => {
-    void api<Page<CaseView>>('GET', path).then(
+    void api<Page<ListItem>>('GET', path).then(
       (page) => current.current === path && setState({ items: page.items, cursor: page.cursor, loading: false }),
       () => undefined,
     );
@@ -46,7 +46,8 @@ function More({ list }: { list: ReturnType<typeof usePaged> }) {
   ) : null;
 }
 
-const byDeadline = (a: CaseView, b: CaseView) => (a.dueAt ?? '\uffff').localeCompare(b.dueAt ?? '\uffff');
+const dueOf = (c: ListItem) => c.dueAt ?? c.followUpDueAt ?? '\uffff';
+const byDeadline = (a: ListItem, b: ListItem) => dueOf(a).localeCompare(dueOf(b));
 
 /** How often an open queue looks for new cases while it is on screen. */
 const QUEUE_REFRESH_MS = 60_000;
@@ -68,27 +69,94 @@ function useRefresh(refresh: () => void, everyMs: number) {
   }, [everyMs]);
 }
 
-export function Queue() {
+/** 我的待办: tabs with counts (from GET /v1/queue), each tab's cases nearest deadline first, tab and filters in the URL. */
+export function Queue({ route }: { route: Route }) {
   const { me } = useProfile();
-  const list = usePaged('/v1/cases?scope=mine&limit=100');
+  const volunteer = me.role === 'volunteer';
+  const counts = useLoad(() => (volunteer ? Promise.resolve(undefined) : api<QueueReply>('GET', '/v1/queue')), [volunteer]);
+  const tab = route.query.get('tab') ?? '';
+  const center = route.query.get('center') ?? '';
+  const onlyOverdue = route.query.get('overdue') === 'true';
+  const onlyRisk = route.query.get('risk') === 'true';
+  const path = `/v1/cases?scope=mine&limit=100${tab ? `&tab=${encodeURIComponent(tab)}` : ''}`;
+  const list = usePaged(path);
   // A queue left open on a desk shows new cases without a click.
-  useRefresh(list.refresh, QUEUE_REFRESH_MS);
-  const items = [...list.items].sort(byDeadline);
+  useRefresh(() => {
+    list.refresh();
+    counts.reload();
+  }, QUEUE_REFRESH_MS);
+  const tabs = counts.data?.tabs ?? [];
+  const items = [...list.items]
+    .filter((c) => (!center || c.center === center) && (!onlyOverdue || c.overdue) && (!onlyRisk || c.risk))
+    .sort(byDeadline);
   const overdue = items.filter((c) => c.overdue).length;
   const near = items.filter((c) => c.nearDeadline).length;
+  const link = (changes: Record<string, string | undefined>) =>
+    href('queue', { tab: tab || undefined, center: center || undefined, overdue: onlyOverdue ? 'true' : undefined, risk: onlyRisk ? 'true' : undefined, ...changes });
+  const current = tabs.find((t) => t.tab === tab);
   return (
     <main id="main">
       <PageTitle title="我的待办">我的待办</PageTitle>
+      {counts.data?.supervision.map((o) => (
+        <p key={o.unitId} class="error supervision-banner" role="note">
+          <strong>本单位被督办</strong>：{o.note}（{o.byName}，限 {formatLongDate(o.until)} 前整改）
+        </p>
+      ))}
+      {!volunteer && (
+        <nav class="tabs work-tabs" aria-label="待办分类">
+          <a href={link({ tab: undefined })} aria-current={tab === '' ? 'page' : undefined}>
+            全部
+          </a>
+          {tabs.map((t) => (
+            <a key={t.tab} href={link({ tab: t.tab })} aria-current={tab === t.tab ? 'page' : undefined} data-tab={t.tab}>
+              {t.name}
+              <span class={`count${t.count > 0 ? ' has' : ''}`} aria-label={`${t.count} 件`}>
+                {t.count}
+                {t.capped ? '+' : ''}
+              </span>
+              {t.overdue > 0 && <span class="badge overdue">超时 {t.overdue}</span>}
+            </a>
+          ))}
+        </nav>
+      )}
+      <form class="queue-filters" aria-label="筛选" key={route.query.toString()} onSubmit={(e) => e.preventDefault()}>
+        <label>
+          中心
+          <select name="center" onChange={(e) => navigate(link({ center: (e.currentTarget as HTMLSelectElement).value || undefined }))}>
+            <option value="">全部</option>
+            {CENTERS.map((c) => (
+              <option key={c.code} value={c.code} selected={center === c.code}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label class="check">
+          <input type="checkbox" checked={onlyOverdue} onChange={(e) => navigate(link({ overdue: (e.currentTarget as HTMLInputElement).checked ? 'true' : undefined }))} />
+          仅超时
+        </label>
+        <label class="check">
+          <input type="checkbox" checked={onlyRisk} onChange={(e) => navigate(link({ risk: (e.currentTarget as HTMLInputElement).checked ? 'true' : undefined }))} />
+          仅有风险
+        </label>
+      </form>
       <p class="muted">
-        {me.unit?.fullName}：{items.length} 件未办结
+        {volunteer ? '派给我的任务' : `${me.unit?.fullName ?? ''}${current ? ` · ${current.name}` : ''}`}：{items.length} 件
         {overdue > 0 && <span class="badge overdue">超时 {overdue}</span>}
         {near > 0 && <span class="badge near">临期 {near}</span>}
-        <button type="button" class="link" onClick={list.reload}>
+        <button
+          type="button"
+          class="link"
+          onClick={() => {
+            list.reload();
+            counts.reload();
+          }}
+        >
           刷新
         </button>
       </p>
-      <ErrorBox error={list.error} />
-      {!list.loading || items.length ? <CaseTable items={items} empty="没有待办案件。" /> : null}
+      <ErrorBox error={list.error ?? counts.error} />
+      {!list.loading || items.length ? <CaseTable items={items} empty={tab ? '这一类没有案件。' : '没有待办案件。'} /> : null}
       <More list={list} />
     </main>
   );

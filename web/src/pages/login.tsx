@@ -1,10 +1,22 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, saveSession, type Session } from '../api.ts';
 import { ErrorBox, PageTitle } from '../components.tsx';
 
-export function Login({ notice, onLogin }: { notice?: string; onLogin: () => void }) {
+interface LoginProps {
+  readonly notice?: string;
+  readonly onLogin: (session: Session) => void;
+  /** Signing in again over the page after the session ran out: a dialog, the user's name filled in. */
+  readonly again?: { readonly username: string };
+}
+
+function LoginForm({ notice, onLogin, again }: LoginProps) {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
+  const password = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    if (again) password.current?.focus();
+  }, [again]);
 
   async function submit(event: SubmitEvent) {
     event.preventDefault();
@@ -12,8 +24,9 @@ export function Login({ notice, onLogin }: { notice?: string; onLogin: () => voi
     setBusy(true);
     setError(undefined);
     try {
-      saveSession(await api<Session>('POST', '/v1/auth/login', { username: form.get('username'), password: form.get('password') }));
-      onLogin();
+      const session = await api<Session>('POST', '/v1/auth/login', { username: form.get('username'), password: form.get('password') });
+      saveSession(session);
+      onLogin(session);
     } catch (e) {
       setError(e);
     } finally {
@@ -22,9 +35,7 @@ export function Login({ notice, onLogin }: { notice?: string; onLogin: () => voi
   }
 
   return (
-    <main id="main" class="login">
-      <PageTitle title="登录">矛调通 · 调解工作台</PageTitle>
-      <p class="muted">矛盾纠纷多元化解案件系统</p>
+    <>
       {notice && (
         <p class="notice" role="status">
           {notice}
@@ -40,16 +51,37 @@ export function Login({ notice, onLogin }: { notice?: string; onLogin: () => voi
       <form onSubmit={submit}>
         <label>
           用户名
-          <input name="username" autocomplete="username" required maxLength={64} />
+          <input name="username" autocomplete="username" required maxLength={64} defaultValue={again?.username} />
         </label>
         <label>
           密码
-          <input name="password" type="password" autocomplete="current-password" required maxLength={200} />
+          <input name="password" type="password" autocomplete="current-password" required maxLength={200} ref={password} />
         </label>
         <button type="submit" class="primary" disabled={busy}>
           {busy ? '正在登录…' : '登录'}
         </button>
       </form>
+    </>
+  );
+}
+
+export function Login(props: LoginProps) {
+  if (props.again) {
+    // Over the page, which stays as it was (typed text included) for when the user is back.
+    return (
+      <div class="overlay">
+        <div class="login dialog" role="dialog" aria-modal="true" aria-labelledby="login-again-title">
+          <h1 id="login-again-title">请重新登录</h1>
+          <LoginForm {...props} />
+        </div>
+      </div>
+    );
+  }
+  return (
+    <main id="main" class="login">
+      <PageTitle title="登录">矛调通 · 调解工作台</PageTitle>
+      <p class="muted">矛盾纠纷多元化解案件系统</p>
+      <LoginForm {...props} />
     </main>
   );
 }
