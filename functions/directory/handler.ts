@@ -6,7 +6,7 @@
  */
 import middy from '@middy/core';
 import { Forbidden, LEVELS, NotFound, ROLES, SUPERVISOR_ROLES, UnitTree, ValidationFailed, type Issue, type UnitRecord } from '../../shared/domain/index.ts';
-import { createUserSchema, unitImportSchema, unitSupervisionSchema, unitsFromCsv, updateUserSchema } from '../../shared/contract/directory.ts';
+import { createUserSchema, csvIssue, unitImportSchema, unitSupervisionSchema, unitsFromCsv, updateUserSchema } from '../../shared/contract/directory.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
 import { HttpError, UnsupportedMediaType } from '../../shared/http/errors.ts';
@@ -108,8 +108,11 @@ export const handler = middy<ApiEvent, HttpResult>()
       case 'POST /v1/units/import': {
         requireRole(principal, 'admin');
         const { type, text } = body(event, 'json', 'csv');
-        const parsed = parseWith(unitImportSchema, type === 'csv' ? unitsFromCsv(text) : jsonOf(text), 'the unit import');
-        if (parsed instanceof ValidationFailed) throw parsed;
+        const sheet = type === 'csv' ? unitsFromCsv(text) : undefined;
+        // A problem in a sheet is told by its line and column, as the sheet has them.
+        const located = (error: ValidationFailed) => (sheet ? new ValidationFailed(error.message, error.issues.map((i) => csvIssue(i, sheet.headers))) : error);
+        const parsed = parseWith(unitImportSchema, sheet ? { units: sheet.units } : jsonOf(text), 'the unit import');
+        if (parsed instanceof ValidationFailed) throw located(parsed);
         const dryRun = flagParam(event, 'dryRun');
         const existing = new Map<string, UnitRecord>((await directory.unitRecords()).map((u) => [u.id, u]));
         // A row without contacts keeps the stored ones (a sheet without contact columns must not erase them).
@@ -119,8 +122,25 @@ export const handler = middy<ApiEvent, HttpResult>()
         const created = rows.filter((u) => !existing.has(u.id));
         const updated = rows.filter((u) => existing.has(u.id) && !sameUnit(u, existing.get(u.id)));
         const changed = [...created, ...updated];
-        // The whole tree after the import must be valid, or nothing is written.
-        const tree = new UnitTree([...merged.values()]);
+        // The whole tree after the import must be valid, or nothing is written; its problems are told by the imported rows.
+        const records = [...merged.values()];
+        let tree: UnitTree;
+        try {
+          tree = new UnitTree(records);
+        } catch (error) {
+          if (!(error instanceof ValidationFailed)) throw error;
+          const rowOf = new Map(rows.map((u, i) => [u.id, i]));
+          throw located(
+            new ValidationFailed(
+              error.message,
+              error.issues.map((issue) => {
+                const m = issue.path.match(/^\[(\d+)\]\.(\w+)$/);
+                const row = m ? rowOf.get(records[Number(m[1])]?.id ?? '') : undefined;
+                return row === undefined || !m ? issue : { ...issue, path: `units.${row}.${m[2]}` };
+              }),
+            ),
+          );
+        }
         const refused = outsideJurisdiction(changed, existing, units, tree, actor.unitId);
         if (refused.length > 0) {
           throw new HttpError(403, 'forbidden', `units outside your jurisdiction (${actor.unitId}): ${refused.map((r) => r.path.slice('units.'.length)).join(', ')}`, refused);

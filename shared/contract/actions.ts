@@ -1,6 +1,7 @@
 /** The body of POST /v1/cases/{id}/actions: one schema per action type. */
 import * as z from 'zod/mini';
 import './zod.ts';
+import { MESSAGES } from './messages.ts';
 import { CENTER_CODES, CONTACT_CHANNEL_CODES, OUTCOME_CODES, RISK_CODES, SATISFACTION_CODES } from '../domain/index.ts';
 import { isoDateTime, ourId, text } from './fields.ts';
 import { locationSchema, partySchema } from './intake.ts';
@@ -15,7 +16,7 @@ const agreementSchema = z.strictObject({
   terms: z.array(text(1, 1000)).check(z.minLength(1), z.maxLength(30)),
   performance: z.strictObject({
     method: text(1, 500),
-    deadline: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, yyyy-mm-dd')),
+    deadline: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, MESSAGES.date)),
   }),
   signedAt: z.optional(isoDateTime),
 });
@@ -47,7 +48,7 @@ export const actionSchema = z.discriminatedUnion('type', [
   action('reclassify', { center: z.enum(CENTER_CODES) }),
   action('locate', { location: locationSchema }),
   action('flag_risk', { level: z.enum(RISK_CODES), note: z.optional(text(0, 500)) }),
-  action('order_supervision', { note: text(1, 500), until: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, yyyy-mm-dd')) }),
+  action('order_supervision', { note: text(1, 500), until: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, MESSAGES.date)) }),
 ]);
 
 export type ActionBody = z.output<typeof actionSchema>;

@@ -2,16 +2,18 @@
 import * as z from 'zod/mini';
 import './zod.ts';
 import { parse } from 'csv-parse/sync';
-import { LEVEL_CODES, ROLE_CODES, UNIT_ID_PATTERN, ValidationFailed } from '../domain/index.ts';
+import { LEVELS, LEVEL_CODES, ROLE_CODES, UNIT_ID_PATTERN, ValidationFailed, type Issue } from '../domain/index.ts';
+import { MESSAGES } from './messages.ts';
 import { ourId, phone, text } from './fields.ts';
-import { refuseControlChars } from './hygiene.ts';
+import { controlCharIssues } from './hygiene.ts';
 
 const contactSchema = z.strictObject({ name: text(1, 50), phone: z.optional(phone), openId: z.optional(z.string().check(z.maxLength(128))) });
 
 export const unitSchema = z.strictObject({
-  id: z.string().check(z.regex(UNIT_ID_PATTERN, 'must be lowercase letters, digits and -')),
+  id: z.string().check(z.regex(UNIT_ID_PATTERN, MESSAGES.unitId)),
   name: text(1, 50),
-  level: z.enum(LEVEL_CODES),
+  // By its code or its Chinese name: 小区 is compound.
+  level: z.pipe(z.transform((v: unknown) => (typeof v === 'string' ? levelCode(v) : v)), z.enum(LEVEL_CODES)),
   parentId: z.optional(ourId),
   contacts: z.optional(z.array(contactSchema).check(z.maxLength(10))),
 });
@@ -19,13 +21,46 @@ export const unitSchema = z.strictObject({
 /** 督办 of a unit: what to put right, and by when (a China date). */
 export const unitSupervisionSchema = z.strictObject({
   note: text(1, 500),
-  until: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, yyyy-mm-dd')),
+  until: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, MESSAGES.date)),
 });
 
 export const unitImportSchema = z.strictObject({ units: z.array(unitSchema).check(z.minLength(1), z.maxLength(5000)) });
 
+/** The columns of the unit sheet, and the Chinese headers a township's own sheet may use for them. */
+export const UNIT_COLUMNS = {
+  id: ['id', '编号', '单位编号'],
+  name: ['name', '名称', '单位名称'],
+  level: ['level', '层级'],
+  parentId: ['parentId', '上级编号', '上级单位编号'],
+  contactName: ['contactName', '联系人'],
+  contactPhone: ['contactPhone', '联系电话', '联系人电话'],
+} as const;
+type UnitColumn = keyof typeof UNIT_COLUMNS;
+
+/** A level by its code or its Chinese name (小区, 社区; 镇, 街道 or 镇/街道). */
+export function levelCode(cell: string | undefined): string | undefined {
+  if (cell === undefined) return undefined;
+  const byName = LEVELS.find((l) => l.name === cell || l.name.split('/').includes(cell));
+  return byName?.code ?? cell;
+}
+
 /**
- * CSV with a header row: id,name,level,parentId[,contactName,contactPhone].
+ * Where a problem with an imported row is, as the person who made the sheet
+ * sees it: the line of the file (the header is line 1) and the column under
+ * the header they gave it. Paths are of the import body (`units.3.contacts.0.phone`).
+ */
+export function csvIssue(issue: Issue, headers: ReadonlyMap<UnitColumn, string>): Issue {
+  const m = issue.path.match(/^units\.(\d+)(?:\.(\w+))?(?:\.\d+\.(\w+))?/);
+  if (!m) return issue;
+  const field = m[2] === 'contacts' ? (m[3] === 'phone' ? 'contactPhone' : 'contactName') : (m[2] as UnitColumn | undefined);
+  const column = field ? (headers.get(field) ?? field) : undefined;
+  return { ...issue, row: Number(m[1]) + 2, ...(column ? { column } : {}) };
+}
+
+/**
+ * CSV with a header row: id,name,level,parentId[,contactName,contactPhone]
+ * (or the same in Chinese: 编号,名称,层级,上级编号,联系人,联系电话); a level by
+ * its code or its name.
  * Spreadsheets are how townships keep their unit lists today. Without a
  * contactName column the stored contacts are kept; with one, an empty cell
  * clears them. A cell the export neutralised against formula injection
@@ -33,20 +68,35 @@ export const unitImportSchema = z.strictObject({ units: z.array(unitSchema).chec
  * so an exported sheet imports unchanged. Control characters in any cell are
  * refused, naming the row and column.
  */
-export function unitsFromCsv(body: string): unknown {
+export function unitsFromCsv(body: string): { units: unknown[]; headers: Map<UnitColumn, string> } {
   let rows: Record<string, string>[];
   try {
     rows = parse(body.replace(/^\uFEFF/, ''), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
   } catch (error) {
-    throw new ValidationFailed(`the CSV is not valid: ${(error as Error).message}`, [{ path: '(body)', message: 'is not valid CSV' }]);
+    throw new ValidationFailed(`the CSV is not valid: ${(error as Error).message}`, [{ path: '(body)', message: MESSAGES.notCsv }]);
   }
-  refuseControlChars(rows, 'units');
-  const cell = (r: Record<string, string>, column: string) => {
-    const value = Object.hasOwn(r, column) ? r[column] : undefined;
+  const headers = new Map<UnitColumn, string>();
+  const first = rows[0] ?? {};
+  for (const [column, names] of Object.entries(UNIT_COLUMNS) as [UnitColumn, readonly string[]][]) {
+    const given = names.find((n) => Object.hasOwn(first, n));
+    if (given !== undefined) headers.set(column, given);
+  }
+  // Control characters refused naming the line and the column, as the sheet has them.
+  const control = rows.flatMap((r, i) =>
+    Object.entries(r).flatMap(([header, value]) => {
+      const [issue] = controlCharIssues(value, header);
+      return issue ? [{ ...issue, path: `units.${i}.${header}`, row: i + 2, column: header }] : [];
+    }),
+  );
+  if (control.length > 0) throw new ValidationFailed(`control characters are not allowed in the sheet`, control);
+  const cell = (r: Record<string, string>, column: UnitColumn) => {
+    const header = headers.get(column);
+    const value = header !== undefined && Object.hasOwn(r, header) ? r[header] : undefined;
     return value !== undefined && /^'[=+\-@\t\r]/.test(value) ? value.slice(1) : value;
   };
-  const hasContacts = rows.some((r) => Object.hasOwn(r, 'contactName'));
+  const hasContacts = headers.has('contactName');
   return {
+    headers,
     units: rows.map((r) => {
       const parentId = cell(r, 'parentId');
       const contactName = cell(r, 'contactName');
@@ -54,7 +104,7 @@ export function unitsFromCsv(body: string): unknown {
       return {
         id: cell(r, 'id'),
         name: cell(r, 'name'),
-        level: cell(r, 'level'),
+        level: levelCode(cell(r, 'level')),
         ...(parentId ? { parentId } : {}),
         ...(hasContacts ? { contacts: contactName ? [{ name: contactName, ...(contactPhone ? { phone: contactPhone } : {}) }] : [] } : {}),
       };
@@ -62,8 +112,8 @@ export function unitsFromCsv(body: string): unknown {
   };
 }
 
-const username = z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, 'must be 3–64 lowercase letters, digits, . _ or -'));
-const password = z.string().check(z.minLength(8, 'must be at least 8 characters'), z.maxLength(200));
+const username = z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, MESSAGES.username));
+const password = z.string().check(z.minLength(8, MESSAGES.password), z.maxLength(200));
 
 export const createUserSchema = z.strictObject({
   username,

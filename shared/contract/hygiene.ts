@@ -5,6 +5,7 @@
  * CR, a NUL or an escape sequence is not text anyone typed.
  */
 import { ValidationFailed, type Issue } from '../domain/index.ts';
+import { MESSAGES } from './messages.ts';
 
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f]|\r(?!\n)/;
 
@@ -18,12 +19,12 @@ const join = (path: string, key: string | number) => (path === '' ? String(key) 
 /** Every string (and object key) under `value` holding a control character, by its path. */
 export function controlCharIssues(value: unknown, path = ''): Issue[] {
   if (typeof value === 'string') {
-    return CONTROL.test(value) ? [{ path: path || '(body)', message: `contains a control character (${codeOf(value)})` }] : [];
+    return CONTROL.test(value) ? [{ path: path || '(body)', message: MESSAGES.control(codeOf(value)) }] : [];
   }
   if (Array.isArray(value)) return value.flatMap((v, i) => controlCharIssues(v, join(path, i)));
   if (value !== null && typeof value === 'object') {
     return Object.entries(value).flatMap(([k, v]) => [
-      ...(CONTROL.test(k) ? [{ path: join(path, JSON.stringify(k)), message: `the name contains a control character (${codeOf(k)})` }] : []),
+      ...(CONTROL.test(k) ? [{ path: join(path, JSON.stringify(k)), message: MESSAGES.controlName(codeOf(k)) }] : []),
       ...controlCharIssues(v, join(path, k)),
     ]);
   }

@@ -3,19 +3,20 @@ import { CENTER_CODES, PARTY_ROLE_CODES, PRIORITY_CODES, RISK_CODES } from '../d
 import { isoDateTime, ourId, phone, slug, text } from './fields.ts';
 import * as z from 'zod/mini';
 import './zod.ts';
+import { MESSAGES } from './messages.ts';
 
 export const partySchema = z.strictObject({
   name: text(1, 50),
   role: z.enum(PARTY_ROLE_CODES),
   phone: z.optional(phone),
-  idNumber: z.optional(z.string().check(z.regex(/^\d{17}[\dXx]$/, 'must be an 18-character resident ID number'))),
+  idNumber: z.optional(z.string().check(z.regex(/^\d{17}[\dXx]$/, MESSAGES.idNumber))),
   address: z.optional(text(0, 200)),
 });
 
 export const reporterSchema = z.strictObject({
   name: z.optional(text(0, 50)),
   phone: z.optional(phone),
-  openId: z.optional(z.string().check(z.regex(/^[\w-]{1,128}$/, 'is not a valid openId'))),
+  openId: z.optional(z.string().check(z.regex(/^[\w-]{1,128}$/, MESSAGES.openId))),
 });
 
 export const locationSchema = z.strictObject({
@@ -27,7 +28,7 @@ export const locationSchema = z.strictObject({
 
 export const intakeSchema = z.strictObject({
   source: slug(32),
-  externalId: z.optional(z.string().check(z.regex(/^[\x21-\x7e]{1,128}$/, 'must be 1–128 printable ASCII characters'))),
+  externalId: z.optional(z.string().check(z.regex(/^[\x21-\x7e]{1,128}$/, MESSAGES.keyId))),
   center: z.enum(CENTER_CODES),
   title: z.optional(text(0, 100)),
   description: text(1, 4000),

@@ -1,14 +1,17 @@
 /**
- * zod's tree-shakable "mini" build with only the English messages: the full
- * build carries every locale and would triple each Lambda bundle. Modules
- * import `* as z from 'zod/mini'` themselves (re-exporting the namespace would
- * defeat tree-shaking) and this module once, for the messages.
+ * zod's tree-shakable "mini" build with only its Chinese messages (the zh-CN
+ * locale, imported alone: the full build carries every locale and would
+ * triple each Lambda bundle). Modules import `* as z from 'zod/mini'`
+ * themselves (re-exporting the namespace would defeat tree-shaking) and this
+ * module once, for the messages; the contract's own rules say theirs from
+ * MESSAGES (messages.ts).
  */
 import * as z from 'zod/mini';
-import en from 'zod/v4/locales/en.js';
+import zhCN from 'zod/v4/locales/zh-CN.js';
 import { ValidationFailed, type Issue } from '../domain/index.ts';
+import { MESSAGES } from './messages.ts';
 
-z.config(en());
+z.config(zhCN());
 
 export function issuesOf(error: z.core.$ZodError): Issue[] {
   return error.issues.map((i) => ({
@@ -23,8 +26,7 @@ export function parseWith<T extends z.ZodMiniType>(schema: T, value: unknown, wh
   if (result.success) return result.data;
   const issues = issuesOf(result.error);
   const first = issues[0];
-  return new ValidationFailed(
-    issues.length === 1 && first ? `${what} is not valid: ${first.path}: ${first.message}` : `${what} is not valid (${issues.length} problems)`,
-    issues,
-  );
+  // `what` names the request for a developer's log; the message is for the person who filled in the form.
+  void what;
+  return new ValidationFailed(issues.length === 1 && first ? MESSAGES.invalid(first.path, first.message) : MESSAGES.problems(issues.length), issues);
 }

@@ -5,6 +5,9 @@
 export interface Issue {
   readonly path: string;
   readonly message: string;
+  /** For a CSV upload: the line of the file (the header is line 1) and the column as its header names it. */
+  readonly row?: number;
+  readonly column?: string;
 }
 
 export abstract class DomainError extends Error {

@@ -1,5 +1,6 @@
 /** HTTP errors and the one error body of API.md. */
 import { DomainError, type Issue } from '../domain/index.ts';
+import { chinese } from '../contract/messages.ts';
 
 export class HttpError extends Error {
   constructor(
@@ -61,6 +62,8 @@ export function toHttpError(error: unknown): HttpError {
   return new HttpError(500, 'internal_error', 'something went wrong on our side; the request may be retried');
 }
 
+/** The body of every error, its words in Chinese (messages.ts): codes and paths as they are. */
 export function errorBody(error: HttpError): ErrorBody {
-  return { error: { code: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) } };
+  const issues = error.issues?.map((i) => ({ ...i, message: chinese(i.message) }));
+  return { error: { code: error.code, message: chinese(error.message), ...(issues ? { issues } : {}) } };
 }

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { NotFound, ValidationFailed, type Actor } from '../domain/index.ts';
 import type { ApiClient } from '../store/directory.ts';
 import { KEY_ID_MESSAGE, KEY_ID_PATTERN } from '../contract/fields.ts';
+import { MESSAGES } from '../contract/messages.ts';
 
 /** The API Gateway v2 event as handlers see it after the middlewares. */
 export interface ApiEvent extends APIGatewayProxyEventV2 {
@@ -30,7 +31,7 @@ export function idempotencyKey(event: APIGatewayProxyEventV2): string | undefine
   const key = header(event, 'idempotency-key');
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
     throw new ValidationFailed('the Idempotency-Key header is not valid', [
-      { path: 'Idempotency-Key', message: 'must be 1–128 printable ASCII characters' },
+      { path: 'Idempotency-Key', message: KEY_ID_MESSAGE },
     ]);
   }
   return key;
@@ -62,5 +63,5 @@ export function flagParam(event: APIGatewayProxyEventV2, name: string): boolean 
   const raw = event.queryStringParameters?.[name];
   if (raw === undefined || raw === '' || raw === 'false') return false;
   if (raw === 'true') return true;
-  throw new ValidationFailed(`${name} must be true or false`, [{ path: name, message: 'must be true or false' }]);
+  throw new ValidationFailed(`${name} must be true or false`, [{ path: name, message: MESSAGES.trueOrFalse }]);
 }

@@ -509,7 +509,8 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await p.getByRole('button', { name: '检查并预览' }).click();
     const alert = p.locator('details.unit-import').getByRole('alert');
     await alert.filter({ hasText: '填写的内容有误' }).waitFor();
-    expect(await alert.innerText()).toContain('上级单位：「no-such-compound」不存在');
+    // The sheet's own line and column, in Chinese.
+    expect(await alert.innerText()).toContain('第 2 行「parentId」：「no-such-compound」不存在');
     expect(await p.getByRole('status').count()).toBe(0);
     const after = await unitIds();
     expect(after).toHaveLength(before.length + 1);

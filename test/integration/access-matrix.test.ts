@@ -188,7 +188,7 @@ describe('odd ids and parameters', () => {
       call(stack, 'GET', `/v1/cases/${inside.id}/events?cursor=${Buffer.from(JSON.stringify({ pk: { S: `CASE#${inside.id}` }, sk: { S: 'x'.repeat(3000) } })).toString('base64url')}`, admin),
     ]);
     expect(replies.map((r) => r.status)).toEqual([400, 400, 400, 400, 400, 400, 400, 400]);
-    expect(replies[0]?.body.error.issues).toEqual([{ path: 'id', message: 'must be 1–128 printable ASCII characters' }]);
+    expect(replies[0]?.body.error.issues).toEqual([{ path: 'id', message: '须为 1–128 个可打印 ASCII 字符（不含空格）' }]);
     const plausible = await call(stack, 'GET', `/v1/cases/${'A'.repeat(128)}`, admin);
     expect(plausible.status).toBe(404);
   });

@@ -59,7 +59,7 @@ describe('units', () => {
 
     const badFlag = await send('?dryRun=maybe');
     expect(badFlag.status).toBe(400);
-    expect(badFlag.body.error.issues).toEqual([{ path: 'dryRun', message: 'must be true or false' }]);
+    expect(badFlag.body.error.issues).toEqual([{ path: 'dryRun', message: '须为 true 或 false' }]);
   });
 
   it('imports a sheet of a thousand buildings in one request', async () => {
@@ -124,7 +124,7 @@ describe('accounts', () => {
     const taken = await call(stack, 'POST', '/v1/users', { ...admin, body: { username: 'admin', displayName: 'x', role: 'admin', unitId: 'hp', password: 'long-enough' } });
     expect([taken.status, taken.body.error.code]).toEqual([409, 'conflict']);
     const short = await call(stack, 'POST', '/v1/users', { ...admin, body: { username: 'newbie', displayName: 'x', role: 'mediator', unitId: 'hp', password: 'short' } });
-    expect(short.body.error.issues).toEqual([{ path: 'password', message: 'must be at least 8 characters' }]);
+    expect(short.body.error.issues).toEqual([{ path: 'password', message: '至少 8 位' }]);
     const unit = await call(stack, 'POST', '/v1/users', { ...admin, body: { username: 'newbie', displayName: 'x', role: 'mediator', unitId: 'nowhere', password: 'long-enough' } });
     expect(unit.body.error.issues[0].path).toBe('unitId');
     const self = await call(stack, 'PATCH', '/v1/users/admin', { ...admin, body: { disabled: true } });

@@ -119,10 +119,10 @@ describe('hostile input: a precise 4xx, never a 5xx, nothing written', () => {
 
   it('says what was wrong: the control character and where', async () => {
     const reply = await call(stack, 'POST', '/v1/cases', { body: { title: '标题\u001f', ...intake({ description: '路灯\u0000坏了' }) } });
-    expect(reply.body.error.message).toBe('control characters are not allowed in title, description');
+    expect(reply.body.error.message).toBe('以下字段含有控制字符：title, description');
     expect(reply.body.error.issues).toEqual([
-      { path: 'title', message: 'contains a control character (U+001F)' },
-      { path: 'description', message: 'contains a control character (U+0000)' },
+      { path: 'title', message: '含有控制字符（U+001F），请删除后重试' },
+      { path: 'description', message: '含有控制字符（U+0000），请删除后重试' },
     ]);
   });
 

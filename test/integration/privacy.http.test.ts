@@ -80,7 +80,7 @@ describe('a mediator reads a case', () => {
       fields: ['reporterName', 'reporterPhone', 'partyPhone', 'partyIdNumber', 'partyAddress'],
     });
     const bad = await call(stack, 'GET', `/v1/cases/${mediation.id}?reveal=everything`, as('community-mediator'));
-    expect([bad.status, bad.body.error.issues]).toEqual([400, [{ path: 'reveal', message: 'must be personal' }]]);
+    expect([bad.status, bad.body.error.issues]).toEqual([400, [{ path: 'reveal', message: '只能为 personal' }]]);
   });
 
   it('a leader may reveal contact details but never sees a party’s ID number', async () => {

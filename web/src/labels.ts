@@ -19,6 +19,7 @@ import {
   STATUSES,
 } from '../../shared/domain/registry.ts';
 import type { ActionType } from './api.ts';
+import type { Issue } from '../../shared/domain/errors.ts';
 import { ApiError } from './api.ts';
 
 export { CENTERS, CONTACT_CHANNELS, ESCALATION_REASONS, LEVELS, OUTCOMES, PARTY_ROLES, PRIORITIES, RISK_LEVELS, ROLES, SATISFACTIONS, SOURCES, STATUSES };
@@ -100,34 +101,16 @@ const FIELD_NAMES: Readonly<Record<string, string>> = {
   parentId: '上级单位',
 };
 
-function issueText(path: string, message: string): string {
+/**
+ * One problem the server found, in its words (Chinese: zod's zh-CN locale and
+ * the server's messages), named by the field as the form calls it — or, in an
+ * uploaded sheet, by its line and column.
+ */
+function issueText(issue: Issue): string {
+  if (issue.row !== undefined) return `第 ${issue.row} 行${issue.column ? `「${issue.column}」` : ''}：${issue.message}`;
   // Positions in lists (`units.3.id`, `[12].parentId`) do not change what the field is called.
-  const field = FIELD_NAMES[path] ?? FIELD_NAMES[path.replace(/\.\d+(?=\.|$)|\[\d+\]\.?/g, '')] ?? path;
-  const known: [RegExp, (m: RegExpMatchArray) => string][] = [
-    [/must not be empty/, () => '不能为空'],
-    [/at most (\d+) characters/, (m) => `最多 ${m[1]} 个字`],
-    [/not a valid phone number/, () => '电话号码格式不正确'],
-    [/18-character resident ID/, () => '应为 18 位身份证号'],
-    [/at least two parties|Too small/, () => '数量不足'],
-    [/after the current one/, () => '须晚于当前期限'],
-    [/no such case/, () => '找不到该案件'],
-    [/not a unit below/, () => '不是本案所在单位的下级单位'],
-    [/at least (\d+) characters/, (m) => `至少 ${m[1]} 位`],
-    [/3–64 lowercase letters/, () => '须为 3–64 位小写字母、数字或 . _ -'],
-    [/lowercase letters, digits and -|invalid unit id/, () => '只能用小写字母、数字和 -'],
-    [/duplicate unit id "([^"]*)"/, (m) => `编号「${m[1]}」重复`],
-    [/unknown parent "([^"]*)"/, (m) => `「${m[1]}」不存在`],
-    [/needs a parent/, () => '须填写上级单位'],
-    [/the parent of a (\w+) must be a (\w+), not a (\w+)/, (m) => `${nameOf(LEVELS, m[1])}的上级须为${nameOf(LEVELS, m[2])}，不能是${nameOf(LEVELS, m[3])}`],
-    [/is not under|not a unit in your jurisdiction/, () => '不在您的管辖范围内'],
-    [/not for your own account/, () => '不能停用自己或取消自己的管理员角色'],
-    [/Invalid option|unknown level/, () => '取值无效'],
-  ];
-  for (const [pattern, say] of known) {
-    const match = message.match(pattern);
-    if (match) return `${field}：${say(match)}`;
-  }
-  return `${field}：${message}`;
+  const field = FIELD_NAMES[issue.path] ?? FIELD_NAMES[issue.path.replace(/\.\d+(?=\.|$)|\[\d+\]\.?/g, '')] ?? issue.path;
+  return `${field}：${issue.message}`;
 }
 
 /** A problem the page finds in a form before sending it; its message is for the user. */
@@ -144,7 +127,7 @@ export function describeError(error: unknown): { title: string; details: string[
     case 400:
       return {
         title: '填写的内容有误，请修改后再提交',
-        details: error.issues.length ? error.issues.map((i) => issueText(i.path, i.message)) : server,
+        details: error.issues.length ? error.issues.map(issueText) : server,
       };
     case 401:
       return { title: '登录已失效，请重新登录', details: [] };
