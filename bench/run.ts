@@ -8,6 +8,7 @@ import { startStackProcess } from './stack-process.ts';
 import { transitionCosts } from './transitions.ts';
 import { sweepCosts } from './sweep.ts';
 import { webFigures } from './web.ts';
+import { workQueueReads } from './work.ts';
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 const fixed = (n: number, d = 1) => n.toFixed(d);
@@ -68,6 +69,11 @@ try {
     );
   }
   console.log();
+  console.log('我的待办: reads per tab, as DynamoDB bills them (Amazon DynamoDB Local; 400 cases at one compound, 200 open; index Queries only, the page\'s BatchGet not included)');
+  for (const r of await workQueueReads(billed)) {
+    console.log(`  ${r.what.padEnd(66)} ${String(r.queries).padStart(2)} Queries  ${r.readUnits.toFixed(1).padStart(6)} RCU  ${String(r.items).padStart(4)} items`);
+  }
+  console.log();
 } finally {
   await billed.stop();
 }
@@ -97,3 +103,8 @@ const web = await webFigures();
 console.log('\nAdmin page (web/dist, esbuild minified; the charts chunk loads on the dashboard only)');
 for (const f of web.files) console.log(`  ${f.name.padEnd(20)} ${kb(f.bytes).padStart(9)} (gzip ${kb(f.gzipBytes).padStart(8)})`);
 console.log(`  JavaScript in total  ${kb(web.jsBytes).padStart(9)} (gzip ${kb(web.jsGzipBytes).padStart(8)})  ${mark(web.jsGzipBytes < 300 * 1024)} < 300 KB gzipped`);
+console.log('\nEach page\'s JavaScript before it can be used (entry + the chunks it imports; the statistics charts are SVG drawn by the charts function)');
+for (const p of web.pages) {
+  const target = p.page === 'statistics page' ? `   ${mark(p.gzipBytes <= 80 * 1024)} ≤ 80 KB` : '';
+  console.log(`${p.page} JavaScript  ${(p.gzipBytes / 1024).toFixed(1)} KB gzip${target}   (${p.files.join(' + ')})`);
+}

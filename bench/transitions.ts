@@ -120,7 +120,8 @@ export async function transitionCosts(stack: StackProcess): Promise<TransitionFi
   if (due) await step(`timer: ${due.type}`, act(due, system));
   await step('accept (签收)', act({ type: 'accept' }));
   await step('resolve (化解)', act({ type: 'resolve', outcome: 'resolved', summary: '双方达成协议' }));
-  await step('follow up (回访)', act({ type: 'follow_up', satisfaction: 'satisfied' }));
+  // 回访 is the level above's: never the resolver's.
+  await step('follow up (回访)', async () => (await service.act(current?.id ?? '', { type: 'follow_up', satisfaction: 'satisfied' }, at(units.parent(current?.unitId ?? '')?.id ?? current?.unitId ?? ''))).state);
   await step('close (归档)', act({ type: 'close' }));
 
   // What relaying the lifecycle's effects costs: every call the relay makes, per event.

@@ -22,6 +22,8 @@ export interface WebFile {
   readonly name: string;
   readonly bytes: number;
   readonly gzipBytes: number;
+  /** An entry (app.js, track.js): the chunks it imports before it runs. */
+  readonly loads?: readonly string[];
 }
 
 /** Stack starts may build concurrently; the output is deterministic, so the last rename wins harmlessly. */
@@ -55,7 +57,8 @@ export async function buildWeb(): Promise<WebFile[]> {
   const files = new Map<string, Uint8Array>(result.outputFiles.map((f) => [relative(WEB_DIST, f.path), f.contents]));
   const pages = ['index.html', 'track.html'].map((name) => join(SRC, name));
   const css = Buffer.from(files.get('app.css') ?? new Uint8Array()).toString('utf8');
-  for (const page of pages) files.set(relative(SRC, page), Buffer.from(withFirstPaint(await readFile(page, 'utf8'), css, preloads(result.metafile))));
+  const chunks = preloads(result.metafile);
+  for (const page of pages) files.set(relative(SRC, page), Buffer.from(withFirstPaint(await readFile(page, 'utf8'), css, chunks)));
 
   await mkdir(WEB_DIST, { recursive: true });
   const assets: Record<string, WebAsset> = {};
@@ -66,7 +69,7 @@ export async function buildWeb(): Promise<WebFile[]> {
     const type = CONTENT_TYPES[extname(name)] ?? 'application/octet-stream';
     const etag = `"${createHash('sha256').update(contents).digest('base64url').slice(0, 16)}"`;
     assets[name] = { type, etag, gzip: gzip.toString('base64') };
-    sizes.push({ name, bytes: contents.length, gzipBytes: gzip.length });
+    sizes.push({ name, bytes: contents.length, gzipBytes: gzip.length, ...(chunks.has(name) ? { loads: chunks.get(name) } : {}) });
   }
   await writeAtomically(WEB_ASSETS, JSON.stringify(assets));
   const inputs = [...Object.keys(result.metafile.inputs).map((i) => resolve(ROOT, i)), ...pages, import.meta.filename];

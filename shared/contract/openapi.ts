@@ -4,7 +4,9 @@
  * level lists from the registry, so the document cannot drift from the code.
  */
 import { ACTION_TYPES } from './actions.ts';
-import { CENTERS, LEVELS, OUTCOME_CODES, SATISFACTION_CODES, STATUS_CODES } from '../domain/index.ts';
+import { CENTERS, LEVELS, OUTCOME_CODES, REGISTER_SOURCES, SATISFACTION_CODES, STATUS_CODES, WORK_TABS } from '../domain/index.ts';
+import { chartsRequest } from './charts.ts';
+import { unitSupervisionSchema } from './directory.ts';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, STATUS_EVENTS, TIMESTAMP_HEADER } from '../channels/callback.ts';
 import { intakeSchema } from './intake.ts';
 import * as z from 'zod/mini';
@@ -131,8 +133,23 @@ export function openApiDocument(serverUrl?: string) {
     },
     paths: {
       '/v1/cases': {
+        get: {
+          summary: 'Lists for mediators: 我的待办 (scope=mine, by tab), 辖区案件 (scope=subtree), a caller\'s cases (phone=), or a search by words (q=)',
+          description:
+            'Every list is a Query on an index, never a Scan, bounded and paged by cursor. tab: ' + WORK_TABS.map((t) => t.code).join('|') +
+            ' (see GET /v1/queue). q: up to 5 words (100 characters) matched in the title, description and 12345 work-order number of cases received in [from, to) ' +
+            '(default the last year), newest first, within the caller\'s jurisdiction, with status, center, level, risk and overdue; a 12345 work-order number is also looked up directly. ' +
+            'Items carry overdue, nearDeadline and, for a resolved case awaiting its 回访, followUpDueAt.',
+          security: [{ mediator: [] }],
+          parameters: ['scope', 'tab', 'q', 'phone', 'unitId', 'status', 'center', 'level', 'risk', 'overdue', 'from', 'to', 'limit', 'cursor'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
+          responses: { '200': { description: '{items, cursor}' }, ...ERRORS },
+        },
         post: {
-          summary: 'File a case (受理)',
+          summary: 'File a case (受理) — or, signed in as a mediator, 联户长 or officer, register one for a resident (登记)',
+          description:
+            `With a mediator's token the source is one of ${REGISTER_SOURCES.join(', ')} (来访, 来电, 走访), there is no externalId, the unit (default: the registrar's own) ` +
+            'lies in the registrar\'s subtree, and the answer is the 回执 view: the case with its trackingCode (once; the case page does not show it again). ' +
+            'With a phone, the resident gets the 回执 by SMS as well. An Idempotency-Key makes a retry file one case.',
           security: [{ apiKey: [] }],
           parameters: [
             {
@@ -170,6 +187,55 @@ export function openApiDocument(serverUrl?: string) {
             },
           ],
           responses: { '200': { description: 'The case', content: { 'application/json': { schema: ref('Case') } } }, ...ERRORS },
+        },
+      },
+      '/v1/queue': {
+        get: {
+          summary: '我的待办: the signed-in user\'s tabs with their counts, and any 督办 their unit is under',
+          description:
+            'Tabs: ' + WORK_TABS.map((t) => `${t.code} (${t.name})`).join(', ') + '. risk and overdue are for township officers and leaders (open cases anywhere below them). ' +
+            'Each count comes with how many are overdue and 临期; every count is read from an index (a Query per index), never a Scan. List a tab with GET /v1/cases?scope=mine&tab=<tab>.',
+          security: [{ mediator: [] }],
+          responses: { '200': { description: '{unitId, tabs: [{tab, name, count, overdue, nearDeadline, capped?}], supervision: [{unitId, note, until, byName, at}]}' }, ...ERRORS },
+        },
+      },
+      '/v1/board': {
+        get: {
+          summary: '红黄牌: the units below a unit ranked by how they keep their deadlines',
+          description:
+            'Per unit directly below unitId (default: the user\'s): open, overdueNow, nearDeadline (now), missed and worstDelayDays (deadlines missed in [from, to), in working days to 办结 or now), ' +
+            'received and onTimeRate (按期办结率, as in /v1/stats), card red (a case beyond redDays working days past a deadline, default 2) / yellow (any 超期 or 临期) / green, and any 督办 the unit is under.',
+          security: [{ mediator: [] }],
+          parameters: [
+            { name: 'unitId', in: 'query', schema: { type: 'string' } },
+            { name: 'from', in: 'query', schema: { type: 'string' } },
+            { name: 'to', in: 'query', schema: { type: 'string' } },
+            { name: 'redDays', in: 'query', schema: { type: 'integer', minimum: 0, maximum: 30 } },
+          ],
+          responses: { '200': { description: '{unit, from, to, redAfterDays, capped, rows}' }, ...ERRORS },
+        },
+      },
+      '/v1/units/{id}/supervision': {
+        put: {
+          summary: '督办 of a unit by a township officer or a leader: a note and the date by which to put things right (replaces the order in force)',
+          security: [{ mediator: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(unitSupervisionSchema, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: { '200': { description: 'The order' }, ...ERRORS },
+        },
+        delete: {
+          summary: 'Lift the 督办 of a unit (kept, marked lifted, as the record of what was asked)',
+          security: [{ mediator: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'The order, with liftedAt and liftedBy' }, ...ERRORS },
+        },
+      },
+      '/v1/charts': {
+        post: {
+          summary: "The statistics page's charts drawn as SVG (ECharts server-side rendering)",
+          security: [{ mediator: [] }],
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(chartsRequest, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: { '200': { description: '{charts: [{title, svg}]}' }, ...ERRORS },
         },
       },
       '/v1/cases/{id}/actions': {
@@ -234,6 +300,23 @@ export function openApiDocument(serverUrl?: string) {
             '404': errorResponse('No such number, or the code is wrong'),
             '429': errorResponse('rate_limited: 5 wrong codes per number (20 per address) in 15 minutes; the SMS or WeChat the case came from still answers "查询 <编号>"'),
           },
+        },
+      },
+      '/v1/track/{trackingNo}/follow-up': {
+        post: {
+          summary: "The resident's 回访: 满意, 基本满意 or 不满意 for the current 办结, once; 不满意 reopens the case and it goes up a level",
+          description: 'The 提取码 is in the body (not the URL). Wrong codes count towards the same limit as GET. A case not resolved, or already rated for this 办结, is 422.',
+          parameters: [{ name: 'trackingNo', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['code', 'satisfaction'], properties: { code: { type: 'string' }, satisfaction: { enum: SATISFACTION_CODES }, comment: { type: 'string', maxLength: 500 } } } } } },
+          responses: { '200': { description: 'The resident\'s view after it' }, '404': errorResponse('No such number, or the code is wrong'), '422': errorResponse('Not resolved, or already rated'), '429': errorResponse('rate_limited') },
+        },
+      },
+      '/v1/track/{trackingNo}/messages': {
+        post: {
+          summary: 'What the resident adds to their matter (shown to the mediators, and to the unit by a message); at most 10 an hour per number',
+          parameters: [{ name: 'trackingNo', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['code', 'text'], properties: { code: { type: 'string' }, text: { type: 'string', minLength: 1, maxLength: 1000 } } } } } },
+          responses: { '200': { description: 'The resident\'s view after it' }, '404': errorResponse('No such number, or the code is wrong'), '429': errorResponse('rate_limited') },
         },
       },
       '/webhooks/wechat': {

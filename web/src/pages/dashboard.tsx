@@ -1,9 +1,9 @@
 /** 统计: the rates leaders ask for as big numbers, and the counts as charts (each with its data as a table). */
-import { useEffect, useMemo, useRef } from 'preact/hooks';
+import { useMemo } from 'preact/hooks';
 import type { Rate, Stats } from '../../../shared/domain/stats.ts';
 import { api, type StatsReply } from '../api.ts';
 import { href, navigate, useProfile, type Route } from '../app.ts';
-import type { ChartOption } from '../charts.ts';
+import type { ChartSpec } from '../../../shared/contract/charts.ts';
 import { ErrorBox, PageTitle, useLoad } from '../components.tsx';
 import { chinaDate, percent } from '../format.ts';
 import { CENTERS, ESCALATION_REASONS, LEVELS, STATUSES } from '../labels.ts';
@@ -23,23 +23,17 @@ const RATES: readonly { key: RateKey; name: string; meaning: string }[] = [
 
 type Row = readonly [string, number];
 
-function Chart({ title, option, rows }: { title: string; option: ChartOption; rows: readonly Row[] }) {
-  const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    let live = true;
-    let cleanup: (() => void) | undefined;
-    void import('../charts.ts').then(({ mountChart }) => {
-      if (live && ref.current) cleanup = mountChart(ref.current, option);
-    });
-    return () => {
-      live = false;
-      cleanup?.();
-    };
-  }, [option]);
+/**
+ * A chart drawn by the server (POST /v1/charts, ECharts' SVG rendering) and
+ * shown as an image: the page carries no charting library, and what the chart
+ * says is its alternative text and, on request, a table.
+ */
+function Chart({ title, svg, rows }: { title: string; svg: string | undefined; rows: readonly Row[] }) {
+  const alt = `${title}：${rows.map(([k, v]) => `${k} ${v}`).join('，')}`;
   return (
     <figure class="chart-card">
       <figcaption>{title}</figcaption>
-      <div class="chart" ref={ref} role="img" aria-label={`${title}：${rows.map(([k, v]) => `${k} ${v}`).join('，')}`} />
+      <div class="chart">{svg ? <img src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`} alt={alt} width={480} height={300} /> : <p class="muted">正在绘制…</p>}</div>
       <details>
         <summary>数据表</summary>
         <table class="data">
@@ -57,12 +51,11 @@ function Chart({ title, option, rows }: { title: string; option: ChartOption; ro
   );
 }
 
-const bars = (rows: readonly Row[], name: string): ChartOption => ({
-  tooltip: { trigger: 'axis' },
-  grid: { left: 40, right: 16, top: 16, bottom: 48 },
-  xAxis: { type: 'category', data: rows.map(([k]) => k), axisLabel: { interval: 0, rotate: rows.length > 4 ? 30 : 0 } },
-  yAxis: { type: 'value', minInterval: 1 },
-  series: [{ type: 'bar', name, data: rows.map(([, v]) => v), label: { show: true, position: 'top' } }],
+const bars = (title: string, rows: readonly Row[], name: string): ChartSpec => ({
+  kind: 'bar',
+  title,
+  categories: rows.map(([k]) => k),
+  series: [{ name, data: rows.map(([, v]) => v) }],
 });
 
 function RateCard({ name, meaning, rate }: { name: string; meaning: string; rate: Rate }) {
@@ -98,44 +91,36 @@ export function Dashboard({ route }: { route: Route }) {
       list.map((x) => [x.name, values[x.code] ?? 0] as const);
     const statusRows = count(STATUSES, s.byStatus).filter(([, v]) => v > 0);
     const weeks = s.trend.map((t) => t.week.slice(5).replace('-', '/'));
-    return [
-      { title: '按中心', rows: count(CENTERS, s.byCenter), option: bars(count(CENTERS, s.byCenter), '案件') },
-      { title: '按当前层级', rows: count(LEVELS, s.byLevel), option: bars(count(LEVELS, s.byLevel), '案件') },
+    const list: { title: string; rows: Row[]; spec: ChartSpec }[] = [
+      { title: '按中心', rows: count(CENTERS, s.byCenter), spec: bars('按中心', count(CENTERS, s.byCenter), '案件') },
+      { title: '按当前层级', rows: count(LEVELS, s.byLevel), spec: bars('按当前层级', count(LEVELS, s.byLevel), '案件') },
       {
         title: '按状态',
         rows: statusRows,
-        option: {
-          tooltip: { trigger: 'item' },
-          legend: { bottom: 0 },
-          series: [
-            {
-              type: 'pie',
-              radius: ['30%', '55%'],
-              center: ['50%', '45%'],
-              data: statusRows.map(([name, value]) => ({ name, value })),
-              label: { formatter: '{b}\n{c}' },
-            },
-          ],
-        } satisfies ChartOption,
+        spec: { kind: 'pie', title: '按状态', categories: statusRows.length ? statusRows.map(([k]) => k) : ['无'], series: [{ name: '案件', data: statusRows.length ? statusRows.map(([, v]) => v) : [0] }] },
       },
       {
         title: '每周受理与办结',
         rows: s.trend.flatMap((t) => [[`${t.week} 当周受理`, t.received] as const, [`${t.week} 当周办结`, t.resolved] as const]),
-        option: {
-          tooltip: { trigger: 'axis' },
-          legend: { bottom: 0 },
-          grid: { left: 40, right: 16, top: 16, bottom: 56 },
-          xAxis: { type: 'category', data: weeks, name: '周' },
-          yAxis: { type: 'value', minInterval: 1 },
+        spec: {
+          kind: 'line',
+          title: '每周受理与办结',
+          categories: weeks.length ? weeks.slice(-60) : ['—'],
           series: [
-            { type: 'line', name: '受理', data: s.trend.map((t) => t.received), showSymbol: true, symbolSize: 8 },
-            { type: 'line', name: '办结', data: s.trend.map((t) => t.resolved), showSymbol: true, symbolSize: 8 },
+            { name: '受理', data: s.trend.map((t) => t.received).slice(-60) },
+            { name: '办结', data: s.trend.map((t) => t.resolved).slice(-60) },
           ],
-        } satisfies ChartOption,
+        },
       },
-      { title: '升级原因', rows: count(ESCALATION_REASONS, s.escalationsByReason), option: bars(count(ESCALATION_REASONS, s.escalationsByReason), '次数') },
+      { title: '升级原因', rows: count(ESCALATION_REASONS, s.escalationsByReason), spec: bars('升级原因', count(ESCALATION_REASONS, s.escalationsByReason), '次数') },
     ];
+    return list;
   }, [stats.data]);
+  // Drawn on the server in one request, once the figures are there.
+  const drawn = useLoad(
+    () => (charts ? api<{ charts: { title: string; svg: string }[] }>('POST', '/v1/charts', { charts: charts.map((c) => c.spec) }) : Promise.resolve(undefined)),
+    [charts],
+  );
 
   function submit(event: SubmitEvent) {
     event.preventDefault();
@@ -224,9 +209,10 @@ export function Dashboard({ route }: { route: Route }) {
               </table>
             </section>
           )}
+          <ErrorBox error={drawn.error} />
           <section class="charts" aria-label="图表">
-            {charts.map((chart) => (
-              <Chart key={chart.title} title={chart.title} option={chart.option} rows={chart.rows} />
+            {charts.map((chart, i) => (
+              <Chart key={chart.title} title={chart.title} svg={drawn.data?.charts[i]?.svg} rows={chart.rows} />
             ))}
           </section>
           <section aria-labelledby="hours">
