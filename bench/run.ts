@@ -100,7 +100,7 @@ if (small && large) {
 }
 
 const web = await webFigures();
-console.log('\nAdmin page (web/dist, esbuild minified; the charts chunk loads on the dashboard only)');
+console.log('\nThe pages (web/dist, esbuild minified): every file, raw and gzipped');
 for (const f of web.files) console.log(`  ${f.name.padEnd(20)} ${kb(f.bytes).padStart(9)} (gzip ${kb(f.gzipBytes).padStart(8)})`);
 console.log(`  JavaScript in total  ${kb(web.jsBytes).padStart(9)} (gzip ${kb(web.jsGzipBytes).padStart(8)})  ${mark(web.jsGzipBytes < 300 * 1024)} < 300 KB gzipped`);
 console.log('\nEach page\'s JavaScript before it can be used (entry + the chunks it imports; the statistics charts are SVG drawn by the charts function)');

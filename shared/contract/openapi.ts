@@ -150,7 +150,7 @@ export function openApiDocument(serverUrl?: string) {
             `With a mediator's token the source is one of ${REGISTER_SOURCES.join(', ')} (来访, 来电, 走访), there is no externalId, the unit (default: the registrar's own) ` +
             'lies in the registrar\'s subtree, and the answer is the 回执 view: the case with its trackingCode (once; the case page does not show it again). ' +
             'With a phone, the resident gets the 回执 by SMS as well. An Idempotency-Key makes a retry file one case.',
-          security: [{ apiKey: [] }],
+          security: [{ apiKey: [] }, { mediator: [] }],
           parameters: [
             {
               name: 'Idempotency-Key',
