@@ -4,6 +4,7 @@
  */
 import { bundleFigures } from './bundles.ts';
 import { fairLoad } from './fair-load.ts';
+import { readsPerEvent } from './reads.ts';
 import { intakeRate, rawPutRate } from './intake.ts';
 import { startStackProcess } from './stack-process.ts';
 import { transitionCosts } from './transitions.ts';
@@ -105,6 +106,17 @@ const [small, large] = sweeps;
 if (small && large) {
   const ratio = large.ms / small.ms;
   console.log(`  time ratio 100,000 / 1,000     ${fixed(ratio, 2)}   ${mark(ratio <= 1.5)} target ≤ 1.5   (items read: ${large.itemsRead} vs ${small.itemsRead})`);
+}
+
+const reads = await readsPerEvent();
+console.log('\nCosts that follow the work: reads for one new event of a case with 10 and with 100 events');
+const [small10, large100] = reads;
+for (const r of reads) {
+  console.log(`  ${String(r.events).padStart(4)} events   notifier ${r.notifier.calls} reads (${r.notifier.items} items)   12345 callback ${r.callback.calls} reads (${r.callback.items} items)`);
+}
+if (small10 && large100) {
+  const ratio = (a: { items: number }, b: { items: number }) => b.items / Math.max(1, a.items);
+  console.log(`  ratio 10× / 1×   notifier ${fixed(ratio(small10.notifier, large100.notifier), 2)}   callback ${fixed(ratio(small10.callback, large100.callback), 2)}   ${mark(Math.max(ratio(small10.notifier, large100.notifier), ratio(small10.callback, large100.callback)) <= 1.2)} ≤ 1.2`);
 }
 
 const web = await webFigures();
