@@ -70,7 +70,7 @@ describe('intake handler', () => {
     const res = await handler(apiEvent('POST /v1/cases', { body, headers: auth }), context);
     expect(res.statusCode).toBe(500);
     expect(JSON.parse(res.body ?? '')).toEqual({
-      error: { code: 'internal_error', message: 'something went wrong on our side; the request may be retried' },
+      error: { code: 'internal_error', message: '服务器内部出错，可以稍后重试' },
     });
     expect(res.body).not.toContain('xyz');
   });

@@ -89,8 +89,8 @@ describe('units', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body.error.issues.map((i: { message: string }) => i.message)).toEqual([
-      'the parent of a building must be a compound, not a township',
-      'unknown parent "nowhere"',
+      '楼栋的上级须为小区，不能是镇/街道',
+      '「nowhere」不存在',
     ]);
     const notCsv = await call(stack, 'POST', '/v1/units/import', { ...admin, raw: 'id,name\n"unclosed', headers: { ...admin.headers, 'content-type': 'text/csv' } });
     expect(notCsv.status).toBe(400);

@@ -10,18 +10,23 @@ describe('searchTarget', () => {
     ['223E4KM3FA', '#/case/223E4KM3FA'],
     ['223e 4km3-fa', '#/case/223E4KM3FA'],
     ['138 0013 8000', '#/search?phone=13800138000'],
-    ['+86 138-0013-8000', '#/search?phone=%2B8613800138000'],
+    ['+86 138-0013-8000', '#/search?phone=13800138000'],
     ['(027) 8700-0000', '#/search?phone=02787000000'],
+    // Anything else is looked for as words (and as a 12345 work-order number).
+    ['幸福社区', `#/search?q=${encodeURIComponent('幸福社区')}`],
+    ['12345-20261126-0001', '#/search?q=12345-20261126-0001'],
+    ['223E4KM3F', '#/search?q=223E4KM3F'],
+    ['1234', '#/search?q=1234'],
   ])('%s → %s', (input, target) => {
     expect(searchTarget(input)).toBe(target);
   });
 
-  it.each(['', '幸福社区', '223E4KM3F', '223E4KM3FO', '1234'])('refuses %j in Chinese', (input) => {
+  it.each(['', '   '])('refuses %j in Chinese', (input) => {
     expect(() => searchTarget(input)).toThrow(Problem);
-    expect(() => searchTarget(input)).toThrow('请输入 10 位案件编号，或反映人的电话号码');
+    expect(() => searchTarget(input)).toThrow('请输入案件编号、电话、12345 工单号或关键词');
   });
 
-  it('property: a tracking number however spaced or cased opens its case; any number of 5+ digits searches by phone', () => {
+  it('property: a tracking number however spaced or cased opens its case; a mobile number searches by phone, other digits by words', () => {
     const trackingNo = fc.string({ unit: fc.constantFrom(...TRACKING_ALPHABET), minLength: TRACKING_LENGTH, maxLength: TRACKING_LENGTH }).filter((no) => /[A-Z]/.test(no));
     fc.assert(
       fc.property(trackingNo, fc.boolean(), fc.nat({ max: TRACKING_LENGTH }), (no, lower, gap) => {
@@ -30,8 +35,14 @@ describe('searchTarget', () => {
       }),
     );
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 5, maxLength: 20 }), (digits) => {
-        expect(searchTarget(digits)).toBe(`#/search?phone=${digits}`);
+      fc.property(fc.constantFrom(...'3456789'), fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 9, maxLength: 9 }), (second, rest) => {
+        const mobile = `1${second}${rest}`;
+        expect(searchTarget(mobile)).toBe(`#/search?phone=${mobile}`);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength: 6 }), (digits) => {
+        expect(searchTarget(digits)).toBe(`#/search?q=${digits}`);
       }),
     );
   });
