@@ -101,6 +101,7 @@ const FAKE: Topology = {
     escalation: { visibilityTimeoutSeconds: 90, maxReceiveCount: 3 },
     notify: { visibilityTimeoutSeconds: 45, maxReceiveCount: 7 },
     callback: { visibilityTimeoutSeconds: 30, maxReceiveCount: 4 },
+    media: { visibilityTimeoutSeconds: 120, maxReceiveCount: 5 },
   },
   functions: {
     api: {
