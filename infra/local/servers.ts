@@ -64,8 +64,8 @@ export function startDynamo(options: { port?: number; path?: string; backend?: D
  * `directory`, which DATA_DIR/s3 keeps across restarts, and `bucket` made with
  * the CORS rule browsers need to upload to a presigned URL.
  */
-export function startS3(options: { port?: number; directory: string; bucket: string }): Promise<LocalServer> {
-  return startWorker('./s3-worker.mjs', { port: options.port ?? 0, directory: options.directory, bucket: options.bucket });
+export function startS3(options: { port?: number; directory: string; bucket: string; accessKeys: readonly [string, string][] }): Promise<LocalServer> {
+  return startWorker('./s3-worker.mjs', { port: options.port ?? 0, directory: options.directory, bucket: options.bucket, accessKeys: options.accessKeys });
 }
 
 /** fauxqs; it keeps nothing across restarts, which the design must survive. */

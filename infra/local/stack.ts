@@ -144,11 +144,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // Files persist beside the table's (DATA_DIR/s3); a stack without a data directory gets a temporary one.
   const s3Dir = options.dataDir ? resolve(options.dataDir, 's3') : await mkdtemp(resolve(tmpdir(), 'mdt-s3-'));
   await mkdir(s3Dir, { recursive: true });
-  const s3 = await startS3({ port: options.s3Port, directory: s3Dir, bucket: BUCKET.localName });
 
   // A real table needs the caller's own credentials; the local servers take any.
   const ownCredentials = options.dynamodbEndpoint !== undefined && Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE);
   if (!ownCredentials) Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
+  // The local S3 takes the keys the handlers sign with (and the tests' `local`).
+  const accessKeys: [string, string][] = [['local', 'local']];
+  if (process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY) accessKeys.push([process.env.AWS_ACCESS_KEY_ID, process.env.AWS_SECRET_ACCESS_KEY]);
+  const s3 = await startS3({ port: options.s3Port, directory: s3Dir, bucket: BUCKET.localName, accessKeys });
   // Handlers build their clients from these, exactly as in Lambda where the runtime sets them.
   Object.assign(process.env, {
     AWS_REGION: process.env.AWS_REGION ?? 'cn-north-1',
