@@ -2,7 +2,7 @@
  * A case is a fold of its events. `evolve` is the only place state changes;
  * it never fails and never decides anything (`decide` did that already).
  */
-import type { Attachment, MediaRequest, PendingMedia } from './attachments.ts';
+import type { Attachment, AttachmentOrigin, MediaRequest, PendingMedia } from './attachments.ts';
 import { mediaRef } from './attachments.ts';
 import type {
   CaseStatus,
@@ -270,7 +270,7 @@ export type CaseEvent =
   | E<'media_requested', { readonly media: readonly MediaRequest[] }>
   | E<'attached', AttachedData>
   /** A requested file that could not be stored (not allowed, too big, or the provider kept failing). */
-  | E<'media_failed', { readonly ref: string; readonly reason: string }>;
+  | E<'media_failed', { readonly ref: string; readonly reason: string; readonly origin?: AttachmentOrigin }>;
 
 export type CaseEventType = CaseEvent['type'];
 export type EventOf<T extends CaseEventType> = Extract<CaseEvent, { type: T }>;

@@ -4,7 +4,7 @@
  * illegal command yields a DomainError value, never an exception.
  */
 import { authorize } from './access.ts';
-import { ATTACHMENT_LIMITS, attachmentCount, type MediaRequest } from './attachments.ts';
+import { ATTACHMENT_LIMITS, attachmentCount, type AttachmentOrigin, type MediaRequest } from './attachments.ts';
 import type { Agreement, AttachedData, CaseEvent, CaseState, Clocks, Location, MoveData, Party, Actor } from './case.ts';
 import { InvalidTransition, ValidationFailed, type DomainError } from './errors.ts';
 import {
@@ -109,7 +109,8 @@ export type Command =
   | { readonly type: 'request_media'; readonly media: readonly MediaRequest[] }
   /** Record a stored file; with `ref`, the requested file it fulfils. */
   | { readonly type: 'attach'; readonly attachment: AttachedData }
-  | { readonly type: 'fail_media'; readonly ref: string; readonly reason: string };
+  /** `origin`: who sent it, so a resident is told their file could not be kept. */
+  | { readonly type: 'fail_media'; readonly ref: string; readonly reason: string; readonly origin?: AttachmentOrigin };
 
 export type CommandType = Command['type'];
 type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
@@ -538,7 +539,7 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
 
   fail_media(state, c) {
     if (!state.pendingMedia?.some((p) => p.ref === c.ref)) return invalid(`no file ${c.ref} is waiting on this case`);
-    return { type: 'media_failed', data: { ref: c.ref, reason: c.reason } };
+    return { type: 'media_failed', data: { ref: c.ref, reason: c.reason, ...(c.origin ? { origin: c.origin } : {}) } };
   },
 
   supervise(state, _c, ctx) {

@@ -6,7 +6,7 @@
  */
 import type { MediaSource } from '../domain/index.ts';
 import { WECHAT_TOKEN_ERRORS, type WechatAccessToken } from '../notify/channel.ts';
-import { FetchRefused, fetchFile, type AllowList, type Fetched } from './fetch.ts';
+import { FetchRefused, fetchFile, refusal, type AllowList, type Fetched } from './fetch.ts';
 
 export interface ProviderDeps {
   readonly allow: AllowList;
@@ -71,5 +71,23 @@ export class MediaFetcher {
       // -1: WeChat is busy; anything else (an expired or unknown media_id) will not change.
       throw new FetchRefused(`WeChat media: ${body.errcode ?? '?'} ${body.errmsg ?? ''}`, body.errcode !== -1, '文件已过期或无法获取');
     }
+  }
+}
+
+/**
+ * A source as it may be fetched: a WeChat message keeps its MediaId (the API
+ * is allow-listed) and loses a PicUrl the list refuses; a URL the list
+ * refuses leaves nothing to fetch (undefined).
+ */
+export function allowedSource(source: MediaSource, allow: AllowList): MediaSource | undefined {
+  const ok = (url: string) => URL.canParse(url) && refusal(new URL(url), allow) === undefined;
+  switch (source.kind) {
+    case 'wechat': {
+      const { picUrl, ...rest } = source;
+      return picUrl !== undefined && ok(picUrl) ? source : rest.mediaId !== undefined ? rest : undefined;
+    }
+    case 'twilio':
+    case 'url':
+      return ok(source.url) ? source : undefined;
   }
 }

@@ -163,7 +163,7 @@ export class AttachmentService {
       if (!loaded.state.pendingMedia?.some((p) => p.ref === ref)) continue;
       try {
         const fetched = await fetcher.fetch(request.source);
-        const facts: FileFacts = { name: request.name ?? fetched.filename, caption: request.caption, visibility: request.visibility, purpose: 'evidence', origin, ref };
+        const facts: FileFacts = { name: request.name ?? fetched.filename ?? urlName(request.source), caption: request.caption, visibility: request.visibility, purpose: 'evidence', origin, ref };
         await this.settle(() => this.keep(caseId, `M${seq}-${index}`, fetched.bytes, facts, actor));
       } catch (error) {
         const permanent = error instanceof FileRefused || (error instanceof FetchRefused && error.permanent);
@@ -172,7 +172,7 @@ export class AttachmentService {
           continue;
         }
         const reason = error instanceof FileRefused || error instanceof FetchRefused ? error.reason : '多次尝试仍无法获取文件';
-        await this.settle(() => this.deps.cases.act(caseId, { type: 'fail_media', ref, reason }, actor));
+        await this.settle(() => this.deps.cases.act(caseId, { type: 'fail_media', ref, reason, origin }, actor));
       }
     }
     if (retry) throw retry;
@@ -188,3 +188,14 @@ export class AttachmentService {
   }
 }
 
+
+/** A URL's last path segment, as a name for a file that came without one (a hotline's `…/recording.mp3`). */
+function urlName(source: MediaRequest['source']): string | undefined {
+  if (source.kind === 'wechat') return undefined;
+  try {
+    const last = decodeURIComponent(new URL(source.url).pathname.split('/').pop() ?? '');
+    return /\.[a-z0-9]{2,5}$/i.test(last) ? last : undefined;
+  } catch {
+    return undefined;
+  }
+}
