@@ -6,6 +6,10 @@
  * one within the window 429. Someone who locks a number out this way does not
  * lock out its resident: the channel they filed from (SMS, WeChat) answers
  * "查询 <编号>" by who they are, not by the code.
+ *
+ * GET /v1/track/{trackingNo}/attachments?code= — the files shared with the
+ * resident, each with a 5-minute link; the same code check, and one audit
+ * entry naming the files handed out.
  */
 import middy from '@middy/core';
 import { timingSafeEqual } from 'node:crypto';
@@ -16,12 +20,14 @@ import { httpErrors } from '../../shared/http/middleware.ts';
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { AttemptLimiter, type LimitRule } from '../../shared/store/limits.ts';
 import { config, directory, dynamodb, store } from '../../shared/service/runtime.ts';
-import { publicView } from '../../shared/service/views.ts';
+import { attachmentsView, publicView } from '../../shared/service/views.ts';
+import { AuditTrail } from '../../shared/store/audit.ts';
 import { clock } from '../../shared/service/clock.ts';
 
 const PER_NUMBER: LimitRule = { scope: 'track-no', max: 5, windowSeconds: 15 * 60 };
 const PER_ADDRESS: LimitRule = { scope: 'track-ip', max: 20, windowSeconds: 15 * 60 };
 const limiter = new AttemptLimiter(dynamodb, config.tableName);
+const audit = new AuditTrail(dynamodb, config.tableName);
 
 const TOO_MANY =
   '查询失败次数过多，请稍后再试；您也可以用提交诉求时的手机短信或微信发送“查询 编号”查看进度 (too many wrong codes; try again later, or text "查询 <number>" from the phone or WeChat you filed with)';
@@ -55,6 +61,15 @@ export const handler = middy<ApiEvent, HttpResult>()
       throw new NotFound('没有找到该编号，或提取码不正确 (no case with this number and code)');
     }
     await attempt.giveBack();
+    if (event.routeKey === 'GET /v1/track/{trackingNo}/attachments') {
+      // Only this path presigns links: the S3 client is loaded when a resident asks for files, not at every status check.
+      const { files } = await import('../../shared/service/files.ts');
+      const items = await attachmentsView(loaded.state, 'public', (caseId, a) => files.downloadUrl(`cases/${caseId}/${a.id}`, a));
+      if (items.length > 0) {
+        await audit.record({ at: now.toISOString(), caseId: loaded.state.id, username: 'resident', role: 'public', unitId: '', what: 'attachment_view', attachmentIds: items.map((a) => a.id) });
+      }
+      return json(200, { items });
+    }
     const units = await directory.units();
     const into = loaded.state.mergedInto ? await store.load(loaded.state.mergedInto) : undefined;
     if (into) {

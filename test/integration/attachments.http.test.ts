@@ -17,6 +17,7 @@ let stack: LocalStack;
 const tokens: Record<string, string> = {};
 const as = (user: string) => ({ headers: { authorization: `Bearer ${tokens[user]}` } });
 let caseId: string;
+let trackingCode: string;
 
 async function fileCase(unitId = 'hp-xf-yg-1') {
   const filed = await call(stack, 'POST', '/v1/cases', { body: { source: 'hotline', center: 'voice', description: '楼道漏水，墙皮脱落。', reporter: { name: '周女士', phone: '13800138000' }, location: { unitId } } });
@@ -51,6 +52,7 @@ beforeAll(async () => {
   stack = await startTestStack();
   for (const user of ['building-mediator', 'community-mediator', 'volunteer', 'leader', 'admin']) tokens[user] = await login(stack, user);
   caseId = await fileCase();
+  trackingCode = (await call(stack, 'GET', `/v1/cases/${caseId}`)).body.trackingCode;
 });
 afterAll(() => stack.stop());
 
@@ -138,6 +140,27 @@ describe('who gets a file', () => {
     const read = await call(stack, 'GET', `/v1/cases/${caseId}/attachments`);
     expect(read.body.items.every((a: { visibility: string }) => a.visibility === 'shared')).toBe(true);
     expect((await requestUpload('leader', caseId, { name: 'a.jpg', mediaType: 'image/jpeg', size: 10 })).status).toBe(403);
+  });
+});
+
+describe('the resident', () => {
+  it('sees the files shared with them on the tracking page, never the internal ones, with the 提取码 only', async () => {
+    const internal = await upload('building-mediator', caseId, '内部.png', mediaFixture('gps.png'), 'image/png', { visibility: 'internal', caption: '内部照片' });
+    expect(internal.done.status).toBe(201);
+    const page = await call(stack, 'GET', `/v1/track/${caseId}?code=${trackingCode}`, { key: null });
+    expect(page.status).toBe(200);
+    expect(page.body.attachments.length).toBeGreaterThan(0);
+    expect(page.body.attachments.map((a: { id: string }) => a.id)).not.toContain(internal.done.body.attachment.id);
+    expect(page.text).not.toContain('内部照片');
+    const links = await call(stack, 'GET', `/v1/track/${caseId}/attachments?code=${trackingCode}`, { key: null });
+    expect(links.status).toBe(200);
+    expect(links.body.items.map((a: { id: string }) => a.id)).toEqual(page.body.attachments.map((a: { id: string }) => a.id));
+    expect(links.body.items[0]).not.toHaveProperty('by');
+    expect((await fetch(links.body.items[0].url)).status).toBe(200);
+    const wrong = await call(stack, 'GET', `/v1/track/${caseId}/attachments?code=000000`, { key: null });
+    expect(wrong.status).toBe(404);
+    const audited = (await dumpTable(stack.dynamodb, stack.tableName)).filter((i) => i.pk === `AUDIT#${caseId}` && i.username === 'resident');
+    expect(audited).toHaveLength(1);
   });
 });
 
