@@ -33,6 +33,7 @@ import { bundlingOptions } from './bundling.ts';
 import { AttachmentsBucket } from './attachments-bucket.ts';
 import { ATTACHMENTS_BUCKET_ENV } from '../shared/service/config.ts';
 import { MEDIA_HOSTS_ENV } from '../shared/media/fetch.ts';
+import { FILES_ORIGIN_ENV } from '../web/assets.ts';
 import {
   FUNCTIONS,
   QUEUES,
@@ -268,6 +269,8 @@ export class MaodiaotongStack extends Stack {
       }
       if (def.bucket && attachments) environment[ATTACHMENTS_BUCKET_ENV] = attachments.bucket.bucketName;
       if (def.mediaHosts && mediaHosts) environment[MEDIA_HOSTS_ENV] = mediaHosts;
+      // Presigned URLs are virtual-hosted: the bucket's regional name is where the pages fetch files from.
+      if (def.showsFiles && attachments) environment[FILES_ORIGIN_ENV] = `https://${attachments.bucket.bucketRegionalDomainName}`;
       const timeoutSeconds = def.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS[def.kind];
 
       const fn = new NodejsFunction(this, id, {

@@ -25,6 +25,8 @@ interface FunctionBase {
   readonly bucket?: BucketAccess;
   /** Checks provider URLs of files against the allow-list (MEDIA_ALLOWED_HOSTS): channels, intake, the media worker. */
   readonly mediaHosts?: true;
+  /** Serves pages that show and upload files: their CSP names the bucket's origin (FILES_ORIGIN). */
+  readonly showsFiles?: true;
   /** Queues the function sends to. */
   readonly sends?: readonly QueueName[];
   readonly memoryMb?: number;
@@ -320,6 +322,7 @@ export const FUNCTIONS = {
     description: 'The admin page for mediators, and the tracking page for residents',
     routes: ['GET /admin', 'GET /admin/{proxy+}', 'GET /track', 'GET /track/{proxy+}'],
     table: 'none',
+    showsFiles: true,
     // Data, not code: ~280 KB of page that would otherwise be parsed as part of the bundle.
     files: ['web/dist/assets.json'],
   },

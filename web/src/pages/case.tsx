@@ -21,7 +21,7 @@ import {
   SOURCES,
 } from '../labels.ts';
 import { Actions } from './actions.tsx';
-import { describeFileEvent } from './attachments.tsx';
+import { CaseFiles, TimelineFile, describeFileEvent } from './attachments.tsx';
 import { rulesFor } from '../../../shared/domain/privacy.ts';
 import type { Role } from '../../../shared/domain/registry.ts';
 
@@ -336,6 +336,7 @@ export function CasePage({ id }: { id: string }) {
               {c.followUp.comment && `：${c.followUp.comment}`}
             </Field>
           )}
+          <CaseFiles c={c} onAdded={() => loaded.reload()} />
         </section>
 
         <section aria-labelledby="actions-title" class="actions-panel">
@@ -351,6 +352,7 @@ export function CasePage({ id }: { id: string }) {
                 <time dateTime={e.at}>{formatDateTime(e.at)}</time>
                 <span class="who">{actorName(e.actor)}</span>
                 <p>{describe(e, unitName)}</p>
+                {e.type === 'attached' && <TimelineFile c={c} id={e.data.id} />}
               </li>
             ))}
           </ol>
