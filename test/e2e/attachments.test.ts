@@ -68,7 +68,7 @@ describe.skipIf(!chromiumAvailable())('files on the admin page in Chromium', () 
     await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(48);
     await expect.poll(() => p.locator('ol.timeline img.thumb').count()).toBe(1);
     await expect.poll(() => p.locator('ol.timeline').textContent()).toContain('添加照片「gps.jpg」：楼道墙面渗水（现场）（向群众公开）');
-    const wide = await p.evaluate(() => [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > 376).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`).slice(0, 12));
+    const wide = await p.evaluate(() => Array.from(document.querySelectorAll('body *')).filter((e) => e.getBoundingClientRect().right > 376).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`).slice(0, 12));
     expect(wide).toEqual([]);
     expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     await screenshot(p, 'case-files-phone');

@@ -143,6 +143,18 @@ describe('who gets a file', () => {
   });
 });
 
+describe('the contract', () => {
+  it('OpenAPI documents every attachment route and the intake’s files by URL', async () => {
+    const doc = await call(stack, 'GET', '/openapi.json', { key: null });
+    for (const path of ['/v1/cases/{id}/attachments/uploads', '/v1/cases/{id}/attachments', '/v1/cases/{id}/attachments/{attachmentId}', '/v1/track/{trackingNo}/attachments']) {
+      expect(doc.body.paths[path], path).toBeDefined();
+    }
+    expect(doc.body.components.schemas.Intake.properties.attachments.maxItems).toBe(20);
+    expect(doc.body.components.schemas.UploadRequest.required).toEqual(['name', 'mediaType', 'size']);
+    expect(doc.body.components.schemas.Attachment.properties.mediaType.enum).toContain('image/heic');
+  });
+});
+
 describe('the resident', () => {
   it('sees the files shared with them on the tracking page, never the internal ones, with the 提取码 only', async () => {
     const internal = await upload('building-mediator', caseId, '内部.png', mediaFixture('gps.png'), 'image/png', { visibility: 'internal', caption: '内部照片' });
