@@ -185,10 +185,8 @@ export const FUNCTIONS = {
     kind: 'http',
     entry: 'functions/track/handler.ts',
     description: "The resident's public status view",
-    routes: ['GET /v1/track/{trackingNo}', 'GET /v1/track/{trackingNo}/attachments'],
+    routes: ['GET /v1/track/{trackingNo}'],
     table: 'readWrite',
-    // Presigned links to the files shared with the resident.
-    bucket: 'read',
   },
   attachments: {
     kind: 'http',
@@ -199,6 +197,8 @@ export const FUNCTIONS = {
       'POST /v1/cases/{id}/attachments',
       'GET /v1/cases/{id}/attachments',
       'GET /v1/cases/{id}/attachments/{attachmentId}',
+      // The resident's shared files, on the 提取码 (the status view stays in `track`, without an S3 client).
+      'GET /v1/track/{trackingNo}/attachments',
     ],
     table: 'readWrite',
     bucket: 'readWrite',

@@ -9,6 +9,10 @@
  *        checked by its content, its location removed, kept and recorded (two table writes); the same
  *        upload again answers 200 with the same file.
  *
+ * The resident: GET /v1/track/{trackingNo}/attachments?code= answers the files
+ * shared with them (the 提取码 is the credential, checked as for the status
+ * view), audited the same way.
+ *
  * Reading: GET /v1/cases/{id}/attachments[/{attachmentId}] answers the files
  * the privacy policy lets the caller have, each with a 5-minute presigned URL,
  * and records one audit entry naming them. Mediators by jurisdiction (a
@@ -31,14 +35,17 @@ import { idParam, type ApiEvent } from '../../shared/http/event.ts';
 import { authenticate, bodyLimit, httpErrors, jsonBody, principalOf } from '../../shared/http/middleware.ts';
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { tooLarge } from '../../shared/media/content.ts';
-import { uploadKey } from '../../shared/media/storage.ts';
+import { fileKey, uploadKey } from '../../shared/media/storage.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { attachments, files, uploadTokens } from '../../shared/service/files.ts';
-import { cases, config, directory, dynamodb } from '../../shared/service/runtime.ts';
+import { cases, config, directory, dynamodb, store } from '../../shared/service/runtime.ts';
 import { attachmentsView } from '../../shared/service/views.ts';
 import { AuditTrail } from '../../shared/store/audit.ts';
+import { AttemptLimiter } from '../../shared/store/limits.ts';
+import { openTracked } from '../../shared/service/tracked.ts';
 
 const audit = new AuditTrail(dynamodb, config.tableName);
+const limiter = new AttemptLimiter(dynamodb, config.tableName);
 
 /** What the case would record if this upload were completed: enough for the rules to say now whether it may be. */
 const probe = (size: number): AttachedData => ({
@@ -85,7 +92,7 @@ async function completeUpload(event: ApiEvent, id: string, actor: Actor): Promis
 /** The files' content for those who may have it, with one audit entry for the request. */
 async function read(id: string, actor: Actor, only?: string): Promise<HttpResult> {
   const state = await cases.read(id, actor);
-  const items = await attachmentsView(state, audienceOf(actor), (caseId, a) => files.downloadUrl(`cases/${caseId}/${a.id}`, a), only);
+  const items = await attachmentsView(state, audienceOf(actor), (caseId, a) => files.downloadUrl(fileKey(caseId, a.id), a), only);
   if (only !== undefined && items.length === 0) throw new NotFound(`no attachment ${only} on this case`);
   if (items.length > 0 && actor.kind !== 'system') {
     await audit.record({
@@ -124,5 +131,22 @@ const readFiles = middy<ApiEvent, HttpResult>()
     return read(id, actor, only);
   });
 
+/** The resident's shared files, on the 提取码. */
+const residentFiles = middy<ApiEvent, HttpResult>()
+  .use(httpErrors())
+  .handler(async (event) => {
+    const now = clock.now();
+    const { state } = await openTracked(event, { limiter, store, now });
+    const items = await attachmentsView(state, 'public', (caseId, a) => files.downloadUrl(fileKey(caseId, a.id), a));
+    if (items.length > 0) {
+      await audit.record({ at: now.toISOString(), caseId: state.id, username: 'resident', role: 'public', unitId: '', what: 'attachment_view', attachmentIds: items.map((a) => a.id) });
+    }
+    return json(200, { items });
+  });
+
 export const handler = (event: ApiEvent, context: Parameters<typeof write>[1]) =>
-  event.routeKey.startsWith('POST ') ? write(event, context) : readFiles(event, context);
+  event.routeKey === 'GET /v1/track/{trackingNo}/attachments'
+    ? residentFiles(event, context)
+    : event.routeKey.startsWith('POST ')
+      ? write(event, context)
+      : readFiles(event, context);

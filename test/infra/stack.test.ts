@@ -517,7 +517,7 @@ describe('the attachments bucket (issue 16)', () => {
       ].sort();
       expect(granted, name).toEqual(expected);
     }
-    expect(functionList().filter(([, d]) => d.bucket).map(([n]) => n).sort()).toEqual(['attachments', 'mediaWorker', 'track']);
+    expect(functionList().filter(([, d]) => d.bucket).map(([n]) => n).sort()).toEqual(['attachments', 'mediaWorker']);
   });
 
   it('feeds the media worker from its queue, with a DLQ, and gives the fetchers the allow-list from the context', () => {
