@@ -67,6 +67,13 @@ describe.skipIf(!chromiumAvailable())('files on the admin page in Chromium', () 
     // EXIF orientation (6, a phone held upright) survived the cleaning, so it shows 48 wide. The timeline shows it too.
     await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(48);
     await expect.poll(() => p.locator('ol.timeline img.thumb').count()).toBe(1);
+    // Viewed in place: the photo whole over the page, closed again with 关闭.
+    await p.locator('.case-files button.file-tile').click();
+    const viewer = p.getByRole('dialog', { name: 'gps.jpg：楼道墙面渗水（现场）' });
+    await viewer.locator('img').waitFor();
+    await screenshot(p, 'case-file-viewer-phone');
+    await viewer.getByRole('button', { name: '关闭' }).click();
+    await expect.poll(() => viewer.count()).toBe(0);
     await expect.poll(() => p.locator('ol.timeline').textContent()).toContain('添加照片「gps.jpg」：楼道墙面渗水（现场）（向群众公开）');
     const wide = await p.evaluate(() => Array.from(document.querySelectorAll('body *')).filter((e) => e.getBoundingClientRect().right > 376).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`).slice(0, 12));
     expect(wide).toEqual([]);

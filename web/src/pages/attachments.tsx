@@ -12,6 +12,7 @@ import { api, ApiError, type CaseView, type EventView } from '../api.ts';
 import { useProfile } from '../app.ts';
 import { ErrorBox } from '../components.tsx';
 import { formatDateTime } from '../format.ts';
+import { nameOf } from '../labels.ts';
 
 type FileEvent = Extract<EventView, { type: 'attached' | 'media_requested' | 'media_failed' }>;
 type FileLink = Attachment & { readonly url: string; readonly expiresAt: string };
@@ -63,14 +64,36 @@ function useFileLinks(c: Pick<CaseView, 'id' | 'version' | 'attachments'>) {
   return state;
 }
 
+/** A photo seen whole, over the page; Escape, the button or a click anywhere closes it. */
+function Viewer({ url, label, onClose }: { url: string; label: string; onClose: () => void }) {
+  useEffect(() => {
+    const key = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    window.addEventListener('keydown', key);
+    return () => window.removeEventListener('keydown', key);
+  }, [onClose]);
+  return (
+    <div class="viewer" role="dialog" aria-modal="true" aria-label={label} onClick={onClose}>
+      <img src={url} alt={label} />
+      <p>{label}</p>
+      <button type="button" autoFocus onClick={onClose}>
+        关闭
+      </button>
+    </div>
+  );
+}
+
 function FileTile({ file }: { file: FileLink | Attachment }) {
+  const [viewing, setViewing] = useState(false);
   const url = 'url' in file ? file.url : undefined;
   const label = `${file.name}${file.caption ? `：${file.caption}` : ''}`;
   if (url && SHOWN_IN_PLACE.has(file.mediaType)) {
     return (
-      <a class="file-tile" href={url} target="_blank" rel="noopener noreferrer" title={label}>
-        <img class="thumb" src={url} alt={label} loading="lazy" />
-      </a>
+      <>
+        <button type="button" class="file-tile photo" title={label} onClick={() => setViewing(true)}>
+          <img class="thumb" src={url} alt={label} loading="lazy" />
+        </button>
+        {viewing && <Viewer url={url} label={label} onClose={() => setViewing(false)} />}
+      </>
     );
   }
   if (url && PLAYED_IN_PLACE.has(file.mediaType)) {
@@ -176,7 +199,7 @@ export function CaseFiles({ c, onAdded }: { c: CaseView; onAdded: () => void }) 
               <li key={a.id}>
                 <FileTile file={file} />
                 <small class="muted">
-                  {a.caption ?? a.name} · {formatDateTime(a.at)}
+                  {a.caption ?? a.name} · {nameOf(ATTACHMENT_PURPOSES, a.purpose)} · {formatDateTime(a.at)}
                   {a.visibility === 'shared' ? ' · 群众可见' : ''}
                 </small>
               </li>
