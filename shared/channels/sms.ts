@@ -22,6 +22,8 @@ export interface InboundSms {
   readonly text: string;
   /** ISO 8601. */
   readonly receivedAt: string;
+  /** MMS media (Twilio only): URLs the media worker fetches with the account's credentials. */
+  readonly mediaUrls?: readonly string[];
 }
 
 /** Unique across providers: what a handler stores to drop the providers' retries. */
@@ -122,5 +124,6 @@ export function fromTwilio(inbound: TwilioInbound, now: Date): InboundSms {
     from: normalizePhone(inbound.from),
     text: inbound.body,
     receivedAt: now.toISOString(),
+    ...(inbound.mediaUrls.length > 0 ? { mediaUrls: inbound.mediaUrls } : {}),
   };
 }

@@ -4,6 +4,8 @@ import { isoDateTime, ourId, phone, slug, text } from './fields.ts';
 import * as z from 'zod/mini';
 import './zod.ts';
 import { MESSAGES } from './messages.ts';
+import { ATTACHMENT_LIMITS } from '../domain/index.ts';
+import { intakeAttachmentSchema } from './attachments.ts';
 
 export const partySchema = z.strictObject({
   name: text(1, 50),
@@ -38,4 +40,6 @@ export const intakeSchema = z.strictObject({
   location: z._default(locationSchema, {}),
   parties: z._default(z.array(partySchema).check(z.maxLength(20)), []),
   occurredAt: z.optional(isoDateTime),
+  /** Files by URL (an allow-listed host), fetched after intake by the media worker. */
+  attachments: z.optional(z.array(intakeAttachmentSchema).check(z.maxLength(ATTACHMENT_LIMITS.perCase))),
 });

@@ -14,3 +14,4 @@ export * from './stats.ts';
 export * from './privacy.ts';
 export * from './work.ts';
 export * from './board.ts';
+export * from './attachments.ts';

@@ -12,6 +12,8 @@ export interface RuntimeConfig {
 }
 
 export const QUEUE_URL_PREFIX = 'QUEUE_URL_';
+/** The attachments bucket's name (set by the CDK stack and the local stack). */
+export const ATTACHMENTS_BUCKET_ENV = 'ATTACHMENTS_BUCKET';
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const queueUrls: Record<string, string> = {};

@@ -13,6 +13,7 @@ import { OUTCOMES, SATISFACTIONS } from '../../shared/domain/registry.ts';
 import type { publicView } from '../../shared/service/views.ts';
 import { api, ApiError } from './api.ts';
 import { formatDateTime } from './format.ts';
+import { TrackFiles } from './track-files.tsx';
 
 type TrackView = ReturnType<typeof publicView> & { readonly mergedFrom?: string };
 
@@ -161,6 +162,7 @@ function Result({ view, code, onView, onAgain }: { view: TrackView; code: string
         )}
       </dl>
       <Rating view={view} send={send} />
+      {!view.mergedFrom && <TrackFiles no={view.trackingNo} code={code} count={view.attachments.length} />}
       <h3>办理记录</h3>
       <ol class="timeline">
         {[...view.timeline].reverse().map((line) => (

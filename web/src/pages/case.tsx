@@ -21,6 +21,7 @@ import {
   SOURCES,
 } from '../labels.ts';
 import { Actions } from './actions.tsx';
+import { CaseFiles, TimelineFile, describeFileEvent } from './attachments.tsx';
 import { rulesFor } from '../../../shared/domain/privacy.ts';
 import type { Role } from '../../../shared/domain/registry.ts';
 
@@ -116,6 +117,10 @@ export function describe(e: EventView, unitName: (id: string) => string, personO
       return `督办：${e.data.note}（限 ${formatLongDate(e.data.until)} 前办理）`;
     case 'located':
       return `更正地点：${[e.data.location.unitId && unitName(e.data.location.unitId), e.data.location.address].filter(Boolean).join('，')}`;
+    case 'attached':
+    case 'media_requested':
+    case 'media_failed':
+      return describeFileEvent(e);
   }
 }
 
@@ -360,6 +365,7 @@ export function CasePage({ id }: { id: string }) {
               )}
             </dl>
           )}
+          <CaseFiles c={c} onAdded={() => loaded.reload()} />
         </section>
 
         <section aria-labelledby="actions-title" class="actions-panel">
@@ -375,6 +381,7 @@ export function CasePage({ id }: { id: string }) {
                 <time dateTime={e.at}>{formatDateTime(e.at)}</time>
                 <span class="who">{actorName(e.actor)}</span>
                 <p>{describe(e, unitName, personOf)}</p>
+                {e.type === 'attached' && <TimelineFile c={c} id={e.data.id} />}
               </li>
             ))}
           </ol>
