@@ -134,15 +134,18 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
     const box = await bar.boundingBox();
     expect(box && box.y + box.height).toBeLessThanOrEqual(844);
     // Not yet signed for: 签收 first (退回 too, had it been dispatched here), the rest under 更多.
-    expect(await bar.getByRole('button').allInnerTexts()).toEqual(['签收', '更多']);
+    await expect.poll(() => bar.getByRole('button').allInnerTexts()).toEqual(['签收', '更多']);
     // A 联户长's building has no units below and no volunteers: 派单 is not offered.
     expect(await p.locator('details.action-dispatch').count()).toBe(0);
     await bar.getByRole('button', { name: '签收' }).click();
     await p.getByRole('button', { name: '确认签收' }).click();
     const toast = p.getByRole('status').filter({ hasText: '已完成：签收' });
     await toast.waitFor();
-    const t = await toast.boundingBox();
-    expect(t && t.y >= 0 && t.y + t.height <= 844).toBe(true);
+    // Over the foot of the screen, within the viewport (the page may re-render under it: asked until it stands).
+    await expect.poll(async () => {
+      const t = await toast.boundingBox();
+      return t !== null && t.y >= 0 && t.y + t.height <= 844;
+    }).toBe(true);
     await expect.poll(() => bar.getByRole('button').allInnerTexts()).toEqual(['办结', '备注 / 答复', '更多']);
 
     // 延期 once per level: after one is granted, it is no longer offered.

@@ -244,7 +244,7 @@ describe('bad uploads are refused with nothing stored', () => {
     const before = await stored();
     const reply = await requestUpload('building-mediator', full, { name: '第21页.pdf', mediaType: 'application/pdf', size: pdf.length });
     expect(reply.status).toBe(422);
-    expect(reply.body.error.message).toContain('at most 20 attachments');
+    expect(reply.body.error.message).toContain('最多 20 个附件');
     expect(await stored()).toBe(before);
   });
 });
