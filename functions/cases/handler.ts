@@ -15,13 +15,14 @@ import {
   STATUS_CODES,
   ValidationFailed,
   audienceOf,
-  currentDueAt,
   maskPhone,
   revealedFields,
   rulesFor,
+  urgency,
   type Actor,
   type CaseState,
   type UnitTree,
+  type WorkingCalendar,
 } from '../../shared/domain/index.ts';
 import { apiKeyAuth, jwtAuth } from '../../shared/http/auth.ts';
 import { flagParam, idParam, type ApiEvent, type Principal } from '../../shared/http/event.ts';
@@ -29,7 +30,7 @@ import { authenticate, httpErrors, principalOf } from '../../shared/http/middlew
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { requireRole } from '../../shared/http/roles.ts';
 import { clock } from '../../shared/service/clock.ts';
-import { cases, config, directory, dynamodb, reporterKey, store } from '../../shared/service/runtime.ts';
+import { cases, config, directory, dynamodb, policy, reporterKey, store } from '../../shared/service/runtime.ts';
 import { auditView, caseView, timelineView } from '../../shared/service/views.ts';
 import { phone as phoneSchema } from '../../shared/contract/fields.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
@@ -63,17 +64,8 @@ function date(path: string, raw: string | undefined): string | undefined {
   return new Date(parsed).toISOString();
 }
 
-/** Overdue or close to its deadline (the last fifth of the time, or under two hours). */
-function urgency(state: CaseState, now: Date) {
-  const due = currentDueAt(state);
-  if (!due || !state.clocks) return { overdue: false, nearDeadline: false };
-  const left = Date.parse(due) - now.getTime();
-  const span = Date.parse(due) - Date.parse(state.clocks.startedAt);
-  return { overdue: left < 0, nearDeadline: left >= 0 && (left < 2 * 3_600_000 || left < span / 5) };
-}
-
-function listItem(state: CaseState, units: UnitTree, now: Date, actor: Extract<Actor, { kind: 'user' }>) {
-  return { ...caseView(state, units, { view: 'list', audience: actor.role }), ...urgency(state, now) };
+function listItem(state: CaseState, units: UnitTree, now: Date, actor: Extract<Actor, { kind: 'user' }>, calendar: WorkingCalendar) {
+  return { ...caseView(state, units, { view: 'list', audience: actor.role }), ...urgency(state, now, calendar) };
 }
 
 /** `?reveal=personal`: the reader asks to see the personal fields the policy shows only on request. */
@@ -110,20 +102,21 @@ async function list(event: ApiEvent, principal: Principal) {
   if (principal.kind !== 'user') throw new Forbidden('lists are for mediators');
   const actor = principal.actor;
   const q = event.queryStringParameters ?? {};
-  const units = await directory.units();
+  const [units, { timing }] = await Promise.all([directory.units(), policy()]);
+  const { calendar } = timing;
   const now = clock.now();
   const limit = pageLimit(q.limit, 200, 50);
-  if (q.phone !== undefined) return reporterCases(q, actor, units, now, limit);
+  if (q.phone !== undefined) return reporterCases(q, actor, units, now, limit, calendar);
   const scope = oneOf('scope', q.scope, ['mine', 'subtree'] as const) ?? 'mine';
   if (scope === 'mine' && actor.role === 'volunteer') {
     const unit = units.get(actor.unitId);
     if (!unit) throw new NotFound('your unit no longer exists');
     const page = await tasksOf(actor, unit.rootId, unit.path, { status: OPEN }, limit, q.cursor);
-    return json(200, { items: page.items.map((s) => listItem(s, units, now, actor)), cursor: page.cursor ?? null });
+    return json(200, { items: page.items.map((s) => listItem(s, units, now, actor, calendar)), cursor: page.cursor ?? null });
   }
   if (scope === 'mine') {
     const page = await queries.queue(actor.unitId, limit, q.cursor);
-    return json(200, { items: page.items.map((s) => listItem(s, units, now, actor)), cursor: page.cursor ?? null });
+    return json(200, { items: page.items.map((s) => listItem(s, units, now, actor, calendar)), cursor: page.cursor ?? null });
   }
   const unitId = q.unitId || actor.unitId;
   const unit = units.get(unitId);
@@ -141,7 +134,7 @@ async function list(event: ApiEvent, principal: Principal) {
     actor.role === 'volunteer'
       ? await tasksOf(actor, unit.rootId, unit.path, filter, limit, q.cursor)
       : await queries.subtree(unit.rootId, unit.path, filter, limit, q.cursor);
-  return json(200, { items: page.items.map((s) => listItem(s, units, now, actor)), cursor: page.cursor ?? null });
+  return json(200, { items: page.items.map((s) => listItem(s, units, now, actor, calendar)), cursor: page.cursor ?? null });
 }
 
 /**
@@ -150,7 +143,7 @@ async function list(event: ApiEvent, principal: Principal) {
  * about "my matter". It ties a phone to cases, so it is audited: one entry
  * for the request, naming every case found, under the searched phone's key.
  */
-async function reporterCases(q: Record<string, string | undefined>, actor: Extract<Actor, { kind: 'user' }>, units: UnitTree, now: Date, limit: number) {
+async function reporterCases(q: Record<string, string | undefined>, actor: Extract<Actor, { kind: 'user' }>, units: UnitTree, now: Date, limit: number, calendar: WorkingCalendar) {
   const other = Object.keys(q).find((k) => k !== 'phone' && k !== 'limit');
   if (other) invalid(other, 'cannot be combined with phone');
   const phone = parseWith(phoneSchema, q.phone, 'phone');
@@ -172,7 +165,7 @@ async function reporterCases(q: Record<string, string | undefined>, actor: Extra
       reporterKey({ phone }),
     );
   }
-  return json(200, { items: found.map((s) => listItem(s, units, now, actor)), cursor: null });
+  return json(200, { items: found.map((s) => listItem(s, units, now, actor, calendar)), cursor: null });
 }
 
 export const handler = middy<ApiEvent, HttpResult>()
@@ -189,14 +182,14 @@ export const handler = middy<ApiEvent, HttpResult>()
       case 'GET /v1/cases/{id}': {
         const reveal = revealParam(event);
         const state = await cases.read(id, actor);
-        const units = await directory.units();
+        const [units, { timing }] = await Promise.all([directory.units(), policy()]);
         const now = clock.now();
         const viewer = { view: actor.kind === 'client' ? 'client' : 'case', audience, reveal } as const;
         const revealed = reveal && actor.kind === 'user' ? revealedFields(state, rulesFor(viewer.view, audience)) : [];
         if (actor.kind === 'user' && revealed.length > 0) {
           await audit.record({ at: now.toISOString(), caseId: id, username: actor.id, role: actor.role, unitId: actor.unitId, what: 'reporter_details', fields: revealed });
         }
-        return json(200, { ...caseView(state, units, viewer), ...(actor.kind === 'user' ? urgency(state, now) : {}) });
+        return json(200, { ...caseView(state, units, viewer), ...(actor.kind === 'user' ? urgency(state, now, timing.calendar) : {}) });
       }
       case 'GET /v1/cases/{id}/events': {
         const query = event.queryStringParameters ?? {};

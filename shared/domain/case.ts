@@ -14,6 +14,7 @@ import type {
   Role,
   Satisfaction,
 } from './registry.ts';
+import type { TimeBasis } from './calendar.ts';
 
 export type Actor =
   | { readonly kind: 'system'; readonly id: string }
@@ -61,6 +62,9 @@ export interface Clocks {
   /** 签收 deadline; gone once accepted. */
   readonly acceptDueAt?: string;
   readonly acceptRemindAt?: string;
+  /** The time each limit is counted in (absent on clocks started before 0.4: the clock). */
+  readonly acceptBasis?: TimeBasis;
+  readonly resolveBasis?: TimeBasis;
   /** 办结 deadline. */
   readonly resolveDueAt: string;
   readonly resolveRemindAt: string;
@@ -281,7 +285,7 @@ function move(
 }
 
 function stopAcceptClock(clocks: Clocks): Clocks {
-  const { acceptDueAt: _due, acceptRemindAt: _remind, ...rest } = clocks;
+  const { acceptDueAt: _due, acceptRemindAt: _remind, acceptBasis: _basis, ...rest } = clocks;
   return rest;
 }
 

@@ -17,7 +17,7 @@ import {
   type Satisfaction,
 } from './registry.ts';
 import { assessRisk, isSerious, type RiskPolicy } from './risk.ts';
-import { deadline, startClocks, type SlaPolicy, type Timing } from './sla.ts';
+import { currentDeadline, deadline, startClocks, type SlaPolicy, type Timing } from './sla.ts';
 import type { Unit, UnitTree } from './units.ts';
 
 export interface Policy {
@@ -514,11 +514,7 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
 
 /** The nearest live deadline: 签收 while pending (if sooner), else 办结. */
 export function currentDueAt(state: CaseState): string | undefined {
-  const c = state.clocks;
-  if (!c) return undefined;
-  return state.status === 'pending' && c.acceptDueAt !== undefined && c.acceptDueAt < c.resolveDueAt
-    ? c.acceptDueAt
-    : c.resolveDueAt;
+  return currentDeadline(state)?.dueAt;
 }
 
 type TimerCommand = CommandOf<'remind'> | CommandOf<'move_up'> | CommandOf<'supervise'>;

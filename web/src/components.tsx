@@ -88,7 +88,7 @@ export function Deadline({ c }: { c: CaseView }) {
     <span class="deadline">
       <time dateTime={c.dueAt}>{formatDateTime(c.dueAt)}</time>
       {c.overdue ? <span class="badge overdue">超时</span> : c.nearDeadline ? <span class="badge near">临期</span> : null}
-      <small class={c.overdue ? 'overdue-text' : 'muted'}>{timeLeft(c.dueAt)}</small>
+      <small class={c.overdue ? 'overdue-text' : 'muted'}>{timeLeft(c.timeLeft)}</small>
     </span>
   );
 }
