@@ -43,7 +43,7 @@ export class CaseQueries {
         ExpressionAttributeNames: { '#pk': INDEXES.queue.pk },
         ExpressionAttributeValues: marshall({ ':pk': `Q#${unitId}` }),
         Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor, undefined, { equal: { [INDEXES.queue.pk]: `Q#${unitId}` } }),
+        ExclusiveStartKey: decodeCursor(cursor, { index: INDEXES.queue, equal: { [INDEXES.queue.pk]: `Q#${unitId}` } }),
       }),
     );
     const ids = (result.Items ?? []).map((i) => idOf(unmarshall(i)));
@@ -92,7 +92,8 @@ export class CaseQueries {
       conditions.push('#created < :to');
     }
     const ids: string[] = [];
-    let start = decodeCursor(cursor, undefined, {
+    let start = decodeCursor(cursor, {
+      index: INDEXES.subtree,
       equal: { [INDEXES.subtree.pk]: `T#${rootId}` },
       prefix: { [INDEXES.subtree.sk]: unitPath },
     });

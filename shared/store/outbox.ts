@@ -101,7 +101,7 @@ export class Outbox {
         ExpressionAttributeValues: marshall({ ':pk': `OUTBOX#${day}` }),
         ScanIndexForward: false,
         Limit: options.limit ?? 100,
-        ExclusiveStartKey: decodeCursor(options.cursor, `OUTBOX#${day}`),
+        ExclusiveStartKey: decodeCursor(options.cursor, { equal: { [PK]: `OUTBOX#${day}` } }),
       }),
     );
     return {
