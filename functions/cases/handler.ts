@@ -21,6 +21,7 @@ import {
   urgency,
   type Actor,
   type CaseState,
+  type Unit,
   type UnitTree,
   type WorkingCalendar,
 } from '../../shared/domain/index.ts';
@@ -77,25 +78,36 @@ function revealParam(event: ApiEvent): boolean {
 }
 
 const OPEN = ['pending', 'in_progress'];
-/** Pages of the volunteer's unit read at most per request when looking for their tasks. */
+/** Pages read at most per request when looking for a volunteer's tasks. */
 const TASK_PAGES = 10;
 
 /**
- * A volunteer's tasks: the cases under their unit dispatched to them. There
- * is no index by volunteer, so the unit's subtree is read (a Query, with the
- * list's filters) and kept to their own, at most TASK_PAGES pages a request;
- * the cursor goes on from there.
+ * A volunteer's tasks: the cases dispatched to them. There is no index by
+ * volunteer, so the places tasks can be are read (Queries, with the list's
+ * filters) and kept to their own, at most TASK_PAGES pages a request: the
+ * unit listed's subtree and — when that is the volunteer's own unit — the
+ * cases held at each unit above it, since a unit offers tasks to the
+ * volunteers at or below it. The cursor names the place and the key in it.
  */
-async function tasksOf(actor: Extract<Actor, { kind: 'user' }>, rootId: string, path: string, filter: SubtreeFilter, limit: number, cursor?: string) {
+async function tasksOf(actor: Extract<Actor, { kind: 'user' }>, units: UnitTree, unit: Unit, filter: SubtreeFilter, limit: number, cursor?: string) {
+  const places = [unit.path];
+  if (unit.id === actor.unitId) for (let a = units.parent(unit.id); a; a = units.parent(a.id)) places.push(`${a.path}|`);
+  let place = 0;
+  let next: string | undefined;
+  if (cursor !== undefined) {
+    const m = /^(\d{1,2})\.(.*)$/.exec(cursor);
+    place = m ? Number(m[1]) : places.length;
+    if (!m || place >= places.length) invalid('cursor', 'not a cursor this list returned');
+    next = m[2] || undefined;
+  }
   const items: CaseState[] = [];
-  let next = cursor;
-  for (let page = 0; page < TASK_PAGES && items.length < limit; page++) {
-    const read = await queries.subtree(rootId, path, filter, 100, next);
+  for (let pages = 0; pages < TASK_PAGES && items.length < limit && place < places.length; pages++) {
+    const read = await queries.subtree(unit.rootId, places[place] as string, filter, 100, next);
     items.push(...read.items.filter((s) => s.assignment?.volunteerId === actor.id));
     next = read.cursor;
-    if (!next) break;
+    if (!next) place++;
   }
-  return { items: items.slice(0, limit), cursor: next };
+  return { items: items.slice(0, limit), cursor: place < places.length ? `${place}.${next ?? ''}` : undefined };
 }
 
 async function list(event: ApiEvent, principal: Principal) {
@@ -111,7 +123,7 @@ async function list(event: ApiEvent, principal: Principal) {
   if (scope === 'mine' && actor.role === 'volunteer') {
     const unit = units.get(actor.unitId);
     if (!unit) throw new NotFound('your unit no longer exists');
-    const page = await tasksOf(actor, unit.rootId, unit.path, { status: OPEN }, limit, q.cursor);
+    const page = await tasksOf(actor, units, unit, { status: OPEN }, limit, q.cursor);
     return json(200, { items: page.items.map((s) => listItem(s, units, now, actor, calendar)), cursor: page.cursor ?? null });
   }
   if (scope === 'mine') {
@@ -132,7 +144,7 @@ async function list(event: ApiEvent, principal: Principal) {
   };
   const page =
     actor.role === 'volunteer'
-      ? await tasksOf(actor, unit.rootId, unit.path, filter, limit, q.cursor)
+      ? await tasksOf(actor, units, unit, filter, limit, q.cursor)
       : await queries.subtree(unit.rootId, unit.path, filter, limit, q.cursor);
   return json(200, { items: page.items.map((s) => listItem(s, units, now, actor, calendar)), cursor: page.cursor ?? null });
 }

@@ -225,6 +225,8 @@ export type CaseEvent =
   | E<'contacted', { readonly channel: string; readonly summary: string }>
   | E<'dispatched_to_unit', MoveData & { readonly note?: string; readonly reroutesOrigin: boolean }>
   | E<'dispatched_to_volunteer', { readonly volunteerId: string; readonly note?: string }>
+  /** The dispatcher took back a task it had given a volunteer (收回): the case is the unit's alone again. */
+  | E<'task_recalled', { readonly volunteerId: string; readonly reason: string }>
   | E<'returned', MoveData & { readonly reason: string; readonly toParent: boolean }>
   | E<'escalation_requested', { readonly reason: EscalationReason; readonly note?: string }>
   | E<'escalated', MoveData & { readonly reason: EscalationReason; readonly note?: string }>
@@ -328,6 +330,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
           event.data.byVolunteer && state.assignment ? { ...state.assignment, state: 'accepted' } : state.assignment,
       };
     case 'declined':
+    case 'task_recalled':
       return { ...base, assignment: undefined };
     case 'noted':
     case 'contacted':
@@ -467,6 +470,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
         clocks: undefined,
         escalationPending: undefined,
         supervision: undefined,
+        extensionRequest: undefined,
         stays: closeStay(state.stays, event.at),
         closedAt: event.at,
       };
@@ -485,6 +489,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
         clocks: undefined,
         escalationPending: undefined,
         supervision: undefined,
+        extensionRequest: undefined,
         stays: closeStay(state.stays, event.at),
         closedAt: event.at,
       };

@@ -20,6 +20,14 @@ import { assessRisk, isSerious, type RiskPolicy } from './risk.ts';
 import { currentDeadline, deadline, startClocks, type SlaPolicy, type Timing } from './sla.ts';
 import type { Unit, UnitTree } from './units.ts';
 
+/** What a dispatch needs to know of the account a task is offered to. */
+export interface VolunteerAccount {
+  readonly id: string;
+  readonly role: string;
+  readonly unitId: string;
+  readonly disabled: boolean;
+}
+
 export interface Policy {
   readonly sla: SlaPolicy;
   readonly risk: RiskPolicy;
@@ -60,7 +68,18 @@ export type Command =
   | { readonly type: 'decline'; readonly reason: string }
   | { readonly type: 'note'; readonly visibility: 'internal' | 'public'; readonly text: string }
   | { readonly type: 'contact'; readonly channel: string; readonly summary: string }
-  | { readonly type: 'dispatch'; readonly toUnitId?: string; readonly toVolunteerId?: string; readonly note?: string }
+  /**
+   * To a unit below, or to a volunteer: `volunteer` is their account as the
+   * directory has it (undefined when there is no such account).
+   */
+  | {
+      readonly type: 'dispatch';
+      readonly toUnitId?: string;
+      readonly toVolunteerId?: string;
+      readonly volunteer?: VolunteerAccount;
+      readonly note?: string;
+    }
+  | { readonly type: 'recall'; readonly reason: string }
   | { readonly type: 'return'; readonly reason: string }
   | { readonly type: 'escalate'; readonly reason: string }
   | { readonly type: 'extend_request'; readonly reason: string; readonly until: string }
@@ -255,6 +274,13 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
     return { type: 'declined', data: { reason: c.reason } };
   },
 
+  recall(state, c) {
+    const closed = requireOpen(state, 'recall a task of');
+    if (closed) return closed;
+    if (!state.assignment) return invalid('no volunteer has a task on this case');
+    return { type: 'task_recalled', data: { volunteerId: state.assignment.volunteerId, reason: c.reason } };
+  },
+
   note(state, c) {
     // A resolved case still takes notes until it is filed away; a closed one only reopens or is followed up.
     if (!OPEN.has(state.status) && state.status !== 'resolved') return invalid(`cannot add a note to a case that is ${state.status}`);
@@ -268,9 +294,14 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
   dispatch(state, c, ctx) {
     const closed = requireOpen(state, 'dispatch');
     if (closed) return closed;
-    if (state.assignment) return invalid('the case is already with a volunteer; wait for them to accept or decline');
+    if (state.assignment) return invalid('the case is already with a volunteer; recall the task or wait for them to decline');
     if (c.toVolunteerId !== undefined) {
-      return { type: 'dispatched_to_volunteer', data: { volunteerId: c.toVolunteerId, note: c.note } };
+      // 群众点单、社区派单、党员接单: to a volunteer registered at the dispatching unit or below it.
+      const v = c.volunteer;
+      if (!v || v.id !== c.toVolunteerId || v.role !== 'volunteer' || v.disabled || !ctx.units.isWithin(v.unitId, state.unitId)) {
+        return invalidInput('toVolunteerId', `"${c.toVolunteerId}" is not a volunteer of ${state.unitId} or a unit below it`);
+      }
+      return { type: 'dispatched_to_volunteer', data: { volunteerId: v.id, note: c.note } };
     }
     const target = c.toUnitId === undefined ? undefined : ctx.units.get(c.toUnitId);
     if (!target || !ctx.units.isWithin(target.id, state.unitId) || target.id === state.unitId) {
@@ -332,6 +363,8 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
   },
 
   extend_decide(state, c) {
+    const closed = requireOpen(state, 'decide an extension of');
+    if (closed) return closed;
     if (!state.extensionRequest) return invalid('there is no extension request to decide');
     return {
       type: 'extension_decided',
@@ -354,6 +387,8 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
   },
 
   record_minutes(state, c) {
+    const closed = requireOpen(state, 'record minutes for');
+    if (closed) return closed;
     if (!state.sessions.some((s) => s.id === c.sessionId)) return invalidInput('sessionId', 'no such session');
     return { type: 'minutes_recorded', data: { sessionId: c.sessionId, content: c.content } };
   },

@@ -212,8 +212,14 @@ export class ResidentChannel {
     if (satisfaction !== undefined) {
       const target = awaitingFollowUp(await this.recentCases(who, now));
       if (!target) return { reply: residentReplies.nothingToRate() };
-      const { state } = await this.act(target.id, { type: 'follow_up', satisfaction }, sender);
-      return { reply: state.status === 'pending' ? residentReplies.reopened(state.trackingNo) : residentReplies.thanks(state.trackingNo), caseId: state.id };
+      try {
+        const { state } = await this.act(target.id, { type: 'follow_up', satisfaction }, sender);
+        return { reply: state.status === 'pending' ? residentReplies.reopened(state.trackingNo) : residentReplies.thanks(state.trackingNo), caseId: state.id };
+      } catch (error) {
+        // The same answer sent twice at once: the other message recorded the 回访 first.
+        if (error instanceof InvalidTransition) return { reply: residentReplies.alreadyRated(target.trackingNo), caseId: target.id };
+        throw error;
+      }
     }
 
     const command = parseCommand(text);

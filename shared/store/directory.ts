@@ -122,8 +122,9 @@ export class Directory {
     });
   }
 
+  /** Read at every call (one GetItem): a changed role, unit or a disabled account applies to the next request, in every container. */
   account(username: string): Promise<Account | undefined> {
-    return this.cached(`user:${username}`, () => this.getOne<Account>('USERS', `USER#${username}`));
+    return this.getOne<Account>('USERS', `USER#${username}`);
   }
 
   /** Every account (a township has hundreds, not millions: one partition, one Query). */
@@ -133,7 +134,6 @@ export class Directory {
 
   async putAccount(account: Account): Promise<void> {
     await this.put({ [PK]: 'USERS', [SK]: `USER#${account.username}`, ...account });
-    this.cache.delete(`user:${account.username}`);
   }
 
   /** A stored configuration document (JSON), or undefined to use the defaults. */

@@ -13,6 +13,7 @@ const isOpen = (c: CaseView) => c.status === 'pending' || c.status === 'in_progr
 const PRECONDITION: Readonly<Record<ActionType, (c: CaseView, me: Me, units: UnitTree, now: number) => boolean>> = {
   accept: (c, me) => (me.role === 'volunteer' ? c.assignment?.state === 'offered' : c.status === 'pending'),
   decline: (c) => c.assignment?.state === 'offered',
+  recall: (c) => isOpen(c) && c.assignment !== undefined,
   note: (c) => isOpen(c) || c.status === 'resolved',
   contact: isOpen,
   dispatch: (c) => isOpen(c) && !c.assignment,
@@ -20,10 +21,10 @@ const PRECONDITION: Readonly<Record<ActionType, (c: CaseView, me: Me, units: Uni
   escalate: (c, _me, units) => isOpen(c) && !c.escalationPending && units.parent(c.unitId) !== undefined,
   extend_request: (c, _me, _units, now) =>
     isOpen(c) && !c.extensionRequest && c.resolveDueAt !== undefined && Date.parse(c.resolveDueAt) > now,
-  extend_decide: (c) => c.extensionRequest !== undefined,
+  extend_decide: (c) => isOpen(c) && c.extensionRequest !== undefined,
   add_party: isOpen,
   schedule_session: isOpen,
-  record_minutes: (c) => c.sessions.length > 0,
+  record_minutes: (c) => isOpen(c) && c.sessions.length > 0,
   record_agreement: isOpen,
   resolve: (c) => c.status === 'in_progress',
   follow_up: (c) =>
