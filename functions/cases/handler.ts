@@ -35,6 +35,7 @@ import { cases, config, directory, dynamodb, policy, reporterKey, store } from '
 import { auditView, caseView, timelineView } from '../../shared/service/views.ts';
 import { phone as phoneSchema } from '../../shared/contract/fields.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
+import { instantParam } from '../../shared/contract/days.ts';
 import { AuditTrail } from '../../shared/store/audit.ts';
 import { CaseQueries, type SubtreeFilter } from '../../shared/store/case-queries.ts';
 
@@ -56,13 +57,6 @@ function oneOf<T extends string>(path: string, raw: string | undefined, allowed:
   if (raw === undefined || raw === '') return undefined;
   if (!(allowed as readonly string[]).includes(raw)) invalid(path, `must be one of ${allowed.join(', ')}`);
   return raw as T;
-}
-
-function date(path: string, raw: string | undefined): string | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  const parsed = Date.parse(raw);
-  if (Number.isNaN(parsed)) invalid(path, 'must be a date (yyyy-mm-dd) or an ISO 8601 date-time');
-  return new Date(parsed).toISOString();
 }
 
 function listItem(state: CaseState, units: UnitTree, now: Date, actor: Extract<Actor, { kind: 'user' }>, calendar: WorkingCalendar) {
@@ -139,8 +133,9 @@ async function list(event: ApiEvent, principal: Principal) {
     level: oneOf('level', q.level, LEVEL_CODES),
     risk: flagParam(event, 'risk') || undefined,
     overdueAt: flagParam(event, 'overdue') ? now.toISOString() : undefined,
-    createdFrom: date('from', q.from),
-    createdTo: date('to', q.to),
+    // China days: `from` from its midnight, `to` through its end.
+    createdFrom: instantParam('from', q.from)?.toISOString(),
+    createdTo: instantParam('to', q.to)?.toISOString(),
   };
   const page =
     actor.role === 'volunteer'

@@ -102,6 +102,12 @@ export interface Agreement {
   readonly mediator: string;
 }
 
+export interface FollowUp {
+  readonly satisfaction: Satisfaction;
+  readonly comment?: string;
+  readonly at: string;
+}
+
 export interface CaseState {
   readonly id: string;
   readonly version: number;
@@ -165,7 +171,10 @@ export interface CaseState {
     readonly unitId: string;
     readonly onTime: boolean;
   };
-  readonly followUp?: { readonly satisfaction: Satisfaction; readonly comment?: string; readonly at: string };
+  /** The 回访 of the current resolution; cleared when the case is reopened. */
+  readonly followUp?: FollowUp;
+  /** Every 回访 ever recorded, oldest first (满意率 counts each one). */
+  readonly followUps: readonly Pick<FollowUp, 'satisfaction' | 'at'>[];
   readonly mergedInto?: string;
   /** Cases merged into this one (并单), oldest first. */
   readonly mergedFrom?: readonly string[];
@@ -227,7 +236,12 @@ export type CaseEvent =
   | E<'dispatched_to_volunteer', { readonly volunteerId: string; readonly note?: string }>
   /** The dispatcher took back a task it had given a volunteer (收回): the case is the unit's alone again. */
   | E<'task_recalled', { readonly volunteerId: string; readonly reason: string }>
-  | E<'returned', MoveData & { readonly reason: string; readonly toParent: boolean }>
+  /**
+   * `reroutesOrigin`: the dispatch this undoes had made the returning unit
+   * "where the matter arose", so the matter was mis-routed: it arose where it
+   * now goes back to (absent on events before 0.4: no change).
+   */
+  | E<'returned', MoveData & { readonly reason: string; readonly toParent: boolean; readonly reroutesOrigin?: boolean }>
   | E<'escalation_requested', { readonly reason: EscalationReason; readonly note?: string }>
   | E<'escalated', MoveData & { readonly reason: EscalationReason; readonly note?: string }>
   | E<'reminded', { readonly clock: 'accept' | 'resolve'; readonly dueAt: string }>
@@ -314,6 +328,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
       extensionsAtLevel: 0,
       stays: [{ level: fields.level, unitId: fields.unitId, enteredAt: event.at, reason: 'intake' }],
       sessions: [],
+      followUps: [],
     };
   }
   if (!state) throw new TypeError(`event ${event.type} before the case was received`);
@@ -359,6 +374,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
         returns: state.returns + 1,
         dispatchedFrom: undefined,
         escalations: event.data.toParent ? state.escalations + 1 : state.escalations,
+        ...(event.data.reroutesOrigin ? { originUnitId: event.data.toUnitId, originLevel: event.data.toLevel } : {}),
       };
     case 'escalation_requested':
       return {
@@ -438,9 +454,11 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
     case 'followed_up':
       return {
         ...base,
-        followUp: { satisfaction: event.data.satisfaction, comment: event.data.comment, at: event.at },
+        followUps: [...state.followUps, { satisfaction: event.data.satisfaction, at: event.at }],
         ...(event.data.reopenClocks
           ? {
+              // Open again: there is no current satisfaction until the next resolution is followed up.
+              followUp: undefined,
               status: 'pending' as const,
               clocks: event.data.reopenClocks,
               // The case is worked again; the escalation worker moves it up.
@@ -451,7 +469,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
               ],
               closedAt: undefined,
             }
-          : {}),
+          : { followUp: { satisfaction: event.data.satisfaction, comment: event.data.comment, at: event.at } }),
       };
     case 'reopened':
       return {
@@ -459,6 +477,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
         status: 'pending',
         clocks: event.data.clocks,
         closedAt: undefined,
+        followUp: undefined,
         mergedInto: undefined,
         stays: [...state.stays, { level: state.level, unitId: state.unitId, enteredAt: event.at, reason: 'reopen' }],
       };

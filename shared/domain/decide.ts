@@ -333,6 +333,8 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
         ...moveTo(state, target, ctx),
         reason: c.reason,
         toParent: target !== dispatcher,
+        // Sent to the wrong unit (the dispatch made it "where the matter arose"): it arose where it goes back to.
+        reroutesOrigin: state.escalations === 0 && state.originUnitId === state.unitId,
       },
     };
   },

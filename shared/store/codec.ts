@@ -236,7 +236,11 @@ export interface StoredState {
 }
 
 export function stateFromItem(item: Item): StoredState {
-  const state = JSON.parse(String(item.state)) as CaseState;
+  const stored = JSON.parse(String(item.state)) as CaseState;
+  // A projection written before 0.4 kept only the last 回访: it is the one known without refolding the log.
+  const state: CaseState = stored.followUps
+    ? stored
+    : { ...stored, followUps: stored.followUp ? [{ satisfaction: stored.followUp.satisfaction, at: stored.followUp.at }] : [] };
   const texts = typeof item.texts === 'string' ? (JSON.parse(item.texts) as TextRefs) : {};
   const requests = typeof item.requests === 'string' ? (JSON.parse(item.requests) as RememberedRequest[]) : [];
   return { state, meta: { texts, requests } };

@@ -120,7 +120,7 @@ export function Dashboard({ route }: { route: Route }) {
       },
       {
         title: '每周受理与办结',
-        rows: s.trend.flatMap((t) => [[`${t.week} 当周受理`, t.received] as const, [`${t.week} 当周办结`, t.resolved] as const]),
+        rows: s.trend.flatMap((t) => [[`${t.week} 当周受理`, t.received] as const, [`${t.week} 当周受理中已办结`, t.resolved] as const]),
         option: {
           tooltip: { trigger: 'axis' },
           legend: { bottom: 0 },
@@ -129,7 +129,7 @@ export function Dashboard({ route }: { route: Route }) {
           yAxis: { type: 'value', minInterval: 1 },
           series: [
             { type: 'line', name: '受理', data: s.trend.map((t) => t.received), showSymbol: true, symbolSize: 8 },
-            { type: 'line', name: '办结', data: s.trend.map((t) => t.resolved), showSymbol: true, symbolSize: 8 },
+            { type: 'line', name: '其中已办结', data: s.trend.map((t) => t.resolved), showSymbol: true, symbolSize: 8 },
           ],
         } satisfies ChartOption,
       },
