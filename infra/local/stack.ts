@@ -147,6 +147,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     TABLE_NAME: tableName,
     SLA_TIME_SCALE: String(options.timeScale ?? 1),
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    // One process serves every function here and sees a change of the unit tree at once: moved cases follow within a second.
+    TREE_SETTLE_SECONDS: process.env.TREE_SETTLE_SECONDS ?? '1',
   });
   // Channel secrets: the environment's, else documented local defaults (README, "Local mode").
   for (const [name, value] of Object.entries(LOCAL_CHANNEL_DEFAULTS)) process.env[name] ??= value;

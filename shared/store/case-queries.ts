@@ -7,6 +7,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CaseState } from '../domain/index.ts';
 import type { CaseStore, Page } from './case-store.ts';
 import { decodeCursor, encodeCursor } from './case-store.ts';
+import { lastUnitOf } from './codec.ts';
 import { queryAll } from './query.ts';
 import { INDEXES, PK } from './schema.ts';
 
@@ -159,16 +160,13 @@ export class CaseQueries {
         keep ? undefined : limit - ids.length,
       );
       for (const item of items) {
-        if (keep && !keep(originOf(item))) continue;
+        if (keep && !keep(lastUnitOf(String(item.originPath ?? '')))) continue;
         ids.push(idOf(item));
       }
     }
     return ids.slice(0, limit);
   }
 }
-
-/** The origin unit of an index item: the last id of its originPath (`/hp/hp-xf/hp-xf-yg/`). */
-const originOf = (item: Record<string, unknown>) => String(item.originPath ?? '').split('/').filter(Boolean).at(-1) ?? '';
 
 /** yyyy-mm of every month touched by [from, to). */
 export function monthsBetween(from: string, to: string): string[] {

@@ -185,11 +185,38 @@ export function rehydrate(state: CaseState, texts: TextRefs, events: ReadonlyMap
   };
 }
 
+/** What a case's tree-derived keys are computed from (all of it readable off those keys, too). */
+export interface PathSubject {
+  readonly id: string;
+  readonly unitId: string;
+  readonly originUnitId: string;
+  readonly createdAt: string;
+}
+
+/**
+ * The keys that follow the unit tree: materialized paths of the case's unit
+ * and of where it arose, and the partitions of its township. A move in the
+ * tree changes them, and the re-index (shared/service/reindex.ts) rewrites them.
+ * A case is in the byMonth partition of the township where it arose.
+ */
+export function pathKeys(c: PathSubject, units: UnitTree) {
+  const unit = units.get(c.unitId);
+  const origin = units.get(c.originUnitId);
+  const unitPath = unit?.path ?? `/${c.unitId}/`;
+  const rootId = unit?.rootId ?? c.unitId;
+  return {
+    unitPath,
+    originPath: origin?.path ?? unitPath,
+    treePk: `T#${rootId}`,
+    treeSk: `${unitPath}|${c.createdAt}|${c.id}`,
+    monthPk: `M#${origin?.rootId ?? rootId}#${c.createdAt.slice(0, 7)}`,
+  };
+}
+
+/** The id of the last unit of a materialized path (`/hp/hp-xf/` → `hp-xf`). */
+export const lastUnitOf = (path: string): string => path.split('/').filter(Boolean).at(-1) ?? '';
+
 export function stateItem(state: CaseState, meta: StateMeta, ctx: CodecContext): Item {
-  const unit = ctx.units.get(state.unitId);
-  const origin = ctx.units.get(state.originUnitId);
-  const unitPath = unit?.path ?? `/${state.unitId}/`;
-  const rootId = unit?.rootId ?? state.unitId;
   const dueAt = currentDueAt(state);
   const timerAt = nextTimerAt(state, ctx.units);
   const reporterKey = ctx.reporterKey(state.reporter);
@@ -205,11 +232,7 @@ export function stateItem(state: CaseState, meta: StateMeta, ctx: CodecContext):
     riskLevel: state.risk?.level,
     createdAt: state.createdAt,
     dueAt,
-    unitPath,
-    originPath: origin?.path ?? unitPath,
-    treePk: `T#${rootId}`,
-    treeSk: `${unitPath}|${state.createdAt}|${state.id}`,
-    monthPk: `M#${rootId}#${state.createdAt.slice(0, 7)}`,
+    ...pathKeys(state, ctx.units),
     monthSk: `${state.createdAt}|${state.id}`,
   };
   if (Object.keys(meta.texts).length > 0) item.texts = JSON.stringify(meta.texts);

@@ -37,11 +37,12 @@ describe('units', () => {
     const preview = await send('?dryRun=true');
     expect(preview.status, preview.text).toBe(200);
     const unitsBefore = (await call(stack, 'GET', '/v1/units', admin)).body.items.length;
-    expect(preview.body).toEqual({ dryRun: true, imported: 2, units: unitsBefore + 1, created: ['hp-xf-cy-3'], updated: ['hp-xf-cy-1'], unchanged: 1 });
+    const version = (await call(stack, 'GET', '/v1/units', admin)).body.version as number;
+    expect(preview.body).toEqual({ dryRun: true, imported: 2, units: unitsBefore + 1, created: ['hp-xf-cy-3'], updated: ['hp-xf-cy-1'], unchanged: 1, moved: [], version });
     expect(await dumpTable(stack.dynamodb, stack.tableName)).toEqual(before);
 
     const done = await send('');
-    expect(done.body).toMatchObject({ dryRun: false, imported: 2, created: ['hp-xf-cy-3'], updated: ['hp-xf-cy-1'], unchanged: 1 });
+    expect(done.body).toMatchObject({ dryRun: false, imported: 2, created: ['hp-xf-cy-3'], updated: ['hp-xf-cy-1'], unchanged: 1, version: version + 1 });
     const units = (await call(stack, 'GET', '/v1/units', admin)).body.items as { id: string; contacts?: unknown }[];
     expect(units.find((u) => u.id === 'hp-xf-cy-1')?.contacts).toEqual([{ name: '联户长 何', phone: '13800000031' }]);
 
