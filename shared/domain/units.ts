@@ -190,3 +190,32 @@ export function movedUnits(before: UnitTree, after: UnitTree): MovedUnit[] {
     .filter((u) => !moved.some((other) => other.id !== u.id && u.path.startsWith(other.path)))
     .map((u) => ({ unitId: u.id, rootId: u.rootId, path: u.path }));
 }
+
+/**
+ * The records with a level filled in where the tree skips it (`npm run
+ * migrate -- insert-level <code>`): under each unit with children below that
+ * level, one new unit of it (id `<parent>-<code>`, named after the parent),
+ * which takes those children. Admins then split or rename them by import.
+ * Records already through it come back unchanged.
+ */
+export function insertLevel(records: readonly UnitRecord[], level: LevelCode, levelName: string): { records: UnitRecord[]; added: UnitRecord[] } {
+  const rank = levelRank(level);
+  const byId = new Map(records.map((r) => [r.id, r]));
+  const ids = new Set(byId.keys());
+  const added = new Map<string, UnitRecord>();
+  const out = records.map((r) => {
+    const parent = r.parentId === undefined ? undefined : byId.get(r.parentId);
+    if (!parent || levelRank(r.level) >= rank || levelRank(parent.level) <= rank) return r;
+    let unit = added.get(parent.id);
+    if (!unit) {
+      const base = `${parent.id}-${level}`.slice(0, 60);
+      let id = base;
+      for (let n = 2; ids.has(id); n++) id = `${base}${n}`;
+      ids.add(id);
+      unit = { id, name: `${parent.name}${levelName}`.slice(0, 50), level, parentId: parent.id };
+      added.set(parent.id, unit);
+    }
+    return { ...r, parentId: unit.id };
+  });
+  return { records: [...out, ...added.values()], added: [...added.values()] };
+}

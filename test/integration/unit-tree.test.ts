@@ -7,7 +7,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_UNITS } from '../../infra/local/demo-data.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import type { UnitRecord } from '../../shared/domain/index.ts';
 import { Directory } from '../../shared/store/directory.ts';
