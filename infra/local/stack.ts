@@ -19,6 +19,8 @@ import { serveLocal } from './local-routes.ts';
 import type { CaseStore } from '../../shared/store/case-store.ts';
 import { DUE_SHARDS, eventSk } from '../../shared/store/schema.ts';
 import { buildWeb, webIsStale } from '../../web/build.ts';
+import { channelConfigFromEnv, townshipProblems } from '../../shared/service/channel-config.ts';
+import { HOTLINE_CLIENT, OPEN311_CLIENT } from './demo-data.ts';
 
 export interface LocalStackOptions {
   readonly port?: number;
@@ -228,7 +230,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
   ready = true;
 
-  return {
+  const stack: LocalStack = {
     url,
     port,
     tableName,
@@ -254,6 +256,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sqs.destroy();
     },
   };
+  // A matter with no place goes to its channel's township: with several, every channel must name its own.
+  const problems = townshipProblems(await runtime.directory.units(), channelConfigFromEnv(), [HOTLINE_CLIENT, OPEN311_CLIENT]);
+  if (problems.length > 0) {
+    await stack.stop();
+    throw new Error(`refusing to start: the channels cannot tell where a matter without an address goes\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+  return stack;
 }
 
 /** Every event whose effects are pending, as the DynamoDB stream records of its insert (keys and the marker). */

@@ -26,7 +26,8 @@ export type Actor =
       readonly role: Role;
       readonly unitId: string;
     }
-  | { readonly kind: 'resident'; readonly id: string; readonly channel: string };
+  /** `rootUnitId`: the township the channel account (a WeChat account, an SMS number) serves. */
+  | { readonly kind: 'resident'; readonly id: string; readonly channel: string; readonly rootUnitId?: string };
 
 export interface Reporter {
   readonly name?: string;

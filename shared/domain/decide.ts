@@ -190,7 +190,8 @@ function moveTo(state: CaseState, target: Unit, ctx: DecideContext): MoveData {
 function receive(command: CommandOf<'receive'>, ctx: DecideContext): Draft | Decision {
   const { input } = command;
   const { units } = ctx;
-  const scope = ctx.actor.kind === 'client' ? ctx.actor.rootUnitId : undefined;
+  // The township the filing channel serves: an API client's, a WeChat account's or an SMS number's.
+  const scope = ctx.actor.kind === 'client' || ctx.actor.kind === 'resident' ? ctx.actor.rootUnitId : undefined;
   let unit: Unit | undefined;
   let routing: 'unit' | 'address' | 'dispatch' | 'risk';
   if (input.location.unitId !== undefined) {
@@ -204,8 +205,15 @@ function receive(command: CommandOf<'receive'>, ctx: DecideContext): Draft | Dec
     routing = 'address';
   }
   if (!unit) {
-    const root = scope !== undefined ? units.get(scope) : units.roots()[0];
-    if (!root) return invalidInput('location', 'no unit is configured to receive cases');
+    // No place given: the channel's township dispatches it. With several townships and none named, never guess.
+    const roots = units.roots();
+    const root = scope !== undefined ? units.get(scope) : roots.length === 1 ? roots[0] : undefined;
+    if (!root) {
+      return invalidInput(
+        'location',
+        roots.length === 0 ? 'no unit is configured to receive cases' : 'this channel serves no one township of several: give location.unitId or an address',
+      );
+    }
     unit = root;
     routing = 'dispatch';
   }
