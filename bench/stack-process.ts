@@ -21,9 +21,13 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
     env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, SWEEP_INTERVAL_MS: '600000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Kept while starting (to find the endpoints); after that only the tail, since workers log every message sent.
   let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const keep = (d: Buffer) => {
+    output = (output + d.toString()).slice(-64 * 1024);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
   // DynamoDB Local is a JVM: allow it the longer start.
   for (let i = 0; i < 1200; i++) {

@@ -101,22 +101,16 @@ async function deliver(record: SQSRecord): Promise<void> {
   const message = parseWith(callbackMessageSchema, JSON.parse(record.body) as unknown, 'the callback message');
   if (message instanceof Error) throw message;
   const { caseId, seq } = message;
-  const delivered = await channels.deliveredSeqs(caseId);
-
-  // Every change of the case the receiver has not acknowledged, oldest first (also when this message's own
-  // change is through: it may carry the case's later ones, see the handler).
-  const pending: { seq: number; change: StatusChange }[] = [];
-  let state: CaseState | undefined;
-  for (const event of await store.eventsAfter(caseId, 0)) {
-    state = evolve(state, event);
-    const change = delivered.has(event.seq) ? undefined : statusChangeFor(event, state);
-    if (change) pending.push({ seq: event.seq, change });
-  }
-  if (pending.length === 0) return;
+  const [delivered, loaded] = await Promise.all([channels.lastDelivered(caseId), store.load(caseId)]);
+  const state = loaded?.state;
   if (!state || state.version < seq) {
     logger.warn('callback for an unknown event dropped', { caseId, seq });
     return;
   }
+  // Every change of the case the receiver has not acknowledged, oldest first (also when this message's own
+  // change is through: it may carry the case's later ones, see the handler).
+  const pending = await unacknowledged(caseId, delivered);
+  if (pending.length === 0) return;
   const profile = (await directory.callbackProfiles()).get(state.filedBy);
   if (!profile?.callbackUrl) {
     logger.warn('the client no longer has a callback URL; change not sent', { caseId, seq, client: state.filedBy });
@@ -159,6 +153,27 @@ async function handOff(record: SQSRecord, failure: DeliveryFailed, caseId: strin
     logger.warn('could not hand the callback on; the message is retried instead', { messageId: record.messageId, error: error as Error });
     return false;
   }
+}
+
+/**
+ * The changes after the last one acknowledged (deliveries go in order, so
+ * those before it are through): only the log's tail is read, each event with
+ * the change it was written with. Events from before changes were kept are
+ * worked out from the whole log.
+ */
+async function unacknowledged(caseId: string, delivered: number): Promise<{ seq: number; change: StatusChange }[]> {
+  const tail = await store.changesAfter(caseId, delivered);
+  if (tail.every((row) => row.change !== undefined)) {
+    return tail.flatMap((row) => (row.change ? [{ seq: row.event.seq, change: JSON.parse(row.change) as StatusChange }] : []));
+  }
+  const pending: { seq: number; change: StatusChange }[] = [];
+  let state: CaseState | undefined;
+  for (const event of await store.eventsAfter(caseId, 0)) {
+    state = evolve(state, event);
+    const change = event.seq > delivered ? statusChangeFor(event, state) : undefined;
+    if (change) pending.push({ seq: event.seq, change });
+  }
+  return pending;
 }
 
 /** POST one signed change; the receiver's status. */

@@ -11,7 +11,7 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { fold, notificationsFor, type CaseState, type Recipient, type UnitTree } from '../../shared/domain/index.ts';
+import { notificationsFor, type CaseState, type Recipient, type UnitTree } from '../../shared/domain/index.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { route, sendersFromEnv, Unreachable, type Address, type ChannelKind, type Delivery } from '../../shared/notify/channel.ts';
 import { notifyMessageSchema, type ReplyMessage } from '../../shared/queue/messages.ts';
@@ -40,13 +40,13 @@ async function addresses(recipient: Recipient, state: CaseState, units: UnitTree
 }
 
 async function notifyEvent(caseId: string, seq: number): Promise<void> {
-  const [history, units] = await Promise.all([store.eventsUpTo(caseId, seq), directory.units()]);
-  const event = history.at(-1);
-  const state = fold(history);
-  if (!event || !state || event.seq !== seq) {
+  // The projection and its newest event when this is it (the relay runs right after the write): no history read.
+  const [found, units] = await Promise.all([store.at(caseId, seq), directory.units()]);
+  if (!found) {
     logger.warn('notification for an unknown event dropped', { caseId, seq });
     return;
   }
+  const { state, event } = found;
   if (event.type === 'received') await cases.flagRepeats(state.id);
   const residentChannel = RESIDENT_CHANNELS[state.source];
   let n = 0;

@@ -26,10 +26,11 @@ const limiter = new AttemptLimiter(dynamodb, config.tableName);
 const TOO_MANY =
   '查询失败次数过多，请稍后再试；您也可以用提交诉求时的手机短信或微信发送“查询 编号”查看进度 (too many wrong codes; try again later, or text "查询 <number>" from the phone or WeChat you filed with)';
 
+/** Compared in constant time; only the length (six digits, public) can differ quickly. Any characters at all may come in. */
 function sameCode(given: string, expected: string): boolean {
-  const a = Buffer.from(given.padEnd(16).slice(0, 16));
-  const b = Buffer.from(expected.padEnd(16).slice(0, 16));
-  return timingSafeEqual(a, b) && given.length === expected.length;
+  const a = Buffer.from(given, 'utf8');
+  const b = Buffer.from(expected, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 export const handler = middy<ApiEvent, HttpResult>()

@@ -4,6 +4,7 @@
  * module Lambda would, and writes its result back.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import pLimit from 'p-limit';
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -59,7 +60,17 @@ export interface GatewayOptions {
   /** Requests the gateway answers itself (health, static files) before routing. */
   readonly local?: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<boolean>;
   readonly ready?: () => boolean;
+  /**
+   * Requests handled at once; the rest wait their turn in arrival order. One
+   * process runs every function here, so without a bound each of hundreds of
+   * requests gets a sliver of the CPU, all of them slow, and new connections
+   * starve (Lambda would run them side by side instead).
+   */
+  readonly maxInFlight?: number;
 }
+
+/** Measured with `npm run bench` (fair load): enough to keep the local DynamoDB busy, few enough to finish each quickly. */
+export const DEFAULT_MAX_IN_FLIGHT = 16;
 
 function writeError(res: ServerResponse, status: number, code: string, message: string, issues?: { path: string; message: string }[]): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
@@ -164,6 +175,7 @@ function writeResult(res: ServerResponse, result: unknown): void {
 
 export function createGateway(options: GatewayOptions): Server {
   const compiled = options.routes.map(compile).sort((a, b) => b.specificity - a.specificity);
+  const turn = pLimit(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
   return createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
@@ -183,7 +195,7 @@ export function createGateway(options: GatewayOptions): Server {
         return writeError(res, 400, 'validation_failed', error.message, [{ path: error.param, message: 'has a malformed %-escape' }]);
       }
       const handler = await route.handler();
-      const result = await handler(event, lambdaContext(route.functionName));
+      const result = await turn(() => handler(event, lambdaContext(route.functionName)));
       writeResult(res, result);
     })().catch((error: unknown) => {
       console.error('[gateway] handler crashed', error);

@@ -21,6 +21,7 @@ const stack = await startLocalStack({
   timeScale: Number(env.SLA_TIME_SCALE ?? 1),
   sweepIntervalMs: Number(env.SWEEP_INTERVAL_MS ?? 5000),
   relayIntervalMs: Number(env.RELAY_INTERVAL_MS ?? 200),
+  maxInFlight: env.GATEWAY_MAX_IN_FLIGHT ? Number(env.GATEWAY_MAX_IN_FLIGHT) : undefined,
   // LOCAL_WORKERS=off serves the API without the queue workers and the sweeper (the bench measures the request path so).
   workers: env.LOCAL_WORKERS !== 'off',
   log: (line) => console.log(line),

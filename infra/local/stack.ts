@@ -42,6 +42,8 @@ export interface LocalStackOptions {
   readonly password?: string;
   readonly timeScale?: number;
   readonly sweepIntervalMs?: number;
+  /** Requests the gateway handles at once (the rest queue in arrival order); see gateway.ts. */
+  readonly maxInFlight?: number;
   /** How often the stand-in for DynamoDB Streams looks for events whose effects are pending (default 200 ms). */
   readonly relayIntervalMs?: number;
   readonly seedCases?: boolean;
@@ -114,6 +116,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const server: Server = createGateway({
     routes,
+    maxInFlight: options.maxInFlight,
     ready: () => ready,
     local: (req, res) => serveLocal(req, res, () => ready),
   });

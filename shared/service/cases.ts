@@ -26,6 +26,7 @@ import {
 import type { CaseStore, Loaded, Page } from '../store/case-store.ts';
 import type { RequestRecord } from '../store/codec.ts';
 import { effectsOf } from './effects.ts';
+import { encodeStatusChange, statusChangeFor } from '../channels/callback.ts';
 
 export type RepeatSubject = Pick<CaseState, 'id' | 'reporter' | 'description' | 'location' | 'originUnitId'>;
 
@@ -78,8 +79,10 @@ export class CaseService {
 
   /** Append with the effects the event sets in motion recorded on it (delivered by the relay). */
   private async append(previous: Loaded | undefined, event: CaseEvent, units: UnitTree, request?: RequestRecord): Promise<Loaded> {
-    const effects = effectsOf(event, evolve(previous?.state, event), units);
-    return this.deps.store.append(previous, event, { effects, ...(request ? { request } : {}) });
+    const after = evolve(previous?.state, event);
+    const effects = effectsOf(event, after, units);
+    const change = statusChangeFor(event, after);
+    return this.deps.store.append(previous, event, { effects, change: change ? encodeStatusChange(change) : null, ...(request ? { request } : {}) });
   }
 
   /**

@@ -42,6 +42,8 @@ export interface Loaded {
   readonly meta: StateMeta;
   /** STATE was missing or behind the log and has been rewritten. */
   readonly repaired: boolean;
+  /** The newest event (read with STATE at no extra cost). */
+  readonly last?: CaseEvent;
 }
 
 export interface CapacityMeter {
@@ -65,6 +67,8 @@ export interface AppendOptions {
   readonly effects?: readonly EffectKind[];
   /** The request that caused the event, remembered for its Idempotency-Key. */
   readonly request?: RequestRecord;
+  /** The status change it makes for a 12345 system (JSON), or null: kept so the callback worker need not fold the log. */
+  readonly change?: string | null;
 }
 
 const BATCH_GET_LIMIT = 100;
@@ -103,17 +107,20 @@ export class CaseStore {
     const version = stored?.state.version ?? 0;
     const base = stored ? await this.rehydrate(stored.state, stored.meta.texts) : undefined;
     if (base && stored && (!lastEvent || Number(lastEvent.seq) <= version)) {
-      return { state: base, meta: stored.meta, repaired: false };
+      const last = lastEvent && Number(lastEvent.seq) === version ? eventFromItem(lastEvent) : undefined;
+      return { state: base, meta: stored.meta, repaired: false, ...(last ? { last } : {}) };
     }
     let state = base;
     let meta = stored?.meta ?? EMPTY_META;
+    let last: CaseEvent | undefined;
     for (const row of await this.eventRowsAfter(id, version)) {
       state = evolve(state, row.event);
       meta = nextMeta(meta, row, state);
+      last = row.event;
     }
     if (!state) return undefined;
     await this.putState(state, meta, stored ? version : undefined);
-    return { state, meta, repaired: true };
+    return { state, meta, repaired: true, ...(last ? { last } : {}) };
   }
 
   /** Put the texts STATE keeps by reference back from their events (one BatchGet; none for most cases). */
@@ -137,7 +144,12 @@ export class CaseStore {
     if (id === undefined) throw new TypeError('the first event of a case must be received');
     const expected = previous?.state.version ?? 0;
     if (event.seq !== expected + 1) throw new TypeError(`event seq ${event.seq} does not follow version ${expected}`);
-    const row: EventRow = { event, ...(options.request ? { request: options.request } : {}), ...(options.effects ? { effects: options.effects } : {}) };
+    const row: EventRow = {
+      event,
+      ...(options.request ? { request: options.request } : {}),
+      ...(options.effects ? { effects: options.effects } : {}),
+      ...(options.change !== undefined ? { change: options.change } : {}),
+    };
     try {
       const put = await this.db.send(
         new PutItemCommand({
@@ -156,7 +168,33 @@ export class CaseStore {
     const state = evolve(previous?.state, event);
     const meta = nextMeta(previous?.meta ?? EMPTY_META, row, state);
     await this.putState(state, meta, previous?.state.version);
-    return { state, meta, repaired: false };
+    return { state, meta, repaired: false, last: event };
+  }
+
+  /**
+   * The case right after event `seq`, and that event: from the projection when
+   * it is the newest (the usual case: the relay runs right after the write),
+   * else folded from the log.
+   */
+  async at(id: string, seq: number): Promise<{ state: CaseState; event: CaseEvent } | undefined> {
+    const loaded = await this.load(id);
+    if (loaded?.last && loaded.state.version === seq) return { state: loaded.state, event: loaded.last };
+    const history = await this.eventsUpTo(id, seq);
+    const state = history.reduce<CaseState | undefined>(evolve, undefined);
+    const event = history.at(-1);
+    return state && event && event.seq === seq ? { state, event } : undefined;
+  }
+
+  /** Events after `seq` with the status change each was written with (the callback worker's read). */
+  async changesAfter(id: string, seq: number): Promise<EventRow[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: marshall({ ':pk': `CASE#${id}`, ':from': eventSk(seq + 1), ':to': 'EVT#~' }),
+      ConsistentRead: true,
+    });
+    return items.map(eventRowFromItem);
   }
 
   /** Write STATE if it is still at `previous` (absent when undefined). Losing means someone else already moved it on. */

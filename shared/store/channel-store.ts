@@ -22,7 +22,6 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { queryAll } from './query.ts';
 import { INDEXES, PK, SK } from './schema.ts';
 
 export interface Contact {
@@ -207,17 +206,25 @@ export class ChannelStore {
     }
   }
 
-  /** The seqs of a case's status changes its hotline has acknowledged (one Query: a case has a handful). */
-  async deliveredSeqs(caseId: string): Promise<Set<number>> {
-    const items = await queryAll(this.db, {
-      TableName: this.table,
-      KeyConditionExpression: '#pk = :pk',
-      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-      ExpressionAttributeValues: marshall({ ':pk': `CALLBACK#${caseId}` }),
-      ProjectionExpression: '#sk',
-      ConsistentRead: true,
-    });
-    return new Set(items.map((item) => Number(String(item[SK]).slice('SEQ#'.length))));
+  /**
+   * The newest status change of a case its hotline has acknowledged (0 for none).
+   * Changes are delivered in order, so every one before it is through too: one item read, however long the case.
+   */
+  async lastDelivered(caseId: string): Promise<number> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+        ExpressionAttributeValues: marshall({ ':pk': `CALLBACK#${caseId}` }),
+        ProjectionExpression: '#sk',
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const newest = result.Items?.[0];
+    return newest ? Number(String(unmarshall(newest)[SK]).slice('SEQ#'.length)) : 0;
   }
 
   async markDelivered(caseId: string, seq: number, detail: { readonly url: string; readonly status: number; readonly at: string; readonly attempts: number }): Promise<void> {

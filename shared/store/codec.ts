@@ -66,7 +66,16 @@ export interface EventRow {
   readonly request?: RequestRecord;
   /** Effects not yet delivered (the marker the relay clears; present, maybe empty, until it has). */
   readonly effects?: readonly EffectKind[];
+  /**
+   * The status change a 12345 system is told of (JSON), worked out when the
+   * event was written, or null when the event is none; undefined for events
+   * written before it was kept. The callback worker reads only these.
+   */
+  readonly change?: string | null;
 }
+
+/** What `change` holds for an event that is no status change. */
+const NO_CHANGE = '-';
 
 export const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
@@ -78,6 +87,7 @@ export function eventItem(caseId: string, row: EventRow): Item {
   const { event } = row;
   const item: Item = { [PK]: `CASE#${caseId}`, [SK]: eventSk(event.seq), seq: event.seq, type: event.type, at: event.at, event: JSON.stringify(event) };
   if (row.request) item.rq = JSON.stringify(row.request);
+  if (row.change !== undefined) item.cb = row.change ?? NO_CHANGE;
   if (row.effects) Object.assign(item, { fx: [...row.effects] }, effectsKey(caseId, event));
   return item;
 }
@@ -86,7 +96,8 @@ export function eventRowFromItem(item: Item): EventRow {
   const event = JSON.parse(String(item.event)) as CaseEvent;
   const request = typeof item.rq === 'string' ? (JSON.parse(item.rq) as RequestRecord) : undefined;
   const effects = Array.isArray(item.fx) ? (item.fx as EffectKind[]) : undefined;
-  return { event, ...(request ? { request } : {}), ...(effects ? { effects } : {}) };
+  const change = typeof item.cb === 'string' ? (item.cb === NO_CHANGE ? null : item.cb) : undefined;
+  return { event, ...(request ? { request } : {}), ...(effects ? { effects } : {}), ...(change !== undefined ? { change } : {}) };
 }
 
 export function eventFromItem(item: Item): CaseEvent {

@@ -14,11 +14,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decide, evolve, type CaseEvent, type CaseState } from '../../shared/domain/index.ts';
-import { verifyCallback } from '../../shared/channels/callback.ts';
+import { encodeStatusChange, statusChangeFor, verifyCallback } from '../../shared/channels/callback.ts';
 import { wechatSignature } from '../../shared/channels/wechat.ts';
 import { parseFlatXml } from '../../shared/channels/xml.ts';
-import { eventItem } from '../../shared/store/codec.ts';
-import { ctx, hotline, intake, user } from '../support/domain.ts';
+import { EMPTY_META, eventItem, stateItem } from '../../shared/store/codec.ts';
+import { eventSk } from '../../shared/store/schema.ts';
+import { ctx, hotline, intake, units, user } from '../support/domain.ts';
 import { apiEvent, context, directoryItems, sqsRecord } from '../support/handler.ts';
 import { wechatText } from '../support/channels.ts';
 
@@ -76,11 +77,27 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-/** The case's log as the worker reads it (every event). */
-function withEvents(id: string, events: CaseEvent[]) {
-  ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: `CASE#${id}` }, ':from': { S: 'EVT#0000000001' }, ':to': { S: 'EVT#~' } } }).resolves({
-    Items: events.map((e) => marshall(eventItem(id, { event: e }), { removeUndefinedValues: true })),
+/**
+ * The case as the worker reads it: the projection with its newest event, and
+ * the log — each event with the status change it was written with, or, for
+ * `legacy` events written before those were kept, without.
+ */
+function withEvents(id: string, events: CaseEvent[], options: { legacy?: boolean } = {}) {
+  let state: CaseState | undefined;
+  const items = events.map((event) => {
+    state = evolve(state, event);
+    const change = statusChangeFor(event, state);
+    return marshall(eventItem(id, { event, ...(options.legacy ? {} : { change: change ? encodeStatusChange(change) : null }) }), { removeUndefinedValues: true });
   });
+  const codec = { units, reporterKey: () => undefined };
+  ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: `CASE#${id}` } }, ScanIndexForward: false }).resolves({
+    Items: [marshall(stateItem(state!, EMPTY_META, codec), { removeUndefinedValues: true }), items.at(-1)!],
+  });
+  for (let after = 0; after <= events.length; after++) {
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: `CASE#${id}` }, ':from': { S: eventSk(after + 1) }, ':to': { S: 'EVT#~' } } }).resolves({
+      Items: items.slice(after),
+    });
+  }
 }
 
 describe('callback worker', () => {
@@ -143,6 +160,29 @@ describe('callback worker', () => {
     expect(handed.batchItemFailures).toEqual([]);
     expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: process.env.QUEUE_URL_CALLBACK, MessageBody: JSON.stringify({ caseId: id, seq: 3 }), DelaySeconds: 60 });
     expect(sqs).not.toHaveReceivedCommand(ChangeMessageVisibilityCommand);
+  });
+
+  it('reads only the log after the last acknowledged change; events written before changes were kept are worked out from the whole log', async () => {
+    const { id, events } = acceptedCase();
+    const state = events.reduce<CaseState | undefined>(evolve, undefined)!;
+    const resolved = decide(state, { type: 'resolve', outcome: 'resolved', summary: '已修好' }, ctx(user('hp-xf-yg-1'), '2026-11-25T03:00:00Z'));
+    if (!resolved.ok) throw resolved.error;
+    const log = [...events, resolved.event];
+    fetchMock.mockResolvedValue(new Response('ok', { status: 200 }));
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: `CALLBACK#${id}` } } }).resolves({ Items: [marshall({ pk: `CALLBACK#${id}`, sk: 'SEQ#0000000002' })] });
+    const eventReads = () => ddb.commandCalls(QueryCommand).map((c) => c.args[0].input.ExpressionAttributeValues?.[':from']?.S).filter((from) => from !== undefined);
+
+    withEvents(id, log);
+    await deliver({ Records: [record({ caseId: id, seq: 3 }, 1, 'tail')] });
+    expect(eventReads()).toEqual(['EVT#0000000003']);
+    expect(fetchMock.mock.calls.map(([, init]) => (init?.headers as Record<string, string>)['X-MDT-Delivery'])).toEqual([`${id}:3`]);
+
+    ddb.resetHistory();
+    fetchMock.mockClear();
+    withEvents(id, log, { legacy: true });
+    await deliver({ Records: [record({ caseId: id, seq: 3 }, 1, 'legacy')] });
+    expect(eventReads()).toEqual(['EVT#0000000003', 'EVT#0000000001']);
+    expect(JSON.parse(String(fetchMock.mock.calls[0]?.[1]?.body))).toMatchObject({ event: 'resolved', seq: 3, status: 'resolved' });
   });
 
   it.each([

@@ -64,6 +64,11 @@ describe('Idempotency-Key on actions', () => {
     expect(reused.status).toBe(422);
     expect(reused.body.error.code).toBe('idempotency_key_reused');
 
+    // The relay and the notifier finish with this case first (markers cleared, messages recorded).
+    await waitFor('the case\'s effects relayed', async () => {
+      const items = await dumpTable(stack.dynamodb, stack.tableName);
+      return items.some((i) => i.pk === `CASE#${id}` && i.fxPk !== undefined) ? undefined : true;
+    });
     const before = await settledDump(stack.dynamodb, stack.tableName);
     for (const key of ['', 'x'.repeat(129), 'cl\u00e9', 'a b']) {
       const bad = await call(stack, 'POST', `/v1/cases/${id}/actions`, { headers: { ...as(liaison), 'idempotency-key': key }, body: { type: 'note', text: '记录', expectedVersion: 2 } });
@@ -87,5 +92,21 @@ describe('effects after the answer', () => {
       return event && event.fx === undefined ? event : undefined;
     });
     expect(marked.fxPk).toBeUndefined();
+  });
+});
+
+describe('tracking with a code of any characters', () => {
+  it('answers 404 for a code that is not the case\'s, whatever its characters (astral, controls, longer or shorter)', async () => {
+    const filed = await call(stack, 'POST', '/v1/cases', {
+      body: { source: 'hotline', externalId: '12345-CORE-0004', center: 'voice', description: '井盖丢了', location: { unitId: 'hp-xf-yg-1' } },
+    });
+    const no = filed.body.trackingNo as string;
+    // Four wrong tries: the fifth would lock the number for a while.
+    for (const code of ['𠀀𠀀𠀀𠀀𠀀𠀀', '\u000f\n', '1', '12345678901234567890']) {
+      const reply = await call(stack, 'GET', `/v1/track/${no}?code=${encodeURIComponent(code)}`, { key: null, headers: { 'x-forwarded-for': `198.51.100.${code.length}` } });
+      expect(reply.status, JSON.stringify(code)).toBe(404);
+    }
+    const right = await call(stack, 'GET', `/v1/track/${no}?code=${filed.body.trackingCode as string}`, { key: null });
+    expect(right.status).toBe(200);
   });
 });
