@@ -152,6 +152,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     TABLE_NAME: tableName,
     SLA_TIME_SCALE: String(options.timeScale ?? 1),
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    // Metrics are CloudWatch's (EMF lines); locally the warnings say the same.
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     // One process serves every function here and sees a change of the unit tree at once: moved cases follow within a second.
     TREE_SETTLE_SECONDS: process.env.TREE_SETTLE_SECONDS ?? '1',
   });

@@ -6,7 +6,7 @@
  * for working-hour and working-day limits, the clock for urgent calendar ones.
  */
 import { basisOf, type Duration, type TimeBasis, type WorkingCalendar } from './calendar.ts';
-import type { CaseState, Clocks } from './case.ts';
+import type { CaseEvent, CaseState, Clocks } from './case.ts';
 import {
   LEVELS,
   type CenterCode,
@@ -155,4 +155,35 @@ export function urgency(state: Pick<CaseState, 'status' | 'clocks'>, now: Date, 
     nearDeadline: !overdue && (left < NEAR_MINUTES || left < whole * NEAR_SHARE),
     timeLeft: { minutes, basis: current.basis },
   };
+}
+
+/**
+ * The years an event's deadlines were counted over without their official
+ * holiday schedule (weekends only): from when its clocks started to their
+ * furthest deadline, and a 督办's next alert.
+ */
+export function uncoveredYearsOf(event: CaseEvent, calendar: WorkingCalendar): number[] {
+  const clocks = clocksOf(event);
+  const spans: [string, string][] = [];
+  if (clocks) spans.push([clocks.startedAt, [clocks.resolveDueAt, clocks.acceptDueAt ?? ''].sort().at(-1) ?? clocks.resolveDueAt]);
+  if (event.type === 'supervised') spans.push([event.at, event.data.nextAlertAt]);
+  if (event.type === 'extension_requested') spans.push([event.at, event.data.until]);
+  const years = new Set(spans.flatMap(([from, to]) => calendar.uncoveredYears(new Date(from), new Date(to))));
+  return [...years].sort((a, b) => a - b);
+}
+
+/** The clocks an event starts, if any. */
+function clocksOf(event: CaseEvent): Clocks | undefined {
+  switch (event.type) {
+    case 'received':
+    case 'dispatched_to_unit':
+    case 'returned':
+    case 'escalated':
+    case 'reopened':
+      return event.data.clocks;
+    case 'followed_up':
+      return event.data.reopenClocks;
+    default:
+      return undefined;
+  }
 }

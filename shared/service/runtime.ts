@@ -16,6 +16,7 @@ import { loadPolicy } from './policy.ts';
 import { clock } from './clock.ts';
 import { repeatFinder } from './repeats.ts';
 import { Reindexer } from './reindex.ts';
+import { calendarGap } from './calendar-gaps.ts';
 
 export const config = configFromEnv();
 // A function's middleware never changes after start, so each command's resolved stack is built once.
@@ -64,4 +65,5 @@ export const cases = new CaseService({
     const key = reporterKey(reporter);
     return key ? channels.reporterCaseIds(key, undefined, limit) : [];
   },
+  onCalendarGap: calendarGap,
 });

@@ -35,11 +35,24 @@ describe('configuration', () => {
     expect(sla.body.effective.maxReturns).toBe(3);
   });
 
-  it('adds a holiday year the calendar library does not know yet', async () => {
-    expect((await get('calendar')).body.effective.knownYears).not.toContain(2027);
-    const reply = await put('calendar', { years: [{ year: 2027, holidays: ['2027-01-01', '2027-10-01'], workdays: ['2027-10-09'] }] });
-    expect(reply.status, reply.text).toBe(200);
-    expect(reply.body.effective.knownYears).toContain(2027);
+  it('names the years of the next 60 days nobody entered, until a holiday year is added', async () => {
+    const { clock } = await import('../../shared/service/clock.ts');
+    clock.set(() => new Date('2026-11-20T02:00:00Z'));
+    try {
+      const before = (await get('calendar')).body.effective;
+      expect(before.knownYears).not.toContain(2027);
+      // 20 Nov + 60 days reaches into January 2027.
+      expect(before.uncoveredYears).toEqual([2027]);
+      const reply = await put('calendar', { years: [{ year: 2027, holidays: ['2027-01-01', '2027-10-01'], workdays: ['2027-10-09'] }] });
+      expect(reply.status, reply.text).toBe(200);
+      expect(reply.body.effective).toMatchObject({ uncoveredYears: [] });
+      expect(reply.body.effective.knownYears).toContain(2027);
+      clock.set(() => new Date('2027-11-20T02:00:00Z'));
+      const later = { headers: { authorization: `Bearer ${await login(stack, 'admin')}` } };
+      expect((await get('calendar', later)).body.effective.uncoveredYears).toEqual([2028]);
+    } finally {
+      clock.reset();
+    }
   });
 
   it('refuses a bad document with 400 naming each problem, and stores nothing', async () => {

@@ -122,7 +122,7 @@ const RETRY_DELAYS_MS = [500, 1500];
  * though the answer was lost) the call is retried on a network error or a
  * gateway timeout with the same key, so the server applies it once.
  */
-export async function api<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown, options: { idempotencyKey?: string } = {}): Promise<T> {
+export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: string, body?: unknown, options: { idempotencyKey?: string } = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const token = currentSession()?.token;
   if (token) headers.authorization = `Bearer ${token}`;

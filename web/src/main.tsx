@@ -11,6 +11,7 @@ import { Dashboard } from './pages/dashboard.tsx';
 import { Queue, Subtree } from './pages/lists.tsx';
 import { Login } from './pages/login.tsx';
 import { ManagePage } from './pages/manage.tsx';
+import { CalendarBanner } from './pages/manage-calendar.tsx';
 import { QuickSearch, SearchPage } from './pages/search.tsx';
 import './app.css';
 
@@ -123,6 +124,8 @@ function App() {
   return (
     <ProfileContext.Provider value={full}>
       <Header profile={full} route={route} onLogout={logout} />
+      {/* Checked again on every page, so a year entered on one is no longer announced on the next. */}
+      {full.me.role === 'admin' && <CalendarBanner key={route.parts.join('/')} />}
       <Pages route={route} />
     </ProfileContext.Provider>
   );
