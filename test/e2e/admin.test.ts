@@ -330,7 +330,9 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     const officer = { headers: { authorization: `Bearer ${await login(stack, 'township-mediator')}` } };
     const states = await Promise.all([a, b, c, d, e].map(async (x) => (await call(stack, 'GET', `/v1/cases/${x.id}`, officer)).body));
     expect(states.map((s) => s.status)).toEqual(['pending', 'pending', 'pending', 'merged', 'withdrawn']);
-    expect(states[0]).toMatchObject({ center: 'mediation', risk: { level: 'yellow' }, location: { address: '阳光小区中心花园' }, followUp: { satisfaction: 'basically_satisfied' } });
+    expect(states[0]).toMatchObject({ center: 'mediation', risk: { level: 'yellow' }, location: { address: '阳光小区中心花园' } });
+    // Reopened: no current satisfaction until the next resolution is followed up (the 回访 still counts in the figures).
+    expect(states[0].followUp).toBeUndefined();
     expect(states[0].sessions[0].minutes).toContain('共同承担');
     await waitFor('the escalated case to reach the community', async () =>
       (await call(stack, 'GET', `/v1/cases/${b.id}`)).body.unitId === 'hp-xf' ? true : undefined,
