@@ -124,3 +124,35 @@ export async function intakeRate(stack: StackProcess, seconds: number, options: 
     itemsPerIntake: (itemsAfter.items - itemsBefore.items) / Math.max(1, itemsAfter.cases - itemsBefore.cases),
   };
 }
+
+/**
+ * Items one intake with files by URL writes through the HTTP stack (workers
+ * off: the media worker, which fetches the files later, does not run).
+ */
+export async function attachmentIntakeItems(stack: StackProcess, runs = 20): Promise<number> {
+  const before = await countCaseItems(stack);
+  for (let i = 0; i < runs; i++) {
+    const response = await fetch(`${stack.url}/v1/cases`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer local-hotline-key', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        source: 'hotline',
+        center: 'voice',
+        description: '楼道墙面渗水，来电人提供了现场照片和通话录音。',
+        reporter: { name: '钱先生', phone: `137${String(i).padStart(8, '0')}` },
+        location: { unitId: 'hp-xf-yg-1' },
+        attachments: [
+          { url: `https://${ATTACHMENT_HOST}/wo/${i}/1.jpg`, caption: '现场' },
+          { url: `https://${ATTACHMENT_HOST}/wo/${i}/2.jpg` },
+          { url: `https://${ATTACHMENT_HOST}/wo/${i}/call.mp3`, visibility: 'shared' },
+        ],
+      }),
+    });
+    if (response.status !== 201) throw new Error(`intake with attachments answered ${response.status}: ${await response.text()}`);
+  }
+  const after = await countCaseItems(stack);
+  return (after.items - before.items) / Math.max(1, after.cases - before.cases);
+}
+
+/** A 12345 system's file server, allow-listed for the bench's stack. */
+export const ATTACHMENT_HOST = 'files.12345.example.cn';

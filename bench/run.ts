@@ -5,7 +5,7 @@
 import { bundleFigures } from './bundles.ts';
 import { fairLoad } from './fair-load.ts';
 import { readsPerEvent } from './reads.ts';
-import { intakeRate, rawPutRate } from './intake.ts';
+import { ATTACHMENT_HOST, attachmentIntakeItems, intakeRate, rawPutRate } from './intake.ts';
 import { startStackProcess } from './stack-process.ts';
 import { transitionCosts } from './transitions.ts';
 import { sweepCosts } from './sweep.ts';
@@ -21,7 +21,7 @@ console.log('矛调通 bench —', new Date().toISOString(), `— node ${process
 
 // The request path alone: the queue workers and the sweeper, which in AWS run on
 // their own Lambdas, are off so they do not take this machine's two cores.
-const stack = await startStackProcess({ LOCAL_WORKERS: 'off' });
+const stack = await startStackProcess({ LOCAL_WORKERS: 'off', MEDIA_ALLOWED_HOSTS: ATTACHMENT_HOST });
 console.log(`local stack (npm start's entry, LOCAL_WORKERS=off) healthy in ${stack.startedInMs} ms\n`);
 try {
   // A warm-up round of each path (connections, JIT, caches), not counted.
@@ -44,7 +44,9 @@ try {
   console.log(`  median ratio  ${fixed(ratio, 2)}   ${mark(ratio >= 0.45)} target ≥ 0.45 (0.5 is the ceiling at two writes); spread ${fixed(ratios[0]!, 2)}–${fixed(ratios.at(-1)!, 2)}`);
   console.log(`  latency p50 / p99 (median round) ${median.intake.p50} ms / ${median.intake.p99} ms`);
   console.log(`  one resident filing for 3 s     ${fixed(sameResident.perSecond, 0)} cases/s, p99 ${sameResident.p99} ms (their 重复件 are checked after intake, by the notifier)`);
-  console.log(`  items written per intake       ${fixed(median.intake.itemsPerIntake, 2)}   ${mark(median.intake.itemsPerIntake <= 2)} target ≤ 2 writes\n`);
+  console.log(`  items written per intake       ${fixed(median.intake.itemsPerIntake, 2)}   ${mark(median.intake.itemsPerIntake <= 2)} target ≤ 2 writes`);
+  const withFiles = await attachmentIntakeItems(stack);
+  console.log(`  … with 3 attachments by URL   ${fixed(withFiles, 2)}   ${mark(withFiles <= 2)} target ≤ 2 writes (the media worker fetches the files afterwards)\n`);
 
 } finally {
   await stack.stop();
@@ -57,6 +59,9 @@ try {
   const wcu = (c: { units: number; indexUnits: number }) => `${c.units} + ${c.indexUnits} index WCU`;
   console.log('Write cost per transition (ReturnConsumedCapacity from Amazon DynamoDB Local: UTF-8 sizes, index units included)');
   console.log(`  intake                 ${t.intake.writes} writes, ${wcu(t.intake)}   ${mark(t.intake.writes <= 2)} ≤ 2 writes on the request path`);
+  console.log(
+    `  intake with 3 files    ${t.intakeWithAttachments.writes} writes, ${wcu(t.intakeWithAttachments)}   ${mark(t.intakeWithAttachments.writes <= 2)} ≤ 2 writes on the request path (the media worker fetches them after)`,
+  );
   console.log(`  2nd transition         ${t.second.writes} writes, ${wcu(t.second)}`);
   console.log(`  100th transition       ${t.hundredth.writes} writes, ${wcu(t.hundredth)}   ${mark(t.hundredth.units === t.second.units)} same as the 2nd`);
   const r = t.relay;

@@ -54,6 +54,8 @@ class Meter {
 
 export interface TransitionFigures {
   readonly intake: Cost;
+  /** An intake that carries files by URL: they are fetched later by the media worker, so the request path writes the same. */
+  readonly intakeWithAttachments: Cost;
   readonly second: Cost;
   readonly hundredth: Cost;
   readonly lifecycle: { step: string; cost: Cost; indexWrites: Record<string, number> }[];
@@ -92,6 +94,15 @@ export async function transitionCosts(stack: StackProcess): Promise<TransitionFi
   // Age: the 2nd and the 100th transition of one case cost the same.
   let { state } = await service.intake(intakeInput, hotline);
   const intake = meter.take();
+  await service.intake(
+    {
+      ...intakeInput,
+      description: `${intakeInput.description}（附现场照片和通话录音）`,
+      media: Array.from({ length: 3 }, (_, i) => ({ source: { kind: 'url' as const, url: `https://files.12345.example.cn/wo/${i}.jpg` }, visibility: 'internal' as const })),
+    },
+    hotline,
+  );
+  const intakeWithAttachments = meter.take();
   let second = meter.take();
   let hundredth = second;
   for (let i = 2; i <= 100; i++) {
@@ -157,6 +168,7 @@ export async function transitionCosts(stack: StackProcess): Promise<TransitionFi
   const n = Math.max(1, pending.length);
   return {
     intake,
+    intakeWithAttachments,
     second,
     hundredth,
     lifecycle,

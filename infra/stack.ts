@@ -30,6 +30,10 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { IndexDef } from '../shared/store/schema.ts';
 import { bundlingOptions } from './bundling.ts';
+import { AttachmentsBucket } from './attachments-bucket.ts';
+import { ATTACHMENTS_BUCKET_ENV } from '../shared/service/config.ts';
+import { MEDIA_HOSTS_ENV } from '../shared/media/fetch.ts';
+import { FILES_ORIGIN_ENV } from '../web/assets.ts';
 import {
   FUNCTIONS,
   QUEUES,
@@ -109,6 +113,8 @@ export class MaodiaotongStack extends Stack {
   readonly functions: Readonly<Record<string, NodejsFunction>>;
   readonly api: HttpApi;
   readonly stage: HttpStage;
+  /** Made when a function touches files. */
+  readonly attachments?: AttachmentsBucket;
 
   constructor(scope: Construct, id: string, props: MaodiaotongStackProps = {}) {
     super(scope, id, props);
@@ -221,6 +227,17 @@ export class MaodiaotongStack extends Stack {
     // the public URL behind a custom domain) come from the CDK context `channels`.
     const channelSettings = (this.node.tryGetContext('channels') ?? {}) as Partial<Record<(typeof CHANNEL_SETTINGS)[number], string>>;
 
+    // ---- attachments (issue 16): one private bucket; each function's access from the topology ----
+    const attachments = functionDefs.some(([, def]) => def.bucket !== undefined)
+      ? new AttachmentsBucket(this, 'Attachments', {
+          // The pages that upload and show files are served by this API (or a custom domain given as `attachments.allowedOrigins`).
+          allowedOrigins: (this.node.tryGetContext('attachments')?.allowedOrigins as string[] | undefined) ?? [this.api.apiEndpoint],
+        })
+      : undefined;
+    this.attachments = attachments;
+    // Hosts files may be fetched from beyond the providers' own (a 12345 system's file server), from the CDK context.
+    const mediaHosts = this.node.tryGetContext('attachments')?.allowedHosts as string | undefined;
+
     const functions: Record<string, NodejsFunction> = {};
     const seenRoutes = new Set<string>();
     for (const [name, def] of functionDefs) {
@@ -250,6 +267,10 @@ export class MaodiaotongStack extends Stack {
         // Twilio signs the public URL it calls: the API's own unless a custom domain is configured.
         environment.PUBLIC_BASE_URL ??= this.api.apiEndpoint;
       }
+      if (def.bucket && attachments) environment[ATTACHMENTS_BUCKET_ENV] = attachments.bucket.bucketName;
+      if (def.mediaHosts && mediaHosts) environment[MEDIA_HOSTS_ENV] = mediaHosts;
+      // Presigned URLs are virtual-hosted: the bucket's regional name is where the pages fetch files from.
+      if (def.showsFiles && attachments) environment[FILES_ORIGIN_ENV] = `https://${attachments.bucket.bucketRegionalDomainName}`;
       const timeoutSeconds = def.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS[def.kind];
 
       const fn = new NodejsFunction(this, id, {
@@ -272,6 +293,7 @@ export class MaodiaotongStack extends Stack {
       if (def.table === 'readWrite') this.table.grant(fn, ...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS);
       for (const queue of def.sends ?? []) queueOf(queue).grantSendMessages(fn);
       if (def.kind === 'http' && def.managesAccounts) this.userPool.grant(fn, ...COGNITO_ADMIN_ACTIONS);
+      if (def.bucket && attachments) attachments.grant(fn, def.bucket);
 
       switch (def.kind) {
         case 'http': {
@@ -351,6 +373,7 @@ export class MaodiaotongStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'The single DynamoDB table' });
     new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId, description: 'Cognito user pool of the mediators' });
+    if (attachments) new CfnOutput(this, 'AttachmentsBucketName', { value: attachments.bucket.bucketName, description: 'Private bucket of case attachments' });
   }
 
   private buildTable(def: Topology['table'], streamed: boolean): Table {

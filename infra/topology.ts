@@ -13,12 +13,20 @@ export interface QueueDef {
 }
 
 export type TableAccess = 'none' | 'read' | 'readWrite';
+/** What a function may do in the attachments bucket: `read` presigns downloads; `readWrite` also takes uploads in and keeps files. */
+export type BucketAccess = 'read' | 'readWrite';
 
 interface FunctionBase {
   /** Path of the handler module from the repository root; it exports `handler`. */
   readonly entry: string;
   readonly description: string;
   readonly table: TableAccess;
+  /** The attachments bucket (absent: no access, and no S3 client in the bundle). */
+  readonly bucket?: BucketAccess;
+  /** Checks provider URLs of files against the allow-list (MEDIA_ALLOWED_HOSTS): channels, intake, the media worker. */
+  readonly mediaHosts?: true;
+  /** Serves pages that show and upload files: their CSP names the bucket's origin (FILES_ORIGIN). */
+  readonly showsFiles?: true;
   /** Queues the function sends to. */
   readonly sends?: readonly QueueName[];
   readonly memoryMb?: number;
@@ -76,7 +84,26 @@ export const QUEUES = {
   notify: { visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
   /** 12345 status callbacks: the worker backs off from the visibility timeout, doubling per receive (about 4 h in all). */
   callback: { visibilityTimeoutSeconds: 60, maxReceiveCount: 10 },
+  /** Files to fetch from providers (WeChat, Twilio, hotlines): the worker's timeout, twice over, before a redelivery. */
+  media: { visibilityTimeoutSeconds: 120, maxReceiveCount: 5 },
 } as const satisfies Record<string, QueueDef>;
+
+/**
+ * The attachments bucket: private, encrypted, versioned. Uploads wait under
+ * `uploads/` to be checked (expired after a day whether or not they were);
+ * the files a case keeps are under `cases/`.
+ */
+export const BUCKET = {
+  uploadPrefix: 'uploads/',
+  filePrefix: 'cases/',
+  uploadExpiryDays: 1,
+  /** A replaced or deleted file's old version is kept this long. */
+  noncurrentVersionDays: 30,
+  /** Files of closed matters move to infrequent access after this long. */
+  infrequentAccessDays: 180,
+  /** The bucket's name locally (s3rver). */
+  localName: 'attachments',
+} as const;
 export type QueueName = keyof typeof QUEUES;
 
 export const TABLE = {
@@ -94,6 +121,8 @@ export const FUNCTIONS = {
     description: 'File a case (hotline systems and other API clients)',
     routes: ['POST /v1/cases'],
     table: 'readWrite',
+    // Attachments by URL: checked against the allow-list here, fetched by the media worker.
+    mediaHosts: true,
   },
   actions: {
     kind: 'http',
@@ -159,6 +188,39 @@ export const FUNCTIONS = {
     routes: ['GET /v1/track/{trackingNo}'],
     table: 'readWrite',
   },
+  attachments: {
+    kind: 'http',
+    entry: 'functions/attachments/handler.ts',
+    description: 'Files on a case: presigned uploads, checking and keeping them, presigned downloads (each audited)',
+    routes: [
+      'POST /v1/cases/{id}/attachments/uploads',
+      'POST /v1/cases/{id}/attachments',
+      'GET /v1/cases/{id}/attachments',
+      'GET /v1/cases/{id}/attachments/{attachmentId}',
+      // The resident's shared files, on the 提取码 (the status view stays in `track`, without an S3 client).
+      'GET /v1/track/{trackingNo}/attachments',
+    ],
+    table: 'readWrite',
+    bucket: 'readWrite',
+    // Reads a 10 MB upload, cleans and stores it.
+    memoryMb: 1024,
+    timeoutSeconds: 20,
+  },
+  mediaWorker: {
+    kind: 'worker',
+    entry: 'functions/media-worker/handler.ts',
+    description: "Fetch residents' and hotlines' files from their providers (allow-listed hosts, size cap, timeout), check and keep them",
+    consumes: 'media',
+    batchSize: 2,
+    maxBatchingWindowSeconds: 0,
+    table: 'readWrite',
+    bucket: 'readWrite',
+    mediaHosts: true,
+    memoryMb: 1024,
+    timeoutSeconds: 60,
+    // The WeChat media API needs the account's access token; Twilio's media URLs its credentials.
+    secrets: ['WECHAT_APP_SECRET', 'TWILIO_AUTH_TOKEN'],
+  },
   openapi: {
     kind: 'http',
     entry: 'functions/openapi/handler.ts',
@@ -174,18 +236,18 @@ export const FUNCTIONS = {
     everyMinutes: 1,
     // The backstop relay repairs projections and completes merges.
     table: 'readWrite',
-    sends: ['escalation', 'notify', 'callback'],
+    sends: ['escalation', 'notify', 'callback', 'media'],
     timeoutSeconds: 50,
   },
   relay: {
     kind: 'stream',
     entry: 'functions/relay/handler.ts',
-    description: 'Deliver what each new event sets in motion (notifications, 12345 callbacks, escalation requests, merges)',
+    description: 'Deliver what each new event sets in motion (notifications, 12345 callbacks, escalation requests, merges, files to fetch)',
     batchSize: 100,
     maxBatchingWindowSeconds: 0,
     retryAttempts: 10,
     table: 'readWrite',
-    sends: ['escalation', 'notify', 'callback'],
+    sends: ['escalation', 'notify', 'callback', 'media'],
   },
   escalationWorker: {
     kind: 'worker',
@@ -214,6 +276,7 @@ export const FUNCTIONS = {
     description: 'WeChat Official Account server: URL check, messages in plaintext and safe mode, passive replies',
     routes: ['GET /webhooks/wechat', 'POST /webhooks/wechat'],
     table: 'readWrite',
+    mediaHosts: true,
     secrets: ['WECHAT_TOKEN', 'WECHAT_AES_KEY'],
   },
   sms: {
@@ -222,6 +285,7 @@ export const FUNCTIONS = {
     description: 'Inbound SMS: Twilio (signed), Aliyun and Tencent (secret path token)',
     routes: ['POST /webhooks/sms/twilio', 'POST /webhooks/sms/{provider}/{secret}'],
     table: 'readWrite',
+    mediaHosts: true,
     // Aliyun and Tencent only acknowledge: the answer to the resident goes out through the notifier.
     sends: ['notify'],
     secrets: ['TWILIO_AUTH_TOKEN', 'SMS_WEBHOOK_SECRET'],
@@ -258,6 +322,7 @@ export const FUNCTIONS = {
     description: 'The admin page for mediators, and the tracking page for residents',
     routes: ['GET /admin', 'GET /admin/{proxy+}', 'GET /track', 'GET /track/{proxy+}'],
     table: 'none',
+    showsFiles: true,
     // Data, not code: ~280 KB of page that would otherwise be parsed as part of the bundle.
     files: ['web/dist/assets.json'],
   },

@@ -22,11 +22,17 @@ export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.css': 'text/css; charset=utf-8',
 };
 
-const PAGE_HEADERS = {
-  'content-security-policy':
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-  'referrer-policy': 'no-referrer',
-};
+/** The env var naming where files are served from (the attachments bucket's origin), which the pages' CSP lets them reach. */
+export const FILES_ORIGIN_ENV = 'FILES_ORIGIN';
+
+/** Pages may reach nothing but themselves — and the files' origin, for uploads (connect), photos (img) and recordings (media). */
+function pageHeaders(filesOrigin: string | undefined): Record<string, string> {
+  const files = filesOrigin ? ` ${filesOrigin}` : '';
+  return {
+    'content-security-policy': `default-src 'self'; connect-src 'self'${files}; img-src 'self' data:${files}; media-src 'self'${files}; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`,
+    'referrer-policy': 'no-referrer',
+  };
+}
 
 /** Each page's path and the file it opens with; both read the same built files. */
 export const PAGE_ROOTS: Readonly<Record<string, string>> = { '/admin': 'index.html', '/track': 'track.html' };
@@ -42,7 +48,7 @@ export interface AssetReply {
 export function serveAsset(
   assets: WebAssets,
   path: string,
-  request: { readonly acceptEncoding?: string; readonly ifNoneMatch?: string; readonly query?: string },
+  request: { readonly acceptEncoding?: string; readonly ifNoneMatch?: string; readonly query?: string; readonly filesOrigin?: string },
 ): AssetReply {
   const root = Object.keys(PAGE_ROOTS).find((r) => path === r || path.startsWith(`${r}/`));
   // Relative URLs in the pages need the trailing slash; the query (a tracking number in a link) is kept.
@@ -59,7 +65,7 @@ export function serveAsset(
     'cache-control': 'no-cache',
     vary: 'accept-encoding',
     'x-content-type-options': 'nosniff',
-    ...(name?.endsWith('.html') ? PAGE_HEADERS : {}),
+    ...(name?.endsWith('.html') ? pageHeaders(request.filesOrigin) : {}),
   };
   if (request.ifNoneMatch === asset.etag) return { status: 304, headers, body: Buffer.alloc(0) };
   const gzipped = Buffer.from(asset.gzip, 'base64');

@@ -87,7 +87,7 @@ async function handleAll(messages: readonly InboundSms[]) {
     const handled = await residents.handle({
       sender: { channel: 'sms', provider: sms.provider, phone: sms.from, ...(township !== undefined ? { township } : {}) },
       key: smsDedupeKey(sms),
-      message: { kind: 'text', text: sms.text },
+      message: { kind: 'text', text: sms.text, ...(sms.mediaUrls ? { media: sms.mediaUrls.map((url) => ({ kind: 'twilio' as const, url })) } : {}) },
     });
     out.push({ sms, handled });
   }

@@ -1,7 +1,7 @@
 /** GET /admin… and /track… — the mediators' and the residents' pages, from the assets.json that web/build.ts writes and CDK ships beside this bundle. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { readFile } from 'node:fs/promises';
-import { serveAsset, type WebAssets } from '../../web/assets.ts';
+import { FILES_ORIGIN_ENV, serveAsset, type WebAssets } from '../../web/assets.ts';
 import { header } from '../../shared/http/event.ts';
 import type { HttpResult } from '../../shared/http/response.ts';
 
@@ -24,6 +24,7 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult
     acceptEncoding: header(event, 'accept-encoding'),
     ifNoneMatch: header(event, 'if-none-match'),
     query: event.rawQueryString,
+    filesOrigin: process.env[FILES_ORIGIN_ENV],
   });
   return { statusCode: reply.status, headers: reply.headers, body: reply.body.toString('base64'), isBase64Encoded: true };
 };

@@ -73,6 +73,10 @@ function residentMessage(message: WechatMessage): ResidentMessage | undefined {
     case 'event':
       // Only a new follower gets an answer; menu clicks, unfollows and reported locations need none.
       return message.event.toLowerCase() === 'subscribe' ? { kind: 'subscribe' } : undefined;
+    case 'image':
+      return { kind: 'media', media: [{ kind: 'wechat', msgType: 'image', mediaId: message.mediaId, ...(message.picUrl ? { picUrl: message.picUrl } : {}) }] };
+    case 'voice':
+      return { kind: 'media', media: [{ kind: 'wechat', msgType: 'voice', mediaId: message.mediaId }], ...(message.recognition ? { text: message.recognition.slice(0, 4000) } : {}) };
     case 'other':
       return { kind: 'unsupported' };
   }

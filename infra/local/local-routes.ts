@@ -21,6 +21,8 @@ export async function serveLocal(req: IncomingMessage, res: ServerResponse, read
       acceptEncoding: req.headers['accept-encoding'],
       ifNoneMatch: req.headers['if-none-match'],
       query: url.search.slice(1),
+      // Presigned URLs point at the local S3.
+      filesOrigin: process.env.AWS_ENDPOINT_URL_S3 && new URL(process.env.AWS_ENDPOINT_URL_S3).origin,
     });
     res.writeHead(reply.status, reply.headers);
     res.end(req.method === 'HEAD' ? undefined : reply.body);

@@ -42,6 +42,7 @@ console.log(`
   Data           ${dataDir}
   DynamoDB       ${stack.dynamodbEndpoint} (${DYNAMO_KINDS[stack.dynamodbKind]}, table ${stack.tableName})
   SQS            ${stack.sqsEndpoint} (fauxqs)
+  S3             ${stack.s3Endpoint} (s3rver, bucket ${stack.bucket}; files in ${dataDir}/s3)
 
   Hotline API key   ${stack.hotlineKey}
   Demo accounts     (password: ${stack.password})

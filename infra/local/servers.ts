@@ -1,5 +1,5 @@
 /**
- * The local stand-ins for DynamoDB and SQS. dynalite and fauxqs run each on
+ * The local stand-ins for DynamoDB, SQS and S3. dynalite, fauxqs and s3rver run each on
  * its own worker thread so that they use the second core while the gateway
  * and the handlers use the first; Amazon DynamoDB Local (DYNAMODB_BACKEND=
  * dynamodb-local) is a Java process, shipped whole in the npm package
@@ -57,6 +57,15 @@ async function startWorker(script: string, workerData: Record<string, unknown>):
 export function startDynamo(options: { port?: number; path?: string; backend?: DynamoBackend } = {}): Promise<LocalServer> {
   if ((options.backend ?? dynamoBackend()) === 'dynamodb-local') return startDynamoDbLocal(options);
   return startWorker('./dynalite-worker.mjs', { port: options.port ?? 0, path: options.path });
+}
+
+/**
+ * s3rver, the local S3 for attachments (fauxqs's S3 keeps nothing): files in
+ * `directory`, which DATA_DIR/s3 keeps across restarts, and `bucket` made with
+ * the CORS rule browsers need to upload to a presigned URL.
+ */
+export function startS3(options: { port?: number; directory: string; bucket: string; accessKeys: readonly [string, string][] }): Promise<LocalServer> {
+  return startWorker('./s3-worker.mjs', { port: options.port ?? 0, directory: options.directory, bucket: options.bucket, accessKeys: options.accessKeys });
 }
 
 /** fauxqs; it keeps nothing across restarts, which the design must survive. */

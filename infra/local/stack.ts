@@ -7,11 +7,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Server } from 'node:http';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FUNCTIONS, functionList, queueUrlEnv, type QueueName, type FunctionDef } from '../topology.ts';
-import { dynamoBackend, startDynamo, startSqs, type DynamoBackend } from './servers.ts';
+import { BUCKET, FUNCTIONS, functionList, queueUrlEnv, type QueueName, type FunctionDef } from '../topology.ts';
+import { dynamoBackend, startDynamo, startS3, startSqs, type DynamoBackend } from './servers.ts';
+import { ATTACHMENTS_BUCKET_ENV } from '../../shared/service/config.ts';
 import { createGateway, type HttpHandler, type Route } from './gateway.ts';
 import { startPoller, type Poller, type SqsHandler } from './poller.ts';
 import { ensureQueues, ensureTable, type QueueHandle } from './resources.ts';
@@ -54,6 +56,7 @@ export interface LocalStackOptions {
   /** Fixed ports for the local DynamoDB and SQS (a restarted stack in one process must reuse them). */
   readonly dynamoPort?: number;
   readonly sqsPort?: number;
+  readonly s3Port?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -65,6 +68,9 @@ export interface LocalStack {
   /** What serves dynamodbEndpoint: a local server this stack started, or an external one. */
   readonly dynamodbKind: DynamoBackend | 'external';
   readonly sqsEndpoint: string;
+  /** The local S3 (s3rver) holding attachments, and its bucket. */
+  readonly s3Endpoint: string;
+  readonly bucket: string;
   readonly queues: Record<QueueName, QueueHandle>;
   readonly dynamodb: DynamoDBClient;
   readonly sqs: SQSClient;
@@ -140,15 +146,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const dynamodbEndpoint = dynamo.endpoint;
   const fauxqs = await startSqs({ port: options.sqsPort });
   const sqsEndpoint = fauxqs.endpoint;
+  // Files persist beside the table's (DATA_DIR/s3); a stack without a data directory gets a temporary one.
+  const s3Dir = options.dataDir ? resolve(options.dataDir, 's3') : await mkdtemp(resolve(tmpdir(), 'mdt-s3-'));
+  await mkdir(s3Dir, { recursive: true });
 
   // A real table needs the caller's own credentials; the local servers take any.
   const ownCredentials = options.dynamodbEndpoint !== undefined && Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE);
   if (!ownCredentials) Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
+  // The local S3 takes the keys the handlers sign with (and the tests' `local`).
+  const accessKeys: [string, string][] = [['local', 'local']];
+  if (process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY) accessKeys.push([process.env.AWS_ACCESS_KEY_ID, process.env.AWS_SECRET_ACCESS_KEY]);
+  const s3 = await startS3({ port: options.s3Port, directory: s3Dir, bucket: BUCKET.localName, accessKeys });
   // Handlers build their clients from these, exactly as in Lambda where the runtime sets them.
   Object.assign(process.env, {
     AWS_REGION: process.env.AWS_REGION ?? 'cn-north-1',
     AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
     AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    [ATTACHMENTS_BUCKET_ENV]: BUCKET.localName,
     TABLE_NAME: tableName,
     SLA_TIME_SCALE: String(options.timeScale ?? 1),
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
@@ -242,6 +257,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     dynamodbEndpoint,
     dynamodbKind: options.dynamodbEndpoint === undefined ? backend : 'external',
     sqsEndpoint,
+    s3Endpoint: s3.endpoint,
+    bucket: BUCKET.localName,
     queues,
     dynamodb,
     sqs,
@@ -256,6 +273,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       server.closeAllConnections();
       await closed;
       await fauxqs.stop();
+      await s3.stop();
+      if (!options.dataDir) await rm(s3Dir, { recursive: true, force: true });
       await dynamo.stop();
       dynamodb.destroy();
       sqs.destroy();

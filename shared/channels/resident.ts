@@ -91,7 +91,12 @@ export function newestOpen<T extends Pick<CaseState, 'status' | 'createdAt'>>(ca
 
 export const residentReplies = {
   welcome: (): string => '欢迎关注！直接发送您要反映的问题即可登记诉求；回复“查询 编号”查看进度，回复“撤回 编号”撤回诉求。',
-  unsupported: (): string => '暂时只能接收文字和位置消息。请用文字描述您要反映的问题。',
+  unsupported: (): string => '暂时只能接收文字、图片、语音和位置消息。请用文字描述您要反映的问题。',
+  mediaAdded: (trackingNo: string): string => `已收到，文件将添加到诉求 ${trackingNo}。`,
+  mediaFiled: (): string => '已收到您发来的文件。请再发一段文字，说明您要反映的问题。',
+  mediaRefused: (): string => '抱歉，这个文件无法接收（只能接收照片、录音和 PDF，每个不超过10MB）。请用文字描述您要反映的问题。',
+  tooManyFiles: (trackingNo: string, max: number): string => `诉求 ${trackingNo} 最多可添加 ${max} 个文件，已经满了。如需补充，请用文字说明。`,
+  cannotAddFiles: (trackingNo: string, statusName: string): string => `诉求 ${trackingNo} 当前状态：${statusName}，不能再添加文件。`,
   tooLong: (max: number): string => `内容过长，请分条发送，每条不超过${max}字。`,
   located: (trackingNo: string, place: string): string => `已记录诉求 ${trackingNo} 的位置：${place}。`,
   stillNeedBuilding: (place: string): string => `已记录：${place}。请再回复您所在的楼栋，例如：阳光小区3栋`,

@@ -24,6 +24,8 @@ export interface InboundSms {
   readonly text: string;
   /** ISO 8601. */
   readonly receivedAt: string;
+  /** MMS media (Twilio only): URLs the media worker fetches with the account's credentials. */
+  readonly mediaUrls?: readonly string[];
 }
 
 /** Unique across providers: what a handler stores to drop the providers' retries. */
@@ -126,5 +128,6 @@ export function fromTwilio(inbound: TwilioInbound, now: Date): InboundSms {
     ...(inbound.to ? { to: inbound.to } : {}),
     text: inbound.body,
     receivedAt: now.toISOString(),
+    ...(inbound.mediaUrls.length > 0 ? { mediaUrls: inbound.mediaUrls } : {}),
   };
 }

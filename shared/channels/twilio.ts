@@ -34,7 +34,12 @@ export interface TwilioInbound {
   readonly from: string;
   readonly to: string;
   readonly body: string;
+  /** MMS: MediaUrl0…MediaUrl(NumMedia−1), each kept private to the account (fetched with its credentials). */
+  readonly mediaUrls: readonly string[];
 }
+
+/** Twilio sends at most ten media with one MMS. */
+export const TWILIO_MAX_MEDIA = 10;
 
 export class TwilioFormError extends BadPayload {
   override readonly name = 'TwilioFormError';
@@ -49,7 +54,18 @@ export function parseTwilioForm(body: string | URLSearchParams): TwilioInbound {
   if (!messageSid) throw new TwilioFormError('form has no MessageSid');
   if (!KEY_ID_PATTERN.test(messageSid)) throw new TwilioFormError(`MessageSid ${KEY_ID_MESSAGE}`, [{ path: 'MessageSid', message: KEY_ID_MESSAGE }]);
   if (!from) throw new TwilioFormError('form has no From');
-  return { messageSid, from, to: form.get('To') ?? '', body: form.get('Body') ?? '' };
+  const numMedia = form.get('NumMedia') ?? '0';
+  if (!/^\d{1,2}$/.test(numMedia) || Number(numMedia) > TWILIO_MAX_MEDIA) {
+    throw new TwilioFormError(`NumMedia must be 0–${TWILIO_MAX_MEDIA}`, [{ path: 'NumMedia', message: `must be 0–${TWILIO_MAX_MEDIA}` }]);
+  }
+  const mediaUrls = Array.from({ length: Number(numMedia) }, (_, i) => {
+    const url = form.get(`MediaUrl${i}`) ?? '';
+    if (!/^https?:\/\/[\x21-\x7e]{1,2000}$/.test(url) || !URL.canParse(url)) {
+      throw new TwilioFormError(`MediaUrl${i} is not a URL`, [{ path: `MediaUrl${i}`, message: 'must be an http(s) URL' }]);
+    }
+    return url;
+  });
+  return { messageSid, from, to: form.get('To') ?? '', body: form.get('Body') ?? '', mediaUrls };
 }
 
 /** TwiML answering the sender with one message. */

@@ -177,7 +177,11 @@ export type WechatMessage =
   | (WechatCommon & { readonly type: 'text'; readonly content: string })
   | (WechatCommon & { readonly type: 'location'; readonly lat: number; readonly lng: number; readonly label: string })
   | (WechatCommon & { readonly type: 'event'; readonly event: string; readonly eventKey?: string })
-  /** Image, voice, video, link...: answered with a hint to send text. */
+  /** A photo: the media API gives it by MediaId (valid three days); PicUrl is WeChat's own copy. */
+  | (WechatCommon & { readonly type: 'image'; readonly mediaId: string; readonly picUrl?: string })
+  /** A recording (AMR or speex); `recognition` is WeChat's transcript when the account has speech recognition on. */
+  | (WechatCommon & { readonly type: 'voice'; readonly mediaId: string; readonly format: string; readonly recognition?: string })
+  /** Video, link...: answered with a hint to send text or a photo. */
   | (WechatCommon & { readonly type: 'other'; readonly msgType: string });
 
 export class WechatMessageError extends BadPayload {
@@ -199,6 +203,14 @@ function coordinate(fields: Record<string, string>, name: string, limit: number)
 /** An id the message is stored under: 1–128 printable ASCII characters. */
 function keyOf(value: string, name: string): string {
   if (!KEY_ID_PATTERN.test(value)) throw new WechatMessageError(`${name} ${KEY_ID_MESSAGE}`, [{ path: name, message: KEY_ID_MESSAGE }]);
+  return value;
+}
+
+/** A URL WeChat sends (PicUrl): printable ASCII, http(s), bounded; whether it may be fetched is the allow-list's question. */
+function urlOf(value: string, name: string): string {
+  if (!/^https?:\/\/[\x21-\x7e]{1,2000}$/.test(value) || !URL.canParse(value)) {
+    throw new WechatMessageError(`${name} is not a URL`, [{ path: name, message: 'must be an http(s) URL' }]);
+  }
   return value;
 }
 
@@ -233,6 +245,16 @@ export function parseWechatMessage(xml: string): WechatMessage {
       };
     case 'event':
       return { ...common, type: 'event', event: required(f, 'Event'), ...(f.EventKey ? { eventKey: f.EventKey } : {}) };
+    case 'image':
+      return { ...common, type: 'image', mediaId: keyOf(required(f, 'MediaId'), 'MediaId'), ...(f.PicUrl ? { picUrl: urlOf(f.PicUrl, 'PicUrl') } : {}) };
+    case 'voice':
+      return {
+        ...common,
+        type: 'voice',
+        mediaId: keyOf(required(f, 'MediaId'), 'MediaId'),
+        format: f.Format ?? 'amr',
+        ...(f.Recognition?.trim() ? { recognition: f.Recognition.trim() } : {}),
+      };
     default:
       return { ...common, type: 'other', msgType };
   }

@@ -3,6 +3,8 @@ import { CENTER_CODES, PARTY_ROLE_CODES, PRIORITY_CODES, RISK_CODES } from '../d
 import { isoDateTime, ourId, phone, slug, text } from './fields.ts';
 import * as z from 'zod/mini';
 import './zod.ts';
+import { ATTACHMENT_LIMITS } from '../domain/index.ts';
+import { intakeAttachmentSchema } from './attachments.ts';
 
 export const partySchema = z.strictObject({
   name: text(1, 50),
@@ -37,4 +39,6 @@ export const intakeSchema = z.strictObject({
   location: z._default(locationSchema, {}),
   parties: z._default(z.array(partySchema).check(z.maxLength(20)), []),
   occurredAt: z.optional(isoDateTime),
+  /** Files by URL (an allow-listed host), fetched after intake by the media worker. */
+  attachments: z.optional(z.array(intakeAttachmentSchema).check(z.maxLength(ATTACHMENT_LIMITS.perCase))),
 });

@@ -7,6 +7,8 @@ import { ACTION_TYPES } from './actions.ts';
 import { CENTERS, LEVELS, OUTCOME_CODES, SATISFACTION_CODES, STATUS_CODES } from '../domain/index.ts';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, STATUS_EVENTS, TIMESTAMP_HEADER } from '../channels/callback.ts';
 import { intakeSchema } from './intake.ts';
+import { completeUploadSchema, uploadRequestSchema } from './attachments.ts';
+import { ATTACHMENT_LIMITS, ATTACHMENT_PURPOSE_CODES, MEDIA_TYPE_CODES } from '../domain/index.ts';
 import * as z from 'zod/mini';
 import './zod.ts';
 
@@ -60,6 +62,30 @@ export function openApiDocument(serverUrl?: string) {
       },
       schemas: {
         Intake: z.toJSONSchema(intakeSchema, { io: 'input', unrepresentable: 'any' }),
+        UploadRequest: z.toJSONSchema(uploadRequestSchema, { io: 'input', unrepresentable: 'any' }),
+        CompleteUpload: z.toJSONSchema(completeUploadSchema, { io: 'input', unrepresentable: 'any' }),
+        Attachment: {
+          type: 'object',
+          description: 'A file on a case, as the case records it: checked by its content (never its name), a photo without its location.',
+          required: ['id', 'kind', 'mediaType', 'size', 'sha256', 'name', 'visibility', 'purpose', 'origin', 'at', 'by'],
+          properties: {
+            id: { type: 'string' },
+            kind: { enum: ['image', 'audio', 'document'] },
+            mediaType: { enum: MEDIA_TYPE_CODES, description: 'What the content is (magic bytes)' },
+            size: { type: 'integer', maximum: ATTACHMENT_LIMITS.maxBytes, description: 'Bytes as stored' },
+            sha256: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'Of the bytes stored' },
+            name: { type: 'string', maxLength: ATTACHMENT_LIMITS.nameChars, description: 'Cleaned: no path, the extension of what it is' },
+            caption: { type: 'string', maxLength: ATTACHMENT_LIMITS.captionChars },
+            visibility: { enum: ['internal', 'shared'], description: 'shared: the resident sees it on the tracking page, and the filing client reads it' },
+            purpose: { enum: ATTACHMENT_PURPOSE_CODES },
+            origin: { enum: ['upload', 'wechat', 'sms', 'hotline'] },
+            locationRemoved: { type: 'boolean', description: 'EXIF GPS (or XMP) was found and removed before storing' },
+            at: { type: 'string', format: 'date-time' },
+            by: { type: 'string' },
+            url: { type: 'string', description: 'Only from the /attachments routes: a presigned GET, valid 5 minutes (inline for photos, attachment otherwise)' },
+            expiresAt: { type: 'string', format: 'date-time' },
+          },
+        },
         Error: {
           type: 'object',
           required: ['error'],
@@ -133,6 +159,11 @@ export function openApiDocument(serverUrl?: string) {
       '/v1/cases': {
         post: {
           summary: 'File a case (受理)',
+          description:
+            `Files may come by URL (\`attachments\`, at most ${ATTACHMENT_LIMITS.perCase}): only from hosts on the allow-list (MEDIA_ALLOWED_HOSTS and the channels' own), ` +
+            'else 400 naming the URL; they are fetched after the answer by the media worker (10 MB, by content type, location removed), and the case shows ' +
+            '`pendingAttachments` until they are in. A file that cannot be fetched is recorded on the timeline as `media_failed`. Files can also be uploaded ' +
+            'to the case afterwards: POST /v1/cases/{id}/attachments/uploads.',
           security: [{ apiKey: [] }],
           parameters: [
             {
@@ -220,6 +251,73 @@ export function openApiDocument(serverUrl?: string) {
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500 } },
           ],
           responses: { '200': { description: '{ items, cursor }' }, ...ERRORS },
+        },
+      },
+      '/v1/cases/{id}/attachments/uploads': {
+        post: {
+          summary: 'Ask to upload a file to a case (step 1 of 3): a presigned PUT for exactly `size` bytes',
+          description:
+            `Mediators in the case's jurisdiction (not leaders), or the API client that filed it (cases:write). Nothing is written. The answer's \`url\` takes one PUT ` +
+            `of the file with the answer's \`headers\` within 10 minutes; then complete it with POST /v1/cases/{id}/attachments and the \`uploadId\`. ` +
+            `415 for a type that is not a photo (JPEG, PNG, WebP, HEIC), a recording (AMR, MP3, M4A) or a PDF; 413 over ${ATTACHMENT_LIMITS.maxBytes} bytes; ` +
+            `422 when the case has ${ATTACHMENT_LIMITS.perCase} files (those still being fetched count) or is closed.`,
+          security: [{ mediator: [] }, { apiKey: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 128 } }],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('UploadRequest') } } },
+          responses: {
+            '201': { description: '{uploadId, url, method: "PUT", headers, expiresAt, maxBytes}' },
+            ...ERRORS,
+            '413': errorResponse(`payload_too_large: the file is over ${ATTACHMENT_LIMITS.maxBytes} bytes`),
+            '415': errorResponse('unsupported_media_type: not a photo, recording or PDF'),
+            '422': errorResponse('invalid_transition: the case holds its 20 files, or takes none in its state'),
+          },
+        },
+      },
+      '/v1/cases/{id}/attachments': {
+        post: {
+          summary: 'Complete an upload (step 3 of 3): the file is checked by its content, cleaned, kept and recorded',
+          description:
+            'The type is read from the content (magic bytes); a photo loses its location (EXIF GPS, XMP) before it is kept; the case records who, when, ' +
+            'kind, size, SHA-256, name, caption and visibility as one `attached` event. The same uploadId again answers 200 with the same file. ' +
+            'An uploadId of another case or caller, or made up, is 400; one whose file never arrived (its URL expired) 404; a refused file is not kept.',
+          security: [{ mediator: [] }, { apiKey: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 128 } }],
+          requestBody: { required: true, content: { 'application/json': { schema: ref('CompleteUpload') } } },
+          responses: {
+            '201': { description: '{attachment, version}', content: { 'application/json': { schema: { type: 'object', properties: { attachment: ref('Attachment'), version: { type: 'integer' } } } } } },
+            '200': { description: 'This upload was completed before: the same file' },
+            ...ERRORS,
+            '413': errorResponse('payload_too_large: the file that arrived is over 10 MB'),
+            '415': errorResponse('unsupported_media_type: the content is not a photo, recording or PDF, or a photo whose metadata cannot be cleaned'),
+          },
+        },
+        get: {
+          summary: "The files the caller may have, each with a 5-minute link; one entry in the case's 查阅记录 per request",
+          description: 'Inside the jurisdiction every file; a volunteer on the task and the client that filed the case the shared ones only. ' + PRIVACY,
+          security: [{ mediator: [] }, { apiKey: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 128 } }],
+          responses: { '200': { description: '{items: Attachment[] with url}' }, ...ERRORS },
+        },
+      },
+      '/v1/cases/{id}/attachments/{attachmentId}': {
+        get: {
+          summary: 'One file with a 5-minute link (audited)',
+          security: [{ mediator: [] }, { apiKey: [] }],
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 128 } },
+            { name: 'attachmentId', in: 'path', required: true, schema: { type: 'string', maxLength: 128 } },
+          ],
+          responses: { '200': { description: 'The file', content: { 'application/json': { schema: ref('Attachment') } } }, ...ERRORS },
+        },
+      },
+      '/v1/track/{trackingNo}/attachments': {
+        get: {
+          summary: 'The files shared with the resident, with 5-minute links (public; the 提取码 is the credential; audited)',
+          parameters: [
+            { name: 'trackingNo', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'code', in: 'query', required: true, schema: { type: 'string' } },
+          ],
+          responses: { '200': { description: '{items}' }, '404': errorResponse('No such number, or the code is wrong'), '429': errorResponse('rate_limited, as for the status view') },
         },
       },
       '/v1/track/{trackingNo}': {

@@ -23,9 +23,12 @@ export const SYSTEM_COMMANDS: readonly CommandType[] = [
   'merge',
   'absorb',
   'cancel_absorb',
+  // The media worker settling files that were asked for.
+  'attach',
+  'fail_media',
 ];
 /** What a resident can do through a channel (the channel proves who they are). */
-export const RESIDENT_COMMANDS: readonly CommandType[] = ['receive', 'withdraw', 'follow_up', 'note', 'locate'];
+export const RESIDENT_COMMANDS: readonly CommandType[] = ['receive', 'withdraw', 'follow_up', 'note', 'locate', 'request_media'];
 /** What the unit holding the case does. */
 const AT_UNIT: readonly CommandType[] = [
   'accept',
@@ -46,12 +49,12 @@ const AT_UNIT: readonly CommandType[] = [
   'withdraw',
 ];
 /** What any unit at or above the case's unit may do. */
-const IN_SUBTREE: readonly CommandType[] = ['note', 'contact', 'flag_risk'];
+const IN_SUBTREE: readonly CommandType[] = ['note', 'contact', 'flag_risk', 'attach'];
 /** What only a level above the case's unit decides. */
 const ABOVE: readonly CommandType[] = ['extend_decide', 'reopen'];
 /** A volunteer works the task offered to them and nothing else. */
 const VOLUNTEER_ON_OFFER: readonly CommandType[] = ['accept', 'decline'];
-const VOLUNTEER_ON_TASK: readonly CommandType[] = ['note', 'contact', 'schedule_session', 'record_minutes', 'resolve'];
+const VOLUNTEER_ON_TASK: readonly CommandType[] = ['note', 'contact', 'schedule_session', 'record_minutes', 'resolve', 'attach'];
 
 /**
  * A volunteer's jurisdiction is their tasks (dispatch offers them only to
@@ -86,6 +89,8 @@ export function authorize(
   }
   if (actor.kind === 'client') {
     if (type === 'receive') return undefined;
+    // A hotline adds files to the cases it filed (uploaded through a presigned URL).
+    if (type === 'attach' && state && canRead(actor, state, units)) return undefined;
     return state && canRead(actor, state, units)
       ? new Forbidden(`an API client may not ${type}`)
       : new NotFound('no such case');

@@ -2,6 +2,8 @@
  * A case is a fold of its events. `evolve` is the only place state changes;
  * it never fails and never decides anything (`decide` did that already).
  */
+import type { Attachment, AttachmentOrigin, MediaRequest, PendingMedia } from './attachments.ts';
+import { mediaRef } from './attachments.ts';
 import type {
   CaseStatus,
   CenterCode,
@@ -180,6 +182,10 @@ export interface CaseState {
   /** Cases merged into this one (并单), oldest first. */
   readonly mergedFrom?: readonly string[];
   readonly closedAt?: string;
+  /** Files stored on the case, oldest first (at most ATTACHMENT_LIMITS.perCase with those pending). */
+  readonly attachments?: readonly Attachment[];
+  /** Files asked for (a resident's photo, a hotline's URL) that the media worker has not stored or given up on yet. */
+  readonly pendingMedia?: readonly PendingMedia[];
 }
 
 interface EventBase {
@@ -215,7 +221,12 @@ export interface ReceivedData extends Pick<CaseState, IntakeFields> {
   /** How the starting unit was found. */
   readonly routing: 'unit' | 'address' | 'dispatch' | 'risk';
   readonly clocks: Clocks;
+  /** Files that came with the matter, for the media worker to fetch (a hotline's URLs, a resident's photo). */
+  readonly media?: readonly MediaRequest[];
 }
+
+/** An `attached` event's data: the file; who and when are the event's. */
+export type AttachedData = Omit<Attachment, 'at' | 'by'>;
 
 export interface MoveData {
   readonly fromUnitId: string;
@@ -275,7 +286,12 @@ export type CaseEvent =
   | E<'reclassified', { readonly from: CenterCode; readonly to: CenterCode }>
   | E<'repeats_flagged', { readonly caseIds: readonly string[] }>
   | E<'risk_flagged', { readonly risk: Risk; readonly note?: string; readonly jumpToDispatchLevel: boolean }>
-  | E<'located', { readonly location: Location }>;
+  | E<'located', { readonly location: Location }>
+  /** Files a resident sent to an existing case; the media worker fetches them. */
+  | E<'media_requested', { readonly media: readonly MediaRequest[] }>
+  | E<'attached', AttachedData>
+  /** A requested file that could not be stored (not allowed, too big, or the provider kept failing). */
+  | E<'media_failed', { readonly ref: string; readonly reason: string; readonly origin?: AttachmentOrigin }>;
 
 export type CaseEventType = CaseEvent['type'];
 export type EventOf<T extends CaseEventType> = Extract<CaseEvent, { type: T }>;
@@ -317,9 +333,11 @@ function closeStay(stays: readonly Stay[], at: string): readonly Stay[] {
 /** Apply one event. The first event must be `received`. */
 export function evolve(state: CaseState | undefined, event: CaseEvent): CaseState {
   if (event.type === 'received') {
-    const { routing: _routing, ...fields } = event.data;
+    const { routing: _routing, media, ...fields } = event.data;
+    const pendingMedia = requested(event.seq, event.at, media);
     return {
       ...fields,
+      ...(pendingMedia.length > 0 ? { pendingMedia } : {}),
       version: event.seq,
       status: 'pending',
       createdAt: event.at,
@@ -529,7 +547,31 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
       };
     case 'located':
       return { ...base, location: { ...state.location, ...event.data.location } };
+    case 'media_requested':
+      return { ...base, pendingMedia: [...(state.pendingMedia ?? []), ...requested(event.seq, event.at, event.data.media)] };
+    case 'attached': {
+      const attachment: Attachment = { ...event.data, at: event.at, by: actorLabel(event.actor) };
+      return { ...base, attachments: [...(state.attachments ?? []), attachment], ...settled(state, event.data.ref) };
+    }
+    case 'media_failed':
+      return { ...base, ...settled(state, event.data.ref) };
   }
+}
+
+function requested(seq: number, at: string, media: readonly MediaRequest[] | undefined): PendingMedia[] {
+  return (media ?? []).map((_, i) => ({ ref: mediaRef(seq, i), requestedAt: at }));
+}
+
+/** A pending file settled (stored or given up): it leaves the list, which goes when empty. */
+function settled(state: CaseState, ref: string | undefined): Pick<CaseState, 'pendingMedia'> {
+  if (ref === undefined) return { pendingMedia: state.pendingMedia };
+  const rest = (state.pendingMedia ?? []).filter((p) => p.ref !== ref);
+  return { pendingMedia: rest.length > 0 ? rest : undefined };
+}
+
+/** Who added a file, as the case page names them. */
+export function actorLabel(actor: Actor): string {
+  return actor.kind === 'user' ? actor.name : actor.kind === 'client' ? actor.id : actor.kind === 'resident' ? `resident:${actor.channel}` : actor.id;
 }
 
 export function fold(events: readonly CaseEvent[], from?: CaseState): CaseState | undefined {

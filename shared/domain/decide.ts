@@ -4,7 +4,8 @@
  * illegal command yields a DomainError value, never an exception.
  */
 import { authorize } from './access.ts';
-import type { Agreement, CaseEvent, CaseState, Clocks, Location, MoveData, Party, Actor } from './case.ts';
+import { ATTACHMENT_LIMITS, attachmentCount, type AttachmentOrigin, type MediaRequest } from './attachments.ts';
+import type { Agreement, AttachedData, CaseEvent, CaseState, Clocks, Location, MoveData, Party, Actor } from './case.ts';
 import { InvalidTransition, ValidationFailed, type DomainError } from './errors.ts';
 import {
   DISPATCH_LEVEL,
@@ -53,6 +54,8 @@ export interface IntakeInput {
   readonly parties: readonly Party[];
   readonly occurredAt?: string;
   readonly risk?: RiskLevel;
+  /** Files to fetch after intake (a hotline's URLs, a resident's photo); at most ATTACHMENT_LIMITS.perCase. */
+  readonly media?: readonly MediaRequest[];
 }
 
 export type Command =
@@ -120,7 +123,13 @@ export type Command =
   | { readonly type: 'flag_repeats'; readonly caseIds: readonly string[] }
   | { readonly type: 'remind'; readonly clock: 'accept' | 'resolve' }
   | { readonly type: 'move_up'; readonly reason: EscalationReason; readonly note?: string }
-  | { readonly type: 'supervise' };
+  | { readonly type: 'supervise' }
+  /** Files a resident sends to their open case (fetched later by the media worker). */
+  | { readonly type: 'request_media'; readonly media: readonly MediaRequest[] }
+  /** Record a stored file; with `ref`, the requested file it fulfils. */
+  | { readonly type: 'attach'; readonly attachment: AttachedData }
+  /** `origin`: who sent it, so a resident is told their file could not be kept. */
+  | { readonly type: 'fail_media'; readonly ref: string; readonly reason: string; readonly origin?: AttachmentOrigin };
 
 export type CommandType = Command['type'];
 type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
@@ -131,8 +140,11 @@ export type Decision = { readonly ok: true; readonly event: CaseEvent } | { read
 type Draft = { [K in CaseEvent['type']]: { type: K; data: Extract<CaseEvent, { type: K }>['data'] } }[CaseEvent['type']];
 
 const OPEN = new Set(['pending', 'in_progress']);
-/** A merged case takes only these: reopening it (un-merging) and the records other merges leave on it. */
-const AFTER_MERGE = new Set<CommandType>(['reopen', 'absorb', 'cancel_absorb']);
+/**
+ * A merged case takes only these: reopening it (un-merging), the records other
+ * merges leave on it, and the settling of files asked for before the merge.
+ */
+const AFTER_MERGE = new Set<CommandType>(['reopen', 'absorb', 'cancel_absorb', 'attach', 'fail_media']);
 
 /**
  * What one case may hold, so that its projection fits a DynamoDB item (400 KB
@@ -145,6 +157,7 @@ export const CASE_LIMITS = {
   parties: 30,
   sessions: 20,
   mergedFrom: 50,
+  attachments: ATTACHMENT_LIMITS.perCase,
 } as const;
 
 const invalid = (message: string): Decision => ({ ok: false, error: new InvalidTransition(message) });
@@ -223,6 +236,9 @@ function receive(command: CommandOf<'receive'>, ctx: DecideContext): Draft | Dec
     unit = units.ancestorAt(unit.id, DISPATCH_LEVEL) ?? unit;
     routing = 'risk';
   }
+  if ((input.media?.length ?? 0) > CASE_LIMITS.attachments) {
+    return invalidInput('attachments', `a case has at most ${CASE_LIMITS.attachments} attachments`);
+  }
   const title = input.title?.trim() || summarize(input.description);
   return {
     type: 'received',
@@ -249,9 +265,12 @@ function receive(command: CommandOf<'receive'>, ctx: DecideContext): Draft | Dec
       originLevel: origin.level,
       routing,
       clocks: clocksAt({ center: input.center, priority: input.priority, risk }, unit, ctx),
+      ...(input.media && input.media.length > 0 ? { media: input.media } : {}),
     },
   };
 }
+
+const tooManyFiles = () => invalid(`a case has at most ${CASE_LIMITS.attachments} attachments`);
 
 /** A title for a case filed without one: the first clause of the description. */
 export function summarize(description: string): string {
@@ -538,6 +557,34 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
         note: c.note,
       },
     };
+  },
+
+  request_media(state, c) {
+    const closed = requireOpen(state, 'add files to');
+    if (closed) return closed;
+    if (c.media.length === 0) return invalidInput('media', 'no file to add');
+    if (attachmentCount(state) + c.media.length > CASE_LIMITS.attachments) return tooManyFiles();
+    return { type: 'media_requested', data: { media: c.media } };
+  },
+
+  attach(state, c) {
+    const { attachment } = c;
+    if (state.attachments?.some((a) => a.id === attachment.id)) return invalid(`attachment ${attachment.id} is already on this case`);
+    if (attachment.size > ATTACHMENT_LIMITS.maxBytes) return invalidInput('size', `a file is at most ${ATTACHMENT_LIMITS.maxBytes} bytes`);
+    if (attachment.ref !== undefined) {
+      // A requested file settles whatever happened to the case meanwhile: it was asked for while the case took it.
+      if (!state.pendingMedia?.some((p) => p.ref === attachment.ref)) return invalid(`no file ${attachment.ref} is waiting on this case`);
+      return { type: 'attached', data: attachment };
+    }
+    // Files go with a case while it is worked, and until it is filed away (a signed agreement comes after 办结).
+    if (!OPEN.has(state.status) && state.status !== 'resolved') return invalid(`cannot add a file to a case that is ${state.status}`);
+    if (attachmentCount(state) >= CASE_LIMITS.attachments) return tooManyFiles();
+    return { type: 'attached', data: attachment };
+  },
+
+  fail_media(state, c) {
+    if (!state.pendingMedia?.some((p) => p.ref === c.ref)) return invalid(`no file ${c.ref} is waiting on this case`);
+    return { type: 'media_failed', data: { ref: c.ref, reason: c.reason, ...(c.origin ? { origin: c.origin } : {}) } };
   },
 
   supervise(state, _c, ctx) {

@@ -12,3 +12,4 @@ export * from './decide.ts';
 export * from './notifications.ts';
 export * from './stats.ts';
 export * from './privacy.ts';
+export * from './attachments.ts';

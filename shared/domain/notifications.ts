@@ -31,6 +31,7 @@ export const NOTIFICATION_TOPICS = [
   { code: 'reply', name: '答复' },
   { code: 'resolved', name: '办结' },
   { code: 'reopened', name: '重新办理' },
+  { code: 'file_failed', name: '文件未能接收' },
 ] as const;
 export type NotificationTopic = (typeof NOTIFICATION_TOPICS)[number]['code'];
 
@@ -119,6 +120,11 @@ export function notificationsFor(event: CaseEvent, state: CaseState, units: Unit
         : [];
     case 'withdrawn':
       return toResident(resident('status', `【矛调通】您的诉求 ${no} 已撤回。`));
+    case 'media_failed':
+      // A resident who sent a photo is told it did not arrive (the webhook had answered before the file was fetched).
+      return event.data.origin === 'wechat' || event.data.origin === 'sms'
+        ? toResident(resident('file_failed', `【矛调通】抱歉，您为诉求 ${no} 发来的文件未能接收（${event.data.reason}）。请重新发送，或用文字说明。`))
+        : [];
     default:
       return [];
   }

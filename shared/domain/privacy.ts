@@ -10,7 +10,13 @@
  *           (`?reveal=personal`), which writes one audit entry
  *   masked  shown masked (周**, 138****8000, 110***********1234)
  *   hidden  left out
+ *
+ * Files follow the same table: `masked` lists a file by what it is (kind,
+ * name, size, caption, who and when) without its content; `full` hands out
+ * its content (a short-lived presigned URL), which only the `attachment` view
+ * does, and each such request writes one audit entry naming the files.
  */
+import type { Attachment, MediaRequest } from './attachments.ts';
 import type { Actor, CaseEvent, CaseState, Party, Reporter, Session } from './case.ts';
 import { ROLE_CODES, type Role } from './registry.ts';
 import { maskName, maskPhone } from './tracking.ts';
@@ -26,6 +32,8 @@ export const PERSONAL_FIELDS = [
   { code: 'minutes', name: '调解笔录' },
   { code: 'internalNotes', name: '内部备注、联系记录' },
   { code: 'trackingCode', name: '提取码、验证码' },
+  { code: 'attachments', name: '内部附件' },
+  { code: 'sharedAttachments', name: '向群众公开的附件' },
 ] as const;
 export type PersonalField = (typeof PERSONAL_FIELDS)[number]['code'];
 
@@ -40,6 +48,7 @@ export const VIEWS = [
   { code: 'client', name: '12345 等接口客户端' },
   { code: 'open311', name: 'Open311 公开查询' },
   { code: 'tracking', name: '群众查询（/v1/track）' },
+  { code: 'attachment', name: '附件内容（/attachments，每次记入查阅记录）' },
 ] as const;
 export type View = (typeof VIEWS)[number]['code'];
 
@@ -61,6 +70,8 @@ const HIDDEN: Rules = {
   minutes: 'hidden',
   internalNotes: 'hidden',
   trackingCode: 'hidden',
+  attachments: 'hidden',
+  sharedAttachments: 'hidden',
 };
 const rules = (shown: Partial<Rules>): Rules => ({ ...HIDDEN, ...shown });
 
@@ -73,6 +84,8 @@ const STAFF_CASE = rules({
   partyIdNumber: 'reveal',
   partyAddress: 'reveal',
   minutes: 'full',
+  attachments: 'masked',
+  sharedAttachments: 'masked',
 });
 const STAFF_TIMELINE = rules({
   reporterName: 'masked',
@@ -83,13 +96,15 @@ const STAFF_TIMELINE = rules({
   partyAddress: 'masked',
   minutes: 'full',
   internalNotes: 'full',
+  attachments: 'masked',
+  sharedAttachments: 'masked',
 });
 /** Leaders read and supervise; they never need a party's ID number. */
 const LEADER_CASE = { ...STAFF_CASE, partyIdNumber: 'hidden' } as const satisfies Rules;
 const LEADER_TIMELINE = { ...STAFF_TIMELINE, partyIdNumber: 'hidden' } as const satisfies Rules;
 /** A volunteer on a task: who asked and how to reach them, the sessions they sit in; nothing about the parties beyond their names. */
-const VOLUNTEER_CASE = rules({ reporterName: 'reveal', reporterPhone: 'reveal', partyName: 'full', minutes: 'full' });
-const VOLUNTEER_TIMELINE = rules({ reporterName: 'masked', reporterPhone: 'masked', partyName: 'full', minutes: 'full' });
+const VOLUNTEER_CASE = rules({ reporterName: 'reveal', reporterPhone: 'reveal', partyName: 'full', minutes: 'full', sharedAttachments: 'masked' });
+const VOLUNTEER_TIMELINE = rules({ reporterName: 'masked', reporterPhone: 'masked', partyName: 'full', minutes: 'full', sharedAttachments: 'masked' });
 const LIST = rules({ reporterName: 'masked', reporterPhone: 'masked', partyName: 'masked' });
 const NOTHING = HIDDEN;
 /** Phones as the outbox shows them: masked, whoever they belong to; never a code. */
@@ -97,8 +112,11 @@ const OUTBOX = rules({ reporterName: 'masked', reporterPhone: 'masked', reporter
 /** The audit names who looked, and a searched phone only masked. */
 const AUDIT = rules({ reporterPhone: 'masked' });
 /** A 12345 system told us the reporter and reads them back, with the 提取码 it reads out to the caller; never the mediation record. */
-const CLIENT = rules({ reporterName: 'full', reporterPhone: 'full', partyName: 'full', trackingCode: 'full' });
-const TRACKING = rules({ reporterName: 'masked', reporterPhone: 'masked' });
+const CLIENT = rules({ reporterName: 'full', reporterPhone: 'full', partyName: 'full', trackingCode: 'full', sharedAttachments: 'masked' });
+const TRACKING = rules({ reporterName: 'masked', reporterPhone: 'masked', sharedAttachments: 'masked' });
+/** Files' content: inside the jurisdiction all of them; a volunteer, the filing hotline and the resident only those shared. */
+const ALL_FILES = rules({ attachments: 'full', sharedAttachments: 'full' });
+const SHARED_FILES = rules({ sharedAttachments: 'full' });
 
 export const PRIVACY_POLICY: Readonly<Record<View, Partial<Record<Audience, Rules>>>> = {
   case: { liaison: STAFF_CASE, mediator: STAFF_CASE, officer: STAFF_CASE, admin: STAFF_CASE, leader: LEADER_CASE, volunteer: VOLUNTEER_CASE },
@@ -118,6 +136,7 @@ export const PRIVACY_POLICY: Readonly<Record<View, Partial<Record<Audience, Rule
   client: { client: CLIENT },
   open311: { public: NOTHING },
   tracking: { public: TRACKING },
+  attachment: { liaison: ALL_FILES, mediator: ALL_FILES, officer: ALL_FILES, admin: ALL_FILES, leader: ALL_FILES, volunteer: SHARED_FILES, client: SHARED_FILES, public: SHARED_FILES },
 };
 
 export function audienceOf(actor: Actor): Audience {
@@ -157,6 +176,8 @@ export function revealedFields(state: Pick<CaseState, 'reporter' | 'parties' | '
     minutes: false,
     internalNotes: false,
     trackingCode: false,
+    attachments: false,
+    sharedAttachments: false,
   };
   return PERSONAL_FIELDS.map((f) => f.code).filter((code) => r[code] === 'reveal' && has[code]);
 }
@@ -208,11 +229,26 @@ export function protectParty(party: Party, s: Shown): Partial<Party> & Pick<Part
   });
 }
 
+/** How a file's visibility maps to the policy's field. */
+const fileField = (a: Pick<Attachment, 'visibility'>): PersonalField => (a.visibility === 'shared' ? 'sharedAttachments' : 'attachments');
+
+/** The files a view lists (`masked` or `full`): internal and shared ones each as the policy says. */
+export function visibleAttachments<T extends Pick<Attachment, 'visibility'>>(files: readonly T[] | undefined, s: Shown): T[] {
+  return (files ?? []).filter((a) => s[fileField(a)] !== 'hidden');
+}
+
+/** A requested file as a timeline shows it: what it is, never where it is fetched from (provider URLs carry credentials). */
+function describeRequest({ source, ...rest }: MediaRequest) {
+  return { ...rest, from: source.kind };
+}
+
 /** The personal parts of a case as a view shows them; everything else as it is. */
 export function protectCase(state: CaseState, s: Shown) {
-  const { trackingCode, reporter, parties, sessions, agreement, ...rest } = state;
+  const { trackingCode, reporter, parties, sessions, agreement, attachments, ...rest } = state;
+  const files = visibleAttachments(attachments, s);
   return {
     ...rest,
+    ...(files.length > 0 ? { attachments: files } : {}),
     ...(s.trackingCode === 'full' ? { trackingCode } : {}),
     reporter: protectReporter(reporter, s),
     parties: parties.map((p) => protectParty(p, s)),
@@ -229,12 +265,28 @@ export function protectEvent(event: CaseEvent, s: Shown): CaseEvent | undefined 
     case 'contacted':
       return s.internalNotes === 'full' ? event : undefined;
     case 'received': {
-      const { trackingCode, reporter, parties, ...data } = event.data;
+      const { trackingCode, reporter, parties, media, ...data } = event.data;
+      const files = visibleAttachments(media, s);
       return {
         ...event,
-        data: { ...data, ...(s.trackingCode === 'full' ? { trackingCode } : {}), reporter: protectReporter(reporter, s), parties: parties.map((p) => protectParty(p, s)) },
+        data: {
+          ...data,
+          ...(s.trackingCode === 'full' ? { trackingCode } : {}),
+          reporter: protectReporter(reporter, s),
+          parties: parties.map((p) => protectParty(p, s)),
+          ...(files.length > 0 ? { media: files.map(describeRequest) } : {}),
+        },
       } as CaseEvent;
     }
+    case 'media_requested': {
+      const files = visibleAttachments(event.data.media, s);
+      return files.length === 0 ? undefined : ({ ...event, data: { media: files.map(describeRequest) } } as unknown as CaseEvent);
+    }
+    case 'attached':
+      return s[fileField(event.data)] === 'hidden' ? undefined : event;
+    case 'media_failed':
+      // Which file failed says nothing personal; those who see files see it.
+      return s.attachments === 'hidden' && s.sharedAttachments === 'hidden' ? undefined : event;
     case 'party_added':
       return { ...event, data: protectParty(event.data, s) } as CaseEvent;
     case 'agreement_recorded':

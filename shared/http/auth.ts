@@ -14,6 +14,10 @@ export const CLIENT_SCOPES: Readonly<Record<string, 'cases:read' | 'cases:write'
   'POST /v1/cases': 'cases:write',
   'GET /v1/cases/{id}': 'cases:read',
   'GET /v1/cases/{id}/events': 'cases:read',
+  'POST /v1/cases/{id}/attachments/uploads': 'cases:write',
+  'POST /v1/cases/{id}/attachments': 'cases:write',
+  'GET /v1/cases/{id}/attachments': 'cases:read',
+  'GET /v1/cases/{id}/attachments/{attachmentId}': 'cases:read',
   'POST /open311/v2/{document}': 'cases:write',
 };
 

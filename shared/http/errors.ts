@@ -45,6 +45,8 @@ const STATUS_OF_CODE: Record<string, number> = {
   version_conflict: 409,
   invalid_transition: 422,
   idempotency_key_reused: 422,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
 };
 
 export interface ErrorBody {

@@ -71,19 +71,23 @@ const TIMEOUT_MS = 5000;
  * (errcode 45015) and the send throws Unreachable, so the notifier can turn to
  * SMS when it knows the resident's phone.
  */
-export class WechatCustomerService implements Sender {
-  readonly provider = 'wechat';
+/**
+ * The Official Account's access token (cgi-bin/token), cached until shortly
+ * before it expires; shared by the customer-service sender and the media
+ * worker, which both call WeChat's API with it.
+ */
+export class WechatAccessToken {
   private token?: { value: string; until: number };
 
   constructor(
     private readonly appId: string,
     private readonly appSecret: string,
     private readonly http: Fetch = fetch,
-    private readonly base = 'https://api.weixin.qq.com',
+    readonly base = 'https://api.weixin.qq.com',
     private readonly now: () => number = Date.now,
   ) {}
 
-  private async accessToken(): Promise<string> {
+  async get(): Promise<string> {
     if (this.token && this.token.until > this.now()) return this.token.value;
     const url = `${this.base}/cgi-bin/token?grant_type=client_credential&appid=${encodeURIComponent(this.appId)}&secret=${encodeURIComponent(this.appSecret)}`;
     const response = await this.http(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
@@ -93,9 +97,32 @@ export class WechatCustomerService implements Sender {
     return body.access_token;
   }
 
+  /** WeChat said the token is revoked or expired early: fetch a new one next time. */
+  forget(): void {
+    this.token = undefined;
+  }
+}
+
+/** Errors with which WeChat says the access token is no good (a new one is fetched once). */
+export const WECHAT_TOKEN_ERRORS = new Set([40001, 42001, 40014]);
+
+export class WechatCustomerService implements Sender {
+  readonly provider = 'wechat';
+  private readonly token: WechatAccessToken;
+
+  constructor(
+    appId: string,
+    appSecret: string,
+    private readonly http: Fetch = fetch,
+    private readonly base = 'https://api.weixin.qq.com',
+    now: () => number = Date.now,
+  ) {
+    this.token = new WechatAccessToken(appId, appSecret, http, base, now);
+  }
+
   async send(delivery: Delivery, text: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const token = await this.accessToken();
+      const token = await this.token.get();
       const response = await this.http(`${this.base}/cgi-bin/message/custom/send?access_token=${encodeURIComponent(token)}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -105,8 +132,8 @@ export class WechatCustomerService implements Sender {
       const body = (await response.json()) as { errcode?: number; errmsg?: string };
       if (response.ok && (body.errcode ?? 0) === 0) return;
       // An access token revoked or expired early: fetch a new one once.
-      if (attempt === 0 && (body.errcode === 40001 || body.errcode === 42001 || body.errcode === 40014)) {
-        this.token = undefined;
+      if (attempt === 0 && body.errcode !== undefined && WECHAT_TOKEN_ERRORS.has(body.errcode)) {
+        this.token.forget();
         continue;
       }
       const reason = `WeChat send: ${body.errcode ?? response.status} ${body.errmsg ?? ''}`;

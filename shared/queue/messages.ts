@@ -48,3 +48,10 @@ export const callbackMessageSchema = z.strictObject({
   seq: z.int().check(z.gte(1)),
 });
 export type CallbackMessage = z.output<typeof callbackMessageSchema>;
+
+/** Files an event asked for (its `media`), for the media worker to fetch, check and keep. */
+export const mediaMessageSchema = z.strictObject({
+  caseId: z.string().check(z.minLength(1), z.maxLength(64)),
+  seq: z.int().check(z.gte(1)),
+});
+export type MediaMessage = z.output<typeof mediaMessageSchema>;

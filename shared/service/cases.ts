@@ -156,6 +156,12 @@ export class CaseService {
     return loaded.state;
   }
 
+  /** Whether `actor` could apply `command` to the case now (DomainError if not); nothing is written. */
+  async check(state: CaseState, command: Command, actor: Actor): Promise<void> {
+    const decision = decide(state, command, await this.context(actor));
+    if (!decision.ok) throw decision.error;
+  }
+
   /** A resident's cases that `actor` may see, newest first: staff find a caller's cases by phone. */
   async byReporter(reporter: Reporter, actor: Actor): Promise<CaseState[]> {
     if (!this.deps.reporterCaseIds) return [];

@@ -11,6 +11,10 @@ import { randomBytes } from 'node:crypto';
 import { publisher } from './queues.ts';
 import { cases, channels, config, directory, dynamodb, reporterKey, secretHash, store } from './runtime.ts';
 import { AttemptLimiter } from '../store/limits.ts';
+import { mediaAllowList } from '../media/fetch.ts';
+import { allowedSource } from '../media/providers.ts';
+
+const mediaHosts = mediaAllowList();
 
 export const channelConfig = channelConfigFromEnv();
 
@@ -40,4 +44,5 @@ export const residents = new ResidentChannel({
   sendSms: (reply) => publisher.send('notify', [{ reply }]),
   random: (n) => randomBytes(n),
   secretHash,
+  allowMedia: (source) => allowedSource(source, mediaHosts),
 });

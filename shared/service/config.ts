@@ -19,6 +19,8 @@ export interface RuntimeConfig {
 }
 
 export const QUEUE_URL_PREFIX = 'QUEUE_URL_';
+/** The attachments bucket's name (set by the CDK stack and the local stack). */
+export const ATTACHMENTS_BUCKET_ENV = 'ATTACHMENTS_BUCKET';
 
 const seconds = (raw: string | undefined, fallback: number) => Math.max(0, Number(raw ?? String(fallback)) || 0) * 1000;
 

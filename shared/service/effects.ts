@@ -22,5 +22,7 @@ export function effectsOf(event: CaseEvent, after: CaseState, units: UnitTree): 
   if (event.type === 'merged' || event.type === 'absorbed' || (event.type === 'reopened' && event.data.unmergedFrom !== undefined)) {
     effects.push('merge');
   }
+  // Files asked for are fetched by the media worker, never on the request that asked.
+  if ((event.type === 'received' && (event.data.media?.length ?? 0) > 0) || event.type === 'media_requested') effects.push('fetch');
   return effects;
 }

@@ -12,17 +12,19 @@
  *   and the callback's X-MDT-Delivery make a repeat harmless;
  * - escalate: the case's current escalation request, which the worker applies
  *   only at the version it names;
- * - merge: the other side of a 并单 brought into agreement.
+ * - merge: the other side of a 并单 brought into agreement;
+ * - fetch: a message naming (case, seq) for the media worker, which fetches
+ *   the files that event asked for (each settles once, so a repeat is harmless).
  */
 import type { CaseStore, PendingEffects } from '../store/case-store.ts';
-import type { CallbackMessage, EscalationMessage, NotifyMessage } from '../queue/messages.ts';
+import type { CallbackMessage, EscalationMessage, MediaMessage, NotifyMessage } from '../queue/messages.ts';
 import type { CaseService } from './cases.ts';
 
 export interface RelayDeps {
   readonly store: CaseStore;
   readonly cases: CaseService;
   /** Send each body; answers the keys of those not sent. */
-  readonly send: (queue: 'notify' | 'callback' | 'escalation', entries: readonly { key: string; body: unknown }[]) => Promise<Set<string>>;
+  readonly send: (queue: 'notify' | 'callback' | 'escalation' | 'media', entries: readonly { key: string; body: unknown }[]) => Promise<Set<string>>;
   /** API clients that take status callbacks (12345 systems), by the name cases record as `filedBy`. */
   readonly callbackClients: () => Promise<ReadonlySet<string>>;
   readonly onError?: (pending: PendingEffects, error: unknown) => void;
@@ -45,6 +47,7 @@ export class EffectsRelay {
     const notify: { key: string; body: NotifyMessage }[] = [];
     const callback: { key: string; body: CallbackMessage }[] = [];
     const escalation: { key: string; body: EscalationMessage }[] = [];
+    const media: { key: string; body: MediaMessage }[] = [];
     const callbackClients = items.some((p) => p.effects.includes('callback')) ? await this.deps.callbackClients() : new Set<string>();
 
     // Sequentially per case in seq order, so a case's events are relayed in the order they happened.
@@ -61,6 +64,7 @@ export class EffectsRelay {
         if (item.effects.includes('escalate') && state.escalationPending && OPEN.has(state.status)) {
           escalation.push({ key, body: { caseId: state.id, version: state.version, level: state.level, unitId: state.unitId, origin: 'relay' } });
         }
+        if (item.effects.includes('fetch')) media.push({ key, body: { caseId: item.caseId, seq: item.seq } });
         if (item.effects.includes('merge')) {
           const row = await this.deps.store.eventRow(item.caseId, item.seq);
           if (row) await this.deps.cases.reconcileMerge(item.caseId, row.event);
@@ -74,6 +78,7 @@ export class EffectsRelay {
       this.deps.send('notify', notify.filter((m) => !failed.has(m.key))),
       this.deps.send('callback', callback.filter((m) => !failed.has(m.key))),
       this.deps.send('escalation', escalation.filter((m) => !failed.has(m.key))),
+      this.deps.send('media', media.filter((m) => !failed.has(m.key))),
     ]);
     for (const keys of unsent) for (const key of keys) failed.add(key);
     let relayed = 0;

@@ -14,10 +14,13 @@
  * the resident has typed back the code we sent to it by SMS. 查询, 撤回 and
  * 回访 act only on cases reported with that openId or phone.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import {
+  ATTACHMENT_LIMITS,
   InvalidTransition,
   STATUSES,
+  type MediaRequest,
+  type MediaSource,
   type Actor,
   type CaseState,
   type IntakeInput,
@@ -55,7 +58,10 @@ export interface ResidentSender {
 }
 
 export type ResidentMessage =
-  | { readonly kind: 'text'; readonly text: string }
+  /** A text; an MMS carries files too. */
+  | { readonly kind: 'text'; readonly text: string; readonly media?: readonly MediaSource[] }
+  /** A photo or a recording; `text` is what WeChat's speech recognition heard. */
+  | { readonly kind: 'media'; readonly media: readonly MediaSource[]; readonly text?: string }
   | { readonly kind: 'location'; readonly lat: number; readonly lng: number; readonly label: string }
   | { readonly kind: 'subscribe' }
   | { readonly kind: 'unsupported' };
@@ -90,6 +96,8 @@ export interface ResidentDeps {
   readonly random: (bytes: number) => Uint8Array;
   /** A keyed hash (the reporter index's key), so a stored code cannot be read back. */
   readonly secretHash: (text: string) => string;
+  /** A file's source as it may be fetched (an address the allow-list refuses dropped), or undefined when nothing of it may be. */
+  readonly allowMedia: (source: MediaSource) => MediaSource | undefined;
 }
 
 /** Codes sent to one phone, and asked for by one openId, per hour. */
@@ -148,9 +156,55 @@ export class ResidentChannel {
         return { reply: residentReplies.unsupported() };
       case 'location':
         return this.location(sender, message);
-      case 'text':
-        return this.text(inbound, message.text);
+      case 'media':
+        return this.media(inbound, message.media, message.text);
+      case 'text': {
+        const media = message.media ?? [];
+        if (media.length > 0 && message.text.trim() === '') return this.media(inbound, media);
+        const filed = { withMedia: false };
+        const answer = await this.text(inbound, message.text, media, filed);
+        if (media.length === 0 || filed.withMedia) return answer;
+        // A command with files (查询 with a photo, say): the command is answered, the files go to the open case.
+        const more = await this.media(inbound, media);
+        return { reply: [answer.reply, more.reply].filter(Boolean).join('\n'), caseId: answer.caseId ?? more.caseId };
+      }
     }
+  }
+
+  /**
+   * A photo or recording: to the resident's open case (the one waiting for
+   * its building first), or a new case as a text would start one; WeChat's
+   * transcript of a recording goes in as text. Addresses the allow-list
+   * refuses are dropped before anything is written. A retry of the message
+   * adds nothing: its key makes the request the same request.
+   */
+  private async media(inbound: Inbound, sources: readonly MediaSource[], heard?: string): Promise<{ reply?: string; caseId?: string }> {
+    const { sender } = inbound;
+    const allowed = sources.flatMap((source) => this.deps.allowMedia(source) ?? []);
+    if (allowed.length === 0) return { reply: residentReplies.mediaRefused() };
+    const media: MediaRequest[] = allowed.map((source) => ({ source, visibility: 'shared' }));
+    const { key, contact, who } = await this.conversation(sender);
+    const now = this.deps.now();
+    const waiting = contact?.awaitingCaseId !== undefined ? (await this.deps.store.load(contact.awaitingCaseId))?.state : undefined;
+    const open = (c: CaseState | undefined) => c && isReporter(c, who) && ['pending', 'in_progress'].includes(c.status);
+    const target = open(waiting) ? waiting : newestOpen(await this.recentCases(who, now));
+    if (!target) {
+      const text = heard ?? `（群众通过${sender.channel === 'wechat' ? '微信' : '彩信'}发来${media.length}个文件，尚未说明情况）`;
+      const filed = await this.fileNew(inbound, text, media, { key, contact, who }, now);
+      return heard === undefined ? { ...filed, reply: `${filed.reply ?? ''}\n${residentReplies.mediaFiled()}` } : filed;
+    }
+    try {
+      await this.act(target.id, { type: 'request_media', media }, sender, `${inbound.key}:media`);
+    } catch (error) {
+      if (!(error instanceof InvalidTransition)) throw error;
+      const full = (target.attachments?.length ?? 0) + (target.pendingMedia?.length ?? 0) + media.length > ATTACHMENT_LIMITS.perCase;
+      return {
+        reply: full ? residentReplies.tooManyFiles(target.trackingNo, ATTACHMENT_LIMITS.perCase) : residentReplies.cannotAddFiles(target.trackingNo, statusName(target.status)),
+        caseId: target.id,
+      };
+    }
+    if (heard !== undefined) await this.act(target.id, { type: 'note', visibility: 'internal', text: `群众语音（识别文字）：${heard}`.slice(0, 2000) }, sender, `${inbound.key}:heard`);
+    return { reply: residentReplies.mediaAdded(target.trackingNo), caseId: target.id };
   }
 
   /** Who wrote, as far as it is proven: the sender's own id, and a phone only the SMS network or a code checked vouches for. */
@@ -202,9 +256,10 @@ export class ResidentChannel {
     return { reply: residentReplies.phoneLinked(pending.phone) };
   }
 
-  private async text(inbound: Inbound, text: string): Promise<{ reply?: string; caseId?: string }> {
+  private async text(inbound: Inbound, text: string, media: readonly MediaSource[] = [], filed = { withMedia: false }): Promise<{ reply?: string; caseId?: string }> {
     const { sender } = inbound;
-    const { key, contact, who } = await this.conversation(sender);
+    const conversation = await this.conversation(sender);
+    const { key, contact, who } = conversation;
     const now = this.deps.now();
 
     const phone = sender.channel === 'wechat' ? phoneToLink(text) : undefined;
@@ -263,7 +318,23 @@ export class ResidentChannel {
     if (waiting !== undefined && key !== undefined && matched && isAddressOnly(text, unitNames(units, matched))) {
       return this.fillIn(key, contact as Contact, waiting, matched, text, sender);
     }
+    const allowed = media.flatMap((source) => this.deps.allowMedia(source) ?? []);
+    // Files no one may fetch are left to the media path, which tells the resident.
+    filed.withMedia = allowed.length === media.length;
+    return this.fileNew(inbound, text, filed.withMedia ? allowed.map((source) => ({ source, visibility: 'shared' as const })) : [], conversation, now);
+  }
 
+  /** A new case from a resident's message: the building read from the text, else the one they gave before; the 回执 as the answer. */
+  private async fileNew(
+    inbound: Inbound,
+    text: string,
+    media: readonly MediaRequest[],
+    { key, contact, who }: { key?: string; contact?: Contact; who: ResidentIdentity },
+    now: Date,
+  ): Promise<{ reply?: string; caseId?: string }> {
+    const { sender } = inbound;
+    const units = await this.deps.units();
+    const matched = units.matchAddress(text);
     const remembered = contact?.unitId !== undefined ? units.get(contact.unitId) : undefined;
     const unit = matched?.level === 'building' ? matched : (remembered ?? matched);
     const location: Location = unit ? { unitId: unit.id } : {};
@@ -276,6 +347,7 @@ export class ResidentChannel {
       reporter: { ...(who.openId !== undefined ? { openId: who.openId } : {}), ...(who.phone !== undefined ? { phone: who.phone } : {}) },
       location,
       parties: [],
+      ...(media.length > 0 ? { media } : {}),
     };
     const result = await this.deps.cases.intake(input, this.actor(sender));
     const { state } = result;
@@ -342,8 +414,10 @@ export class ResidentChannel {
     return { reply: residentReplies.located(target.trackingNo, message.label || `${message.lat}, ${message.lng}`), caseId: target.id };
   }
 
-  private async act(id: string, command: Parameters<CaseService['act']>[1], sender: ResidentSender) {
-    return this.deps.cases.act(id, command, this.actor(sender));
+  /** With `requestKey` (the provider's message id), a second delivery of the message is the same request and adds nothing. */
+  private async act(id: string, command: Parameters<CaseService['act']>[1], sender: ResidentSender, requestKey?: string) {
+    const request = requestKey === undefined ? undefined : { key: requestKey, hash: createHash('sha256').update(JSON.stringify(command)).digest('base64url') };
+    return this.deps.cases.act(id, command, this.actor(sender), undefined, request);
   }
 
   /** The case with this number if `who` reported it; otherwise as if it did not exist. */

@@ -21,6 +21,8 @@ import {
   type Reporter,
   type UnitTree,
   type View,
+  type Attachment,
+  visibleAttachments,
 } from '../domain/index.ts';
 import type { OutboxEntry } from '../store/outbox.ts';
 import type { AuditEntry } from '../store/audit.ts';
@@ -85,6 +87,10 @@ export function caseView(state: CaseState, units: UnitTree, viewer: Viewer) {
     mergedInto: c.mergedInto,
     mergedFrom: c.mergedFrom,
     closedAt: c.closedAt,
+    /** Files the view lists (their content only through /attachments, audited). */
+    attachments: c.attachments ?? [],
+    /** Files asked for that are still being fetched. */
+    pendingAttachments: c.pendingMedia?.length ?? 0,
     /** Whether the fields this view shows only on request are shown in full (`?reveal=personal`). */
     revealed: viewer.reveal === true && Object.values(r).includes('reveal'),
   };
@@ -126,6 +132,30 @@ export function auditView(entry: AuditEntry, audience: Audience) {
   return { ...rest, ...(phone !== undefined && shown.reporterPhone !== 'hidden' ? { phone } : {}) };
 }
 
+/** A file as the resident's page lists it: what it is, not who on the staff added it. */
+function residentFile(a: Attachment) {
+  return { id: a.id, kind: a.kind, mediaType: a.mediaType, name: a.name, size: a.size, caption: a.caption, at: a.at };
+}
+
+/** A presigned URL to a stored file, and until when it works. */
+export interface FileLink {
+  readonly url: string;
+  readonly expiresAt: string;
+}
+export type Signer = (caseId: string, attachment: Attachment) => Promise<FileLink>;
+
+/**
+ * The files `audience` may have the content of (the privacy policy's
+ * `attachment` view), each with a short-lived URL; `only` narrows to one
+ * file. The caller records one audit entry naming them.
+ */
+export async function attachmentsView(state: CaseState, audience: Audience, sign: Signer, only?: string) {
+  const shown = shownBy(rulesFor('attachment', audience), false);
+  const files = visibleAttachments(state.attachments, shown).filter((a) => only === undefined || a.id === only);
+  const resident = audience === 'public';
+  return Promise.all(files.map(async (a) => ({ ...(resident ? residentFile(a) : a), ...(await sign(state.id, a)) })));
+}
+
 /** One line of the resident's own timeline, in plain Chinese. */
 function publicLine(event: CaseEvent, units: UnitTree): string | undefined {
   const unitName = (id: string) => units.get(id)?.name ?? '';
@@ -155,6 +185,8 @@ function publicLine(event: CaseEvent, units: UnitTree): string | undefined {
       return '诉求已撤回';
     case 'closed':
       return '诉求已归档';
+    case 'attached':
+      return event.data.visibility === 'shared' ? `新增附件：${event.data.name}` : undefined;
     default:
       return undefined;
   }
@@ -177,6 +209,7 @@ export function publicView(state: CaseState, events: readonly CaseEvent[], units
     dueAt: currentDueAt(state),
     reporter: protectReporter(state.reporter, shown),
     resolution: state.resolution && { outcome: state.resolution.outcome, summary: state.resolution.summary, at: state.resolution.at },
+    attachments: visibleAttachments(state.attachments, shown).map(residentFile),
     mergedInto: state.mergedInto,
     timeline: events.flatMap((e) => {
       const text = publicLine(e, units);

@@ -19,7 +19,7 @@ export interface AuditEntry {
   readonly username: string;
   readonly role: string;
   readonly unitId: string;
-  /** `reporter_details`: a reveal on the case page; `reporter_search`: a search by phone. */
+  /** `reporter_details`: a reveal on the case page; `reporter_search`: a search by phone; `attachment_view`: files' content handed out. */
   readonly what: string;
   /** The one case revealed, or the first found (entries before 0.3 name only this). */
   readonly caseId: string;
@@ -29,6 +29,8 @@ export interface AuditEntry {
   readonly fields?: readonly string[];
   /** The phone searched, masked (the plain number is never stored here). */
   readonly phone?: string;
+  /** `attachment_view`: the files whose content the request handed out. */
+  readonly attachmentIds?: readonly string[];
 }
 
 export class AuditTrail {

@@ -30,7 +30,7 @@ export interface CodecContext {
 export type Item = Record<string, unknown>;
 
 /** What an event sets in motion beyond the write itself; the relay delivers it (see shared/service/relay.ts). */
-export type EffectKind = 'notify' | 'callback' | 'escalate' | 'merge';
+export type EffectKind = 'notify' | 'callback' | 'escalate' | 'merge' | 'fetch';
 
 /** A client's request that produced an event: its Idempotency-Key (scoped to the caller) and the body's hash. */
 export interface RequestRecord {

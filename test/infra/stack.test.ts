@@ -19,7 +19,9 @@ import {
   TABLE_WRITE_ACTIONS,
   type Topology,
 } from '../../infra/stack.ts';
+import { ACCESS_LOG_DAYS } from '../../infra/attachments-bucket.ts';
 import {
+  BUCKET,
   CHANNEL_SECRETS,
   FUNCTIONS,
   QUEUES,
@@ -101,6 +103,7 @@ const FAKE: Topology = {
     escalation: { visibilityTimeoutSeconds: 90, maxReceiveCount: 3 },
     notify: { visibilityTimeoutSeconds: 45, maxReceiveCount: 7 },
     callback: { visibilityTimeoutSeconds: 30, maxReceiveCount: 4 },
+    media: { visibilityTimeoutSeconds: 120, maxReceiveCount: 5 },
   },
   functions: {
     api: {
@@ -440,6 +443,100 @@ describe('MaodiaotongStack with the real topology', () => {
   it('outputs the API URL and the table name', () => {
     expect(Object.keys(template.findOutputs('ApiUrl'))).toEqual(['ApiUrl']);
     expect(Object.keys(template.findOutputs('TableName', { Value: { Ref: logicalId(stack, stack.table) } }))).toEqual(['TableName']);
+  });
+});
+
+describe('the attachments bucket (issue 16)', () => {
+  const { stack, template } = synth();
+  const bucketId = logicalId(stack, stack.attachments!.bucket);
+  const logsId = logicalId(stack, stack.attachments!.accessLogs);
+  const resources = template.toJSON().Resources as Record<string, Resource>;
+  const s3Statements = (name: string) => functionStatements(stack, template, name).filter((st) => asArray(st.Action).some((a) => a.startsWith('s3:')));
+  const objects = (prefix: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, `/${prefix}*`]] });
+
+  it('is private, encrypted, versioned, logged, retained, with lifecycle rules and CORS for presigned uploads', () => {
+    const bucket = resources[bucketId]!;
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    const p = bucket.Properties!;
+    expect(p.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
+    expect(p.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(p.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    expect(p.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(p.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: logsId }, LogFilePrefix: 'attachments/' });
+    const rules = p.LifecycleConfiguration.Rules as Record<string, any>[];
+    expect(rules).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Id: 'expire-unchecked-uploads', Prefix: BUCKET.uploadPrefix, ExpirationInDays: BUCKET.uploadExpiryDays, Status: 'Enabled' }),
+        expect.objectContaining({ Id: 'abort-incomplete-multipart', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+        expect.objectContaining({ Id: 'expire-old-versions', NoncurrentVersionExpiration: { NoncurrentDays: BUCKET.noncurrentVersionDays } }),
+        expect.objectContaining({ Id: 'files-to-infrequent-access', Prefix: BUCKET.filePrefix, Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: BUCKET.infrequentAccessDays }] }),
+      ]),
+    );
+    // Nothing a case keeps is ever expired by a rule.
+    expect(rules.filter((r) => r.ExpirationInDays !== undefined).map((r) => r.Prefix)).toEqual([BUCKET.uploadPrefix]);
+    const [cors] = p.CorsConfiguration.CorsRules as Record<string, any>[];
+    expect(cors).toMatchObject({ AllowedMethods: ['PUT', 'GET', 'HEAD'], AllowedHeaders: ['content-type'] });
+    expect(JSON.stringify(cors!.AllowedOrigins)).toContain(logicalId(stack, stack.api));
+  });
+
+  it('refuses anything but TLS 1.2+ by its bucket policy, as its access-log bucket does', () => {
+    for (const id of [bucketId, logsId]) {
+      const policy = Object.values(template.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: id } } })) as Resource[];
+      const denies = (policy[0]?.Properties?.PolicyDocument.Statement as Record<string, any>[]).filter((st) => st.Effect === 'Deny');
+      expect(denies.map((d) => d.Condition)).toEqual(
+        expect.arrayContaining([{ Bool: { 'aws:SecureTransport': 'false' } }, { NumericLessThan: { 's3:TlsVersion': 1.2 } }]),
+      );
+    }
+    const logs = resources[logsId]!.Properties!;
+    expect(logs.PublicAccessBlockConfiguration).toMatchObject({ BlockPublicAcls: true, RestrictPublicBuckets: true });
+    expect(logs.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+    expect(logs.LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(ACCESS_LOG_DAYS);
+  });
+
+  it('grants each function its topology access to objects only — no listing, no bucket-wide action — and the bucket name only to them', () => {
+    for (const [name, def] of functionList()) {
+      const statements = s3Statements(name);
+      const env = resources[logicalId(stack, stack.functions[name]!)]!.Properties!.Environment.Variables as Record<string, unknown>;
+      if (!def.bucket) {
+        expect(statements, name).toEqual([]);
+        expect(env.ATTACHMENTS_BUCKET, name).toBeUndefined();
+        continue;
+      }
+      expect(env.ATTACHMENTS_BUCKET, name).toEqual({ Ref: bucketId });
+      const granted = statements.flatMap((st) => asArray(st.Action).flatMap((a) => asArray(st.Resource).map((r) => `${a} ${JSON.stringify(r)}`))).sort();
+      const expected = [
+        `s3:GetObject ${JSON.stringify(objects(BUCKET.filePrefix))}`,
+        ...(def.bucket === 'readWrite'
+          ? [
+              `s3:GetObject ${JSON.stringify(objects(BUCKET.uploadPrefix))}`,
+              `s3:PutObject ${JSON.stringify(objects(BUCKET.filePrefix))}`,
+              `s3:PutObject ${JSON.stringify(objects(BUCKET.uploadPrefix))}`,
+              `s3:DeleteObject ${JSON.stringify(objects(BUCKET.uploadPrefix))}`,
+            ]
+          : []),
+      ].sort();
+      expect(granted, name).toEqual(expected);
+    }
+    expect(functionList().filter(([, d]) => d.bucket).map(([n]) => n).sort()).toEqual(['attachments', 'mediaWorker']);
+  });
+
+  it('feeds the media worker from its queue, with a DLQ, and gives the fetchers the allow-list from the context', () => {
+    const fnId = logicalId(stack, stack.functions.mediaWorker!);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: fnId },
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack, stack.queues.media), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const queue = resources[logicalId(stack, stack.queues.media)]!.Properties!;
+    expect(queue.RedrivePolicy.maxReceiveCount).toBe(QUEUES.media.maxReceiveCount);
+    expect(QUEUES.media.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(2 * FUNCTIONS.mediaWorker.timeoutSeconds);
+    const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], attachments: { allowedHosts: 'files.12345.example.cn' } } });
+    const withHosts = new MaodiaotongStack(app, 'Hosts');
+    const t = Template.fromStack(withHosts).toJSON().Resources as Record<string, Resource>;
+    for (const [name, def] of functionList()) {
+      const env = t[withHosts.getLogicalId(withHosts.functions[name]!.node.defaultChild as CfnResource)]!.Properties!.Environment.Variables as Record<string, unknown>;
+      expect(env.MEDIA_ALLOWED_HOSTS, name).toBe(def.mediaHosts ? 'files.12345.example.cn' : undefined);
+    }
   });
 });
 

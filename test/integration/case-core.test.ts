@@ -10,6 +10,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ATTACHMENT_LIMITS,
   CASE_LIMITS,
   IdempotencyKeyReused,
   InvalidTransition,
@@ -239,13 +240,32 @@ describe('the item budget', () => {
       })),
       possibleRepeatOf: Array.from({ length: 10 }, (_, i) => `R${String(i).padStart(9, '0')}`),
       mergedFrom: Array.from({ length: CASE_LIMITS.mergedFrom + 5 }, (_, i) => `M${String(i).padStart(9, '0')}`),
+      // Files at their cap, every text of each at its limit (names and captions in 4-byte characters).
+      attachments: Array.from({ length: CASE_LIMITS.attachments }, (_, i) => ({
+        id: `U${String(i).padStart(16, 'x')}`,
+        kind: 'document' as const,
+        mediaType: 'application/pdf' as const,
+        size: ATTACHMENT_LIMITS.maxBytes,
+        sha256: 'f'.repeat(64),
+        name: `${astral(ATTACHMENT_LIMITS.nameChars - 4)}.pdf`,
+        caption: astral(ATTACHMENT_LIMITS.captionChars),
+        visibility: 'internal' as const,
+        purpose: 'agreement' as const,
+        origin: 'hotline' as const,
+        locationRemoved: true,
+        ref: `${CASE_LIMITS.events}.${i}`,
+        at: now.toISOString(),
+        by: astral(50),
+      })),
     };
     const meta = (await store.load(id))!.meta;
     const requests = Array.from({ length: REQUEST_MEMORY_MAX }, (_, i) => ({ id: `${'a'.repeat(64)}:${'k'.repeat(128)}`, hash: 'h'.repeat(43), seq: i + 1, at: now.toISOString() }));
     const item = stateItem(worst, { ...meta, requests }, { units, reporterKey: () => 'r'.repeat(43) });
+    console.log(`[item budget] worst-case STATE item: ${(itemBytes(item) / 1024).toFixed(0)} KB`);
     expect(itemBytes(item)).toBeLessThan(400 * 1024);
     await table.db.send(new PutItemCommand({ TableName: table.tableName, Item: marshall(item, { removeUndefinedValues: true }) }));
     expect(stateFromItem((await stateRow(id))!).state.stays).toHaveLength(CASE_LIMITS.events + 3);
+    expect(stateFromItem((await stateRow(id))!).state.attachments).toHaveLength(CASE_LIMITS.attachments);
   });
 });
 

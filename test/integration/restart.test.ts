@@ -1,6 +1,7 @@
 /**
  * A local stack killed mid-ladder: fauxqs keeps nothing across restarts, and
- * the sweeper finds every overdue case again.
+ * the sweeper finds every overdue case again; the files s3rver keeps in
+ * DATA_DIR are there after the restart.
  */
 import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clock } from '../../shared/service/clock.ts';
-import { startTestStack, waitFor } from '../support/stack.ts';
+import { call, startTestStack, waitFor } from '../support/stack.ts';
+import { mediaFixture } from '../support/files.ts';
+import { createHash } from 'node:crypto';
 import { escalations, fileCase, readCase } from '../support/escalation.ts';
 
 const T0 = new Date('2026-11-25T01:00:00Z');
@@ -30,22 +33,33 @@ async function freePort(): Promise<number> {
 }
 
 describe('a local stack killed mid-ladder', () => {
-  it('after a restart (fauxqs keeps nothing) escalates every overdue case exactly once', async () => {
+  it('after a restart (fauxqs keeps nothing) escalates every overdue case exactly once, and the files s3rver kept are there', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'mdt-restart-'));
-    const ports = { dynamoPort: await freePort(), sqsPort: await freePort(), port: await freePort() };
+    const ports = { dynamoPort: await freePort(), sqsPort: await freePort(), s3Port: await freePort(), port: await freePort() };
     try {
       now = T0;
       let stack = await startTestStack({ ...ports, dataDir, workers: false });
+      // A file kept before the restart: s3rver keeps it in DATA_DIR/s3.
+      const photo = mediaFixture('gps.png');
+      const owner = await fileCase(stack, 'hp-xf-yg-1');
+      const asked = await call(stack, 'POST', `/v1/cases/${owner.id}/attachments/uploads`, { body: { name: 'before.png', mediaType: 'image/png', size: photo.length } });
+      expect((await fetch(asked.body.url, { method: 'PUT', headers: asked.body.headers, body: new Uint8Array(photo) })).status).toBe(200);
+      const kept = await call(stack, 'POST', `/v1/cases/${owner.id}/attachments`, { body: { uploadId: asked.body.uploadId, visibility: 'shared' } });
+      expect(kept.status).toBe(201);
       const filed = [];
       for (let i = 0; i < 5; i++) filed.push(await fileCase(stack, i % 2 ? 'hp-xf-yg-2' : 'hp-hx-jy-1'));
+      filed.push(owner);
       now = new Date(new Date(filed[0]!.acceptDueAt).getTime() + 3600_000);
       // The sweep sends the escalations; the stack dies before any worker takes them.
       const sweep = await stack.handlerOf<() => Promise<{ sent: number }>>('sweeper');
-      expect((await sweep()).sent).toBe(5);
+      expect((await sweep()).sent).toBe(6);
       await stack.stop();
 
       stack = await startTestStack({ ...ports, dataDir, workers: true, sweepIntervalMs: 100 });
       try {
+        const files = await call(stack, 'GET', `/v1/cases/${owner.id}/attachments`);
+        const again = Buffer.from(await (await fetch(files.body.items[0].url)).arrayBuffer());
+        expect(createHash('sha256').update(again).digest('hex')).toBe(kept.body.attachment.sha256);
         for (const c of filed) {
           await waitFor(`${c.id} to move up`, async () => ((await readCase(stack, c.id)).level === 'compound' ? true : undefined));
         }

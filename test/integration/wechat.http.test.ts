@@ -235,9 +235,9 @@ describe('commands and conversation', () => {
 
   it('answers an unsupported message type with a hint and files nothing', async () => {
     const cases = await caseCount();
-    const image = wechatText('oImage', 'x').replace('<MsgType><![CDATA[text]]></MsgType>', '<MsgType><![CDATA[image]]></MsgType>');
-    const reply = replyFields((await postWechat(stack, image)).text);
-    expect(reply.Content).toContain('暂时只能接收文字和位置消息');
+    const video = wechatText('oVideo', 'x').replace('<MsgType><![CDATA[text]]></MsgType>', '<MsgType><![CDATA[video]]></MsgType>');
+    const reply = replyFields((await postWechat(stack, video)).text);
+    expect(reply.Content).toContain('暂时只能接收文字、图片、语音和位置消息');
     expect(await caseCount()).toBe(cases);
     expect(nextMsgId()).toMatch(/^\d+$/);
   });

@@ -249,6 +249,8 @@ function nextCommand(random: Random, state: CaseState, others: readonly CaseStat
         { command: { type: 'resolve', outcome: 'resolved', summary: '已处理完毕' }, actor: here },
         { command: { type: 'note', visibility: 'internal', text: '电话回访当事人' }, actor: here },
         { command: { type: 'escalate', reason: '需要上级协调' }, actor: here },
+        // A photo the mediator uploaded (the file itself is in S3; the case records what it is).
+        { command: { type: 'attach', attachment: { id: `U${random.int(1, 1e9)}`, kind: 'image', mediaType: 'image/jpeg', size: 2048, sha256: 'a'.repeat(64), name: '现场.jpg', visibility: 'shared', purpose: 'evidence', origin: 'upload' } } as Command, actor: here },
         ...(target ? [{ command: { type: 'merge', intoCaseId: target.id } as Command, actor: here }] : []),
       ]);
     }

@@ -31,7 +31,7 @@ import {
   type PersonalField,
   type View,
 } from '../../shared/domain/index.ts';
-import { auditView, caseView, open311View, outboxView, publicView, timelineView } from '../../shared/service/views.ts';
+import { attachmentsView, auditView, caseView, open311View, outboxView, publicView, timelineView } from '../../shared/service/views.ts';
 import { exportRow } from '../../web/src/export.ts';
 import type { CaseView } from '../../web/src/api.ts';
 import { ctx, hotline, intake, units, user } from '../support/domain.ts';
@@ -49,6 +49,9 @@ const P = {
   minutes: '笔录：双方同意各退一步MINUTES',
   internalNotes: '内部备注：当事人情绪激动INTERNAL',
   trackingCode: '987654',
+  // A file's content is its object, handed out only as a URL; listed, a file shows what it is (its caption here).
+  attachments: 'files.test/cases/CASEPRIV01/AINTERNAL1',
+  sharedAttachments: 'files.test/cases/CASEPRIV01/ASHARED01',
 } as const;
 /** What each field looks like masked. */
 const MASKED: Record<PersonalField, string> = {
@@ -62,6 +65,8 @@ const MASKED: Record<PersonalField, string> = {
   minutes: '(never masked)',
   internalNotes: '(never masked)',
   trackingCode: '(never masked: a view that hides a code shows ******)',
+  attachments: '内部附件说明INTERNALFILE',
+  sharedAttachments: '公开附件说明SHAREDFILE',
 };
 
 /** A mediation case with every personal field filled, built by the rules themselves. */
@@ -96,14 +101,19 @@ function fixture(): { state: CaseState; events: CaseEvent[] } {
     type: 'record_agreement',
     agreement: { parties: [party, { name: '钱二', role: 'respondent' }], facts: '漏水', terms: ['修好'], performance: { method: '当面', deadline: '2026-04-01' }, signedAt: T0, mediator: '王秀英' },
   });
+  const file = { kind: 'image', mediaType: 'image/jpeg', size: 1000, sha256: 'a'.repeat(64), name: '现场.jpg', purpose: 'evidence', origin: 'upload' } as const;
+  step({ type: 'attach', attachment: { ...file, id: 'AINTERNAL1', visibility: 'internal', caption: MASKED.attachments } });
+  step({ type: 'attach', attachment: { ...file, id: 'ASHARED01', visibility: 'shared', caption: MASKED.sharedAttachments } });
   return { state: state as CaseState, events };
 }
 
 const { state, events } = fixture();
 
 /** The JSON a view gives `audience` (`reveal`: the request asked for the fields shown on request). */
-function render(view: View, audience: Audience, reveal: boolean): string {
+async function render(view: View, audience: Audience, reveal: boolean): Promise<string> {
   switch (view) {
+    case 'attachment':
+      return JSON.stringify(await attachmentsView(state, audience, async (caseId, a) => ({ url: `https://files.test/cases/${caseId}/${a.id}?X-Amz-Signature=s`, expiresAt: T0 })));
     case 'case':
       return JSON.stringify(caseView(state, units, { view: 'case', audience, reveal }));
     case 'timeline':
@@ -144,10 +154,10 @@ describe('the privacy table, walked whole', () => {
   // Every cell of the table: the views each audience is served (the routes refuse the others).
   const cells = VIEWS.flatMap(({ code: view }) => AUDIENCES.filter((audience) => PRIVACY_POLICY[view][audience] !== undefined).map((audience) => ({ view, audience })));
 
-  it.each(cells)('$view × $audience', ({ view, audience }) => {
+  it.each(cells)('$view × $audience', async ({ view, audience }) => {
     const rules = rulesFor(view, audience);
-    const plain = render(view, audience, false);
-    const revealed = render(view, audience, true);
+    const plain = await render(view, audience, false);
+    const revealed = await render(view, audience, true);
     for (const { code } of PERSONAL_FIELDS) {
       const rule = rules[code];
       expect({ field: code, seen: seen(plain, code) }).toEqual({ field: code, seen: rule === 'reveal' ? 'masked' : rule });
@@ -155,9 +165,9 @@ describe('the privacy table, walked whole', () => {
     }
   });
 
-  it('gives an audience a view has no row for nothing personal', () => {
+  it('gives an audience a view has no row for nothing personal', async () => {
     expect(PRIVACY_POLICY.outbox.volunteer).toBeUndefined();
-    const out = render('outbox', 'volunteer', true);
+    const out = await render('outbox', 'volunteer', true);
     for (const { code } of PERSONAL_FIELDS) expect(seen(out, code)).toBe('hidden');
   });
 

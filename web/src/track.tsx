@@ -10,6 +10,7 @@ import { OUTCOMES } from '../../shared/domain/registry.ts';
 import type { publicView } from '../../shared/service/views.ts';
 import { api, ApiError } from './api.ts';
 import { formatDateTime } from './format.ts';
+import { TrackFiles } from './track-files.tsx';
 
 type TrackView = ReturnType<typeof publicView> & { readonly mergedFrom?: string };
 
@@ -30,7 +31,7 @@ function explain(error: unknown): string {
   }
 }
 
-function Result({ view, onAgain }: { view: TrackView; onAgain: () => void }) {
+function Result({ view, code, onAgain }: { view: TrackView; code: string; onAgain: () => void }) {
   const outcome = view.resolution && OUTCOMES.find((o) => o.code === view.resolution?.outcome)?.name;
   const open = view.status === 'pending' || view.status === 'in_progress';
   return (
@@ -69,6 +70,7 @@ function Result({ view, onAgain }: { view: TrackView; onAgain: () => void }) {
           </>
         )}
       </dl>
+      {!view.mergedFrom && <TrackFiles no={view.trackingNo} code={code} count={view.attachments.length} />}
       <h3>办理记录</h3>
       <ol class="timeline">
         {[...view.timeline].reverse().map((line) => (
@@ -87,6 +89,7 @@ function Result({ view, onAgain }: { view: TrackView; onAgain: () => void }) {
 
 function TrackPage() {
   const [view, setView] = useState<TrackView>();
+  const [code, setCode] = useState('');
   const [problem, setProblem] = useState<string>();
   const [busy, setBusy] = useState(false);
   const given = new URLSearchParams(location.search).get('no') ?? '';
@@ -102,6 +105,7 @@ function TrackPage() {
     setProblem(undefined);
     try {
       setView(await api<TrackView>('GET', `/v1/track/${no}?${new URLSearchParams({ code })}`));
+      setCode(code);
     } catch (error) {
       setProblem(explain(error));
     } finally {
@@ -113,7 +117,7 @@ function TrackPage() {
     <main id="main" class="track">
       <h1>诉求办理进度查询</h1>
       {view ? (
-        <Result view={view} onAgain={() => setView(undefined)} />
+        <Result view={view} code={code} onAgain={() => setView(undefined)} />
       ) : (
         <form onSubmit={submit} aria-label="查询">
           <p class="muted">请输入受理时收到的回执短信中的编号和提取码。</p>

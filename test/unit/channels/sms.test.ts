@@ -97,9 +97,19 @@ describe('Twilio inbound form', () => {
 
   it('parses the form and normalizes a +86 sender', () => {
     const inbound = parseTwilioForm(form);
-    expect(inbound).toEqual({ messageSid: 'SM11', from: '+8613800138000', to: '+18005551212', body: '查询 C26V9XQGBV' });
+    expect(inbound).toEqual({ messageSid: 'SM11', from: '+8613800138000', to: '+18005551212', body: '查询 C26V9XQGBV', mediaUrls: [] });
     // `to`: the number texted, whose township a matter without an address goes to (SMS_TOWNSHIPS).
     expect(fromTwilio(inbound, now)).toEqual({ provider: 'twilio', messageId: 'SM11', from: '13800138000', to: '+18005551212', text: '查询 C26V9XQGBV', receivedAt: now.toISOString() });
+  });
+
+  it('reads an MMS: NumMedia and each MediaUrlN, refusing a count or a URL that is not one', () => {
+    const mms = parseTwilioForm('MessageSid=MM1&From=%2B8613800138000&NumMedia=2&MediaUrl0=https%3A%2F%2Fapi.twilio.com%2Fm%2F0&MediaUrl1=https%3A%2F%2Fapi.twilio.com%2Fm%2F1');
+    expect(mms.mediaUrls).toEqual(['https://api.twilio.com/m/0', 'https://api.twilio.com/m/1']);
+    expect(fromTwilio(mms, now).mediaUrls).toEqual(mms.mediaUrls);
+    expect(() => parseTwilioForm('MessageSid=MM1&From=%2B1&NumMedia=11')).toThrow('NumMedia');
+    expect(() => parseTwilioForm('MessageSid=MM1&From=%2B1&NumMedia=-1')).toThrow('NumMedia');
+    expect(() => parseTwilioForm('MessageSid=MM1&From=%2B1&NumMedia=1')).toThrow('MediaUrl0 is not a URL');
+    expect(() => parseTwilioForm('MessageSid=MM1&From=%2B1&NumMedia=1&MediaUrl0=file%3A%2F%2F%2Fetc%2Fpasswd')).toThrow('MediaUrl0');
   });
 
   it('keeps a foreign number in E.164 and accepts the older SmsSid', () => {

@@ -173,8 +173,23 @@ describe('WeChat inbound messages', () => {
   });
 
   it('passes other message types through as "other" with their MsgType', () => {
-    const m = parseWechatMessage(`<xml>${head}<MsgType>image</MsgType><PicUrl>http://x/y.jpg</PicUrl><MsgId>9</MsgId></xml>`);
-    expect(m).toMatchObject({ type: 'other', msgType: 'image', msgId: '9' });
+    const m = parseWechatMessage(`<xml>${head}<MsgType>video</MsgType><MediaId>m1</MediaId><ThumbMediaId>t1</ThumbMediaId><MsgId>9</MsgId></xml>`);
+    expect(m).toMatchObject({ type: 'other', msgType: 'video', msgId: '9' });
+  });
+
+  it('reads an image (MediaId, PicUrl) and a voice message (Format, Recognition)', () => {
+    const image = parseWechatMessage(`<xml>${head}<MsgType>image</MsgType><PicUrl><![CDATA[http://mmbiz.qpic.cn/a/0]]></PicUrl><MediaId><![CDATA[media_1-A]]></MediaId><MsgId>9</MsgId></xml>`);
+    expect(image).toMatchObject({ type: 'image', mediaId: 'media_1-A', picUrl: 'http://mmbiz.qpic.cn/a/0', msgId: '9' });
+    const voice = parseWechatMessage(`<xml>${head}<MsgType>voice</MsgType><MediaId>v1</MediaId><Format>amr</Format><Recognition><![CDATA[ 楼下很吵 ]]></Recognition><MsgId>10</MsgId></xml>`);
+    expect(voice).toMatchObject({ type: 'voice', mediaId: 'v1', format: 'amr', recognition: '楼下很吵' });
+    const unheard = parseWechatMessage(`<xml>${head}<MsgType>voice</MsgType><MediaId>v1</MediaId><Format>amr</Format><Recognition></Recognition><MsgId>11</MsgId></xml>`);
+    expect(unheard).not.toHaveProperty('recognition');
+  });
+
+  it('refuses an image without a MediaId, with a MediaId that cannot be a key, or a PicUrl that is no URL', () => {
+    expect(() => parseWechatMessage(`<xml>${head}<MsgType>image</MsgType><PicUrl>http://x/y.jpg</PicUrl><MsgId>9</MsgId></xml>`)).toThrow('no MediaId');
+    expect(() => parseWechatMessage(`<xml>${head}<MsgType>image</MsgType><MediaId>${'m'.repeat(129)}</MediaId><MsgId>9</MsgId></xml>`)).toThrow('MediaId');
+    expect(() => parseWechatMessage(`<xml>${head}<MsgType>image</MsgType><MediaId>m</MediaId><PicUrl>javascript:alert(1)</PicUrl><MsgId>9</MsgId></xml>`)).toThrow('PicUrl is not a URL');
   });
 
   it('refuses a message missing a common field or with a non-numeric CreateTime', () => {

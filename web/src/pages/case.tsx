@@ -21,6 +21,7 @@ import {
   SOURCES,
 } from '../labels.ts';
 import { Actions } from './actions.tsx';
+import { CaseFiles, TimelineFile, describeFileEvent } from './attachments.tsx';
 import { rulesFor } from '../../../shared/domain/privacy.ts';
 import type { Role } from '../../../shared/domain/registry.ts';
 
@@ -115,6 +116,10 @@ function describe(e: EventView, unitName: (id: string) => string): string {
       return `标记${nameOf(RISK_LEVELS, e.data.risk.level)}风险${e.data.note ? `：${e.data.note}` : ''}${e.data.jumpToDispatchLevel ? '（直报社区）' : ''}`;
     case 'located':
       return `更正地点：${[e.data.location.unitId && unitName(e.data.location.unitId), e.data.location.address].filter(Boolean).join('，')}`;
+    case 'attached':
+    case 'media_requested':
+    case 'media_failed':
+      return describeFileEvent(e);
   }
 }
 
@@ -333,6 +338,7 @@ export function CasePage({ id }: { id: string }) {
               {c.followUp.comment && `：${c.followUp.comment}`}
             </Field>
           )}
+          <CaseFiles c={c} onAdded={() => loaded.reload()} />
         </section>
 
         <section aria-labelledby="actions-title" class="actions-panel">
@@ -348,6 +354,7 @@ export function CasePage({ id }: { id: string }) {
                 <time dateTime={e.at}>{formatDateTime(e.at)}</time>
                 <span class="who">{actorName(e.actor)}</span>
                 <p>{describe(e, unitName)}</p>
+                {e.type === 'attached' && <TimelineFile c={c} id={e.data.id} />}
               </li>
             ))}
           </ol>
