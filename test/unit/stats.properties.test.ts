@@ -23,7 +23,7 @@ import {
 } from '../../shared/domain/index.ts';
 import { ctx, hotline, intake, system, units, user } from '../support/domain.ts';
 
-export const STATS_PROPERTY_RUNS = 300;
+export const STATS_PROPERTY_RUNS = 500;
 const T0 = Date.parse('2026-11-01T00:00:00+08:00');
 const MINUTE = 60_000;
 const unitIds = units.all().map((u) => u.id);
