@@ -6,7 +6,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration files each start a local stack; two at a time fits two cores.
     maxWorkers: 2,
-    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1' },
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1' },
     expect: {
       // A test that asserts nothing fails.
       requireAssertions: true,

@@ -9,6 +9,7 @@ import { ATTACHMENT_HOST, attachmentIntakeItems, intakeRate, rawPutRate } from '
 import { startStackProcess } from './stack-process.ts';
 import { transitionCosts } from './transitions.ts';
 import { sweepCosts } from './sweep.ts';
+import { treeCosts } from './tree.ts';
 import { webFigures } from './web.ts';
 import { workQueueReads } from './work.ts';
 
@@ -129,6 +130,16 @@ if (small10 && large100) {
   const ratio = (a: { items: number }, b: { items: number }) => b.items / Math.max(1, a.items);
   console.log(`  ratio 10× / 1×   notifier ${fixed(ratio(small10.notifier, large100.notifier), 2)}   callback ${fixed(ratio(small10.callback, large100.callback), 2)}   ${mark(Math.max(ratio(small10.notifier, large100.notifier), ratio(small10.callback, large100.callback)) <= 1.2)} ≤ 1.2`);
 }
+
+const tree = await treeCosts();
+const calls = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${v} ${k.replace('Command', '')}`).join(' + ');
+// RCU as DynamoDB bills them: 4 KB units, half for an eventually consistent read (the stamp), whole for a consistent one (the parts).
+const stampRcu = Math.ceil(tree.stampBytes / 4096) * 0.5;
+const wholeRcu = stampRcu + Math.ceil(tree.treeBytes / 4096);
+console.log(`\nUnit tree of ${tree.units.toLocaleString('en')} units (${tree.parts} parts, ${kb(tree.treeBytes)}): what a warm function pays to keep it current`);
+console.log(`  check of the stamp, nothing changed   ${calls(tree.check)}   ${tree.stampBytes} B, ${stampRcu} RCU   ${mark(tree.check.GetItemCommand === 1 && Object.keys(tree.check).length === 1)} one GetItem`);
+console.log(`  whole read, after a change            ${calls(tree.whole)}   ${kb(tree.stampBytes + tree.treeBytes)}, ${wholeRcu} RCU`);
+console.log(`  per minute (a check every 10 s)       ${fixed(6 * stampRcu)} RCU, against ${fixed(2 * wholeRcu)} RCU re-reading the whole tree every 30 s`);
 
 const web = await webFigures();
 console.log('\nThe pages (web/dist, esbuild minified): every file, raw and gzipped');

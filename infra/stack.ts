@@ -83,7 +83,7 @@ export const API_THROTTLE = { burstLimit: 200, rateLimit: 100 } as const;
 export const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key'] as const;
 export const DEFAULT_MEMORY_MB = 512;
 /** Plain channel settings a function with channel secrets also gets, from the CDK context `channels`. */
-export const CHANNEL_SETTINGS = ['WECHAT_APP_ID', 'TWILIO_ACCOUNT_SID', 'TWILIO_FROM', 'SMS_ALLOWED_IPS', 'PUBLIC_BASE_URL'] as const;
+export const CHANNEL_SETTINGS = ['WECHAT_APP_ID', 'WECHAT_TOWNSHIP', 'TWILIO_ACCOUNT_SID', 'TWILIO_FROM', 'SMS_ALLOWED_IPS', 'SMS_TOWNSHIPS', 'PUBLIC_BASE_URL'] as const;
 export const DEFAULT_TIMEOUT_SECONDS = { http: 10, scheduled: 10, worker: 30, stream: 30 } as const;
 
 const pascal = (name: string) =>

@@ -5,7 +5,7 @@
  */
 import middy from '@middy/core';
 import { createHash, randomUUID } from 'node:crypto';
-import { ValidationFailed, type Command } from '../../shared/domain/index.ts';
+import { ValidationFailed, type Command, type VolunteerAccount } from '../../shared/domain/index.ts';
 import { actionSchema, type ActionBody } from '../../shared/contract/actions.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
@@ -16,8 +16,14 @@ import { clock } from '../../shared/service/clock.ts';
 import { cases, directory } from '../../shared/service/runtime.ts';
 import { caseView } from '../../shared/service/views.ts';
 
-/** The API's snake_case action → the domain command (ids and defaults filled in here). */
-function toCommand(body: ActionBody, mediator: string): Command {
+/** The account a task would go to, as the domain checks it (undefined when there is none). */
+async function volunteerAccount(username: string): Promise<VolunteerAccount | undefined> {
+  const account = await directory.account(username);
+  return account && { id: account.username, role: account.role, unitId: account.unitId, disabled: account.disabled === true };
+}
+
+/** The API's snake_case action → the domain command (ids, defaults and the volunteer's account filled in here). */
+async function toCommand(body: ActionBody, mediator: string): Promise<Command> {
   switch (body.type) {
     case 'dispatch':
       if ((body.toUnitId === undefined) === (body.toVolunteerId === undefined)) {
@@ -25,7 +31,13 @@ function toCommand(body: ActionBody, mediator: string): Command {
           { path: 'toUnitId', message: 'give toUnitId or toVolunteerId' },
         ]);
       }
-      return { type: 'dispatch', toUnitId: body.toUnitId, toVolunteerId: body.toVolunteerId, note: body.note };
+      return {
+        type: 'dispatch',
+        toUnitId: body.toUnitId,
+        toVolunteerId: body.toVolunteerId,
+        volunteer: body.toVolunteerId === undefined ? undefined : await volunteerAccount(body.toVolunteerId),
+        note: body.note,
+      };
     case 'schedule_session':
       return { type: 'schedule_session', sessionId: randomUUID().slice(0, 8), at: body.at, place: body.place, mediators: body.mediators };
     case 'record_agreement':
@@ -53,7 +65,7 @@ export const handler = middy<ApiEvent, HttpResult>()
     const key = idempotencyKey(event);
     const body = parseWith(actionSchema, event.json, 'the action');
     if (body instanceof ValidationFailed) throw body;
-    const command = toCommand(body, actor.kind === 'user' ? actor.name : '');
+    const command = await toCommand(body, actor.kind === 'user' ? actor.name : '');
     // "The same request" is the same body bytes for the same case.
     const request = key === undefined ? undefined : { key, hash: createHash('sha256').update(`${id}\n`).update(bodyBytes(event)).digest('base64url') };
     const { state, event: appended, replayed } = await cases.act(id, command, actor, body.expectedVersion, request);

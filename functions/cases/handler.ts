@@ -8,32 +8,34 @@
  */
 import middy from '@middy/core';
 import {
-  AWAITED_TABS,
   CENTER_CODES,
   Forbidden,
   LEVEL_CODES,
   NotFound,
-  OWN_TABS,
   STATUS_CODES,
   ValidationFailed,
+  AWAITED_TABS,
+  OWN_TABS,
   WATCH_TABS,
   WORK_TABS,
   WORK_TAB_CODES,
   audienceOf,
   awaitedBy,
   canRead,
-  currentDueAt,
   deadlineMarks,
   maskPhone,
   normalizeTrackingNo,
   revealedFields,
   rulesFor,
   trackingNoFromBytes,
+  urgency,
   type Actor,
   type CaseState,
   type Role,
+  type Unit,
   type UnitTree,
   type WorkTab,
+  type WorkingCalendar,
 } from '../../shared/domain/index.ts';
 import { createHash } from 'node:crypto';
 import { apiKeyAuth, jwtAuth } from '../../shared/http/auth.ts';
@@ -42,10 +44,11 @@ import { authenticate, httpErrors, principalOf } from '../../shared/http/middlew
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { requireRole } from '../../shared/http/roles.ts';
 import { clock } from '../../shared/service/clock.ts';
-import { cases, config, directory, dynamodb, reporterKey, store } from '../../shared/service/runtime.ts';
+import { cases, config, directory, dynamodb, policy, reporterKey, store } from '../../shared/service/runtime.ts';
 import { auditView, caseView, timelineView } from '../../shared/service/views.ts';
 import { phone as phoneSchema } from '../../shared/contract/fields.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
+import { instantParam } from '../../shared/contract/days.ts';
 import { AuditTrail } from '../../shared/store/audit.ts';
 import { CaseQueries, type SubtreeFilter } from '../../shared/store/case-queries.ts';
 import { UnitSupervision } from '../../shared/store/supervision.ts';
@@ -77,26 +80,17 @@ function oneOf<T extends string>(path: string, raw: string | undefined, allowed:
   return raw as T;
 }
 
-function date(path: string, raw: string | undefined): string | undefined {
-  if (raw === undefined || raw === '') return undefined;
-  const parsed = Date.parse(raw);
-  if (Number.isNaN(parsed)) invalid(path, 'must be a date (yyyy-mm-dd) or an ISO 8601 date-time');
-  return new Date(parsed).toISOString();
+/** An open case by its deadline (in the time its limit is counted in); a resolved one awaiting its 回访, by that deadline. */
+function marks(state: CaseState, now: Date, units: UnitTree, calendar: WorkingCalendar) {
+  const awaited = state.clocks ? undefined : awaitedBy(state, units);
+  return awaited?.for === 'follow_up' ? deadlineMarks(awaited.dueAt, state.resolution?.at, now) : urgency(state, now, calendar);
 }
 
-/** Overdue or close to its deadline (the last fifth of the time, or under two hours); a resolved case by its 回访's. */
-function urgency(state: CaseState, now: Date, units: UnitTree) {
-  const due = currentDueAt(state);
-  if (due && state.clocks) return deadlineMarks(due, state.clocks.startedAt, now);
-  const awaited = awaitedBy(state, units);
-  return awaited?.for === 'follow_up' ? deadlineMarks(awaited.dueAt, state.resolution?.at, now) : { overdue: false, nearDeadline: false };
-}
-
-function listItem(state: CaseState, units: UnitTree, now: Date, actor: User) {
+function listItem(state: CaseState, units: UnitTree, now: Date, actor: User, calendar: WorkingCalendar) {
   const awaited = awaitedBy(state, units);
   return {
     ...caseView(state, units, { view: 'list', audience: actor.role }),
-    ...urgency(state, now, units),
+    ...marks(state, now, units, calendar),
     ...(awaited?.for === 'follow_up' ? { followUpDueAt: awaited.dueAt } : {}),
   };
 }
@@ -110,36 +104,48 @@ function revealParam(event: ApiEvent): boolean {
 }
 
 const OPEN = ['pending', 'in_progress'];
-/** Pages of the volunteer's unit read at most per request when looking for their tasks. */
+/** Pages read at most per request when looking for a volunteer's tasks. */
 const TASK_PAGES = 10;
 
 /**
- * A volunteer's tasks: the cases under their unit dispatched to them. There
- * is no index by volunteer, so the unit's subtree is read (a Query, with the
- * list's filters) and kept to their own, at most TASK_PAGES pages a request;
- * the cursor goes on from there.
+ * A volunteer's tasks: the cases dispatched to them. There is no index by
+ * volunteer, so the places tasks can be are read (Queries, with the list's
+ * filters) and kept to their own, at most TASK_PAGES pages a request: the
+ * unit listed's subtree and — when that is the volunteer's own unit — the
+ * cases held at each unit above it, since a unit offers tasks to the
+ * volunteers at or below it. The cursor names the place and the key in it.
  */
-async function tasksOf(actor: Extract<Actor, { kind: 'user' }>, rootId: string, path: string, filter: SubtreeFilter, limit: number, cursor?: string) {
+async function tasksOf(actor: Extract<Actor, { kind: 'user' }>, units: UnitTree, unit: Unit, filter: SubtreeFilter, limit: number, cursor?: string) {
+  const places = [unit.path];
+  if (unit.id === actor.unitId) for (let a = units.parent(unit.id); a; a = units.parent(a.id)) places.push(`${a.path}|`);
+  let place = 0;
+  let next: string | undefined;
+  if (cursor !== undefined) {
+    const m = /^(\d{1,2})\.(.*)$/.exec(cursor);
+    place = m ? Number(m[1]) : places.length;
+    if (!m || place >= places.length) invalid('cursor', 'not a cursor this list returned');
+    next = m[2] || undefined;
+  }
   const items: CaseState[] = [];
-  let next = cursor;
-  for (let page = 0; page < TASK_PAGES && items.length < limit; page++) {
-    const read = await queries.subtree(rootId, path, filter, 100, next);
+  for (let pages = 0; pages < TASK_PAGES && items.length < limit && place < places.length; pages++) {
+    const read = await queries.subtree(unit.rootId, places[place] as string, filter, 100, next);
     items.push(...read.items.filter((s) => s.assignment?.volunteerId === actor.id));
     next = read.cursor;
-    if (!next) break;
+    if (!next) place++;
   }
-  return { items: items.slice(0, limit), cursor: next };
+  return { items: items.slice(0, limit), cursor: place < places.length ? `${place}.${next ?? ''}` : undefined };
 }
 
 async function list(event: ApiEvent, principal: Principal) {
   if (principal.kind !== 'user') throw new Forbidden('lists are for mediators');
   const actor = principal.actor;
   const q = event.queryStringParameters ?? {};
-  const units = await directory.units();
+  const [units, { timing }] = await Promise.all([directory.units(), policy()]);
+  const { calendar } = timing;
   const now = clock.now();
   const limit = pageLimit(q.limit, 200, 50);
-  if (q.phone !== undefined) return reporterCases(q, actor, units, now, limit);
-  if (q.q !== undefined) return search(event, q, actor, units, now, limit);
+  if (q.phone !== undefined) return reporterCases(q, actor, units, now, limit, calendar);
+  if (q.q !== undefined) return search(event, q, actor, units, now, limit, calendar);
   const scope = oneOf('scope', q.scope, ['mine', 'subtree'] as const) ?? 'mine';
   const tab = oneOf('tab', q.tab, WORK_TAB_CODES);
   if (tab !== undefined && scope !== 'mine') invalid('tab', 'is for scope=mine');
@@ -147,12 +153,12 @@ async function list(event: ApiEvent, principal: Principal) {
   if (scope === 'mine' && actor.role === 'volunteer') {
     const unit = units.get(actor.unitId);
     if (!unit) throw new NotFound('your unit no longer exists');
-    const page = await tasksOf(actor, unit.rootId, unit.path, { status: OPEN }, limit, q.cursor);
-    return json(200, { items: page.items.map((s) => listItem(s, units, now, actor)), cursor: page.cursor ?? null });
+    const page = await tasksOf(actor, units, unit, { status: OPEN }, limit, q.cursor);
+    return json(200, { items: page.items.map((s) => listItem(s, units, now, actor, calendar)), cursor: page.cursor ?? null });
   }
   if (scope === 'mine') {
     const page = await workTab(actor, tab, units, now, limit, q.cursor);
-    return json(200, { items: page.items.map((s) => listItem(s, units, now, actor)), cursor: page.cursor ?? null });
+    return json(200, { items: page.items.map((s) => listItem(s, units, now, actor, calendar)), cursor: page.cursor ?? null });
   }
   const unitId = q.unitId || actor.unitId;
   const unit = units.get(unitId);
@@ -163,14 +169,15 @@ async function list(event: ApiEvent, principal: Principal) {
     level: oneOf('level', q.level, LEVEL_CODES),
     risk: flagParam(event, 'risk') || undefined,
     overdueAt: flagParam(event, 'overdue') ? now.toISOString() : undefined,
-    createdFrom: date('from', q.from),
-    createdTo: date('to', q.to),
+    // China days: `from` from its midnight, `to` through its end.
+    createdFrom: instantParam('from', q.from)?.toISOString(),
+    createdTo: instantParam('to', q.to)?.toISOString(),
   };
   const page =
     actor.role === 'volunteer'
-      ? await tasksOf(actor, unit.rootId, unit.path, filter, limit, q.cursor)
+      ? await tasksOf(actor, units, unit, filter, limit, q.cursor)
       : await queries.subtree(unit.rootId, unit.path, filter, limit, q.cursor);
-  return json(200, { items: page.items.map((s) => listItem(s, units, now, actor)), cursor: page.cursor ?? null });
+  return json(200, { items: page.items.map((s) => listItem(s, units, now, actor, calendar)), cursor: page.cursor ?? null });
 }
 
 /** One tab of 我的待办 (all the unit's open cases without one), nearest deadline first. */
@@ -213,7 +220,7 @@ function workOrderIds(externalId: string): string[] {
  * `contains` filter per word, bounded and paged; a 12345 work-order number
  * is also looked up by the id it would have, so it is found at once.
  */
-async function search(event: ApiEvent, q: Record<string, string | undefined>, actor: User, units: UnitTree, now: Date, limit: number) {
+async function search(event: ApiEvent, q: Record<string, string | undefined>, actor: User, units: UnitTree, now: Date, limit: number, calendar: WorkingCalendar) {
   const text = (q.q ?? '').trim();
   const words = text.split(/\s+/).filter(Boolean);
   if (words.length === 0) invalid('q', 'must have a word to look for');
@@ -221,8 +228,8 @@ async function search(event: ApiEvent, q: Record<string, string | undefined>, ac
   const unit = units.get(actor.unitId);
   if (!unit) throw new NotFound('your unit no longer exists');
   // Without `to`, up to now and the case filed this very instant (keys are [from, to)).
-  const to = date('to', q.to) ?? new Date(now.getTime() + 60_000).toISOString();
-  const from = date('from', q.from) ?? new Date(Date.parse(to) - SEARCH_DEFAULT_DAYS * 86_400_000).toISOString();
+  const to = instantParam('to', q.to)?.toISOString() ?? new Date(now.getTime() + 60_000).toISOString();
+  const from = instantParam('from', q.from)?.toISOString() ?? new Date(Date.parse(to) - SEARCH_DEFAULT_DAYS * 86_400_000).toISOString();
   if (from >= to) invalid('from', 'must be before to');
   if (Date.parse(to) - Date.parse(from) > SEARCH_MAX_DAYS * 86_400_000) invalid('to', `must be at most ${SEARCH_MAX_DAYS} days after from`);
   const status = q.status ? q.status.split(',').map((s) => oneOf('status', s, STATUS_CODES) as string) : undefined;
@@ -236,13 +243,13 @@ async function search(event: ApiEvent, q: Record<string, string | undefined>, ac
     (!center || s.center === center) &&
     (!level || s.level === level) &&
     (!risk || s.risk !== undefined) &&
-    (!overdue || urgency(s, now, units).overdue);
+    (!overdue || marks(s, now, units, calendar).overdue);
   const exact = q.cursor === undefined && words.length === 1 && /^[\x21-\x7e]{1,128}$/.test(text) && !normalizeTrackingNo(text)
     ? (await store.getMany(workOrderIds(text))).filter((s) => s.externalId === text && keep(s))
     : [];
   const found = await work.search(unit.rootId, words, from, to, limit, q.cursor);
   const matches = (await store.getMany(found.ids)).filter((s) => keep(s) && !exact.some((e) => e.id === s.id));
-  return json(200, { items: [...exact, ...matches].map((s) => listItem(s, units, now, actor)), cursor: found.cursor ?? null, read: found.read });
+  return json(200, { items: [...exact, ...matches].map((s) => listItem(s, units, now, actor, calendar)), cursor: found.cursor ?? null, read: found.read });
 }
 
 /**
@@ -251,7 +258,7 @@ async function search(event: ApiEvent, q: Record<string, string | undefined>, ac
  * about "my matter". It ties a phone to cases, so it is audited: one entry
  * for the request, naming every case found, under the searched phone's key.
  */
-async function reporterCases(q: Record<string, string | undefined>, actor: Extract<Actor, { kind: 'user' }>, units: UnitTree, now: Date, limit: number) {
+async function reporterCases(q: Record<string, string | undefined>, actor: Extract<Actor, { kind: 'user' }>, units: UnitTree, now: Date, limit: number, calendar: WorkingCalendar) {
   const other = Object.keys(q).find((k) => k !== 'phone' && k !== 'limit');
   if (other) invalid(other, 'cannot be combined with phone');
   const phone = parseWith(phoneSchema, q.phone, 'phone');
@@ -273,7 +280,7 @@ async function reporterCases(q: Record<string, string | undefined>, actor: Extra
       reporterKey({ phone }),
     );
   }
-  return json(200, { items: found.map((s) => listItem(s, units, now, actor)), cursor: null });
+  return json(200, { items: found.map((s) => listItem(s, units, now, actor, calendar)), cursor: null });
 }
 
 export const handler = middy<ApiEvent, HttpResult>()
@@ -294,14 +301,14 @@ export const handler = middy<ApiEvent, HttpResult>()
       case 'GET /v1/cases/{id}': {
         const reveal = revealParam(event);
         const state = await cases.read(id, actor);
-        const units = await directory.units();
+        const [units, { timing }] = await Promise.all([directory.units(), policy()]);
         const now = clock.now();
         const viewer = { view: actor.kind === 'client' ? 'client' : 'case', audience, reveal } as const;
         const revealed = reveal && actor.kind === 'user' ? revealedFields(state, rulesFor(viewer.view, audience)) : [];
         if (actor.kind === 'user' && revealed.length > 0) {
           await audit.record({ at: now.toISOString(), caseId: id, username: actor.id, role: actor.role, unitId: actor.unitId, what: 'reporter_details', fields: revealed });
         }
-        return json(200, { ...caseView(state, units, viewer), ...(actor.kind === 'user' ? urgency(state, now, units) : {}) });
+        return json(200, { ...caseView(state, units, viewer), ...(actor.kind === 'user' ? urgency(state, now, timing.calendar) : {}) });
       }
       case 'GET /v1/cases/{id}/events': {
         const query = event.queryStringParameters ?? {};

@@ -1,7 +1,8 @@
 /**
  * GET|PUT /v1/config/{name} — the policy a township edits without a deploy:
  * `sla` (limits per centre × level × priority), `risk` (risk terms) and
- * `calendar` (holiday years the calendar library does not know yet). Admins
+ * `calendar` (holiday years the calendar library does not know yet; its
+ * answer names the years within the next 60 days that nobody entered). Admins
  * read them; only a township's admins change them, since they hold for every
  * unit. A document is validated before it is stored, and every function picks
  * it up within its 30-second policy cache.
@@ -32,9 +33,19 @@ function documentOf(event: ApiEvent) {
   return { name: name as Name, admin, ...DOCUMENTS[name as Name] };
 }
 
+/** How far ahead the calendar looks for years whose holidays are not entered yet. */
+const LOOKAHEAD_DAYS = 60;
+
 async function describe(name: Name, key: string): Promise<HttpResult> {
   const policy = await loadPolicy(directory, config.timeScale);
-  const effective = { sla: policy.sla, risk: policy.risk, calendar: { knownYears: policy.timing.calendar.knownYears() } }[name];
+  const { calendar } = policy.timing;
+  const now = clock.now();
+  const calendarView = {
+    knownYears: calendar.knownYears(),
+    // Deadlines in these count weekends only until their holidays are entered (the admin page's banner).
+    uncoveredYears: calendar.uncoveredYears(now, new Date(now.getTime() + LOOKAHEAD_DAYS * 86_400_000)),
+  };
+  const effective = { sla: policy.sla, risk: policy.risk, calendar: calendarView }[name];
   return json(200, { name, stored: (await directory.config(key)) ?? null, effective });
 }
 

@@ -5,7 +5,7 @@
  * their subtree.
  */
 import middy from '@middy/core';
-import { Forbidden, LEVELS, NotFound, ROLES, SUPERVISOR_ROLES, UnitTree, ValidationFailed, type Issue, type UnitRecord } from '../../shared/domain/index.ts';
+import { Forbidden, LEVELS, NotFound, ROLES, SUPERVISOR_ROLES, UnitTree, ValidationFailed, movedUnits, type Issue, type UnitRecord } from '../../shared/domain/index.ts';
 import { createUserSchema, csvIssue, unitImportSchema, unitSupervisionSchema, unitsFromCsv, updateUserSchema } from '../../shared/contract/directory.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
@@ -17,7 +17,7 @@ import { json, type HttpResult } from '../../shared/http/response.ts';
 import { requireRole } from '../../shared/http/roles.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { accountsFromEnv } from '../../shared/service/accounts.ts';
-import { config, directory, dynamodb, policy } from '../../shared/service/runtime.ts';
+import { config, directory, dynamodb, policy, reindexer } from '../../shared/service/runtime.ts';
 import type { Account } from '../../shared/store/directory.ts';
 import { UnitSupervision } from '../../shared/store/supervision.ts';
 
@@ -99,10 +99,14 @@ export const handler = middy<ApiEvent, HttpResult>()
     switch (event.routeKey) {
       case 'GET /v1/units': {
         const tree = units.all().filter((u) => u.rootId === mine.rootId);
+        const stamp = await directory.trees.stamp();
         return json(200, {
           items: tree
             .sort((a, b) => a.path.localeCompare(b.path))
             .map((u) => ({ ...u, levelName: LEVELS.find((l) => l.code === u.level)?.name, inMyJurisdiction: units.isWithin(u.id, actor.unitId) })),
+          version: stamp.version,
+          // Cases still following units that moved: each change of the tree's job, and how far it got.
+          reindex: await reindexer.progress(stamp),
         });
       }
       case 'POST /v1/units/import': {
@@ -114,7 +118,10 @@ export const handler = middy<ApiEvent, HttpResult>()
         const parsed = parseWith(unitImportSchema, sheet ? { units: sheet.units } : jsonOf(text), 'the unit import');
         if (parsed instanceof ValidationFailed) throw located(parsed);
         const dryRun = flagParam(event, 'dryRun');
-        const existing = new Map<string, UnitRecord>((await directory.unitRecords()).map((u) => [u.id, u]));
+        // The import is one change of the tree in force now: based on its version, written whole or not at all.
+        const base = await directory.treeSnapshot();
+        const before = new UnitTree(base.records);
+        const existing = new Map<string, UnitRecord>(base.records.map((u) => [u.id, u]));
         // A row without contacts keeps the stored ones (a sheet without contact columns must not erase them).
         const rows = parsed.units.map((u) => (u.contacts === undefined && existing.get(u.id)?.contacts ? { ...u, contacts: existing.get(u.id)?.contacts } : u));
         const merged = new Map(existing);
@@ -122,6 +129,13 @@ export const handler = middy<ApiEvent, HttpResult>()
         const created = rows.filter((u) => !existing.has(u.id));
         const updated = rows.filter((u) => existing.has(u.id) && !sameUnit(u, existing.get(u.id)));
         const changed = [...created, ...updated];
+        const relevelled = updated.filter((u) => u.level !== existing.get(u.id)?.level);
+        if (relevelled.length > 0) {
+          throw new ValidationFailed(
+            `a unit keeps its level (its cases are worked at it): ${relevelled.map((u) => u.id).join(', ')}; add a new unit instead`,
+            relevelled.map((u) => ({ path: `units.${u.id}.level`, message: `cannot change from ${existing.get(u.id)?.level} to ${u.level}` })),
+          );
+        }
         // The whole tree after the import must be valid, or nothing is written; its problems are told by the imported rows.
         const records = [...merged.values()];
         let tree: UnitTree;
@@ -141,11 +155,12 @@ export const handler = middy<ApiEvent, HttpResult>()
             ),
           );
         }
-        const refused = outsideJurisdiction(changed, existing, units, tree, actor.unitId);
+        const refused = outsideJurisdiction(changed, existing, before, tree, actor.unitId);
         if (refused.length > 0) {
           throw new HttpError(403, 'forbidden', `units outside your jurisdiction (${actor.unitId}): ${refused.map((r) => r.path.slice('units.'.length)).join(', ')}`, refused);
         }
-        if (!dryRun) await directory.putUnits(changed);
+        const moved = movedUnits(before, tree).map((m) => m.unitId);
+        const version = changed.length === 0 || dryRun ? base.stamp.version : (await directory.replaceTree(base, [...merged.values()])).version;
         return json(200, {
           dryRun,
           imported: changed.length,
@@ -153,6 +168,9 @@ export const handler = middy<ApiEvent, HttpResult>()
           created: created.map((u) => u.id),
           updated: updated.map((u) => u.id),
           unchanged: rows.length - changed.length,
+          // Cases under a moved unit follow it in the background (GET /v1/units shows the progress).
+          moved,
+          version,
         });
       }
       case 'PUT /v1/units/{id}/supervision':

@@ -40,6 +40,7 @@ import {
   type RequestView,
 } from '../../shared/channels/open311.ts';
 import { intakeSchema } from '../../shared/contract/intake.ts';
+import { chinaMidnight, nextDay, realDay } from '../../shared/contract/days.ts';
 import { KEY_ID_MESSAGE, KEY_ID_PATTERN } from '../../shared/contract/fields.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { HttpError, UnsupportedMediaType, toHttpError } from '../../shared/http/errors.ts';
@@ -122,10 +123,15 @@ function list(value: string | undefined, name: string, max: number): string[] | 
   return items;
 }
 
-function dateParam(value: string | undefined, name: string): Date | undefined {
+/** A W3C date-time (China time without an offset); a bare date is a China day, from its midnight (`end_date`: through its end). */
+function dateParam(value: string | undefined, name: 'start_date' | 'end_date'): Date | undefined {
   if (value === undefined || value === '') return undefined;
-  const ok = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value);
-  const date = new Date(value);
+  const day = realDay(value);
+  if (day) return chinaMidnight(name === 'end_date' ? nextDay(day) : day);
+  const m = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(value);
+  const ok = m !== null;
+  // Without an offset, China time.
+  const date = new Date(m && m[3] === undefined ? `${value}+08:00` : value);
   if (!ok || Number.isNaN(date.getTime())) {
     throw new ValidationFailed(`${name} is not a W3C date-time`, [{ path: name, message: 'must be a date-time such as 2026-11-26T09:00:00+08:00' }]);
   }

@@ -1,12 +1,13 @@
 /**
- * GET /v1/outbox?date=yyyy-mm-dd — the messages sent to people that day, for
+ * GET /v1/outbox?date=yyyy-mm-dd — the messages sent to people that China day, for
  * admins: those about cases in their jurisdiction, and, for an admin of a
  * township, also those tied to no case (answers to residents' queries).
  * Phones and openIds are shown masked and codes (提取码, 验证码) never, as the
  * privacy policy has it for this view.
  */
 import middy from '@middy/core';
-import { ValidationFailed } from '../../shared/domain/index.ts';
+import { ValidationFailed, chinaDay } from '../../shared/domain/index.ts';
+import { realDay } from '../../shared/contract/days.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
 import type { ApiEvent } from '../../shared/http/event.ts';
 import { authenticate, httpErrors, principalOf } from '../../shared/http/middleware.ts';
@@ -25,11 +26,8 @@ export const handler = middy<ApiEvent, HttpResult>()
   .handler(async (event) => {
     const admin = requireRole(principalOf(event), 'admin');
     const query = event.queryStringParameters ?? {};
-    const date = query.date ?? clock.now().toISOString().slice(0, 10);
-    const day = Date.parse(`${date}T00:00:00Z`);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(day) || new Date(day).toISOString().slice(0, 10) !== date) {
-      throw new ValidationFailed('date must be yyyy-mm-dd', [{ path: 'date', message: 'must be yyyy-mm-dd' }]);
-    }
+    const date = query.date === undefined ? chinaDay(clock.now().toISOString()) : realDay(query.date);
+    if (date === undefined) throw new ValidationFailed('date must be a China day, yyyy-mm-dd', [{ path: 'date', message: 'must be a date, yyyy-mm-dd' }]);
     const limit = query.limit === undefined ? 100 : Number(query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
       throw new ValidationFailed('limit must be 1–500', [{ path: 'limit', message: 'must be an integer from 1 to 500' }]);

@@ -38,7 +38,7 @@ import { bodyLimit } from '../../shared/http/middleware.ts';
 import { json, text, type HttpResult } from '../../shared/http/response.ts';
 import type { ReplyMessage } from '../../shared/queue/messages.ts';
 import { isAllowed } from '../../shared/service/channel-config.ts';
-import { channelConfig, residents } from '../../shared/service/channel-runtime.ts';
+import { channelConfig, residents, townshipFor } from '../../shared/service/channel-runtime.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { logger } from '../../shared/service/logger.ts';
 import { publisher } from '../../shared/service/queues.ts';
@@ -79,10 +79,13 @@ function checkSenders(messages: readonly InboundSms[], field: string): void {
 }
 
 async function handleAll(messages: readonly InboundSms[]) {
+  // Every number's township is known before any of the batch is handled.
+  const townships = await Promise.all(messages.map((sms) => townshipFor('sms', sms.to)));
   const out = [];
-  for (const sms of messages) {
+  for (const [i, sms] of messages.entries()) {
+    const township = townships[i];
     const handled = await residents.handle({
-      sender: { channel: 'sms', provider: sms.provider, phone: sms.from },
+      sender: { channel: 'sms', provider: sms.provider, phone: sms.from, ...(township !== undefined ? { township } : {}) },
       key: smsDedupeKey(sms),
       message: { kind: 'text', text: sms.text, ...(sms.mediaUrls ? { media: sms.mediaUrls.map((url) => ({ kind: 'twilio' as const, url })) } : {}) },
     });

@@ -1,12 +1,26 @@
 /**
  * GET /v1/stats?unitId=&from=&to= — the figures leaders ask for, over the
- * cases that arose under a unit and were received in [from, to), and the same
- * rates for each unit directly below it (各下级单位). Reads the
+ * cases that arose under a unit and were received on China days [from, to],
+ * and the same rates for each unit directly below it (各下级单位). Reads the
  * byMonth index for the months of the range only, so its cost follows the
- * cases in range, not the table.
+ * cases in range, not the table; which cases arose under the unit is decided
+ * by the tree as it is now.
  */
 import middy from '@middy/core';
-import { CENTERS, ESCALATION_REASONS, LEVELS, NotFound, STATUSES, ValidationFailed, computeStats, redYellowBoard, statsByChild } from '../../shared/domain/index.ts';
+import {
+  CENTERS,
+  ESCALATION_REASONS,
+  LEVELS,
+  NotFound,
+  STATUSES,
+  ValidationFailed,
+  bucketsByChild,
+  chinaDay,
+  contribution,
+  redYellowBoard,
+  statsOf,
+} from '../../shared/domain/index.ts';
+import { chinaMidnight, dayParam, nextDay } from '../../shared/contract/days.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
 import type { ApiEvent } from '../../shared/http/event.ts';
 import { authenticate, httpErrors, principalOf } from '../../shared/http/middleware.ts';
@@ -25,13 +39,9 @@ const supervision = new UnitSupervision(dynamodb, config.tableName);
 const RED_AFTER_DAYS = 2;
 const DAY = 86_400_000;
 const MAX_RANGE_DAYS = 366;
+const DEFAULT_DAYS = 30;
 
-function instant(path: string, raw: string | undefined, fallback: Date): Date {
-  if (raw === undefined || raw === '') return fallback;
-  const parsed = Date.parse(raw);
-  if (Number.isNaN(parsed)) throw new ValidationFailed(`${path} is not a date`, [{ path, message: 'must be yyyy-mm-dd or an ISO 8601 date-time' }]);
-  return new Date(parsed);
-}
+const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY) + 1;
 
 export const handler = middy<ApiEvent, HttpResult>()
   .use(httpErrors())
@@ -43,16 +53,17 @@ export const handler = middy<ApiEvent, HttpResult>()
     const unitId = q.unitId || actor.unitId;
     const unit = units.get(unitId);
     if (!unit || !units.isWithin(unitId, actor.unitId)) throw new NotFound(`no unit ${unitId} in your jurisdiction`);
-    const now = clock.now();
-    const to = instant('to', q.to, now);
-    const from = instant('from', q.from, new Date(to.getTime() - 30 * DAY));
-    if (from >= to) throw new ValidationFailed('from must be before to', [{ path: 'from', message: 'must be before to' }]);
-    if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY) {
-      throw new ValidationFailed(`the range may be at most ${MAX_RANGE_DAYS} days`, [{ path: 'to', message: `at most ${MAX_RANGE_DAYS} days after from` }]);
+    const to = dayParam('to', q.to) ?? chinaDay(clock.now().toISOString());
+    const from = dayParam('from', q.from) ?? new Date(Date.parse(`${to}T00:00:00Z`) - (DEFAULT_DAYS - 1) * DAY).toISOString().slice(0, 10);
+    if (from > to) throw new ValidationFailed('from must not be after to', [{ path: 'from', message: 'must not be after to' }]);
+    if (daysBetween(from, to) > MAX_RANGE_DAYS) {
+      throw new ValidationFailed(`the range may be at most ${MAX_RANGE_DAYS} days`, [{ path: 'to', message: `at most ${MAX_RANGE_DAYS} days from from` }]);
     }
-    const range = { from: from.toISOString(), to: to.toISOString() };
-    const ids = await queries.createdBetween(unit.rootId, range.from, range.to, { originPath: unit.path });
+    const start = chinaMidnight(from).toISOString();
+    const end = chinaMidnight(nextDay(to)).toISOString();
+    const ids = await queries.createdBetween(unit.rootId, start, end, { originWithin: (origin) => units.isWithin(origin, unit.id) });
     const cases = await store.getMany(ids);
+    const range = { from, to };
     if (event.routeKey === 'GET /v1/board') {
       const rawDays = q.redDays ?? String(RED_AFTER_DAYS);
       const redAfterDays = Number(rawDays);
@@ -60,27 +71,31 @@ export const handler = middy<ApiEvent, HttpResult>()
         throw new ValidationFailed('redDays must be a whole number of working days from 0 to 30', [{ path: 'redDays', message: 'must be a whole number from 0 to 30' }]);
       }
       const [open, orders, { timing }] = await Promise.all([work.openUnder({ rootId: unit.rootId, path: unit.path }), supervision.active(unit.rootId), policy()]);
-      const rows = redYellowBoard({ units, unitId: unit.id, now, timing, redAfterDays, open: open.items, cases, range });
+      const rows = redYellowBoard({ units, unitId: unit.id, now: clock.now(), timing, redAfterDays, open: open.items, cases, range });
       return json(200, {
         unit: { id: unit.id, name: unit.fullName, level: unit.level },
-        ...range,
+        from: start,
+        to: end,
+        days: range,
         redAfterDays,
         /** More open cases than one request reads: the "now" figures are a lower bound. */
         capped: open.capped,
         rows: rows.map((r) => ({ ...r, supervision: orders.find((o) => o.unitId === r.unitId) })),
       });
     }
-    const stats = computeStats(cases, range);
+    const buckets = cases.map(contribution);
     return json(200, {
       unit: { id: unit.id, name: unit.fullName, level: unit.level },
-      ...range,
+      from: start,
+      to: end,
+      days: range,
       labels: {
         centers: Object.fromEntries(CENTERS.map((c) => [c.code, c.name])),
         levels: Object.fromEntries(LEVELS.map((l) => [l.code, l.name])),
         statuses: Object.fromEntries(STATUSES.map((s) => [s.code, s.name])),
         escalationReasons: Object.fromEntries(ESCALATION_REASONS.map((r) => [r.code, r.name])),
       },
-      ...stats,
-      byChild: statsByChild(cases, units, unit.id, range),
+      ...statsOf(buckets, range),
+      byChild: bucketsByChild(buckets, units, unit.id, range),
     });
   });

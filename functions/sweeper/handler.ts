@@ -6,7 +6,9 @@
  *   ignore or still needs;
  * - is the relay's backstop: events whose effects are still pending a while
  *   after they were written (the stream gave up, or a process died) are
- *   relayed here.
+ *   relayed here;
+ * - moves the cases of units moved in the tree (shared/service/reindex.ts),
+ *   for part of each run, resuming where the last one stopped.
  */
 import { dueCommand } from '../../shared/domain/index.ts';
 import type { EscalationMessage } from '../../shared/queue/messages.ts';
@@ -14,10 +16,12 @@ import { DUE_SHARDS } from '../../shared/store/schema.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { logger } from '../../shared/service/logger.ts';
 import { publisher, relay } from '../../shared/service/queues.ts';
-import { config, directory, store } from '../../shared/service/runtime.ts';
+import { config, directory, reindexer, store } from '../../shared/service/runtime.ts';
 
 /** Per shard and sweep; more waits for the next sweep rather than outrunning the worker. */
 const MAX_PER_SHARD = 2000;
+/** Of the sweeper's 50 s, the most a run spends re-indexing (the rest waits for the next minute). */
+const REINDEX_BUDGET_MS = 25_000;
 
 export interface SweepResult {
   readonly due: number;
@@ -25,6 +29,9 @@ export interface SweepResult {
   /** Events whose pending effects were relayed, and those still pending after this sweep. */
   readonly relayed: number;
   readonly stillPending: number;
+  /** Re-indexing after a change of the tree: jobs still owed, cases rewritten in this run. */
+  readonly reindexOwed: number;
+  readonly reindexed: number;
 }
 
 const shards = Array.from({ length: DUE_SHARDS }, (_, i) => i);
@@ -50,7 +57,8 @@ async function relayStragglers(now: Date): Promise<{ relayed: number; stillPendi
 
 export const handler = async (): Promise<SweepResult> => {
   const now = clock.now();
-  const [timers, effects] = await Promise.all([sendDue(now), relayStragglers(now)]);
-  if (timers.sent > 0 || effects.relayed > 0 || effects.stillPending > 0) logger.info('sweep', { ...timers, ...effects });
-  return { ...timers, ...effects };
+  const [timers, effects, reindex] = await Promise.all([sendDue(now), relayStragglers(now), reindexer.run(REINDEX_BUDGET_MS)]);
+  const result = { ...timers, ...effects, reindexOwed: reindex.owed, reindexed: reindex.rewritten };
+  if (timers.sent > 0 || effects.relayed > 0 || effects.stillPending > 0 || reindex.owed > 0) logger.info('sweep', result);
+  return result;
 };

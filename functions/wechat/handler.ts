@@ -27,7 +27,7 @@ import { bodyBytes, header, type ApiEvent } from '../../shared/http/event.ts';
 import { UnsupportedMediaType } from '../../shared/http/errors.ts';
 import { bodyLimit, httpErrors, mediaTypeOf } from '../../shared/http/middleware.ts';
 import { text, type HttpResult } from '../../shared/http/response.ts';
-import { channelConfig, residents } from '../../shared/service/channel-runtime.ts';
+import { channelConfig, residents, townshipFor } from '../../shared/service/channel-runtime.ts';
 import { clock } from '../../shared/service/clock.ts';
 import type { ResidentMessage } from '../../shared/service/residents.ts';
 
@@ -119,7 +119,12 @@ async function receive(event: ApiEvent): Promise<HttpResult> {
   const resident = residentMessage(message);
   if (!resident) return text(200, 'success', PLAIN);
 
-  const handled = await residents.handle({ sender: { channel: 'wechat', openId: message.fromUserName }, key: wechatDedupeKey(message), message: resident });
+  const township = await townshipFor('wechat');
+  const handled = await residents.handle({
+    sender: { channel: 'wechat', openId: message.fromUserName, ...(township !== undefined ? { township } : {}) },
+    key: wechatDedupeKey(message),
+    message: resident,
+  });
   if (handled.reply === undefined) return text(200, 'success', PLAIN);
   // CreateTime is when the message was first answered, so a retry gets the very same reply.
   const reply = textReply({ to: message.fromUserName, from: message.toUserName, createTime: Math.floor(Date.parse(handled.at) / 1000), content: handled.reply });

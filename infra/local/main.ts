@@ -25,6 +25,10 @@ const stack = await startLocalStack({
   // LOCAL_WORKERS=off serves the API without the queue workers and the sweeper (the bench measures the request path so).
   workers: env.LOCAL_WORKERS !== 'off',
   log: (line) => console.log(line),
+}).catch((error: unknown) => {
+  // A refusal to start (e.g. several townships and a channel naming none) says why, without a stack trace.
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
 });
 
 console.log(`

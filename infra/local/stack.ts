@@ -21,6 +21,8 @@ import { serveLocal } from './local-routes.ts';
 import type { CaseStore } from '../../shared/store/case-store.ts';
 import { DUE_SHARDS, eventSk } from '../../shared/store/schema.ts';
 import { buildWeb, webIsStale } from '../../web/build.ts';
+import { channelConfigFromEnv, townshipProblems } from '../../shared/service/channel-config.ts';
+import { HOTLINE_CLIENT, OPEN311_CLIENT } from './demo-data.ts';
 
 export interface LocalStackOptions {
   readonly port?: number;
@@ -165,6 +167,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     TABLE_NAME: tableName,
     SLA_TIME_SCALE: String(options.timeScale ?? 1),
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    // Metrics are CloudWatch's (EMF lines); locally the warnings say the same.
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+    // One process serves every function here and sees a change of the unit tree at once: moved cases follow within a second.
+    TREE_SETTLE_SECONDS: process.env.TREE_SETTLE_SECONDS ?? '1',
   });
   // Channel secrets: the environment's, else documented local defaults (README, "Local mode").
   for (const [name, value] of Object.entries(LOCAL_CHANNEL_DEFAULTS)) process.env[name] ??= value;
@@ -244,7 +250,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
   ready = true;
 
-  return {
+  const stack: LocalStack = {
     url,
     port,
     tableName,
@@ -274,6 +280,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sqs.destroy();
     },
   };
+  // A matter with no place goes to its channel's township: with several, every channel must name its own.
+  const problems = townshipProblems(await runtime.directory.units(), channelConfigFromEnv(), [HOTLINE_CLIENT, OPEN311_CLIENT]);
+  if (problems.length > 0) {
+    await stack.stop();
+    throw new Error(`refusing to start: the channels cannot tell where a matter without an address goes\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+  return stack;
 }
 
 /** Every event whose effects are pending, as the DynamoDB stream records of its insert (keys and the marker). */

@@ -110,6 +110,7 @@ export const residentReplies = {
   codeExpired: (): string => '验证码已失效或尝试次数已用完，请重新发送手机号获取新的验证码。',
   tooManyCodes: (minutes: number): string => `获取验证码过于频繁，请 ${minutes} 分钟后再试。`,
   thanks: (trackingNo: string): string => `感谢您对诉求 ${trackingNo} 的评价。`,
+  alreadyRated: (trackingNo: string): string => `诉求 ${trackingNo} 已收到您的评价，无需重复评价。`,
   reopened: (trackingNo: string): string => `已收到您的评价，诉求 ${trackingNo} 将重新办理。`,
   nothingToRate: (): string => '没有待评价的诉求。直接发送您要反映的问题即可登记诉求。',
 } as const;

@@ -19,6 +19,8 @@ export interface InboundSms {
   readonly messageId: string;
   /** Normalized: mainland numbers without +86, others in E.164. */
   readonly from: string;
+  /** The number (or extension) the resident texted: Twilio's To, Aliyun's dest_code, Tencent's extend. */
+  readonly to?: string;
   readonly text: string;
   /** ISO 8601. */
   readonly receivedAt: string;
@@ -102,6 +104,7 @@ export function parseAliyunUplink(body: string, now: Date): InboundSms[] {
     provider: 'aliyun',
     messageId: typeof m.sequence_id === 'number' ? BigInt(m.sequence_id).toString() : m.sequence_id,
     from: normalizePhone(m.phone_number),
+    ...(m.dest_code ? { to: m.dest_code } : {}),
     text: m.content,
     receivedAt: beijingTime(m.send_time) ?? now.toISOString(),
   }));
@@ -113,7 +116,7 @@ export function parseTencentReply(body: string): InboundSms {
   const from = m.nationcode === '86' ? normalizePhone(m.mobile) : normalizePhone(`+${m.nationcode}${m.mobile}`);
   const seconds = Number(m.time);
   const messageId = createHash('sha256').update(`${from}\n${seconds}\n${m.text}`, 'utf8').digest('hex').slice(0, 32);
-  return { provider: 'tencent', messageId, from, text: m.text, receivedAt: new Date(seconds * 1000).toISOString() };
+  return { provider: 'tencent', messageId, from, ...(m.extend ? { to: m.extend } : {}), text: m.text, receivedAt: new Date(seconds * 1000).toISOString() };
 }
 
 /** Twilio's webhook has no timestamp: it is received now. */
@@ -122,6 +125,7 @@ export function fromTwilio(inbound: TwilioInbound, now: Date): InboundSms {
     provider: 'twilio',
     messageId: inbound.messageSid,
     from: normalizePhone(inbound.from),
+    ...(inbound.to ? { to: inbound.to } : {}),
     text: inbound.body,
     receivedAt: now.toISOString(),
     ...(inbound.mediaUrls.length > 0 ? { mediaUrls: inbound.mediaUrls } : {}),

@@ -31,6 +31,7 @@ export const actionSchema = z.discriminatedUnion('type', [
     note: z.optional(text(0, 500)),
   }),
   action('decline', { reason: text(1, 500) }),
+  action('recall', { reason: text(1, 500) }),
   action('return', { reason: text(1, 500) }),
   action('escalate', { reason: text(1, 500) }),
   action('extend_request', { reason: text(1, 500), until: isoDateTime }),

@@ -37,6 +37,7 @@ export const RESIDENT_COMMANDS: readonly CommandType[] = ['receive', 'withdraw',
 const AT_UNIT: readonly CommandType[] = [
   'accept',
   'dispatch',
+  'recall',
   'return',
   'escalate',
   'extend_request',
@@ -59,9 +60,12 @@ const ABOVE: readonly CommandType[] = ['extend_decide', 'reopen'];
 const VOLUNTEER_ON_OFFER: readonly CommandType[] = ['accept', 'decline'];
 const VOLUNTEER_ON_TASK: readonly CommandType[] = ['note', 'contact', 'schedule_session', 'record_minutes', 'resolve', 'attach'];
 
-/** A volunteer sees only the tasks dispatched to them; everyone else their unit's subtree. */
+/**
+ * A volunteer's jurisdiction is their tasks (dispatch offers them only to
+ * volunteers at or below the case's unit); everyone else's is their unit's subtree.
+ */
 export function isWithinJurisdiction(actor: UserActor, state: Subject, units: UnitTree): boolean {
-  if (actor.role === 'volunteer' && state.assignment?.volunteerId !== actor.id) return false;
+  if (actor.role === 'volunteer') return state.assignment?.volunteerId === actor.id;
   return units.isWithin(state.unitId, actor.unitId) || units.isWithin(state.originUnitId, actor.unitId);
 }
 

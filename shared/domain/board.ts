@@ -16,7 +16,7 @@
 import type { CaseState } from './case.ts';
 import { deadlineMarks } from './work.ts';
 import { deadline, type Timing } from './sla.ts';
-import { statsByChild, type Rate } from './stats.ts';
+import { statsByChild, type DayRange, type Rate } from './stats.ts';
 import type { UnitTree } from './units.ts';
 
 export type Card = 'red' | 'yellow' | 'green';
@@ -55,7 +55,8 @@ export interface BoardInput {
   readonly redAfterDays: number;
   readonly open: readonly OpenEntry[];
   readonly cases: readonly CaseState[];
-  readonly range: { readonly from: string; readonly to: string };
+  /** The period, whole China days (both ends included), as the statistics count it. */
+  readonly range: DayRange;
 }
 
 /** Workdays after `from`'s date up to and including `to`'s (China dates), at most three years' worth. */
@@ -83,6 +84,9 @@ export function redYellowBoard(input: BoardInput): BoardRow[] {
   const rows = new Map<string, { open: number; overdueNow: number; near: number; missed: number; worst: number; red: boolean }>();
   const row = (id: string) => rows.get(id) ?? (rows.set(id, { open: 0, overdueNow: 0, near: 0, missed: 0, worst: 0, red: false }), rows.get(id)!);
   for (const child of units.children(unitId)) row(child.id);
+  // The period's bounds as instants: from China midnight of its first day to that of the day after its last.
+  const periodFrom = new Date(`${input.range.from}T00:00:00+08:00`).toISOString();
+  const periodTo = new Date(Date.parse(`${input.range.to}T00:00:00+08:00`) + 86_400_000).toISOString();
   const beyond = (missedAt: string, until: Date) => until > deadline(new Date(missedAt), { amount: input.redAfterDays, unit: 'workingDays' }, timing);
 
   for (const e of input.open) {
@@ -102,7 +106,7 @@ export function redYellowBoard(input: BoardInput): BoardRow[] {
     const end = (c.status === 'resolved' || c.status === 'closed') && c.resolution ? new Date(c.resolution.at) : now;
     c.stays.forEach((stay, i) => {
       const next = c.stays[i + 1];
-      if (next?.reason !== 'overdue' || stay.leftAt === undefined || stay.leftAt < input.range.from || stay.leftAt >= input.range.to) return;
+      if (next?.reason !== 'overdue' || stay.leftAt === undefined || stay.leftAt < periodFrom || stay.leftAt >= periodTo) return;
       const id = rowOf(units.get(stay.unitId)?.path);
       if (id === undefined) return;
       const r = row(id);

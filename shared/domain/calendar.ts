@@ -10,6 +10,27 @@ export interface Duration {
   readonly unit: DurationUnit;
 }
 
+/** The time a limit is counted in: office hours on workdays, or the clock. */
+export type TimeBasis = 'working' | 'calendar';
+
+export const basisOf = (unit: DurationUnit): TimeBasis => (unit === 'workingHours' || unit === 'workingDays' ? 'working' : 'calendar');
+
+/**
+ * The largest amount of each unit a limit may have: every one of them fits in
+ * the days the calendar searches (MAX_DAYS_SEARCHED) whatever a year's
+ * holidays (at most MAX_HOLIDAYS_PER_YEAR of them), so `add` always answers.
+ * Working days are whole: "3个工作日内" has no half day.
+ */
+export const DURATION_LIMITS: Readonly<Record<DurationUnit, { readonly max: number; readonly whole: boolean }>> = {
+  minutes: { max: 60 * 24 * 90, whole: true },
+  hours: { max: 24 * 90, whole: false },
+  workingHours: { max: 7 * 250, whole: false },
+  workingDays: { max: 250, whole: true },
+};
+
+/** Holidays (and, separately, 调休 workdays) one year may list: the State Council's schedule has about 30. */
+export const MAX_HOLIDAYS_PER_YEAR = 60;
+
 export interface WorkingWindow {
   /** Minutes after local midnight. */
   readonly start: number;
@@ -78,6 +99,20 @@ export class WorkingCalendar {
     return new Date(at.getTime() + this.offset * MINUTE).toISOString().slice(0, 10);
   }
 
+  /** The instant a local day (yyyy-mm-dd) begins. */
+  startOfDay(date: string): Date {
+    return this.instant(date, 0);
+  }
+
+  /** The years (by local date) from `start` to `end` whose official schedule is not known: counted on weekends only. */
+  uncoveredYears(start: Date, end: Date): number[] {
+    const first = Number(this.localDate(start).slice(0, 4));
+    const last = Number(this.localDate(end).slice(0, 4));
+    const out: number[] = [];
+    for (let year = first; year <= last; year++) if (!this.covers(year)) out.push(year);
+    return out;
+  }
+
   add(start: Date, duration: Duration): Date {
     switch (duration.unit) {
       case 'minutes':
@@ -91,16 +126,34 @@ export class WorkingCalendar {
     }
   }
 
-  /** The instant a local date's minute-of-day falls on. */
-  private instant(date: string, minuteOfDay: number): Date {
-    return new Date(Date.parse(`${date}T00:00:00Z`) + (minuteOfDay - this.offset) * MINUTE);
+  /** Whether an instant falls within a working window (its ends included) of a workday. */
+  isWorkingTime(at: Date): boolean {
+    const date = this.localDate(at);
+    if (!this.isWorkday(date)) return false;
+    const t = at.getTime();
+    return this.windows.some((w) => t >= this.instant(date, w.start).getTime() && t <= this.instant(date, w.end).getTime());
   }
 
-  private nextDate(date: string): string {
-    return new Date(Date.parse(`${date}T00:00:00Z`) + DAY_MINUTES * MINUTE).toISOString().slice(0, 10);
+  /** Working time between two instants, in minutes (0 when `end` is not after `start`). */
+  workingMinutesBetween(start: Date, end: Date): number {
+    const from = start.getTime();
+    const to = end.getTime();
+    if (to <= from) return 0;
+    let total = 0;
+    const last = this.localDate(end);
+    for (let date = this.localDate(start); date <= last; date = this.nextDate(date)) {
+      if (!this.isWorkday(date)) continue;
+      for (const w of this.windows) {
+        const begin = Math.max(from, this.instant(date, w.start).getTime());
+        const finish = Math.min(to, this.instant(date, w.end).getTime());
+        if (finish > begin) total += finish - begin;
+      }
+    }
+    return total / MINUTE;
   }
 
-  private addWorkingMinutes(start: Date, minutes: number): Date {
+  /** The instant `minutes` of working time after `start` (from the next window when `start` is outside one). */
+  addWorkingMinutes(start: Date, minutes: number): Date {
     let remaining = minutes;
     let cursor = start.getTime();
     let date = this.localDate(start);
@@ -121,11 +174,21 @@ export class WorkingCalendar {
     throw new RangeError(`no working time found within ${MAX_DAYS_SEARCHED} days of ${start.toISOString()}`);
   }
 
+  /** The instant a local date's minute-of-day falls on. */
+  private instant(date: string, minuteOfDay: number): Date {
+    return new Date(Date.parse(`${date}T00:00:00Z`) + (minuteOfDay - this.offset) * MINUTE);
+  }
+
+  private nextDate(date: string): string {
+    return new Date(Date.parse(`${date}T00:00:00Z`) + DAY_MINUTES * MINUTE).toISOString().slice(0, 10);
+  }
+
   /**
    * "N个工作日内": counted from the day after receipt, due at the close of the
    * Nth workday.
    */
   private addWorkingDays(start: Date, days: number): Date {
+    if (!Number.isInteger(days)) throw new RangeError(`working days are whole: ${days}`);
     let date = this.localDate(start);
     let counted = 0;
     for (let day = 0; day < MAX_DAYS_SEARCHED && counted < days; day++) {

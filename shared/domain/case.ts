@@ -16,6 +16,7 @@ import type {
   Role,
   Satisfaction,
 } from './registry.ts';
+import type { TimeBasis } from './calendar.ts';
 
 export type Actor =
   | { readonly kind: 'system'; readonly id: string }
@@ -27,7 +28,8 @@ export type Actor =
       readonly role: Role;
       readonly unitId: string;
     }
-  | { readonly kind: 'resident'; readonly id: string; readonly channel: string };
+  /** `rootUnitId`: the township the channel account (a WeChat account, an SMS number) serves. */
+  | { readonly kind: 'resident'; readonly id: string; readonly channel: string; readonly rootUnitId?: string };
 
 export interface Reporter {
   readonly name?: string;
@@ -63,6 +65,9 @@ export interface Clocks {
   /** 签收 deadline; gone once accepted. */
   readonly acceptDueAt?: string;
   readonly acceptRemindAt?: string;
+  /** The time each limit is counted in (absent on clocks started before 0.4: the clock). */
+  readonly acceptBasis?: TimeBasis;
+  readonly resolveBasis?: TimeBasis;
   /** 办结 deadline. */
   readonly resolveDueAt: string;
   readonly resolveRemindAt: string;
@@ -98,6 +103,12 @@ export interface Agreement {
   readonly performance: { readonly method: string; readonly deadline: string };
   readonly signedAt: string;
   readonly mediator: string;
+}
+
+export interface FollowUp {
+  readonly satisfaction: Satisfaction;
+  readonly comment?: string;
+  readonly at: string;
 }
 
 export interface CaseState {
@@ -177,7 +188,10 @@ export interface CaseState {
     readonly byName: string;
     readonly byUnitId: string;
   };
-  readonly followUp?: { readonly satisfaction: Satisfaction; readonly comment?: string; readonly at: string };
+  /** The 回访 of the current resolution; cleared when the case is reopened. */
+  readonly followUp?: FollowUp;
+  /** Every 回访 ever recorded, oldest first (满意率 counts each one). */
+  readonly followUps: readonly Pick<FollowUp, 'satisfaction' | 'at'>[];
   readonly mergedInto?: string;
   /** Cases merged into this one (并单), oldest first. */
   readonly mergedFrom?: readonly string[];
@@ -246,7 +260,14 @@ export type CaseEvent =
   | E<'contacted', { readonly channel: string; readonly summary: string }>
   | E<'dispatched_to_unit', MoveData & { readonly note?: string; readonly reroutesOrigin: boolean }>
   | E<'dispatched_to_volunteer', { readonly volunteerId: string; readonly note?: string }>
-  | E<'returned', MoveData & { readonly reason: string; readonly toParent: boolean }>
+  /** The dispatcher took back a task it had given a volunteer (收回): the case is the unit's alone again. */
+  | E<'task_recalled', { readonly volunteerId: string; readonly reason: string }>
+  /**
+   * `reroutesOrigin`: the dispatch this undoes had made the returning unit
+   * "where the matter arose", so the matter was mis-routed: it arose where it
+   * now goes back to (absent on events before 0.4: no change).
+   */
+  | E<'returned', MoveData & { readonly reason: string; readonly toParent: boolean; readonly reroutesOrigin?: boolean }>
   | E<'escalation_requested', { readonly reason: EscalationReason; readonly note?: string }>
   | E<'escalated', MoveData & { readonly reason: EscalationReason; readonly note?: string }>
   | E<'reminded', { readonly clock: 'accept' | 'resolve'; readonly dueAt: string }>
@@ -312,7 +333,7 @@ function move(
 }
 
 function stopAcceptClock(clocks: Clocks): Clocks {
-  const { acceptDueAt: _due, acceptRemindAt: _remind, ...rest } = clocks;
+  const { acceptDueAt: _due, acceptRemindAt: _remind, acceptBasis: _basis, ...rest } = clocks;
   return rest;
 }
 
@@ -341,6 +362,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
       extensionsAtLevel: 0,
       stays: [{ level: fields.level, unitId: fields.unitId, enteredAt: event.at, reason: 'intake' }],
       sessions: [],
+      followUps: [],
     };
   }
   if (!state) throw new TypeError(`event ${event.type} before the case was received`);
@@ -357,6 +379,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
           event.data.byVolunteer && state.assignment ? { ...state.assignment, state: 'accepted' } : state.assignment,
       };
     case 'declined':
+    case 'task_recalled':
       return { ...base, assignment: undefined };
     case 'noted':
     case 'contacted':
@@ -385,6 +408,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
         returns: state.returns + 1,
         dispatchedFrom: undefined,
         escalations: event.data.toParent ? state.escalations + 1 : state.escalations,
+        ...(event.data.reroutesOrigin ? { originUnitId: event.data.toUnitId, originLevel: event.data.toLevel } : {}),
       };
     case 'escalation_requested':
       return {
@@ -479,9 +503,11 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
     case 'followed_up':
       return {
         ...base,
-        followUp: { satisfaction: event.data.satisfaction, comment: event.data.comment, at: event.at },
+        followUps: [...state.followUps, { satisfaction: event.data.satisfaction, at: event.at }],
         ...(event.data.reopenClocks
           ? {
+              // Open again: there is no current satisfaction until the next resolution is followed up.
+              followUp: undefined,
               status: 'pending' as const,
               clocks: event.data.reopenClocks,
               // The case is worked again; the escalation worker moves it up.
@@ -492,7 +518,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
               ],
               closedAt: undefined,
             }
-          : {}),
+          : { followUp: { satisfaction: event.data.satisfaction, comment: event.data.comment, at: event.at } }),
       };
     case 'reopened':
       return {
@@ -500,6 +526,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
         status: 'pending',
         clocks: event.data.clocks,
         closedAt: undefined,
+        followUp: undefined,
         mergedInto: undefined,
         stays: [...state.stays, { level: state.level, unitId: state.unitId, enteredAt: event.at, reason: 'reopen' }],
       };
@@ -512,6 +539,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
         supervisionOrder: undefined,
         escalationPending: undefined,
         supervision: undefined,
+        extensionRequest: undefined,
         stays: closeStay(state.stays, event.at),
         closedAt: event.at,
       };
@@ -531,6 +559,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
         supervisionOrder: undefined,
         escalationPending: undefined,
         supervision: undefined,
+        extensionRequest: undefined,
         stays: closeStay(state.stays, event.at),
         closedAt: event.at,
       };

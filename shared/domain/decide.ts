@@ -18,8 +18,16 @@ import {
   type Satisfaction,
 } from './registry.ts';
 import { assessRisk, isSerious, type RiskPolicy } from './risk.ts';
-import { DEFAULT_FOLLOW_UP_WITHIN, deadline, startClocks, type SlaPolicy, type Timing } from './sla.ts';
+import { DEFAULT_FOLLOW_UP_WITHIN, currentDeadline, deadline, startClocks, type SlaPolicy, type Timing } from './sla.ts';
 import type { Unit, UnitTree } from './units.ts';
+
+/** What a dispatch needs to know of the account a task is offered to. */
+export interface VolunteerAccount {
+  readonly id: string;
+  readonly role: string;
+  readonly unitId: string;
+  readonly disabled: boolean;
+}
 
 export interface Policy {
   readonly sla: SlaPolicy;
@@ -63,7 +71,18 @@ export type Command =
   | { readonly type: 'decline'; readonly reason: string }
   | { readonly type: 'note'; readonly visibility: 'internal' | 'public'; readonly text: string }
   | { readonly type: 'contact'; readonly channel: string; readonly summary: string }
-  | { readonly type: 'dispatch'; readonly toUnitId?: string; readonly toVolunteerId?: string; readonly note?: string }
+  /**
+   * To a unit below, or to a volunteer: `volunteer` is their account as the
+   * directory has it (undefined when there is no such account).
+   */
+  | {
+      readonly type: 'dispatch';
+      readonly toUnitId?: string;
+      readonly toVolunteerId?: string;
+      readonly volunteer?: VolunteerAccount;
+      readonly note?: string;
+    }
+  | { readonly type: 'recall'; readonly reason: string }
   | { readonly type: 'return'; readonly reason: string }
   | { readonly type: 'escalate'; readonly reason: string }
   | { readonly type: 'extend_request'; readonly reason: string; readonly until: string }
@@ -186,8 +205,8 @@ function moveTo(state: CaseState, target: Unit, ctx: DecideContext): MoveData {
 function receive(command: CommandOf<'receive'>, ctx: DecideContext): Draft | Decision {
   const { input } = command;
   const { units } = ctx;
-  // An API client files within its township; a person registering (登记) within their own subtree.
-  const scope = ctx.actor.kind === 'client' ? ctx.actor.rootUnitId : ctx.actor.kind === 'user' ? ctx.actor.unitId : undefined;
+  // The township the filing channel serves (an API client's, a WeChat account's or an SMS number's); a person registering (登记) files within their own subtree.
+  const scope = ctx.actor.kind === 'client' || ctx.actor.kind === 'resident' ? ctx.actor.rootUnitId : ctx.actor.kind === 'user' ? ctx.actor.unitId : undefined;
   let unit: Unit | undefined;
   let routing: 'unit' | 'address' | 'dispatch' | 'risk';
   if (input.location.unitId !== undefined) {
@@ -201,8 +220,15 @@ function receive(command: CommandOf<'receive'>, ctx: DecideContext): Draft | Dec
     routing = 'address';
   }
   if (!unit) {
-    const root = scope !== undefined ? units.get(scope) : units.roots()[0];
-    if (!root) return invalidInput('location', 'no unit is configured to receive cases');
+    // No place given: the channel's township dispatches it. With several townships and none named, never guess.
+    const roots = units.roots();
+    const root = scope !== undefined ? units.get(scope) : roots.length === 1 ? roots[0] : undefined;
+    if (!root) {
+      return invalidInput(
+        'location',
+        roots.length === 0 ? 'no unit is configured to receive cases' : 'this channel serves no one township of several: give location.unitId or an address',
+      );
+    }
     unit = root;
     routing = 'dispatch';
   }
@@ -277,6 +303,13 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
     return { type: 'declined', data: { reason: c.reason } };
   },
 
+  recall(state, c) {
+    const closed = requireOpen(state, 'recall a task of');
+    if (closed) return closed;
+    if (!state.assignment) return invalid('no volunteer has a task on this case');
+    return { type: 'task_recalled', data: { volunteerId: state.assignment.volunteerId, reason: c.reason } };
+  },
+
   note(state, c) {
     // A resolved case still takes notes until it is filed away; a closed one only reopens or is followed up.
     if (!OPEN.has(state.status) && state.status !== 'resolved') return invalid(`cannot add a note to a case that is ${state.status}`);
@@ -290,9 +323,14 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
   dispatch(state, c, ctx) {
     const closed = requireOpen(state, 'dispatch');
     if (closed) return closed;
-    if (state.assignment) return invalid('the case is already with a volunteer; wait for them to accept or decline');
+    if (state.assignment) return invalid('the case is already with a volunteer; recall the task or wait for them to decline');
     if (c.toVolunteerId !== undefined) {
-      return { type: 'dispatched_to_volunteer', data: { volunteerId: c.toVolunteerId, note: c.note } };
+      // 群众点单、社区派单、党员接单: to a volunteer registered at the dispatching unit or below it.
+      const v = c.volunteer;
+      if (!v || v.id !== c.toVolunteerId || v.role !== 'volunteer' || v.disabled || !ctx.units.isWithin(v.unitId, state.unitId)) {
+        return invalidInput('toVolunteerId', `"${c.toVolunteerId}" is not a volunteer of ${state.unitId} or a unit below it`);
+      }
+      return { type: 'dispatched_to_volunteer', data: { volunteerId: v.id, note: c.note } };
     }
     const target = c.toUnitId === undefined ? undefined : ctx.units.get(c.toUnitId);
     if (!target || !ctx.units.isWithin(target.id, state.unitId) || target.id === state.unitId) {
@@ -324,6 +362,8 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
         ...moveTo(state, target, ctx),
         reason: c.reason,
         toParent: target !== dispatcher,
+        // Sent to the wrong unit (the dispatch made it "where the matter arose"): it arose where it goes back to.
+        reroutesOrigin: state.escalations === 0 && state.originUnitId === state.unitId,
       },
     };
   },
@@ -354,6 +394,8 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
   },
 
   extend_decide(state, c) {
+    const closed = requireOpen(state, 'decide an extension of');
+    if (closed) return closed;
     if (!state.extensionRequest) return invalid('there is no extension request to decide');
     return {
       type: 'extension_decided',
@@ -376,6 +418,8 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
   },
 
   record_minutes(state, c) {
+    const closed = requireOpen(state, 'record minutes for');
+    if (closed) return closed;
     if (!state.sessions.some((s) => s.id === c.sessionId)) return invalidInput('sessionId', 'no such session');
     return { type: 'minutes_recorded', data: { sessionId: c.sessionId, content: c.content } };
   },
@@ -574,11 +618,7 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
 
 /** The nearest live deadline: 签收 while pending (if sooner), else 办结. */
 export function currentDueAt(state: CaseState): string | undefined {
-  const c = state.clocks;
-  if (!c) return undefined;
-  return state.status === 'pending' && c.acceptDueAt !== undefined && c.acceptDueAt < c.resolveDueAt
-    ? c.acceptDueAt
-    : c.resolveDueAt;
+  return currentDeadline(state)?.dueAt;
 }
 
 type TimerCommand = CommandOf<'remind'> | CommandOf<'move_up'> | CommandOf<'supervise'>;

@@ -21,6 +21,7 @@ export const NOTIFICATION_TOPICS = [
   { code: 'status', name: '进度' },
   { code: 'task_offered', name: '派单' },
   { code: 'task_declined', name: '谢绝任务' },
+  { code: 'task_recalled', name: '收回任务' },
   { code: 'returned', name: '退回' },
   { code: 'reminder', name: '催办' },
   { code: 'escalated', name: '上报' },
@@ -80,6 +81,8 @@ export function notificationsFor(event: CaseEvent, state: CaseState, units: Unit
       return [{ recipient: { kind: 'user', userId: event.data.volunteerId }, topic: 'task_offered', text: `【矛调通】社区派单：${state.title}（${no}），请在工作台接单或谢绝。` }];
     case 'declined':
       return [unit(state.unitId, 'task_declined', `【矛调通】志愿者谢绝了诉求 ${no}：${event.data.reason}。请重新派单。`)];
+    case 'task_recalled':
+      return [{ recipient: { kind: 'user', userId: event.data.volunteerId }, topic: 'task_recalled', text: `【矛调通】诉求 ${no} 的任务已由派单单位收回：${event.data.reason}。无需再办理。` }];
     case 'returned':
       return [unit(event.data.toUnitId, 'returned', `【矛调通】诉求 ${no} 被${unitName(event.data.fromUnitId)}退回：${event.data.reason}`)];
     case 'reminded':

@@ -107,9 +107,19 @@ export interface LevelDef {
   /** Who works a case at this level, for labels and help text. */
   readonly workers: string;
   readonly sla: Readonly<Record<Priority, LevelSla>>;
+  /**
+   * Units may skip this level: a unit's parent may sit above it. A level
+   * inserted into a running system starts optional, so the stored tree stays
+   * valid until `npm run migrate -- insert-level <code>` fills it in.
+   */
+  readonly optional?: boolean;
 }
 
-/** Bottom to top; a unit's parent is always one step up this list. */
+/**
+ * Bottom to top; a unit's parent is one step up this list (or more, over
+ * optional levels only). Adding a level is one entry here, then a migration
+ * (README, "Adding a level").
+ */
 export const LEVELS = [
   {
     code: 'building',
@@ -154,6 +164,11 @@ export const LEVEL_CODES = LEVELS.map((l) => l.code) as [LevelCode, ...LevelCode
 
 export function levelRank(level: LevelCode): number {
   return LEVEL_CODES.indexOf(level);
+}
+
+/** Whether units may skip a level (see LevelDef.optional). */
+export function isOptionalLevel(level: LevelCode): boolean {
+  return (LEVELS as readonly LevelDef[]).find((l) => l.code === level)?.optional === true;
 }
 
 /** The level a case starts at when its unit cannot be determined (dispatch happens there). */

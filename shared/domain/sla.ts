@@ -1,10 +1,12 @@
 /**
  * SLA policy as data: for each centre × level × priority a 签收 limit and a 办结
  * limit. Defaults come from the level registry; the table may override any of
- * them without a deploy.
+ * them without a deploy. Every share of a limit (the 催办 at 80%, 临期, the
+ * time left) is measured in the time the limit is counted in: office hours
+ * for working-hour and working-day limits, the clock for urgent calendar ones.
  */
-import type { Duration, WorkingCalendar } from './calendar.ts';
-import type { Clocks } from './case.ts';
+import { basisOf, type Duration, type TimeBasis, type WorkingCalendar } from './calendar.ts';
+import type { CaseEvent, CaseState, Clocks } from './case.ts';
 import {
   LEVELS,
   type CenterCode,
@@ -66,14 +68,29 @@ export interface Timing {
   readonly timeScale: number;
 }
 
+/** `at` brought `timeScale` times closer to `now` (unchanged at scale 1). */
+const scaled = (now: Date, at: Date, timing: Timing) =>
+  new Date(now.getTime() + Math.max(1, Math.round((at.getTime() - now.getTime()) / timing.timeScale)));
+
 export function deadline(now: Date, limit: Duration, timing: Timing): Date {
-  const full = timing.calendar.add(now, limit).getTime() - now.getTime();
-  return new Date(now.getTime() + Math.max(1, Math.round(full / timing.timeScale)));
+  return scaled(now, timing.calendar.add(now, limit), timing);
 }
 
-function fraction(start: Date, end: Date, f: number): Date {
-  return new Date(start.getTime() + Math.floor((end.getTime() - start.getTime()) * f));
+/**
+ * The instant `f` of a limit started at `now` has passed, in the limit's own
+ * time: a working limit's 80% lies in working time and leaves 20% of the
+ * working time before the deadline; a calendar limit's is 80% of the clock.
+ */
+export function shareOf(now: Date, limit: Duration, f: number, timing: Timing): Date {
+  const { calendar } = timing;
+  const due = calendar.add(now, limit);
+  if (basisOf(limit.unit) === 'calendar') return scaled(now, new Date(now.getTime() + Math.floor((due.getTime() - now.getTime()) * f)), timing);
+  const at = calendar.addWorkingMinutes(now, calendar.workingMinutesBetween(now, due) * f);
+  return scaled(now, at, timing);
 }
+
+/** The basis a clock is measured in: a clock run faster than real time (local demos) counts the clock. */
+const basisFor = (limit: Duration, timing: Timing): TimeBasis => (timing.timeScale === 1 ? basisOf(limit.unit) : 'calendar');
 
 export interface ClockSubject {
   readonly center: CenterCode;
@@ -89,12 +106,11 @@ export function startClocks(
   options: { readonly accepted?: boolean } = {},
 ): Clocks {
   const limits = limitsFor(policy, subject.center, subject.level, subject.priority);
-  const resolveDue = deadline(now, limits.resolve, timing);
-  const acceptDue = deadline(now, limits.accept, timing);
   const base = {
     startedAt: now.toISOString(),
-    resolveDueAt: resolveDue.toISOString(),
-    resolveRemindAt: fraction(now, resolveDue, policy.remindAtFraction).toISOString(),
+    resolveDueAt: deadline(now, limits.resolve, timing).toISOString(),
+    resolveRemindAt: shareOf(now, limits.resolve, policy.remindAtFraction, timing).toISOString(),
+    resolveBasis: basisFor(limits.resolve, timing),
     acceptReminded: false,
     resolveReminded: false,
   };
@@ -102,7 +118,78 @@ export function startClocks(
     ? base
     : {
         ...base,
-        acceptDueAt: acceptDue.toISOString(),
-        acceptRemindAt: fraction(now, acceptDue, policy.remindAtFraction).toISOString(),
+        acceptDueAt: deadline(now, limits.accept, timing).toISOString(),
+        acceptRemindAt: shareOf(now, limits.accept, policy.remindAtFraction, timing).toISOString(),
+        acceptBasis: basisFor(limits.accept, timing),
       };
+}
+
+/** The deadline a case is working to now: 签收 while pending (if sooner), else 办结. */
+export function currentDeadline(state: Pick<CaseState, 'status' | 'clocks'>): { readonly dueAt: string; readonly basis: TimeBasis } | undefined {
+  const c = state.clocks;
+  if (!c) return undefined;
+  return state.status === 'pending' && c.acceptDueAt !== undefined && c.acceptDueAt < c.resolveDueAt
+    ? { dueAt: c.acceptDueAt, basis: c.acceptBasis ?? 'calendar' }
+    : { dueAt: c.resolveDueAt, basis: c.resolveBasis ?? 'calendar' };
+}
+
+export interface Urgency {
+  readonly overdue: boolean;
+  /** 临期: under two hours left, or the last fifth of the time. */
+  readonly nearDeadline: boolean;
+  /** Time to the current deadline (negative once overdue), in minutes of the deadline's own basis. */
+  readonly timeLeft?: { readonly minutes: number; readonly basis: TimeBasis };
+}
+
+const NEAR_MINUTES = 120;
+const NEAR_SHARE = 0.2;
+
+/** How close a case is to its current deadline, in the time that deadline is counted in. */
+export function urgency(state: Pick<CaseState, 'status' | 'clocks'>, now: Date, calendar: WorkingCalendar): Urgency {
+  const current = currentDeadline(state);
+  if (!current || !state.clocks) return { overdue: false, nearDeadline: false };
+  const due = new Date(current.dueAt);
+  const started = new Date(state.clocks.startedAt);
+  const span = (a: Date, b: Date) =>
+    current.basis === 'working' ? calendar.workingMinutesBetween(a, b) : Math.max(0, b.getTime() - a.getTime()) / 60_000;
+  const overdue = now > due;
+  const left = overdue ? -span(due, now) : span(now, due);
+  const whole = span(started, due);
+  const minutes = Math.round(left);
+  return {
+    overdue,
+    nearDeadline: !overdue && (left < NEAR_MINUTES || left < whole * NEAR_SHARE),
+    timeLeft: { minutes, basis: current.basis },
+  };
+}
+
+/**
+ * The years an event's deadlines were counted over without their official
+ * holiday schedule (weekends only): from when its clocks started to their
+ * furthest deadline, and a 督办's next alert.
+ */
+export function uncoveredYearsOf(event: CaseEvent, calendar: WorkingCalendar): number[] {
+  const clocks = clocksOf(event);
+  const spans: [string, string][] = [];
+  if (clocks) spans.push([clocks.startedAt, [clocks.resolveDueAt, clocks.acceptDueAt ?? ''].sort().at(-1) ?? clocks.resolveDueAt]);
+  if (event.type === 'supervised') spans.push([event.at, event.data.nextAlertAt]);
+  if (event.type === 'extension_requested') spans.push([event.at, event.data.until]);
+  const years = new Set(spans.flatMap(([from, to]) => calendar.uncoveredYears(new Date(from), new Date(to))));
+  return [...years].sort((a, b) => a - b);
+}
+
+/** The clocks an event starts, if any. */
+function clocksOf(event: CaseEvent): Clocks | undefined {
+  switch (event.type) {
+    case 'received':
+    case 'dispatched_to_unit':
+    case 'returned':
+    case 'escalated':
+    case 'reopened':
+      return event.data.clocks;
+    case 'followed_up':
+      return event.data.reopenClocks;
+    default:
+      return undefined;
+  }
 }

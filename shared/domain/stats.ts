@@ -1,12 +1,25 @@
 /**
- * The statistics leaders ask for, computed from the cases created in a date
- * range under a unit. Pure: the caller fetches the cases (by Query, in
- * proportion to the range) and passes them in. Each rate is defined in the
- * README in one line; `null` means "nothing to divide by".
+ * The statistics leaders ask for. The unit of computation is one case's
+ * contribution: the counts it adds to one (unit, China day) bucket — the unit
+ * where the matter arose and the day it was received; every figure is of the
+ * cases received in a range (本期受理, 其中已办结…). A case's contribution is a function of its
+ * state, which is the fold of its events, so every figure comes from the log;
+ * the figures of a unit and a range are sums of the buckets of the units
+ * below it (in the current tree) and of the days in range. Pure: no I/O, no
+ * clock. Each figure is defined in one README line; `null` means "nothing to
+ * divide by".
  */
 import type { CaseState } from './case.ts';
 import type { UnitTree } from './units.ts';
-import { CENTER_CODES, ESCALATION_REASON_CODES, LEVEL_CODES, STATUS_CODES, type LevelCode } from './registry.ts';
+import {
+  CENTER_CODES,
+  DISPATCH_LEVEL,
+  ESCALATION_REASON_CODES,
+  LEVEL_CODES,
+  STATUS_CODES,
+  levelRank,
+  type LevelCode,
+} from './registry.ts';
 
 export interface Rate {
   readonly numerator: number;
@@ -23,20 +36,124 @@ export interface Stats {
   readonly resolutionRate: Rate;
   /** 办结率: cases resolved with any outcome ÷ cases received. */
   readonly closureRate: Rate;
-  /** 就地化解率: 已化解 at the level where the matter arose ÷ all 已化解. */
+  /** 就地化解率: 已化解 by the unit where the matter arose ÷ all 已化解. */
   readonly localResolutionRate: Rate;
-  /** 已化解 at building or compound level ÷ all 已化解 ("小事不出村"). */
+  /** 已化解 at a level below the community ("小事不出村") ÷ all 已化解. */
   readonly grassrootsResolutionRate: Rate;
   /** 按期办结率: resolved before the deadline of the level that resolved it ÷ resolved. */
   readonly onTimeRate: Rate;
-  /** 满意率: 满意 + 基本满意 ÷ followed up. */
+  /** 满意率: 满意 + 基本满意 ÷ every 回访 recorded. */
   readonly satisfactionRate: Rate;
   /** Mean hours from arriving at a level to 签收 there, and from arriving at the resolving level to 办结. */
   readonly hoursToAccept: Record<string, number | null>;
   readonly hoursToResolve: Record<string, number | null>;
   readonly escalationsByReason: Record<string, number>;
-  /** Per week (Monday, China time): cases received and resolved. */
+  /** Per week of receipt (Monday, China time): the cases received, and how many of them are resolved. */
   readonly trend: readonly { readonly week: string; readonly received: number; readonly resolved: number }[];
+}
+
+/** What one case adds to one (unit, China day) bucket; buckets sum. */
+export interface Bucket {
+  /** Where the matter arose (the case's origin unit). */
+  readonly unitId: string;
+  /** A China day, yyyy-mm-dd. */
+  readonly day: string;
+  readonly counts: Readonly<Record<string, number>>;
+}
+
+/** Whole China days, both ends included. */
+export interface DayRange {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** The counters of a bucket. Those keyed by a code (`center:voice`) are listed by `counter`. */
+export const COUNTERS = {
+  received: 'received',
+  /** Received and neither withdrawn nor merged: the denominator of the rates. */
+  counted: 'counted',
+  resolved: 'resolved',
+  resolvedWell: 'resolvedWell',
+  local: 'local',
+  grassroots: 'grassroots',
+  onTime: 'onTime',
+  followUps: 'followUps',
+  satisfied: 'satisfied',
+} as const;
+
+export const counter = {
+  center: (code: string) => `center:${code}`,
+  level: (code: string) => `level:${code}`,
+  status: (code: string) => `status:${code}`,
+  escalated: (reason: string) => `escalated:${reason}`,
+  acceptHours: (level: string) => `acceptHours:${level}`,
+  accepts: (level: string) => `accepts:${level}`,
+  resolveHours: (level: string) => `resolveHours:${level}`,
+  resolves: (level: string) => `resolves:${level}`,
+};
+
+const CHINA_OFFSET_MS = 8 * 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** The China day (Asia/Shanghai, no daylight saving) an instant falls on. */
+export function chinaDay(iso: string): string {
+  return new Date(Date.parse(iso) + CHINA_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** The Monday (China time) of the week a China day or an instant falls in, as yyyy-mm-dd. */
+export function weekOf(dayOrIso: string): string {
+  const day = dayOrIso.length === 10 ? dayOrIso : chinaDay(dayOrIso);
+  const date = new Date(`${day}T00:00:00Z`);
+  const back = (date.getUTCDay() + 6) % 7;
+  return new Date(date.getTime() - back * DAY_MS).toISOString().slice(0, 10);
+}
+
+const hours = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 3_600_000;
+const isEscalation = (reason: string) => (ESCALATION_REASON_CODES as readonly string[]).includes(reason);
+
+/** "小事不出村": a level below the one that dispatches (the community); any level the registry adds there counts. */
+export const isGrassroots = (level: LevelCode) => levelRank(level) < levelRank(DISPATCH_LEVEL);
+
+/** One case's contribution to the statistics: the counts it adds to the bucket of where it arose and the day it was received. */
+export function contribution(c: CaseState): Bucket {
+  const counts: Record<string, number> = {};
+  const add = (key: string, n = 1) => {
+    counts[key] = (counts[key] ?? 0) + n;
+  };
+  add(COUNTERS.received);
+  add(counter.center(c.center));
+  add(counter.level(c.level));
+  add(counter.status(c.status));
+  for (const stay of c.stays) {
+    if (isEscalation(stay.reason)) add(counter.escalated(stay.reason));
+    if (stay.acceptedAt) {
+      add(counter.acceptHours(stay.level), hours(stay.enteredAt, stay.acceptedAt));
+      add(counter.accepts(stay.level));
+    }
+  }
+  const bucket: Bucket = { unitId: c.originUnitId, day: chinaDay(c.createdAt), counts };
+  if (c.status === 'withdrawn' || c.status === 'merged') return bucket;
+  add(COUNTERS.counted);
+  for (const f of c.followUps) {
+    add(COUNTERS.followUps);
+    if (f.satisfaction !== 'dissatisfied') add(COUNTERS.satisfied);
+  }
+  // A reopened case is not resolved, whatever it once was.
+  const r = c.status === 'resolved' || c.status === 'closed' ? c.resolution : undefined;
+  if (!r) return bucket;
+  add(COUNTERS.resolved);
+  if (r.onTime) add(COUNTERS.onTime);
+  const arrived = [...c.stays].reverse().find((s) => s.unitId === r.unitId && s.enteredAt <= r.at);
+  if (arrived) {
+    add(counter.resolveHours(r.level), hours(arrived.enteredAt, r.at));
+    add(counter.resolves(r.level));
+  }
+  if (r.outcome === 'resolved') {
+    add(COUNTERS.resolvedWell);
+    if (r.unitId === c.originUnitId) add(COUNTERS.local);
+    if (isGrassroots(r.level)) add(COUNTERS.grassroots);
+  }
+  return bucket;
 }
 
 const rate = (numerator: number, denominator: number): Rate => ({
@@ -45,84 +162,50 @@ const rate = (numerator: number, denominator: number): Rate => ({
   rate: denominator === 0 ? null : Math.round((numerator / denominator) * 10_000) / 10_000,
 });
 
-const zeroes = (codes: readonly string[]) => Object.fromEntries(codes.map((c) => [c, 0])) as Record<string, number>;
-const hours = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 3_600_000;
-const mean = (xs: number[]) => (xs.length === 0 ? null : Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 100) / 100);
+const mean = (sum: number, n: number) => (n === 0 ? null : Math.round((sum / n) * 100) / 100);
 
-/** The Monday (China time) of the week an instant falls in, as yyyy-mm-dd. */
-export function weekOf(iso: string): string {
-  const local = new Date(Date.parse(iso) + 8 * 3_600_000);
-  const day = (local.getUTCDay() + 6) % 7;
-  return new Date(local.getTime() - day * 86_400_000).toISOString().slice(0, 10);
-}
-
-export function computeStats(cases: readonly CaseState[], range: { readonly from: string; readonly to: string }): Stats {
-  const byCenter = zeroes(CENTER_CODES);
-  const byLevel = zeroes(LEVEL_CODES);
-  const byStatus = zeroes(STATUS_CODES);
-  const escalationsByReason = zeroes(ESCALATION_REASON_CODES);
-  const accept: Record<string, number[]> = Object.fromEntries(LEVEL_CODES.map((l) => [l, []]));
-  const resolve: Record<string, number[]> = Object.fromEntries(LEVEL_CODES.map((l) => [l, []]));
+/** The figures of the buckets whose day is in `range` (the caller chose the units). */
+export function statsOf(buckets: Iterable<Bucket>, range: DayRange): Stats {
+  const total: Record<string, number> = {};
   const weeks = new Map<string, { received: number; resolved: number }>();
-  const week = (w: string) => weeks.get(w) ?? (weeks.set(w, { received: 0, resolved: 0 }), weeks.get(w)!);
-  let counted = 0;
-  let resolvedAny = 0;
-  let resolvedWell = 0;
-  let local = 0;
-  let grassroots = 0;
-  let onTime = 0;
-  let followed = 0;
-  let satisfied = 0;
-
-  for (const c of cases) {
-    byCenter[c.center] = (byCenter[c.center] ?? 0) + 1;
-    byLevel[c.level] = (byLevel[c.level] ?? 0) + 1;
-    byStatus[c.status] = (byStatus[c.status] ?? 0) + 1;
-    week(weekOf(c.createdAt)).received++;
-    for (const stay of c.stays) {
-      if ((ESCALATION_REASON_CODES as readonly string[]).includes(stay.reason)) {
-        escalationsByReason[stay.reason] = (escalationsByReason[stay.reason] ?? 0) + 1;
-      }
-      if (stay.acceptedAt) accept[stay.level]?.push(hours(stay.enteredAt, stay.acceptedAt));
-    }
-    if (c.status === 'withdrawn' || c.status === 'merged') continue;
-    counted++;
-    // Every 回访 counts, including a 不满意 that reopened the case.
-    if (c.followUp) {
-      followed++;
-      if (c.followUp.satisfaction !== 'dissatisfied') satisfied++;
-    }
-    // A reopened case is not resolved, whatever it once was.
-    const r = c.status === 'resolved' || c.status === 'closed' ? c.resolution : undefined;
-    if (!r) continue;
-    resolvedAny++;
-    if (r.at >= range.from && r.at < range.to) week(weekOf(r.at)).resolved++;
-    if (r.onTime) onTime++;
-    const arrived = [...c.stays].reverse().find((s) => s.level === r.level && s.unitId === r.unitId);
-    if (arrived) resolve[r.level]?.push(hours(arrived.enteredAt, r.at));
-    if (r.outcome === 'resolved') {
-      resolvedWell++;
-      if (r.level === c.originLevel) local++;
-      if ((['building', 'compound'] as LevelCode[]).includes(r.level)) grassroots++;
-    }
+  const week = (day: string) => {
+    const w = weekOf(day);
+    const known = weeks.get(w);
+    if (known) return known;
+    const fresh = { received: 0, resolved: 0 };
+    weeks.set(w, fresh);
+    return fresh;
+  };
+  for (const b of buckets) {
+    if (b.day < range.from || b.day > range.to) continue;
+    for (const [key, n] of Object.entries(b.counts)) total[key] = (total[key] ?? 0) + n;
+    const w = week(b.day);
+    w.received += b.counts[COUNTERS.received] ?? 0;
+    w.resolved += b.counts[COUNTERS.resolved] ?? 0;
   }
-
+  const n = (key: string) => total[key] ?? 0;
+  const by = (codes: readonly string[], key: (code: string) => string) => Object.fromEntries(codes.map((c) => [c, n(key(c))]));
   return {
-    total: cases.length,
-    byCenter,
-    byLevel,
-    byStatus,
-    resolutionRate: rate(resolvedWell, counted),
-    closureRate: rate(resolvedAny, counted),
-    localResolutionRate: rate(local, resolvedWell),
-    grassrootsResolutionRate: rate(grassroots, resolvedWell),
-    onTimeRate: rate(onTime, resolvedAny),
-    satisfactionRate: rate(satisfied, followed),
-    hoursToAccept: Object.fromEntries(LEVEL_CODES.map((l) => [l, mean(accept[l] ?? [])])),
-    hoursToResolve: Object.fromEntries(LEVEL_CODES.map((l) => [l, mean(resolve[l] ?? [])])),
-    escalationsByReason,
+    total: n(COUNTERS.received),
+    byCenter: by(CENTER_CODES, counter.center),
+    byLevel: by(LEVEL_CODES, counter.level),
+    byStatus: by(STATUS_CODES, counter.status),
+    resolutionRate: rate(n(COUNTERS.resolvedWell), n(COUNTERS.counted)),
+    closureRate: rate(n(COUNTERS.resolved), n(COUNTERS.counted)),
+    localResolutionRate: rate(n(COUNTERS.local), n(COUNTERS.resolvedWell)),
+    grassrootsResolutionRate: rate(n(COUNTERS.grassroots), n(COUNTERS.resolvedWell)),
+    onTimeRate: rate(n(COUNTERS.onTime), n(COUNTERS.resolved)),
+    satisfactionRate: rate(n(COUNTERS.satisfied), n(COUNTERS.followUps)),
+    hoursToAccept: Object.fromEntries(LEVEL_CODES.map((l) => [l, mean(n(counter.acceptHours(l)), n(counter.accepts(l)))])),
+    hoursToResolve: Object.fromEntries(LEVEL_CODES.map((l) => [l, mean(n(counter.resolveHours(l)), n(counter.resolves(l)))])),
+    escalationsByReason: by(ESCALATION_REASON_CODES, counter.escalated),
     trend: [...weeks.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([w, v]) => ({ week: w, ...v })),
   };
+}
+
+/** The figures of `cases` (received in `range`): the sum of their contributions. */
+export function computeStats(cases: readonly CaseState[], range: DayRange): Stats {
+  return statsOf(cases.map(contribution), range);
 }
 
 /** One row of 各下级单位: the cases that arose under one unit below, and their rates. */
@@ -139,26 +222,27 @@ export interface ChildStats {
 }
 
 /**
- * 各下级单位: the `cases` that arose under `unitId` (others are left out),
- * grouped by the unit directly below `unitId` they arose under, each with computeStats' rates, so that
- * leaders can compare the units below them. Every unit below has a row, even
- * with no cases; cases that arose at `unitId` itself have a row of their own.
+ * 各下级单位: the buckets of units under `unitId` (others are left out),
+ * grouped by the unit directly below `unitId` they lie under in the current
+ * tree — so a unit moved elsewhere takes its figures with it at once — each
+ * with statsOf's rates. Every unit below has a row, even with no cases; cases
+ * that arose at `unitId` itself have a row of their own.
  */
-export function statsByChild(cases: readonly CaseState[], units: UnitTree, unitId: string, range: { readonly from: string; readonly to: string }): ChildStats[] {
+export function bucketsByChild(buckets: readonly Bucket[], units: UnitTree, unitId: string, range: DayRange): ChildStats[] {
   const unit = units.get(unitId);
   if (!unit) return [];
   const depth = unit.path.split('/').filter(Boolean).length;
-  const groups = new Map<string, CaseState[]>(units.children(unitId).map((child) => [child.id, []]));
-  for (const c of cases) {
-    if (!units.isWithin(c.originUnitId, unitId)) continue;
-    // The id on the origin's path just below `unitId`, or `unitId` when the case arose at it.
-    const key = units.get(c.originUnitId)?.path.split('/').filter(Boolean)[depth] ?? unitId;
+  const groups = new Map<string, Bucket[]>(units.children(unitId).map((child) => [child.id, []]));
+  for (const b of buckets) {
+    if (!units.isWithin(b.unitId, unitId)) continue;
+    // The id on the bucket unit's path just below `unitId`, or `unitId` when the matter arose at it.
+    const key = units.get(b.unitId)?.path.split('/').filter(Boolean)[depth] ?? unitId;
     const group = groups.get(key);
-    if (group) group.push(c);
-    else groups.set(key, [c]);
+    if (group) group.push(b);
+    else groups.set(key, [b]);
   }
   return [...groups].map(([id, group]) => {
-    const s = computeStats(group, range);
+    const s = statsOf(group, range);
     return {
       unitId: id,
       name: units.get(id)?.name ?? id,
@@ -169,4 +253,9 @@ export function statsByChild(cases: readonly CaseState[], units: UnitTree, unitI
       satisfactionRate: s.satisfactionRate,
     };
   });
+}
+
+/** 各下级单位 of `cases`. */
+export function statsByChild(cases: readonly CaseState[], units: UnitTree, unitId: string, range: DayRange): ChildStats[] {
+  return bucketsByChild(cases.map(contribution), units, unitId, range);
 }

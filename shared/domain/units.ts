@@ -3,7 +3,7 @@
  * case climbs. Built from plain records and checked once; every lookup is a map
  * read.
  */
-import { LEVEL_CODES, levelRank, type LevelCode } from './registry.ts';
+import { LEVEL_CODES, isOptionalLevel, levelRank, type LevelCode } from './registry.ts';
 import { ValidationFailed, type Issue } from './errors.ts';
 
 export interface UnitContact {
@@ -46,8 +46,9 @@ export class UnitTree {
       raw.set(r.id, r);
     });
     records.forEach((r, i) => {
+      if (!LEVEL_CODES.includes(r.level)) return;
       if (r.parentId === undefined) {
-        if (levelRank(r.level) !== LEVEL_CODES.length - 1) {
+        if (!parentLevels(r.level).includes(undefined)) {
           issues.push({ path: `[${i}].parentId`, message: `a ${r.level} unit needs a parent` });
         }
         return;
@@ -55,10 +56,11 @@ export class UnitTree {
       const parent = raw.get(r.parentId);
       if (!parent) {
         issues.push({ path: `[${i}].parentId`, message: `unknown parent "${r.parentId}"` });
-      } else if (levelRank(parent.level) !== levelRank(r.level) + 1) {
+      } else if (!parentLevels(r.level).includes(parent.level)) {
+        const allowed = parentLevels(r.level).filter((l): l is LevelCode => l !== undefined);
         issues.push({
           path: `[${i}].parentId`,
-          message: `the parent of a ${r.level} must be a ${LEVEL_CODES[levelRank(r.level) + 1] ?? 'nothing'}, not a ${parent.level}`,
+          message: `the parent of a ${r.level} must be a ${allowed.length > 0 ? allowed.join(' or ') : 'nothing'}, not a ${parent.level}`,
         });
       }
     });
@@ -149,7 +151,71 @@ export class UnitTree {
   }
 }
 
+/**
+ * The levels a unit's parent may have: the next one up, and past it while the
+ * levels passed are optional; `undefined` when it may have none (nothing above
+ * it but optional levels).
+ */
+function parentLevels(level: LevelCode): (LevelCode | undefined)[] {
+  const out: (LevelCode | undefined)[] = [];
+  for (let rank = levelRank(level) + 1; ; rank++) {
+    const above = LEVEL_CODES[rank];
+    out.push(above);
+    if (above === undefined || !isOptionalLevel(above)) return out;
+  }
+}
+
 /** Lower levels are more specific. */
 function levelScore(level: LevelCode): number {
   return LEVEL_CODES.length - levelRank(level);
+}
+
+/** A unit whose place in the tree changed: where it was (its cases are indexed under that path until re-indexed). */
+export interface MovedUnit {
+  readonly unitId: string;
+  readonly rootId: string;
+  readonly path: string;
+}
+
+/**
+ * The units whose path differs between two trees, topmost only (a moved
+ * compound's buildings move with it and are under its old path).
+ */
+export function movedUnits(before: UnitTree, after: UnitTree): MovedUnit[] {
+  const moved = before.all().filter((u) => {
+    const now = after.get(u.id);
+    return now !== undefined && now.path !== u.path;
+  });
+  return moved
+    .filter((u) => !moved.some((other) => other.id !== u.id && u.path.startsWith(other.path)))
+    .map((u) => ({ unitId: u.id, rootId: u.rootId, path: u.path }));
+}
+
+/**
+ * The records with a level filled in where the tree skips it (`npm run
+ * migrate -- insert-level <code>`): under each unit with children below that
+ * level, one new unit of it (id `<parent>-<code>`, named after the parent),
+ * which takes those children. Admins then split or rename them by import.
+ * Records already through it come back unchanged.
+ */
+export function insertLevel(records: readonly UnitRecord[], level: LevelCode, levelName: string): { records: UnitRecord[]; added: UnitRecord[] } {
+  const rank = levelRank(level);
+  const byId = new Map(records.map((r) => [r.id, r]));
+  const ids = new Set(byId.keys());
+  const added = new Map<string, UnitRecord>();
+  const out = records.map((r) => {
+    const parent = r.parentId === undefined ? undefined : byId.get(r.parentId);
+    if (!parent || levelRank(r.level) >= rank || levelRank(parent.level) <= rank) return r;
+    let unit = added.get(parent.id);
+    if (!unit) {
+      const base = `${parent.id}-${level}`.slice(0, 60);
+      let id = base;
+      for (let n = 2; ids.has(id); n++) id = `${base}${n}`;
+      ids.add(id);
+      unit = { id, name: `${parent.name}${levelName}`.slice(0, 50), level, parentId: parent.id };
+      added.set(parent.id, unit);
+    }
+    return { ...r, parentId: unit.id };
+  });
+  return { records: [...out, ...added.values()], added: [...added.values()] };
 }

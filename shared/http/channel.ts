@@ -12,8 +12,8 @@ export class BadSignature extends HttpError {
 
 /** The channel is not set up here (no secret configured): as if the route did not exist. */
 export class ChannelNotConfigured extends HttpError {
-  constructor(channel: string) {
-    super(404, 'not_found', `the ${channel} channel is not configured`);
+  constructor(channel: string, why?: string) {
+    super(404, 'not_found', `the ${channel} channel is not configured${why ? `: ${why}` : ''}`);
   }
 }
 

@@ -14,6 +14,7 @@ import {
   fold,
   trackingCodeFromBytes,
   trackingNoFromBytes,
+  uncoveredYearsOf,
   type Actor,
   type CaseEvent,
   type CaseState,
@@ -40,6 +41,8 @@ export interface CaseServiceDeps {
   readonly findRepeats?: (subject: RepeatSubject, now: Date) => Promise<readonly string[]>;
   /** Ids of a resident's cases, newest first, at most `limit` (the byReporter index). */
   readonly reporterCaseIds?: (reporter: Reporter, limit: number) => Promise<readonly string[]>;
+  /** An event's deadlines were counted over years with no holiday data (weekends only). */
+  readonly onCalendarGap?: (years: readonly number[], caseId: string) => void;
 }
 
 /** Cases of one resident read before the jurisdiction filter: a resident with more is shown the newest. */
@@ -82,7 +85,12 @@ export class CaseService {
     const after = evolve(previous?.state, event);
     const effects = effectsOf(event, after, units);
     const change = statusChangeFor(event, after);
-    return this.deps.store.append(previous, event, { effects, change: change ? encodeStatusChange(change) : null, ...(request ? { request } : {}) });
+    const loaded = await this.deps.store.append(previous, event, { effects, change: change ? encodeStatusChange(change) : null, ...(request ? { request } : {}) });
+    if (this.deps.onCalendarGap) {
+      const years = uncoveredYearsOf(event, (await this.deps.policy()).timing.calendar);
+      if (years.length > 0) this.deps.onCalendarGap(years, after.id);
+    }
+    return loaded;
   }
 
   /**

@@ -3,7 +3,9 @@
  * their configuration and the conversation service, built once per process.
  */
 import { ResidentChannel } from './residents.ts';
-import { channelConfigFromEnv } from './channel-config.ts';
+import { channelConfigFromEnv, smsTownship } from './channel-config.ts';
+import { ChannelNotConfigured } from '../http/channel.ts';
+import { logger } from './logger.ts';
 import { clock } from './clock.ts';
 import { randomBytes } from 'node:crypto';
 import { publisher } from './queues.ts';
@@ -15,6 +17,21 @@ import { allowedSource } from '../media/providers.ts';
 const mediaHosts = mediaAllowList();
 
 export const channelConfig = channelConfigFromEnv();
+
+/**
+ * The township a message to this account goes to when it names no place. With
+ * several townships and none named for the account, the channel refuses the
+ * message (logged as an error) rather than guess.
+ */
+export async function townshipFor(channel: 'wechat' | 'sms', to?: string): Promise<string | undefined> {
+  const township = channel === 'wechat' ? channelConfig.wechat?.township : smsTownship(channelConfig, to);
+  if (township !== undefined) return township;
+  const roots = (await directory.units()).roots();
+  if (roots.length <= 1) return undefined;
+  const setting = channel === 'wechat' ? 'WECHAT_TOWNSHIP' : `SMS_TOWNSHIPS (for ${to ?? 'this number'}, or *)`;
+  logger.error('a channel account names no township of several', { channel, to, townships: roots.map((r) => r.id) });
+  throw new ChannelNotConfigured(channel === 'wechat' ? 'WeChat' : 'SMS', `${roots.length} townships and no ${setting}`);
+}
 
 export const residents = new ResidentChannel({
   cases,

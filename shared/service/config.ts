@@ -9,11 +9,20 @@ export interface RuntimeConfig {
   readonly hashSecret: string;
   /** The sweeper relays effects still pending after this long (the stream had its chance). */
   readonly relayBackstopMs: number;
+  /** How long a function uses the unit tree before checking its stamp again (TREE_CHECK_SECONDS). */
+  readonly treeCheckMs: number;
+  /**
+   * How long after a change of the tree its cases are re-indexed (TREE_SETTLE_SECONDS): by then every
+   * function has checked the stamp and every request begun with the old tree has ended.
+   */
+  readonly treeSettleMs: number;
 }
 
 export const QUEUE_URL_PREFIX = 'QUEUE_URL_';
 /** The attachments bucket's name (set by the CDK stack and the local stack). */
 export const ATTACHMENTS_BUCKET_ENV = 'ATTACHMENTS_BUCKET';
+
+const seconds = (raw: string | undefined, fallback: number) => Math.max(0, Number(raw ?? String(fallback)) || 0) * 1000;
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const queueUrls: Record<string, string> = {};
@@ -26,6 +35,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     queueUrls,
     timeScale: Number.isFinite(timeScale) && timeScale > 0 ? timeScale : 1,
     hashSecret: env.HASH_SECRET ?? 'local-hash-secret',
-    relayBackstopMs: Math.max(0, Number(env.RELAY_BACKSTOP_SECONDS ?? '60') || 0) * 1000,
+    relayBackstopMs: seconds(env.RELAY_BACKSTOP_SECONDS, 60),
+    treeCheckMs: seconds(env.TREE_CHECK_SECONDS, 10),
+    // The stamp check (10 s), plus the longest a function runs (the sweeper's 50 s: infra/stack.ts), plus a margin.
+    treeSettleMs: seconds(env.TREE_SETTLE_SECONDS, 70),
   };
 }

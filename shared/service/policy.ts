@@ -5,6 +5,8 @@
 import {
   CENTER_CODES,
   DEFAULT_RISK_POLICY,
+  DURATION_LIMITS,
+  MAX_HOLIDAYS_PER_YEAR,
   LEVEL_CODES,
   PRIORITY_CODES,
   RISK_CODES,
@@ -19,10 +21,19 @@ import '../contract/zod.ts';
 import type { Directory } from '../store/directory.ts';
 import { logger } from './logger.ts';
 
-const duration = z.strictObject({
-  amount: z.number().check(z.positive()),
-  unit: z.enum(['minutes', 'hours', 'workingHours', 'workingDays']),
-});
+/** A limit the calendar can always compute: within DURATION_LIMITS, and whole where the unit has no fractions. */
+const duration = z
+  .strictObject({
+    amount: z.number().check(z.positive()),
+    unit: z.enum(['minutes', 'hours', 'workingHours', 'workingDays']),
+  })
+  .check(
+    z.superRefine((d, ctx) => {
+      const { max, whole } = DURATION_LIMITS[d.unit];
+      if (d.amount > max) ctx.addIssue({ code: 'custom', path: ['amount'], message: `at most ${max} ${d.unit}`, input: d.amount });
+      if (whole && !Number.isInteger(d.amount)) ctx.addIssue({ code: 'custom', path: ['amount'], message: `must be a whole number of ${d.unit}`, input: d.amount });
+    }),
+  );
 const limits = z.partial(z.strictObject({ accept: duration, resolve: duration }));
 const byPriority = z.partialRecord(z.enum(PRIORITY_CODES), limits);
 const byLevel = z.partialRecord(z.enum(LEVEL_CODES), byPriority);
@@ -39,7 +50,7 @@ export const slaOverridesSchema = z.strictObject({
 });
 
 export const riskTermsSchema = z.strictObject({
-  terms: z.array(z.strictObject({ term: z.string().check(z.minLength(1), z.maxLength(20)), level: z.enum(RISK_CODES) })),
+  terms: z.array(z.strictObject({ term: z.string().check(z.minLength(1), z.maxLength(20)), level: z.enum(RISK_CODES) })).check(z.maxLength(500)),
 });
 
 /** A real calendar date (no 02-30) written yyyy-mm-dd. */
@@ -47,7 +58,8 @@ const isoDate = z.string().check(
   z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written yyyy-mm-dd'),
   z.refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a date in the calendar'),
 );
-const yearOverride = z.strictObject({ year: z.int().check(z.gte(2000), z.lte(2100)), holidays: z.array(isoDate), workdays: z.array(isoDate) }).check(
+const dates = z.array(isoDate).check(z.maxLength(MAX_HOLIDAYS_PER_YEAR));
+const yearOverride = z.strictObject({ year: z.int().check(z.gte(2000), z.lte(2100)), holidays: dates, workdays: dates }).check(
   z.superRefine((y, ctx) => {
     for (const list of ['holidays', 'workdays'] as const) {
       for (const [i, date] of y[list].entries()) {
@@ -58,7 +70,13 @@ const yearOverride = z.strictObject({ year: z.int().check(z.gte(2000), z.lte(210
     if (both) ctx.addIssue({ code: 'custom', path: ['workdays'], message: `${both} is also listed as a holiday`, input: y.workdays });
   }),
 );
-export const calendarOverridesSchema = z.strictObject({ years: z.array(yearOverride) });
+export const calendarOverridesSchema = z.strictObject({ years: z.array(yearOverride) }).check(
+  z.superRefine((doc, ctx) => {
+    doc.years.forEach((y, i) => {
+      if (doc.years.findIndex((other) => other.year === y.year) !== i) ctx.addIssue({ code: 'custom', path: ['years', i, 'year'], message: `${y.year} is listed twice`, input: y.year });
+    });
+  }),
+);
 
 function merge(base: SlaPolicy, o: z.output<typeof slaOverridesSchema>): SlaPolicy {
   const levels = { ...base.levels };

@@ -53,6 +53,8 @@ export interface ResidentSender {
   readonly provider?: SmsProvider;
   readonly openId?: string;
   readonly phone?: string;
+  /** The township the account written to serves (WECHAT_TOWNSHIP, SMS_TOWNSHIPS); a matter without a place goes there. */
+  readonly township?: string;
 }
 
 export type ResidentMessage =
@@ -133,7 +135,12 @@ export class ResidentChannel {
   }
 
   private actor(sender: ResidentSender): Actor {
-    return { kind: 'resident', id: sender.channel, channel: sender.provider ? `${sender.channel}:${sender.provider}` : sender.channel };
+    return {
+      kind: 'resident',
+      id: sender.channel,
+      channel: sender.provider ? `${sender.channel}:${sender.provider}` : sender.channel,
+      ...(sender.township !== undefined ? { rootUnitId: sender.township } : {}),
+    };
   }
 
   private contactKey(sender: ResidentSender): string | undefined {
@@ -267,8 +274,14 @@ export class ResidentChannel {
     if (satisfaction !== undefined) {
       const target = awaitingFollowUp(await this.recentCases(who, now));
       if (!target) return { reply: residentReplies.nothingToRate() };
-      const { state } = await this.act(target.id, { type: 'follow_up', satisfaction }, sender);
-      return { reply: state.status === 'pending' ? residentReplies.reopened(state.trackingNo) : residentReplies.thanks(state.trackingNo), caseId: state.id };
+      try {
+        const { state } = await this.act(target.id, { type: 'follow_up', satisfaction }, sender);
+        return { reply: state.status === 'pending' ? residentReplies.reopened(state.trackingNo) : residentReplies.thanks(state.trackingNo), caseId: state.id };
+      } catch (error) {
+        // The same answer sent twice at once: the other message recorded the 回访 first.
+        if (error instanceof InvalidTransition) return { reply: residentReplies.alreadyRated(target.trackingNo), caseId: target.id };
+        throw error;
+      }
     }
 
     const command = parseCommand(text);
@@ -298,7 +311,7 @@ export class ResidentChannel {
 
     if ([...text].length > MAX_TEXT) return { reply: residentReplies.tooLong(MAX_TEXT) };
     const units = await this.deps.units();
-    const matched = units.matchAddress(text);
+    const matched = units.matchAddress(text, sender.township);
 
     // The answer to "which building?": the case waiting for it is located, no new case is filed.
     const waiting = contact?.awaitingCaseId !== undefined && (contact.awaitingUntil ?? '') > now.toISOString() ? contact.awaitingCaseId : undefined;
@@ -386,7 +399,7 @@ export class ResidentChannel {
     const target = waiting && isReporter(waiting, who) && ['pending', 'in_progress'].includes(waiting.status) ? waiting : newestOpen(await this.recentCases(who, now));
     if (!target) return { reply: residentReplies.noOpenCase() };
     const units = await this.deps.units();
-    const unit = message.label ? units.matchAddress(message.label) : undefined;
+    const unit = message.label ? units.matchAddress(message.label, sender.township) : undefined;
     const building = unit?.level === 'building' ? unit : undefined;
     const location: Location = {
       lat: message.lat,

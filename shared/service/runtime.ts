@@ -15,11 +15,13 @@ import { configFromEnv } from './config.ts';
 import { loadPolicy } from './policy.ts';
 import { clock } from './clock.ts';
 import { repeatFinder } from './repeats.ts';
+import { Reindexer } from './reindex.ts';
+import { calendarGap } from './calendar-gaps.ts';
 
 export const config = configFromEnv();
 // A function's middleware never changes after start, so each command's resolved stack is built once.
 export const dynamodb = new DynamoDBClient({ cacheMiddleware: true });
-export const directory = new Directory(dynamodb, config.tableName);
+export const directory = new Directory(dynamodb, config.tableName, undefined, undefined, config.treeCheckMs);
 
 /** A keyed hash (HASH_SECRET) of a secret we must check but never keep, such as a phone-link code. */
 export function secretHash(text: string): string {
@@ -46,6 +48,9 @@ export const store = new CaseStore(dynamodb, config.tableName, async () => ({
   reporterKey,
 }));
 
+/** Cases following the units that moved in the tree (run by the sweeper). */
+export const reindexer = new Reindexer({ db: dynamodb, table: config.tableName, trees: directory.trees, now: clock.now, settleMs: config.treeSettleMs });
+
 /** Contacts, handled channel messages, delivered callbacks, and the reporter index. */
 export const channels = new ChannelStore(dynamodb, config.tableName);
 
@@ -60,4 +65,5 @@ export const cases = new CaseService({
     const key = reporterKey(reporter);
     return key ? channels.reporterCaseIds(key, undefined, limit) : [];
   },
+  onCalendarGap: calendarGap,
 });

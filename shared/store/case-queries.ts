@@ -7,6 +7,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CaseState } from '../domain/index.ts';
 import type { CaseStore, Page } from './case-store.ts';
 import { decodeCursor, encodeCursor } from './case-store.ts';
+import { lastUnitOf } from './codec.ts';
 import { queryAll } from './query.ts';
 import { INDEXES, PK } from './schema.ts';
 
@@ -43,7 +44,7 @@ export class CaseQueries {
         ExpressionAttributeNames: { '#pk': INDEXES.queue.pk },
         ExpressionAttributeValues: marshall({ ':pk': `Q#${unitId}` }),
         Limit: limit,
-        ExclusiveStartKey: decodeCursor(cursor, undefined, { equal: { [INDEXES.queue.pk]: `Q#${unitId}` } }),
+        ExclusiveStartKey: decodeCursor(cursor, { index: INDEXES.queue, equal: { [INDEXES.queue.pk]: `Q#${unitId}` } }),
       }),
     );
     const ids = (result.Items ?? []).map((i) => idOf(unmarshall(i)));
@@ -92,7 +93,8 @@ export class CaseQueries {
       conditions.push('#created < :to');
     }
     const ids: string[] = [];
-    let start = decodeCursor(cursor, undefined, {
+    let start = decodeCursor(cursor, {
+      index: INDEXES.subtree,
       equal: { [INDEXES.subtree.pk]: `T#${rootId}` },
       prefix: { [INDEXES.subtree.sk]: unitPath },
     });
@@ -128,31 +130,39 @@ export class CaseQueries {
 
   /**
    * Ids of the cases created in [from, to) under a root, oldest first: the
-   * byMonth index, one Query per month touched. `originPath` keeps those that
-   * arose under a unit; `limit` stops reading once that many are found.
+   * byMonth index, one Query per month touched. `originWithin` keeps those
+   * whose origin unit (the last id of the projected originPath, which a move
+   * never changes) it accepts — checked against the tree as it is now, so a
+   * unit moved within the root takes its cases along at once. `limit` stops
+   * reading once that many are found.
    */
-  async createdBetween(rootId: string, from: string, to: string, options: { originPath?: string; limit?: number } = {}): Promise<string[]> {
+  async createdBetween(
+    rootId: string,
+    from: string,
+    to: string,
+    options: { originWithin?: (unitId: string) => boolean; limit?: number } = {},
+  ): Promise<string[]> {
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    const keep = options.originWithin;
     const ids: string[] = [];
     for (const month of monthsBetween(from, to)) {
       if (ids.length >= limit) break;
       // Keys are `<createdAt>|<id>`: BETWEEN from AND to takes [from, to).
-      const items = await queryAll(this.db, {
-        TableName: this.table,
-        IndexName: INDEXES.month.name,
-        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-        ...(options.originPath === undefined
-          ? {
-              ExpressionAttributeNames: { '#pk': INDEXES.month.pk, '#sk': INDEXES.month.sk },
-              ExpressionAttributeValues: marshall({ ':pk': `M#${rootId}#${month}`, ':from': from, ':to': to }),
-            }
-          : {
-              FilterExpression: 'begins_with(#origin, :origin)',
-              ExpressionAttributeNames: { '#pk': INDEXES.month.pk, '#sk': INDEXES.month.sk, '#origin': 'originPath' },
-              ExpressionAttributeValues: marshall({ ':pk': `M#${rootId}#${month}`, ':from': from, ':to': to, ':origin': options.originPath }),
-            }),
-      }, limit - ids.length);
-      ids.push(...items.map(idOf));
+      const items = await queryAll(
+        this.db,
+        {
+          TableName: this.table,
+          IndexName: INDEXES.month.name,
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#pk': INDEXES.month.pk, '#sk': INDEXES.month.sk },
+          ExpressionAttributeValues: marshall({ ':pk': `M#${rootId}#${month}`, ':from': from, ':to': to }),
+        },
+        keep ? undefined : limit - ids.length,
+      );
+      for (const item of items) {
+        if (keep && !keep(lastUnitOf(String(item.originPath ?? '')))) continue;
+        ids.push(idOf(item));
+      }
     }
     return ids.slice(0, limit);
   }

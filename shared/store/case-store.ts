@@ -34,7 +34,7 @@ import {
   type TextRefs,
 } from './codec.ts';
 import { queryAll } from './query.ts';
-import { INDEXES, PK, SK, STATE_SK, eventSk } from './schema.ts';
+import { INDEXES, PK, SK, STATE_SK, eventSk, type IndexDef } from './schema.ts';
 
 export interface Loaded {
   /** The whole case: texts kept by reference are read back from their events. */
@@ -349,7 +349,7 @@ export class CaseStore {
           ':to': 'EVT#~',
         }),
         Limit: options.limit ?? 100,
-        ExclusiveStartKey: decodeCursor(options.cursor, `CASE#${id}`),
+        ExclusiveStartKey: decodeCursor(options.cursor, { equal: { [PK]: `CASE#${id}` } }),
         ConsistentRead: options.consistent ?? false,
       }),
     );
@@ -396,20 +396,19 @@ export class CaseStore {
   }
 }
 
-const KEY_ATTRIBUTES = new Set([PK, SK, ...Object.values(INDEXES).flatMap((x) => [x.pk, x.sk])]);
-
 export function encodeCursor(key: Record<string, unknown> | undefined): string | undefined {
   return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
 }
 
 /**
  * A cursor is the last key of the previous page. It comes back from a client,
- * so it must be a key of this table and of the partition being read.
+ * so it must be a whole key of what is being read — the table's key, plus the
+ * index's when reading an index, and nothing else — in the partition being
+ * read (`equal`) and within the range (`prefix`); anything else is a 400.
  */
 export function decodeCursor(
   cursor: string | undefined,
-  partition?: string,
-  expect: { readonly equal?: Record<string, string>; readonly prefix?: Record<string, string> } = {},
+  expect: { readonly index?: IndexDef; readonly equal?: Record<string, string>; readonly prefix?: Record<string, string> },
 ): Record<string, never> | undefined {
   if (cursor === undefined) return undefined;
   let parsed: unknown;
@@ -419,20 +418,20 @@ export function decodeCursor(
     parsed = undefined;
   }
   const entries = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? Object.entries(parsed) : [];
+  const names = [PK, SK, ...(expect.index ? [expect.index.pk, expect.index.sk] : [])];
+  const values = new Map(
+    entries.flatMap(([name, value]) =>
+      value !== null && typeof value === 'object' && Object.keys(value).length === 1 && typeof (value as { S?: unknown }).S === 'string'
+        ? [[name, (value as { S: string }).S] as const]
+        : [],
+    ),
+  );
   const valid =
-    entries.length > 0 &&
-    entries.every(
-      ([name, value]) =>
-        KEY_ATTRIBUTES.has(name) &&
-        value !== null &&
-        typeof value === 'object' &&
-        typeof (value as { S?: unknown }).S === 'string' &&
-        ((value as { S: string }).S.length <= 1024) &&
-        Object.keys(value).length === 1,
-    ) &&
-    (partition === undefined || (parsed as Record<string, { S: string }>)[PK]?.S === partition) &&
-    Object.entries(expect.equal ?? {}).every(([name, value]) => (parsed as Record<string, { S: string }>)[name]?.S === value) &&
-    Object.entries(expect.prefix ?? {}).every(([name, value]) => (parsed as Record<string, { S: string }>)[name]?.S.startsWith(value));
+    entries.length === names.length &&
+    values.size === names.length &&
+    names.every((name) => values.has(name) && (values.get(name) ?? '').length > 0 && (values.get(name) ?? '').length <= 1024) &&
+    Object.entries(expect.equal ?? {}).every(([name, value]) => values.get(name) === value) &&
+    Object.entries(expect.prefix ?? {}).every(([name, value]) => values.get(name)?.startsWith(value) === true);
   if (!valid) throw new ValidationFailed('the cursor is not valid', [{ path: 'cursor', message: 'not a cursor this list returned' }]);
   return parsed as Record<string, never>;
 }

@@ -215,11 +215,38 @@ export function rehydrate(state: CaseState, texts: TextRefs, events: ReadonlyMap
   };
 }
 
+/** What a case's tree-derived keys are computed from (all of it readable off those keys, too). */
+export interface PathSubject {
+  readonly id: string;
+  readonly unitId: string;
+  readonly originUnitId: string;
+  readonly createdAt: string;
+}
+
+/**
+ * The keys that follow the unit tree: materialized paths of the case's unit
+ * and of where it arose, and the partitions of its township. A move in the
+ * tree changes them, and the re-index (shared/service/reindex.ts) rewrites them.
+ * A case is in the byMonth partition of the township where it arose.
+ */
+export function pathKeys(c: PathSubject, units: UnitTree) {
+  const unit = units.get(c.unitId);
+  const origin = units.get(c.originUnitId);
+  const unitPath = unit?.path ?? `/${c.unitId}/`;
+  const rootId = unit?.rootId ?? c.unitId;
+  return {
+    unitPath,
+    originPath: origin?.path ?? unitPath,
+    treePk: `T#${rootId}`,
+    treeSk: `${unitPath}|${c.createdAt}|${c.id}`,
+    monthPk: `M#${origin?.rootId ?? rootId}#${c.createdAt.slice(0, 7)}`,
+  };
+}
+
+/** The id of the last unit of a materialized path (`/hp/hp-xf/` → `hp-xf`). */
+export const lastUnitOf = (path: string): string => path.split('/').filter(Boolean).at(-1) ?? '';
+
 export function stateItem(state: CaseState, meta: StateMeta, ctx: CodecContext): Item {
-  const unit = ctx.units.get(state.unitId);
-  const origin = ctx.units.get(state.originUnitId);
-  const unitPath = unit?.path ?? `/${state.unitId}/`;
-  const rootId = unit?.rootId ?? state.unitId;
   const dueAt = currentDueAt(state);
   const timerAt = nextTimerAt(state, ctx.units);
   const reporterKey = ctx.reporterKey(state.reporter);
@@ -235,11 +262,7 @@ export function stateItem(state: CaseState, meta: StateMeta, ctx: CodecContext):
     riskLevel: state.risk?.level,
     createdAt: state.createdAt,
     dueAt,
-    unitPath,
-    originPath: origin?.path ?? unitPath,
-    treePk: `T#${rootId}`,
-    treeSk: `${unitPath}|${state.createdAt}|${state.id}`,
-    monthPk: `M#${rootId}#${state.createdAt.slice(0, 7)}`,
+    ...pathKeys(state, ctx.units),
     monthSk: `${state.createdAt}|${state.id}`,
   };
   if (Object.keys(meta.texts).length > 0) item.texts = JSON.stringify(meta.texts);
@@ -249,7 +272,7 @@ export function stateItem(state: CaseState, meta: StateMeta, ctx: CodecContext):
     item.queuePk = `Q#${state.unitId}`;
     item.queueSk = `${dueAt ?? '~'}|${state.id}`;
     item.work = `|${ownTabs(state).join('|')}|`;
-    item.watchPk = `W#${rootId}`;
+    item.watchPk = `W#${ctx.units.get(state.unitId)?.rootId ?? state.unitId}`;
     item.watchSk = `${state.risk ? 'R' : 'N'}${dueAt ?? '~'}|${state.id}`;
   }
   const awaited = awaitedBy(state, ctx.units);
@@ -277,7 +300,11 @@ export interface StoredState {
 }
 
 export function stateFromItem(item: Item): StoredState {
-  const state = JSON.parse(String(item.state)) as CaseState;
+  const stored = JSON.parse(String(item.state)) as CaseState;
+  // A projection written before 0.4 kept only the last 回访: it is the one known without refolding the log.
+  const state: CaseState = stored.followUps
+    ? stored
+    : { ...stored, followUps: stored.followUp ? [{ satisfaction: stored.followUp.satisfaction, at: stored.followUp.at }] : [] };
   const texts = typeof item.texts === 'string' ? (JSON.parse(item.texts) as TextRefs) : {};
   const requests = typeof item.requests === 'string' ? (JSON.parse(item.requests) as RememberedRequest[]) : [];
   return { state, meta: { texts, requests } };

@@ -1,14 +1,17 @@
 /**
  * Slow-changing records every request needs: the unit tree, API clients,
- * accounts and editable policy. Read by Query/GetItem and kept for a short
- * while per process, so a request path costs no extra reads most of the time.
+ * accounts and editable policy. The tree is checked by its stamp (one GetItem)
+ * at most every few seconds and read whole only when it changed; API clients,
+ * callbacks and policy documents are kept for a short while per process;
+ * accounts are read at every request.
  */
 import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { createHash } from 'node:crypto';
-import { UnitTree, type UnitRecord } from '../domain/index.ts';
+import { UnitTree, movedUnits, type UnitRecord } from '../domain/index.ts';
 import { queryAll } from './query.ts';
 import { PK, SK } from './schema.ts';
+import { TreeChanged, UnitTreeStore, type TreeSnapshot, type TreeStamp } from './unit-tree.ts';
 
 export interface ApiClient {
   readonly name: string;
@@ -50,18 +53,25 @@ interface Cached<T> {
   readonly until: number;
 }
 
-/** Unit writes in flight at once during an import. */
-const PUT_CONCURRENCY = 16;
+/** A change of the tree made by merging records in, retried this often when another change comes first. */
+const MERGE_ATTEMPTS = 3;
 
 export class Directory {
   private readonly cache = new Map<string, Cached<unknown>>();
+  readonly trees: UnitTreeStore;
+  private tree?: { readonly stamp: TreeStamp; readonly units: UnitTree; readonly checkedAt: number };
+  private treeLoading?: Promise<UnitTree>;
 
   constructor(
     private readonly db: DynamoDBClient,
     private readonly table: string,
     private readonly ttlMs = 30_000,
     private readonly clock: () => number = Date.now,
-  ) {}
+    /** How long a tree is used before its stamp is checked again. */
+    private readonly treeCheckMs = 10_000,
+  ) {
+    this.trees = new UnitTreeStore(db, table);
+  }
 
   private async cached<T>(key: string, load: () => Promise<T>): Promise<T> {
     const hit = this.cache.get(key) as Cached<T> | undefined;
@@ -74,26 +84,61 @@ export class Directory {
   /** Forget cached records, e.g. after an admin edit in this process. */
   invalidate(): void {
     this.cache.clear();
+    this.tree = undefined;
   }
 
+  /** The tree in force: its stamp checked (one GetItem) at most every treeCheckMs, its parts read only when it changed. */
   units(): Promise<UnitTree> {
-    return this.cached('units', async () => new UnitTree(await this.queryAll('UNITS')));
+    const known = this.tree;
+    if (known && this.clock() - known.checkedAt < this.treeCheckMs) return Promise.resolve(known.units);
+    this.treeLoading ??= this.refreshTree().finally(() => {
+      this.treeLoading = undefined;
+    });
+    return this.treeLoading;
+  }
+
+  private async refreshTree(): Promise<UnitTree> {
+    const checkedAt = this.clock();
+    const stamp = await this.trees.stamp();
+    const known = this.tree;
+    if (known && known.stamp.version === stamp.version && known.stamp.snapshot === stamp.snapshot) {
+      this.tree = { ...known, stamp, checkedAt };
+      return known.units;
+    }
+    const units = new UnitTree(await this.trees.records(stamp));
+    this.tree = { stamp, units, checkedAt };
+    return units;
+  }
+
+  /** The tree in force, read consistently, to base a change on. */
+  treeSnapshot(): Promise<TreeSnapshot> {
+    return this.trees.current();
   }
 
   /**
-   * Writes units PUT_CONCURRENCY at a time: a township's sheet of thousands
-   * fits in the function's timeout, with PutItem alone (no BatchWriteItem grant).
+   * Put a whole new tree in force if `base` still is (TreeChanged otherwise);
+   * the cases under every unit that moved are re-indexed in the background.
    */
-  async putUnits(units: readonly UnitRecord[]): Promise<void> {
-    for (let i = 0; i < units.length; i += PUT_CONCURRENCY) {
-      await Promise.all(units.slice(i, i + PUT_CONCURRENCY).map((unit) => this.put({ [PK]: 'UNITS', [SK]: `UNIT#${unit.id}`, ...unit })));
-    }
-    this.cache.delete('units');
+  async replaceTree(base: TreeSnapshot, records: readonly UnitRecord[]): Promise<TreeStamp> {
+    const units = new UnitTree(records);
+    const moved = movedUnits(new UnitTree(base.records), units);
+    const stamp = await this.trees.replace(base.stamp, records, moved, new Date(this.clock()));
+    this.tree = { stamp, units, checkedAt: this.clock() };
+    return stamp;
   }
 
-  /** The unit records as stored, for merging an import into them. */
-  unitRecords(): Promise<UnitRecord[]> {
-    return this.queryAll<UnitRecord>('UNITS');
+  /** Add or change units (by id) in the tree in force, as one change. */
+  async putUnits(records: readonly UnitRecord[]): Promise<TreeStamp> {
+    for (let attempt = 1; ; attempt++) {
+      const base = await this.treeSnapshot();
+      const merged = new Map(base.records.map((r) => [r.id, r]));
+      for (const r of records) merged.set(r.id, r);
+      try {
+        return await this.replaceTree(base, [...merged.values()]);
+      } catch (error) {
+        if (!(error instanceof TreeChanged) || attempt >= MERGE_ATTEMPTS) throw error;
+      }
+    }
   }
 
   apiClient(secret: string): Promise<ApiClient | undefined> {
@@ -122,8 +167,9 @@ export class Directory {
     });
   }
 
+  /** Read at every call (one GetItem): a changed role, unit or a disabled account applies to the next request, in every container. */
   account(username: string): Promise<Account | undefined> {
-    return this.cached(`user:${username}`, () => this.getOne<Account>('USERS', `USER#${username}`));
+    return this.getOne<Account>('USERS', `USER#${username}`);
   }
 
   /** Every account (a township has hundreds, not millions: one partition, one Query). */
@@ -133,7 +179,6 @@ export class Directory {
 
   async putAccount(account: Account): Promise<void> {
     await this.put({ [PK]: 'USERS', [SK]: `USER#${account.username}`, ...account });
-    this.cache.delete(`user:${account.username}`);
   }
 
   /** A stored configuration document (JSON), or undefined to use the defaults. */

@@ -8,6 +8,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { decodeCursor, encodeCursor, type Page } from './case-store.ts';
 import { PK, SK } from './schema.ts';
 import { withoutCodes } from '../domain/privacy.ts';
+import { ValidationFailed } from '../domain/errors.ts';
 
 export interface OutboxEntry {
   readonly at: string;
@@ -91,25 +92,46 @@ export class Outbox {
     );
   }
 
-  /** One day's messages, newest first. */
+  /**
+   * The messages of one China day, newest first. Entries are kept by UTC day,
+   * so a China day is the evening (from 16:00 UTC) of the UTC day before and
+   * the rest of its own: two ranges read in turn, the cursor naming which.
+   */
   async list(day: string, options: { limit?: number; cursor?: string } = {}): Promise<Page<OutboxEntry>> {
-    const result = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': PK },
-        ExpressionAttributeValues: marshall({ ':pk': `OUTBOX#${day}` }),
-        ScanIndexForward: false,
-        Limit: options.limit ?? 100,
-        ExclusiveStartKey: decodeCursor(options.cursor, `OUTBOX#${day}`),
-      }),
-    );
-    return {
-      items: (result.Items ?? []).map((raw) => {
+    const before = new Date(Date.parse(`${day}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+    const parts = [
+      { pk: `OUTBOX#${day}`, condition: '#sk < :edge', edge: `${day}T16:00:00.000Z`, within: (sk: string) => sk < `${day}T16:00:00.000Z` },
+      { pk: `OUTBOX#${before}`, condition: '#sk >= :edge', edge: `${before}T16:00:00.000Z`, within: (sk: string) => sk >= `${before}T16:00:00.000Z` },
+    ];
+    const limit = options.limit ?? 100;
+    const invalid = () => new ValidationFailed('the cursor is not valid', [{ path: 'cursor', message: 'not a cursor this list returned' }]);
+    // `<part>.<key>`: which of the two ranges, and the last key read in it (none: from its newest).
+    const m = options.cursor === undefined ? undefined : /^([01])\.(.*)$/.exec(options.cursor);
+    if (options.cursor !== undefined && !m) throw invalid();
+    let part = m ? Number(m[1]) : 0;
+    let start = m?.[2] ? (decodeCursor(m[2], { equal: { [PK]: parts[part]!.pk } }) as Record<string, { S: string }>) : undefined;
+    if (start && !parts[part]!.within(start[SK]?.S ?? '')) throw invalid();
+    const items: OutboxEntry[] = [];
+    while (part < parts.length && items.length < limit) {
+      const { pk, condition, edge } = parts[part] as (typeof parts)[number];
+      const result = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: `#pk = :pk AND ${condition}`,
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+          ExpressionAttributeValues: marshall({ ':pk': pk, ':edge': edge }),
+          ScanIndexForward: false,
+          Limit: limit - items.length,
+          ExclusiveStartKey: start as Record<string, never> | undefined,
+        }),
+      );
+      for (const raw of result.Items ?? []) {
         const { [PK]: _pk, [SK]: _sk, ...entry } = unmarshall(raw);
-        return entry as OutboxEntry;
-      }),
-      cursor: encodeCursor(result.LastEvaluatedKey),
-    };
+        items.push(entry as OutboxEntry);
+      }
+      start = result.LastEvaluatedKey as Record<string, { S: string }> | undefined;
+      if (!start) part++;
+    }
+    return { items, cursor: part < parts.length ? `${part}.${encodeCursor(start) ?? ''}` : undefined };
   }
 }

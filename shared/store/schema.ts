@@ -4,7 +4,9 @@
  *
  *   CASE#<id>  EVT#<seq, 10 digits>   immutable events (+ the marker of effects not yet delivered)
  *   CASE#<id>  STATE                  folded projection + index keys
- *   UNITS      UNIT#<id>              the unit tree
+ *   TREE       CURRENT | JOB#<v>      the unit tree's stamp, and re-index progress (unit-tree.ts)
+ *   TREE#<id>  PART#<n> | META        a snapshot of the unit tree
+ *   UNITS      UNIT#<id>              the unit tree before snapshots (read while no stamp exists)
  *   APIKEY#<sha256>  APIKEY           machine clients
  *   USERS      USER#<username>        mediator accounts
  *   CONFIG     <name>                 SLA overrides, risk terms, calendar years
@@ -103,6 +105,12 @@ export const INDEXES = {
 } as const satisfies Record<string, IndexDef>;
 
 export const INDEX_LIST: readonly IndexDef[] = Object.values(INDEXES);
+
+/**
+ * The first month a case can have been filed in (the calendar's first year):
+ * a re-index reads the byMonth partitions from here on.
+ */
+export const FIRST_MONTH = '2024-01';
 
 /** Spreads the sweeper's reads and writes; the sweep queries each shard. */
 export const DUE_SHARDS = 4;

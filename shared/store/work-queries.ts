@@ -76,9 +76,9 @@ export class WorkQueries {
    * until `limit` match or MAX_READ entries were read; the cursor resumes
    * right after the last entry returned (or read).
    */
-  private async page(input: QueryCommandInput, label: string, limit: number, cursor: string | undefined, expect: Parameters<typeof decodeCursor>[2]): Promise<{ ids: string[]; cursor?: string }> {
+  private async page(input: QueryCommandInput, label: string, limit: number, cursor: string | undefined, expect: Parameters<typeof decodeCursor>[1]): Promise<{ ids: string[]; cursor?: string }> {
     const ids: string[] = [];
-    let start = decodeCursor(cursor, undefined, expect) as QueryCommandInput['ExclusiveStartKey'];
+    let start = decodeCursor(cursor, expect) as QueryCommandInput['ExclusiveStartKey'];
     let read = 0;
     do {
       const result = await this.query({ ...input, ExclusiveStartKey: start, Limit: Math.min(limit * 4, 500) }, label);
@@ -113,7 +113,7 @@ export class WorkQueries {
       ExpressionAttributeNames: { '#pk': INDEXES.queue.pk, ...(tab ? { '#work': 'work' } : {}) },
       ExpressionAttributeValues: marshall({ ':pk': pk, ...(tab ? { ':tab': `|${tab}|` } : {}) }),
     };
-    return this.cases(await this.page(input, `Query ${INDEXES.queue.name}`, limit, cursor, { equal: { [INDEXES.queue.pk]: pk } }));
+    return this.cases(await this.page(input, `Query ${INDEXES.queue.name}`, limit, cursor, { index: INDEXES.queue, equal: { [INDEXES.queue.pk]: pk } }));
   }
 
   /** What a unit is awaited for (待我审批, 待回访), nearest deadline first. */
@@ -130,7 +130,7 @@ export class WorkQueries {
       ExpressionAttributeNames: { '#pk': INDEXES.awaiting.pk, '#for': 'awaitFor' },
       ExpressionAttributeValues: marshall(values),
     };
-    return this.cases(await this.page(input, `Query ${INDEXES.awaiting.name}`, limit, cursor, { equal: { [INDEXES.awaiting.pk]: pk } }));
+    return this.cases(await this.page(input, `Query ${INDEXES.awaiting.name}`, limit, cursor, { index: INDEXES.awaiting, equal: { [INDEXES.awaiting.pk]: pk } }));
   }
 
   private watchInput(scope: Scope, range: { from: string; to?: string; prefix?: string }): QueryCommandInput {
@@ -169,7 +169,7 @@ export class WorkQueries {
   async watchTab(scope: Scope, tab: 'risk' | 'overdue', now: Date, limit: number, cursor?: string) {
     if (tab === 'risk') {
       const input = this.watchInput(scope, { from: '', prefix: 'R' });
-      return this.cases(await this.page(input, `Query ${INDEXES.watch.name} risk`, limit, cursor, { equal: { [INDEXES.watch.pk]: `W#${scope.rootId}` } }));
+      return this.cases(await this.page(input, `Query ${INDEXES.watch.name} risk`, limit, cursor, { index: INDEXES.watch, equal: { [INDEXES.watch.pk]: `W#${scope.rootId}` } }));
     }
     const offset = cursor === undefined ? 0 : Number.parseInt(cursor, 10);
     if (!Number.isInteger(offset) || offset < 0 || (cursor !== undefined && String(offset) !== cursor)) {
@@ -271,7 +271,7 @@ export class WorkQueries {
     let read = 0;
     for (const month of months.slice(position ? months.indexOf(position.m) : 0)) {
       const pk = `S#${rootId}#${month}`;
-      let start = position?.m === month && position.k !== undefined ? (decodeCursor(position.k, undefined, { equal: { [INDEXES.search.pk]: pk } }) as QueryCommandInput['ExclusiveStartKey']) : undefined;
+      let start = position?.m === month && position.k !== undefined ? (decodeCursor(position.k, { index: INDEXES.search, equal: { [INDEXES.search.pk]: pk } }) as QueryCommandInput['ExclusiveStartKey']) : undefined;
       position = undefined;
       do {
         const values: Record<string, string> = { ':pk': pk, ':from': from, ':to': to };

@@ -38,6 +38,7 @@ const BODIES: Record<string, Record<string, unknown>> = {
   contact: { channel: 'phone', summary: '电话联系当事人' },
   dispatch: { toUnitId: 'hp-xf-yg-1' },
   decline: { reason: '不在本地' },
+  recall: { reason: '改派他人' },
   return: { reason: '不属于本单位' },
   escalate: { reason: '调解不成' },
   extend_request: { reason: '需协调', until: '2026-12-31T09:00:00+08:00' },

@@ -35,11 +35,24 @@ describe('configuration', () => {
     expect(sla.body.effective.maxReturns).toBe(3);
   });
 
-  it('adds a holiday year the calendar library does not know yet', async () => {
-    expect((await get('calendar')).body.effective.knownYears).not.toContain(2027);
-    const reply = await put('calendar', { years: [{ year: 2027, holidays: ['2027-01-01', '2027-10-01'], workdays: ['2027-10-09'] }] });
-    expect(reply.status, reply.text).toBe(200);
-    expect(reply.body.effective.knownYears).toContain(2027);
+  it('names the years of the next 60 days nobody entered, until a holiday year is added', async () => {
+    const { clock } = await import('../../shared/service/clock.ts');
+    clock.set(() => new Date('2026-11-20T02:00:00Z'));
+    try {
+      const before = (await get('calendar')).body.effective;
+      expect(before.knownYears).not.toContain(2027);
+      // 20 Nov + 60 days reaches into January 2027.
+      expect(before.uncoveredYears).toEqual([2027]);
+      const reply = await put('calendar', { years: [{ year: 2027, holidays: ['2027-01-01', '2027-10-01'], workdays: ['2027-10-09'] }] });
+      expect(reply.status, reply.text).toBe(200);
+      expect(reply.body.effective).toMatchObject({ uncoveredYears: [] });
+      expect(reply.body.effective.knownYears).toContain(2027);
+      clock.set(() => new Date('2027-11-20T02:00:00Z'));
+      const later = { headers: { authorization: `Bearer ${await login(stack, 'admin')}` } };
+      expect((await get('calendar', later)).body.effective.uncoveredYears).toEqual([2028]);
+    } finally {
+      clock.reset();
+    }
   });
 
   it('refuses a bad document with 400 naming each problem, and stores nothing', async () => {
@@ -55,6 +68,15 @@ describe('configuration', () => {
       ['calendar', { years: [{ year: 2027, holidays: ['2028-01-01'], workdays: [] }] }, 'years.0.holidays.0'],
       ['calendar', { years: [{ year: 2027, holidays: ['2027-10-08'], workdays: ['2027-10-08'] }] }, 'years.0.workdays'],
       ['calendar', { years: [{ year: 1999, holidays: [], workdays: [] }] }, 'years.0.year'],
+      ['calendar', { years: [{ year: 2027, holidays: [], workdays: [] }, { year: 2027, holidays: [], workdays: [] }] }, 'years.1.year'],
+      ['calendar', { years: [{ year: 2027, holidays: Array.from({ length: 61 }, (_, i) => new Date(Date.UTC(2027, 0, 1 + i)).toISOString().slice(0, 10)), workdays: [] }] }, 'years.0.holidays'],
+      // Beyond what the calendar can compute, or a fraction of a working day: refused, not rounded.
+      ['sla', { levels: { building: { normal: { resolve: { amount: 1200, unit: 'workingDays' } } } } }, 'levels.building.normal.resolve.amount'],
+      ['sla', { levels: { building: { normal: { resolve: { amount: 1.5, unit: 'workingDays' } } } } }, 'levels.building.normal.resolve.amount'],
+      ['sla', { centers: { voice: { building: { urgent: { accept: { amount: 129601, unit: 'minutes' } } } } } }, 'centers.voice.building.urgent.accept.amount'],
+      ['sla', { levels: { township: { normal: { accept: { amount: 1751, unit: 'workingHours' } } } } }, 'levels.township.normal.accept.amount'],
+      ['sla', { supervisionPeriod: { amount: 2161, unit: 'hours' } }, 'supervisionPeriod.amount'],
+      ['sla', { maxExtension: { amount: 251, unit: 'workingDays' } }, 'maxExtension.amount'],
     ] as const) {
       const reply = await put(name, body);
       expect(reply.status, `${name} ${JSON.stringify(body)}`).toBe(400);
@@ -67,6 +89,17 @@ describe('configuration', () => {
     const notJson = await call(stack, 'PUT', '/v1/config/risk', { ...admin, raw: '{"terms":', headers: { ...admin.headers, 'content-type': 'application/json' } });
     expect(notJson.status).toBe(400);
     expect(await dumpTable(stack.dynamodb, stack.tableName)).toEqual(before);
+  });
+
+  it('computes every limit up to the longest it accepts: a 250-working-day building limit still takes cases', async () => {
+    const longest = await put('sla', { levels: { building: { normal: { accept: { amount: 1750, unit: 'workingHours' }, resolve: { amount: 250, unit: 'workingDays' } } } } });
+    expect(longest.status, longest.text).toBe(200);
+    const filed = await call(stack, 'POST', '/v1/cases', { body: { source: 'hotline', center: 'voice', description: '楼道灯坏了', location: { unitId: 'hp-xf-yg-1' } } });
+    expect(filed.status, filed.text).toBe(201);
+    expect(Date.parse(filed.body.resolveDueAt) - Date.now()).toBeGreaterThan(250 * 86_400_000);
+    const fraction = await put('sla', { levels: { building: { normal: { accept: { amount: 1.5, unit: 'workingHours' } } } } });
+    expect(fraction.status, fraction.text).toBe(200);
+    expect(fraction.body.effective.levels.building.normal.accept).toEqual({ amount: 1.5, unit: 'workingHours' });
   });
 
   it("lets admins read it, and only a township's admin change it", async () => {

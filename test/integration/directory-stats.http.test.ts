@@ -37,11 +37,12 @@ describe('units', () => {
     const preview = await send('?dryRun=true');
     expect(preview.status, preview.text).toBe(200);
     const unitsBefore = (await call(stack, 'GET', '/v1/units', admin)).body.items.length;
-    expect(preview.body).toEqual({ dryRun: true, imported: 2, units: unitsBefore + 1, created: ['hp-xf-cy-3'], updated: ['hp-xf-cy-1'], unchanged: 1 });
+    const version = (await call(stack, 'GET', '/v1/units', admin)).body.version as number;
+    expect(preview.body).toEqual({ dryRun: true, imported: 2, units: unitsBefore + 1, created: ['hp-xf-cy-3'], updated: ['hp-xf-cy-1'], unchanged: 1, moved: [], version });
     expect(await dumpTable(stack.dynamodb, stack.tableName)).toEqual(before);
 
     const done = await send('');
-    expect(done.body).toMatchObject({ dryRun: false, imported: 2, created: ['hp-xf-cy-3'], updated: ['hp-xf-cy-1'], unchanged: 1 });
+    expect(done.body).toMatchObject({ dryRun: false, imported: 2, created: ['hp-xf-cy-3'], updated: ['hp-xf-cy-1'], unchanged: 1, version: version + 1 });
     const units = (await call(stack, 'GET', '/v1/units', admin)).body.items as { id: string; contacts?: unknown }[];
     expect(units.find((u) => u.id === 'hp-xf-cy-1')?.contacts).toEqual([{ name: '联户长 何', phone: '13800000031' }]);
 
@@ -167,6 +168,29 @@ describe('statistics', () => {
     expect((await call(stack, 'GET', '/v1/stats?unitId=hp-hx', community)).status).toBe(404);
     expect((await call(stack, 'GET', '/v1/stats?from=2026-12-01&to=2026-11-01', community)).status).toBe(400);
     expect((await call(stack, 'GET', '/v1/stats?from=2020-01-01&to=2026-11-01', community)).body.error.issues[0].path).toBe('to');
+    expect((await call(stack, 'GET', '/v1/stats?from=2026-02-30', community)).body.error.issues[0].path).toBe('from');
+  });
+
+  it('reads dates as China days: a case received at 07:00 on 1 December in China is December’s, not November’s', async () => {
+    const { clock } = await import('../../shared/service/clock.ts');
+    const township = { headers: { authorization: `Bearer ${await login(stack, 'township-mediator')}` } };
+    const count = async (query: string) => (await call(stack, 'GET', `/v1/stats?unitId=hp-hx-lw&${query}`, township)).body.total as number;
+    try {
+      for (const local of ['2025-11-01T07:00:00', '2025-11-30T23:30:00', '2025-12-01T07:00:00']) {
+        clock.set(() => new Date(`${local}+08:00`));
+        const filed = await call(stack, 'POST', '/v1/cases', { body: { source: 'hotline', center: 'voice', description: '柳湾路灯不亮', location: { unitId: 'hp-hx-lw-1' } } });
+        expect(filed.status, filed.text).toBe(201);
+      }
+    } finally {
+      clock.reset();
+    }
+    expect(await count('from=2025-11-01&to=2025-11-30')).toBe(2);
+    expect(await count('from=2025-12-01&to=2025-12-01')).toBe(1);
+    // A date-time is an instant: to the exclusive end, the day before it.
+    expect(await count('from=2025-11-01T00:00:00%2B08:00&to=2025-12-01T00:00:00%2B08:00')).toBe(2);
+    // Lists read from/to the same way.
+    const listed = await call(stack, 'GET', '/v1/cases?scope=subtree&unitId=hp-hx-lw&from=2025-12-01&to=2025-12-01', township);
+    expect(listed.body.items).toHaveLength(1);
   });
 });
 
@@ -194,5 +218,36 @@ describe('the outbox', () => {
     // Phones as 通知记录 shows them: masked.
     expect(await seen(admin)).toEqual(['139****0001', '139****0002', '139****0003']);
     expect(await seen(community)).toEqual(['139****0001']);
+  });
+
+  it('a day is a China day: from midnight in China (16:00 UTC the day before), paged across the two UTC days it touches', async () => {
+    const outbox = new Outbox(stack.dynamodb, stack.tableName);
+    const base = { seq: 1, topic: 'status', channel: 'sms', provider: 'console', recipientName: '群众', text: '进度', unitId: 'hp-xf-yg-1' };
+    for (const [at, to] of [
+      ['2026-11-07T15:59:00.000Z', '13900000070'], // 23:59 on 7 Nov in China
+      ['2026-11-07T16:00:00.000Z', '13900000080'], // 00:00 on 8 Nov
+      ['2026-11-08T02:00:00.000Z', '13900000081'],
+      ['2026-11-08T15:59:59.999Z', '13900000082'], // 23:59 on 8 Nov
+      ['2026-11-08T16:00:00.000Z', '13900000090'], // 00:00 on 9 Nov
+    ] as const) {
+      await outbox.claim({ ...base, at, caseId: `DAY${to}`, n: 0, to });
+    }
+    const pages: string[][] = [];
+    let cursor: string | null = null;
+    do {
+      const reply: { status: number; text: string; body: { items: { to: string }[]; cursor: string | null } } = await call(
+        stack,
+        'GET',
+        `/v1/outbox?date=2026-11-08&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        admin,
+      );
+      expect(reply.status, reply.text).toBe(200);
+      pages.push(reply.body.items.map((e) => e.to));
+      cursor = reply.body.cursor;
+    } while (cursor && pages.length < 10);
+    // Newest first, one a page.
+    expect(pages.flat()).toEqual(['139****0082', '139****0081', '139****0080']);
+    const bad = await call(stack, 'GET', '/v1/outbox?date=2026-11-08&cursor=1.not-a-key', admin);
+    expect([bad.status, bad.body.error.issues[0].path]).toEqual([400, 'cursor']);
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { call, login, startTestStack, timeline, waitFor } from '../support/stack.ts';
+import { chinaDay } from '../../shared/domain/index.ts';
 
 let stack: LocalStack;
 let now = new Date('2026-11-25T01:00:00Z'); // Wednesday 09:00 in China
@@ -85,7 +86,7 @@ describe('the escalation ladder', () => {
 
     // Everyone concerned was told: the new unit at each step, the resident, and the township under 督办.
     const admin = await login(stack, 'admin');
-    const days = [...new Set((await timeline(stack, filed.id)).map((e) => e.at.slice(0, 10)))];
+    const days = [...new Set((await timeline(stack, filed.id)).map((e) => chinaDay(e.at)))];
     const mine: { caseId: string; topic: string; status: string }[] = [];
     for (const day of days) {
       const outbox = await call(stack, 'GET', `/v1/outbox?date=${day}&limit=500`, { headers: { authorization: `Bearer ${admin}` } });

@@ -96,6 +96,28 @@ describe('the subtree view', () => {
     const reply = await call(stack, 'GET', `/v1/cases?scope=subtree&limit=1&cursor=${foreign}`, building);
     expect(reply.status).toBe(400);
   });
+
+  it('answers a well-formed but incomplete (or overfull) cursor with 400, never 500', async () => {
+    const cursorOf = (key: Record<string, string>) =>
+      Buffer.from(JSON.stringify(Object.fromEntries(Object.entries(key).map(([k, v]) => [k, { S: v }])))).toString('base64url');
+    const admin = { headers: { authorization: `Bearer ${await login(stack, 'admin')}` } };
+    const id = ids['b1-voice']!;
+    const tree = { treePk: 'T#hp', treeSk: '/hp/hp-xf/|2026|x' };
+    for (const [path, key, as] of [
+      ['/v1/cases?scope=mine', { queuePk: 'Q#hp-xf' }, community],
+      ['/v1/cases?scope=mine', { pk: 'CASE#x', queuePk: 'Q#hp-xf', queueSk: '2026|x' }, community],
+      ['/v1/cases?scope=subtree', tree, community],
+      ['/v1/cases?scope=subtree', { pk: 'CASE#x', ...tree }, community],
+      ['/v1/cases?scope=subtree', { pk: 'CASE#x', sk: 'STATE', ...tree, queuePk: 'Q#hp-xf' }, community],
+      [`/v1/cases/${id}/events`, { pk: `CASE#${id}` }, community],
+      [`/v1/cases/${id}/events`, { pk: `CASE#${id}`, sk: '' }, community],
+      ['/v1/outbox?date=2026-11-25', { pk: 'OUTBOX#2026-11-25' }, admin],
+    ] as const) {
+      const reply = await call(stack, 'GET', `${path}${path.includes('?') ? '&' : '?'}cursor=${cursorOf(key)}`, as);
+      expect(reply.status, `${path} ${JSON.stringify(key)}: ${reply.text}`).toBe(400);
+      expect(reply.body.error.issues[0].path).toBe('cursor');
+    }
+  });
 });
 
 describe("a caller's cases by phone", () => {

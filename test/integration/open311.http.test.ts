@@ -117,6 +117,10 @@ describe('requests', () => {
     const ids = all.body.map((r: { service_request_id: string }) => r.service_request_id);
     expect(ids).toEqual(expect.arrayContaining([a, b]));
     expect(ids).not.toContain(hotline.body.id);
+    // A bare date is a China day, the whole of it.
+    const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+    const byDay = await call(stack, 'GET', `/open311/v2/requests.json?start_date=${today}&end_date=${today}`, { key: null });
+    expect(byDay.body.map((r: { service_request_id: string }) => r.service_request_id)).toEqual(expect.arrayContaining([a, b]));
     const guidance = await call(stack, 'GET', `/open311/v2/requests.json?${range}&service_code=guidance`, { key: null });
     expect(guidance.body.map((r: { service_request_id: string }) => r.service_request_id)).toEqual([a]);
     const closed = await call(stack, 'GET', `/open311/v2/requests.json?${range}&status=closed`, { key: null });

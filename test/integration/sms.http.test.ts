@@ -6,6 +6,7 @@ import type { CaseState } from '../../shared/domain/index.ts';
 import { dumpTable, settledDump } from '../support/dynamo.ts';
 import { call, login, startTestStack, waitFor } from '../support/stack.ts';
 import { aliyunMessage, postAliyun, postTencent, postTwilio, queueDrained, receiptOf } from '../support/channels.ts';
+import { chinaDay } from '../../shared/domain/index.ts';
 
 let stack: LocalStack;
 let admin: string;
@@ -112,7 +113,7 @@ describe('Aliyun', () => {
     await postAliyun(stack, [aliyunMessage(phone, '阳光小区3栋楼道灯坏了')]);
     const [state] = await waitFor('the case', async () => ((await casesOf(phone)).length ? casesOf(phone) : undefined));
     await waitFor('the receipt', async () => ((await outboxTo(phone)).length ? true : undefined));
-    const day = new Date().toISOString().slice(0, 10);
+    const day = chinaDay(new Date().toISOString());
     const reply = await call(stack, 'GET', `/v1/outbox?date=${day}&limit=500`, { headers: { authorization: `Bearer ${admin}` } });
     expect(reply.status).toBe(200);
     const receipt = reply.body.items.find((m: { caseId: string }) => m.caseId === state!.id);

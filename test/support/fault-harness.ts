@@ -202,7 +202,7 @@ interface RunResult {
 
 /** What a run leaves behind goes (the directory stays): the next run starts from an empty case table. */
 async function clearCases(): Promise<void> {
-  const keep = /^(UNITS|APIKEY#|CALLBACKS)/;
+  const keep = /^(UNITS|TREE|APIKEY#|CALLBACKS)/;
   let start: Record<string, never> | undefined;
   const keys: Record<string, unknown>[] = [];
   do {

@@ -5,7 +5,7 @@ import { decide, evolve, redYellowBoard, workdaysBetween, type Actor, type CaseS
 import { ctx, hotline, intake, policy, system, units, user } from '../support/domain.ts';
 
 const T0 = new Date('2026-11-25T01:00:00Z'); // Wednesday 09:00 China time
-const range = { from: '2026-11-01T00:00:00.000Z', to: '2026-12-31T00:00:00.000Z' };
+const range = { from: '2026-11-01', to: '2026-12-30' };
 const timing = policy.timing;
 
 function file(id: string, unitId: string): CaseState {

@@ -35,6 +35,8 @@ const actors: Actor[] = [
   ...unitIds.flatMap((id) => [user(id, units.get(id)?.level === 'building' ? 'liaison' : 'mediator'), user(id, 'admin')]),
 ];
 
+/** The demo volunteer's account, as the actions handler hands it to dispatch. */
+const VOLUNTEER = { id: 'volunteer', role: 'volunteer', unitId: 'hp-xf', disabled: false } as const;
 const text = fc.constantFrom('已联系', '双方同意', '需协调物业', '不在本地');
 const command = (now: () => Date): fc.Arbitrary<Command> =>
   fc.oneof(
@@ -44,9 +46,10 @@ const command = (now: () => Date): fc.Arbitrary<Command> =>
     fc.record({ type: fc.constant('contact' as const), channel: fc.constantFrom('phone', 'visit'), summary: text }),
     fc.oneof(
       fc.constantFrom(...unitIds).map((toUnitId) => ({ type: 'dispatch', toUnitId }) as const),
-      fc.constant({ type: 'dispatch', toVolunteerId: 'volunteer' } as const),
+      fc.constant({ type: 'dispatch', toVolunteerId: 'volunteer', volunteer: VOLUNTEER } as const),
     ),
     text.map((reason) => ({ type: 'return', reason }) as const),
+    text.map((reason) => ({ type: 'recall', reason }) as const),
     text.map((reason) => ({ type: 'escalate', reason }) as const),
     fc.integer({ min: -48, max: 24 * 20 }).map((h) => ({ type: 'extend_request', reason: '需要时间', until: new Date(now().getTime() + h * 3600_000).toISOString() }) as const),
     fc.boolean().map((approved) => ({ type: 'extend_decide', approved }) as const),
@@ -73,7 +76,7 @@ const command = (now: () => Date): fc.Arbitrary<Command> =>
     fc.constantFrom(...OUTCOME_CODES).map((outcome) => ({ type: 'resolve', outcome, summary: '处理完毕' }) as const),
     fc.constantFrom(...SATISFACTION_CODES).map((satisfaction) => ({ type: 'follow_up', satisfaction }) as const),
     fc.constant({ type: 'close' } as const),
-    fc.constant({ type: 'dispatch', toVolunteerId: 'volunteer' } as const),
+    fc.constant({ type: 'dispatch', toVolunteerId: 'volunteer', volunteer: VOLUNTEER } as const),
     fc.constant({ type: 'close' } as const),
     fc.constantFrom(...CENTER_CODES).map((center) => ({ type: 'reclassify', center }) as const),
     fc.constantFrom(...RISK_CODES).map((level) => ({ type: 'flag_risk', level }) as const),

@@ -215,7 +215,12 @@ describe('dispatch, volunteers and returns', () => {
     let s = received({ location: { address: '幸福社区' } });
     expect(s.unitId).toBe('hp-xf');
     const volunteer = user('hp-xf', 'volunteer', 'volunteer');
-    s = run(s, { type: 'dispatch', toVolunteerId: 'volunteer' }, community);
+    const account = { id: 'volunteer', role: 'volunteer', unitId: 'hp-xf', disabled: false };
+    // Only an enabled volunteer at the dispatching unit or below it.
+    for (const other of [{ ...account, unitId: 'hp' }, { ...account, unitId: 'hp-hx' }, { ...account, role: 'mediator' }, { ...account, disabled: true }, undefined]) {
+      expect(refuse(s, { type: 'dispatch', toVolunteerId: 'volunteer', volunteer: other }, community)).toBeInstanceOf(ValidationFailed);
+    }
+    s = run(s, { type: 'dispatch', toVolunteerId: 'volunteer', volunteer: account }, community);
     expect(s.assignment).toMatchObject({ volunteerId: 'volunteer', state: 'offered' });
     // Another volunteer does not see a task that is not theirs at all.
     expect(refuse(s, { type: 'accept' }, user('hp-xf', 'volunteer', 'someone-else'))).toBeInstanceOf(NotFound);
@@ -259,6 +264,24 @@ describe('extension (延期)', () => {
     const s = run(received(), { type: 'accept' }, liaison);
     expect(refuse(s, { type: 'extend_request', reason: 'x', until: '2026-12-30T00:00:00Z' }, liaison, '2026-12-20T00:00:00Z')).toBeInstanceOf(InvalidTransition);
     expect(refuse(s, { type: 'extend_request', reason: 'x', until: '2027-06-01T00:00:00Z' }, liaison)).toBeInstanceOf(ValidationFailed);
+  });
+});
+
+describe('work on a closed case (issue 11, smaller items)', () => {
+  it('extend_decide is refused once the case is withdrawn, and withdrawing drops the pending request', () => {
+    let s = run(received(), { type: 'accept' }, liaison);
+    s = run(s, { type: 'extend_request', reason: '需协调物业', until: '2026-12-02T09:30:00.000Z' }, liaison);
+    s = run(s, { type: 'withdraw', reason: '群众撤回' }, liaison);
+    expect(s.extensionRequest).toBeUndefined();
+    expect(refuse(s, { type: 'extend_decide', approved: true }, compound)).toBeInstanceOf(InvalidTransition);
+  });
+
+  it('record_minutes is refused on a case that is not open', () => {
+    let s = run(received(), { type: 'accept' }, liaison);
+    s = run(s, { type: 'schedule_session', sessionId: 's1', at: '2026-11-26T02:00:00Z', place: '调解室', mediators: ['王'] }, liaison);
+    const resolved = run(s, { type: 'resolve', outcome: 'resolved', summary: '已调解' }, liaison);
+    expect(refuse(resolved, { type: 'record_minutes', sessionId: 's1', content: '笔录' }, liaison)).toBeInstanceOf(InvalidTransition);
+    expect(run(s, { type: 'record_minutes', sessionId: 's1', content: '笔录' }, liaison).sessions[0]?.minutes).toBe('笔录');
   });
 });
 

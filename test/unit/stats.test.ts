@@ -69,7 +69,7 @@ function month(): CaseState[] {
 }
 
 describe('statistics for a seeded month', () => {
-  const stats = computeStats(month(), { from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' });
+  const stats = computeStats(month(), { from: '2026-11-01', to: '2026-11-30' });
 
   it('counts by centre, current level and status', () => {
     expect(stats.total).toBe(8);
@@ -84,7 +84,7 @@ describe('statistics for a seeded month', () => {
     expect(stats.resolutionRate).toEqual({ numerator: 4, denominator: 7, rate: 0.5714 });
     // Resolved with any outcome: C1 C2 C4 C7 C8.
     expect(stats.closureRate).toEqual({ numerator: 5, denominator: 7, rate: 0.7143 });
-    // At the level where it arose: only C1 (C8 arose at a building and was resolved at the community).
+    // By the unit where it arose: only C1 (C8 arose at a building and was resolved at the community).
     expect(stats.localResolutionRate).toEqual({ numerator: 1, denominator: 4, rate: 0.25 });
     // At building or compound: C1, C2.
     expect(stats.grassrootsResolutionRate).toEqual({ numerator: 2, denominator: 4, rate: 0.5 });
@@ -103,12 +103,12 @@ describe('statistics for a seeded month', () => {
 
   it('counts escalations by reason and the weekly trend', () => {
     expect(stats.escalationsByReason).toEqual({ overdue: 2, manual: 1, dissatisfied: 0, risk: 0, return_limit: 0 });
-    // All received on Wednesday 25 Nov; resolved within the range: C1 C2 C4 C8 (C7 in December).
-    expect(stats.trend).toEqual([{ week: '2026-11-23', received: 8, resolved: 4 }]);
+    // All received on Wednesday 25 Nov; of them resolved now: C1 C2 C4 C7 C8 (C7 only in December, still of that week's cases).
+    expect(stats.trend).toEqual([{ week: '2026-11-23', received: 8, resolved: 5 }]);
   });
 
   it('has no rate to give when there is nothing to divide by', () => {
-    expect(computeStats([], { from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' }).satisfactionRate.rate).toBeNull();
+    expect(computeStats([], { from: '2026-11-01', to: '2026-11-30' }).satisfactionRate.rate).toBeNull();
   });
 
   it('weeks start on Monday, China time', () => {
@@ -118,7 +118,7 @@ describe('statistics for a seeded month', () => {
 });
 
 describe('各下级单位: the same month by the unit below that each case arose under', () => {
-  const range = { from: '2026-11-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' };
+  const range = { from: '2026-11-01', to: '2026-11-30' };
 
   it('gives the township a row per community, and one for what arose at the township itself', () => {
     const rows = statsByChild(month(), units, 'hp', range);
@@ -170,5 +170,70 @@ describe('各下级单位: the same month by the unit below that each case arose
         for (const child of units.children(unitId)) expect(rows.map((r) => r.unitId)).toContain(child.id);
       }),
     );
+  });
+});
+
+describe('the figures of issue 11, each from the log', () => {
+  const day = { from: '2026-11-01', to: '2026-11-30' };
+  const resolveHere = (s: CaseState, at: Date, outcome: 'resolved' | 'partial' = 'resolved') =>
+    act(act(s, { type: 'accept' }, user(s.unitId), at), { type: 'resolve', outcome, summary: '已办理' }, user(s.unitId), at);
+
+  it('满意率 counts every 回访: 不满意, then 满意 after the second resolution, is 1 of 2', () => {
+    let c = file('S1', { location: { unitId: 'hp-xf-yg-1' } });
+    c = resolveHere(c, t(1));
+    c = act(c, { type: 'follow_up', satisfaction: 'dissatisfied' }, above(c), t(2));
+    c = resolveHere(c, t(3));
+    c = act(c, { type: 'follow_up', satisfaction: 'satisfied' }, above(c), t(4));
+    expect(c.followUps.map((f) => f.satisfaction)).toEqual(['dissatisfied', 'satisfied']);
+    expect(computeStats([c], day).satisfactionRate).toEqual({ numerator: 1, denominator: 2, rate: 0.5 });
+  });
+
+  it('a reopen clears the current satisfaction, and the 回访 before it still counts', () => {
+    let c = file('S2', { location: { unitId: 'hp-xf-yg-1' } });
+    c = resolveHere(c, t(1));
+    c = act(c, { type: 'follow_up', satisfaction: 'satisfied' }, above(c), t(2));
+    c = act(c, { type: 'reopen', reason: '问题复发' }, user('hp-xf-yg'), t(3));
+    expect(c.followUp).toBeUndefined();
+    expect(c.status).toBe('pending');
+    const stats = computeStats([c], day);
+    expect(stats.satisfactionRate).toEqual({ numerator: 1, denominator: 1, rate: 1 });
+    expect(stats.closureRate.numerator).toBe(0);
+  });
+
+  it('就地化解 is 已化解 by the unit where the matter arose: a sibling building resolving it does not count', () => {
+    let c = file('S3', { location: { unitId: 'hp-xf-yg-1' } });
+    c = act(c, { type: 'escalate', reason: '需要小区协调' }, user(c.unitId), t(1));
+    c = act(c, { type: 'move_up', reason: 'manual' }, system, t(1));
+    c = act(c, { type: 'dispatch', toUnitId: 'hp-xf-yg-2' }, user('hp-xf-yg'), t(2));
+    // Sent down after an escalation: it still arose at 1栋.
+    expect(c.originUnitId).toBe('hp-xf-yg-1');
+    c = resolveHere(c, t(3));
+    expect(c.resolution).toMatchObject({ level: 'building', unitId: 'hp-xf-yg-2' });
+    expect(computeStats([c], day).localResolutionRate).toEqual({ numerator: 0, denominator: 1, rate: 0 });
+  });
+
+  it('after 退回 of a mis-routed matter it arose where it went back to; a matter sent down after escalation keeps where it arose', () => {
+    // Filed at the community, dispatched to 1栋 (which then counts as where it arose), returned: mis-routed.
+    let c = file('S4', { location: { unitId: 'hp-xf' } });
+    c = act(c, { type: 'dispatch', toUnitId: 'hp-xf-yg-1' }, user('hp-xf'), t(1));
+    expect(c.originUnitId).toBe('hp-xf-yg-1');
+    c = act(c, { type: 'return', reason: '不属于本楼栋' }, user('hp-xf-yg-1', 'liaison'), t(2));
+    expect(c).toMatchObject({ unitId: 'hp-xf', originUnitId: 'hp-xf', originLevel: 'community' });
+    expect(statsByChild([c], units, 'hp-xf', day).find((r) => r.total > 0)?.unitId).toBe('hp-xf');
+    // Arose at 1栋, escalated, sent down to 2栋, returned: it still arose at 1栋.
+    let d = file('S5', { location: { unitId: 'hp-xf-yg-1' } });
+    d = act(d, { type: 'escalate', reason: '需要小区协调' }, user(d.unitId), t(1));
+    d = act(d, { type: 'move_up', reason: 'manual' }, system, t(1));
+    d = act(d, { type: 'dispatch', toUnitId: 'hp-xf-yg-2' }, user('hp-xf-yg'), t(2));
+    d = act(d, { type: 'return', reason: '不是本楼栋的事' }, user('hp-xf-yg-2', 'liaison'), t(3));
+    expect(d).toMatchObject({ unitId: 'hp-xf-yg', originUnitId: 'hp-xf-yg-1' });
+  });
+
+  it('counts by China day: a case received at 07:00 on 1 December in China is December’s, one at 07:00 on 1 November is November’s', () => {
+    const at = (local: string) => ({ ...file(local, {}), createdAt: new Date(`${local}+08:00`).toISOString() });
+    const cases = [at('2026-11-01T07:00:00'), at('2026-11-30T23:30:00'), at('2026-12-01T07:00:00')];
+    expect(computeStats(cases, day).total).toBe(2);
+    expect(computeStats(cases, { from: '2026-12-01', to: '2026-12-01' }).total).toBe(1);
+    expect(weekOf('2026-11-30')).toBe('2026-11-30');
   });
 });

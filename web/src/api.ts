@@ -3,6 +3,7 @@ import type { ActionBody } from '../../shared/contract/actions.ts';
 import type { EventOf, CaseEventType } from '../../shared/domain/case.ts';
 import type { Issue } from '../../shared/domain/errors.ts';
 import type { Role } from '../../shared/domain/registry.ts';
+import type { Urgency } from '../../shared/domain/sla.ts';
 import type { ChildStats, Stats } from '../../shared/domain/stats.ts';
 import type { Unit } from '../../shared/domain/units.ts';
 import type { WorkTab } from '../../shared/domain/work.ts';
@@ -10,7 +11,7 @@ import type { redYellowBoard } from '../../shared/domain/board.ts';
 import type { UnitSupervisionOrder } from '../../shared/store/supervision.ts';
 import type { caseView, outboxView } from '../../shared/service/views.ts';
 
-export type CaseView = ReturnType<typeof caseView> & { readonly overdue?: boolean; readonly nearDeadline?: boolean };
+export type CaseView = ReturnType<typeof caseView> & Partial<Urgency>;
 export type ActionType = ActionBody['type'];
 
 export interface ActorView {

@@ -91,7 +91,7 @@ export function Deadline({ c }: { c: ListItem }) {
       <time dateTime={due}>{formatDateTime(due)}</time>
       {c.dueAt === undefined && <small class="muted">回访期限</small>}
       {c.overdue ? <span class="badge overdue">超时</span> : c.nearDeadline ? <span class="badge near">临期</span> : null}
-      <small class={c.overdue ? 'overdue-text' : 'muted'}>{timeLeft(due)}</small>
+      <small class={c.overdue ? 'overdue-text' : 'muted'}>{timeLeft(c.timeLeft)}</small>
     </span>
   );
 }

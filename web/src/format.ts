@@ -1,3 +1,5 @@
+import { DEFAULT_WINDOWS } from '../../shared/domain/calendar.ts';
+
 /** Dates the way a Chinese office writes them, always in China time whatever the device's zone. */
 const TZ = 'Asia/Shanghai';
 const CHINA_OFFSET_MS = 8 * 3_600_000;
@@ -27,10 +29,24 @@ function span(ms: number): string {
   return `${minutes} 分钟`;
 }
 
-export function timeLeft(due: string | undefined, now = Date.now()): string {
-  if (!due) return '';
-  const left = Date.parse(due) - now;
-  return left < 0 ? `已超时 ${span(-left)}` : `剩余 ${span(left)}`;
+/** Minutes of office hours in a working day (the calendar's windows). */
+const WORKING_DAY = DEFAULT_WINDOWS.reduce((sum, w) => sum + w.end - w.start, 0);
+
+function workingSpan(total: number): string {
+  const days = Math.floor(total / WORKING_DAY);
+  const hours = Math.floor((total % WORKING_DAY) / 60);
+  const minutes = total % 60;
+  if (days > 0) return hours ? `${days} 个工作日 ${hours} 小时` : `${days} 个工作日`;
+  if (hours > 0) return `${hours} 个工作小时 ${minutes} 分`;
+  return `${minutes} 个工作分钟`;
+}
+
+/** The time to a deadline as the server measured it: working time for working-time limits, else the clock. */
+export function timeLeft(left: { readonly minutes: number; readonly basis: 'working' | 'calendar' } | undefined): string {
+  if (!left) return '';
+  const amount = Math.abs(left.minutes);
+  const text = left.basis === 'working' ? workingSpan(amount) : span(amount * 60_000);
+  return left.minutes < 0 ? `已超时 ${text}` : `剩余 ${text}`;
 }
 
 /** 2026-12-01 10:20, China time: what a spreadsheet reads as a date and sorts. */

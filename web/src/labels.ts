@@ -33,6 +33,7 @@ export const ACTION_NAMES: Readonly<Record<ActionType, string>> = {
   contact: '联系记录',
   dispatch: '派单',
   decline: '谢绝任务',
+  recall: '收回任务',
   return: '退回',
   escalate: '上报上级',
   extend_request: '申请延期',

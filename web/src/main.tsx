@@ -14,6 +14,7 @@ import { Queue, Subtree } from './pages/lists.tsx';
 import { Login } from './pages/login.tsx';
 import { ManagePage } from './pages/manage.tsx';
 import { RegisterPage } from './pages/register.tsx';
+import { CalendarBanner } from './pages/manage-calendar.tsx';
 import { QuickSearch, SearchPage } from './pages/search.tsx';
 import { REGISTRAR_ROLES } from '../../shared/domain/registry.ts';
 import './app.css';
@@ -166,6 +167,8 @@ function App() {
     <ProfileContext.Provider value={full}>
       <div inert={again !== undefined}>
         <Header profile={full} route={route} onLogout={logout} />
+        {/* Checked again on every page, so a year entered on one is no longer announced on the next. */}
+        {full.me.role === 'admin' && <CalendarBanner key={route.parts.join('/')} />}
         <Pages route={route} />
       </div>
       {again !== undefined && <Login again={{ username: profile.me.username }} notice={again} onLogin={signedIn} />}

@@ -19,6 +19,7 @@ export interface Reach {
 const PRECONDITION: Readonly<Record<ActionType, (c: CaseView, me: Me, units: UnitTree, now: number, reach: Reach) => boolean>> = {
   accept: (c, me) => (me.role === 'volunteer' ? c.assignment?.state === 'offered' : c.status === 'pending'),
   decline: (c) => c.assignment?.state === 'offered',
+  recall: (c) => isOpen(c) && c.assignment !== undefined,
   note: (c) => isOpen(c) || c.status === 'resolved',
   contact: isOpen,
   // Somewhere to send it: a unit below the case's, or a volunteer.
@@ -32,10 +33,10 @@ const PRECONDITION: Readonly<Record<ActionType, (c: CaseView, me: Me, units: Uni
     c.resolveDueAt !== undefined &&
     Date.parse(c.resolveDueAt) > now &&
     c.extensionsAtLevel < (me.limits?.maxExtensionsPerLevel ?? 1),
-  extend_decide: (c) => c.extensionRequest !== undefined,
+  extend_decide: (c) => isOpen(c) && c.extensionRequest !== undefined,
   add_party: isOpen,
   schedule_session: isOpen,
-  record_minutes: (c) => c.sessions.length > 0,
+  record_minutes: (c) => isOpen(c) && c.sessions.length > 0,
   record_agreement: isOpen,
   resolve: (c) => c.status === 'in_progress',
   follow_up: (c) =>

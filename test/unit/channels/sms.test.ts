@@ -23,10 +23,10 @@ describe('Aliyun uplink push', () => {
   it('parses an array of three into three messages, normalizing phones and Beijing times', () => {
     const messages = parseAliyunUplink(body, now);
     expect(messages).toEqual([
-      { provider: 'aliyun', messageId: '1234567890', from: '13800138000', text: '查询 C26V9XQGBV', receivedAt: '2026-03-02T07:59:00.000Z' },
-      { provider: 'aliyun', messageId: '1234567891', from: '13900139000', text: '楼上漏水', receivedAt: '2026-03-02T08:00:00.000Z' },
+      { provider: 'aliyun', messageId: '1234567890', from: '13800138000', to: '1234', text: '查询 C26V9XQGBV', receivedAt: '2026-03-02T07:59:00.000Z' },
+      { provider: 'aliyun', messageId: '1234567891', from: '13900139000', to: '1234', text: '楼上漏水', receivedAt: '2026-03-02T08:00:00.000Z' },
       // An unreadable send_time falls back to now instead of dropping the message.
-      { provider: 'aliyun', messageId: '7', from: '13700137000', text: '', receivedAt: now.toISOString() },
+      { provider: 'aliyun', messageId: '7', from: '13700137000', to: '1234', text: '', receivedAt: now.toISOString() },
     ]);
     expect(messages.map(smsDedupeKey)).toEqual(['aliyun:1234567890', 'aliyun:1234567891', 'aliyun:7']);
   });
@@ -98,7 +98,8 @@ describe('Twilio inbound form', () => {
   it('parses the form and normalizes a +86 sender', () => {
     const inbound = parseTwilioForm(form);
     expect(inbound).toEqual({ messageSid: 'SM11', from: '+8613800138000', to: '+18005551212', body: '查询 C26V9XQGBV', mediaUrls: [] });
-    expect(fromTwilio(inbound, now)).toEqual({ provider: 'twilio', messageId: 'SM11', from: '13800138000', text: '查询 C26V9XQGBV', receivedAt: now.toISOString() });
+    // `to`: the number texted, whose township a matter without an address goes to (SMS_TOWNSHIPS).
+    expect(fromTwilio(inbound, now)).toEqual({ provider: 'twilio', messageId: 'SM11', from: '13800138000', to: '+18005551212', text: '查询 C26V9XQGBV', receivedAt: now.toISOString() });
   });
 
   it('reads an MMS: NumMedia and each MediaUrlN, refusing a count or a URL that is not one', () => {

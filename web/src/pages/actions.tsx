@@ -133,6 +133,7 @@ function AgreementFields({ c }: { c: CaseView }) {
 const FORMS: Readonly<Record<ActionType, FormSpec>> = {
   accept: { hint: () => '签收后开始计算办结期限。' },
   decline: { Fields: reason('谢绝原因'), body: withReason },
+  recall: { Fields: reason('收回原因'), body: withReason, hint: () => '收回后由本单位继续办理，可重新派单。' },
   note: {
     Fields: () => (
       <>

@@ -69,6 +69,8 @@ export function describe(e: EventView, unitName: (id: string) => string, personO
       return `派单至${unitName(e.data.toUnitId)}${e.data.note ? `：${e.data.note}` : ''}`;
     case 'dispatched_to_volunteer':
       return `派给志愿者 ${personOf(e.data.volunteerId)}${e.data.note ? `：${e.data.note}` : ''}`;
+    case 'task_recalled':
+      return `收回志愿者 ${personOf(e.data.volunteerId)} 的任务：${e.data.reason}`;
     case 'returned':
       return `退回至${unitName(e.data.toUnitId)}：${e.data.reason}`;
     case 'escalation_requested':

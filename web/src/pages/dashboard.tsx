@@ -101,14 +101,14 @@ export function Dashboard({ route }: { route: Route }) {
       },
       {
         title: '每周受理与办结',
-        rows: s.trend.flatMap((t) => [[`${t.week} 当周受理`, t.received] as const, [`${t.week} 当周办结`, t.resolved] as const]),
+        rows: s.trend.flatMap((t) => [[`${t.week} 当周受理`, t.received] as const, [`${t.week} 当周受理中已办结`, t.resolved] as const]),
         spec: {
           kind: 'line',
           title: '每周受理与办结',
           categories: weeks.length ? weeks.slice(-60) : ['—'],
           series: [
             { name: '受理', data: s.trend.map((t) => t.received).slice(-60) },
-            { name: '办结', data: s.trend.map((t) => t.resolved).slice(-60) },
+            { name: '其中已办结', data: s.trend.map((t) => t.resolved).slice(-60) },
           ],
         },
       },

@@ -7,20 +7,11 @@ import { chinaDate, formatDateTime } from '../format.ts';
 import { nameOf } from '../labels.ts';
 
 const STATUS_NAMES: Readonly<Record<OutboxEntryView['status'], string>> = { sending: '发送中', sent: '已发送', undeliverable: '无法送达' };
-const DAY_MS = 86_400_000;
-
-/**
- * 通知记录: every message of one China day — the outbox is kept by UTC day, so
- * the two UTC days the China day touches are read and cut to it.
- */
+/** 通知记录: every message of one China day. */
 export function OutboxLog({ route }: { route: Route }) {
   const day = route.query.get('date') || chinaDate(new Date());
   const onlyFailed = route.query.get('failed') === 'true';
-  const log = useLoad(async () => {
-    const before = new Date(Date.parse(`${day}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
-    const pages = await Promise.all([before, day].map((d) => all<OutboxEntryView>(`/v1/outbox?date=${d}&limit=500`)));
-    return pages.flat().filter((e) => chinaDate(new Date(e.at)) === day).sort((a, b) => b.at.localeCompare(a.at));
-  }, [day]);
+  const log = useLoad(() => all<OutboxEntryView>(`/v1/outbox?date=${day}&limit=500`), [day]);
   const shown = (log.data ?? []).filter((e) => !onlyFailed || e.status === 'undeliverable');
   const failed = (log.data ?? []).filter((e) => e.status === 'undeliverable').length;
   const go = (query: Record<string, string | undefined>) => navigate(href('manage/outbox', { date: day, failed: onlyFailed ? 'true' : undefined, ...query }));

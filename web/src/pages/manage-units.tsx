@@ -15,6 +15,7 @@ const unitsCsv = (units: readonly UnitItem[]) =>
 
 interface ImportReply {
   readonly dryRun: boolean;
+  readonly moved: readonly string[];
   readonly imported: number;
   readonly units: number;
   readonly created: readonly string[];
@@ -24,7 +25,7 @@ interface ImportReply {
 
 export function Units() {
   const { refresh } = useProfile();
-  const list = useLoad(() => api<Page<UnitItem>>('GET', '/v1/units'), []);
+  const list = useLoad(() => api<Page<UnitItem> & { reindex: readonly { status: string; examined: number; rewritten: number }[] }>('GET', '/v1/units'), []);
   const [csv, setCsvText] = useState('');
   const [preview, setPreview] = useState<ImportReply>();
   const [notice, setNotice] = useState<string>();
@@ -41,7 +42,8 @@ export function Units() {
     },
     (reply) => {
       if (reply.dryRun) return setPreview(reply);
-      setNotice(`已导入：新增 ${reply.created.length} 个、更新 ${reply.updated.length} 个单位，现共有 ${reply.units} 个单位。`);
+      const moved = reply.moved.length > 0 ? `调整了上级的 ${reply.moved.length} 个单位，其案件将在一两分钟内随之迁移（列表和统计随后更新）。` : '';
+      setNotice(`已导入：新增 ${reply.created.length} 个、更新 ${reply.updated.length} 个单位，现共有 ${reply.units} 个单位。${moved}`);
       setCsv('');
       list.reload();
       void refresh();
@@ -97,6 +99,11 @@ export function Units() {
           </button>
         </form>
       </details>
+      {(list.data?.reindex.length ?? 0) > 0 && (
+        <p class="notice" role="status">
+          单位调整后，案件正在随单位迁移：已检查 {list.data?.reindex.reduce((n, j) => n + j.examined, 0)} 件，已迁移 {list.data?.reindex.reduce((n, j) => n + j.rewritten, 0)} 件。完成前，辖区列表可能仍按原单位显示。
+        </p>
+      )}
       {list.error !== undefined && <ErrorBox error={list.error} />}
       {list.data && (
         <table class="data units">

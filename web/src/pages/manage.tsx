@@ -1,10 +1,11 @@
 /**
- * 管理 (admins only): the accounts and units of the admin's jurisdiction, and
- * the day's notifications — each tab in its own module.
+ * 管理 (admins only): the accounts and units of the admin's jurisdiction, the
+ * day's notifications and the holiday years — each tab in its own module.
  */
 import { href, useProfile, type Route } from '../app.ts';
 import { PageTitle } from '../components.tsx';
 import { Accounts } from './manage-accounts.tsx';
+import { HolidayYears } from './manage-calendar.tsx';
 import { OutboxLog } from './manage-outbox.tsx';
 import { Units } from './manage-units.tsx';
 
@@ -12,6 +13,7 @@ const TABS = [
   { path: 'accounts', name: '账号' },
   { path: 'units', name: '单位' },
   { path: 'outbox', name: '通知记录' },
+  { path: 'calendar', name: '节假日' },
 ] as const;
 
 export function ManagePage({ route }: { route: Route }) {
@@ -35,7 +37,15 @@ export function ManagePage({ route }: { route: Route }) {
           </a>
         ))}
       </nav>
-      {tab.path === 'units' ? <Units /> : tab.path === 'outbox' ? <OutboxLog route={route} /> : <Accounts />}
+      {tab.path === 'units' ? (
+        <Units />
+      ) : tab.path === 'outbox' ? (
+        <OutboxLog route={route} />
+      ) : tab.path === 'calendar' ? (
+        <HolidayYears year={route.query.get('year') ?? undefined} />
+      ) : (
+        <Accounts />
+      )}
     </main>
   );
 }
