@@ -197,7 +197,11 @@ describe('the resident on the tracking page', () => {
     expect(rated.body).toMatchObject({ status: 'pending', canRate: false });
     expect(rated.body.resolution).toBeUndefined();
     const state = (await call(stack, 'GET', `/v1/cases/${c.id}`, as['building-mediator'])).body;
-    expect(state).toMatchObject({ status: 'pending', escalationPending: { reason: 'dissatisfied' }, followUp: { satisfaction: 'dissatisfied' } });
+    // The case reopened: no current satisfaction, the 回访 kept among its followUps.
+    expect(state).toMatchObject({ status: 'pending', escalationPending: { reason: 'dissatisfied' } });
+    expect(state.followUp).toBeUndefined();
+    const rating = (await call(stack, 'GET', `/v1/cases/${c.id}/events`, as['building-mediator'])).body.items.find((e: { type: string }) => e.type === 'followed_up');
+    expect(rating).toMatchObject({ actor: { kind: 'resident' }, data: { satisfaction: 'dissatisfied', comment: '还是有油烟' } });
     const twice = await call(stack, 'POST', `/v1/track/${c.trackingNo}/follow-up`, { key: null, body: { code: c.trackingCode, satisfaction: 'satisfied' } });
     expect(twice.status).toBe(422);
     const control = await call(stack, 'POST', `/v1/track/${c.trackingNo}/messages`, { key: null, body: { code: c.trackingCode, text: 'x\u001b[31m' } });
