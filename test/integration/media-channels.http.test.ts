@@ -37,7 +37,11 @@ function wechatVoice(openId: string, mediaId: string, recognition: string, msgId
 }
 
 /** The cases once background work (the relay, the worker) has stopped changing them. */
-const caseItems = async () => (await settledDump(stack.dynamodb, stack.tableName)).filter((i) => String(i.pk).startsWith('CASE#'));
+/** The cases' items once the relay has delivered every pending effect (its markers cleared) and the table is still. */
+const caseItems = async () => {
+  await waitFor('no effects pending', async () => ((await dumpTable(stack.dynamodb, stack.tableName)).some((i) => i.fxPk !== undefined) ? undefined : true));
+  return (await settledDump(stack.dynamodb, stack.tableName)).filter((i) => String(i.pk).startsWith('CASE#'));
+};
 const settledFiles = (id: string, n: number) =>
   waitFor(`${n} file(s) settled on ${id}`, async () => {
     const state = await load(id);
