@@ -22,6 +22,22 @@ export const QUEUE_URL_PREFIX = 'QUEUE_URL_';
 /** The attachments bucket's name (set by the CDK stack and the local stack). */
 export const ATTACHMENTS_BUCKET_ENV = 'ATTACHMENTS_BUCKET';
 
+/** A secret missing in AWS: the function stops at start rather than run on a local default everyone knows. */
+export class MissingSecret extends Error {
+  constructor(readonly variable: string) {
+    super(`${variable} is not set: refusing to start with the local default outside local mode`);
+    this.name = 'MissingSecret';
+  }
+}
+
+/** In Lambda (AWS_LAMBDA_FUNCTION_NAME is set) a secret must be given; only local mode falls back to its default. */
+export function secretFromEnv(env: NodeJS.ProcessEnv, variable: string, localDefault: string): string {
+  const value = env[variable];
+  if (value) return value;
+  if (env.AWS_LAMBDA_FUNCTION_NAME) throw new MissingSecret(variable);
+  return localDefault;
+}
+
 const seconds = (raw: string | undefined, fallback: number) => Math.max(0, Number(raw ?? String(fallback)) || 0) * 1000;
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -34,7 +50,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     tableName: env.TABLE_NAME ?? 'maodiaotong',
     queueUrls,
     timeScale: Number.isFinite(timeScale) && timeScale > 0 ? timeScale : 1,
-    hashSecret: env.HASH_SECRET ?? 'local-hash-secret',
+    hashSecret: secretFromEnv(env, 'HASH_SECRET', 'local-hash-secret'),
     relayBackstopMs: seconds(env.RELAY_BACKSTOP_SECONDS, 60),
     treeCheckMs: seconds(env.TREE_CHECK_SECONDS, 10),
     // The stamp check (10 s), plus the longest a function runs (the sweeper's 50 s: infra/stack.ts), plus a margin.

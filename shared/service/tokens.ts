@@ -4,6 +4,7 @@
  * HTTP API's JWT authorizer checks them on mediator-only routes, and routes
  * that also serve API clients verify them here against the pool's JWKS.
  */
+import { secretFromEnv } from './config.ts';
 import { SignJWT, createRemoteJWKSet, jwtVerify, errors, type JWTPayload } from 'jose';
 
 export interface UserClaims {
@@ -21,7 +22,12 @@ const cognitoPool = process.env.AUTH_MODE === 'cognito' ? process.env.COGNITO_US
 const cognitoIssuer = cognitoPool && `https://cognito-idp.${process.env.AWS_REGION ?? ''}.amazonaws.com/${cognitoPool}`;
 const cognitoKeys = cognitoIssuer ? createRemoteJWKSet(new URL(`${cognitoIssuer}/.well-known/jwks.json`)) : undefined;
 
-const secret = () => new TextEncoder().encode(process.env.JWT_SECRET ?? 'local-jwt-secret-change-me');
+// Read at start: in Lambda without Cognito a missing JWT_SECRET stops the function rather than sign with the local default.
+const localKey = cognitoKeys ? undefined : new TextEncoder().encode(secretFromEnv(process.env, 'JWT_SECRET', 'local-jwt-secret-change-me'));
+const secret = () => {
+  if (!localKey) throw new Error('tokens are issued by Cognito in this deployment');
+  return localKey;
+};
 
 export async function issueToken(claims: UserClaims, now: Date): Promise<{ token: string; expiresAt: string }> {
   const issuedAt = Math.floor(now.getTime() / 1000);
