@@ -145,7 +145,7 @@ const web = await webFigures();
 console.log('\nThe pages (web/dist, esbuild minified): every file, raw and gzipped');
 for (const f of web.files) console.log(`  ${f.name.padEnd(20)} ${kb(f.bytes).padStart(9)} (gzip ${kb(f.gzipBytes).padStart(8)})`);
 console.log(`  JavaScript in total  ${kb(web.jsBytes).padStart(9)} (gzip ${kb(web.jsGzipBytes).padStart(8)})  ${mark(web.jsGzipBytes < 300 * 1024)} < 300 KB gzipped`);
-console.log('\nEach page\'s JavaScript before it can be used (entry + the chunks it imports; the statistics charts are SVG drawn by the charts function)');
+console.log('\nEach page\'s JavaScript before it can be used (entry + the chunks it imports; the statistics page adds its uPlot chunk)');
 for (const p of web.pages) {
   const target = p.page === 'statistics page' ? `   ${mark(p.gzipBytes <= 80 * 1024)} ≤ 80 KB` : '';
   console.log(`${p.page} JavaScript  ${(p.gzipBytes / 1024).toFixed(1)} KB gzip${target}   (${p.files.join(' + ')})`);

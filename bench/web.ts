@@ -19,7 +19,7 @@ export interface WebFigures {
   readonly pages: readonly PageScript[];
 }
 
-/** The admin page's screens share one entry (app.js): the statistics page draws no chart itself (the charts function does). */
+/** The admin page's screens share one entry (app.js): the statistics page loads its uPlot chunk when it opens. */
 const PAGES: readonly { readonly page: string; readonly entry: string }[] = [
   { page: 'sign-in page', entry: 'app.js' },
   { page: 'work queue page', entry: 'app.js' },

@@ -172,15 +172,6 @@ export const FUNCTIONS = {
     routes: ['GET /v1/stats', 'GET /v1/board'],
     table: 'read',
   },
-  charts: {
-    kind: 'http',
-    gatewayAuth: 'jwt',
-    entry: 'functions/charts/handler.ts',
-    description: "The statistics page's charts, drawn as SVG on the server (ECharts SSR): the page carries no charting library",
-    routes: ['POST /v1/charts'],
-    // Reads only the signed-in account (as every mediator route does); draws from what it is sent.
-    table: 'read',
-  },
   directory: {
     kind: 'http',
     gatewayAuth: 'jwt',

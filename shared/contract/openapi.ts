@@ -5,7 +5,6 @@
  */
 import { ACTION_TYPES } from './actions.ts';
 import { CENTERS, LEVELS, OUTCOME_CODES, REGISTER_SOURCES, SATISFACTION_CODES, STATUS_CODES, WORK_TABS } from '../domain/index.ts';
-import { chartsRequest } from './charts.ts';
 import { unitSupervisionSchema } from './directory.ts';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, STATUS_EVENTS, TIMESTAMP_HEADER } from '../channels/callback.ts';
 import { intakeSchema } from './intake.ts';
@@ -258,14 +257,6 @@ export function openApiDocument(serverUrl?: string) {
           security: [{ mediator: [] }],
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { '200': { description: 'The order, with liftedAt and liftedBy' }, ...ERRORS },
-        },
-      },
-      '/v1/charts': {
-        post: {
-          summary: "The statistics page's charts drawn as SVG (ECharts server-side rendering)",
-          security: [{ mediator: [] }],
-          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(chartsRequest, { io: 'input', unrepresentable: 'any' }) } } },
-          responses: { '200': { description: '{charts: [{title, svg}]}' }, ...ERRORS },
         },
       },
       '/v1/cases/{id}/actions': {

@@ -185,18 +185,27 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     const stats = await (await statsReply).json();
     expect(stats.total).toBeGreaterThan(0);
 
-    // Drawn on the server as SVG (the page carries no charting library), each one decoded and shown.
-    await expect.poll(() => p.locator('.chart img').count()).toBe(5);
-    await expect.poll(() => p.locator('.chart img').evaluateAll((imgs) => imgs.every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth === 480))).toBe(true);
-    const svg = decodeURIComponent((await p.locator('figure', { hasText: '按中心' }).locator('img').getAttribute('src'))!.replace(/^data:image\/svg\+xml;charset=utf-8,/, ''));
-    expect(svg).toContain('民事调解');
-    expect(svg).toMatch(/<(path|rect)\b/);
+    // Drawn in the page by uPlot on a canvas; what each chart says is its accessible name.
+    await expect.poll(() => p.locator('.chart canvas').count()).toBe(5);
+    const byCentreChart = p.locator('figure', { hasText: '按中心' }).locator('.chart');
+    const box = await byCentreChart.locator('canvas').boundingBox();
+    expect(box!.width).toBeGreaterThan(200);
+    expect(box!.height).toBeGreaterThan(100);
+    // The canvas holds drawn pixels (bars), not a blank surface.
+    const inked = await byCentreChart.locator('canvas').evaluate((c) => {
+      const canvas = c as HTMLCanvasElement;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
+      return n;
+    });
+    expect(inked).toBeGreaterThan(1000);
 
     const rate = p.locator('[data-rate="化解率"]');
     expect(await rate.locator('.rate-ratio').innerText()).toBe(`${stats.resolutionRate.numerator} / ${stats.resolutionRate.denominator}`);
     const byCenter = p.locator('figure', { hasText: '按中心' }).locator('table.data');
     expect(await byCenter.locator('tr', { hasText: '民事调解' }).locator('td').textContent()).toBe(String(stats.byCenter.mediation));
-    expect(await p.locator('figure', { hasText: '按中心' }).locator('img').getAttribute('alt')).toContain(`民事调解 ${stats.byCenter.mediation}`);
+    expect(await byCentreChart.getAttribute('aria-label')).toContain(`民事调解 ${stats.byCenter.mediation}`);
     await screenshot(p, 'dashboard');
 
     // 各下级单位: a row per community, and a click goes down to that community's own figures.
@@ -453,7 +462,14 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await p.getByRole('status').filter({ hasText: '已保存：孙红（联户长）（liaison-yg2）' }).waitFor();
     await expect.poll(() => row.innerText()).toContain('阳光小区 3栋');
 
-    await row.locator('details > summary').click();
+    // The saved row is drawn afresh (its form closed) once the list reloads; open it until it stays open.
+    const details = row.locator('details');
+    await expect
+      .poll(async () => {
+        if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
+        return details.getAttribute('open');
+      })
+      .not.toBeNull();
     await row.getByRole('button', { name: '停用账号' }).click();
     await expect.poll(() => row.innerText()).toContain('已停用');
     expect((await signInAs('sun-hong-2026')).status).toBe(401);

@@ -17,6 +17,8 @@ import { RegisterPage } from './pages/register.tsx';
 import { CalendarBanner } from './pages/manage-calendar.tsx';
 import { QuickSearch, SearchPage } from './pages/search.tsx';
 import { REGISTRAR_ROLES } from '../../shared/domain/registry.ts';
+// uPlot's own rules (about 1 KB) go with the page's, so the charts need no stylesheet of their own.
+import 'uplot/dist/uPlot.min.css';
 import './app.css';
 
 async function loadProfile(): Promise<Omit<Profile, 'refresh'>> {

@@ -1,9 +1,9 @@
 /** 统计: the rates leaders ask for as big numbers, and the counts as charts (each with its data as a table). */
-import { useMemo } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Rate, Stats } from '../../../shared/domain/stats.ts';
 import { api, type StatsReply } from '../api.ts';
 import { href, navigate, useProfile, type Route } from '../app.ts';
-import type { ChartSpec } from '../../../shared/contract/charts.ts';
+import type { ChartSpec } from '../charts.ts';
 import { ErrorBox, PageTitle, useLoad } from '../components.tsx';
 import { chinaDate, percent } from '../format.ts';
 import { CENTERS, ESCALATION_REASONS, LEVELS, STATUSES } from '../labels.ts';
@@ -24,16 +24,31 @@ const RATES: readonly { key: RateKey; name: string; meaning: string }[] = [
 type Row = readonly [string, number];
 
 /**
- * A chart drawn by the server (POST /v1/charts, ECharts' SVG rendering) and
- * shown as an image: the page carries no charting library, and what the chart
- * says is its alternative text and, on request, a table.
+ * A chart drawn in the page by uPlot, loaded with the statistics page only;
+ * what the chart says is its accessible name and, on request, a table.
  */
-function Chart({ title, svg, rows }: { title: string; svg: string | undefined; rows: readonly Row[] }) {
+function Chart({ title, spec, rows }: { title: string; spec: ChartSpec; rows: readonly Row[] }) {
   const alt = `${title}：${rows.map(([k, v]) => `${k} ${v}`).join('，')}`;
+  const box = useRef<HTMLDivElement>(null);
+  const [failed, setFailed] = useState<unknown>();
+  useEffect(() => {
+    let remove: (() => void) | undefined;
+    let gone = false;
+    import('../charts.ts')
+      .then(({ drawChart }) => {
+        if (!gone && box.current) remove = drawChart(box.current, spec);
+      })
+      .catch(setFailed);
+    return () => {
+      gone = true;
+      remove?.();
+    };
+  }, [spec]);
   return (
     <figure class="chart-card">
       <figcaption>{title}</figcaption>
-      <div class="chart">{svg ? <img src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`} alt={alt} width={480} height={300} /> : <p class="muted">正在绘制…</p>}</div>
+      <div class="chart" ref={box} role="img" aria-label={alt} />
+      <ErrorBox error={failed} />
       <details>
         <summary>数据表</summary>
         <table class="data">
@@ -51,9 +66,8 @@ function Chart({ title, svg, rows }: { title: string; svg: string | undefined; r
   );
 }
 
-const bars = (title: string, rows: readonly Row[], name: string): ChartSpec => ({
+const bars = (rows: readonly Row[], name: string): ChartSpec => ({
   kind: 'bar',
-  title,
   categories: rows.map(([k]) => k),
   series: [{ name, data: rows.map(([, v]) => v) }],
 });
@@ -92,19 +106,14 @@ export function Dashboard({ route }: { route: Route }) {
     const statusRows = count(STATUSES, s.byStatus).filter(([, v]) => v > 0);
     const weeks = s.trend.map((t) => t.week.slice(5).replace('-', '/'));
     const list: { title: string; rows: Row[]; spec: ChartSpec }[] = [
-      { title: '按中心', rows: count(CENTERS, s.byCenter), spec: bars('按中心', count(CENTERS, s.byCenter), '案件') },
-      { title: '按当前层级', rows: count(LEVELS, s.byLevel), spec: bars('按当前层级', count(LEVELS, s.byLevel), '案件') },
-      {
-        title: '按状态',
-        rows: statusRows,
-        spec: { kind: 'pie', title: '按状态', categories: statusRows.length ? statusRows.map(([k]) => k) : ['无'], series: [{ name: '案件', data: statusRows.length ? statusRows.map(([, v]) => v) : [0] }] },
-      },
+      { title: '按中心', rows: count(CENTERS, s.byCenter), spec: bars(count(CENTERS, s.byCenter), '案件') },
+      { title: '按当前层级', rows: count(LEVELS, s.byLevel), spec: bars(count(LEVELS, s.byLevel), '案件') },
+      { title: '按状态', rows: statusRows, spec: bars(statusRows.length ? statusRows : [['无', 0]], '案件') },
       {
         title: '每周受理与办结',
         rows: s.trend.flatMap((t) => [[`${t.week} 当周受理`, t.received] as const, [`${t.week} 当周受理中已办结`, t.resolved] as const]),
         spec: {
           kind: 'line',
-          title: '每周受理与办结',
           categories: weeks.length ? weeks.slice(-60) : ['—'],
           series: [
             { name: '受理', data: s.trend.map((t) => t.received).slice(-60) },
@@ -112,15 +121,10 @@ export function Dashboard({ route }: { route: Route }) {
           ],
         },
       },
-      { title: '升级原因', rows: count(ESCALATION_REASONS, s.escalationsByReason), spec: bars('升级原因', count(ESCALATION_REASONS, s.escalationsByReason), '次数') },
+      { title: '升级原因', rows: count(ESCALATION_REASONS, s.escalationsByReason), spec: bars(count(ESCALATION_REASONS, s.escalationsByReason), '次数') },
     ];
     return list;
   }, [stats.data]);
-  // Drawn on the server in one request, once the figures are there.
-  const drawn = useLoad(
-    () => (charts ? api<{ charts: { title: string; svg: string }[] }>('POST', '/v1/charts', { charts: charts.map((c) => c.spec) }) : Promise.resolve(undefined)),
-    [charts],
-  );
 
   function submit(event: SubmitEvent) {
     event.preventDefault();
@@ -209,10 +213,9 @@ export function Dashboard({ route }: { route: Route }) {
               </table>
             </section>
           )}
-          <ErrorBox error={drawn.error} />
           <section class="charts" aria-label="图表">
-            {charts.map((chart, i) => (
-              <Chart key={chart.title} title={chart.title} svg={drawn.data?.charts[i]?.svg} rows={chart.rows} />
+            {charts.map((chart) => (
+              <Chart key={chart.title} title={chart.title} spec={chart.spec} rows={chart.rows} />
             ))}
           </section>
           <section aria-labelledby="hours">
