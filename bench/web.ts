@@ -20,12 +20,12 @@ export interface WebFigures {
 }
 
 /** The admin page's screens share one entry (app.js): the statistics page loads its uPlot chunk when it opens. */
-const PAGES: readonly { readonly page: string; readonly entry: string }[] = [
+const PAGES: readonly { readonly page: string; readonly entry: string; readonly onOpen?: RegExp }[] = [
   { page: 'sign-in page', entry: 'app.js' },
   { page: 'work queue page', entry: 'app.js' },
   { page: 'case page', entry: 'app.js' },
   { page: '登记 page', entry: 'app.js' },
-  { page: 'statistics page', entry: 'app.js' },
+  { page: 'statistics page', entry: 'app.js', onOpen: /^charts-.*\.js$/ },
   { page: '红黄牌 page', entry: 'app.js' },
   { page: 'tracking page', entry: 'track.js' },
 ];
@@ -34,8 +34,9 @@ export async function webFigures(): Promise<WebFigures> {
   const files = await buildWeb();
   const js = files.filter((f) => f.name.endsWith('.js'));
   const byName = new Map(files.map((f) => [f.name, f]));
-  const pages = PAGES.map(({ page, entry }) => {
-    const loaded = [entry, ...(byName.get(entry)?.loads ?? [])];
+  const pages = PAGES.map(({ page, entry, onOpen }) => {
+    const opened = onOpen ? js.filter((f) => onOpen.test(f.name)).flatMap((f) => [f.name, ...(f.loads ?? [])]) : [];
+    const loaded = [...new Set([entry, ...(byName.get(entry)?.loads ?? []), ...opened])];
     return { page, files: loaded, gzipBytes: loaded.reduce((n, f) => n + (byName.get(f)?.gzipBytes ?? 0), 0) };
   });
   const eager = new Set(pages.flatMap((p) => p.files));

@@ -50,7 +50,7 @@ export async function buildWeb(): Promise<WebFile[]> {
     jsx: 'automatic',
     jsxImportSource: 'preact',
     define: { 'process.env.NODE_ENV': '"production"' },
-    chunkNames: 'chunk-[hash]',
+    chunkNames: '[name]-[hash]',
     metafile: true,
     logLevel: 'warning',
   });

@@ -97,7 +97,7 @@ describe('work-order numbers belong to the client that sent them', () => {
     expect([secondAgain.status, secondAgain.body.id]).toEqual([200, second.body.id]);
   });
 
-  it('a work order filed before 0.3 (its key without the client) is found again by the client that filed it, and only by it', async () => {
+  it('a work order filed before 0.5 (its key without the client) is found again by the client that filed it, and only by it', async () => {
     const runtime = await import('../../shared/service/runtime.ts');
     // As 0.2 filed it: the id from `ext:<source>:<externalId>`, and that as the dedupe key.
     const input: IntakeInput = { ...workOrder('LEGACY-0001', '升级前的工单'), priority: 'normal', parties: [] } as IntakeInput;
