@@ -291,6 +291,9 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
   accept(state, _c, ctx) {
     const byVolunteer = ctx.actor.kind === 'user' && ctx.actor.role === 'volunteer';
     if (byVolunteer) {
+      // A task left offered on a case the unit has since settled is no longer there to take.
+      const closed = requireOpen(state, 'take a task of');
+      if (closed) return closed;
       if (state.assignment?.state !== 'offered') return invalid('there is no task offered to you');
       return { type: 'accepted', data: { byVolunteer } };
     }
@@ -299,6 +302,8 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
   },
 
   decline(state, c) {
+    const closed = requireOpen(state, 'decline a task of');
+    if (closed) return closed;
     if (state.assignment?.state !== 'offered') return invalid('there is no task offered to decline');
     return { type: 'declined', data: { reason: c.reason } };
   },

@@ -230,6 +230,17 @@ describe('dispatch, volunteers and returns', () => {
     expect(s).toMatchObject({ unitId: 'hp-xf-yg-2', level: 'building', originUnitId: 'hp-xf-yg-2', dispatchedFrom: 'hp-xf' });
   });
 
+  it('a task still offered when the unit settles the case can no longer be taken or declined', () => {
+    let s = received({ location: { address: '幸福社区' } });
+    const volunteer = user('hp-xf', 'volunteer', 'volunteer');
+    s = run(s, { type: 'dispatch', toVolunteerId: 'volunteer', volunteer: { id: 'volunteer', role: 'volunteer', unitId: 'hp-xf', disabled: false } }, community);
+    s = run(s, { type: 'accept' }, community);
+    s = run(s, { type: 'resolve', outcome: 'resolved', summary: '社区已处理' }, community);
+    expect(s.status).toBe('resolved');
+    expect(refuse(s, { type: 'accept' }, volunteer).message).toMatch(/resolved/);
+    expect(refuse(s, { type: 'decline', reason: '已办结' }, volunteer).message).toMatch(/resolved/);
+  });
+
   it('refuses to dispatch outside the unit subtree', () => {
     const s = received({ location: { address: '幸福社区' } });
     const error = refuse(s, { type: 'dispatch', toUnitId: 'hp-hx-jy-1' }, community);
