@@ -178,12 +178,14 @@ async function searchRequests(event: ApiEvent, units: UnitTree): Promise<CaseSta
     ).flat();
     found = await store.getMany(idsInRange);
   }
-  return found
+  const shown = found
     .filter((s) => s.source === OPEN311_SOURCE)
     .filter((s) => !codes || codes.includes(s.center))
     .filter((s) => !statuses || statuses.includes(open311Status(s.status)))
     .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
     .slice(0, MAX_RESULTS);
+  // Each row is the request itself: Open311's description is the whole text, not a list's excerpt.
+  return store.withWholeDescriptions(shown);
 }
 
 /** A case id is short and plain; anything else names no request (and could pass DynamoDB's 2,048-byte key limit). */
