@@ -25,7 +25,7 @@ import {
 import { CaseService } from '../../shared/service/cases.ts';
 import { EffectsRelay } from '../../shared/service/relay.ts';
 import { CaseStore } from '../../shared/store/case-store.ts';
-import { EXCERPT_CHARS, REQUEST_MEMORY_MAX, itemBytes, stateFromItem, stateItem, type StateMeta } from '../../shared/store/codec.ts';
+import { EXCERPT_CHARS, REQUEST_MEMORY_MAX, itemBytes, nextMeta, stateFromItem, stateItem, type StateMeta } from '../../shared/store/codec.ts';
 import { DUE_SHARDS } from '../../shared/store/schema.ts';
 import { hotline, intake, policy, units, user } from '../support/domain.ts';
 import { startTable, type TestTable } from '../support/dynamo.ts';
@@ -183,6 +183,46 @@ describe('idempotent commands', () => {
     const other = await service.act(state.id, { type: 'note', visibility: 'internal', text: '一次' }, compound, 3, request);
     expect(other.replayed).toBeUndefined();
     expect((await store.events(state.id)).items.map((e) => e.type)).toEqual(['received', 'noted', 'accepted', 'noted']);
+  });
+
+  it('a key is answered from the record for 24 hours; a write after 25 hours forgets it, and the same request is then a new one', async () => {
+    const start = now;
+    try {
+      const { state } = await service.intake(intake({ externalId: 'IDEM-24H' }), hotline);
+      const request = { key: 'submit-24h', hash: 'h24' };
+      const note: Command = { type: 'note', visibility: 'internal', text: '已约双方周五面谈' };
+      const first = await service.act(state.id, note, liaison, 1, request);
+      // 23 hours on, after another write to the case: still the first answer, nothing written.
+      now = new Date(start.getTime() + 23 * 3600_000);
+      await act(state.id, { type: 'accept' });
+      const replay = await service.act(state.id, note, liaison, 1, request);
+      expect(replay).toMatchObject({ replayed: true, event: { seq: first.event.seq }, state: { version: first.state.version } });
+      // Past 25 hours the key is still answered until the case is written again (STATE drops it then) ...
+      now = new Date(start.getTime() + 25 * 3600_000 + 60_000);
+      expect((await service.act(state.id, note, liaison, 1, request)).replayed).toBe(true);
+      await act(state.id, { type: 'note', visibility: 'internal', text: '第二天补记' });
+      expect((await store.load(state.id))!.meta.requests.map((r) => r.id)).not.toContain(`${liaison.id}:submit-24h`);
+      // ... and then the same request is a new one: the page's stale expectedVersion makes it a 409, without it a second note.
+      await expect(service.act(state.id, note, liaison, 1, request)).rejects.toThrow(VersionConflict);
+      const again = await service.act(state.id, note, liaison, undefined, request);
+      expect(again.replayed).toBeUndefined();
+      expect((await store.events(state.id)).items.map((e) => e.type)).toEqual(['received', 'noted', 'accepted', 'noted', 'noted']);
+    } finally {
+      now = start;
+    }
+  });
+
+  it('a case remembers its last hundred keys: the oldest is forgotten first, even within 24 hours', async () => {
+    const { state } = await service.intake(intake({ externalId: 'IDEM-CAP' }), hotline);
+    const received = (await store.events(state.id)).items[0]!;
+    let meta: StateMeta = { texts: {}, requests: [] };
+    for (let seq = 2; seq <= REQUEST_MEMORY_MAX + 2; seq++) {
+      const event = { ...received, seq, at: new Date(now.getTime() + seq * 1000).toISOString() };
+      meta = nextMeta(meta, { event, request: { id: `u:key-${seq}`, hash: 'h' } }, state);
+    }
+    expect(meta.requests).toHaveLength(REQUEST_MEMORY_MAX);
+    expect(meta.requests[0]!.id).toBe('u:key-3');
+    expect(meta.requests.at(-1)!.id).toBe(`u:key-${REQUEST_MEMORY_MAX + 2}`);
   });
 
   it('ten concurrent copies of one request write one event', async () => {
