@@ -181,6 +181,8 @@ function publicLine(event: CaseEvent, units: UnitTree): string | undefined {
       return event.data.approved && event.data.until ? `办理期限已延长至 ${chinaTime(event.data.until)}` : undefined;
     case 'resolved':
       return `已办结：${event.data.summary}`;
+    case 'deliberation_recorded':
+      return `议事协商（${event.data.title}）结果公示：${event.data.result}${event.data.resolves ? '。诉求已办结' : ''}`;
     case 'followed_up': {
       const said = nameOf(SATISFACTIONS, event.data.satisfaction);
       return event.data.reopenClocks ? `评价：${said}。诉求已重新办理，并转上一级` : `评价：${said}。感谢您的评价`;
