@@ -15,6 +15,7 @@ import {
   protectReporter,
   protectEvent,
   protectText,
+  protectTopic,
   rulesFor,
   shownBy,
   type Audience,
@@ -24,6 +25,8 @@ import {
   type UnitTree,
   type View,
   type Attachment,
+  type TopicEvent,
+  type TopicState,
   visibleAttachments,
 } from '../domain/index.ts';
 import type { OutboxEntry } from '../store/outbox.ts';
@@ -270,5 +273,45 @@ export function open311View(state: CaseState, units: UnitTree): RequestView & { 
     lat: state.location.lat,
     lng: state.location.lng,
     reporter: protectReporter(state.reporter, shown),
+  };
+}
+
+/** A topic (议事) as staff read it: participants' names by the policy, the unit named. */
+export function topicView(topic: TopicState, units: UnitTree, audience: Audience) {
+  const s = shownBy(rulesFor('deliberation', audience), false);
+  return { ...protectTopic(topic, s), unitName: units.get(topic.unitId)?.fullName ?? topic.unitId };
+}
+
+/** A topic's log as staff read it: the meeting's participants as the topic view shows them. */
+export function topicTimelineView(events: readonly TopicEvent[], audience: Audience) {
+  const s = shownBy(rulesFor('deliberation', audience), false);
+  return events.map((e) => (e.type === 'held' ? { ...e, data: protectTopic(e.data, s) } : e));
+}
+
+/**
+ * A published result (公示) as anyone reads it on the unit's page: what was
+ * put to the meeting, where and when it met, how many took part and in what
+ * capacity, what was agreed and by whom it is to be done. No minutes, no
+ * linked cases, no names of those who took part.
+ */
+export function publicTopicView(topic: TopicState, units: UnitTree) {
+  const s = shownBy(rulesFor('publicDeliberation', 'public'), false);
+  const { participants } = protectTopic(topic, s);
+  const byRole: Record<string, number> = {};
+  for (const p of participants) byRole[p.role] = (byRole[p.role] ?? 0) + 1;
+  return {
+    id: topic.id,
+    unitId: topic.unitId,
+    unitName: units.get(topic.unitId)?.fullName ?? topic.unitId,
+    title: topic.title,
+    status: topic.status,
+    meeting: topic.meeting,
+    participants: participants.filter((p) => p.name !== undefined),
+    participantCount: participants.length,
+    participantsByRole: byRole,
+    result: topic.publication?.result,
+    publishedAt: topic.publication?.at,
+    casesSettled: topic.publication?.resolvesCases ? topic.caseIds.length : 0,
+    decisions: topic.decisions.map(({ id, text, owner, dueDate, practical, status, doneAt }) => ({ id, text, owner, dueDate, practical, status, doneAt })),
   };
 }
