@@ -186,8 +186,9 @@ export class DeliberationService {
     }
     const now = this.deps.clock();
     const today = this.deps.today(now);
-    const units = await this.deps.units();
-    for (const due of await this.deps.topics.due(today)) {
+    const dueKeys = await this.deps.topics.due(today);
+    const units = dueKeys.length > 0 ? await this.deps.units() : undefined;
+    for (const due of dueKeys) {
       try {
         const loaded = await this.deps.topics.load(due.topicId);
         if (!loaded) {
@@ -196,7 +197,7 @@ export class DeliberationService {
         }
         let state = loaded.state;
         for (const d of overdueDecisions(state, today)) {
-          const decision = decideTopic(state, { type: 'remind', decisionId: d.id }, { now, actor: REMINDER, units, today });
+          const decision = decideTopic(state, { type: 'remind', decisionId: d.id }, { now, actor: REMINDER, units: units!, today });
           if (!decision.ok) continue;
           const after = evolveTopic(state, decision.event);
           await this.deps.topics.append(state, after, decision.event, due.rootId);
