@@ -17,6 +17,9 @@ import { clock } from './clock.ts';
 import { repeatFinder } from './repeats.ts';
 import { Reindexer } from './reindex.ts';
 import { calendarGap } from './calendar-gaps.ts';
+import { TopicStore } from '../store/topic-store.ts';
+import { DeliberationService } from './deliberation.ts';
+import { chinaDay } from '../domain/index.ts';
 
 export const config = configFromEnv();
 // A function's middleware never changes after start, so each command's resolved stack is built once.
@@ -66,4 +69,14 @@ export const cases = new CaseService({
     return key ? channels.reporterCaseIds(key, undefined, limit) : [];
   },
   onCalendarGap: calendarGap,
+});
+
+/** 议事厅: topics, their meetings and decisions; publishing records the result on the linked cases. */
+export const deliberations = new DeliberationService({
+  topics: new TopicStore(dynamodb, config.tableName),
+  cases,
+  units: () => directory.units(),
+  clock: clock.now,
+  today: (now) => chinaDay(now.toISOString()),
+  random: (n) => randomBytes(n),
 });
