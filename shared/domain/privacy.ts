@@ -34,6 +34,7 @@ export const PERSONAL_FIELDS = [
   { code: 'trackingCode', name: '提取码、验证码' },
   { code: 'attachments', name: '内部附件' },
   { code: 'sharedAttachments', name: '向群众公开的附件' },
+  { code: 'householdPhone', name: '联户户主电话' },
 ] as const;
 export type PersonalField = (typeof PERSONAL_FIELDS)[number]['code'];
 
@@ -50,6 +51,7 @@ export const VIEWS = [
   { code: 'open311', name: 'Open311 公开查询' },
   { code: 'tracking', name: '群众查询（/v1/track）' },
   { code: 'attachment', name: '附件内容（/attachments，每次记入查阅记录）' },
+  { code: 'household', name: '联户名册（/v1/households）' },
 ] as const;
 export type View = (typeof VIEWS)[number]['code'];
 
@@ -73,6 +75,7 @@ const HIDDEN: Rules = {
   trackingCode: 'hidden',
   attachments: 'hidden',
   sharedAttachments: 'hidden',
+  householdPhone: 'hidden',
 };
 const rules = (shown: Partial<Rules>): Rules => ({ ...HIDDEN, ...shown });
 
@@ -118,6 +121,9 @@ const TRACKING = rules({ reporterName: 'masked', reporterPhone: 'masked', shared
 /** Files' content: inside the jurisdiction all of them; a volunteer, the filing hotline and the resident only those shared. */
 const ALL_FILES = rules({ attachments: 'full', sharedAttachments: 'full' });
 const SHARED_FILES = rules({ sharedAttachments: 'full' });
+/** A roster: its 联户长 and those above ask to see a household's phone (each time audited); leaders see it masked. */
+const HOUSEHOLD_STAFF = rules({ householdPhone: 'reveal' });
+const HOUSEHOLD_LEADER = rules({ householdPhone: 'masked' });
 /** 登记: the 回执 the registrar reads out or prints for the resident, once, in the answer to the registration. */
 const RECEIPT = rules({ reporterName: 'masked', reporterPhone: 'masked', partyName: 'full', trackingCode: 'full' });
 
@@ -141,6 +147,7 @@ export const PRIVACY_POLICY: Readonly<Record<View, Partial<Record<Audience, Rule
   open311: { public: NOTHING },
   tracking: { public: TRACKING },
   attachment: { liaison: ALL_FILES, mediator: ALL_FILES, officer: ALL_FILES, admin: ALL_FILES, leader: ALL_FILES, volunteer: SHARED_FILES, client: SHARED_FILES, public: SHARED_FILES },
+  household: { liaison: HOUSEHOLD_STAFF, mediator: HOUSEHOLD_STAFF, officer: HOUSEHOLD_STAFF, admin: HOUSEHOLD_STAFF, leader: HOUSEHOLD_LEADER },
 };
 
 export function audienceOf(actor: Actor): Audience {
@@ -182,6 +189,7 @@ export function revealedFields(state: Pick<CaseState, 'reporter' | 'parties' | '
     trackingCode: false,
     attachments: false,
     sharedAttachments: false,
+    householdPhone: false,
   };
   return PERSONAL_FIELDS.map((f) => f.code).filter((code) => r[code] === 'reveal' && has[code]);
 }
@@ -312,6 +320,11 @@ export function protectText(text: string, s: Shown): string {
 /** A message as it may be kept: its codes cut out (the outbox stores what it sent this way; the code went to the person only). */
 export function withoutCodes(text: string): string {
   return protectText(text, shownBy(HIDDEN, false));
+}
+
+/** A household of a roster as the view shows it: its phone as the rules say, the rest as kept (the 联户长 knows the door). */
+export function protectHousehold<T extends { readonly phone?: string }>(household: T, s: Shown): T {
+  return defined({ ...household, phone: apply(s.householdPhone, household.phone, maskPhone) });
 }
 
 /** A phone or an openId a message went to, as the view shows it. */

@@ -31,7 +31,7 @@ import {
   type PersonalField,
   type View,
 } from '../../shared/domain/index.ts';
-import { attachmentsView, auditView, caseView, open311View, outboxView, publicView, timelineView } from '../../shared/service/views.ts';
+import { attachmentsView, auditView, caseView, householdView, open311View, outboxView, publicView, timelineView } from '../../shared/service/views.ts';
 import { exportRow } from '../../web/src/export.ts';
 import type { CaseView } from '../../web/src/api.ts';
 import { ctx, hotline, intake, units, user } from '../support/domain.ts';
@@ -52,6 +52,7 @@ const P = {
   // A file's content is its object, handed out only as a URL; listed, a file shows what it is (its caption here).
   attachments: 'files.test/cases/CASEPRIV01/AINTERNAL1',
   sharedAttachments: 'files.test/cases/CASEPRIV01/ASHARED01',
+  householdPhone: '13712340001',
 } as const;
 /** What each field looks like masked. */
 const MASKED: Record<PersonalField, string> = {
@@ -67,6 +68,7 @@ const MASKED: Record<PersonalField, string> = {
   trackingCode: '(never masked: a view that hides a code shows ******)',
   attachments: '内部附件说明INTERNALFILE',
   sharedAttachments: '公开附件说明SHAREDFILE',
+  householdPhone: maskPhone(P.householdPhone) as string,
 };
 
 /** A mediation case with every personal field filled, built by the rules themselves. */
@@ -142,6 +144,10 @@ async function render(view: View, audience: Audience, reveal: boolean): Promise<
       return JSON.stringify(open311View(state, units));
     case 'tracking':
       return JSON.stringify(publicView(state, events, units));
+    case 'household':
+      return JSON.stringify(
+        householdView({ id: 'HH1', unitId: 'hp-xf-yg-1', liaisonId: 'building-mediator', address: '阳光小区1栋101', head: '周家', phone: P.householdPhone, people: 3, updatedAt: T0 }, audience, reveal),
+      );
   }
 }
 
