@@ -5,11 +5,12 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Policy, Reporter } from '../domain/index.ts';
+import type { CaseState, Policy, Reporter } from '../domain/index.ts';
 import { normalizePhone } from '../contract/fields.ts';
 import { CaseStore } from '../store/case-store.ts';
 import { ChannelStore } from '../store/channel-store.ts';
 import { Directory } from '../store/directory.ts';
+import { StatCounters } from '../store/stat-counters.ts';
 import { CaseService } from './cases.ts';
 import { configFromEnv } from './config.ts';
 import { loadPolicy } from './policy.ts';
@@ -50,6 +51,12 @@ export const store = new CaseStore(dynamodb, config.tableName, async () => ({
   units: await directory.units(),
   reporterKey,
 }));
+
+/** The statistics counters, kept by the relay. */
+export const counters = new StatCounters(dynamodb, config.tableName);
+
+/** Count a case as it is now, where the tree in force puts it. */
+export const countCase = async (state: CaseState) => counters.count(state, await directory.units());
 
 /** Cases following the units that moved in the tree (run by the sweeper). */
 export const reindexer = new Reindexer({ db: dynamodb, table: config.tableName, trees: directory.trees, now: clock.now, settleMs: config.treeSettleMs });
