@@ -31,6 +31,7 @@ import { config, directory, dynamodb, policy, store } from '../../shared/service
 import { CaseQueries } from '../../shared/store/case-queries.ts';
 import { UnitSupervision } from '../../shared/store/supervision.ts';
 import { WorkQueries } from '../../shared/store/work-queries.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 const queries = new CaseQueries(dynamodb, config.tableName, store);
 const work = new WorkQueries(dynamodb, config.tableName, store);
@@ -43,7 +44,7 @@ const DEFAULT_DAYS = 30;
 
 const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY) + 1;
 
-export const handler = middy<ApiEvent, HttpResult>()
+const run = middy<ApiEvent, HttpResult>()
   .use(httpErrors())
   .use(authenticate(jwtAuth(directory, clock.now)))
   .handler(async (event) => {
@@ -99,3 +100,6 @@ export const handler = middy<ApiEvent, HttpResult>()
       byChild: bucketsByChild(buckets, units, unit.id, range),
     });
   });
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

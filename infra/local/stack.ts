@@ -234,7 +234,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (def.kind === 'scheduled') {
         every(options.sweepIntervalMs ?? 5000, name, async () => {
           const h = await load<(e: unknown, c: unknown) => Promise<unknown>>(name, def);
-          await h({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date().toISOString() }, {});
+          await h({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date().toISOString() }, lambdaContext(name));
         });
       }
       if (def.kind === 'stream') {
@@ -243,7 +243,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           const pending = await pendingStreamRecords(runtime.store);
           if (pending.Records.length === 0) return;
           const h = await load<(e: unknown, c: unknown) => Promise<unknown>>(name, def);
-          await h(pending, {});
+          await h(pending, lambdaContext(name));
         });
       }
     }

@@ -17,10 +17,12 @@ import { clock } from './clock.ts';
 import { repeatFinder } from './repeats.ts';
 import { Reindexer } from './reindex.ts';
 import { calendarGap } from './calendar-gaps.ts';
+import { countEvent } from './metrics.ts';
+import { traced } from './tracer.ts';
 
 export const config = configFromEnv();
 // A function's middleware never changes after start, so each command's resolved stack is built once.
-export const dynamodb = new DynamoDBClient({ cacheMiddleware: true });
+export const dynamodb = traced(new DynamoDBClient({ cacheMiddleware: true }));
 export const directory = new Directory(dynamodb, config.tableName, undefined, undefined, config.treeCheckMs);
 
 /** A keyed hash (HASH_SECRET) of a secret we must check but never keep, such as a phone-link code. */
@@ -66,4 +68,5 @@ export const cases = new CaseService({
     return key ? channels.reporterCaseIds(key, undefined, limit) : [];
   },
   onCalendarGap: calendarGap,
+  onAppended: countEvent,
 });
