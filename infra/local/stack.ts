@@ -23,6 +23,7 @@ import { DUE_SHARDS, eventSk } from '../../shared/store/schema.ts';
 import { buildWeb, webIsStale } from '../../web/build.ts';
 import { channelConfigFromEnv, townshipProblems } from '../../shared/service/channel-config.ts';
 import { HOTLINE_CLIENT, OPEN311_CLIENT } from './demo-data.ts';
+import { lambdaContext } from './lambda-context.ts';
 
 export interface LocalStackOptions {
   readonly port?: number;
