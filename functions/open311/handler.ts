@@ -53,6 +53,7 @@ import { logger } from '../../shared/service/logger.ts';
 import { open311View } from '../../shared/service/views.ts';
 import { cases, config, directory, dynamodb, store } from '../../shared/service/runtime.ts';
 import { CaseQueries } from '../../shared/store/case-queries.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 export const OPEN311_SOURCE = 'open311';
 /** The spec's default window for GET /requests, and the most one answer lists. */
@@ -220,7 +221,7 @@ async function file(event: Open311Event, format: Open311Format): Promise<HttpRes
   return answer(result.created ? 201 : 200, renderCreated(state.id, notice, format), format);
 }
 
-export const handler = middy<Open311Event, HttpResult>()
+const run = middy<Open311Event, HttpResult>()
   .use(open311())
   .use(bodyLimit())
   .handler(async (event) => {
@@ -258,3 +259,6 @@ export const handler = middy<Open311Event, HttpResult>()
       }
     }
   });
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

@@ -21,10 +21,12 @@ import { calendarGap } from './calendar-gaps.ts';
 import { TopicStore } from '../store/topic-store.ts';
 import { DeliberationService } from './deliberation.ts';
 import { chinaDay } from '../domain/index.ts';
+import { countEvent } from './metrics.ts';
+import { traced } from './tracer.ts';
 
 export const config = configFromEnv();
 // A function's middleware never changes after start, so each command's resolved stack is built once.
-export const dynamodb = new DynamoDBClient({ cacheMiddleware: true });
+export const dynamodb = traced(new DynamoDBClient({ cacheMiddleware: true }));
 export const directory = new Directory(dynamodb, config.tableName, undefined, undefined, config.treeCheckMs);
 
 /** A keyed hash (HASH_SECRET) of a secret we must check but never keep, such as a phone-link code. */
@@ -76,6 +78,7 @@ export const cases = new CaseService({
     return key ? channels.reporterCaseIds(key, undefined, limit) : [];
   },
   onCalendarGap: calendarGap,
+  onAppended: countEvent,
 });
 
 /** 议事厅: topics, their meetings and decisions; publishing records the result on the linked cases. */
