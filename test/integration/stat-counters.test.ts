@@ -19,9 +19,11 @@ import {
   counterRowsOf,
   evolve,
   statsOf,
+  UnitTree,
   type CaseState,
   type CounterRow,
 } from '../../shared/domain/index.ts';
+import { DEMO_UNITS } from '../../infra/local/demo-data.ts';
 import { StatCounters } from '../../shared/store/stat-counters.ts';
 import { units } from '../support/domain.ts';
 import { dumpTable, startTable, type TestTable } from '../support/dynamo.ts';
@@ -46,6 +48,13 @@ function flaky(db: DynamoDBClient) {
     },
   };
   return { client: client as unknown as DynamoDBClient, state };
+}
+
+/** Each run on counters of its own. */
+async function clearCounters(): Promise<void> {
+  for (const item of await dumpTable(table.db, table.tableName)) {
+    if (/^(STATS|COUNTED)#/.test(String(item.pk))) await table.db.send(new DeleteItemCommand({ TableName: table.tableName, Key: marshall({ pk: item.pk, sk: item.sk }) }));
+  }
 }
 
 async function rowsInTable(): Promise<CounterRow[]> {
@@ -73,10 +82,7 @@ describe('statistics counters', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(history, { minLength: 1, maxLength: 4 }), fc.array(delivery, { maxLength: 14 }), async (histories, deliveries) => {
         run++;
-        // Each run on counters of its own.
-        for (const item of await dumpTable(table.db, table.tableName)) {
-          if (/^(STATS|COUNTED)#/.test(String(item.pk))) await table.db.send(new DeleteItemCommand({ TableName: table.tableName, Key: marshall({ pk: item.pk, sk: item.sk }) }));
-        }
+        await clearCounters();
         const expected = new Map<string, CounterRow[]>();
         const finals = new Map<string, CaseState>();
         const states = histories.map((h, i) => {
@@ -115,5 +121,25 @@ describe('statistics counters', () => {
       }),
       { numRuns: 25 },
     );
+  });
+
+  it('a case counted again with a tree where its compound moved leaves the old community’s rows for the new one’s (the re-index path)', async () => {
+    await clearCounters();
+    const counters = new StatCounters(table.db, table.tableName);
+    const events = play('MOVEDCASE1', { receivedAfterMinutes: 60, at: 'hp-xf-cy-1', steps: [[{ kind: 'resolve', outcome: 'resolved' }, 30], [{ kind: 'follow_up', satisfaction: 'satisfied' }, 60]] });
+    const state = events.reduce<CaseState | undefined>(evolve, undefined)!;
+    const rowsOf = async (unitId: string) => (await counters.rows(unitId, '2026-01-01', '2026-12-31')).flatMap((r) => bucketOfRow(r, SUB) ?? []);
+    const before = { xf: (await rowsOf('hp-xf')).length, hx: (await rowsOf('hp-hx')).length };
+    await counters.count(state, units);
+    const moved = new UnitTree(DEMO_UNITS.map((u) => (u.id === 'hp-xf-cy' ? { ...u, parentId: 'hp-hx' } : u)));
+    await counters.count(state, moved);
+    await counters.count(state, moved);
+    const xf = statsOf(await rowsOf('hp-xf'), { from: '2026-01-01', to: '2026-12-31' });
+    const hx = statsOf(await rowsOf('hp-hx'), { from: '2026-01-01', to: '2026-12-31' });
+    const own = statsOf([contribution(state)], { from: '2026-01-01', to: '2026-12-31' });
+    expect(before).toEqual({ xf: 0, hx: 0 });
+    expect(xf.total).toBe(0);
+    expect(hx).toEqual(own);
+    expect(hx.resolutionRate.numerator).toBe(1);
   });
 });
