@@ -4,6 +4,7 @@
  * from the environment.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import pLimit from 'p-limit';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { CaseState, Policy, Reporter } from '../domain/index.ts';
 import { normalizePhone } from '../contract/fields.ts';
@@ -61,7 +62,17 @@ export const counters = new StatCounters(dynamodb, config.tableName);
 export const countCase = async (state: CaseState) => counters.count(state, await directory.units());
 
 /** Cases following the units that moved in the tree (run by the sweeper). */
-export const reindexer = new Reindexer({ db: dynamodb, table: config.tableName, trees: directory.trees, now: clock.now, settleMs: config.treeSettleMs });
+export const reindexer = new Reindexer({
+  db: dynamodb,
+  table: config.tableName,
+  trees: directory.trees,
+  now: clock.now,
+  settleMs: config.treeSettleMs,
+  count: async (ids, units) => {
+    const limit = pLimit(8);
+    await Promise.all((await store.getMany(ids)).map((state) => limit(() => counters.count(state, units))));
+  },
+});
 
 /** Contacts, handled channel messages, delivered callbacks, and the reporter index. */
 export const channels = new ChannelStore(dynamodb, config.tableName);
