@@ -34,12 +34,7 @@ const unitParam = (event: ApiEvent, fallback: string) => {
   return unitId === undefined || unitId === '' ? fallback : unitId;
 };
 
-const staff = middy<ApiEvent, HttpResult>()
-  .use(httpErrors())
-  .use(bodyLimit())
-  .use(authenticate(jwtAuth(directory, clock.now)))
-  .use(jsonBody())
-  .handler(async (event) => {
+async function route(event: ApiEvent): Promise<HttpResult> {
     const { actor, audience } = audienceOf(event);
     if (actor.kind !== 'user') throw new ValidationFailed('only staff run deliberations');
     const units = await directory.units();
@@ -83,7 +78,10 @@ const staff = middy<ApiEvent, HttpResult>()
       default:
         throw new ValidationFailed(`no route ${event.routeKey}`);
     }
-  });
+}
+
+const read = middy<ApiEvent, HttpResult>().use(httpErrors()).use(authenticate(jwtAuth(directory, clock.now))).handler(route);
+const write = middy<ApiEvent, HttpResult>().use(httpErrors()).use(bodyLimit()).use(authenticate(jwtAuth(directory, clock.now))).use(jsonBody()).handler(route);
 
 /** GET /v1/public/units/{unitId}/deliberations — the unit's 公示, for anyone. */
 const published = middy<ApiEvent, HttpResult>()
@@ -95,5 +93,5 @@ const published = middy<ApiEvent, HttpResult>()
     return json(200, { unitId, unitName: unit?.fullName ?? unitId, items: topics.map((t) => publicTopicView(t, units)) }, { 'cache-control': 'public, max-age=60' });
   });
 
-export const handler = (event: ApiEvent, context: Parameters<typeof staff>[1]) =>
-  event.routeKey.startsWith('GET /v1/public/') ? published(event, context) : staff(event, context);
+export const handler = (event: ApiEvent, context: Parameters<typeof read>[1]) =>
+  event.routeKey.startsWith('GET /v1/public/') ? published(event, context) : event.routeKey.startsWith('GET ') ? read(event, context) : write(event, context);
