@@ -19,6 +19,8 @@ import { clock } from '../../shared/service/clock.ts';
 import { logger } from '../../shared/service/logger.ts';
 import { publisher, relay } from '../../shared/service/queues.ts';
 import { config, deliberations, directory, reindexer, store } from '../../shared/service/runtime.ts';
+import { lambda } from '../../shared/service/lambda.ts';
+import { METRIC, count } from '../../shared/service/metrics.ts';
 
 /** Per shard and sweep; more waits for the next sweep rather than outrunning the worker. */
 const MAX_PER_SHARD = 2000;
@@ -41,15 +43,18 @@ export interface SweepResult {
 
 const shards = Array.from({ length: DUE_SHARDS }, (_, i) => i);
 
-async function sendDue(now: Date): Promise<{ due: number; sent: number }> {
+async function sendDue(now: Date): Promise<{ due: number; sent: number; overdueAtTop: number }> {
   const ids = (await Promise.all(shards.map((s) => store.dueIds(s, now.toISOString(), MAX_PER_SHARD)))).flat();
-  if (ids.length === 0) return { due: 0, sent: 0 };
+  if (ids.length === 0) return { due: 0, sent: 0, overdueAtTop: 0 };
   const [states, units] = await Promise.all([store.getMany(ids), directory.units()]);
-  const messages: EscalationMessage[] = states
-    .filter((s) => dueCommand(s, now, units) !== undefined)
-    .map((s) => ({ caseId: s.id, version: s.version, level: s.level, unitId: s.unitId, origin: 'sweeper' }));
+  const due = states.flatMap((s) => {
+    const command = dueCommand(s, now, units);
+    return command ? [{ s, command }] : [];
+  });
+  const messages: EscalationMessage[] = due.map(({ s }) => ({ caseId: s.id, version: s.version, level: s.level, unitId: s.unitId, origin: 'sweeper' }));
   await publisher.send('escalation', messages);
-  return { due: ids.length, sent: messages.length };
+  // 督办 is what is left at the top of the ladder: an overdue case with nobody above to escalate to.
+  return { due: ids.length, sent: messages.length, overdueAtTop: due.filter(({ command }) => command.type === 'supervise').length };
 }
 
 async function relayStragglers(now: Date): Promise<{ relayed: number; stillPending: number }> {
@@ -60,11 +65,18 @@ async function relayStragglers(now: Date): Promise<{ relayed: number; stillPendi
   return { relayed, stillPending: failed.length };
 }
 
-export const handler = async (): Promise<SweepResult> => {
+const run = async (): Promise<SweepResult> => {
   const now = clock.now();
   const [timers, effects, reindex, topics] = await Promise.all([sendDue(now), relayStragglers(now), reindexer.run(REINDEX_BUDGET_MS), deliberations.sweep()]);
-  const result = { ...timers, ...effects, reindexOwed: reindex.owed, reindexed: reindex.rewritten, topicsDelivered: topics.delivered, decisionsReminded: topics.reminded };
+  const { overdueAtTop, ...sent } = timers;
+  const result = { ...sent, ...effects, reindexOwed: reindex.owed, reindexed: reindex.rewritten, topicsDelivered: topics.delivered, decisionsReminded: topics.reminded };
+  // Every sweep, zeros included: the alarms read a missing figure as the sweeper not running.
+  count(METRIC.overdueAtTownship, overdueAtTop);
+  count(METRIC.effectsPending, effects.stillPending);
   if (topics.failed > 0) logger.warn('topics left for the next sweep', { failed: topics.failed });
   if (timers.sent > 0 || effects.relayed > 0 || effects.stillPending > 0 || reindex.owed > 0 || topics.delivered > 0 || topics.reminded > 0) logger.info('sweep', result);
   return result;
 };
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

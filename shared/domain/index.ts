@@ -16,3 +16,4 @@ export * from './work.ts';
 export * from './board.ts';
 export * from './attachments.ts';
 export * from './deliberation.ts';
+export * from './households.ts';

@@ -36,6 +36,7 @@ export const PERSONAL_FIELDS = [
   { code: 'attachments', name: '内部附件' },
   { code: 'sharedAttachments', name: '向群众公开的附件' },
   { code: 'participantName', name: '议事参会人姓名' },
+  { code: 'householdPhone', name: '联户户主电话' },
 ] as const;
 export type PersonalField = (typeof PERSONAL_FIELDS)[number]['code'];
 
@@ -54,6 +55,7 @@ export const VIEWS = [
   { code: 'attachment', name: '附件内容（/attachments，每次记入查阅记录）' },
   { code: 'deliberation', name: '议事厅（/v1/deliberations）' },
   { code: 'publicDeliberation', name: '议事结果公示（公开页）' },
+  { code: 'household', name: '联户名册（/v1/households）' },
 ] as const;
 export type View = (typeof VIEWS)[number]['code'];
 
@@ -78,6 +80,7 @@ const HIDDEN: Rules = {
   attachments: 'hidden',
   sharedAttachments: 'hidden',
   participantName: 'hidden',
+  householdPhone: 'hidden',
 };
 const rules = (shown: Partial<Rules>): Rules => ({ ...HIDDEN, ...shown });
 
@@ -123,6 +126,9 @@ const TRACKING = rules({ reporterName: 'masked', reporterPhone: 'masked', shared
 /** Files' content: inside the jurisdiction all of them; a volunteer, the filing hotline and the resident only those shared. */
 const ALL_FILES = rules({ attachments: 'full', sharedAttachments: 'full' });
 const SHARED_FILES = rules({ sharedAttachments: 'full' });
+/** A roster: its 联户长 and those above ask to see a household's phone (each time audited); leaders see it masked. */
+const HOUSEHOLD_STAFF = rules({ householdPhone: 'reveal' });
+const HOUSEHOLD_LEADER = rules({ householdPhone: 'masked' });
 /** 登记: the 回执 the registrar reads out or prints for the resident, once, in the answer to the registration. */
 /** 议事厅: those who convene and read meetings see who sat at the table; the public page says only how many, and in what capacity. */
 const DELIBERATION = rules({ participantName: 'full' });
@@ -150,6 +156,7 @@ export const PRIVACY_POLICY: Readonly<Record<View, Partial<Record<Audience, Rule
   deliberation: { liaison: DELIBERATION, mediator: DELIBERATION, officer: DELIBERATION, admin: DELIBERATION, leader: DELIBERATION },
   publicDeliberation: { public: NOTHING },
   attachment: { liaison: ALL_FILES, mediator: ALL_FILES, officer: ALL_FILES, admin: ALL_FILES, leader: ALL_FILES, volunteer: SHARED_FILES, client: SHARED_FILES, public: SHARED_FILES },
+  household: { liaison: HOUSEHOLD_STAFF, mediator: HOUSEHOLD_STAFF, officer: HOUSEHOLD_STAFF, admin: HOUSEHOLD_STAFF, leader: HOUSEHOLD_LEADER },
 };
 
 export function audienceOf(actor: Actor): Audience {
@@ -192,6 +199,7 @@ export function revealedFields(state: Pick<CaseState, 'reporter' | 'parties' | '
     attachments: false,
     sharedAttachments: false,
     participantName: false,
+    householdPhone: false,
   };
   return PERSONAL_FIELDS.map((f) => f.code).filter((code) => r[code] === 'reveal' && has[code]);
 }
@@ -327,6 +335,11 @@ export function protectText(text: string, s: Shown): string {
 /** A message as it may be kept: its codes cut out (the outbox stores what it sent this way; the code went to the person only). */
 export function withoutCodes(text: string): string {
   return protectText(text, shownBy(HIDDEN, false));
+}
+
+/** A household of a roster as the view shows it: its phone as the rules say, the rest as kept (the 联户长 knows the door). */
+export function protectHousehold<T extends { readonly phone?: string }>(household: T, s: Shown): T {
+  return defined({ ...household, phone: apply(s.householdPhone, household.phone, maskPhone) });
 }
 
 /** A phone or an openId a message went to, as the view shows it. */

@@ -12,6 +12,7 @@ import {
   currentDueAt,
   protectAddress,
   protectCase,
+  protectHousehold,
   protectReporter,
   protectEvent,
   protectText,
@@ -21,6 +22,7 @@ import {
   type Audience,
   type CaseEvent,
   type CaseState,
+  type Household,
   type Reporter,
   type UnitTree,
   type View,
@@ -137,6 +139,11 @@ export function auditView(entry: AuditEntry, audience: Audience) {
   const shown = shownBy(rulesFor('audit', audience), false);
   const { phone, ...rest } = entry;
   return { ...rest, ...(phone !== undefined && shown.reporterPhone !== 'hidden' ? { phone } : {}) };
+}
+
+/** A household of a roster as `audience` sees it (`reveal`: the request asked for the phone, and is audited). */
+export function householdView(household: Household, audience: Audience, reveal = false) {
+  return protectHousehold(household, shownBy(rulesFor('household', audience), reveal));
 }
 
 /** A file as the resident's page lists it: what it is, not who on the staff added it. */

@@ -56,7 +56,7 @@ describe('sweeper', () => {
     ddb.on(BatchGetItemCommand).resolves({ Responses: { maodiaotong: all.map((s) => marshall(stateItem(s, EMPTY_META, codec), { removeUndefinedValues: true })) } });
     clock.set(() => new Date('2026-11-26T00:00:00Z'));
     try {
-      const result = await sweep();
+      const result = await sweep({});
       expect(result).toEqual({ due: 26, sent: 25, relayed: 0, stillPending: 0, reindexOwed: 0, reindexed: 0, topicsDelivered: 0, decisionsReminded: 0 });
     } finally {
       clock.reset();
@@ -73,7 +73,7 @@ describe('sweeper', () => {
   it('costs one query per shard of each sparse index, one of each 议事厅 key, and the unit tree’s stamp, when nothing is due, pending or owed', async () => {
     ddb.on(QueryCommand, { IndexName: 'byDue' }).resolves({ Items: [] });
     ddb.on(QueryCommand, { IndexName: 'byPendingEffects' }).resolves({ Items: [] });
-    expect(await sweep()).toEqual({ due: 0, sent: 0, relayed: 0, stillPending: 0, reindexOwed: 0, reindexed: 0, topicsDelivered: 0, decisionsReminded: 0 });
+    expect(await sweep({})).toEqual({ due: 0, sent: 0, relayed: 0, stillPending: 0, reindexOwed: 0, reindexed: 0, topicsDelivered: 0, decisionsReminded: 0 });
     expect(ddb.commandCalls(QueryCommand).filter((c) => c.args[0].input.IndexName === 'byDue')).toHaveLength(4);
     expect(ddb.commandCalls(QueryCommand).filter((c) => c.args[0].input.IndexName === 'byPendingEffects')).toHaveLength(4);
     // 议事厅: one query of the publications' markers and one of the decisions' due keys.

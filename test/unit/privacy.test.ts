@@ -36,7 +36,7 @@ import {
   decideTopic,
   evolveTopic,
 } from '../../shared/domain/index.ts';
-import { attachmentsView, auditView, caseView, open311View, outboxView, publicTopicView, publicView, timelineView, topicTimelineView, topicView } from '../../shared/service/views.ts';
+import { attachmentsView, auditView, caseView, householdView, open311View, outboxView, publicTopicView, publicView, timelineView, topicTimelineView, topicView } from '../../shared/service/views.ts';
 import { exportRow } from '../../web/src/export.ts';
 import type { CaseView } from '../../web/src/api.ts';
 import { ctx, hotline, intake, units, user } from '../support/domain.ts';
@@ -58,6 +58,7 @@ const P = {
   attachments: 'files.test/cases/CASEPRIV01/AINTERNAL1',
   sharedAttachments: 'files.test/cases/CASEPRIV01/ASHARED01',
   participantName: '郑议事',
+  householdPhone: '13712340001',
 } as const;
 /** What each field looks like masked. */
 const MASKED: Record<PersonalField, string> = {
@@ -74,6 +75,7 @@ const MASKED: Record<PersonalField, string> = {
   attachments: '内部附件说明INTERNALFILE',
   sharedAttachments: '公开附件说明SHAREDFILE',
   participantName: maskName(P.participantName) as string,
+  householdPhone: maskPhone(P.householdPhone) as string,
 };
 
 /** A mediation case with every personal field filled, built by the rules themselves. */
@@ -173,6 +175,10 @@ async function render(view: View, audience: Audience, reveal: boolean): Promise<
       return JSON.stringify([topicView(topic, units, audience), topicTimelineView(topicEvents, audience)]);
     case 'publicDeliberation':
       return JSON.stringify(publicTopicView(topic, units));
+    case 'household':
+      return JSON.stringify(
+        householdView({ id: 'HH1', unitId: 'hp-xf-yg-1', liaisonId: 'building-mediator', address: '阳光小区1栋101', head: '周家', phone: P.householdPhone, people: 3, updatedAt: T0 }, audience, reveal),
+      );
   }
 }
 
