@@ -8,7 +8,9 @@ import type { Actor } from '../../shared/domain/index.ts';
 import type { CaseService } from '../../shared/service/cases.ts';
 import { hashPassword } from '../../shared/service/passwords.ts';
 import type { Directory } from '../../shared/store/directory.ts';
-import { DEMO_ACCOUNTS, DEMO_CASES, DEMO_UNITS, HOTLINE_CLIENT, OPEN311_CLIENT } from './demo-data.ts';
+import type { Volunteers } from '../../shared/service/volunteers.ts';
+import type { VolunteerStore } from '../../shared/store/volunteers.ts';
+import { DEMO_ACCOUNTS, DEMO_CASES, DEMO_MENU, DEMO_REGISTRATIONS, DEMO_UNITS, HOTLINE_CLIENT, OPEN311_CLIENT } from './demo-data.ts';
 
 export interface SeedOptions {
   readonly hotlineKey: string;
@@ -20,7 +22,7 @@ export interface SeedOptions {
   readonly hotlineCallback?: { readonly url: string; readonly secret: string };
 }
 
-export async function seed(directory: Directory, service: CaseService, options: SeedOptions): Promise<void> {
+export async function seed(directory: Directory, service: CaseService, options: SeedOptions, volunteers?: { service: Volunteers; store: VolunteerStore }): Promise<void> {
   await directory.putApiClient(options.hotlineKey, {
     ...HOTLINE_CLIENT,
     ...(options.hotlineCallback ? { callbackUrl: options.hotlineCallback.url, callbackSecret: options.hotlineCallback.secret } : {}),
@@ -35,6 +37,7 @@ export async function seed(directory: Directory, service: CaseService, options: 
     await directory.putAccount({ ...account, passwordHash: await hashPassword(options.password) });
   }
   directory.invalidate();
+  if (fresh && volunteers) await seedVolunteers(volunteers.service, volunteers.store);
   if (!fresh || !options.cases) return;
   const client: Actor = { kind: 'client', id: HOTLINE_CLIENT.name, source: 'hotline', rootUnitId: HOTLINE_CLIENT.rootUnitId };
   for (const demo of DEMO_CASES) {
@@ -46,5 +49,15 @@ export async function seed(directory: Directory, service: CaseService, options: 
     if (then === 'resolve') {
       await service.act(state.id, { type: 'resolve', outcome: 'resolved', summary: '已电话告知所需材料清单。' }, actor);
     }
+  }
+}
+
+/** 双报到 demo: 新风社区's menu, an approved registration linked to the demo volunteer, and one awaiting approval. */
+async function seedVolunteers(volunteers: Volunteers, store: VolunteerStore): Promise<void> {
+  const now = new Date();
+  await store.putMenu(DEMO_MENU.unitId, DEMO_MENU.items, 'demo-seed', now.toISOString());
+  for (const { approveAs, ...input } of DEMO_REGISTRATIONS) {
+    const { registration } = await volunteers.register(input, 'web', now);
+    if (approveAs !== undefined) await store.decide({ ...registration, status: 'approved', decidedAt: now.toISOString(), decidedBy: 'demo-seed', username: approveAs });
   }
 }

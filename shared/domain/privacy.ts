@@ -34,6 +34,7 @@ export const PERSONAL_FIELDS = [
   { code: 'trackingCode', name: '提取码、验证码' },
   { code: 'attachments', name: '内部附件' },
   { code: 'sharedAttachments', name: '向群众公开的附件' },
+  { code: 'volunteerPhone', name: '志愿者电话' },
 ] as const;
 export type PersonalField = (typeof PERSONAL_FIELDS)[number]['code'];
 
@@ -50,6 +51,7 @@ export const VIEWS = [
   { code: 'open311', name: 'Open311 公开查询' },
   { code: 'tracking', name: '群众查询（/v1/track）' },
   { code: 'attachment', name: '附件内容（/attachments，每次记入查阅记录）' },
+  { code: 'roster', name: '志愿者名册与报到（/v1/volunteers）' },
 ] as const;
 export type View = (typeof VIEWS)[number]['code'];
 
@@ -73,6 +75,7 @@ const HIDDEN: Rules = {
   trackingCode: 'hidden',
   attachments: 'hidden',
   sharedAttachments: 'hidden',
+  volunteerPhone: 'hidden',
 };
 const rules = (shown: Partial<Rules>): Rules => ({ ...HIDDEN, ...shown });
 
@@ -118,6 +121,9 @@ const TRACKING = rules({ reporterName: 'masked', reporterPhone: 'masked', shared
 /** Files' content: inside the jurisdiction all of them; a volunteer, the filing hotline and the resident only those shared. */
 const ALL_FILES = rules({ attachments: 'full', sharedAttachments: 'full' });
 const SHARED_FILES = rules({ sharedAttachments: 'full' });
+/** 志愿者名册: those who keep the roster call volunteers; others see who serves, not how to reach them. */
+const ROSTER_KEEPER = rules({ volunteerPhone: 'full' });
+const ROSTER_READER = rules({ volunteerPhone: 'masked' });
 /** 登记: the 回执 the registrar reads out or prints for the resident, once, in the answer to the registration. */
 const RECEIPT = rules({ reporterName: 'masked', reporterPhone: 'masked', partyName: 'full', trackingCode: 'full' });
 
@@ -140,6 +146,7 @@ export const PRIVACY_POLICY: Readonly<Record<View, Partial<Record<Audience, Rule
   receipt: { liaison: RECEIPT, mediator: RECEIPT, officer: RECEIPT, admin: RECEIPT },
   open311: { public: NOTHING },
   tracking: { public: TRACKING },
+  roster: { liaison: ROSTER_READER, mediator: ROSTER_KEEPER, officer: ROSTER_KEEPER, admin: ROSTER_KEEPER, leader: ROSTER_READER },
   attachment: { liaison: ALL_FILES, mediator: ALL_FILES, officer: ALL_FILES, admin: ALL_FILES, leader: ALL_FILES, volunteer: SHARED_FILES, client: SHARED_FILES, public: SHARED_FILES },
 };
 
@@ -182,6 +189,7 @@ export function revealedFields(state: Pick<CaseState, 'reporter' | 'parties' | '
     trackingCode: false,
     attachments: false,
     sharedAttachments: false,
+    volunteerPhone: false,
   };
   return PERSONAL_FIELDS.map((f) => f.code).filter((code) => r[code] === 'reveal' && has[code]);
 }
@@ -312,6 +320,11 @@ export function protectText(text: string, s: Shown): string {
 /** A message as it may be kept: its codes cut out (the outbox stores what it sent this way; the code went to the person only). */
 export function withoutCodes(text: string): string {
   return protectText(text, shownBy(HIDDEN, false));
+}
+
+/** A volunteer's phone as the roster view shows it. */
+export function protectVolunteerPhone(phone: string | undefined, s: Shown): string | undefined {
+  return apply(s.volunteerPhone, phone, maskPhone);
 }
 
 /** A phone or an openId a message went to, as the view shows it. */

@@ -17,6 +17,8 @@ import { clock } from './clock.ts';
 import { repeatFinder } from './repeats.ts';
 import { Reindexer } from './reindex.ts';
 import { calendarGap } from './calendar-gaps.ts';
+import { VolunteerStore } from '../store/volunteers.ts';
+import { Volunteers } from './volunteers.ts';
 
 export const config = configFromEnv();
 // A function's middleware never changes after start, so each command's resolved stack is built once.
@@ -50,6 +52,10 @@ export const store = new CaseStore(dynamodb, config.tableName, async () => ({
 
 /** Cases following the units that moved in the tree (run by the sweeper). */
 export const reindexer = new Reindexer({ db: dynamodb, table: config.tableName, trees: directory.trees, now: clock.now, settleMs: config.treeSettleMs });
+
+/** 双报到 registrations and the service menus (approval, which makes accounts, is the volunteers function's). */
+export const volunteerStore = new VolunteerStore(dynamodb, config.tableName);
+export const volunteers = new Volunteers({ store: volunteerStore, directory, hashSecret: config.hashSecret });
 
 /** Contacts, handled channel messages, delivered callbacks, and the reporter index. */
 export const channels = new ChannelStore(dynamodb, config.tableName);

@@ -31,7 +31,7 @@ import {
   type PersonalField,
   type View,
 } from '../../shared/domain/index.ts';
-import { attachmentsView, auditView, caseView, open311View, outboxView, publicView, timelineView } from '../../shared/service/views.ts';
+import { attachmentsView, auditView, caseView, open311View, outboxView, publicView, registrationView, timelineView } from '../../shared/service/views.ts';
 import { exportRow } from '../../web/src/export.ts';
 import type { CaseView } from '../../web/src/api.ts';
 import { ctx, hotline, intake, units, user } from '../support/domain.ts';
@@ -52,6 +52,7 @@ const P = {
   // A file's content is its object, handed out only as a URL; listed, a file shows what it is (its caption here).
   attachments: 'files.test/cases/CASEPRIV01/AINTERNAL1',
   sharedAttachments: 'files.test/cases/CASEPRIV01/ASHARED01',
+  volunteerPhone: '13700001111',
 } as const;
 /** What each field looks like masked. */
 const MASKED: Record<PersonalField, string> = {
@@ -67,6 +68,7 @@ const MASKED: Record<PersonalField, string> = {
   trackingCode: '(never masked: a view that hides a code shows ******)',
   attachments: '内部附件说明INTERNALFILE',
   sharedAttachments: '公开附件说明SHAREDFILE',
+  volunteerPhone: maskPhone(P.volunteerPhone) as string,
 };
 
 /** A mediation case with every personal field filled, built by the rules themselves. */
@@ -142,6 +144,14 @@ async function render(view: View, audience: Audience, reveal: boolean): Promise<
       return JSON.stringify(open311View(state, units));
     case 'tracking':
       return JSON.stringify(publicView(state, events, units));
+    case 'roster':
+      return JSON.stringify(
+        registrationView(
+          { id: 'R1', communityId: 'hp-xf', rootId: 'hp', unitId: 'hp-xf', name: '李志愿', phone: P.volunteerPhone, kind: 'party_member', skills: ['水电'], availability: '周末', source: 'web', status: 'pending', at: T0 },
+          units,
+          audience,
+        ),
+      );
   }
 }
 
