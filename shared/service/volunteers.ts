@@ -145,12 +145,12 @@ export class Volunteers {
     return menuFor(await this.deps.directory.units(), unitId, await this.deps.store.menus());
   }
 
-  /** A service by code or name from the menu of `unitId`; a 400 naming `path` when the menu has none such. */
-  async service(unitId: string | undefined, codeOrName: string, path = 'service'): Promise<ServiceItem> {
+  /** A service by code or name from the menu of `unitId`, as a case records it; a 400 naming `path` when the menu has none such. */
+  async service(unitId: string | undefined, codeOrName: string, path = 'service'): Promise<{ code: string; name: string }> {
     const menu = await this.menu(unitId);
     const found = findService(menu, codeOrName);
     if (!found) throw new ValidationFailed(`服务清单中没有“${codeOrName}”`, [{ path, message: `不在服务清单中（可选：${menu.items.map((s) => s.name).join('、')}）` }]);
-    return found;
+    return { code: found.code, name: found.name };
   }
 
   async putMenu(unitId: string, items: readonly ServiceItem[], actor: UserActor, units: UnitTree, now: Date): Promise<Menu> {
