@@ -204,6 +204,23 @@ export const FUNCTIONS = {
     ],
     table: 'readWrite',
   },
+  volunteers: {
+    kind: 'http',
+    // 报到 and the menu are public; the rest authenticate in the handler.
+    managesAccounts: true,
+    entry: 'functions/volunteers/handler.ts',
+    description: '双报到 volunteers and 群众点单: registration (public), approval into the roster, the service menus',
+    routes: [
+      'POST /v1/volunteers/registrations',
+      'GET /v1/volunteers/registrations',
+      'POST /v1/volunteers/registrations/{id}/decision',
+      'GET /v1/volunteers',
+      'GET /v1/services',
+      'PUT /v1/services/{unitId}',
+    ],
+    // Registrations are counted per address, so even the public routes write.
+    table: 'readWrite',
+  },
   track: {
     kind: 'http',
     entry: 'functions/track/handler.ts',

@@ -9,7 +9,9 @@ import type { CaseService } from '../../shared/service/cases.ts';
 import type { DeliberationService } from '../../shared/service/deliberation.ts';
 import { hashPassword } from '../../shared/service/passwords.ts';
 import type { Directory } from '../../shared/store/directory.ts';
-import { DEMO_ACCOUNTS, DEMO_CASES, DEMO_TOPICS, DEMO_UNITS, HOTLINE_CLIENT, OPEN311_CLIENT } from './demo-data.ts';
+import type { Volunteers } from '../../shared/service/volunteers.ts';
+import type { VolunteerStore } from '../../shared/store/volunteers.ts';
+import { DEMO_ACCOUNTS, DEMO_CASES, DEMO_MENU, DEMO_REGISTRATIONS, DEMO_TOPICS, DEMO_UNITS, HOTLINE_CLIENT, OPEN311_CLIENT } from './demo-data.ts';
 
 export interface SeedOptions {
   readonly hotlineKey: string;
@@ -23,7 +25,7 @@ export interface SeedOptions {
   readonly hotlineCallback?: { readonly url: string; readonly secret: string };
 }
 
-export async function seed(directory: Directory, service: CaseService, options: SeedOptions): Promise<void> {
+export async function seed(directory: Directory, service: CaseService, options: SeedOptions, volunteers?: { service: Volunteers; store: VolunteerStore }): Promise<void> {
   await directory.putApiClient(options.hotlineKey, {
     ...HOTLINE_CLIENT,
     ...(options.hotlineCallback ? { callbackUrl: options.hotlineCallback.url, callbackSecret: options.hotlineCallback.secret } : {}),
@@ -38,6 +40,7 @@ export async function seed(directory: Directory, service: CaseService, options: 
     await directory.putAccount({ ...account, passwordHash: await hashPassword(options.password) });
   }
   directory.invalidate();
+  if (fresh && volunteers) await seedVolunteers(volunteers.service, volunteers.store);
   if (!fresh || !options.cases) return;
   const client: Actor = { kind: 'client', id: HOTLINE_CLIENT.name, source: 'hotline', rootUnitId: HOTLINE_CLIENT.rootUnitId };
   const caseIds = new Map<string, string>();
@@ -72,5 +75,15 @@ export async function seedTopics(deliberations: DeliberationService, caseIds: Re
     const day = (n: number) => new Date(now.getTime() + 8 * 3600_000 + n * DAY_MS).toISOString().slice(0, 10);
     await step({ type: 'agree', decisions: demo.decisions.map(({ inDays, ...d }) => ({ ...d, dueDate: day(inDays) })) });
     await step({ type: 'publish', result: demo.result, resolvesCases: true });
+  }
+}
+
+/** 双报到 demo: 新风社区's menu, an approved registration linked to the demo volunteer, and one awaiting approval. */
+async function seedVolunteers(volunteers: Volunteers, store: VolunteerStore): Promise<void> {
+  const now = new Date();
+  await store.putMenu(DEMO_MENU.unitId, DEMO_MENU.items, 'demo-seed', now.toISOString());
+  for (const { approveAs, ...input } of DEMO_REGISTRATIONS) {
+    const { registration } = await volunteers.register(input, 'web', now);
+    if (approveAs !== undefined) await store.decide({ ...registration, status: 'approved', decidedAt: now.toISOString(), decidedBy: 'demo-seed', username: approveAs });
   }
 }

@@ -198,7 +198,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     hotlineCallback: callbackUrl
       ? { url: callbackUrl, secret: options.hotlineCallback?.secret ?? process.env.CALLBACK_SECRET ?? 'local-callback-secret' }
       : undefined,
-  });
+  }, { service: runtime.volunteers, store: runtime.volunteerStore });
 
   const pollers: Poller[] = [];
   const timers: NodeJS.Timeout[] = [];

@@ -6,6 +6,7 @@
 import { ACTION_TYPES } from './actions.ts';
 import { CENTERS, LEVELS, OUTCOME_CODES, REGISTER_SOURCES, SATISFACTION_CODES, STATUS_CODES, WORK_TABS } from '../domain/index.ts';
 import { unitSupervisionSchema } from './directory.ts';
+import { menuSchema, registrationDecisionSchema, registrationSchema } from './volunteers.ts';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, STATUS_EVENTS, TIMESTAMP_HEADER } from '../channels/callback.ts';
 import { intakeSchema } from './intake.ts';
 import { raiseSchema, topicActionSchema } from './deliberation.ts';
@@ -259,6 +260,61 @@ export function openApiDocument(serverUrl?: string) {
           security: [{ mediator: [] }],
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { '200': { description: 'The order, with liftedAt and liftedBy' }, ...ERRORS },
+        },
+      },
+      '/v1/volunteers/registrations': {
+        post: {
+          summary: '双报到: a party member or cadre registers with the community where they live (public)',
+          description:
+            'unitId is the community, or a unit below it (where they live). One registration per community and phone: sending it again answers the first with 200 ' +
+            '(status tells whether it was decided). At most 30 per address an hour (429). The answer never carries the phone back.',
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(registrationSchema, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: { '201': { description: '{id, status: pending, communityId, communityName, name, at}' }, '200': { description: 'The same person and community registered before' }, '429': errorResponse('rate_limited'), ...ERRORS },
+        },
+        get: {
+          summary: 'The registrations of the communities in the user\'s subtree, newest first (?status=pending|approved|rejected)',
+          description: 'The phone is the privacy policy\'s `volunteerPhone` in the `roster` view: in full for those who keep the roster (mediators, officers, admins), masked for others.',
+          security: [{ mediator: [] }],
+          parameters: [{ name: 'status', in: 'query', schema: { enum: ['pending', 'approved', 'rejected'] } }],
+          responses: { '200': { description: '{items}' }, ...ERRORS },
+        },
+      },
+      '/v1/volunteers/registrations/{id}/decision': {
+        post: {
+          summary: '通过 (approve) or 退回 (reject, with a reason) a 报到; approval puts them on the roster as a volunteer account at the community',
+          description:
+            'By a mediator, officer or admin whose subtree holds the community. Approval creates the account `username` (default v-<id>) with `password`, or a generated one ' +
+            'answered once as initialPassword; an existing volunteer account of the same community is linked instead (another account of that name is 409). ' +
+            'The same decision again answers the registration as it is; the other one is 422.',
+          security: [{ mediator: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(registrationDecisionSchema, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: { '200': { description: 'The registration, with username (and initialPassword once)' }, '409': errorResponse('conflict: the username is another account'), '422': errorResponse('invalid_transition: decided otherwise already'), ...ERRORS },
+        },
+      },
+      '/v1/volunteers': {
+        get: {
+          summary: 'The volunteer roster of the user\'s subtree: each volunteer account with what its 报到 said (skills, availability)',
+          description: 'Dispatch to one with POST /v1/cases/{id}/actions {type: dispatch, toVolunteerId} (社区派单); they accept (接单), work and resolve it.',
+          security: [{ mediator: [] }],
+          responses: { '200': { description: '{items: [{username, displayName, unitId, unitName, disabled, registration?}]}' }, ...ERRORS },
+        },
+      },
+      '/v1/services': {
+        get: {
+          summary: '群众点单: the service menu of a unit (public) — the nearest kept at it or above it, else the default — and the communities to choose from',
+          description: 'A case asks for a service with `service` (a code of this menu) at intake, or a resident texts 点单 <服务> <what is needed>.',
+          parameters: [{ name: 'unitId', in: 'query', schema: { type: 'string' } }],
+          responses: { '200': { description: '{unitId (whose menu; null: the default), isDefault, items: [{code, name, description?}], communities: [{id, name, fullName, rootId}]}' }, ...ERRORS },
+        },
+      },
+      '/v1/services/{unitId}': {
+        put: {
+          summary: 'Keep the service menu of a unit (a community, or a township for all below it without their own)',
+          security: [{ mediator: [] }],
+          parameters: [{ name: 'unitId', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(menuSchema, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: { '200': { description: '{unitId, items}' }, ...ERRORS },
         },
       },
       '/v1/cases/{id}/actions': {

@@ -24,6 +24,8 @@ import { DeliberationService } from './deliberation.ts';
 import { chinaDay } from '../domain/index.ts';
 import { countEvent } from './metrics.ts';
 import { traced } from './tracer.ts';
+import { VolunteerStore } from '../store/volunteers.ts';
+import { Volunteers } from './volunteers.ts';
 
 export const config = configFromEnv();
 // A function's middleware never changes after start, so each command's resolved stack is built once.
@@ -73,6 +75,10 @@ export const reindexer = new Reindexer({
     await Promise.all((await store.getMany(ids)).map((state) => limit(() => counters.count(state, units))));
   },
 });
+
+/** 双报到 registrations and the service menus (approval, which makes accounts, is the volunteers function's). */
+export const volunteerStore = new VolunteerStore(dynamodb, config.tableName);
+export const volunteers = new Volunteers({ store: volunteerStore, directory, hashSecret: config.hashSecret });
 
 /** Contacts, handled channel messages, delivered callbacks, and the reporter index. */
 export const channels = new ChannelStore(dynamodb, config.tableName);
