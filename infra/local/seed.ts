@@ -8,7 +8,8 @@ import type { Actor } from '../../shared/domain/index.ts';
 import type { CaseService } from '../../shared/service/cases.ts';
 import { hashPassword } from '../../shared/service/passwords.ts';
 import type { Directory } from '../../shared/store/directory.ts';
-import { DEMO_ACCOUNTS, DEMO_CASES, DEMO_UNITS, HOTLINE_CLIENT, OPEN311_CLIENT } from './demo-data.ts';
+import type { HouseholdStore } from '../../shared/store/households.ts';
+import { DEMO_ACCOUNTS, DEMO_CASES, DEMO_HOUSEHOLDS, DEMO_UNITS, HOTLINE_CLIENT, OPEN311_CLIENT } from './demo-data.ts';
 
 export interface SeedOptions {
   readonly hotlineKey: string;
@@ -18,6 +19,8 @@ export interface SeedOptions {
   readonly open311Key?: string;
   /** Where the hotline's status changes are pushed back (CALLBACK_URL / CALLBACK_SECRET). */
   readonly hotlineCallback?: { readonly url: string; readonly secret: string };
+  /** Where the demo 联户 go (written with the demo units). */
+  readonly households?: HouseholdStore;
 }
 
 export async function seed(directory: Directory, service: CaseService, options: SeedOptions): Promise<void> {
@@ -29,6 +32,7 @@ export async function seed(directory: Directory, service: CaseService, options: 
   const fresh = (await directory.units()).size === 0;
   if (fresh) {
     await directory.putUnits(DEMO_UNITS);
+    await options.households?.putMany(DEMO_HOUSEHOLDS.map((h) => ({ ...h, updatedAt: new Date().toISOString() })));
   }
   for (const account of DEMO_ACCOUNTS) {
     if (await directory.account(account.username)) continue;
