@@ -181,6 +181,7 @@ function EditForm({ household, onDone }: { household: HouseholdItem; onDone: () 
 }
 
 function HouseholdCard({ household, canEdit, onChange }: { household: HouseholdItem; canEdit: boolean; onChange: () => void }) {
+  const { me } = useProfile();
   return (
     <li class="household" data-household={household.id}>
       <h2>
@@ -188,7 +189,7 @@ function HouseholdCard({ household, canEdit, onChange }: { household: HouseholdI
       </h2>
       <p class="muted">
         {household.people} 人{household.phone && <> · {household.phone}</>}
-        {household.liaisonName && <> · 联户长 {household.liaisonName}</>}
+        {household.liaisonName && me.role !== 'liaison' && <> · 联户长 {household.liaisonName}</>}
       </p>
       {household.notes && <p class="tags">{household.notes}</p>}
       <p class="muted">
