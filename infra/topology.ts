@@ -204,6 +204,22 @@ export const FUNCTIONS = {
     ],
     table: 'readWrite',
   },
+  households: {
+    kind: 'http',
+    gatewayAuth: 'jwt',
+    entry: 'functions/households/handler.ts',
+    description: '联户: the rosters of 联户长 (import, edit), their 走访 (raising cases), roster statistics, 宣传 notices to households',
+    routes: [
+      'GET /v1/households',
+      'POST /v1/households/import',
+      'GET /v1/households/stats',
+      'PUT /v1/households/{id}',
+      'POST /v1/households/{id}/visits',
+      'POST /v1/notices',
+    ],
+    // Visits raise cases (the case's first event is written here); reveals are audited; notices are counted.
+    table: 'readWrite',
+  },
   volunteers: {
     kind: 'http',
     // 报到 and the menu are public; the rest authenticate in the handler.

@@ -1,6 +1,6 @@
 /** The demo township the local stack seeds: one branch per level for the demo accounts. */
-import type { IntakeInput, Role, UnitRecord } from '../../shared/domain/index.ts';
 import type { RegistrationInput } from '../../shared/service/volunteers.ts';
+import type { Household, IntakeInput, Role, UnitRecord } from '../../shared/domain/index.ts';
 
 export const DEMO_UNITS: readonly UnitRecord[] = [
   { id: 'hp', name: '和平街道', level: 'township', contacts: [{ name: '街道矛调中心', phone: '02787000000' }] },
@@ -31,6 +31,8 @@ export interface DemoAccount {
 /** One per level on one branch, each the parent of the one before (API.md "Local mode"). */
 export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
   { username: 'building-mediator', displayName: '张桂兰（联户长）', role: 'liaison', unitId: 'hp-xf-yg-1' },
+  // A second 联户长 of the same building: each sees only the households they link.
+  { username: 'liaison-yg1b', displayName: '何明（联户长）', role: 'liaison', unitId: 'hp-xf-yg-1' },
   { username: 'compound-mediator', displayName: '李建国（网格员）', role: 'mediator', unitId: 'hp-xf-yg' },
   { username: 'community-mediator', displayName: '王秀英（社区调解员）', role: 'mediator', unitId: 'hp-xf' },
   { username: 'township-mediator', displayName: '陈志强（矛调中心）', role: 'officer', unitId: 'hp' },
@@ -67,6 +69,14 @@ export const DEMO_REGISTRATIONS: readonly (RegistrationInput & { readonly approv
     approveAs: 'volunteer',
   },
   { unitId: 'hp-xf-cy', name: '何丽', phone: '13900000032', kind: 'cadre', employer: '区卫健局', skills: ['陪诊', '心理疏导'], availability: '周六上午' },
+];
+
+/** The 联户 of the demo building's two 联户长 (周桂芳's phone is the reporter's of DEMO-0001: an open matter). */
+export const DEMO_HOUSEHOLDS: readonly Omit<Household, 'updatedAt'>[] = [
+  { id: 'yg1-101', unitId: 'hp-xf-yg-1', liaisonId: 'building-mediator', address: '阳光小区1栋101', head: '周桂芳', phone: '13912345601', people: 1, notes: '独居老人' },
+  { id: 'yg1-102', unitId: 'hp-xf-yg-1', liaisonId: 'building-mediator', address: '阳光小区1栋102', head: '吴国强', phone: '13912345611', people: 4 },
+  { id: 'yg1-201', unitId: 'hp-xf-yg-1', liaisonId: 'building-mediator', address: '阳光小区1栋201', head: '郑建平', phone: '13912345612', people: 3, notes: '困难户' },
+  { id: 'yg1-301', unitId: 'hp-xf-yg-1', liaisonId: 'liaison-yg1b', address: '阳光小区1栋301', head: '何秀英', phone: '13912345613', people: 2 },
 ];
 
 export const HOTLINE_CLIENT = {

@@ -11,7 +11,8 @@ import { hashPassword } from '../../shared/service/passwords.ts';
 import type { Directory } from '../../shared/store/directory.ts';
 import type { Volunteers } from '../../shared/service/volunteers.ts';
 import type { VolunteerStore } from '../../shared/store/volunteers.ts';
-import { DEMO_ACCOUNTS, DEMO_CASES, DEMO_MENU, DEMO_REGISTRATIONS, DEMO_TOPICS, DEMO_UNITS, HOTLINE_CLIENT, OPEN311_CLIENT } from './demo-data.ts';
+import { DEMO_ACCOUNTS, DEMO_CASES, DEMO_HOUSEHOLDS, DEMO_MENU, DEMO_REGISTRATIONS, DEMO_TOPICS, DEMO_UNITS, HOTLINE_CLIENT, OPEN311_CLIENT } from './demo-data.ts';
+import type { HouseholdStore } from '../../shared/store/households.ts';
 
 export interface SeedOptions {
   readonly hotlineKey: string;
@@ -23,6 +24,8 @@ export interface SeedOptions {
   readonly deliberations?: DeliberationService;
   /** Where the hotline's status changes are pushed back (CALLBACK_URL / CALLBACK_SECRET). */
   readonly hotlineCallback?: { readonly url: string; readonly secret: string };
+  /** Where the demo 联户 go (written with the demo units). */
+  readonly households?: HouseholdStore;
 }
 
 export async function seed(directory: Directory, service: CaseService, options: SeedOptions, volunteers?: { service: Volunteers; store: VolunteerStore }): Promise<void> {
@@ -34,6 +37,7 @@ export async function seed(directory: Directory, service: CaseService, options: 
   const fresh = (await directory.units()).size === 0;
   if (fresh) {
     await directory.putUnits(DEMO_UNITS);
+    await options.households?.putMany(DEMO_HOUSEHOLDS.map((h) => ({ ...h, updatedAt: new Date().toISOString() })));
   }
   for (const account of DEMO_ACCOUNTS) {
     if (await directory.account(account.username)) continue;

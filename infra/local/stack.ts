@@ -189,8 +189,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const runtime = await import('../../shared/service/runtime.ts');
   const { seed } = await import('./seed.ts');
   const callbackUrl = options.hotlineCallback?.url ?? process.env.CALLBACK_URL;
+  const { HouseholdStore } = await import('../../shared/store/households.ts');
   await seed(runtime.directory, runtime.cases, {
     deliberations: runtime.deliberations,
+    households: new HouseholdStore(runtime.dynamodb, runtime.config.tableName),
     hotlineKey,
     password,
     cases: options.seedCases ?? true,
@@ -297,7 +299,7 @@ async function pendingStreamRecords(store: CaseStore): Promise<{ Records: unknow
   const pending = (await Promise.all(shards.map((s) => store.pendingEffects(s, END_OF_TIME, 500)))).flat();
   return {
     Records: pending.map((p, n) => {
-      const keys = { pk: { S: `CASE#${p.caseId}` }, sk: { S: eventSk(p.seq) } };
+      const keys = { pk: { S: `${p.subject === 'notice' ? 'NOTICE' : 'CASE'}#${p.caseId}` }, sk: { S: eventSk(p.seq) } };
       return {
         eventID: `local-${n}`,
         eventName: 'INSERT',

@@ -7,6 +7,7 @@ import { ACTION_TYPES } from './actions.ts';
 import { CENTERS, LEVELS, OUTCOME_CODES, REGISTER_SOURCES, SATISFACTION_CODES, STATUS_CODES, WORK_TABS } from '../domain/index.ts';
 import { unitSupervisionSchema } from './directory.ts';
 import { menuSchema, registrationDecisionSchema, registrationSchema } from './volunteers.ts';
+import { householdImportSchema, householdUpdateSchema, noticeSchema, visitSchema } from './households.ts';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, STATUS_EVENTS, TIMESTAMP_HEADER } from '../channels/callback.ts';
 import { intakeSchema } from './intake.ts';
 import { raiseSchema, topicActionSchema } from './deliberation.ts';
@@ -260,6 +261,74 @@ export function openApiDocument(serverUrl?: string) {
           security: [{ mediator: [] }],
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { '200': { description: 'The order, with liftedAt and liftedBy' }, ...ERRORS },
+        },
+      },
+      '/v1/households': {
+        get: {
+          summary: "联户: the households under a unit the caller may see (a 联户长: only their own), each with its open matters (its head's open cases by phone) and this month's visits",
+          description: 'The phone follows the privacy policy (view `household`): masked unless `reveal=personal`, which writes one audit entry per household shown.',
+          security: [{ mediator: [] }],
+          parameters: [
+            { name: 'unitId', in: 'query', schema: { type: 'string' }, description: 'Default: the caller\'s unit' },
+            { name: 'reveal', in: 'query', schema: { enum: ['personal'] } },
+          ],
+          responses: { '200': { description: '{unitId, month, items: [household + unitName, liaisonName, openCases, visitsThisMonth, lastVisit]}' }, ...ERRORS },
+        },
+      },
+      '/v1/households/import': {
+        post: {
+          summary: 'Import households (JSON {households:[…]} or CSV 户编号,楼栋编号,联户长账号,地址,户主,电话,人数,备注): all rows or none; errors name 第 n 行 and the column',
+          description: 'A row without 户编号 gets one from its building and address, so the same sheet imported again changes nothing. A household keeps its building. `?dryRun=true` answers the same and writes nothing.',
+          security: [{ mediator: [] }],
+          parameters: [{ name: 'dryRun', in: 'query', schema: { type: 'boolean' } }],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: z.toJSONSchema(householdImportSchema, { io: 'input', unrepresentable: 'any' }) }, 'text/csv': { schema: { type: 'string' } } },
+          },
+          responses: { '200': { description: '{dryRun, imported, created, updated, unchanged}' }, ...ERRORS },
+        },
+      },
+      '/v1/households/stats': {
+        get: {
+          summary: 'Roster statistics of a month: households, households visited, visits, matters collected, settled on the spot (就地化解) — in all, per 联户长 and per building',
+          security: [{ mediator: [] }],
+          parameters: [
+            { name: 'unitId', in: 'query', schema: { type: 'string' } },
+            { name: 'month', in: 'query', schema: { type: 'string', pattern: '^\\d{4}-\\d{2}$' }, description: 'China month; default this one' },
+          ],
+          responses: { '200': { description: '{unitId, month, total, byLiaison, byUnit}' }, ...ERRORS },
+        },
+      },
+      '/v1/households/{id}': {
+        put: {
+          summary: 'Change a household on the page (its 联户长, or those above; a 联户长 does not hand it to another)',
+          security: [{ mediator: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(householdUpdateSchema, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: { '200': { description: 'The household (phone masked)' }, ...ERRORS },
+        },
+      },
+      '/v1/households/{id}/visits': {
+        post: {
+          summary: '走访: log a visit (date, what was discussed, one of the six duties, settled on the spot); with raiseCase, a case in the same step — the head as reporter, their building as unit, source visit',
+          description: 'With an Idempotency-Key the same visit is answered again (200) and raises the same case, never a second.',
+          security: [{ mediator: [] }],
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'Idempotency-Key', in: 'header', schema: { type: 'string' } },
+          ],
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(visitSchema, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: { '201': { description: '{visit, case?}' }, '200': { description: 'The same request again: the first answer' }, ...ERRORS },
+        },
+      },
+      '/v1/notices': {
+        post: {
+          summary: '宣传: a notice (policy, safety, a meeting) to the households of a unit by SMS, recorded in the outbox; a phone that replied 退订 is skipped',
+          description: `At most 3 a day per unit (429). Sent by the relay and the notifier, not on the request. With an Idempotency-Key a retry answers the same notice (200).`,
+          security: [{ mediator: [] }],
+          parameters: [{ name: 'Idempotency-Key', in: 'header', schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(noticeSchema, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: { '201': { description: '{id, unitId, kind, text, at, households}' }, '200': { description: 'The same request again' }, ...ERRORS },
         },
       },
       '/v1/volunteers/registrations': {

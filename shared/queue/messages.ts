@@ -38,7 +38,10 @@ const replyNotifySchema = z.strictObject({
   }),
 });
 
-export const notifyMessageSchema = z.union([eventNotifySchema, replyNotifySchema]);
+/** A 宣传 notice to a unit's households (shared/store/households.ts). */
+const noticeNotifySchema = z.strictObject({ notice: z.string().check(z.minLength(1), z.maxLength(64)) });
+
+export const notifyMessageSchema = z.union([eventNotifySchema, replyNotifySchema, noticeNotifySchema]);
 export type NotifyMessage = z.output<typeof notifyMessageSchema>;
 export type ReplyMessage = z.output<typeof replyNotifySchema>['reply'];
 

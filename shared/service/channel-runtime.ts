@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { publisher } from './queues.ts';
 import { cases, channels, config, directory, dynamodb, reporterKey, secretHash, store } from './runtime.ts';
 import { AttemptLimiter } from '../store/limits.ts';
+import { HouseholdStore } from '../store/households.ts';
 import { mediaAllowList } from '../media/fetch.ts';
 import { allowedSource } from '../media/providers.ts';
 import { perSecrets } from './secrets.ts';
@@ -19,6 +20,7 @@ const mediaHosts = mediaAllowList();
 
 /** The channels' settings and secrets, made again when a secret changes. */
 export const channelConfig = perSecrets(() => channelConfigFromEnv());
+const households = new HouseholdStore(dynamodb, config.tableName);
 
 /**
  * The township a message to this account goes to when it names no place. With
@@ -47,4 +49,7 @@ export const residents = new ResidentChannel({
   random: (n) => randomBytes(n),
   secretHash,
   allowMedia: (source) => allowedSource(source, mediaHosts),
+  optOut: async (keys, at) => {
+    await Promise.all(keys.map((k) => households.optOut(k, at)));
+  },
 });

@@ -16,6 +16,8 @@
  *   INBOUND#<channel>#<msg>  INBOUND   a handled provider message and its reply
  *   CALLBACK#<caseId>  SEQ#<seq>       a status change the hotline acknowledged
  *   SUPERVISION  UNIT#<unitId>         a unit put under 督办 by a person (note, date, who)
+ *   HOUSEHOLDS#<unitId>  HH#<id> | VISIT#<date>#<id>   a building's 联户 and their 走访 (households.ts)
+ *   HH#<id>  HH  ·  NOTICE#<id>  EVT#…  ·  OPTOUT#<key>  OPTOUT   a household's building, a 宣传 notice, a 退订
  */
 export const PK = 'pk';
 export const SK = 'sk';

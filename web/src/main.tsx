@@ -13,6 +13,7 @@ import { Dashboard } from './pages/dashboard.tsx';
 import { DeliberationsPage } from './pages/deliberations.tsx';
 import { Queue, Subtree } from './pages/lists.tsx';
 import { Login } from './pages/login.tsx';
+import { HouseholdsPage } from './pages/households.tsx';
 import { ManagePage } from './pages/manage.tsx';
 import { RegisterPage } from './pages/register.tsx';
 import { BaodaoPage, VolunteersPage } from './pages/volunteers.tsx';
@@ -39,6 +40,7 @@ function Pages({ route }: { route: Route }) {
   if (first === 'dashboard') return <Dashboard route={route} />;
   if (first === 'board') return <BoardPage route={route} />;
   if (first === 'register') return <RegisterPage />;
+  if (first === 'households') return <HouseholdsPage />;
   if (first === 'manage') return <ManagePage route={route} />;
   if (first === 'search') return <SearchPage route={route} />;
   if (first === 'deliberations') return <DeliberationsPage route={route} />;
@@ -53,6 +55,8 @@ function Header({ profile, route, onLogout }: { profile: Profile; route: Route; 
   const links = [
     { path: 'queue', name: '我的待办' },
     ...(REGISTRAR_ROLES.includes(me.role) ? [{ path: 'register', name: '登记' }] : []),
+    // The 联户长's own households; those above a building, its roster.
+    ...(me.role === 'volunteer' ? [] : [{ path: 'households', name: '联户' }]),
     { path: 'cases', name: '辖区案件' },
     // Volunteers work the tasks given to them; the figures and the board are for the units.
     ...(me.role !== 'volunteer' && hasUnitsBelow ? [{ path: 'board', name: '红黄牌' }] : []),
