@@ -26,6 +26,7 @@ import { CaseService } from '../../shared/service/cases.ts';
 import { EffectsRelay } from '../../shared/service/relay.ts';
 import { CaseStore } from '../../shared/store/case-store.ts';
 import { EXCERPT_CHARS, REQUEST_MEMORY_MAX, itemBytes, nextMeta, stateFromItem, stateItem, type StateMeta } from '../../shared/store/codec.ts';
+import { StatCounters } from '../../shared/store/stat-counters.ts';
 import { DUE_SHARDS } from '../../shared/store/schema.ts';
 import { hotline, intake, policy, units, user } from '../support/domain.ts';
 import { startTable, type TestTable } from '../support/dynamo.ts';
@@ -47,6 +48,7 @@ beforeAll(async () => {
   relay = new EffectsRelay({
     store,
     cases: service,
+    count: (state) => new StatCounters(table.db, table.tableName).count(state, units),
     send: async (queue, entries) => {
       for (const e of entries) sent.push({ queue, body: e.body });
       return new Set();
