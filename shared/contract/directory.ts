@@ -2,7 +2,7 @@
 import * as z from 'zod/mini';
 import './zod.ts';
 import { parse } from 'csv-parse/sync';
-import { LEVELS, LEVEL_CODES, ROLE_CODES, UNIT_ID_PATTERN, ValidationFailed, type Issue } from '../domain/index.ts';
+import { LEVELS, LEVEL_CODES, PASSWORD_MIN_LENGTH, ROLE_CODES, UNIT_ID_PATTERN, ValidationFailed, type Issue } from '../domain/index.ts';
 import { MESSAGES } from './messages.ts';
 import { ourId, phone, text } from './fields.ts';
 import { controlCharIssues } from './hygiene.ts';
@@ -113,7 +113,7 @@ export function unitsFromCsv(body: string): { units: unknown[]; headers: Map<Uni
 }
 
 const username = z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, MESSAGES.username));
-const password = z.string().check(z.minLength(8, MESSAGES.password), z.maxLength(200));
+const password = z.string().check(z.minLength(PASSWORD_MIN_LENGTH, MESSAGES.password), z.maxLength(200));
 
 export const createUserSchema = z.strictObject({
   username,
