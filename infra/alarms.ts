@@ -23,7 +23,6 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, SmsSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC_NAMESPACE, OVERDUE_AT_TOWNSHIP_METRIC, SERVICE_NAME } from '../shared/service/metric-names.ts';
 import type { StageSettings } from './stages.ts';
 
 
@@ -55,6 +54,12 @@ export interface OperationsProps {
   /** The scheduled sweeper, which must run every minute. */
   readonly sweeper?: IFunction;
 }
+
+/** The business metrics' namespace, and the dimension Powertools Metrics adds to each (POWERTOOLS_SERVICE_NAME). */
+export const METRIC_NAMESPACE = 'Maodiaotong';
+export const SERVICE_NAME = 'maodiaotong';
+/** Emitted by the sweeper every run: cases at the top of the tree (the township) whose overdue timer fired — only 督办 is left. */
+export const OVERDUE_AT_TOWNSHIP_METRIC = 'OverdueAtTownship';
 
 const FIVE_MINUTES = Duration.minutes(5);
 

@@ -10,17 +10,13 @@
  * - moves the cases of units moved in the tree (shared/service/reindex.ts),
  *   for part of each run, resuming where the last one stopped.
  */
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { dueCommand } from '../../shared/domain/index.ts';
 import type { EscalationMessage } from '../../shared/queue/messages.ts';
 import { DUE_SHARDS } from '../../shared/store/schema.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { logger } from '../../shared/service/logger.ts';
-import { METRIC_NAMESPACE, OVERDUE_AT_TOWNSHIP_METRIC, SERVICE_NAME } from '../../shared/service/metric-names.ts';
 import { publisher, relay } from '../../shared/service/queues.ts';
 import { config, directory, reindexer, store } from '../../shared/service/runtime.ts';
-
-const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME });
 
 /** Per shard and sweep; more waits for the next sweep rather than outrunning the worker. */
 const MAX_PER_SHARD = 2000;
@@ -30,8 +26,6 @@ const REINDEX_BUDGET_MS = 25_000;
 export interface SweepResult {
   readonly due: number;
   readonly sent: number;
-  /** Of those sent, cases overdue at the top of the tree (the township): 督办. */
-  readonly overdueAtTop: number;
   /** Events whose pending effects were relayed, and those still pending after this sweep. */
   readonly relayed: number;
   readonly stillPending: number;
@@ -42,15 +36,15 @@ export interface SweepResult {
 
 const shards = Array.from({ length: DUE_SHARDS }, (_, i) => i);
 
-async function sendDue(now: Date): Promise<{ due: number; sent: number; overdueAtTop: number }> {
+async function sendDue(now: Date): Promise<{ due: number; sent: number }> {
   const ids = (await Promise.all(shards.map((s) => store.dueIds(s, now.toISOString(), MAX_PER_SHARD)))).flat();
-  if (ids.length === 0) return { due: 0, sent: 0, overdueAtTop: 0 };
+  if (ids.length === 0) return { due: 0, sent: 0 };
   const [states, units] = await Promise.all([store.getMany(ids), directory.units()]);
-  const due = states.map((s) => ({ state: s, command: dueCommand(s, now, units) })).filter((d) => d.command !== undefined);
-  const messages: EscalationMessage[] = due.map(({ state: s }) => ({ caseId: s.id, version: s.version, level: s.level, unitId: s.unitId, origin: 'sweeper' }));
+  const messages: EscalationMessage[] = states
+    .filter((s) => dueCommand(s, now, units) !== undefined)
+    .map((s) => ({ caseId: s.id, version: s.version, level: s.level, unitId: s.unitId, origin: 'sweeper' }));
   await publisher.send('escalation', messages);
-  // At the top of the tree an overdue case cannot move up: 督办 is all that is left, and someone should know.
-  return { due: ids.length, sent: messages.length, overdueAtTop: due.filter((d) => d.command?.type === 'supervise').length };
+  return { due: ids.length, sent: messages.length };
 }
 
 async function relayStragglers(now: Date): Promise<{ relayed: number; stillPending: number }> {
@@ -65,9 +59,6 @@ export const handler = async (): Promise<SweepResult> => {
   const now = clock.now();
   const [timers, effects, reindex] = await Promise.all([sendDue(now), relayStragglers(now), reindexer.run(REINDEX_BUDGET_MS)]);
   const result = { ...timers, ...effects, reindexOwed: reindex.owed, reindexed: reindex.rewritten };
-  // Every run, zeros included, so the alarm sees a steady series.
-  metrics.addMetric(OVERDUE_AT_TOWNSHIP_METRIC, MetricUnit.Count, timers.overdueAtTop);
-  metrics.publishStoredMetrics();
   if (timers.sent > 0 || effects.relayed > 0 || effects.stillPending > 0 || reindex.owed > 0) logger.info('sweep', result);
   return result;
 };

@@ -55,7 +55,7 @@ describe('sweeper', () => {
     clock.set(() => new Date('2026-11-26T00:00:00Z'));
     try {
       const result = await sweep();
-      expect(result).toEqual({ due: 26, sent: 25, overdueAtTop: 0, relayed: 0, stillPending: 0, reindexOwed: 0, reindexed: 0 });
+      expect(result).toEqual({ due: 26, sent: 25, relayed: 0, stillPending: 0, reindexOwed: 0, reindexed: 0 });
     } finally {
       clock.reset();
     }
@@ -71,7 +71,7 @@ describe('sweeper', () => {
   it('costs one query per shard of each sparse index, and the unit tree’s stamp, when nothing is due, pending or owed', async () => {
     ddb.on(QueryCommand, { IndexName: 'byDue' }).resolves({ Items: [] });
     ddb.on(QueryCommand, { IndexName: 'byPendingEffects' }).resolves({ Items: [] });
-    expect(await sweep()).toEqual({ due: 0, sent: 0, overdueAtTop: 0, relayed: 0, stillPending: 0, reindexOwed: 0, reindexed: 0 });
+    expect(await sweep()).toEqual({ due: 0, sent: 0, relayed: 0, stillPending: 0, reindexOwed: 0, reindexed: 0 });
     expect(ddb.commandCalls(QueryCommand).filter((c) => c.args[0].input.IndexName === 'byDue')).toHaveLength(4);
     expect(ddb.commandCalls(QueryCommand).filter((c) => c.args[0].input.IndexName === 'byPendingEffects')).toHaveLength(4);
     expect(ddb.commandCalls(QueryCommand)).toHaveLength(8);
