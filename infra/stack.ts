@@ -5,9 +5,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
   HttpApi,
+  LogGroupLogDestination,
   HttpMethod,
   HttpRoute,
   HttpRouteKey,
@@ -94,6 +96,20 @@ export const COGNITO_ADMIN_ACTIONS = [
 ] as const;
 
 export const API_THROTTLE = { burstLimit: 200, rateLimit: 100 } as const;
+/**
+ * The API's access log line. The route's template, never the raw path (SMS webhooks carry a secret
+ * path token, tracking URLs a resident's 提取码), and no caller IP (a resident's personal data).
+ */
+export const API_ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  time: '$context.requestTime',
+  route: '$context.routeKey',
+  status: '$context.status',
+  latencyMs: '$context.responseLatency',
+  integrationMs: '$context.integrationLatency',
+  bytes: '$context.responseLength',
+  integrationError: '$context.integrationErrorMessage',
+} as const;
 export const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key'] as const;
 export const DEFAULT_MEMORY_MB = 512;
 /** Plain channel settings a function with channel secrets also gets, from the CDK context `channels`. */
@@ -201,6 +217,12 @@ export class MaodiaotongStack extends Stack {
       stageName: '$default',
       autoDeploy: true,
       throttle: { ...API_THROTTLE },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(
+          new LogGroup(this, 'ApiAccessLogs', { retention: settings.logRetention, removalPolicy: settings.removalPolicy }),
+        ),
+        format: AccessLogFormat.custom(JSON.stringify(API_ACCESS_LOG_FIELDS)),
+      },
     });
 
     // Mediators sign in to Cognito; their unit and role travel as claims, and the
