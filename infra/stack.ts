@@ -24,7 +24,7 @@ import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, Tabl
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Alias, Architecture, FilterCriteria, FilterRule, Runtime, StartingPosition, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Alias, Architecture, FilterCriteria, FilterRule, Runtime, StartingPosition, Tracing, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -38,7 +38,8 @@ import { bundlingOptions } from './bundling.ts';
 import { Operations } from './alarms.ts';
 import { stageSettings, type StageSettings } from './stages.ts';
 import { AttachmentsBucket } from './attachments-bucket.ts';
-import { ATTACHMENTS_BUCKET_ENV } from '../shared/service/config.ts';
+import { ATTACHMENTS_BUCKET_ENV, SECRET_ARN_PREFIX } from '../shared/service/config.ts';
+import { METRICS_NAMESPACE } from '../shared/service/metrics.ts';
 import { MEDIA_HOSTS_ENV } from '../shared/media/fetch.ts';
 import { FILES_ORIGIN_ENV } from '../web/assets.ts';
 import {
@@ -272,10 +273,10 @@ export class MaodiaotongStack extends Stack {
     });
 
     // Keys the reporter index's hash: generated once per deployment, never in the repository.
+    // Kept exactly as long as the table (the stage's removal policy): a new key would orphan every byReporter entry.
     const hashSecret = new Secret(this, 'HashSecret', {
       description: 'HMAC key for the reporter index (phone/openId hashes)',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
-      // Kept as long as the table it keys: without it the byReporter index cannot be searched again.
       removalPolicy: settings.removalPolicy,
     });
 
@@ -317,8 +318,13 @@ export class MaodiaotongStack extends Stack {
     for (const [name, def] of functionDefs) {
       const id = `${pascal(name)}Fn`;
       const consumed = def.kind === 'worker' ? def.consumes : undefined;
+      // Secrets by ARN, read at run time (shared/service/secrets.ts): never a value in the function's configuration.
+      const readsSecrets: [string, Secret][] = [];
       const environment: Record<string, string> = {
         POWERTOOLS_SERVICE_NAME: 'maodiaotong',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        // `-c logLevel=DEBUG` for a closer look; INFO by default.
+        POWERTOOLS_LOG_LEVEL: settings.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
         AUTH_MODE: 'cognito',
         COGNITO_USER_POOL_ID: this.userPool.userPoolId,
@@ -326,14 +332,13 @@ export class MaodiaotongStack extends Stack {
       };
       if (def.table !== 'none') {
         environment.TABLE_NAME = this.table.tableName;
-        // A dynamic reference: the value is resolved at deploy time and is not in the template.
-        environment.HASH_SECRET = hashSecret.secretValue.unsafeUnwrap();
+        readsSecrets.push(['HASH_SECRET', hashSecret]);
       }
       for (const queue of new Set([...(def.sends ?? []), ...(consumed ? [consumed] : [])])) {
         environment[queueUrlEnv(queue)] = queueOf(queue).queueUrl;
       }
       if (def.secrets?.length) {
-        for (const name of def.secrets) environment[name] = channelSecret(name).secretValue.unsafeUnwrap();
+        for (const name of def.secrets) readsSecrets.push([name, channelSecret(name)]);
         for (const name of CHANNEL_SETTINGS) {
           const value = channelSettings[name];
           if (value) environment[name] = value;
@@ -345,6 +350,7 @@ export class MaodiaotongStack extends Stack {
       if (def.mediaHosts && mediaHosts) environment[MEDIA_HOSTS_ENV] = mediaHosts;
       // Presigned URLs are virtual-hosted: the bucket's regional name is where the pages fetch files from.
       if (def.showsFiles && attachments) environment[FILES_ORIGIN_ENV] = `https://${attachments.bucket.bucketRegionalDomainName}`;
+      for (const [name, secret] of readsSecrets) environment[SECRET_ARN_PREFIX + name] = secret.secretArn;
       const timeoutSeconds = def.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS[def.kind];
 
       const fn = new NodejsFunction(this, id, {
@@ -360,8 +366,10 @@ export class MaodiaotongStack extends Stack {
         environment,
         bundling: bundlingOptions(def.files),
         logGroup: new LogGroup(this, `${id}Logs`, { retention: settings.logRetention, removalPolicy: settings.removalPolicy }),
+        tracing: Tracing.ACTIVE,
         ...(settings.reserveConcurrency && def.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: def.reservedConcurrency } : {}),
       });
+      for (const [, secret] of readsSecrets) secret.grantRead(fn);
       functions[name] = fn;
 
       if (def.table !== 'none') this.table.grant(fn, ...TABLE_READ_ACTIONS);

@@ -29,7 +29,7 @@ export interface StageSettings {
   /** Where the Cognito hosted UI may send a signed-in mediator back to (none: no hosted-UI flow at all). */
   readonly callbackUrls: readonly string[];
   readonly logoutUrls: readonly string[];
-  /** Powertools log level of the functions. */
+  /** Powertools log level of the functions: `-c logLevel=DEBUG` for a closer look; INFO by default. */
   readonly logLevel: string;
 }
 
@@ -51,7 +51,7 @@ export function stageSettings(node: Node): StageSettings {
   for (const url of [...https, ...contextList(node, 'callbackUrls'), ...contextList(node, 'logoutUrls')]) {
     if (!url.startsWith('https://') && !url.startsWith('http://localhost')) throw new Error(`"${url}" is not an https:// URL`);
   }
-  const logLevel: unknown = node.tryGetContext('logLevel') ?? (prod ? 'INFO' : 'DEBUG');
+  const logLevel: unknown = node.tryGetContext('logLevel') ?? 'INFO';
   return {
     name,
     logRetention: prod ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH,
