@@ -195,7 +195,9 @@ export const FUNCTIONS = {
     entry: 'functions/stats/handler.ts',
     description: 'Statistics: counts and rates over a date range under a unit, and the 红黄牌 board',
     routes: ['GET /v1/stats', 'GET /v1/board'],
-    table: 'read',
+    // Counts the events the relay has not delivered yet before answering from the counters.
+    table: 'readWrite',
+    writes: ['stats'],
   },
   directory: {
     kind: 'http',
@@ -275,7 +277,7 @@ export const FUNCTIONS = {
     everyMinutes: 1,
     // The backstop relay repairs projections and completes merges.
     table: 'readWrite',
-    writes: ['case', 'unitTree'],
+    writes: ['case', 'unitTree', 'stats', 'topics'],
     sends: ['escalation', 'notify', 'callback', 'media'],
     timeoutSeconds: 50,
   },
@@ -287,7 +289,7 @@ export const FUNCTIONS = {
     maxBatchingWindowSeconds: 0,
     retryAttempts: 10,
     table: 'readWrite',
-    writes: ['case'],
+    writes: ['case', 'stats'],
     sends: ['escalation', 'notify', 'callback', 'media'],
   },
   escalationWorker: {

@@ -46,6 +46,10 @@ export const ITEM_FAMILIES = {
   callbackLog: ['CALLBACK#*'],
   supervision: ['SUPERVISION#*'],
   outbox: ['OUTBOX#*'],
+  /** Statistics counters per unit and day, and what each case is counted as (stat-counters.ts). */
+  stats: ['STATS#*', 'COUNTED#*'],
+  /** 议事厅 topics: their logs, the township's lists, the due and relay markers (topic-store.ts). */
+  topics: ['TOPIC#*', 'TOPICS#*', 'TOPIC-DUE', 'TOPIC-FX'],
 } as const satisfies Record<string, readonly string[]>;
 export type ItemFamily = keyof typeof ITEM_FAMILIES;
 export const SK = 'sk';

@@ -350,6 +350,74 @@ describe('MaodiaotongStack with the real topology (prod)', () => {
     }
   });
 
+  /**
+   * The grant table (issue 12.4): per function, the item families it may write (as LeadingKeys
+   * patterns), the queues it may send to and the secrets it may read. Written out, so a change
+   * of any function's reach shows in review.
+   */
+  const GRANTS: Record<string, { writes: string[]; sends: string[]; secrets: string[] }> = {
+    intake: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret'] },
+    actions: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret'] },
+    auth: { writes: ['LIMIT#*'], sends: [], secrets: ['HashSecret'] },
+    outbox: { writes: [], sends: [], secrets: ['HashSecret'] },
+    config: { writes: ['CONFIG'], sends: [], secrets: ['HashSecret'] },
+    cases: { writes: ['AUDIT#*', 'CASE#*'], sends: [], secrets: ['HashSecret'] },
+    stats: { writes: ['COUNTED#*', 'STATS#*'], sends: [], secrets: ['HashSecret'] },
+    directory: { writes: ['SUPERVISION#*', 'TREE', 'TREE#*', 'UNITS', 'USERS'], sends: [], secrets: ['HashSecret'] },
+    track: { writes: ['CASE#*', 'LIMIT#*'], sends: [], secrets: ['HashSecret'] },
+    attachments: { writes: ['AUDIT#*', 'CASE#*', 'LIMIT#*'], sends: [], secrets: ['HashSecret'] },
+    mediaWorker: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret', 'TwilioAuthTokenSecret', 'WechatAppSecretSecret'] },
+    openapi: { writes: [], sends: [], secrets: [] },
+    sweeper: {
+      writes: ['CASE#*', 'COUNTED#*', 'STATS#*', 'TOPIC#*', 'TOPIC-DUE', 'TOPIC-FX', 'TOPICS#*', 'TREE', 'TREE#*', 'UNITS'],
+      sends: ['callback', 'escalation', 'media', 'notify'],
+      secrets: ['HashSecret'],
+    },
+    // The stream hands the batches it gives up on to its failure queue.
+    relay: { writes: ['CASE#*', 'COUNTED#*', 'STATS#*'], sends: ['RelayStreamFailures', 'callback', 'escalation', 'media', 'notify'], secrets: ['HashSecret'] },
+    escalationWorker: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret'] },
+    notifier: { writes: ['CASE#*', 'OUTBOX#*'], sends: [], secrets: ['HashSecret', 'TwilioAuthTokenSecret', 'WechatAppSecretSecret'] },
+    wechat: { writes: ['CASE#*', 'CONTACT#*', 'INBOUND#*', 'LIMIT#*', 'VERIFY#*'], sends: [], secrets: ['HashSecret', 'WechatAesKeySecret', 'WechatTokenSecret'] },
+    sms: { writes: ['CASE#*', 'CONTACT#*', 'INBOUND#*', 'LIMIT#*', 'VERIFY#*'], sends: ['notify'], secrets: ['HashSecret', 'SmsWebhookSecretSecret', 'TwilioAuthTokenSecret'] },
+    open311: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret'] },
+    callbackWorker: { writes: ['CALLBACK#*', 'CASE#*'], sends: ['callback'], secrets: ['HashSecret'] },
+    web: { writes: [], sends: [], secrets: [] },
+  };
+
+  it('grants each function exactly the item families, queues and secrets of the grant table', () => {
+    const tableArn = { 'Fn::GetAtt': [logicalId(stack, stack.table), 'Arn'] };
+    const queueNames = new Map((Object.keys(stack.queues) as QueueName[]).map((q) => [logicalId(stack, stack.queues[q]), q]));
+    const secretName = (ref: unknown) => String((ref as { Ref?: string }).Ref ?? '').replace(/[0-9A-F]{8}$/, '');
+    const actual: typeof GRANTS = {};
+    for (const [name] of functionList()) {
+      const statements = functionStatements(stack, template, name);
+      const writes = statements.filter((st) => asArray(st.Action).some((a) => (TABLE_WRITE_ACTIONS as readonly string[]).includes(a)));
+      for (const w of writes) {
+        expect(asArray(w.Action).sort(), name).toEqual([...TABLE_WRITE_ACTIONS].sort());
+        expect(w.Resource, name).toEqual(tableArn);
+      }
+      actual[name] = {
+        writes: writes.flatMap((w) => (w as { Condition: any }).Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'] as string[]).sort(),
+        sends: statements
+          .filter((st) => asArray(st.Action).includes('sqs:SendMessage'))
+          .flatMap((st) => asArray(st.Resource).map((r) => {
+            const id = (r as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+            return queueNames.get(id) ?? id.replace(/[0-9A-F]{8}$/, '');
+          }))
+          .sort(),
+        secrets: statements
+          .filter((st) => asArray(st.Action).includes('secretsmanager:GetSecretValue'))
+          .flatMap((st) => asArray(st.Resource).map(secretName))
+          .sort(),
+      };
+    }
+    expect(actual).toEqual(GRANTS);
+    // The entry points anyone on the internet reaches never write accounts, API keys, callbacks or the configuration.
+    for (const name of ['intake', 'track', 'wechat', 'sms', 'open311', 'attachments']) {
+      for (const privileged of ['USERS', 'APIKEY#*', 'CALLBACKS', 'CONFIG']) expect(GRANTS[name]!.writes, name).not.toContain(privileged);
+    }
+  });
+
   it("grants each function exactly its table access, on the table and its indexes", () => {
     const tableId = logicalId(stack, stack.table);
     for (const [name, def] of functionList()) {
@@ -666,6 +734,13 @@ describe('MaodiaotongStack with an injected topology (worker, scheduled, read-on
     expect(() =>
       synth({ ...FAKE, functions: { ...FAKE.functions, worker: { ...worker, timeoutSeconds: 600 } } }),
     ).toThrow(/visibility timeout/);
+    // 6 × the worker's timeout, not just 1 ×.
+    expect(() =>
+      synth({ ...FAKE, queues: { ...FAKE.queues, escalation: { visibilityTimeoutSeconds: 179, maxReceiveCount: 3 } } }),
+    ).toThrow(/less than 6 × worker "worker" timeout 30s/);
+    expect(() =>
+      synth({ ...FAKE, functions: { ...FAKE.functions, worker: { ...worker, writes: undefined } as FunctionDef } }),
+    ).toThrow(/names no item families/);
     expect(() =>
       synth({
         ...FAKE,
