@@ -155,6 +155,10 @@ export class MaodiaotongStack extends Stack {
   readonly aliases: Readonly<Record<string, Alias>>;
   readonly api: HttpApi;
   readonly settings: StageSettings;
+  /** Route keys behind the JWT authorizer; the others authenticate in their handler. */
+  readonly jwtRoutes: ReadonlySet<string>;
+  /** Where each stream consumer's given-up batches go, by `<function>-stream`. */
+  readonly streamFailureQueues: Readonly<Record<string, Queue>>;
   readonly operations: Operations;
   readonly stage: HttpStage;
   /** Made when a function touches files. */
@@ -314,6 +318,7 @@ export class MaodiaotongStack extends Stack {
     const functions: Record<string, NodejsFunction> = {};
     const aliases: Record<string, Alias> = {};
     const streamFailures: Record<string, Queue> = {};
+    const jwtRoutes = new Set<string>();
     const seenRoutes = new Set<string>();
     for (const [name, def] of functionDefs) {
       const id = `${pascal(name)}Fn`;
@@ -402,6 +407,7 @@ export class MaodiaotongStack extends Stack {
           for (const routeKey of def.routes) {
             if (seenRoutes.has(routeKey)) throw new Error(`route "${routeKey}" is served by two functions`);
             seenRoutes.add(routeKey);
+            if (def.gatewayAuth === 'jwt') jwtRoutes.add(routeKey);
             new HttpRoute(this, `Route ${routeKey.replaceAll('/', '|')}`, {
               httpApi: this.api,
               routeKey: parseRouteKey(routeKey),
@@ -471,6 +477,8 @@ export class MaodiaotongStack extends Stack {
     }
     this.functions = functions;
     this.aliases = aliases;
+    this.jwtRoutes = jwtRoutes;
+    this.streamFailureQueues = streamFailures;
 
     const callback = topology.queues.callback;
     this.operations = new Operations(this, 'Operations', {
