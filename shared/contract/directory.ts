@@ -1,7 +1,7 @@
 /** Bodies of the admin endpoints: unit import (JSON or CSV) and user management. */
 import * as z from 'zod/mini';
 import './zod.ts';
-import { LEVELS, LEVEL_CODES, ROLE_CODES, UNIT_ID_PATTERN, ValidationFailed, type Issue } from '../domain/index.ts';
+import { LEVELS, LEVEL_CODES, PASSWORD_MIN_LENGTH, ROLE_CODES, UNIT_ID_PATTERN, ValidationFailed, type Issue } from '../domain/index.ts';
 import { MESSAGES } from './messages.ts';
 import { ourId, phone, text } from './fields.ts';
 import { controlCharIssues } from './hygiene.ts';
@@ -114,7 +114,7 @@ export async function unitsFromCsv(body: string): Promise<{ units: unknown[]; he
 }
 
 export const username = z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, MESSAGES.username));
-export const password = z.string().check(z.minLength(8, MESSAGES.password), z.maxLength(200));
+export const password = z.string().check(z.minLength(PASSWORD_MIN_LENGTH, MESSAGES.password), z.maxLength(200));
 
 export const createUserSchema = z.strictObject({
   username,

@@ -25,7 +25,7 @@ export const MESSAGES = {
   slug: '只能用小写字母、数字、- 或 _',
   unitId: '只能用小写字母、数字和 -',
   username: '须为 3–64 位小写字母、数字或 . _ -',
-  password: '至少 8 位',
+  password: '至少 12 位',
   trueOrFalse: '须为 true 或 false',
   notUtf8: '不是有效的 UTF-8 文本',
   notJson: '不是有效的 JSON',

@@ -29,7 +29,7 @@ export interface RelayDeps {
   /** Count the case as it is now in the statistics counters (idempotent). */
   readonly count: (state: CaseState) => Promise<void>;
   /** Send each body; answers the keys of those not sent. */
-  readonly send: (queue: 'notify' | 'callback' | 'escalation' | 'media', entries: readonly { key: string; body: unknown }[]) => Promise<Set<string>>;
+  readonly send: (queue: 'notify' | 'callback' | 'escalation' | 'media', entries: readonly { key: string; body: object }[]) => Promise<Set<string>>;
   /** API clients that take status callbacks (12345 systems), by the name cases record as `filedBy`. */
   readonly callbackClients: () => Promise<ReadonlySet<string>>;
   readonly onError?: (pending: PendingEffects, error: unknown) => void;

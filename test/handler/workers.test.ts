@@ -65,7 +65,7 @@ describe('sweeper', () => {
     expect(batches.map((b) => b.Entries?.length)).toEqual([10, 10, 5]);
     expect(batches.every((b) => b.QueueUrl === process.env.QUEUE_URL_ESCALATION)).toBe(true);
     const bodies = batches.flatMap((b) => b.Entries ?? []).map((e) => JSON.parse(e.MessageBody ?? ''));
-    expect(bodies[0]).toEqual({ caseId: 'CASE000000', version: 1, level: 'building', unitId: 'hp-xf-yg-1', origin: 'sweeper' });
+    expect(bodies[0]).toEqual({ caseId: 'CASE000000', version: 1, level: 'building', unitId: 'hp-xf-yg-1', origin: 'sweeper', v: 1 });
     expect(bodies.map((b) => b.caseId)).not.toContain(stillFine.id);
     expect(ddb).not.toHaveReceivedCommand(PutItemCommand);
   });

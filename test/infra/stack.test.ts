@@ -37,18 +37,18 @@ const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.ur
   context: Record<string, unknown>;
 };
 
-function synth(topology?: Topology) {
-  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+function synth(topology?: Topology, context: Record<string, unknown> = {}) {
+  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...context } });
   const stack = new MaodiaotongStack(app, 'Test', topology ? { topology } : {});
   return { stack, template: Template.fromStack(stack) };
 }
 
 /** The real topology's stack, synthesised once for every block that reads it (a synth costs seconds). */
 let realStack: ReturnType<typeof synth> | undefined;
-const real = () => (realStack ??= synth());
+const real = () => (realStack ??= synth(undefined, { stage: 'prod' }));
 
 type Resource = { Type: string; Properties?: Record<string, any>; DeletionPolicy?: string };
-type Statement = { Effect: string; Action: string | string[]; Resource?: unknown };
+type Statement = { Effect: string; Action: string | string[]; Resource?: unknown; Condition?: any };
 
 const logicalId = (stack: MaodiaotongStack, construct: { node: { defaultChild?: unknown } }) =>
   stack.getLogicalId(construct.node.defaultChild as CfnResource);
@@ -104,7 +104,7 @@ const httpFunctions = () =>
 const FAKE: Topology = {
   table: TABLE,
   queues: {
-    escalation: { visibilityTimeoutSeconds: 90, maxReceiveCount: 3 },
+    escalation: { visibilityTimeoutSeconds: 190, maxReceiveCount: 3 },
     notify: { visibilityTimeoutSeconds: 45, maxReceiveCount: 7 },
     callback: { visibilityTimeoutSeconds: 30, maxReceiveCount: 4 },
     media: { visibilityTimeoutSeconds: 120, maxReceiveCount: 5 },
@@ -125,7 +125,9 @@ const FAKE: Topology = {
       sends: ['notify'],
       batchSize: 7,
       maxBatchingWindowSeconds: 3,
+      maxConcurrency: 4,
       table: 'readWrite',
+      writes: ['case'],
     },
     sweeper: {
       kind: 'scheduled',
@@ -147,22 +149,22 @@ const FAKE: Topology = {
   },
 };
 
-describe('MaodiaotongStack with the real topology', () => {
+describe('MaodiaotongStack with the real topology (prod)', () => {
   const { stack, template } = real();
   const resources = template.toJSON().Resources as Record<string, Resource>;
 
-  it('routes every http route key to its own function through a 2.0 Lambda integration', () => {
+  it('routes every http route key to its own function\'s live alias through a 2.0 Lambda integration', () => {
     const expectedRoutes = httpFunctions().flatMap(([, def]) => def.routes);
     expect(expectedRoutes.length).toBeGreaterThan(0);
     template.resourceCountIs('AWS::ApiGatewayV2::Route', expectedRoutes.length);
 
     for (const [name, def] of httpFunctions()) {
-      const fnId = logicalId(stack, stack.functions[name]!);
+      const aliasId = stack.getLogicalId(stack.aliases[name]!.node.defaultChild as CfnResource);
       const integrations = template.findResources('AWS::ApiGatewayV2::Integration', {
         Properties: {
           IntegrationType: 'AWS_PROXY',
           PayloadFormatVersion: '2.0',
-          IntegrationUri: { 'Fn::GetAtt': [fnId, 'Arn'] },
+          IntegrationUri: { Ref: aliasId },
         },
       });
       const integrationIds = Object.keys(integrations);
@@ -277,7 +279,6 @@ describe('MaodiaotongStack with the real topology', () => {
 
   it('alarms on any visible message in each DLQ', () => {
     const names = Object.keys(QUEUES) as QueueName[];
-    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(names.length);
     for (const name of names) {
       const alarm = {
         Namespace: 'AWS/SQS',
@@ -330,19 +331,94 @@ describe('MaodiaotongStack with the real topology', () => {
       for (const q of queues) expect(env[queueUrlEnv(q)]).toEqual({ Ref: logicalId(stack, stack.queues[q]) });
 
       const logGroupId = logicalId(stack, fn.logGroup);
-      expect(resources[logGroupId]?.Properties?.RetentionInDays).toBe(30);
+      expect(resources[logGroupId]?.Properties?.RetentionInDays).toBe(365);
       expect(p.LoggingConfig).toEqual({ LogGroup: { Ref: logGroupId } });
     }
   });
 
-  it('grants no Scan, DeleteItem, BatchWriteItem or wildcard action anywhere', () => {
-    const actions = actionsOf(allStatements(template).filter((s) => s.Effect === 'Allow'));
+  it('grants no Scan, BatchWriteItem or wildcard action anywhere, and no table write without a LeadingKeys condition', () => {
+    const allowed = allStatements(template).filter((s) => s.Effect === 'Allow');
+    const actions = actionsOf(allowed);
     expect(actions.size).toBeGreaterThan(0);
-    for (const forbidden of ['dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:*', 'sqs:*', '*']) {
+    for (const forbidden of ['dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:*', 'sqs:*', '*']) {
       expect(actions.has(forbidden), forbidden).toBe(false);
+    }
+    const writes = allowed.filter((s) => asArray(s.Action).some((a) => (TABLE_WRITE_ACTIONS as readonly string[]).includes(a)));
+    expect(writes.length).toBeGreaterThan(0);
+    for (const w of writes) {
+      expect(w.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys']?.length, JSON.stringify(w.Action)).toBeGreaterThan(0);
+      expect(w.Resource).toEqual({ 'Fn::GetAtt': [logicalId(stack, stack.table), 'Arn'] });
     }
     for (const action of actions) {
       if (action.startsWith('dynamodb:') || action.startsWith('sqs:')) expect(action).not.toContain('*');
+    }
+  });
+
+  /**
+   * The grant table (issue 12.4): per function, the item families it may write (as LeadingKeys
+   * patterns), the queues it may send to and the secrets it may read. Written out, so a change
+   * of any function's reach shows in review.
+   */
+  const GRANTS: Record<string, { writes: string[]; sends: string[]; secrets: string[] }> = {
+    intake: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret'] },
+    actions: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret'] },
+    auth: { writes: ['LIMIT#*'], sends: [], secrets: ['HashSecret'] },
+    outbox: { writes: [], sends: [], secrets: ['HashSecret'] },
+    config: { writes: ['CONFIG'], sends: [], secrets: ['HashSecret'] },
+    cases: { writes: ['AUDIT#*', 'CASE#*'], sends: [], secrets: ['HashSecret'] },
+    stats: { writes: ['COUNTED#*', 'STATS#*'], sends: [], secrets: ['HashSecret'] },
+    directory: { writes: ['SUPERVISION#*', 'TREE', 'TREE#*', 'UNITS', 'USERS'], sends: [], secrets: ['HashSecret'] },
+    track: { writes: ['CASE#*', 'LIMIT#*'], sends: [], secrets: ['HashSecret'] },
+    attachments: { writes: ['AUDIT#*', 'CASE#*', 'LIMIT#*'], sends: [], secrets: ['HashSecret'] },
+    mediaWorker: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret', 'TwilioAuthTokenSecret', 'WechatAppSecretSecret'] },
+    openapi: { writes: [], sends: [], secrets: [] },
+    sweeper: {
+      writes: ['CASE#*', 'COUNTED#*', 'STATS#*', 'TOPIC#*', 'TOPIC-DUE', 'TOPIC-FX', 'TOPICS#*', 'TREE', 'TREE#*', 'UNITS'],
+      sends: ['callback', 'escalation', 'media', 'notify'],
+      secrets: ['HashSecret'],
+    },
+    // The stream hands the batches it gives up on to its failure queue.
+    relay: { writes: ['CASE#*', 'COUNTED#*', 'STATS#*'], sends: ['RelayStreamFailures', 'callback', 'escalation', 'media', 'notify'], secrets: ['HashSecret'] },
+    escalationWorker: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret'] },
+    notifier: { writes: ['CASE#*', 'OUTBOX#*'], sends: [], secrets: ['HashSecret', 'TwilioAuthTokenSecret', 'WechatAppSecretSecret'] },
+    wechat: { writes: ['CASE#*', 'CONTACT#*', 'INBOUND#*', 'LIMIT#*', 'VERIFY#*'], sends: [], secrets: ['HashSecret', 'WechatAesKeySecret', 'WechatTokenSecret'] },
+    sms: { writes: ['CASE#*', 'CONTACT#*', 'INBOUND#*', 'LIMIT#*', 'VERIFY#*'], sends: ['notify'], secrets: ['HashSecret', 'SmsWebhookSecretSecret', 'TwilioAuthTokenSecret'] },
+    open311: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret'] },
+    callbackWorker: { writes: ['CALLBACK#*', 'CASE#*'], sends: ['callback'], secrets: ['HashSecret'] },
+    web: { writes: [], sends: [], secrets: [] },
+  };
+
+  it('grants each function exactly the item families, queues and secrets of the grant table', () => {
+    const tableArn = { 'Fn::GetAtt': [logicalId(stack, stack.table), 'Arn'] };
+    const queueNames = new Map((Object.keys(stack.queues) as QueueName[]).map((q) => [logicalId(stack, stack.queues[q]), q]));
+    const secretName = (ref: unknown) => String((ref as { Ref?: string }).Ref ?? '').replace(/[0-9A-F]{8}$/, '');
+    const actual: typeof GRANTS = {};
+    for (const [name] of functionList()) {
+      const statements = functionStatements(stack, template, name);
+      const writes = statements.filter((st) => asArray(st.Action).some((a) => (TABLE_WRITE_ACTIONS as readonly string[]).includes(a)));
+      for (const w of writes) {
+        expect(asArray(w.Action).sort(), name).toEqual([...TABLE_WRITE_ACTIONS].sort());
+        expect(w.Resource, name).toEqual(tableArn);
+      }
+      actual[name] = {
+        writes: writes.flatMap((w) => w.Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'] as string[]).sort(),
+        sends: statements
+          .filter((st) => asArray(st.Action).includes('sqs:SendMessage'))
+          .flatMap((st) => asArray(st.Resource).map((r) => {
+            const id = (r as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+            return queueNames.get(id) ?? id.replace(/[0-9A-F]{8}$/, '');
+          }))
+          .sort(),
+        secrets: statements
+          .filter((st) => asArray(st.Action).includes('secretsmanager:GetSecretValue'))
+          .flatMap((st) => asArray(st.Resource).map(secretName))
+          .sort(),
+      };
+    }
+    expect(actual).toEqual(GRANTS);
+    // The entry points anyone on the internet reaches never write accounts, API keys, callbacks or the configuration.
+    for (const name of ['intake', 'track', 'wechat', 'sms', 'open311', 'attachments']) {
+      for (const privileged of ['USERS', 'APIKEY#*', 'CALLBACKS', 'CONFIG']) expect(GRANTS[name]!.writes, name).not.toContain(privileged);
     }
   });
 
@@ -625,6 +701,7 @@ describe('MaodiaotongStack with an injected topology (worker, scheduled, read-on
       if (def.table !== 'readWrite') {
         expect(dynamo).not.toContain('dynamodb:PutItem');
         expect(dynamo).not.toContain('dynamodb:UpdateItem');
+        expect(dynamo).not.toContain('dynamodb:DeleteItem');
       }
       if (def.table === 'none') expect(dynamo).toEqual([]);
 
@@ -645,7 +722,7 @@ describe('MaodiaotongStack with an injected topology (worker, scheduled, read-on
       }
       if (!def.sends?.length) expect(actionsOf(statements).has('sqs:SendMessage'), name).toBe(false);
     }
-    const forbidden = ['dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:*', 'sqs:*', '*'];
+    const forbidden = ['dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:*', 'sqs:*', '*'];
     const all = actionsOf(allStatements(template).filter((s) => s.Effect === 'Allow'));
     for (const a of forbidden) expect(all.has(a), a).toBe(false);
   });
@@ -661,6 +738,13 @@ describe('MaodiaotongStack with an injected topology (worker, scheduled, read-on
     expect(() =>
       synth({ ...FAKE, functions: { ...FAKE.functions, worker: { ...worker, timeoutSeconds: 600 } } }),
     ).toThrow(/visibility timeout/);
+    // 6 × the worker's timeout, not just 1 ×.
+    expect(() =>
+      synth({ ...FAKE, queues: { ...FAKE.queues, escalation: { visibilityTimeoutSeconds: 179, maxReceiveCount: 3 } } }),
+    ).toThrow(/less than 6 × worker "worker" timeout 30s/);
+    expect(() =>
+      synth({ ...FAKE, functions: { ...FAKE.functions, worker: { ...worker, writes: undefined } as FunctionDef } }),
+    ).toThrow(/names no item families/);
     expect(() =>
       synth({
         ...FAKE,
