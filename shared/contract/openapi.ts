@@ -335,7 +335,8 @@ export function openApiDocument(serverUrl?: string) {
             'The body is {"type": <action>, "expectedVersion": n, …the action\'s fields}. A stale expectedVersion is 409 version_conflict; ' +
             'an action the state does not allow is 422 invalid_transition. With an Idempotency-Key, a retry of the same request (same key, ' +
             'same body, same case) answers the first result — the same event and version, with the header Idempotent-Replayed: true — for at ' +
-            'least 24 hours; the same key with another body is 422 idempotency_key_reused. A key belongs to the user who sent it.',
+            'least 24 hours (the case remembers its last 100 keys; a request sent again after a key is forgotten is a new one); the same key ' +
+            'with another body is 422 idempotency_key_reused. A key belongs to the user who sent it.',
           security: [{ mediator: [] }],
           parameters: [
             { name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 128 } },

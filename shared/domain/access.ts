@@ -24,6 +24,8 @@ export const SYSTEM_COMMANDS: readonly CommandType[] = [
   'supervise',
   'receive',
   'flag_repeats',
+  // 议事厅: a published deliberation recorded on its linked cases.
+  'record_deliberation',
   // Completing or undoing the two sides of a merge (并单) that a person started.
   'merge',
   'absorb',

@@ -18,6 +18,7 @@
  */
 import type { Attachment, MediaRequest } from './attachments.ts';
 import type { Actor, CaseEvent, CaseState, Party, Reporter, Session } from './case.ts';
+import type { Participant } from './deliberation.ts';
 import { ROLE_CODES, type Role } from './registry.ts';
 import { maskName, maskPhone } from './tracking.ts';
 
@@ -34,6 +35,7 @@ export const PERSONAL_FIELDS = [
   { code: 'trackingCode', name: '提取码、验证码' },
   { code: 'attachments', name: '内部附件' },
   { code: 'sharedAttachments', name: '向群众公开的附件' },
+  { code: 'participantName', name: '议事参会人姓名' },
   { code: 'householdPhone', name: '联户户主电话' },
 ] as const;
 export type PersonalField = (typeof PERSONAL_FIELDS)[number]['code'];
@@ -51,6 +53,8 @@ export const VIEWS = [
   { code: 'open311', name: 'Open311 公开查询' },
   { code: 'tracking', name: '群众查询（/v1/track）' },
   { code: 'attachment', name: '附件内容（/attachments，每次记入查阅记录）' },
+  { code: 'deliberation', name: '议事厅（/v1/deliberations）' },
+  { code: 'publicDeliberation', name: '议事结果公示（公开页）' },
   { code: 'household', name: '联户名册（/v1/households）' },
 ] as const;
 export type View = (typeof VIEWS)[number]['code'];
@@ -75,6 +79,7 @@ const HIDDEN: Rules = {
   trackingCode: 'hidden',
   attachments: 'hidden',
   sharedAttachments: 'hidden',
+  participantName: 'hidden',
   householdPhone: 'hidden',
 };
 const rules = (shown: Partial<Rules>): Rules => ({ ...HIDDEN, ...shown });
@@ -125,6 +130,8 @@ const SHARED_FILES = rules({ sharedAttachments: 'full' });
 const HOUSEHOLD_STAFF = rules({ householdPhone: 'reveal' });
 const HOUSEHOLD_LEADER = rules({ householdPhone: 'masked' });
 /** 登记: the 回执 the registrar reads out or prints for the resident, once, in the answer to the registration. */
+/** 议事厅: those who convene and read meetings see who sat at the table; the public page says only how many, and in what capacity. */
+const DELIBERATION = rules({ participantName: 'full' });
 const RECEIPT = rules({ reporterName: 'masked', reporterPhone: 'masked', partyName: 'full', trackingCode: 'full' });
 
 export const PRIVACY_POLICY: Readonly<Record<View, Partial<Record<Audience, Rules>>>> = {
@@ -146,6 +153,8 @@ export const PRIVACY_POLICY: Readonly<Record<View, Partial<Record<Audience, Rule
   receipt: { liaison: RECEIPT, mediator: RECEIPT, officer: RECEIPT, admin: RECEIPT },
   open311: { public: NOTHING },
   tracking: { public: TRACKING },
+  deliberation: { liaison: DELIBERATION, mediator: DELIBERATION, officer: DELIBERATION, admin: DELIBERATION, leader: DELIBERATION },
+  publicDeliberation: { public: NOTHING },
   attachment: { liaison: ALL_FILES, mediator: ALL_FILES, officer: ALL_FILES, admin: ALL_FILES, leader: ALL_FILES, volunteer: SHARED_FILES, client: SHARED_FILES, public: SHARED_FILES },
   household: { liaison: HOUSEHOLD_STAFF, mediator: HOUSEHOLD_STAFF, officer: HOUSEHOLD_STAFF, admin: HOUSEHOLD_STAFF, leader: HOUSEHOLD_LEADER },
 };
@@ -189,6 +198,7 @@ export function revealedFields(state: Pick<CaseState, 'reporter' | 'parties' | '
     trackingCode: false,
     attachments: false,
     sharedAttachments: false,
+    participantName: false,
     householdPhone: false,
   };
   return PERSONAL_FIELDS.map((f) => f.code).filter((code) => r[code] === 'reveal' && has[code]);
@@ -308,6 +318,11 @@ export function protectEvent(event: CaseEvent, s: Shown): CaseEvent | undefined 
     default:
       return event;
   }
+}
+
+/** A topic (议事) as a view shows it: participants' names by the policy, their capacity always. */
+export function protectTopic<T extends { readonly participants: readonly Participant[] }>(topic: T, s: Shown): Omit<T, 'participants'> & { participants: { name?: string; role: Participant['role'] }[] } {
+  return { ...topic, participants: topic.participants.map((p) => defined({ name: apply(s.participantName, p.name, maskName), role: p.role })) };
 }
 
 /** Codes in a message (提取码 in a 回执, 验证码 in a phone check) are credentials: a view that hides them shows `******`. */

@@ -14,10 +14,12 @@ import { AttemptLimiter } from '../store/limits.ts';
 import { HouseholdStore } from '../store/households.ts';
 import { mediaAllowList } from '../media/fetch.ts';
 import { allowedSource } from '../media/providers.ts';
+import { perSecrets } from './secrets.ts';
 
 const mediaHosts = mediaAllowList();
 
-export const channelConfig = channelConfigFromEnv();
+/** The channels' settings and secrets, made again when a secret changes. */
+export const channelConfig = perSecrets(() => channelConfigFromEnv());
 const households = new HouseholdStore(dynamodb, config.tableName);
 
 /**
@@ -26,7 +28,7 @@ const households = new HouseholdStore(dynamodb, config.tableName);
  * message (logged as an error) rather than guess.
  */
 export async function townshipFor(channel: 'wechat' | 'sms', to?: string): Promise<string | undefined> {
-  const township = channel === 'wechat' ? channelConfig.wechat?.township : smsTownship(channelConfig, to);
+  const township = channel === 'wechat' ? channelConfig().wechat?.township : smsTownship(channelConfig(), to);
   if (township !== undefined) return township;
   const roots = (await directory.units()).roots();
   if (roots.length <= 1) return undefined;

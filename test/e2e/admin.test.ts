@@ -60,9 +60,11 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
   }
 
   it('a 联户长 signs in, finds the new case in the queue, accepts it, records the agreement and resolves it', async () => {
+    // 480 characters: more than STATE keeps inline, so the agreement's pre-fill must come from the whole text.
+    const description = '楼上卫生间漏水到我家天花板，协商多次未果。'.repeat(23).slice(0, 480);
     const filed = await fileCase({
       title: '楼上漏水纠纷',
-      description: '楼上卫生间漏水到我家天花板，协商多次未果。',
+      description,
       reporter: { name: '吴先生', phone: '13912340001' },
       location: { unitId: 'hp-xf-yg-1' },
       parties: [
@@ -99,6 +101,8 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     expect(await facts.innerText()).toContain('已显示完整信息，已记入查阅记录');
     const agreementForm = p.locator('details.action-record_agreement');
     if ((await agreementForm.getAttribute('open')) === null) await agreementForm.locator('summary').click();
+    // Pre-filled with the whole description, after the 签收 and the 显示 that came since.
+    expect(await p.getByLabel('纠纷主要事实、争议事项').inputValue()).toBe(description);
     await p.getByLabel('协议内容（每行一条）').fill('郑丽负责维修卫生间防水层。\n郑丽赔偿吴建华天花板修复费用人民币一千五百元。');
     await p.getByLabel('履行方式').fill('维修完成后当面付清赔偿款');
     await p.getByLabel('履行期限').fill(CHINA_DAY(30));
