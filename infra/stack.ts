@@ -293,7 +293,7 @@ export class MaodiaotongStack extends Stack {
         memorySize: def.memoryMb ?? DEFAULT_MEMORY_MB,
         timeout: Duration.seconds(timeoutSeconds),
         environment,
-        bundling: bundlingOptions(def.files),
+        bundling: bundlingOptions(def.entry, def.files),
         logGroup: new LogGroup(this, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
         tracing: Tracing.ACTIVE,
       });

@@ -192,6 +192,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const { HouseholdStore } = await import('../../shared/store/households.ts');
   await seed(runtime.directory, runtime.cases, {
     households: new HouseholdStore(runtime.dynamodb, runtime.config.tableName),
+    deliberations: runtime.deliberations,
     hotlineKey,
     password,
     cases: options.seedCases ?? true,
@@ -199,7 +200,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     hotlineCallback: callbackUrl
       ? { url: callbackUrl, secret: options.hotlineCallback?.secret ?? process.env.CALLBACK_SECRET ?? 'local-callback-secret' }
       : undefined,
-  });
+  }, { service: runtime.volunteers, store: runtime.volunteerStore });
 
   const pollers: Poller[] = [];
   const timers: NodeJS.Timeout[] = [];
