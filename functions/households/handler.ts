@@ -46,6 +46,7 @@ import { bodyBytes, flagParam, header, idParam, idempotencyKey, type ApiEvent } 
 import { authenticate, bodyLimit, httpErrors, mediaTypeOf, principalOf } from '../../shared/http/middleware.ts';
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { clock } from '../../shared/service/clock.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 import { cases, config, directory, dynamodb, policy } from '../../shared/service/runtime.ts';
 import { caseView, householdView } from '../../shared/service/views.ts';
 import { AuditTrail } from '../../shared/store/audit.ts';
@@ -195,7 +196,7 @@ async function openMatters(actor: User, household: Household) {
 
 const monthOf = (date: string) => date.slice(0, 7);
 
-export const handler = middy<ApiEvent, HttpResult>()
+const run = middy<ApiEvent, HttpResult>()
   .use(httpErrors())
   .use(bodyLimit(512 * 1024))
   .use(authenticate(jwtAuth(directory, clock.now)))
@@ -387,3 +388,6 @@ export const handler = middy<ApiEvent, HttpResult>()
         throw new HttpError(404, 'not_found', `no route ${event.routeKey}`);
     }
   });
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);
