@@ -172,6 +172,21 @@ export const FUNCTIONS = {
     routes: ['GET /v1/stats', 'GET /v1/board'],
     table: 'read',
   },
+  deliberation: {
+    kind: 'http',
+    entry: 'functions/deliberation/handler.ts',
+    description: '议事厅: topics, meetings, decisions and their publication (公示); a unit\'s published results for everyone',
+    routes: [
+      'POST /v1/deliberations',
+      'GET /v1/deliberations',
+      'GET /v1/deliberations/{id}',
+      'POST /v1/deliberations/{id}/actions',
+      'GET /v1/stats/deliberations',
+      'GET /v1/public/units/{unitId}/deliberations',
+    ],
+    // Publishing records the result on the linked cases.
+    table: 'readWrite',
+  },
   directory: {
     kind: 'http',
     gatewayAuth: 'jwt',

@@ -18,6 +18,7 @@ import { cases, directory, volunteers } from '../../shared/service/runtime.ts';
 import { caseView } from '../../shared/service/views.ts';
 import { mediaAllowList, refusal } from '../../shared/media/fetch.ts';
 import type { MediaRequest } from '../../shared/domain/index.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 const allowList = mediaAllowList();
 
@@ -32,7 +33,7 @@ function mediaOf(attachments: readonly { url: string; name?: string; caption?: s
   return attachments.map(({ url, ...facts }) => ({ source: { kind: 'url', url }, ...facts }));
 }
 
-export const handler = middy<ApiEvent, HttpResult>()
+const run = middy<ApiEvent, HttpResult>()
   .use(httpErrors())
   .use(bodyLimit())
   .use(authenticate(apiKeyAuth(directory), jwtAuth(directory, clock.now)))
@@ -69,3 +70,6 @@ export const handler = middy<ApiEvent, HttpResult>()
       location: `/v1/cases/${state.id}`,
     });
   });
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

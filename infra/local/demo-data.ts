@@ -154,3 +154,38 @@ export const DEMO_CASES: readonly DemoCase[] = [
     service: { code: 'escort', name: '陪诊' },
   },
 ];
+
+/**
+ * 议事厅 in the demo: 阳光小区's courtyard drainage and building work, met at
+ * a 湾子会, agreed and published; and a parking matter 和谐社区 has raised from
+ * a case above and not yet met on (linking leaves the demo cases as they are).
+ */
+export const DEMO_TOPICS = [
+  {
+    unitId: 'hp-xf',
+    title: '阳光小区院落排水与夜间施工',
+    description: '多户反映夜间装修噪音和雨天院内积水，商议施工时段和排水改造。',
+    fromCases: [],
+    meeting: { kind: 'wanzi', place: '阳光小区议事亭', host: '王秀英' },
+    participants: [
+      { name: '周秀兰', role: 'resident' },
+      { name: '吴建华', role: 'resident' },
+      { name: '张桂兰', role: 'liaison' },
+      { name: '刘志刚', role: 'deputy' },
+      { name: '陈国平', role: 'party_member' },
+    ],
+    minutes: '居民一致同意：装修施工限于 8:00–12:00、14:00–20:00；院内主排水管由物业疏通，社区申请加装雨水篦子。',
+    decisions: [
+      { text: '张贴装修施工时段公告并逐户告知', owner: '阳光物业', inDays: 3, practical: false },
+      { text: '疏通院内主排水管道', owner: '阳光物业', inDays: 7, practical: true },
+      { text: '加装雨水篦子 6 处', owner: '幸福社区', inDays: 20, practical: true },
+    ],
+    result: '装修施工限定在 8:00–12:00、14:00–20:00；物业一周内疏通主排水管，社区二十日内加装雨水篦子。',
+  },
+  {
+    unitId: 'hp-hx',
+    title: '柳湾电动车停放',
+    description: '电动车乱停占用消防通道，建议增设非机动车停放区。',
+    fromCases: ['DEMO-0005'],
+  },
+] as const;

@@ -201,6 +201,8 @@ export interface CaseState {
   readonly mergedInto?: string;
   /** Cases merged into this one (并单), oldest first. */
   readonly mergedFrom?: readonly string[];
+  /** Deliberations (议事厅) whose published result is recorded on the case. */
+  readonly deliberations?: readonly string[];
   readonly closedAt?: string;
   /** Files stored on the case, oldest first (at most ATTACHMENT_LIMITS.perCase with those pending). */
   readonly attachments?: readonly Attachment[];
@@ -287,6 +289,23 @@ export type CaseEvent =
   | E<'agreement_recorded', Agreement>
   | E<'resolved', { readonly outcome: Outcome; readonly summary: string; readonly onTime: boolean; readonly followUpDueAt?: string }>
   | E<'supervision_ordered', { readonly note: string; readonly until: string }>
+  /**
+   * 议事厅: a deliberation this case was linked to published its result.
+   * `resolves`: the result settles the case (it was open), which then stands
+   * resolved as by `resolve`, by the person who published (`by`).
+   */
+  | E<
+      'deliberation_recorded',
+      {
+        readonly deliberationId: string;
+        readonly title: string;
+        readonly result: string;
+        readonly resolves: boolean;
+        readonly by: string;
+        readonly onTime?: boolean;
+        readonly followUpDueAt?: string;
+      }
+    >
   | E<
       'followed_up',
       {
@@ -498,6 +517,30 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
         supervisionOrder: undefined,
         servedBy: state.assignment?.state === 'accepted' ? state.assignment.volunteerId : undefined,
       };
+    case 'deliberation_recorded': {
+      const recorded = { ...base, deliberations: [...(state.deliberations ?? []), event.data.deliberationId] };
+      if (!event.data.resolves) return recorded;
+      return {
+        ...recorded,
+        status: 'resolved',
+        clocks: undefined,
+        escalationPending: undefined,
+        supervision: undefined,
+        extensionRequest: undefined,
+        stays: closeStay(state.stays, event.at),
+        resolution: {
+          outcome: 'resolved',
+          summary: deliberationSummary(event.data.title, event.data.result),
+          at: event.at,
+          level: state.level,
+          unitId: state.unitId,
+          onTime: event.data.onTime ?? true,
+          by: event.data.by,
+          ...(event.data.followUpDueAt !== undefined ? { followUpDueAt: event.data.followUpDueAt } : {}),
+        },
+        supervisionOrder: undefined,
+      };
+    }
     case 'supervision_ordered':
       return {
         ...base,
@@ -623,4 +666,9 @@ export function actorLabel(actor: Actor): string {
 
 export function fold(events: readonly CaseEvent[], from?: CaseState): CaseState | undefined {
   return events.reduce<CaseState | undefined>(evolve, from);
+}
+
+/** How a case resolved by a deliberation states its resolution. */
+export function deliberationSummary(title: string, result: string): string {
+  return `经议事协商（${title}）议定：${result}`;
 }

@@ -10,6 +10,7 @@ import { AgreementPage } from './pages/agreement.tsx';
 import { BoardPage } from './pages/board.tsx';
 import { CasePage } from './pages/case.tsx';
 import { Dashboard } from './pages/dashboard.tsx';
+import { DeliberationsPage } from './pages/deliberations.tsx';
 import { Queue, Subtree } from './pages/lists.tsx';
 import { Login } from './pages/login.tsx';
 import { ManagePage } from './pages/manage.tsx';
@@ -40,6 +41,7 @@ function Pages({ route }: { route: Route }) {
   if (first === 'register') return <RegisterPage />;
   if (first === 'manage') return <ManagePage route={route} />;
   if (first === 'search') return <SearchPage route={route} />;
+  if (first === 'deliberations') return <DeliberationsPage route={route} />;
   if (first === 'volunteers') return <VolunteersPage />;
   if (first === 'baodao') return <BaodaoPage />;
   return <Queue route={route} />;
@@ -54,6 +56,7 @@ function Header({ profile, route, onLogout }: { profile: Profile; route: Route; 
     { path: 'cases', name: '辖区案件' },
     // Volunteers work the tasks given to them; the figures and the board are for the units.
     ...(me.role !== 'volunteer' && hasUnitsBelow ? [{ path: 'board', name: '红黄牌' }] : []),
+    ...(me.role === 'volunteer' ? [] : [{ path: 'deliberations', name: '议事厅' }]),
     ...(me.role === 'volunteer' ? [] : [{ path: 'dashboard', name: '统计' }, { path: 'volunteers', name: '志愿者' }]),
     ...(me.role === 'admin' ? [{ path: 'manage', name: '管理' }] : []),
   ];

@@ -95,6 +95,8 @@ export function describe(e: EventView, unitName: (id: string) => string, personO
       return `制作调解协议书（${e.data.parties.map((p) => p.name).join('、')}）`;
     case 'resolved':
       return `办结（${nameOf(OUTCOMES, e.data.outcome)}${e.data.onTime ? '' : '，超期'}）：${e.data.summary}`;
+    case 'deliberation_recorded':
+      return `议事协商「${e.data.title}」结果公示：${e.data.result}${e.data.resolves ? '（据此办结）' : ''}`;
     case 'followed_up':
       return `回访：${nameOf(SATISFACTIONS, e.data.satisfaction)}${e.data.comment ? `，${e.data.comment}` : ''}${e.data.reopenClocks ? '（重新办理）' : ''}`;
     case 'reopened':
