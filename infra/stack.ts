@@ -369,7 +369,7 @@ export class MaodiaotongStack extends Stack {
         memorySize: def.memoryMb ?? DEFAULT_MEMORY_MB,
         timeout: Duration.seconds(timeoutSeconds),
         environment,
-        bundling: bundlingOptions(def.files),
+        bundling: bundlingOptions(def.entry, def.files),
         logGroup: new LogGroup(this, `${id}Logs`, { retention: settings.logRetention, removalPolicy: settings.removalPolicy }),
         tracing: Tracing.ACTIVE,
         ...(settings.reserveConcurrency && def.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: def.reservedConcurrency } : {}),

@@ -113,7 +113,7 @@ const run = middy<ApiEvent, HttpResult>()
       case 'POST /v1/units/import': {
         requireRole(principal, 'admin');
         const { type, text } = body(event, 'json', 'csv');
-        const sheet = type === 'csv' ? unitsFromCsv(text) : undefined;
+        const sheet = type === 'csv' ? await unitsFromCsv(text) : undefined;
         // A problem in a sheet is told by its line and column, as the sheet has them.
         const located = (error: ValidationFailed) => (sheet ? new ValidationFailed(error.message, error.issues.map((i) => csvIssue(i, sheet.headers))) : error);
         const parsed = parseWith(unitImportSchema, sheet ? { units: sheet.units } : jsonOf(text), 'the unit import');

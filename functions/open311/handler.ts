@@ -215,7 +215,9 @@ async function file(event: Open311Event, format: Open311Format): Promise<HttpRes
   const body = parseWith(intakeSchema, submission.intake, 'the service request');
   if (body instanceof ValidationFailed) throw body;
   const actor = { kind: 'client' as const, id: client.name, source: OPEN311_SOURCE, rootUnitId: client.rootUnitId };
-  const result = await cases.intake(body, actor, idempotencyKey(event));
+  // Open311's service_code names a centre; a 点单 service is not part of its request.
+  const { service: _service, ...input } = body;
+  const result = await cases.intake(input, actor, idempotencyKey(event));
   const { state } = result;
   const notice = `诉求已受理，编号 ${state.trackingNo}，提取码 ${state.trackingCode}（凭编号和提取码查询进度）`;
   return answer(result.created ? 201 : 200, renderCreated(state.id, notice, format), format);

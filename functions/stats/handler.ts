@@ -56,7 +56,7 @@ const MAX_RANGE_DAYS = 366;
 const DEFAULT_DAYS = 30;
 
 /** Undelivered events counted on a statistics read, per shard of the pending index; more, and the figures come from the cases. */
-const CATCH_UP = 200;
+const CATCH_UP = 25;
 /** Injected clocks may run ahead of the wall clock: every pending event. */
 const END_OF_TIME = '9999-12-31T23:59:59.999Z';
 
@@ -66,7 +66,7 @@ async function counted(unit: Unit, units: UnitTree, range: DayRange): Promise<{ 
   const pending = await Promise.all(Array.from({ length: DUE_SHARDS }, (_, s) => store.pendingEffects(s, END_OF_TIME, CATCH_UP)));
   if (pending.some((shard) => shard.length >= CATCH_UP)) return undefined;
   const ids = [...new Set(pending.flat().map((p) => p.caseId))];
-  for (const state of await store.getMany(ids)) await countCase(state);
+  await Promise.all((await store.getMany(ids)).map((state) => countCase(state)));
   const [own, ...below] = await Promise.all([unit, ...units.children(unit.id)].map((u) => counters.rows(u.id, range.from, range.to)));
   const buckets = (rows: typeof own, prefix: typeof SUB | typeof OWN) => (rows ?? []).flatMap((r) => bucketOfRow(r, prefix) ?? []);
   return { total: buckets(own, SUB), byChild: [...below.flatMap((rows) => buckets(rows, SUB)), ...buckets(own, OWN)] };

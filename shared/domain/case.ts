@@ -146,6 +146,12 @@ export interface CaseState {
     readonly state: 'offered' | 'accepted';
     readonly byUnitId: string;
   };
+  /** 群众点单: the service asked for from the community's menu (absent: an ordinary matter). */
+  readonly service?: { readonly code: string; readonly name: string };
+  /** Tasks offered to volunteers on this case (社区派单) and taken (党员接单): the 接单率's parts. */
+  readonly volunteerTasks?: { readonly offered: number; readonly taken: number };
+  /** The volunteer whose task it was when the case was last resolved (党员接单, done). */
+  readonly servedBy?: string;
   /** The unit that dispatched the case here, to which a 退回 goes back. */
   readonly dispatchedFrom?: string;
   readonly returns: number;
@@ -228,6 +234,7 @@ type IntakeFields =
   | 'location'
   | 'parties'
   | 'occurredAt'
+  | 'service'
   | 'unitId'
   | 'level'
   | 'originUnitId'
@@ -396,6 +403,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
         clocks: state.clocks && stopAcceptClock(state.clocks),
         assignment:
           event.data.byVolunteer && state.assignment ? { ...state.assignment, state: 'accepted' } : state.assignment,
+        ...(event.data.byVolunteer ? { volunteerTasks: tasks(state, 0, 1) } : {}),
       };
     case 'declined':
     case 'task_recalled':
@@ -419,6 +427,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
       return {
         ...base,
         assignment: { volunteerId: event.data.volunteerId, state: 'offered', byUnitId: state.unitId },
+        volunteerTasks: tasks(state, 1, 0),
       };
     case 'returned':
       return {
@@ -506,6 +515,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
           ...(event.data.followUpDueAt !== undefined ? { followUpDueAt: event.data.followUpDueAt } : {}),
         },
         supervisionOrder: undefined,
+        servedBy: state.assignment?.state === 'accepted' ? state.assignment.volunteerId : undefined,
       };
     case 'deliberation_recorded': {
       const recorded = { ...base, deliberations: [...(state.deliberations ?? []), event.data.deliberationId] };
@@ -631,6 +641,11 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
     case 'media_failed':
       return { ...base, ...settled(state, event.data.ref) };
   }
+}
+
+function tasks(state: CaseState, offered: number, taken: number): CaseState['volunteerTasks'] {
+  const was = state.volunteerTasks ?? { offered: 0, taken: 0 };
+  return { offered: was.offered + offered, taken: was.taken + taken };
 }
 
 function requested(seq: number, at: string, media: readonly MediaRequest[] | undefined): PendingMedia[] {

@@ -54,6 +54,8 @@ export interface IntakeInput {
   readonly parties: readonly Party[];
   readonly occurredAt?: string;
   readonly risk?: RiskLevel;
+  /** 群众点单: the service from the menu of the unit's community, resolved by the caller. */
+  readonly service?: { readonly code: string; readonly name: string };
   /** Files to fetch after intake (a hotline's URLs, a resident's photo); at most ATTACHMENT_LIMITS.perCase. */
   readonly media?: readonly MediaRequest[];
 }
@@ -270,6 +272,7 @@ function receive(command: CommandOf<'receive'>, ctx: DecideContext): Draft | Dec
       location: input.location,
       parties: input.parties,
       occurredAt: input.occurredAt,
+      ...(input.service ? { service: input.service } : {}),
       unitId: unit.id,
       level: unit.level,
       originUnitId: origin.id,

@@ -244,7 +244,10 @@ const RULES: { [T in Exclude<TopicCommandType, 'raise'>]: Rule<T> } = {
 
   schedule(state, c) {
     if (state.status !== 'raised' && state.status !== 'scheduled') return invalid(`议题${statusName(state.status)}，不能再排会`);
-    return { type: 'scheduled', data: c.meeting };
+    // Kept as UTC, so that times compare as text whatever offset they came with.
+    const at = new Date(c.meeting.at);
+    if (Number.isNaN(at.getTime())) return invalidInput('meeting.at', '会议时间格式不正确');
+    return { type: 'scheduled', data: { ...c.meeting, at: at.toISOString() } };
   },
 
   hold(state, c, ctx) {

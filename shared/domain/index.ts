@@ -17,3 +17,4 @@ export * from './board.ts';
 export * from './attachments.ts';
 export * from './deliberation.ts';
 export * from './households.ts';
+export * from './volunteers.ts';

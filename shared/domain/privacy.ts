@@ -37,6 +37,7 @@ export const PERSONAL_FIELDS = [
   { code: 'sharedAttachments', name: '向群众公开的附件' },
   { code: 'participantName', name: '议事参会人姓名' },
   { code: 'householdPhone', name: '联户户主电话' },
+  { code: 'volunteerPhone', name: '志愿者电话' },
 ] as const;
 export type PersonalField = (typeof PERSONAL_FIELDS)[number]['code'];
 
@@ -56,6 +57,7 @@ export const VIEWS = [
   { code: 'deliberation', name: '议事厅（/v1/deliberations）' },
   { code: 'publicDeliberation', name: '议事结果公示（公开页）' },
   { code: 'household', name: '联户名册（/v1/households）' },
+  { code: 'roster', name: '志愿者名册与报到（/v1/volunteers）' },
 ] as const;
 export type View = (typeof VIEWS)[number]['code'];
 
@@ -81,6 +83,7 @@ const HIDDEN: Rules = {
   sharedAttachments: 'hidden',
   participantName: 'hidden',
   householdPhone: 'hidden',
+  volunteerPhone: 'hidden',
 };
 const rules = (shown: Partial<Rules>): Rules => ({ ...HIDDEN, ...shown });
 
@@ -129,6 +132,9 @@ const SHARED_FILES = rules({ sharedAttachments: 'full' });
 /** A roster: its 联户长 and those above ask to see a household's phone (each time audited); leaders see it masked. */
 const HOUSEHOLD_STAFF = rules({ householdPhone: 'reveal' });
 const HOUSEHOLD_LEADER = rules({ householdPhone: 'masked' });
+/** 志愿者名册: those who keep the roster call volunteers; others see who serves, not how to reach them. */
+const ROSTER_KEEPER = rules({ volunteerPhone: 'full' });
+const ROSTER_READER = rules({ volunteerPhone: 'masked' });
 /** 登记: the 回执 the registrar reads out or prints for the resident, once, in the answer to the registration. */
 /** 议事厅: those who convene and read meetings see who sat at the table; the public page says only how many, and in what capacity. */
 const DELIBERATION = rules({ participantName: 'full' });
@@ -155,6 +161,7 @@ export const PRIVACY_POLICY: Readonly<Record<View, Partial<Record<Audience, Rule
   tracking: { public: TRACKING },
   deliberation: { liaison: DELIBERATION, mediator: DELIBERATION, officer: DELIBERATION, admin: DELIBERATION, leader: DELIBERATION },
   publicDeliberation: { public: NOTHING },
+  roster: { liaison: ROSTER_READER, mediator: ROSTER_KEEPER, officer: ROSTER_KEEPER, admin: ROSTER_KEEPER, leader: ROSTER_READER },
   attachment: { liaison: ALL_FILES, mediator: ALL_FILES, officer: ALL_FILES, admin: ALL_FILES, leader: ALL_FILES, volunteer: SHARED_FILES, client: SHARED_FILES, public: SHARED_FILES },
   household: { liaison: HOUSEHOLD_STAFF, mediator: HOUSEHOLD_STAFF, officer: HOUSEHOLD_STAFF, admin: HOUSEHOLD_STAFF, leader: HOUSEHOLD_LEADER },
 };
@@ -200,6 +207,7 @@ export function revealedFields(state: Pick<CaseState, 'reporter' | 'parties' | '
     sharedAttachments: false,
     participantName: false,
     householdPhone: false,
+    volunteerPhone: false,
   };
   return PERSONAL_FIELDS.map((f) => f.code).filter((code) => r[code] === 'reveal' && has[code]);
 }
@@ -340,6 +348,11 @@ export function withoutCodes(text: string): string {
 /** A household of a roster as the view shows it: its phone as the rules say, the rest as kept (the 联户长 knows the door). */
 export function protectHousehold<T extends { readonly phone?: string }>(household: T, s: Shown): T {
   return defined({ ...household, phone: apply(s.householdPhone, household.phone, maskPhone) });
+}
+
+/** A volunteer's phone as the roster view shows it. */
+export function protectVolunteerPhone(phone: string | undefined, s: Shown): string | undefined {
+  return apply(s.volunteerPhone, phone, maskPhone);
 }
 
 /** A phone or an openId a message went to, as the view shows it. */

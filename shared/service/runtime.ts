@@ -4,6 +4,7 @@
  * from the environment.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import pLimit from 'p-limit';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { CaseState, Policy, Reporter } from '../domain/index.ts';
 import { normalizePhone } from '../contract/fields.ts';
@@ -23,6 +24,8 @@ import { DeliberationService } from './deliberation.ts';
 import { chinaDay } from '../domain/index.ts';
 import { countEvent } from './metrics.ts';
 import { traced } from './tracer.ts';
+import { VolunteerStore } from '../store/volunteers.ts';
+import { Volunteers } from './volunteers.ts';
 
 export const config = configFromEnv();
 // A function's middleware never changes after start, so each command's resolved stack is built once.
@@ -61,7 +64,21 @@ export const counters = new StatCounters(dynamodb, config.tableName);
 export const countCase = async (state: CaseState) => counters.count(state, await directory.units());
 
 /** Cases following the units that moved in the tree (run by the sweeper). */
-export const reindexer = new Reindexer({ db: dynamodb, table: config.tableName, trees: directory.trees, now: clock.now, settleMs: config.treeSettleMs });
+export const reindexer = new Reindexer({
+  db: dynamodb,
+  table: config.tableName,
+  trees: directory.trees,
+  now: clock.now,
+  settleMs: config.treeSettleMs,
+  count: async (ids, units) => {
+    const limit = pLimit(8);
+    await Promise.all((await store.getMany(ids)).map((state) => limit(() => counters.count(state, units))));
+  },
+});
+
+/** 双报到 registrations and the service menus (approval, which makes accounts, is the volunteers function's). */
+export const volunteerStore = new VolunteerStore(dynamodb, config.tableName);
+export const volunteers = new Volunteers({ store: volunteerStore, directory, hashSecret: config.hashSecret });
 
 /** Contacts, handled channel messages, delivered callbacks, and the reporter index. */
 export const channels = new ChannelStore(dynamodb, config.tableName);

@@ -17,7 +17,10 @@ import {
   protectEvent,
   protectText,
   protectTopic,
+  protectVolunteerPhone,
   rulesFor,
+  VOLUNTEER_KINDS,
+  type Registration,
   shownBy,
   type Audience,
   type CaseEvent,
@@ -81,6 +84,9 @@ export function caseView(state: CaseState, units: UnitTree, viewer: Viewer) {
     updatedAt: c.updatedAt,
     acceptedAt: c.acceptedAt,
     assignment: c.assignment,
+    service: c.service,
+    servedBy: c.servedBy,
+    volunteerTasks: c.volunteerTasks,
     dispatchedFrom: c.dispatchedFrom,
     escalations: c.escalations,
     returns: c.returns,
@@ -120,6 +126,19 @@ function eventView(event: CaseEvent) {
       ? { kind: 'user', id: event.actor.id, name: event.actor.name, role: event.actor.role, unitId: event.actor.unitId }
       : { kind: event.actor.kind, id: event.actor.id };
   return { seq: event.seq, type: event.type, at: event.at, actor, data: event.data };
+}
+
+/** A 报到 (or a roster row, which carries one) as the roster view shows it to `audience`: the phone as the policy says. */
+export function registrationView(reg: Registration, units: UnitTree, audience: Audience) {
+  const { phone, ...rest } = reg;
+  const shown = protectVolunteerPhone(phone, shownBy(rulesFor('roster', audience), false));
+  return {
+    ...rest,
+    ...(shown !== undefined ? { phone: shown } : {}),
+    kindName: nameOf(VOLUNTEER_KINDS, reg.kind),
+    communityName: units.get(reg.communityId)?.fullName,
+    unitName: units.get(reg.unitId)?.fullName,
+  };
 }
 
 /** A message in 通知记录: names, phones and openIds masked (a resident's or anyone's), codes never shown. */

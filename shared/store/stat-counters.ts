@@ -7,13 +7,15 @@
  *   COUNTED#<id>    COUNTED        what the case is counted as: its version and rows
  *
  * Without transactions (dynalite has none), a count is made idempotent in
- * three steps: the case's COUNTED record takes an intent (the new rows, the
- * delta, a number n) on the version it read; each row gets the delta with a
- * token `c:<caseId>` = n, on the condition it does not have that token yet;
- * then the record commits the intent and the tokens go. A count cut short
- * anywhere is finished by the next one (a redelivery, the sweeper's relay
- * pass, a statistics read), which applies only the rows without the token —
- * so no row ever adds a case twice, and two counts of a case at once agree.
+ * two steps: the case's COUNTED record takes an intent (the new rows, the
+ * delta, a number n one more than the last) on the state it read; each row
+ * gets the delta with a token `c:<caseId>` = n, on the condition its token
+ * for the case is below n; then the record commits the intent. A count cut
+ * short anywhere is finished by the next one (a redelivery, the sweeper's
+ * relay pass, a statistics read), which applies only the rows whose token is
+ * below n — so no row adds an intent twice, however late a retry arrives,
+ * and two counts of a case at once agree. The tokens stay (one per case a
+ * row counts, ~25 bytes): taking them away could let a late retry in again.
  */
 import {
   ConditionalCheckFailedException,
@@ -127,7 +129,7 @@ export class StatCounters {
               TableName: this.table,
               Key: marshall(rowKey(row.unitId, row.day)),
               UpdateExpression: `SET #tok = :n ADD ${counters.map((_, i) => `#c${i} :c${i}`).join(', ')}`,
-              ConditionExpression: 'attribute_not_exists(#tok) OR #tok <> :n',
+              ConditionExpression: 'attribute_not_exists(#tok) OR #tok < :n',
               ExpressionAttributeNames: { ...names, ...Object.fromEntries(counters.map(([k], i) => [`#c${i}`, k])) },
               ExpressionAttributeValues: marshall({ ':n': intent.n, ...Object.fromEntries(counters.map(([, v], i) => [`:c${i}`, v])) }),
             }),
@@ -155,25 +157,6 @@ export class StatCounters {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       return this.counted(caseId);
     }
-    // A token left behind (a crash here) is harmless: the next intent of the case has another n.
-    await Promise.all(
-      intent.delta.map((row) =>
-        this.db
-          .send(
-            new UpdateItemCommand({
-              TableName: this.table,
-              Key: marshall(rowKey(row.unitId, row.day)),
-              UpdateExpression: 'REMOVE #tok',
-              ConditionExpression: '#tok = :n',
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: marshall({ ':n': intent.n }),
-            }),
-          )
-          .catch((error: unknown) => {
-            if (!(error instanceof ConditionalCheckFailedException)) throw error;
-          }),
-      ),
-    );
     return committed;
   }
 }

@@ -122,6 +122,12 @@ describe('refusals', () => {
     expect(refuse(published(), { type: 'remind', decisionId: 'd1' }, community)).toBeInstanceOf(Forbidden);
   });
 
+  it('keeps the meeting time in UTC, so that one given with an offset compares by the instant', () => {
+    const s = run(run(undefined, raise()), { type: 'schedule', meeting: { kind: 'seven', at: '2026-11-25T19:00:00+08:00', place: '议事厅', host: '李书记' } });
+    expect(s.meeting?.at).toBe('2026-11-25T11:00:00.000Z');
+    expect(run(s, hold, community, '2026-11-25T19:30:00+08:00').status).toBe('held');
+  });
+
   it('records a meeting only once its time has come, and a due date from today on', () => {
     let s = run(undefined, raise());
     expect(refuse(s, hold)).toBeInstanceOf(InvalidTransition);

@@ -36,7 +36,7 @@ import {
   decideTopic,
   evolveTopic,
 } from '../../shared/domain/index.ts';
-import { attachmentsView, auditView, caseView, householdView, open311View, outboxView, publicTopicView, publicView, timelineView, topicTimelineView, topicView } from '../../shared/service/views.ts';
+import { attachmentsView, auditView, caseView, householdView, open311View, outboxView, publicTopicView, publicView, registrationView, timelineView, topicTimelineView, topicView } from '../../shared/service/views.ts';
 import { exportRow } from '../../web/src/export.ts';
 import type { CaseView } from '../../web/src/api.ts';
 import { ctx, hotline, intake, units, user } from '../support/domain.ts';
@@ -59,6 +59,7 @@ const P = {
   sharedAttachments: 'files.test/cases/CASEPRIV01/ASHARED01',
   participantName: '郑议事',
   householdPhone: '13712340001',
+  volunteerPhone: '13700001111',
 } as const;
 /** What each field looks like masked. */
 const MASKED: Record<PersonalField, string> = {
@@ -76,6 +77,7 @@ const MASKED: Record<PersonalField, string> = {
   sharedAttachments: '公开附件说明SHAREDFILE',
   participantName: maskName(P.participantName) as string,
   householdPhone: maskPhone(P.householdPhone) as string,
+  volunteerPhone: maskPhone(P.volunteerPhone) as string,
 };
 
 /** A mediation case with every personal field filled, built by the rules themselves. */
@@ -178,6 +180,14 @@ async function render(view: View, audience: Audience, reveal: boolean): Promise<
     case 'household':
       return JSON.stringify(
         householdView({ id: 'HH1', unitId: 'hp-xf-yg-1', liaisonId: 'building-mediator', address: '阳光小区1栋101', head: '周家', phone: P.householdPhone, people: 3, updatedAt: T0 }, audience, reveal),
+      );
+    case 'roster':
+      return JSON.stringify(
+        registrationView(
+          { id: 'R1', communityId: 'hp-xf', rootId: 'hp', unitId: 'hp-xf', name: '李志愿', phone: P.volunteerPhone, kind: 'party_member', skills: ['水电'], availability: '周末', source: 'web', status: 'pending', at: T0 },
+          units,
+          audience,
+        ),
       );
   }
 }

@@ -298,6 +298,8 @@ export function CasePage({ id }: { id: string }) {
             {c.occurredAt && <Field label="发生时间">{formatDateTime(c.occurredAt)}</Field>}
             <Field label="受理时间">{formatDateTime(c.createdAt)}</Field>
             {c.originUnitId !== c.unitId && <Field label="发生单位">{unitName(c.originUnitId)}</Field>}
+            {c.service && <Field label="点单服务">{c.service.name}</Field>}
+            {c.servedBy && !c.assignment && <Field label="服务志愿者">{personOf(c.servedBy)}</Field>}
             {c.assignment && (
               <Field label="志愿者">
                 {personOf(c.assignment.volunteerId)}（{c.assignment.state === 'offered' ? '待接单' : '已接单'}）
