@@ -213,6 +213,7 @@ export const FUNCTIONS = {
     ],
     // Publishing records the result on the linked cases.
     table: 'readWrite',
+    writes: ['case', 'topics'],
   },
   directory: {
     kind: 'http',
@@ -264,6 +265,8 @@ export const FUNCTIONS = {
     ],
     // Registrations are counted per address, so even the public routes write.
     table: 'readWrite',
+    // An approved registration becomes an account.
+    writes: ['volunteers', 'accounts', 'limits'],
   },
   track: {
     kind: 'http',

@@ -52,6 +52,8 @@ export const ITEM_FAMILIES = {
   stats: ['STATS#*', 'COUNTED#*'],
   /** 议事厅 topics: their logs, the township's lists, the due and relay markers (topic-store.ts). */
   topics: ['TOPIC#*', 'TOPICS#*', 'TOPIC-DUE', 'TOPIC-FX'],
+  /** Volunteers' registrations and the units' service menus (volunteers.ts). */
+  volunteers: ['VOLUNTEERS#*', 'SERVICES'],
 } as const satisfies Record<string, readonly string[]>;
 export type ItemFamily = keyof typeof ITEM_FAMILIES;
 export const SK = 'sk';

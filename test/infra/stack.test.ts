@@ -367,6 +367,7 @@ describe('MaodiaotongStack with the real topology (prod)', () => {
     config: { writes: ['CONFIG'], sends: [], secrets: ['HashSecret'] },
     cases: { writes: ['AUDIT#*', 'CASE#*'], sends: [], secrets: ['HashSecret'] },
     stats: { writes: ['COUNTED#*', 'STATS#*'], sends: [], secrets: ['HashSecret'] },
+    deliberation: { writes: ['CASE#*', 'TOPIC#*', 'TOPIC-DUE', 'TOPIC-FX', 'TOPICS#*'], sends: [], secrets: ['HashSecret'] },
     directory: { writes: ['SUPERVISION#*', 'TREE', 'TREE#*', 'UNITS', 'USERS'], sends: [], secrets: ['HashSecret'] },
     track: { writes: ['CASE#*', 'LIMIT#*'], sends: [], secrets: ['HashSecret'] },
     attachments: { writes: ['AUDIT#*', 'CASE#*', 'LIMIT#*'], sends: [], secrets: ['HashSecret'] },
@@ -386,6 +387,7 @@ describe('MaodiaotongStack with the real topology (prod)', () => {
     open311: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret'] },
     callbackWorker: { writes: ['CALLBACK#*', 'CASE#*'], sends: ['callback'], secrets: ['HashSecret'] },
     web: { writes: [], sends: [], secrets: [] },
+    volunteers: { writes: ['LIMIT#*', 'SERVICES', 'USERS', 'VOLUNTEERS#*'], sends: [], secrets: ['HashSecret'] },
   };
 
   it('grants each function exactly the item families, queues and secrets of the grant table', () => {
