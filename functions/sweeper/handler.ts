@@ -7,6 +7,8 @@
  * - is the relay's backstop: events whose effects are still pending a while
  *   after they were written (the stream gave up, or a process died) are
  *   relayed here;
+ * - delivers 议事厅 publications not yet recorded on their cases, and marks
+ *   the decisions past their day (shared/service/deliberation.ts);
  * - moves the cases of units moved in the tree (shared/service/reindex.ts),
  *   for part of each run, resuming where the last one stopped.
  */
@@ -16,7 +18,7 @@ import { DUE_SHARDS } from '../../shared/store/schema.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { logger } from '../../shared/service/logger.ts';
 import { publisher, relay } from '../../shared/service/queues.ts';
-import { config, directory, reindexer, store } from '../../shared/service/runtime.ts';
+import { config, deliberations, directory, reindexer, store } from '../../shared/service/runtime.ts';
 import { lambda } from '../../shared/service/lambda.ts';
 import { METRIC, count } from '../../shared/service/metrics.ts';
 
@@ -34,6 +36,9 @@ export interface SweepResult {
   /** Re-indexing after a change of the tree: jobs still owed, cases rewritten in this run. */
   readonly reindexOwed: number;
   readonly reindexed: number;
+  /** 议事厅: publications recorded on their cases by this run, decisions found past their day. */
+  readonly topicsDelivered: number;
+  readonly decisionsReminded: number;
 }
 
 const shards = Array.from({ length: DUE_SHARDS }, (_, i) => i);
@@ -62,13 +67,14 @@ async function relayStragglers(now: Date): Promise<{ relayed: number; stillPendi
 
 const run = async (): Promise<SweepResult> => {
   const now = clock.now();
-  const [timers, effects, reindex] = await Promise.all([sendDue(now), relayStragglers(now), reindexer.run(REINDEX_BUDGET_MS)]);
+  const [timers, effects, reindex, topics] = await Promise.all([sendDue(now), relayStragglers(now), reindexer.run(REINDEX_BUDGET_MS), deliberations.sweep()]);
   const { overdueAtTop, ...sent } = timers;
-  const result = { ...sent, ...effects, reindexOwed: reindex.owed, reindexed: reindex.rewritten };
+  const result = { ...sent, ...effects, reindexOwed: reindex.owed, reindexed: reindex.rewritten, topicsDelivered: topics.delivered, decisionsReminded: topics.reminded };
   // Every sweep, zeros included: the alarms read a missing figure as the sweeper not running.
   count(METRIC.overdueAtTownship, overdueAtTop);
   count(METRIC.effectsPending, effects.stillPending);
-  if (timers.sent > 0 || effects.relayed > 0 || effects.stillPending > 0 || reindex.owed > 0) logger.info('sweep', result);
+  if (topics.failed > 0) logger.warn('topics left for the next sweep', { failed: topics.failed });
+  if (timers.sent > 0 || effects.relayed > 0 || effects.stillPending > 0 || reindex.owed > 0 || topics.delivered > 0 || topics.reminded > 0) logger.info('sweep', result);
   return result;
 };
 

@@ -190,6 +190,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const { seed } = await import('./seed.ts');
   const callbackUrl = options.hotlineCallback?.url ?? process.env.CALLBACK_URL;
   await seed(runtime.directory, runtime.cases, {
+    deliberations: runtime.deliberations,
     hotlineKey,
     password,
     cases: options.seedCases ?? true,
@@ -197,7 +198,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     hotlineCallback: callbackUrl
       ? { url: callbackUrl, secret: options.hotlineCallback?.secret ?? process.env.CALLBACK_SECRET ?? 'local-callback-secret' }
       : undefined,
-  });
+  }, { service: runtime.volunteers, store: runtime.volunteerStore });
 
   const pollers: Poller[] = [];
   const timers: NodeJS.Timeout[] = [];

@@ -113,8 +113,8 @@ export async function unitsFromCsv(body: string): Promise<{ units: unknown[]; he
   };
 }
 
-const username = z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, MESSAGES.username));
-const password = z.string().check(z.minLength(8, MESSAGES.password), z.maxLength(200));
+export const username = z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, MESSAGES.username));
+export const password = z.string().check(z.minLength(8, MESSAGES.password), z.maxLength(200));
 
 export const createUserSchema = z.strictObject({
   username,
