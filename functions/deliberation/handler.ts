@@ -17,6 +17,7 @@ import { json, type HttpResult } from '../../shared/http/response.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { deliberations, directory } from '../../shared/service/runtime.ts';
 import { publicTopicView, topicTimelineView, topicView } from '../../shared/service/views.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 const audienceOf = (event: ApiEvent) => {
   const { actor } = principalOf(event);
@@ -93,5 +94,8 @@ const published = middy<ApiEvent, HttpResult>()
     return json(200, { unitId, unitName: unit?.fullName ?? unitId, items: topics.map((t) => publicTopicView(t, units)) }, { 'cache-control': 'public, max-age=60' });
   });
 
-export const handler = (event: ApiEvent, context: Parameters<typeof read>[1]) =>
+const run = (event: ApiEvent, context: Parameters<typeof read>[1]) =>
   event.routeKey.startsWith('GET /v1/public/') ? published(event, context) : event.routeKey.startsWith('GET ') ? read(event, context) : write(event, context);
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

@@ -54,6 +54,7 @@ import { open311View } from '../../shared/service/views.ts';
 import { cases, config, directory, dynamodb, store } from '../../shared/service/runtime.ts';
 import { CaseQueries } from '../../shared/store/case-queries.ts';
 import { lambda } from '../../shared/service/lambda.ts';
+import { xmlReady } from '../../shared/channels/xml.ts';
 
 export const OPEN311_SOURCE = 'open311';
 /** The spec's default window for GET /requests, and the most one answer lists. */
@@ -97,13 +98,15 @@ function answer(status: number, body: string, format: Open311Format): HttpResult
 /** Open311's error body, in the format the path asked for, with the same status. */
 function open311(): MiddlewareObj<Open311Event, HttpResult, Error, Context> {
   return {
-    before: (request) => {
+    before: async (request) => {
       request.event.open311 = routeOf(request.event);
+      if (request.event.open311.format === 'xml') await xmlReady();
     },
-    onError: (request) => {
+    onError: async (request) => {
       const error = toHttpError(request.error);
       if (error.status >= 500) logger.error('Open311 request failed', { error: request.error as Error, path: request.event.rawPath });
       const format = request.event.open311?.format ?? (request.event.rawPath.endsWith('.xml') ? 'xml' : 'json');
+      if (format === 'xml') await xmlReady();
       const issues = error.issues?.map((i) => `${i.path}: ${i.message}`) ?? [];
       const description = issues.length > 0 ? `${error.message} (${issues.join('; ')})` : error.message;
       request.response = answer(error.status, renderErrors([{ code: error.status, description }], format), format);

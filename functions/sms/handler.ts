@@ -43,6 +43,7 @@ import { clock } from '../../shared/service/clock.ts';
 import { logger } from '../../shared/service/logger.ts';
 import { publisher } from '../../shared/service/queues.ts';
 import { lambda } from '../../shared/service/lambda.ts';
+import { xmlReady } from '../../shared/channels/xml.ts';
 
 const XML = 'text/xml; charset=utf-8';
 
@@ -145,7 +146,11 @@ async function unsigned(event: ApiEvent): Promise<HttpResult> {
 const run = middy<ApiEvent, HttpResult>()
   .use(providerErrors())
   .use(bodyLimit())
-  .handler(async (event) => (event.routeKey === 'POST /webhooks/sms/twilio' ? twilio(event) : unsigned(event)));
+  .handler(async (event) => {
+    if (event.routeKey !== 'POST /webhooks/sms/twilio') return unsigned(event);
+    await xmlReady(); // TwiML replies: only Twilio's route loads the XML library.
+    return twilio(event);
+  });
 
 /** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
 export const handler = lambda(run);

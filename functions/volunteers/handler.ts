@@ -20,6 +20,7 @@ import { clock } from '../../shared/service/clock.ts';
 import { config, directory, dynamodb, volunteers } from '../../shared/service/runtime.ts';
 import { registrationView } from '../../shared/service/views.ts';
 import { AttemptLimiter, type LimitRule } from '../../shared/store/limits.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 const accounts = accountsFromEnv(directory);
 const limiter = new AttemptLimiter(dynamodb, config.tableName);
@@ -127,7 +128,7 @@ const staff = (withBody: boolean) => {
 const staffRead = staff(false);
 const staffWrite = staff(true);
 
-export const handler = (event: ApiEvent, context: Parameters<typeof staffRead>[1]) => {
+const run = (event: ApiEvent, context: Parameters<typeof staffRead>[1]) => {
   switch (event.routeKey) {
     case 'POST /v1/volunteers/registrations':
       return register(event, context);
@@ -140,3 +141,6 @@ export const handler = (event: ApiEvent, context: Parameters<typeof staffRead>[1
       return staffRead(event, context);
   }
 };
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

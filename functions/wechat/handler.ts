@@ -31,6 +31,7 @@ import { channelConfig, residents, townshipFor } from '../../shared/service/chan
 import { clock } from '../../shared/service/clock.ts';
 import type { ResidentMessage } from '../../shared/service/residents.ts';
 import { lambda } from '../../shared/service/lambda.ts';
+import { xmlReady } from '../../shared/channels/xml.ts';
 
 const XML = 'text/xml; charset=utf-8';
 const PLAIN = 'text/plain; charset=utf-8';
@@ -135,7 +136,10 @@ async function receive(event: ApiEvent): Promise<HttpResult> {
 const run = middy<ApiEvent, HttpResult>()
   .use(httpErrors())
   .use(bodyLimit())
-  .handler(async (event) => (event.requestContext.http.method === 'GET' ? verifyUrl(event) : receive(event)));
+  .handler(async (event) => {
+    await xmlReady();
+    return event.requestContext.http.method === 'GET' ? verifyUrl(event) : receive(event);
+  });
 
 /** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
 export const handler = lambda(run);

@@ -4,7 +4,7 @@
  * it is too large or declares a DOCTYPE/ENTITY (XXE, billion laughs), and
  * values are never coerced: `00123` and a 19-digit MsgId stay exact strings.
  */
-import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { BadPayload } from './errors.ts';
 
 export const DEFAULT_MAX_XML_BYTES = 64 * 1024;
@@ -31,7 +31,29 @@ export interface XmlTree {
 const CDATA = '#cdata';
 const TEXT = '#text';
 
-const parser = new XMLParser({
+interface Xml {
+  readonly parser: XMLParser;
+  readonly builder: XMLBuilder;
+  readonly validate: typeof XMLValidator.validate;
+}
+let xml: Xml | undefined;
+
+/**
+ * Loads the XML library (a chunk of its own in the Lambda bundle): only the
+ * paths that read or write XML pay for it. Await it before the functions below.
+ */
+export async function xmlReady(): Promise<void> {
+  if (xml) return;
+  const { XMLBuilder, XMLParser, XMLValidator } = await import('fast-xml-parser');
+  xml = { parser: new XMLParser(PARSER_OPTIONS), builder: new XMLBuilder(BUILDER_OPTIONS), validate: XMLValidator.validate };
+}
+
+function loaded(): Xml {
+  if (!xml) throw new Error('the XML library is not loaded: await xmlReady() on this path first');
+  return xml;
+}
+
+const PARSER_OPTIONS = {
   processEntities: false,
   parseTagValue: false,
   parseAttributeValue: false,
@@ -42,7 +64,7 @@ const parser = new XMLParser({
   // Kept apart so entity references are decoded in text but never inside CDATA.
   cdataPropName: CDATA,
   maxNestedTags: 32,
-});
+};
 
 const UNSAFE = /<!\s*(DOCTYPE|ENTITY)/i;
 
@@ -50,7 +72,8 @@ const UNSAFE = /<!\s*(DOCTYPE|ENTITY)/i;
 export function parseXml(body: string, maxBytes = DEFAULT_MAX_XML_BYTES): XmlTree {
   if (Buffer.byteLength(body, 'utf8') > maxBytes) throw new XmlTooLarge(`XML body is over ${maxBytes} bytes`);
   if (UNSAFE.test(body)) throw new UnsafeXml('XML with a DOCTYPE or ENTITY declaration is refused');
-  const valid = XMLValidator.validate(body);
+  const { parser, validate } = loaded();
+  const valid = validate(body);
   if (valid !== true) throw new MalformedXml(`malformed XML at line ${valid.err.line}: ${valid.err.msg}`);
   let parsed: unknown;
   try {
@@ -122,14 +145,14 @@ function decodeEntities(text: string): string {
 /** Characters XML 1.0 cannot carry at all (escaped or not): dropped so a reply always parses. */
 const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
-const builder = new XMLBuilder({
+const BUILDER_OPTIONS = {
   ignoreAttributes: true,
   cdataPropName: CDATA,
   suppressEmptyNode: true,
   processEntities: true,
   format: false,
-  tagValueProcessor: (_name, value) => (typeof value === 'string' ? value.replace(NOT_XML_CHAR, '') : value),
-});
+  tagValueProcessor: (_name: string, value: unknown) => (typeof value === 'string' ? value.replace(NOT_XML_CHAR, '') : value),
+};
 
 /** A text value written as CDATA (what WeChat expects for strings); a `]]>` inside is split safely by the builder. */
 export function cdata(text: string): { readonly [CDATA]: string } {
@@ -145,6 +168,6 @@ const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 
 /** Serialize a tree (text escaped, `cdata()` values as CDATA, empty elements as `<x/>`), no whitespace added. */
 export function buildXml(tree: BuildTree, options: { declaration?: boolean } = {}): string {
-  const xml = builder.build(tree) as string;
+  const xml = loaded().builder.build(tree) as string;
   return options.declaration ? DECLARATION + xml : xml;
 }

@@ -78,7 +78,14 @@ export const reindexer = new Reindexer({
 
 /** 双报到 registrations and the service menus (approval, which makes accounts, is the volunteers function's). */
 export const volunteerStore = new VolunteerStore(dynamodb, config.tableName);
-export const volunteers = new Volunteers({ store: volunteerStore, directory, hashSecret: config.hashSecret });
+export const volunteers = new Volunteers({
+  store: volunteerStore,
+  directory,
+  // Read at each use: in AWS the secret is read from Secrets Manager before each invocation, after this module loads.
+  get hashSecret() {
+    return config.hashSecret;
+  },
+});
 
 /** Contacts, handled channel messages, delivered callbacks, and the reporter index. */
 export const channels = new ChannelStore(dynamodb, config.tableName);

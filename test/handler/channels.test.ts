@@ -22,6 +22,10 @@ import { eventSk } from '../../shared/store/schema.ts';
 import { ctx, hotline, intake, units, user } from '../support/domain.ts';
 import { apiEvent, context, directoryItems, sqsRecord } from '../support/handler.ts';
 import { wechatText } from '../support/channels.ts';
+import { xmlReady } from '../../shared/channels/xml.ts';
+
+// The XML library loads lazily (its own chunk in the bundle); these tests use it directly.
+await xmlReady();
 
 vi.hoisted(() => {
   process.env.QUEUE_URL_ESCALATION = 'https://sqs.cn-north-1.amazonaws.com.cn/1/escalation';

@@ -13,6 +13,10 @@ import { buildXml, cdata } from '../../shared/channels/xml.ts';
 import { dumpTable } from '../support/dynamo.ts';
 import { call, startTestStack, type Reply } from '../support/stack.ts';
 import { SMS_SECRET, TWILIO_TOKEN, WECHAT, aliyunMessage, nowSeconds, postWechat, wechatCrypto, wechatText } from '../support/channels.ts';
+import { xmlReady } from '../../shared/channels/xml.ts';
+
+// The XML library loads lazily (its own chunk in the bundle); these tests use it directly.
+await xmlReady();
 
 let stack: LocalStack;
 beforeAll(async () => {

@@ -16,6 +16,10 @@ import { fakeProvider, keys, mediaFixture, object, s3Of, type FakeProvider } fro
 import { call, login, startTestStack, timeline, waitFor } from '../support/stack.ts';
 import { WECHAT, nextMsgId, nowSeconds, postTwilio, postWechat, receiptOf, replyFields, wechatText } from '../support/channels.ts';
 import { buildXml, cdata, parseXml } from '../../shared/channels/xml.ts';
+import { xmlReady } from '../../shared/channels/xml.ts';
+
+// The XML library loads lazily (its own chunk in the bundle); these tests use it directly.
+await xmlReady();
 
 let stack: LocalStack;
 let provider: FakeProvider;

@@ -8,6 +8,10 @@ import { buildXml, cdata, parseFlatXml } from '../../shared/channels/xml.ts';
 import { LOCAL_CHANNEL_DEFAULTS } from '../../infra/local/stack.ts';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { call, type Reply } from './stack.ts';
+import { xmlReady } from '../../shared/channels/xml.ts';
+
+// The XML library loads lazily (its own chunk in the bundle); these tests use it directly.
+await xmlReady();
 
 export const WECHAT = {
   token: LOCAL_CHANNEL_DEFAULTS.WECHAT_TOKEN,

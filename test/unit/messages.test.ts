@@ -6,6 +6,10 @@ import { parseWith } from '../../shared/contract/zod.ts';
 import { chinese } from '../../shared/contract/messages.ts';
 import { csvIssue, levelCode, unitImportSchema, unitsFromCsv } from '../../shared/contract/directory.ts';
 import { ValidationFailed } from '../../shared/domain/index.ts';
+import { xmlReady } from '../../shared/channels/xml.ts';
+
+// The XML library loads lazily (its own chunk in the bundle); these tests use it directly.
+await xmlReady();
 
 const CJK = /[\u4e00-\u9fff]/;
 

@@ -8,6 +8,10 @@ import {
   verifyCallback,
   type StatusChange,
 } from '../../../shared/channels/callback.ts';
+import { xmlReady } from '../../../shared/channels/xml.ts';
+
+// The XML library loads lazily (its own chunk in the bundle); these tests use it directly.
+await xmlReady();
 
 const secret = 'hotline-callback-secret';
 const nowMs = 1_772_438_400_123;

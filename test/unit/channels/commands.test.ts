@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { guessCenter, parseCommand, replies } from '../../../shared/channels/commands.ts';
 import { CENTERS } from '../../../shared/domain/registry.ts';
+import { xmlReady } from '../../../shared/channels/xml.ts';
+
+// The XML library loads lazily (its own chunk in the bundle); these tests use it directly.
+await xmlReady();
 
 const NO = 'C26V9XQGBV';
 

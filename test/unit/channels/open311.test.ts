@@ -16,6 +16,10 @@ import {
 } from '../../../shared/channels/open311.ts';
 import { parseXml } from '../../../shared/channels/xml.ts';
 import * as z from 'zod/mini';
+import { xmlReady } from '../../../shared/channels/xml.ts';
+
+// The XML library loads lazily (its own chunk in the bundle); these tests use it directly.
+await xmlReady();
 
 describe('Open311 services', () => {
   it('lists one realtime service per registry centre, in registry order', () => {

@@ -5,6 +5,10 @@ import { isAllowed, parseAllowList } from '../../../shared/service/channel-confi
 import { route } from '../../../shared/notify/channel.ts';
 import { backoffSeconds, MAX_BACKOFF_SECONDS } from '../../../shared/queue/backoff.ts';
 import { ValidationFailed } from '../../../shared/domain/errors.ts';
+import { xmlReady } from '../../../shared/channels/xml.ts';
+
+// The XML library loads lazily (its own chunk in the bundle); these tests use it directly.
+await xmlReady();
 
 describe('a resident’s own case', () => {
   it('is one they reported by the same openId or the same phone', () => {

@@ -1,6 +1,10 @@
 /** The outbound senders against a fake HTTP layer: what they send, token reuse, and which refusals are final. */
 import { describe, expect, it } from 'vitest';
 import { ConsoleSender, ProviderError, sendersFromEnv, TwilioSms, Unreachable, WechatCustomerService, type Fetch } from '../../../shared/notify/channel.ts';
+import { xmlReady } from '../../../shared/channels/xml.ts';
+
+// The XML library loads lazily (its own chunk in the bundle); these tests use it directly.
+await xmlReady();
 
 type Answer = (url: string, init?: RequestInit) => Response;
 

@@ -10,6 +10,10 @@ import {
 } from '../../../shared/channels/sms.ts';
 import { TwilioFormError, parseTwilioForm, twimlEmpty, twimlMessage } from '../../../shared/channels/twilio.ts';
 import { parseFlatXml } from '../../../shared/channels/xml.ts';
+import { xmlReady } from '../../../shared/channels/xml.ts';
+
+// The XML library loads lazily (its own chunk in the bundle); these tests use it directly.
+await xmlReady();
 
 const now = new Date('2026-03-02T08:00:00Z');
 

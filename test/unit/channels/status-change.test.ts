@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { STATUS_EVENTS, deliveryId, statusChangeFor } from '../../../shared/channels/callback.ts';
 import { decide, evolve, type CaseState, type Command, type Actor } from '../../../shared/domain/index.ts';
 import { ctx, hotline, intake, user } from '../../support/domain.ts';
+import { xmlReady } from '../../../shared/channels/xml.ts';
+
+// The XML library loads lazily (its own chunk in the bundle); these tests use it directly.
+await xmlReady();
 
 const at = (h: number) => new Date(Date.parse('2026-11-25T01:00:00Z') + h * 3600_000).toISOString();
 

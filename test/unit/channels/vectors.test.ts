@@ -10,6 +10,10 @@ import {
   verifySignature,
   wechatSignature,
 } from '../../../shared/channels/wechat.ts';
+import { xmlReady } from '../../../shared/channels/xml.ts';
+
+// The XML library loads lazily (its own chunk in the bundle); these tests use it directly.
+await xmlReady();
 
 const aes = vectors.wechat_aes;
 const crypto = new WechatCrypto({ token: aes.token, encodingAesKey: aes.encodingAesKey, appId: aes.appId });

@@ -13,6 +13,10 @@ import {
   withinWindow,
 } from '../../../shared/channels/wechat.ts';
 import { parseFlatXml } from '../../../shared/channels/xml.ts';
+import { xmlReady } from '../../../shared/channels/xml.ts';
+
+// The XML library loads lazily (its own chunk in the bundle); these tests use it directly.
+await xmlReady();
 
 const aes = vectors.wechat_aes;
 const config = { token: aes.token, encodingAesKey: aes.encodingAesKey, appId: aes.appId };

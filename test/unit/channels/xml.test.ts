@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationFailed } from '../../../shared/domain/errors.ts';
 import { MalformedXml, UnsafeXml, XmlTooLarge, buildXml, cdata, parseFlatXml, parseXml } from '../../../shared/channels/xml.ts';
+import { xmlReady } from '../../../shared/channels/xml.ts';
+
+// The XML library loads lazily (its own chunk in the bundle); these tests use it directly.
+await xmlReady();
 
 describe('hardened XML parsing: refused before parsing', () => {
   it('refuses XXE (an external entity in a DOCTYPE)', () => {
