@@ -5,6 +5,7 @@
 import { GZIP_TARGET, IMPORT_RUNS, RATIO_TARGET, bundleFigures } from './bundles.ts';
 import { fairLoad } from './fair-load.ts';
 import { readsPerEvent } from './reads.ts';
+import { statsReads } from './stats-reads.ts';
 import { ATTACHMENT_HOST, attachmentIntakeItems, intakeRate, rawPutRate } from './intake.ts';
 import { startStackProcess } from './stack-process.ts';
 import { transitionCosts } from './transitions.ts';
@@ -136,6 +137,17 @@ for (const r of reads) {
 if (small10 && large100) {
   const ratio = (a: { items: number }, b: { items: number }) => b.items / Math.max(1, a.items);
   console.log(`  ratio 10× / 1×   notifier ${fixed(ratio(small10.notifier, large100.notifier), 2)}   callback ${fixed(ratio(small10.callback, large100.callback), 2)}   ${mark(Math.max(ratio(small10.notifier, large100.notifier), ratio(small10.callback, large100.callback)) <= 1.2)} ≤ 1.2`);
+}
+
+const statsCosts = await statsReads();
+console.log('\nStatistics of the county over 365 days (the counters GET /v1/stats reads, against the cases of the range it read before)');
+for (const r of statsCosts) {
+  console.log(`  ${String(r.cases).padStart(5)} cases   counters ${r.counters.calls} Queries (${r.counters.items} rows)   from the cases ${r.fromCases.calls} reads (${r.fromCases.items} items)`);
+}
+const [stats1, stats10] = statsCosts;
+if (stats1 && stats10) {
+  const ratio = stats10.counters.items / Math.max(1, stats1.counters.items);
+  console.log(`  ratio 10× / 1×   counters ${fixed(ratio, 2)}   ${mark(ratio <= 1.2)} ≤ 1.2   (from the cases ${fixed(stats10.fromCases.items / Math.max(1, stats1.fromCases.items), 2)})`);
 }
 
 const tree = await treeCosts();

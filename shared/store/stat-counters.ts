@@ -120,7 +120,8 @@ export class StatCounters {
   /** Apply an intent's rows that lack its token, commit it, then take the tokens away. */
   private async finish(caseId: string, intent: Intent): Promise<Counted> {
     const names = { '#tok': token(caseId) };
-    await Promise.all(
+    // Every row's write settles before this returns or throws: none is left running after a failure.
+    const applied = await Promise.allSettled(
       intent.delta.map(async (row) => {
         const counters = Object.entries(row.counts);
         try {
@@ -140,6 +141,8 @@ export class StatCounters {
         }
       }),
     );
+    const failed = applied.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     const committed: Counted = { version: intent.version, n: intent.n, rows: intent.rows };
     try {
       await this.db.send(

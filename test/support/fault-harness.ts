@@ -15,6 +15,7 @@
  */
 import { BatchWriteItemCommand, DynamoDBClient, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { dumpTable } from './dynamo.ts';
 import type { Context, DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
 import { createServer, type Server } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
@@ -24,7 +25,7 @@ import { ensureTable } from '../../infra/local/resources.ts';
 import { startDynamo } from '../../infra/local/servers.ts';
 import { QUEUES } from '../../infra/topology.ts';
 import { statusChangeFor, type StatusChange } from '../../shared/channels/callback.ts';
-import { dueCommand, evolve, type Actor, type CaseEvent, type CaseState, type Command, type Role } from '../../shared/domain/index.ts';
+import { OWN, SUB, contribution, counterDelta, counterRowsOf, dueCommand, evolve, type Actor, type CaseEvent, type CaseState, type Command, type Role } from '../../shared/domain/index.ts';
 import { effectsOf } from '../../shared/service/effects.ts';
 import { EMPTY_META, eventRowFromItem, nextMeta, stateItem } from '../../shared/store/codec.ts';
 import { DUE_SHARDS } from '../../shared/store/schema.ts';
@@ -359,8 +360,9 @@ async function run(seed: number): Promise<RunResult> {
 async function check(now: Date, acks: readonly Ack[]): Promise<string[]> {
   const violations: string[] = [];
   const units = await runtime.directory.units();
-  const scan = await clean.send(new ScanCommand({ TableName: TABLE, ConsistentRead: true }));
-  const caseIds = [...new Set((scan.Items ?? []).map((i) => unmarshall(i).pk as string).filter((pk) => pk.startsWith('CASE#')).map((pk) => pk.slice(5)))];
+  // Every page: the counters' rows make the table larger than one Scan page.
+  const items = await dumpTable(clean, TABLE);
+  const caseIds = [...new Set(items.map((i) => i.pk as string).filter((pk) => pk.startsWith('CASE#')).map((pk) => pk.slice(5)))];
   const notified = new Set(sqs.consumed.get('notify') ?? []);
   const states = new Map<string, CaseState>();
 
@@ -426,6 +428,14 @@ async function check(now: Date, acks: readonly Ack[]): Promise<string[]> {
     if (state.mergedInto !== undefined && !states.get(state.mergedInto)?.mergedFrom?.includes(id)) violations.push(`case ${id}: merged into ${state.mergedInto}, which does not list it`);
     for (const from of state.mergedFrom ?? []) if (states.get(from)?.mergedInto !== id) violations.push(`case ${id}: lists ${from}, which is not merged into it`);
   }
+  // The statistics counters equal a recount of the cases as they are.
+  const counted = items.filter((item) => String(item.pk).startsWith('STATS#')).map((item) => ({
+    unitId: String(item.pk).slice('STATS#'.length),
+    day: String(item.sk),
+    counts: Object.fromEntries(Object.entries(item).filter(([k]) => k.startsWith(SUB) || k.startsWith(OWN)) as [string, number][]),
+  }));
+  const recount = [...states.values()].flatMap((state) => counterRowsOf(contribution(state), units));
+  for (const row of counterDelta(recount, counted)) violations.push(`statistics counters of ${row.unitId} on ${row.day} differ from a recount by ${JSON.stringify(row.counts)}`);
   for (const ack of acks) {
     const { events } = await loadClean(ack.caseId);
     if (events[ack.seq - 1]?.type !== ack.type) violations.push(`case ${ack.caseId}: acknowledged ${ack.type} at seq ${ack.seq} is not in the log`);
