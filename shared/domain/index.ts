@@ -15,3 +15,4 @@ export * from './privacy.ts';
 export * from './work.ts';
 export * from './board.ts';
 export * from './attachments.ts';
+export * from './labels.ts';

@@ -5,7 +5,7 @@
  */
 import {
   CENTERS,
-  LEVELS,
+  label,
   SATISFACTIONS,
   STATUSES,
   chinaTime,
@@ -20,6 +20,7 @@ import {
   type Audience,
   type CaseEvent,
   type CaseState,
+  type LevelCode,
   type Reporter,
   type UnitTree,
   type View,
@@ -38,6 +39,11 @@ export interface Viewer {
   readonly view: Extract<View, 'case' | 'list' | 'client' | 'receipt'>;
   readonly audience: Audience;
   readonly reveal?: boolean;
+}
+
+/** A level's name as the unit holding the case says it (村 in a village, 社区 in a city). */
+function levelName(level: LevelCode, unitId: string, units: UnitTree): string {
+  return label(units.get(unitId)?.branchKind, level);
 }
 
 export function caseView(state: CaseState, units: UnitTree, viewer: Viewer) {
@@ -59,7 +65,7 @@ export function caseView(state: CaseState, units: UnitTree, viewer: Viewer) {
     priority: c.priority,
     risk: c.risk,
     level: c.level,
-    levelName: nameOf(LEVELS, c.level),
+    levelName: levelName(c.level, c.unitId, units),
     unitId: c.unitId,
     unitName: units.get(c.unitId)?.fullName,
     originUnitId: c.originUnitId,
@@ -223,7 +229,7 @@ export function publicView(state: CaseState, events: readonly CaseEvent[], units
     center: state.center,
     centerName: nameOf(CENTERS, state.center),
     title: state.title,
-    levelName: nameOf(LEVELS, state.level),
+    levelName: levelName(state.level, state.unitId, units),
     unitName: units.get(state.unitId)?.fullName,
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
@@ -245,7 +251,7 @@ function open311Notes(state: CaseState, units: UnitTree): string {
   if (state.resolution && (state.status === 'resolved' || state.status === 'closed')) return state.resolution.summary;
   if (state.status === 'merged') return `已与 ${state.mergedInto ?? ''} 合并办理`;
   const where = units.get(state.unitId)?.name;
-  return `${nameOf(STATUSES, state.status)}（${nameOf(LEVELS, state.level)}${where ? `·${where}` : ''}）`;
+  return `${nameOf(STATUSES, state.status)}（${levelName(state.level, state.unitId, units)}${where ? `·${where}` : ''}）`;
 }
 
 /**

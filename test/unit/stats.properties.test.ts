@@ -26,7 +26,8 @@ import { ctx, hotline, intake, system, units, user } from '../support/domain.ts'
 export const STATS_PROPERTY_RUNS = 500;
 const T0 = Date.parse('2026-11-01T00:00:00+08:00');
 const MINUTE = 60_000;
-const unitIds = units.all().map((u) => u.id);
+// Where the hotline (和平街道's) may file: the township and below (its manual referrals still reach the county above).
+const unitIds = units.all().filter((u) => units.isWithin(u.id, 'hp')).map((u) => u.id);
 
 type Step =
   | { readonly kind: 'accept' | 'escalate' | 'close' | 'withdraw' | 'merge' | 'return' | 'timer' }

@@ -3,7 +3,7 @@ import { api, type CaseView } from '../api.ts';
 import { href, useProfile } from '../app.ts';
 import { ErrorBox, PageTitle, useLoad } from '../components.tsx';
 import { chineseNumber, formatLongDate } from '../format.ts';
-import { nameOf, PARTY_ROLES, personName } from '../labels.ts';
+import { label, nameOf, PARTY_ROLES, personName } from '../labels.ts';
 
 export function AgreementPage({ id }: { id: string }) {
   const { units } = useProfile();
@@ -37,6 +37,9 @@ export function AgreementPage({ id }: { id: string }) {
   // 人民调解委员会 sit at the community (居委会) and the township, not at buildings or compounds.
   const seat = units.ancestorAt(c.unitId, 'community') ?? units.get(c.unitId);
   const committee = `${seat?.name ?? ''}人民调解委员会`;
+  // Where the dispute arose, from the 村 (社区) down, each level named as its branch names it.
+  const place: string[] = [];
+  for (let u = units.get(c.originUnitId); u && u.level !== 'township'; u = units.parent(u.id)) place.unshift(`${label(u.branchKind, u.level)}：${u.name}`);
   return (
     <main id="main" class="agreement-page">
       {back}
@@ -48,6 +51,7 @@ export function AgreementPage({ id }: { id: string }) {
       <article class="agreement">
         <PageTitle title="人民调解协议书">人民调解协议书</PageTitle>
         <p class="doc-no">编号：{c.trackingNo}</p>
+        {place.length > 0 && <p class="place">纠纷发生地：{place.join('　')}</p>}
 
         <h2>当事人</h2>
         {a.parties.map((p, i) => (
