@@ -2,7 +2,7 @@
 import * as z from 'zod/mini';
 import './zod.ts';
 import { parse } from 'csv-parse/sync';
-import { LEVELS, LEVEL_CODES, ROLE_CODES, UNIT_ID_PATTERN, UNIT_KINDS, UNIT_KIND_CODES, ValidationFailed, type Issue } from '../domain/index.ts';
+import { LEVELS, LEVEL_CODES, ROLE_CODES, UNIT_ID_PATTERN, UNIT_KINDS, UNIT_KIND_CODES, ValidationFailed, type Issue, type LevelDef } from '../domain/index.ts';
 import { MESSAGES } from './messages.ts';
 import { ourId, phone, text } from './fields.ts';
 import { controlCharIssues } from './hygiene.ts';
@@ -40,10 +40,11 @@ export const UNIT_COLUMNS = {
 } as const;
 type UnitColumn = keyof typeof UNIT_COLUMNS;
 
-/** A level by its code or its Chinese name (小区, 社区; 镇, 街道 or 镇/街道). */
+/** A level by its code or its Chinese name (小区, 社区; 镇, 街道 or 镇/街道), urban or rural (小组, 村, 湾落). */
 export function levelCode(cell: string | undefined): string | undefined {
   if (cell === undefined) return undefined;
-  const byName = LEVELS.find((l) => l.name === cell || l.name.split('/').includes(cell));
+  // A rural sheet names its levels 村 / 小组 / 湾落 (labels.ts).
+  const byName = (LEVELS as readonly LevelDef[]).find((l) => l.name === cell || l.name.split('/').includes(cell) || l.ruralName === cell);
   return byName?.code ?? cell;
 }
 

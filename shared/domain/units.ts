@@ -34,7 +34,7 @@ export interface Unit extends UnitRecord {
   /** Materialized path of ids, `/root/…/id/`: a subtree is a path prefix. */
   readonly path: string;
   readonly rootId: string;
-  /** Names from the root down, e.g. 和平街道 幸福社区 阳光小区 3栋. */
+  /** Names from the township (or the root) down, e.g. 和平街道 幸福社区 阳光小区 3栋. */
   readonly fullName: string;
   /** Its own kind, else its nearest ancestor's, else urban. */
   readonly branchKind: UnitKind;
@@ -89,7 +89,8 @@ export class UnitTree {
         ...r,
         path: `${parent?.path ?? '/'}${r.id}/`,
         rootId: parent?.rootId ?? r.id,
-        fullName: parent ? `${parent.fullName} ${r.name}` : r.name,
+        // Names start at the township: the county above is the whole deployment, and residents' texts stay short.
+        fullName: parent && !isReferralOnly(parent.level) ? `${parent.fullName} ${r.name}` : r.name,
         branchKind: r.kind ?? parent?.branchKind ?? 'urban',
       };
       this.byId.set(id, unit);

@@ -5,7 +5,9 @@
  */
 import {
   CENTERS,
+  DISPATCH_LEVEL,
   label,
+  levelRank,
   SATISFACTIONS,
   STATUSES,
   chinaTime,
@@ -46,6 +48,18 @@ function levelName(level: LevelCode, unitId: string, units: UnitTree): string {
   return label(units.get(unitId)?.branchKind, level);
 }
 
+/**
+ * Where the matter arose, from its 村 (社区) down, each level named as its
+ * branch names it (村：关庙山村 · 小组：一组 · 湾落：王家湾): the 调解协议书's 纠纷发生地.
+ */
+function placeOf(unitId: string, units: UnitTree): { unitId: string; level: LevelCode; levelName: string; name: string }[] {
+  const out: { unitId: string; level: LevelCode; levelName: string; name: string }[] = [];
+  for (let u = units.get(unitId); u && levelRank(u.level) <= levelRank(DISPATCH_LEVEL); u = units.parent(u.id)) {
+    out.unshift({ unitId: u.id, level: u.level, levelName: label(u.branchKind, u.level), name: u.name });
+  }
+  return out;
+}
+
 export function caseView(state: CaseState, units: UnitTree, viewer: Viewer) {
   const r = rulesFor(viewer.view, viewer.audience);
   const c = protectCase(state, shownBy(r, viewer.reveal === true));
@@ -70,6 +84,7 @@ export function caseView(state: CaseState, units: UnitTree, viewer: Viewer) {
     unitName: units.get(c.unitId)?.fullName,
     originUnitId: c.originUnitId,
     originLevel: c.originLevel,
+    place: placeOf(c.originUnitId, units),
     dueAt: currentDueAt(state),
     acceptDueAt: c.clocks?.acceptDueAt,
     resolveDueAt: c.clocks?.resolveDueAt,

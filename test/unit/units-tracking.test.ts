@@ -27,7 +27,8 @@ describe('unit tree', () => {
   });
 
   it('a branch is urban or rural: a unit takes its kind from the nearest ancestor that says, and its levels are named by it', () => {
-    expect(units.get('wa-gms-1-wj')).toMatchObject({ branchKind: 'rural', fullName: '枝江市 问安镇 关庙山村 一组 王家湾' });
+    expect(units.get('wa-gms-1-wj')).toMatchObject({ branchKind: 'rural', fullName: '问安镇 关庙山村 一组 王家湾' });
+    expect(units.get('zj')?.fullName).toBe('枝江市');
     expect(units.get('hp-xf-yg-1')?.branchKind).toBe('urban');
     expect(units.get('zj')?.branchKind).toBe('urban');
     const rural = units.get('wa-gms-1-wj')?.branchKind;

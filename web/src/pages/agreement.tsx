@@ -3,7 +3,7 @@ import { api, type CaseView } from '../api.ts';
 import { href, useProfile } from '../app.ts';
 import { ErrorBox, PageTitle, useLoad } from '../components.tsx';
 import { chineseNumber, formatLongDate } from '../format.ts';
-import { label, nameOf, PARTY_ROLES, personName } from '../labels.ts';
+import { nameOf, PARTY_ROLES, personName } from '../labels.ts';
 
 export function AgreementPage({ id }: { id: string }) {
   const { units } = useProfile();
@@ -38,8 +38,7 @@ export function AgreementPage({ id }: { id: string }) {
   const seat = units.ancestorAt(c.unitId, 'community') ?? units.get(c.unitId);
   const committee = `${seat?.name ?? ''}人民调解委员会`;
   // Where the dispute arose, from the 村 (社区) down, each level named as its branch names it.
-  const place: string[] = [];
-  for (let u = units.get(c.originUnitId); u && u.level !== 'township'; u = units.parent(u.id)) place.unshift(`${label(u.branchKind, u.level)}：${u.name}`);
+  const place = c.place.map((p) => `${p.levelName}：${p.name}`);
   return (
     <main id="main" class="agreement-page">
       {back}
