@@ -25,6 +25,7 @@ import { CaseStore, type PendingEffects } from '../shared/store/case-store.ts';
 import { EMPTY_META, indexWrites, stateItem, type CodecContext } from '../shared/store/codec.ts';
 import { Directory } from '../shared/store/directory.ts';
 import { DUE_SHARDS } from '../shared/store/schema.ts';
+import { StatCounters } from '../shared/store/stat-counters.ts';
 import type { StackProcess } from './stack-process.ts';
 
 export interface Cost {
@@ -153,9 +154,11 @@ export async function transitionCosts(stack: StackProcess): Promise<TransitionFi
     return output;
   };
   let messages = 0;
+  const counters = new StatCounters(db, table);
   const relay = new EffectsRelay({
     store,
     cases: service,
+    count: (state) => counters.count(state, units),
     send: async (_queue, entries) => {
       messages += entries.length;
       return new Set();

@@ -13,14 +13,25 @@
  *     with progress printed. Running it again finds nothing to do.
  *     N: seconds to wait for running functions to see the new tree before
  *     re-indexing (default TREE_SETTLE_SECONDS, 70; 0 on local data).
+ *
+ *   count-stats
+ *     Count every case in the statistics counters (STATS#<unit> <day>, kept by
+ *     the relay from then on), where the tree in force puts it: for data from
+ *     before the counters, or to check them. A case counted so already costs a
+ *     GetItem and writes nothing, so it can run while the system runs, and again.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import pLimit from 'p-limit';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LEVELS, LEVEL_CODES, insertLevel, type LevelCode } from '../shared/domain/index.ts';
 import { configFromEnv } from '../shared/service/config.ts';
 import { Reindexer } from '../shared/service/reindex.ts';
+import { CaseStore } from '../shared/store/case-store.ts';
 import { Directory } from '../shared/store/directory.ts';
+import { PK, SK, STATE_SK } from '../shared/store/schema.ts';
+import { StatCounters } from '../shared/store/stat-counters.ts';
 import { dynamoBackend, startDynamo, type LocalServer } from './local/servers.ts';
 
 const log = (line: string) => console.log(`[migrate] ${line}`);
@@ -57,6 +68,25 @@ async function insertLevelCommand(code: string, directory: Directory, reindexer:
   log('done');
 }
 
+async function countStatsCommand(db: DynamoDBClient, table: string, directory: Directory): Promise<void> {
+  const units = await directory.units();
+  const store = new CaseStore(db, table, () => ({ units, reporterKey: () => undefined }));
+  const counters = new StatCounters(db, table);
+  const limit = pLimit(8);
+  let counted = 0;
+  for await (const page of paginateScan(
+    { client: db },
+    { TableName: table, ProjectionExpression: '#pk', FilterExpression: '#sk = :state', ExpressionAttributeNames: { '#pk': PK, '#sk': SK }, ExpressionAttributeValues: { ':state': { S: STATE_SK } } },
+  )) {
+    const ids = (page.Items ?? []).map((i) => String(unmarshall(i)[PK]).slice('CASE#'.length));
+    const states = await store.getMany(ids);
+    await Promise.all(states.map((state) => limit(() => counters.count(state, units))));
+    counted += states.length;
+    if (states.length > 0) log(`counted ${counted} cases`);
+  }
+  log(`done: ${counted} cases counted in the statistics counters (tree version of ${units.all().length} units)`);
+}
+
 async function main(argv: readonly string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: [...argv],
@@ -80,15 +110,30 @@ async function main(argv: readonly string[]): Promise<void> {
   const directory = new Directory(db, config.tableName);
   const settle = values['settle-seconds'] === undefined ? (local ? 0 : config.treeSettleMs) : Number(values['settle-seconds']) * 1000;
   if (!Number.isFinite(settle) || settle < 0) throw new Error('--settle-seconds must be a number of seconds');
-  const reindexer = new Reindexer({ db, table: config.tableName, trees: directory.trees, now: () => new Date(), settleMs: settle });
+  const counters = new StatCounters(db, config.tableName);
+  const caseStore = new CaseStore(db, config.tableName, async () => ({ units: await directory.units(), reporterKey: () => undefined }));
+  const reindexer = new Reindexer({
+    db,
+    table: config.tableName,
+    trees: directory.trees,
+    now: () => new Date(),
+    settleMs: settle,
+    count: async (ids, units) => {
+      const limit = pLimit(8);
+      await Promise.all((await caseStore.getMany(ids)).map((state) => limit(() => counters.count(state, units))));
+    },
+  });
   try {
     switch (command) {
       case 'insert-level':
         if (rest.length !== 1) throw new Error('usage: npm run migrate -- insert-level <code>');
         await insertLevelCommand(rest[0] as string, directory, reindexer, settle);
         break;
+      case 'count-stats':
+        await countStatsCommand(db, config.tableName, directory);
+        break;
       default:
-        throw new Error(`unknown migration "${command ?? ''}"; there is: insert-level <code>`);
+        throw new Error(`unknown migration "${command ?? ''}"; there are: insert-level <code>, count-stats`);
     }
   } finally {
     db.destroy();

@@ -21,7 +21,7 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Architecture, FilterCriteria, FilterRule, Runtime, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, FilterCriteria, Tracing, FilterRule, Runtime, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -31,7 +31,8 @@ import type { Construct } from 'constructs';
 import type { IndexDef } from '../shared/store/schema.ts';
 import { bundlingOptions } from './bundling.ts';
 import { AttachmentsBucket } from './attachments-bucket.ts';
-import { ATTACHMENTS_BUCKET_ENV } from '../shared/service/config.ts';
+import { ATTACHMENTS_BUCKET_ENV, SECRET_ARN_PREFIX } from '../shared/service/config.ts';
+import { METRICS_NAMESPACE } from '../shared/service/metrics.ts';
 import { MEDIA_HOSTS_ENV } from '../shared/media/fetch.ts';
 import { FILES_ORIGIN_ENV } from '../web/assets.ts';
 import {
@@ -202,9 +203,11 @@ export class MaodiaotongStack extends Stack {
     });
 
     // Keys the reporter index's hash: generated once per deployment, never in the repository.
+    // Retained with the table: a new key would orphan every byReporter entry written with the old one.
     const hashSecret = new Secret(this, 'HashSecret', {
       description: 'HMAC key for the reporter index (phone/openId hashes)',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
     });
 
     // Channel secrets (WeChat token and AES key, Twilio token, the SMS path token...): one Secret each,
@@ -238,13 +241,19 @@ export class MaodiaotongStack extends Stack {
     // Hosts files may be fetched from beyond the providers' own (a 12345 system's file server), from the CDK context.
     const mediaHosts = this.node.tryGetContext('attachments')?.allowedHosts as string | undefined;
 
+    const logLevel = String(this.node.tryGetContext('logLevel') ?? 'INFO').toUpperCase();
     const functions: Record<string, NodejsFunction> = {};
     const seenRoutes = new Set<string>();
     for (const [name, def] of functionDefs) {
       const id = `${pascal(name)}Fn`;
       const consumed = def.kind === 'worker' ? def.consumes : undefined;
+      // Secrets by ARN, read at run time (shared/service/secrets.ts): never a value in the function's configuration.
+      const readsSecrets: [string, Secret][] = [];
       const environment: Record<string, string> = {
         POWERTOOLS_SERVICE_NAME: 'maodiaotong',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        // `-c logLevel=DEBUG` for a closer look; INFO by default.
+        POWERTOOLS_LOG_LEVEL: logLevel,
         NODE_OPTIONS: '--enable-source-maps',
         AUTH_MODE: 'cognito',
         COGNITO_USER_POOL_ID: this.userPool.userPoolId,
@@ -252,14 +261,13 @@ export class MaodiaotongStack extends Stack {
       };
       if (def.table !== 'none') {
         environment.TABLE_NAME = this.table.tableName;
-        // A dynamic reference: the value is resolved at deploy time and is not in the template.
-        environment.HASH_SECRET = hashSecret.secretValue.unsafeUnwrap();
+        readsSecrets.push(['HASH_SECRET', hashSecret]);
       }
       for (const queue of new Set([...(def.sends ?? []), ...(consumed ? [consumed] : [])])) {
         environment[queueUrlEnv(queue)] = queueOf(queue).queueUrl;
       }
       if (def.secrets?.length) {
-        for (const name of def.secrets) environment[name] = channelSecret(name).secretValue.unsafeUnwrap();
+        for (const name of def.secrets) readsSecrets.push([name, channelSecret(name)]);
         for (const name of CHANNEL_SETTINGS) {
           const value = channelSettings[name];
           if (value) environment[name] = value;
@@ -271,6 +279,7 @@ export class MaodiaotongStack extends Stack {
       if (def.mediaHosts && mediaHosts) environment[MEDIA_HOSTS_ENV] = mediaHosts;
       // Presigned URLs are virtual-hosted: the bucket's regional name is where the pages fetch files from.
       if (def.showsFiles && attachments) environment[FILES_ORIGIN_ENV] = `https://${attachments.bucket.bucketRegionalDomainName}`;
+      for (const [name, secret] of readsSecrets) environment[SECRET_ARN_PREFIX + name] = secret.secretArn;
       const timeoutSeconds = def.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS[def.kind];
 
       const fn = new NodejsFunction(this, id, {
@@ -284,9 +293,11 @@ export class MaodiaotongStack extends Stack {
         memorySize: def.memoryMb ?? DEFAULT_MEMORY_MB,
         timeout: Duration.seconds(timeoutSeconds),
         environment,
-        bundling: bundlingOptions(def.files),
+        bundling: bundlingOptions(def.entry, def.files),
         logGroup: new LogGroup(this, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
+        tracing: Tracing.ACTIVE,
       });
+      for (const [, secret] of readsSecrets) secret.grantRead(fn);
       functions[name] = fn;
 
       if (def.table === 'read') this.table.grant(fn, ...TABLE_READ_ACTIONS);

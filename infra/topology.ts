@@ -172,6 +172,21 @@ export const FUNCTIONS = {
     routes: ['GET /v1/stats', 'GET /v1/board'],
     table: 'read',
   },
+  deliberation: {
+    kind: 'http',
+    entry: 'functions/deliberation/handler.ts',
+    description: '议事厅: topics, meetings, decisions and their publication (公示); a unit\'s published results for everyone',
+    routes: [
+      'POST /v1/deliberations',
+      'GET /v1/deliberations',
+      'GET /v1/deliberations/{id}',
+      'POST /v1/deliberations/{id}/actions',
+      'GET /v1/stats/deliberations',
+      'GET /v1/public/units/{unitId}/deliberations',
+    ],
+    // Publishing records the result on the linked cases.
+    table: 'readWrite',
+  },
   directory: {
     kind: 'http',
     gatewayAuth: 'jwt',
@@ -187,6 +202,23 @@ export const FUNCTIONS = {
       'POST /v1/users',
       'PATCH /v1/users/{username}',
     ],
+    table: 'readWrite',
+  },
+  volunteers: {
+    kind: 'http',
+    // 报到 and the menu are public; the rest authenticate in the handler.
+    managesAccounts: true,
+    entry: 'functions/volunteers/handler.ts',
+    description: '双报到 volunteers and 群众点单: registration (public), approval into the roster, the service menus',
+    routes: [
+      'POST /v1/volunteers/registrations',
+      'GET /v1/volunteers/registrations',
+      'POST /v1/volunteers/registrations/{id}/decision',
+      'GET /v1/volunteers',
+      'GET /v1/services',
+      'PUT /v1/services/{unitId}',
+    ],
+    // Registrations are counted per address, so even the public routes write.
     table: 'readWrite',
   },
   track: {

@@ -27,6 +27,8 @@ import { clock } from '../../shared/service/clock.ts';
 import { logger } from '../../shared/service/logger.ts';
 import { sqs } from '../../shared/service/queues.ts';
 import { channels, config, directory, store } from '../../shared/service/runtime.ts';
+import { lambda } from '../../shared/service/lambda.ts';
+import { METRIC, count } from '../../shared/service/metrics.ts';
 
 const TIMEOUT_MS = 10_000;
 /** SQS allows at most 12 hours of invisibility; an hour between late attempts is plenty. */
@@ -132,6 +134,7 @@ async function deliver(record: SQSRecord): Promise<void> {
       attempts: Number(record.attributes.ApproximateReceiveCount) || 1,
     });
     logger.info('status change delivered', { caseId, seq: at, event: change.event, client: profile.name });
+    count(METRIC.callbacksDelivered, 1, { client: profile.name });
   }
 }
 
@@ -190,7 +193,7 @@ async function post(url: string, secret: string, caseId: string, seq: number, ch
 }
 
 /** Cases in parallel; of a case's messages in the batch, the one with the lowest seq delivers for all. */
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+const run = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const byCase = new Map<string, { record: SQSRecord; seq: number }[]>();
   const failures: SQSBatchItemFailure[] = [];
   for (const record of event.Records) {
@@ -212,6 +215,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
       } catch (error) {
         if (error instanceof DeliveryFailed && error.progressed && (await handOff(first, error, caseId))) return;
         logger.warn('status change not delivered; retried with backoff', { error: error as Error });
+        count(METRIC.callbacksFailed);
         await postpone(first);
         failures.push({ itemIdentifier: first.messageId });
       }
@@ -227,3 +231,6 @@ function safeJson(body: string): unknown {
     return undefined;
   }
 }
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

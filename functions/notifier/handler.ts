@@ -18,10 +18,13 @@ import { notifyMessageSchema, type ReplyMessage } from '../../shared/queue/messa
 import { Outbox } from '../../shared/store/outbox.ts';
 import { logger } from '../../shared/service/logger.ts';
 import { cases, config, directory, dynamodb, store } from '../../shared/service/runtime.ts';
+import { lambda } from '../../shared/service/lambda.ts';
+import { perSecrets } from '../../shared/service/secrets.ts';
 
 const processor = new BatchProcessor(EventType.SQS);
 const outbox = new Outbox(dynamodb, config.tableName);
-const senders = sendersFromEnv();
+/** Made again when a provider's secret changes (read from Secrets Manager while the function runs). */
+const senders = perSecrets(() => sendersFromEnv());
 
 /** Cases that came in by WeChat or SMS: the channel already answered with the 回执. */
 const RESIDENT_CHANNELS: Readonly<Record<string, ChannelKind>> = { wechat: 'wechat', sms: 'sms' };
@@ -55,7 +58,7 @@ async function notifyEvent(caseId: string, seq: number): Promise<void> {
     if (resident && note.topic === 'receipt' && residentChannel !== undefined) continue;
     for (const to of await addresses(note.recipient, state, units)) {
       const delivery = route(to, resident ? residentChannel : undefined);
-      const sender = delivery && senders[delivery.kind];
+      const sender = delivery && senders()[delivery.kind];
       const entry = {
         at: event.at,
         caseId: state.id,
@@ -87,7 +90,7 @@ async function notifyEvent(caseId: string, seq: number): Promise<void> {
  */
 async function deliver(entry: Parameters<Outbox['markSent']>[0], delivery: Delivery, to: Address, text: string): Promise<void> {
   try {
-    await senders[delivery.kind].send(delivery, text);
+    await senders()[delivery.kind].send(delivery, text);
     await outbox.markSent(entry);
   } catch (error) {
     if (!(error instanceof Unreachable)) throw error;
@@ -97,13 +100,13 @@ async function deliver(entry: Parameters<Outbox['markSent']>[0], delivery: Deliv
       await outbox.markUndeliverable(entry, error.message);
       return;
     }
-    await senders.sms.send(sms, text);
-    await outbox.markSent(entry, { channel: 'sms', provider: senders.sms.provider, to: sms.to, fallbackFrom: delivery.kind });
+    await senders().sms.send(sms, text);
+    await outbox.markSent(entry, { channel: 'sms', provider: senders().sms.provider, to: sms.to, fallbackFrom: delivery.kind });
   }
 }
 
 async function sendReply(reply: ReplyMessage): Promise<void> {
-  const sender = senders[reply.channel];
+  const sender = senders()[reply.channel];
   const about = reply.caseId === undefined ? undefined : await store.load(reply.caseId);
   const entry = {
     unitId: about?.state.unitId,
@@ -131,4 +134,7 @@ async function notify(record: SQSRecord): Promise<void> {
   return notifyEvent(message.caseId, message.seq);
 }
 
-export const handler = (event: SQSEvent, context: Context) => processPartialResponse(event, notify, processor, { context });
+const run = (event: SQSEvent, context: Context) => processPartialResponse(event, notify, processor, { context });
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

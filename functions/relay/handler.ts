@@ -9,6 +9,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import type { EffectKind } from '../../shared/store/codec.ts';
 import type { PendingEffects } from '../../shared/store/case-store.ts';
 import { relay } from '../../shared/service/queues.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 function pendingOf(record: DynamoDBRecord): PendingEffects | undefined {
   const image = record.dynamodb?.NewImage;
@@ -19,7 +20,7 @@ function pendingOf(record: DynamoDBRecord): PendingEffects | undefined {
   return { caseId: pk.slice('CASE#'.length), seq: Number(sk.slice('EVT#'.length)), effects };
 }
 
-export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+const run = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const items = event.Records.flatMap((record) => {
     const pending = pendingOf(record);
     return pending ? [{ record, pending }] : [];
@@ -32,3 +33,6 @@ export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatch
       .map((i) => ({ itemIdentifier: i.record.dynamodb?.SequenceNumber ?? '' })),
   };
 };
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

@@ -4,6 +4,7 @@
  * (a village, its groups and 湾落).
  */
 import type { IntakeInput, Role, UnitRecord } from '../../shared/domain/index.ts';
+import type { RegistrationInput } from '../../shared/service/volunteers.ts';
 
 export const DEMO_UNITS: readonly UnitRecord[] = [
   { id: 'zj', name: '枝江市', level: 'county', contacts: [{ name: '市矛调中心', phone: '07174200000' }] },
@@ -54,6 +55,36 @@ export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
   { username: 'county-leader', displayName: '周市长（只读）', role: 'leader', unitId: 'zj' },
   { username: 'village-mediator', displayName: '王春梅（村调解员）', role: 'mediator', unitId: 'wa-gms' },
   { username: 'wanluo-liaison', displayName: '王德福（联户长）', role: 'liaison', unitId: 'wa-gms-1-wj' },
+];
+
+/** 新风社区's own menu for 群众点单 (other communities use the default). */
+export const DEMO_MENU = {
+  unitId: 'hp-xf',
+  items: [
+    { code: 'errand', name: '代办', description: '代办证件、代缴水电气费' },
+    { code: 'repair', name: '上门维修', description: '水电、门窗小修（材料费自理）' },
+    { code: 'escort', name: '陪诊', description: '陪同就医、取药' },
+    { code: 'counselling', name: '心理疏导', description: '谈心、情绪疏导' },
+    { code: 'tutoring', name: '四点半课堂', description: '放学后作业辅导' },
+  ],
+} as const;
+
+/**
+ * 双报到: the demo volunteer's approved registration (linked to the `volunteer`
+ * account) and one waiting for the community's decision.
+ */
+export const DEMO_REGISTRATIONS: readonly (RegistrationInput & { readonly approveAs?: string })[] = [
+  {
+    unitId: 'hp-xf-yg-1',
+    name: '刘洋（党员志愿者）',
+    phone: '13900000031',
+    kind: 'party_member',
+    employer: '区税务局',
+    skills: ['水电维修', '代办'],
+    availability: '周末全天、工作日晚上',
+    approveAs: 'volunteer',
+  },
+  { unitId: 'hp-xf-cy', name: '何丽', phone: '13900000032', kind: 'cadre', employer: '区卫健局', skills: ['陪诊', '心理疏导'], availability: '周六上午' },
 ];
 
 export const HOTLINE_CLIENT = {
@@ -131,4 +162,48 @@ export const DEMO_CASES: readonly DemoCase[] = [
     location: { unitId: 'hp-xf-cy-1' },
     priority: 'urgent',
   },
+  {
+    source: 'hotline',
+    externalId: 'DEMO-0007',
+    center: 'welfare',
+    description: '点单：母亲下周二要去区医院复查，子女在外地，想请志愿者陪诊。',
+    reporter: { name: '冯女士', phone: '13912345607' },
+    location: { unitId: 'hp-xf-yg-2' },
+    service: { code: 'escort', name: '陪诊' },
+  },
 ];
+
+/**
+ * 议事厅 in the demo: 阳光小区's courtyard drainage and building work, met at
+ * a 湾子会, agreed and published; and a parking matter 和谐社区 has raised from
+ * a case above and not yet met on (linking leaves the demo cases as they are).
+ */
+export const DEMO_TOPICS = [
+  {
+    unitId: 'hp-xf',
+    title: '阳光小区院落排水与夜间施工',
+    description: '多户反映夜间装修噪音和雨天院内积水，商议施工时段和排水改造。',
+    fromCases: [],
+    meeting: { kind: 'wanzi', place: '阳光小区议事亭', host: '王秀英' },
+    participants: [
+      { name: '周秀兰', role: 'resident' },
+      { name: '吴建华', role: 'resident' },
+      { name: '张桂兰', role: 'liaison' },
+      { name: '刘志刚', role: 'deputy' },
+      { name: '陈国平', role: 'party_member' },
+    ],
+    minutes: '居民一致同意：装修施工限于 8:00–12:00、14:00–20:00；院内主排水管由物业疏通，社区申请加装雨水篦子。',
+    decisions: [
+      { text: '张贴装修施工时段公告并逐户告知', owner: '阳光物业', inDays: 3, practical: false },
+      { text: '疏通院内主排水管道', owner: '阳光物业', inDays: 7, practical: true },
+      { text: '加装雨水篦子 6 处', owner: '幸福社区', inDays: 20, practical: true },
+    ],
+    result: '装修施工限定在 8:00–12:00、14:00–20:00；物业一周内疏通主排水管，社区二十日内加装雨水篦子。',
+  },
+  {
+    unitId: 'hp-hx',
+    title: '柳湾电动车停放',
+    description: '电动车乱停占用消防通道，建议增设非机动车停放区。',
+    fromCases: ['DEMO-0005'],
+  },
+] as const;

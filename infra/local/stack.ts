@@ -23,6 +23,7 @@ import { DUE_SHARDS, eventSk } from '../../shared/store/schema.ts';
 import { buildWeb, webIsStale } from '../../web/build.ts';
 import { channelConfigFromEnv, townshipProblems } from '../../shared/service/channel-config.ts';
 import { HOTLINE_CLIENT, OPEN311_CLIENT } from './demo-data.ts';
+import { lambdaContext } from './lambda-context.ts';
 
 export interface LocalStackOptions {
   readonly port?: number;
@@ -192,6 +193,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const { seed } = await import('./seed.ts');
   const callbackUrl = options.hotlineCallback?.url ?? process.env.CALLBACK_URL;
   await seed(runtime.directory, runtime.cases, {
+    deliberations: runtime.deliberations,
     hotlineKey,
     password,
     cases: options.seedCases ?? true,
@@ -199,7 +201,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     hotlineCallback: callbackUrl
       ? { url: callbackUrl, secret: options.hotlineCallback?.secret ?? process.env.CALLBACK_SECRET ?? 'local-callback-secret' }
       : undefined,
-  });
+  }, { service: runtime.volunteers, store: runtime.volunteerStore });
 
   const pollers: Poller[] = [];
   const timers: NodeJS.Timeout[] = [];
@@ -237,7 +239,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (def.kind === 'scheduled') {
         every(options.sweepIntervalMs ?? 5000, name, async () => {
           const h = await load<(e: unknown, c: unknown) => Promise<unknown>>(name, def);
-          await h({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date().toISOString() }, {});
+          await h({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date().toISOString() }, lambdaContext(name));
         });
       }
       if (def.kind === 'stream') {
@@ -246,7 +248,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           const pending = await pendingStreamRecords(runtime.store);
           if (pending.Records.length === 0) return;
           const h = await load<(e: unknown, c: unknown) => Promise<unknown>>(name, def);
-          await h(pending, {});
+          await h(pending, lambdaContext(name));
         });
       }
     }

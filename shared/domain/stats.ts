@@ -48,8 +48,26 @@ export interface Stats {
   readonly hoursToAccept: Record<string, number | null>;
   readonly hoursToResolve: Record<string, number | null>;
   readonly escalationsByReason: Record<string, number>;
+  /** 群众点单、社区派单、党员接单: the service orders received, the tasks offered to volunteers and taken, done and confirmed. */
+  readonly services: ServiceStats;
   /** Per week of receipt (Monday, China time): the cases received, and how many of them are resolved. */
   readonly trend: readonly { readonly week: string; readonly received: number; readonly resolved: number }[];
+}
+
+export interface ServiceStats {
+  /** 点单: cases that ask for a service from the menu. */
+  readonly ordered: number;
+  /** 派单 to volunteers (on any case) and 接单 by them; 接单率 = taken ÷ offered. */
+  readonly offered: number;
+  readonly taken: number;
+  readonly takeRate: Rate;
+  /** Orders resolved (办结), and those a volunteer did. */
+  readonly done: number;
+  readonly doneByVolunteers: number;
+  /** Done orders the resident confirmed (回访 满意 or 基本满意) ÷ done orders. */
+  readonly confirmationRate: Rate;
+  /** Orders per service code. */
+  readonly byService: Record<string, number>;
 }
 
 /** What one case adds to one (unit, China day) bucket; buckets sum. */
@@ -79,6 +97,12 @@ export const COUNTERS = {
   onTime: 'onTime',
   followUps: 'followUps',
   satisfied: 'satisfied',
+  serviceOrdered: 'serviceOrdered',
+  volunteerOffered: 'volunteerOffered',
+  volunteerTaken: 'volunteerTaken',
+  serviceDone: 'serviceDone',
+  serviceDoneByVolunteer: 'serviceDoneByVolunteer',
+  serviceConfirmed: 'serviceConfirmed',
 } as const;
 
 export const counter = {
@@ -86,10 +110,12 @@ export const counter = {
   level: (code: string) => `level:${code}`,
   status: (code: string) => `status:${code}`,
   escalated: (reason: string) => `escalated:${reason}`,
-  acceptHours: (level: string) => `acceptHours:${level}`,
+  /** Whole milliseconds, so sums are exact in any order (the counters add them one case at a time). */
+  acceptMs: (level: string) => `acceptMs:${level}`,
   accepts: (level: string) => `accepts:${level}`,
-  resolveHours: (level: string) => `resolveHours:${level}`,
+  resolveMs: (level: string) => `resolveMs:${level}`,
   resolves: (level: string) => `resolves:${level}`,
+  service: (code: string) => `service:${code}`,
 };
 
 const CHINA_OFFSET_MS = 8 * 3_600_000;
@@ -108,7 +134,7 @@ export function weekOf(dayOrIso: string): string {
   return new Date(date.getTime() - back * DAY_MS).toISOString().slice(0, 10);
 }
 
-const hours = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 3_600_000;
+const ms = (from: string, to: string) => Date.parse(to) - Date.parse(from);
 const isEscalation = (reason: string) => (ESCALATION_REASON_CODES as readonly string[]).includes(reason);
 
 /** "小事不出村": a level below the one that dispatches (the community); any level the registry adds there counts. */
@@ -127,9 +153,17 @@ export function contribution(c: CaseState): Bucket {
   for (const stay of c.stays) {
     if (isEscalation(stay.reason)) add(counter.escalated(stay.reason));
     if (stay.acceptedAt) {
-      add(counter.acceptHours(stay.level), hours(stay.enteredAt, stay.acceptedAt));
+      add(counter.acceptMs(stay.level), ms(stay.enteredAt, stay.acceptedAt));
       add(counter.accepts(stay.level));
     }
+  }
+  if (c.volunteerTasks) {
+    add(COUNTERS.volunteerOffered, c.volunteerTasks.offered);
+    add(COUNTERS.volunteerTaken, c.volunteerTasks.taken);
+  }
+  if (c.service) {
+    add(COUNTERS.serviceOrdered);
+    add(counter.service(c.service.code));
   }
   const bucket: Bucket = { unitId: c.originUnitId, day: chinaDay(c.createdAt), counts };
   if (c.status === 'withdrawn' || c.status === 'merged') return bucket;
@@ -143,9 +177,15 @@ export function contribution(c: CaseState): Bucket {
   if (!r) return bucket;
   add(COUNTERS.resolved);
   if (r.onTime) add(COUNTERS.onTime);
+  if (c.service) {
+    add(COUNTERS.serviceDone);
+    if (c.servedBy !== undefined) add(COUNTERS.serviceDoneByVolunteer);
+    // The resident's confirmation is the 回访 of this resolution.
+    if (c.followUp && c.followUp.at >= r.at && c.followUp.satisfaction !== 'dissatisfied') add(COUNTERS.serviceConfirmed);
+  }
   const arrived = [...c.stays].reverse().find((s) => s.unitId === r.unitId && s.enteredAt <= r.at);
   if (arrived) {
-    add(counter.resolveHours(r.level), hours(arrived.enteredAt, r.at));
+    add(counter.resolveMs(r.level), ms(arrived.enteredAt, r.at));
     add(counter.resolves(r.level));
   }
   if (r.outcome === 'resolved') {
@@ -162,7 +202,8 @@ const rate = (numerator: number, denominator: number): Rate => ({
   rate: denominator === 0 ? null : Math.round((numerator / denominator) * 10_000) / 10_000,
 });
 
-const mean = (sum: number, n: number) => (n === 0 ? null : Math.round((sum / n) * 100) / 100);
+/** Mean hours, to two places, of a sum of milliseconds. */
+const meanHours = (sumMs: number, n: number) => (n === 0 ? null : Math.round(sumMs / n / 36_000) / 100);
 
 /** The figures of the buckets whose day is in `range` (the caller chose the units). */
 export function statsOf(buckets: Iterable<Bucket>, range: DayRange): Stats {
@@ -196,9 +237,24 @@ export function statsOf(buckets: Iterable<Bucket>, range: DayRange): Stats {
     grassrootsResolutionRate: rate(n(COUNTERS.grassroots), n(COUNTERS.resolvedWell)),
     onTimeRate: rate(n(COUNTERS.onTime), n(COUNTERS.resolved)),
     satisfactionRate: rate(n(COUNTERS.satisfied), n(COUNTERS.followUps)),
-    hoursToAccept: Object.fromEntries(LEVEL_CODES.map((l) => [l, mean(n(counter.acceptHours(l)), n(counter.accepts(l)))])),
-    hoursToResolve: Object.fromEntries(LEVEL_CODES.map((l) => [l, mean(n(counter.resolveHours(l)), n(counter.resolves(l)))])),
+    hoursToAccept: Object.fromEntries(LEVEL_CODES.map((l) => [l, meanHours(n(counter.acceptMs(l)), n(counter.accepts(l)))])),
+    hoursToResolve: Object.fromEntries(LEVEL_CODES.map((l) => [l, meanHours(n(counter.resolveMs(l)), n(counter.resolves(l)))])),
     escalationsByReason: by(ESCALATION_REASON_CODES, counter.escalated),
+    services: {
+      ordered: n(COUNTERS.serviceOrdered),
+      offered: n(COUNTERS.volunteerOffered),
+      taken: n(COUNTERS.volunteerTaken),
+      takeRate: rate(n(COUNTERS.volunteerTaken), n(COUNTERS.volunteerOffered)),
+      done: n(COUNTERS.serviceDone),
+      doneByVolunteers: n(COUNTERS.serviceDoneByVolunteer),
+      confirmationRate: rate(n(COUNTERS.serviceConfirmed), n(COUNTERS.serviceDone)),
+      // Codes as the cases recorded them (each community keeps its own menu).
+      byService: Object.fromEntries(
+        Object.entries(total)
+          .filter(([key]) => key.startsWith('service:'))
+          .map(([key, v]) => [key.slice('service:'.length), v]),
+      ),
+    },
     trend: [...weeks.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([w, v]) => ({ week: w, ...v })),
   };
 }
@@ -258,4 +314,57 @@ export function bucketsByChild(buckets: readonly Bucket[], units: UnitTree, unit
 /** 各下级单位 of `cases`. */
 export function statsByChild(cases: readonly CaseState[], units: UnitTree, unitId: string, range: DayRange): ChildStats[] {
   return bucketsByChild(cases.map(contribution), units, unitId, range);
+}
+
+/**
+ * Statistics precomputed: a counter row per (unit, China day) holds the sum of
+ * the contributions of the cases received that day that arose under the unit
+ * (`sub:` counters) and, apart, of those that arose at it (`own:`, for the
+ * 各下级单位 row of the unit itself). A case adds its bucket to the row of its
+ * origin and of every unit above it, so a unit's figures over a range are one
+ * Query of ≤ 366 rows, and its 各下级单位 one Query per unit below.
+ */
+export interface CounterRow {
+  readonly unitId: string;
+  readonly day: string;
+  readonly counts: Readonly<Record<string, number>>;
+}
+
+export const SUB = 'sub:';
+export const OWN = 'own:';
+
+/** The rows a bucket adds to, where the tree now puts its unit (none if the unit is gone from it). */
+export function counterRowsOf(bucket: Bucket, units: UnitTree): CounterRow[] {
+  const unit = units.get(bucket.unitId);
+  if (!unit) return [];
+  const prefixed = (prefix: string) => Object.fromEntries(Object.entries(bucket.counts).map(([k, v]) => [prefix + k, v]));
+  const above = unit.path.split('/').filter((id) => id && id !== unit.id);
+  return [
+    { unitId: unit.id, day: bucket.day, counts: { ...prefixed(SUB), ...prefixed(OWN) } },
+    ...above.map((unitId) => ({ unitId, day: bucket.day, counts: prefixed(SUB) })),
+  ];
+}
+
+/** What to add to each row to go from having counted `before` to having counted `after`: non-zero counters only, rows with none left out. */
+export function counterDelta(before: readonly CounterRow[], after: readonly CounterRow[]): CounterRow[] {
+  const rows = new Map<string, { unitId: string; day: string; counts: Record<string, number> }>();
+  const add = (list: readonly CounterRow[], sign: 1 | -1) => {
+    for (const r of list) {
+      const key = `${r.unitId}|${r.day}`;
+      const row = rows.get(key) ?? { unitId: r.unitId, day: r.day, counts: {} };
+      rows.set(key, row);
+      for (const [k, v] of Object.entries(r.counts)) row.counts[k] = (row.counts[k] ?? 0) + sign * v;
+    }
+  };
+  add(before, -1);
+  add(after, 1);
+  return [...rows.values()]
+    .map((r) => ({ ...r, counts: Object.fromEntries(Object.entries(r.counts).filter(([, v]) => v !== 0)) }))
+    .filter((r) => Object.keys(r.counts).length > 0);
+}
+
+/** The bucket of a row's `sub:` or `own:` counters, as of `unitId`; undefined when it counts no case. */
+export function bucketOfRow(row: CounterRow, prefix: typeof SUB | typeof OWN): Bucket | undefined {
+  const counts = Object.fromEntries(Object.entries(row.counts).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+  return (counts[COUNTERS.received] ?? 0) > 0 ? { unitId: row.unitId, day: row.day, counts } : undefined;
 }

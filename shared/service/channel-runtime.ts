@@ -13,10 +13,12 @@ import { cases, channels, config, directory, dynamodb, reporterKey, secretHash, 
 import { AttemptLimiter } from '../store/limits.ts';
 import { mediaAllowList } from '../media/fetch.ts';
 import { allowedSource } from '../media/providers.ts';
+import { perSecrets } from './secrets.ts';
 
 const mediaHosts = mediaAllowList();
 
-export const channelConfig = channelConfigFromEnv();
+/** The channels' settings and secrets, made again when a secret changes. */
+export const channelConfig = perSecrets(() => channelConfigFromEnv());
 
 /**
  * The township a message to this account goes to when it names no place. With
@@ -24,7 +26,7 @@ export const channelConfig = channelConfigFromEnv();
  * message (logged as an error) rather than guess.
  */
 export async function townshipFor(channel: 'wechat' | 'sms', to?: string): Promise<string | undefined> {
-  const township = channel === 'wechat' ? channelConfig.wechat?.township : smsTownship(channelConfig, to);
+  const township = channel === 'wechat' ? channelConfig().wechat?.township : smsTownship(channelConfig(), to);
   if (township !== undefined) return township;
   const roots = (await directory.units()).townships();
   if (roots.length <= 1) return undefined;

@@ -6,16 +6,18 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { QueuePublisher } from '../queue/publisher.ts';
 import { logger } from './logger.ts';
+import { traced } from './tracer.ts';
 import { EffectsRelay } from './relay.ts';
-import { cases, config, directory, store } from './runtime.ts';
+import { cases, config, countCase, directory, store } from './runtime.ts';
 
 // fauxqs (and any endpoint override) needs the configured endpoint, not the queue URL's host.
-export const sqs = new SQSClient({ useQueueUrlAsEndpoint: false, cacheMiddleware: true });
+export const sqs = traced(new SQSClient({ useQueueUrlAsEndpoint: false, cacheMiddleware: true }));
 export const publisher = new QueuePublisher(sqs, config.queueUrls);
 
 export const relay = new EffectsRelay({
   store,
   cases,
+  count: countCase,
   send: (queue, entries) => publisher.sendEach(queue, entries),
   callbackClients: async () => new Set((await directory.callbackProfiles()).keys()),
   onError: (pending, error) =>

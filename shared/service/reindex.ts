@@ -22,6 +22,9 @@
  *     (bySubtree, from that path);
  *   phase `origin`: the cases that arose there and sit elsewhere now
  *     (byMonth of the township, every month since FIRST_MONTH, by originPath).
+ * Every case a page reads is counted again where the tree now puts it (the
+ * statistics counters, stat-counters.ts; a case counted so already costs one
+ * GetItem), and GET /v1/stats sums the cases themselves until the job is done.
  */
 import {
   BatchGetItemCommand,
@@ -60,6 +63,8 @@ export interface ReindexDeps {
   readonly trees: UnitTreeStore;
   readonly now: () => Date;
   readonly settleMs: number;
+  /** Count these cases in the statistics counters where `units` puts them (idempotent). */
+  readonly count: (caseIds: readonly string[], units: UnitTree) => Promise<void>;
 }
 
 export interface ReindexResult {
@@ -132,6 +137,7 @@ export class Reindexer {
       );
       const ids = (result.Items ?? []).map((i) => String(unmarshall(i)[PK]));
       const rewritten = await this.bringIntoLine(ids, tree);
+      await this.deps.count(ids.map((pk) => pk.slice('CASE#'.length)), tree);
       const cursor = result.LastEvaluatedKey ? JSON.stringify(result.LastEvaluatedKey) : undefined;
       return { next: cursor ? { ...job, cursor } : { ...job, step: job.step + 1, cursor: undefined }, examined: ids.length, rewritten };
     }
@@ -155,6 +161,7 @@ export class Reindexer {
     const under = moved.filter((m) => m.rootId === rootId).map((m) => m.path);
     const ids = items.filter((i) => under.some((p) => String(i.originPath ?? '').startsWith(p))).map((i) => String(i[PK]));
     const rewritten = await this.bringIntoLine(ids, tree);
+    await this.deps.count(ids.map((pk) => pk.slice('CASE#'.length)), tree);
     const cursor = result.LastEvaluatedKey ? JSON.stringify(result.LastEvaluatedKey) : undefined;
     const nextMonth = months[months.indexOf(month) + 1];
     const next: JobProgress = cursor

@@ -7,7 +7,9 @@
  * the next pass does it again:
  *
  * - every event (each is marked): the case is read, which repairs a
- *   projection (and so its due timer) that a crash left behind the log;
+ *   projection (and so its due timer) that a crash left behind the log, and
+ *   counted in the statistics counters as it is now (stat-counters.ts: a
+ *   case counted at its version already is not counted again);
  * - notify / callback: a message naming (case, seq) — the notifier's outbox
  *   and the callback's X-MDT-Delivery make a repeat harmless;
  * - escalate: the case's current escalation request, which the worker applies
@@ -16,6 +18,7 @@
  * - fetch: a message naming (case, seq) for the media worker, which fetches
  *   the files that event asked for (each settles once, so a repeat is harmless).
  */
+import type { CaseState } from '../domain/index.ts';
 import type { CaseStore, PendingEffects } from '../store/case-store.ts';
 import type { CallbackMessage, EscalationMessage, MediaMessage, NotifyMessage } from '../queue/messages.ts';
 import type { CaseService } from './cases.ts';
@@ -23,6 +26,8 @@ import type { CaseService } from './cases.ts';
 export interface RelayDeps {
   readonly store: CaseStore;
   readonly cases: CaseService;
+  /** Count the case as it is now in the statistics counters (idempotent). */
+  readonly count: (state: CaseState) => Promise<void>;
   /** Send each body; answers the keys of those not sent. */
   readonly send: (queue: 'notify' | 'callback' | 'escalation' | 'media', entries: readonly { key: string; body: unknown }[]) => Promise<Set<string>>;
   /** API clients that take status callbacks (12345 systems), by the name cases record as `filedBy`. */
@@ -57,6 +62,7 @@ export class EffectsRelay {
         const loaded = await this.deps.store.load(item.caseId);
         if (!loaded) throw new Error(`case ${item.caseId} has an event marked but cannot be read`);
         const { state } = loaded;
+        await this.deps.count(state);
         if (item.effects.includes('notify')) notify.push({ key, body: { caseId: item.caseId, seq: item.seq } });
         if (item.effects.includes('callback') && callbackClients.has(state.filedBy)) {
           callback.push({ key, body: { caseId: item.caseId, seq: item.seq } });

@@ -373,6 +373,24 @@ export class CaseStore {
     return ids.flatMap((id) => found.get(id) ?? []);
   }
 
+  /**
+   * `states` as getMany read them, each description whole again (from its `received` event where STATE keeps
+   * an excerpt): for a list whose rows are the requests themselves, as Open311's GET requests is.
+   */
+  async withWholeDescriptions(states: readonly CaseState[]): Promise<CaseState[]> {
+    const keys = [...new Set(states.map((s) => s.id))].map((id) => ({ [PK]: `CASE#${id}`, [SK]: STATE_SK }));
+    const refs = (await this.batchGet(keys, { projection: [PK, 'texts'] })).flatMap((row) => {
+      const seq = typeof row.texts === 'string' ? (JSON.parse(row.texts) as TextRefs).description : undefined;
+      return seq === undefined ? [] : [{ [PK]: String(row[PK]), [SK]: eventSk(seq) }];
+    });
+    if (refs.length === 0) return [...states];
+    const received = new Map((await this.batchGet(refs, { projection: [PK, 'event'] })).map((row) => [String(row[PK]), eventFromItem(row)]));
+    return states.map((state) => {
+      const event = received.get(`CASE#${state.id}`);
+      return event ? rehydrate(state, { description: event.seq }, new Map([[event.seq, event]])) : state;
+    });
+  }
+
   /** Ids of cases whose next timer is at or before `until`, from one shard of the sparse due index. */
   async dueIds(shard: number, until: string, limit = 1000): Promise<string[]> {
     const ids: string[] = [];

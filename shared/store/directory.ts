@@ -97,6 +97,12 @@ export class Directory {
     return this.treeLoading;
   }
 
+  /** Whether a change of the tree in force still owes re-indexing (its cases' keys and counters follow it). */
+  async reindexOwed(): Promise<boolean> {
+    await this.units();
+    return Object.keys(this.tree?.stamp.reindex ?? {}).length > 0;
+  }
+
   private async refreshTree(): Promise<UnitTree> {
     const checkedAt = this.clock();
     const stamp = await this.trees.stamp();

@@ -302,14 +302,24 @@ describe('MaodiaotongStack with the real topology', () => {
       const env = p.Environment.Variables as Record<string, unknown>;
       expect(env.POWERTOOLS_SERVICE_NAME).toBe('maodiaotong');
       expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+      expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe('Maodiaotong');
+      expect(env.POWERTOOLS_LOG_LEVEL).toBe('INFO');
+      expect(p.TracingConfig, name).toEqual({ Mode: 'Active' });
+      // No secret's value in the configuration, not even as a dynamic reference: only ARNs, read at run time.
+      expect(JSON.stringify(env), name).not.toMatch(/resolve:secretsmanager/);
+      expect(env.HASH_SECRET, name).toBeUndefined();
       if (def.table === 'none') {
         expect(env.TABLE_NAME, name).toBeUndefined();
-        expect(env.HASH_SECRET, name).toBeUndefined();
+        expect(env.SECRET_ARN_HASH_SECRET, name).toBeUndefined();
       } else {
         expect(env.TABLE_NAME, name).toEqual({ Ref: logicalId(stack, stack.table) });
-        // The hash key is a Secrets Manager dynamic reference, never a literal in the template.
-        expect(JSON.stringify(env.HASH_SECRET), name).toMatch(/resolve:secretsmanager:/);
+        expect(env.SECRET_ARN_HASH_SECRET, name).toEqual({ Ref: expect.stringMatching(/^HashSecret/) });
       }
+      // Secrets Manager is read only by the functions given a secret's ARN, and only for those secrets.
+      const arns = Object.keys(env).filter((k) => k.startsWith('SECRET_ARN_'));
+      const reads = functionStatements(stack, template, name).filter((st) => asArray(st.Action).includes('secretsmanager:GetSecretValue'));
+      const byRef = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+      expect(reads.flatMap((st) => asArray(st.Resource)).sort(byRef), name).toEqual(arns.map((k) => env[k]).sort(byRef));
       const queues = new Set<QueueName>([...(def.sends ?? []), ...(def.kind === 'worker' ? [def.consumes] : [])]);
       const queueEnv = Object.keys(env).filter((k) => k.startsWith('QUEUE_URL_')).sort();
       expect(queueEnv, name).toEqual([...queues].map(queueUrlEnv).sort());
@@ -386,7 +396,7 @@ describe('MaodiaotongStack with the real topology', () => {
     expect([...actionsOf(allStatements(template))].some((a) => a === 'cognito-idp:AdminDeleteUser' || a === 'cognito-idp:*')).toBe(false);
   });
 
-  it('gives each channel function its secrets as Secrets Manager references (never literals) and the public URL', () => {
+  it('gives each channel function its secrets\' ARNs (read at run time, never values) and the public URL', () => {
     const withSecrets = functionList().filter(([, def]) => def.secrets?.length);
     expect(withSecrets.map(([name]) => name)).toEqual(expect.arrayContaining(['wechat', 'sms', 'notifier']));
     const used = new Set(withSecrets.flatMap(([, def]) => def.secrets ?? []));
@@ -394,11 +404,15 @@ describe('MaodiaotongStack with the real topology', () => {
     for (const [name, def] of functionList()) {
       const env = resources[logicalId(stack, stack.functions[name]!)]!.Properties!.Environment.Variables as Record<string, unknown>;
       for (const secret of CHANNEL_SECRETS) {
-        if (def.secrets?.includes(secret)) expect(JSON.stringify(env[secret]), `${name} ${secret}`).toMatch(/resolve:secretsmanager:/);
-        else expect(env[secret], `${name} ${secret}`).toBeUndefined();
+        expect(env[secret], `${name} ${secret}`).toBeUndefined();
+        if (def.secrets?.includes(secret)) expect(env[`SECRET_ARN_${secret}`], `${name} ${secret}`).toEqual({ Ref: expect.any(String) });
+        else expect(env[`SECRET_ARN_${secret}`], `${name} ${secret}`).toBeUndefined();
       }
       if (def.secrets?.length) expect(JSON.stringify(env.PUBLIC_BASE_URL)).toContain(logicalId(stack, stack.api));
     }
+    // The hash key outlives the stack as the table does: a new one would orphan the byReporter index.
+    const hash = Object.entries(resources).find(([id, r]) => id.startsWith('HashSecret') && r.Type === 'AWS::SecretsManager::Secret')?.[1] as { DeletionPolicy?: string } | undefined;
+    expect(hash?.DeletionPolicy).toBe('Retain');
     // The generated placeholder is 43 letters and digits: a valid EncodingAESKey shape, unknown to anyone.
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: { PasswordLength: 43, ExcludePunctuation: true, IncludeSpace: false },
@@ -660,13 +674,15 @@ describe('MaodiaotongStack with an injected topology (worker, scheduled, read-on
 
 describe('bundling options', () => {
   it('are the same for CDK and for plain esbuild, with the AWS SDK bundled', () => {
-    const cdk = bundlingOptions();
-    const raw = esbuildOptions('in.ts', 'out.mjs');
+    const cdk = bundlingOptions('functions/x/handler.ts');
+    const raw = esbuildOptions('in.ts', 'out');
     expect(cdk.externalModules).toEqual([...EXTERNAL_MODULES]);
     expect(raw.external).toEqual([...EXTERNAL_MODULES]);
     expect(raw).toMatchObject({
-      entryPoints: ['in.ts'],
-      outfile: 'out.mjs',
+      entryPoints: { index: 'in.ts' },
+      outdir: 'out',
+      // Lazily imported code in files of its own (CDK's single --outfile cannot: the hook below rebuilds with these options).
+      splitting: true,
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -684,11 +700,15 @@ describe('bundling options', () => {
     for (const ext of EXTERNAL_MODULES) expect(ext).not.toMatch(/client-|\*/);
   });
 
-  it('copy a function\'s files beside its bundle, and only when it has some', () => {
-    const hooks = bundlingOptions(['web/dist/assets.json']).commandHooks;
-    expect(hooks?.afterBundling('/repo', '/asset')).toEqual(['cp "/repo/web/dist/assets.json" "/asset/"']);
+  it('rebuild the asset with the shared options, its chunks and the function\'s files beside it', () => {
+    const hooks = bundlingOptions('functions/web/handler.ts', ['web/dist/assets.json']).commandHooks;
+    expect(hooks?.afterBundling('/repo', '/asset')).toEqual([
+      'cd "/repo" && node --import tsx infra/bundle-function.ts "/asset" "functions/web/handler.ts" "web/dist/assets.json"',
+    ]);
     expect(hooks?.beforeBundling('/repo', '/asset')).toEqual([]);
-    expect(bundlingOptions().commandHooks).toBeUndefined();
+    expect(bundlingOptions('functions/cases/handler.ts').commandHooks?.afterBundling('/repo', '/asset')).toEqual([
+      'cd "/repo" && node --import tsx infra/bundle-function.ts "/asset" "functions/cases/handler.ts"',
+    ]);
     expect(FUNCTIONS.web.files).toEqual(['web/dist/assets.json']);
   });
 });
