@@ -2,7 +2,7 @@
 import middy from '@middy/core';
 import * as z from 'zod/mini';
 import '../../shared/contract/zod.ts';
-import { LEVELS, ROLES, ValidationFailed } from '../../shared/domain/index.ts';
+import { ROLES, label, ValidationFailed } from '../../shared/domain/index.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
 import { RateLimited, Unauthorized } from '../../shared/http/errors.ts';
@@ -59,7 +59,7 @@ const me = middy<ApiEvent, HttpResult>()
       displayName: actor.name,
       role: actor.role,
       roleName: ROLES.find((r) => r.code === actor.role)?.name,
-      unit: unit && { id: unit.id, name: unit.name, fullName: unit.fullName, level: unit.level, levelName: LEVELS.find((l) => l.code === unit.level)?.name },
+      unit: unit && { id: unit.id, name: unit.name, fullName: unit.fullName, level: unit.level, levelName: label(unit.branchKind, unit.level) },
       canEscalate: unit?.parentId !== undefined,
       // What the page needs to offer only actions that can succeed (a second 延期 at a level cannot).
       limits: { maxExtensionsPerLevel: (await policy()).sla.maxExtensionsPerLevel },

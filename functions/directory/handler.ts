@@ -5,7 +5,7 @@
  * their subtree.
  */
 import middy from '@middy/core';
-import { Forbidden, LEVELS, NotFound, ROLES, SUPERVISOR_ROLES, UnitTree, ValidationFailed, movedUnits, type Issue, type UnitRecord } from '../../shared/domain/index.ts';
+import { Forbidden, NotFound, label, ROLES, SUPERVISOR_ROLES, UnitTree, ValidationFailed, movedUnits, type Issue, type UnitRecord } from '../../shared/domain/index.ts';
 import { createUserSchema, csvIssue, unitImportSchema, unitSupervisionSchema, unitsFromCsv, updateUserSchema } from '../../shared/contract/directory.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
@@ -75,6 +75,7 @@ const sameUnit = (a: UnitRecord, b: UnitRecord | undefined): boolean =>
   a.name === b.name &&
   a.level === b.level &&
   (a.parentId ?? '') === (b.parentId ?? '') &&
+  a.kind === b.kind &&
   contactsKey(a) === contactsKey(b);
 
 const contactsKey = (u: UnitRecord): string => JSON.stringify((u.contacts ?? []).map((c) => [c.name, c.phone ?? '', c.openId ?? '']));
@@ -104,7 +105,7 @@ const run = middy<ApiEvent, HttpResult>()
         return json(200, {
           items: tree
             .sort((a, b) => a.path.localeCompare(b.path))
-            .map((u) => ({ ...u, levelName: LEVELS.find((l) => l.code === u.level)?.name, inMyJurisdiction: units.isWithin(u.id, actor.unitId) })),
+            .map((u) => ({ ...u, levelName: label(u.branchKind, u.level), inMyJurisdiction: units.isWithin(u.id, actor.unitId) })),
           version: stamp.version,
           // Cases still following units that moved: each change of the tree's job, and how far it got.
           reindex: await reindexer.progress(stamp),
@@ -124,7 +125,15 @@ const run = middy<ApiEvent, HttpResult>()
         const before = new UnitTree(base.records);
         const existing = new Map<string, UnitRecord>(base.records.map((u) => [u.id, u]));
         // A row without contacts keeps the stored ones (a sheet without contact columns must not erase them).
-        const rows = parsed.units.map((u) => (u.contacts === undefined && existing.get(u.id)?.contacts ? { ...u, contacts: existing.get(u.id)?.contacts } : u));
+        // Nor does a row without a kind change the stored one.
+        const rows = parsed.units.map((u) => {
+          const stored = existing.get(u.id);
+          return {
+            ...u,
+            ...(u.contacts === undefined && stored?.contacts ? { contacts: stored.contacts } : {}),
+            ...(u.kind === undefined && stored?.kind ? { kind: stored.kind } : {}),
+          };
+        });
         const merged = new Map(existing);
         for (const unit of rows) merged.set(unit.id, unit);
         const created = rows.filter((u) => !existing.has(u.id));

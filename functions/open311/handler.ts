@@ -15,6 +15,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import {
   CENTER_CODES,
+  SERVICE_LEVEL,
   Forbidden,
   NotFound,
   ValidationFailed,
@@ -142,10 +143,10 @@ function dateParam(value: string | undefined, name: 'start_date' | 'end_date'): 
   return date;
 }
 
-/** A jurisdiction_id is one of our townships (a root of the unit tree); any other is Open311's 404. */
+/** A jurisdiction_id is one of our townships (镇/街道, under a county or not); any other is Open311's 404. */
 function jurisdiction(id: string, units: UnitTree): Unit {
   const unit = KEY_ID_PATTERN.test(id) ? units.get(id) : undefined;
-  if (!unit || unit.parentId !== undefined) throw new NotFound(`no jurisdiction "${id.slice(0, 64)}"`);
+  if (!unit || unit.level !== SERVICE_LEVEL) throw new NotFound(`no jurisdiction "${id.slice(0, 64)}"`);
   return unit;
 }
 
@@ -176,9 +177,12 @@ async function searchRequests(event: ApiEvent, units: UnitTree): Promise<CaseSta
     if (end.getTime() - start.getTime() > MAX_DAYS * 86_400_000) {
       throw new ValidationFailed(`the date range may span at most ${MAX_DAYS} days`, [{ path: 'start_date', message: `at most ${MAX_DAYS} days before end_date` }]);
     }
-    const roots = q.jurisdiction_id ? [jurisdiction(q.jurisdiction_id, units)] : units.roots();
+    // Month partitions are the tree root's (the county's, where there is one): a township's are its part of them.
+    const within = q.jurisdiction_id ? jurisdiction(q.jurisdiction_id, units) : undefined;
+    const roots = within ? [units.get(within.rootId) ?? within] : units.roots();
+    const originWithin = within ? (origin: string) => units.isWithin(origin, within.id) : undefined;
     const idsInRange = (
-      await Promise.all(roots.map((root) => queries.createdBetween(root.id, start.toISOString(), end.toISOString(), { limit: MAX_READ })))
+      await Promise.all(roots.map((root) => queries.createdBetween(root.id, start.toISOString(), end.toISOString(), { limit: MAX_READ, ...(originWithin ? { originWithin } : {}) })))
     ).flat();
     found = await store.getMany(idsInRange);
   }

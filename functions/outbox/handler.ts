@@ -6,7 +6,7 @@
  * privacy policy has it for this view.
  */
 import middy from '@middy/core';
-import { ValidationFailed, chinaDay } from '../../shared/domain/index.ts';
+import { SERVICE_LEVEL, ValidationFailed, chinaDay, levelRank } from '../../shared/domain/index.ts';
 import { realDay } from '../../shared/contract/days.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
 import type { ApiEvent } from '../../shared/http/event.ts';
@@ -35,7 +35,9 @@ const run = middy<ApiEvent, HttpResult>()
     }
     const [page, units] = await Promise.all([outbox.list(date, { limit, cursor: query.cursor }), directory.units()]);
     const mine = admin.unitId;
-    const atTop = units.parent(mine) === undefined;
+    // Messages tied to no case are a channel's, and channels serve townships: a township's admin (or a county's) reads them.
+    const mineUnit = units.get(mine);
+    const atTop = mineUnit !== undefined && levelRank(mineUnit.level) >= levelRank(SERVICE_LEVEL);
     // A page may hold fewer than `limit` items once other jurisdictions' are left out; the cursor still goes on.
     const items = page.items.filter((e) => (e.unitId === undefined ? atTop : units.isWithin(e.unitId, mine)));
     return json(200, { date, items: items.map((e) => outboxView(e, admin.role)), cursor: page.cursor ?? null });

@@ -16,6 +16,7 @@ import {
   CENTERS,
   ESCALATION_REASONS,
   LEVELS,
+  label,
   NotFound,
   STATUSES,
   ValidationFailed,
@@ -121,13 +122,15 @@ const run = middy<ApiEvent, HttpResult>()
     };
     const buckets = (await counted(unit, units, range)) ?? (await fromCases());
     return json(200, {
-      unit: { id: unit.id, name: unit.fullName, level: unit.level },
+      unit: { id: unit.id, name: unit.fullName, level: unit.level, kind: unit.branchKind, levelName: label(unit.branchKind, unit.level) },
       from: start,
       to: end,
       days: range,
+      // Levels and 小事不出村 / 小事不出社区 in the words of the unit's own branch.
       labels: {
         centers: Object.fromEntries(CENTERS.map((c) => [c.code, c.name])),
-        levels: Object.fromEntries(LEVELS.map((l) => [l.code, l.name])),
+        levels: Object.fromEntries(LEVELS.map((l) => [l.code, label(unit.branchKind, l.code)])),
+        grassroots: label(unit.branchKind, 'grassroots'),
         statuses: Object.fromEntries(STATUSES.map((s) => [s.code, s.name])),
         escalationReasons: Object.fromEntries(ESCALATION_REASONS.map((r) => [r.code, r.name])),
       },

@@ -1,9 +1,14 @@
-/** The demo township the local stack seeds: one branch per level for the demo accounts. */
+/**
+ * The demo county the local stack seeds: 枝江市 over two townships, the urban
+ * 和平街道 (one branch per level for the demo accounts) and the rural 问安镇
+ * (a village, its groups and 湾落).
+ */
 import type { RegistrationInput } from '../../shared/service/volunteers.ts';
 import type { Household, IntakeInput, Role, UnitRecord } from '../../shared/domain/index.ts';
 
 export const DEMO_UNITS: readonly UnitRecord[] = [
-  { id: 'hp', name: '和平街道', level: 'township', contacts: [{ name: '街道矛调中心', phone: '02787000000' }] },
+  { id: 'zj', name: '枝江市', level: 'county', contacts: [{ name: '市矛调中心', phone: '07174200000' }] },
+  { id: 'hp', name: '和平街道', level: 'township', parentId: 'zj', contacts: [{ name: '街道矛调中心', phone: '02787000000' }] },
   { id: 'hp-xf', name: '幸福社区', level: 'community', parentId: 'hp', contacts: [{ name: '社区调委会', phone: '02787000001' }] },
   { id: 'hp-hx', name: '和谐社区', level: 'community', parentId: 'hp', contacts: [{ name: '社区调委会', phone: '02787000002' }] },
   { id: 'hp-xf-yg', name: '阳光小区', level: 'compound', parentId: 'hp-xf' },
@@ -19,6 +24,14 @@ export const DEMO_UNITS: readonly UnitRecord[] = [
   { id: 'hp-hx-jy-2', name: '2栋', level: 'building', parentId: 'hp-hx-jy' },
   { id: 'hp-hx-lw-1', name: '上湾', level: 'building', parentId: 'hp-hx-lw' },
   { id: 'hp-hx-lw-2', name: '下湾', level: 'building', parentId: 'hp-hx-lw' },
+  // A rural branch: its levels are 镇 / 村 / 小组 / 湾落 on every page and in every message.
+  { id: 'wa', name: '问安镇', level: 'township', parentId: 'zj', kind: 'rural', contacts: [{ name: '镇矛调中心', phone: '07174210000' }] },
+  { id: 'wa-gms', name: '关庙山村', level: 'community', parentId: 'wa', contacts: [{ name: '村调委会', phone: '07174210001' }] },
+  { id: 'wa-gms-1', name: '一组', level: 'compound', parentId: 'wa-gms' },
+  { id: 'wa-gms-2', name: '二组', level: 'compound', parentId: 'wa-gms' },
+  { id: 'wa-gms-1-wj', name: '王家湾', level: 'building', parentId: 'wa-gms-1', contacts: [{ name: '联户长 王德福', phone: '13800000021' }] },
+  { id: 'wa-gms-1-lj', name: '李家湾', level: 'building', parentId: 'wa-gms-1' },
+  { id: 'wa-gms-2-zj', name: '张家湾', level: 'building', parentId: 'wa-gms-2' },
 ];
 
 export interface DemoAccount {
@@ -28,7 +41,7 @@ export interface DemoAccount {
   readonly unitId: string;
 }
 
-/** One per level on one branch, each the parent of the one before (API.md "Local mode"). */
+/** One per level on one branch, each the parent of the one before (API.md "Local mode"); then the county's and the village's. */
 export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
   { username: 'building-mediator', displayName: '张桂兰（联户长）', role: 'liaison', unitId: 'hp-xf-yg-1' },
   // A second 联户长 of the same building: each sees only the households they link.
@@ -39,6 +52,11 @@ export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
   { username: 'volunteer', displayName: '刘洋（党员志愿者）', role: 'volunteer', unitId: 'hp-xf' },
   { username: 'leader', displayName: '赵书记（只读）', role: 'leader', unitId: 'hp' },
   { username: 'admin', displayName: '系统管理员', role: 'admin', unitId: 'hp' },
+  // The county above the townships, and the rural branch.
+  { username: 'county-officer', displayName: '胡建华（市矛调中心）', role: 'officer', unitId: 'zj' },
+  { username: 'county-leader', displayName: '周市长（只读）', role: 'leader', unitId: 'zj' },
+  { username: 'village-mediator', displayName: '王春梅（村调解员）', role: 'mediator', unitId: 'wa-gms' },
+  { username: 'wanluo-liaison', displayName: '王德福（联户长）', role: 'liaison', unitId: 'wa-gms-1-wj' },
 ];
 
 /** 新风社区's own menu for 群众点单 (other communities use the default). */

@@ -92,6 +92,9 @@ export const LOCAL_CHANNEL_DEFAULTS = {
   WECHAT_APP_ID: 'wx0000000000local',
   TWILIO_AUTH_TOKEN: 'local-twilio-token',
   SMS_WEBHOOK_SECRET: 'local-sms-secret',
+  // The demo county has two townships: its WeChat account and numbers serve 和平街道.
+  WECHAT_TOWNSHIP: 'hp',
+  SMS_TOWNSHIPS: '*=hp',
 } as const;
 
 let defaultPublicBaseUrl: string | undefined;

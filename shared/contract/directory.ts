@@ -1,7 +1,7 @@
 /** Bodies of the admin endpoints: unit import (JSON or CSV) and user management. */
 import * as z from 'zod/mini';
 import './zod.ts';
-import { LEVELS, LEVEL_CODES, PASSWORD_MIN_LENGTH, ROLE_CODES, UNIT_ID_PATTERN, ValidationFailed, type Issue } from '../domain/index.ts';
+import { LEVELS, LEVEL_CODES, PASSWORD_MIN_LENGTH, ROLE_CODES, UNIT_ID_PATTERN, UNIT_KINDS, UNIT_KIND_CODES, ValidationFailed, type Issue, type LevelDef } from '../domain/index.ts';
 import { MESSAGES } from './messages.ts';
 import { ourId, phone, text } from './fields.ts';
 import { controlCharIssues } from './hygiene.ts';
@@ -14,6 +14,8 @@ export const unitSchema = z.strictObject({
   // By its code or its Chinese name: 小区 is compound.
   level: z.pipe(z.transform((v: unknown) => (typeof v === 'string' ? levelCode(v) : v)), z.enum(LEVEL_CODES)),
   parentId: z.optional(ourId),
+  // urban/rural, or 城市/农村 as a township's sheet says it; left out, the unit follows its parent's branch.
+  kind: z.optional(z.pipe(z.transform((v: unknown) => (typeof v === 'string' ? kindCode(v) : v)), z.enum(UNIT_KIND_CODES, MESSAGES.unitKind))),
   contacts: z.optional(z.array(contactSchema).check(z.maxLength(10))),
 });
 
@@ -31,16 +33,23 @@ export const UNIT_COLUMNS = {
   name: ['name', '名称', '单位名称'],
   level: ['level', '层级'],
   parentId: ['parentId', '上级编号', '上级单位编号'],
+  kind: ['kind', '类型'],
   contactName: ['contactName', '联系人'],
   contactPhone: ['contactPhone', '联系电话', '联系人电话'],
 } as const;
 type UnitColumn = keyof typeof UNIT_COLUMNS;
 
-/** A level by its code or its Chinese name (小区, 社区; 镇, 街道 or 镇/街道). */
+/** A level by its code or its Chinese name (小区, 社区; 镇, 街道 or 镇/街道), urban or rural (小组, 村, 湾落). */
 export function levelCode(cell: string | undefined): string | undefined {
   if (cell === undefined) return undefined;
-  const byName = LEVELS.find((l) => l.name === cell || l.name.split('/').includes(cell));
+  // A rural sheet names its levels 村 / 小组 / 湾落 (labels.ts).
+  const byName = (LEVELS as readonly LevelDef[]).find((l) => l.name === cell || l.name.split('/').includes(cell) || l.ruralName === cell);
   return byName?.code ?? cell;
+}
+
+/** A unit kind by its code or its Chinese name (城市, 农村). */
+function kindCode(cell: string): string {
+  return UNIT_KINDS.find((k) => k.name === cell)?.code ?? cell;
 }
 
 /**
@@ -57,9 +66,9 @@ export function csvIssue(issue: Issue, headers: ReadonlyMap<UnitColumn, string>)
 }
 
 /**
- * CSV with a header row: id,name,level,parentId[,contactName,contactPhone]
- * (or the same in Chinese: 编号,名称,层级,上级编号,联系人,联系电话); a level by
- * its code or its name.
+ * CSV with a header row: id,name,level,parentId[,kind,contactName,contactPhone]
+ * (or the same in Chinese: 编号,名称,层级,上级编号,类型,联系人,联系电话); a level
+ * by its code or its name, a kind by its code or 城市/农村.
  * Spreadsheets are how townships keep their unit lists today. Without a
  * contactName column the stored contacts are kept; with one, an empty cell
  * clears them. A cell the export neutralised against formula injection
@@ -100,6 +109,7 @@ export async function unitsFromCsv(body: string): Promise<{ units: unknown[]; he
     headers,
     units: rows.map((r) => {
       const parentId = cell(r, 'parentId');
+      const kind = cell(r, 'kind');
       const contactName = cell(r, 'contactName');
       const contactPhone = cell(r, 'contactPhone');
       return {
@@ -107,6 +117,7 @@ export async function unitsFromCsv(body: string): Promise<{ units: unknown[]; he
         name: cell(r, 'name'),
         level: levelCode(cell(r, 'level')),
         ...(parentId ? { parentId } : {}),
+        ...(kind ? { kind } : {}),
         ...(hasContacts ? { contacts: contactName ? [{ name: contactName, ...(contactPhone ? { phone: contactPhone } : {}) }] : [] } : {}),
       };
     }),

@@ -10,6 +10,7 @@ import { InvalidTransition, ValidationFailed, type DomainError } from './errors.
 import {
   DISPATCH_LEVEL,
   levelRank,
+  SERVICE_LEVEL,
   type CenterCode,
   type EscalationReason,
   type Outcome,
@@ -232,12 +233,15 @@ function receive(command: CommandOf<'receive'>, ctx: DecideContext): Draft | Dec
   }
   if (!unit) {
     // No place given: the channel's township dispatches it. With several townships and none named, never guess.
-    const roots = units.roots();
-    const root = scope !== undefined ? units.get(scope) : roots.length === 1 ? roots[0] : undefined;
+    // A scope above the townships (a county's client or officer) narrows the choice but does not make one.
+    const scoped = scope === undefined ? undefined : units.get(scope);
+    const townships = units.townships().filter((t) => scoped === undefined || units.isWithin(t.id, scoped.id));
+    const choose = scope === undefined || (scoped !== undefined && levelRank(scoped.level) > levelRank(SERVICE_LEVEL));
+    const root = !choose ? scoped : townships.length === 1 ? townships[0] : undefined;
     if (!root) {
       return invalidInput(
         'location',
-        roots.length === 0 ? 'no unit is configured to receive cases' : 'this channel serves no one township of several: give location.unitId or an address',
+        townships.length === 0 ? 'no unit is configured to receive cases' : 'this channel serves no one township of several: give location.unitId or an address',
       );
     }
     unit = root;
@@ -670,13 +674,15 @@ interface Timer {
  */
 export function timers(state: CaseState, units: UnitTree): Timer[] {
   if (!OPEN.has(state.status)) return [];
-  const atTop = units.parent(state.unitId) === undefined;
+  // The ladder a timer climbs ends below a referral-only level (the county): only a person's referral goes there.
+  const atTop = !units.timerCanClimb(state.unitId);
   const out: Timer[] = [];
   const pending = state.escalationPending;
   if (pending) {
+    const stays = pending.reason === 'manual' ? units.parent(state.unitId) === undefined : atTop;
     out.push({
-      at: atTop ? maxIso(pending.requestedAt, state.supervision?.nextAlertAt) : pending.requestedAt,
-      command: atTop ? { type: 'supervise' } : { type: 'move_up', reason: pending.reason, note: pending.note },
+      at: stays ? maxIso(pending.requestedAt, state.supervision?.nextAlertAt) : pending.requestedAt,
+      command: stays ? { type: 'supervise' } : { type: 'move_up', reason: pending.reason, note: pending.note },
     });
   }
   const overdueAt = currentDueAt(state);

@@ -4,7 +4,8 @@
  * addresses; texts are the Chinese messages they receive.
  */
 import type { CaseEvent, CaseState } from './case.ts';
-import { LEVELS } from './registry.ts';
+import { SERVICE_LEVEL, isReferralOnly } from './registry.ts';
+import { label } from './labels.ts';
 import { isSerious } from './risk.ts';
 import type { UnitTree } from './units.ts';
 
@@ -44,7 +45,6 @@ export interface Notification {
   readonly text: string;
 }
 
-const levelName = (code: string) => LEVELS.find((l) => l.code === code)?.name ?? code;
 
 function localTime(iso: string | undefined): string {
   if (!iso) return '';
@@ -67,7 +67,8 @@ export function notificationsFor(event: CaseEvent, state: CaseState, units: Unit
         ...toResident(resident('receipt', `【矛调通】您的诉求已受理，编号 ${no}，提取码 ${state.trackingCode}。回复"查询 ${no}"可查看进度。`)),
       ];
       if (isSerious(state.risk)) {
-        const root = units.get(state.unitId)?.rootId;
+        // The township's 矛调中心 watches every serious risk in it (with a county above, the root is the county).
+        const root = (units.ancestorAt(state.unitId, SERVICE_LEVEL) ?? units.get(state.unitId))?.id;
         const alert = `【矛调通】风险预警（${state.risk?.level === 'red' ? '红色' : '橙色'}）：诉求 ${no} 涉及"${state.risk?.terms.join('、')}"，已直接交${unitName(state.unitId)}处置，请立即关注。`;
         out.push(unit(state.unitId, 'risk_alert', alert));
         if (root && root !== state.unitId) out.push(unit(root, 'risk_alert', alert));
@@ -101,12 +102,18 @@ export function notificationsFor(event: CaseEvent, state: CaseState, units: Unit
           'escalated',
           `【矛调通】诉求 ${no} 由${unitName(event.data.fromUnitId)}上报至本单位（${reasonText(event.data.reason)}），请于${localTime(event.data.clocks.acceptDueAt)}前签收。`,
         ),
-        ...toResident(resident('status', `【矛调通】您的诉求 ${no} 已转至${levelName(event.data.toLevel)}（${units.get(event.data.toUnitId)?.name ?? ''}）办理。`)),
+        ...toResident(resident('status', `【矛调通】您的诉求 ${no} 已转至${label(units.get(event.data.toUnitId)?.branchKind, event.data.toLevel)}（${units.get(event.data.toUnitId)?.name ?? ''}）办理。`)),
       ];
-    case 'supervised':
-      return [
-        unit(state.unitId, 'supervision', `【矛调通】督办（第${event.data.alert}次）：诉求 ${no} 已超期未办结，请立即处理并报告进展。`),
-      ];
+    case 'supervised': {
+      const out = [unit(state.unitId, 'supervision', `【矛调通】督办（第${event.data.alert}次）：诉求 ${no} 已超期未办结，请立即处理并报告进展。`)];
+      // A county above the township hears of it too: timers stop below it, so this alert is how it learns.
+      for (let above = units.parent(state.unitId); above; above = units.parent(above.id)) {
+        if (isReferralOnly(above.level)) {
+          out.push(unit(above.id, 'supervision', `【矛调通】督办（第${event.data.alert}次）：${unitName(state.unitId)}的诉求 ${no} 已超期未办结，请跟踪督促。`));
+        }
+      }
+      return out;
+    }
     case 'extension_requested': {
       const parent = units.parent(state.unitId);
       return parent ? [unit(parent.id, 'extension_request', `【矛调通】${unitName(state.unitId)}申请延期办理诉求 ${no}：${event.data.reason}`)] : [];

@@ -104,6 +104,8 @@ export interface LevelSla {
 export interface LevelDef {
   readonly code: string;
   readonly name: string;
+  /** The name in a rural branch (村 / 小组 / 湾落), where it differs; see labels.ts. */
+  readonly ruralName?: string;
   /** Who works a case at this level, for labels and help text. */
   readonly workers: string;
   readonly sla: Readonly<Record<Priority, LevelSla>>;
@@ -113,6 +115,12 @@ export interface LevelDef {
    * valid until `npm run migrate -- insert-level <code>` fills it in.
    */
   readonly optional?: boolean;
+  /**
+   * Above the ladder a case climbs by itself: timers stop below this level
+   * (an overdue case there is put under 督办 instead), and a case reaches it
+   * only when the unit below refers it up by a manual `escalate` with a reason.
+   */
+  readonly referralOnly?: boolean;
 }
 
 /**
@@ -124,6 +132,7 @@ export const LEVELS = [
   {
     code: 'building',
     name: '楼栋',
+    ruralName: '湾落',
     workers: '联户长、楼栋党小组',
     sla: {
       normal: { accept: { amount: 2, unit: 'workingHours' }, resolve: { amount: 3, unit: 'workingDays' } },
@@ -133,6 +142,7 @@ export const LEVELS = [
   {
     code: 'compound',
     name: '小区',
+    ruralName: '小组',
     workers: '小区党支部、网格员',
     sla: {
       normal: { accept: { amount: 4, unit: 'workingHours' }, resolve: { amount: 5, unit: 'workingDays' } },
@@ -142,6 +152,7 @@ export const LEVELS = [
   {
     code: 'community',
     name: '社区',
+    ruralName: '村',
     workers: '社区调解员、调委会',
     sla: {
       normal: { accept: { amount: 1, unit: 'workingDays' }, resolve: { amount: 10, unit: 'workingDays' } },
@@ -151,9 +162,22 @@ export const LEVELS = [
   {
     code: 'township',
     name: '镇/街道',
+    ruralName: '镇',
     workers: '镇（街道）矛调中心',
     sla: {
       normal: { accept: { amount: 1, unit: 'workingDays' }, resolve: { amount: 15, unit: 'workingDays' } },
+      urgent: { accept: { amount: 2, unit: 'hours' }, resolve: { amount: 5, unit: 'workingDays' } },
+    },
+  },
+  {
+    // A county-level city over its townships (issue 15.2): optional, so a deployment of one township keeps it as its root.
+    code: 'county',
+    name: '县/市',
+    workers: '县（市）矛调中心',
+    optional: true,
+    referralOnly: true,
+    sla: {
+      normal: { accept: { amount: 1, unit: 'workingDays' }, resolve: { amount: 20, unit: 'workingDays' } },
       urgent: { accept: { amount: 2, unit: 'hours' }, resolve: { amount: 5, unit: 'workingDays' } },
     },
   },
@@ -170,6 +194,17 @@ export function levelRank(level: LevelCode): number {
 export function isOptionalLevel(level: LevelCode): boolean {
   return (LEVELS as readonly LevelDef[]).find((l) => l.code === level)?.optional === true;
 }
+
+/** Whether a level is reached only by a manual referral (see LevelDef.referralOnly). */
+export function isReferralOnly(level: LevelCode): boolean {
+  return (LEVELS as readonly LevelDef[]).find((l) => l.code === level)?.referralOnly === true;
+}
+
+/**
+ * The units a channel account serves and a matter without a place goes to
+ * (镇/街道): the top of the ladder below any referral-only level.
+ */
+export const SERVICE_LEVEL: LevelCode = [...(LEVELS as readonly LevelDef[])].reverse().find((l) => l.referralOnly !== true)?.code as LevelCode;
 
 /** The level a case starts at when its unit cannot be determined (dispatch happens there). */
 export const DISPATCH_LEVEL: LevelCode = 'community';

@@ -1,9 +1,9 @@
 /**
- * The unit tree (township > community > compound > building) and the ladder a
+ * The unit tree ([county >] township > community > compound > building) and the ladder a
  * case climbs. Built from plain records and checked once; every lookup is a map
  * read.
  */
-import { LEVEL_CODES, isOptionalLevel, levelRank, type LevelCode } from './registry.ts';
+import { LEVEL_CODES, SERVICE_LEVEL, isOptionalLevel, isReferralOnly, levelRank, type LevelCode } from './registry.ts';
 import { ValidationFailed, type Issue } from './errors.ts';
 
 export interface UnitContact {
@@ -12,11 +12,21 @@ export interface UnitContact {
   readonly openId?: string;
 }
 
+/** 城市 (社区 / 小区 / 楼栋) or 农村 (村 / 小组 / 湾落): which names the unit's levels go by (labels.ts). */
+export const UNIT_KINDS = [
+  { code: 'urban', name: '城市' },
+  { code: 'rural', name: '农村' },
+] as const;
+export type UnitKind = (typeof UNIT_KINDS)[number]['code'];
+export const UNIT_KIND_CODES = UNIT_KINDS.map((k) => k.code) as [UnitKind, ...UnitKind[]];
+
 export interface UnitRecord {
   readonly id: string;
   readonly name: string;
   readonly level: LevelCode;
   readonly parentId?: string;
+  /** Set where a branch starts; the units below inherit it (urban when nothing above says). */
+  readonly kind?: UnitKind;
   readonly contacts?: readonly UnitContact[];
 }
 
@@ -24,8 +34,10 @@ export interface Unit extends UnitRecord {
   /** Materialized path of ids, `/root/…/id/`: a subtree is a path prefix. */
   readonly path: string;
   readonly rootId: string;
-  /** Names from the root down, e.g. 和平街道 幸福社区 阳光小区 3栋. */
+  /** Names from the township (or the root) down, e.g. 和平街道 幸福社区 阳光小区 3栋. */
   readonly fullName: string;
+  /** Its own kind, else its nearest ancestor's, else urban. */
+  readonly branchKind: UnitKind;
 }
 
 export const UNIT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -43,6 +55,7 @@ export class UnitTree {
       if (raw.has(r.id)) issues.push({ path: `[${i}].id`, message: `duplicate unit id "${r.id}"` });
       if (!LEVEL_CODES.includes(r.level)) issues.push({ path: `[${i}].level`, message: `unknown level "${r.level}"` });
       if (!r.name.trim()) issues.push({ path: `[${i}].name`, message: 'name is empty' });
+      if (r.kind !== undefined && !UNIT_KIND_CODES.includes(r.kind)) issues.push({ path: `[${i}].kind`, message: `unknown kind "${r.kind}"` });
       raw.set(r.id, r);
     });
     records.forEach((r, i) => {
@@ -76,7 +89,9 @@ export class UnitTree {
         ...r,
         path: `${parent?.path ?? '/'}${r.id}/`,
         rootId: parent?.rootId ?? r.id,
-        fullName: parent ? `${parent.fullName} ${r.name}` : r.name,
+        // Names start at the township: the county above is the whole deployment, and residents' texts stay short.
+        fullName: parent && !isReferralOnly(parent.level) ? `${parent.fullName} ${r.name}` : r.name,
+        branchKind: r.kind ?? parent?.branchKind ?? 'urban',
       };
       this.byId.set(id, unit);
       if (parent) this.childIds.set(parent.id, [...(this.childIds.get(parent.id) ?? []), id]);
@@ -108,6 +123,17 @@ export class UnitTree {
 
   roots(): Unit[] {
     return this.all().filter((u) => u.parentId === undefined);
+  }
+
+  /** The units channels serve and unplaced matters go to (SERVICE_LEVEL: the townships), under a county or not. */
+  townships(): Unit[] {
+    return this.all().filter((u) => u.level === SERVICE_LEVEL);
+  }
+
+  /** Whether a timer may move a case on from this unit: there is a level above, and not one reached only by referral. */
+  timerCanClimb(id: string): boolean {
+    const parent = this.parent(id);
+    return parent !== undefined && !isReferralOnly(parent.level);
   }
 
   /** True when `id` is `ancestorId` or lies below it. */

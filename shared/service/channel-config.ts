@@ -49,7 +49,7 @@ export function townshipProblems(
   config: ChannelConfig,
   clients: readonly { readonly name: string; readonly rootUnitId?: string }[] = [],
 ): string[] {
-  const roots = new Set(units.roots().map((u) => u.id));
+  const roots = new Set(units.townships().map((u) => u.id));
   const problems: string[] = [];
   const named = [
     ...(config.wechat?.township !== undefined ? [['WECHAT_TOWNSHIP', config.wechat.township] as const] : []),

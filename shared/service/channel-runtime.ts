@@ -30,7 +30,7 @@ const households = new HouseholdStore(dynamodb, config.tableName);
 export async function townshipFor(channel: 'wechat' | 'sms', to?: string): Promise<string | undefined> {
   const township = channel === 'wechat' ? channelConfig().wechat?.township : smsTownship(channelConfig(), to);
   if (township !== undefined) return township;
-  const roots = (await directory.units()).roots();
+  const roots = (await directory.units()).townships();
   if (roots.length <= 1) return undefined;
   const setting = channel === 'wechat' ? 'WECHAT_TOWNSHIP' : `SMS_TOWNSHIPS (for ${to ?? 'this number'}, or *)`;
   logger.error('a channel account names no township of several', { channel, to, townships: roots.map((r) => r.id) });

@@ -5,7 +5,9 @@
  */
 import {
   CENTERS,
-  LEVELS,
+  DISPATCH_LEVEL,
+  label,
+  levelRank,
   SATISFACTIONS,
   STATUSES,
   chinaTime,
@@ -26,6 +28,7 @@ import {
   type CaseEvent,
   type CaseState,
   type Household,
+  type LevelCode,
   type Reporter,
   type UnitTree,
   type View,
@@ -48,6 +51,23 @@ export interface Viewer {
   readonly reveal?: boolean;
 }
 
+/** A level's name as the unit holding the case says it (村 in a village, 社区 in a city). */
+function levelName(level: LevelCode, unitId: string, units: UnitTree): string {
+  return label(units.get(unitId)?.branchKind, level);
+}
+
+/**
+ * Where the matter arose, from its 村 (社区) down, each level named as its
+ * branch names it (村：关庙山村 · 小组：一组 · 湾落：王家湾): the 调解协议书's 纠纷发生地.
+ */
+function placeOf(unitId: string, units: UnitTree): { unitId: string; level: LevelCode; levelName: string; name: string }[] {
+  const out: { unitId: string; level: LevelCode; levelName: string; name: string }[] = [];
+  for (let u = units.get(unitId); u && levelRank(u.level) <= levelRank(DISPATCH_LEVEL); u = units.parent(u.id)) {
+    out.unshift({ unitId: u.id, level: u.level, levelName: label(u.branchKind, u.level), name: u.name });
+  }
+  return out;
+}
+
 export function caseView(state: CaseState, units: UnitTree, viewer: Viewer) {
   const r = rulesFor(viewer.view, viewer.audience);
   const c = protectCase(state, shownBy(r, viewer.reveal === true));
@@ -67,11 +87,12 @@ export function caseView(state: CaseState, units: UnitTree, viewer: Viewer) {
     priority: c.priority,
     risk: c.risk,
     level: c.level,
-    levelName: nameOf(LEVELS, c.level),
+    levelName: levelName(c.level, c.unitId, units),
     unitId: c.unitId,
     unitName: units.get(c.unitId)?.fullName,
     originUnitId: c.originUnitId,
     originLevel: c.originLevel,
+    place: placeOf(c.originUnitId, units),
     dueAt: currentDueAt(state),
     acceptDueAt: c.clocks?.acceptDueAt,
     resolveDueAt: c.clocks?.resolveDueAt,
@@ -254,7 +275,7 @@ export function publicView(state: CaseState, events: readonly CaseEvent[], units
     center: state.center,
     centerName: nameOf(CENTERS, state.center),
     title: state.title,
-    levelName: nameOf(LEVELS, state.level),
+    levelName: levelName(state.level, state.unitId, units),
     unitName: units.get(state.unitId)?.fullName,
     createdAt: state.createdAt,
     updatedAt: state.updatedAt,
@@ -276,7 +297,7 @@ function open311Notes(state: CaseState, units: UnitTree): string {
   if (state.resolution && (state.status === 'resolved' || state.status === 'closed')) return state.resolution.summary;
   if (state.status === 'merged') return `已与 ${state.mergedInto ?? ''} 合并办理`;
   const where = units.get(state.unitId)?.name;
-  return `${nameOf(STATUSES, state.status)}（${nameOf(LEVELS, state.level)}${where ? `·${where}` : ''}）`;
+  return `${nameOf(STATUSES, state.status)}（${levelName(state.level, state.unitId, units)}${where ? `·${where}` : ''}）`;
 }
 
 /**

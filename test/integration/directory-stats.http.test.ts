@@ -24,7 +24,7 @@ describe('units', () => {
     expect(byJson.status).toBe(200);
     const units = await call(stack, 'GET', '/v1/units', admin);
     const added = units.body.items.find((u: { id: string }) => u.id === 'hp-hx-xy-1');
-    expect(added).toMatchObject({ fullName: '和平街道 和谐社区 新月小区 1栋', level: 'building', path: '/hp/hp-hx/hp-hx-xy/hp-hx-xy-1/' });
+    expect(added).toMatchObject({ fullName: '和平街道 和谐社区 新月小区 1栋', level: 'building', path: '/zj/hp/hp-hx/hp-hx-xy/hp-hx-xy-1/' });
     // A case can be filed to the new building at once.
     const filed = await call(stack, 'POST', '/v1/cases', { body: { source: 'hotline', center: 'voice', description: '新楼栋的路灯坏了', location: { address: '新月小区1栋' } } });
     expect(filed.body.unitId).toBe('hp-hx-xy-1');

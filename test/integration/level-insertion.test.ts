@@ -134,22 +134,23 @@ describe('adding 网格 between 小区 and 社区', () => {
         AWS_SECRET_ACCESS_KEY: 'local',
       });
       expect(migrated.code, migrated.out).toBe(0);
-      expect(migrated.out).toContain('2 units of 网格 (grid) added, 4 units moved under them');
+      expect(migrated.out).toContain('3 units of 网格 (grid) added, 6 units moved under them');
       expect(migrated.out).toMatch(/re-indexing: \d+ cases looked at, 5 rewritten, 0 change\(s\) of the tree still owed/);
 
       const tree = (await call(stack, 'GET', '/v1/units', admin)).body as { items: { id: string; level: string; parentId?: string; path: string }[]; reindex: unknown[] };
       expect(tree.items.filter((u) => u.level === 'grid').map((u) => [u.id, u.parentId])).toEqual([
         ['hp-hx-grid', 'hp-hx'],
         ['hp-xf-grid', 'hp-xf'],
+        ['wa-gms-grid', 'wa-gms'],
       ]);
-      expect(tree.items.find((u) => u.id === 'hp-xf-yg-1')?.path).toBe('/hp/hp-xf/hp-xf-grid/hp-xf-yg/hp-xf-yg-1/');
+      expect(tree.items.find((u) => u.id === 'hp-xf-yg-1')?.path).toBe('/zj/hp/hp-xf/hp-xf-grid/hp-xf-yg/hp-xf-yg-1/');
       expect(tree.reindex).toEqual([]);
 
       // The cases' paths followed their units, in every index.
       const items = await dumpTable(stack.dynamodb, tableName);
       const state = (key: string) => items.find((i) => i.pk === `CASE#${ids[key]}` && i.sk === 'STATE');
-      expect(state('building')).toMatchObject({ unitPath: '/hp/hp-xf/hp-xf-grid/hp-xf-yg/hp-xf-yg-1/', treeSk: expect.stringMatching(/^\/hp\/hp-xf\/hp-xf-grid\/hp-xf-yg\/hp-xf-yg-1\/\|/) });
-      expect(state('escalated')).toMatchObject({ unitPath: '/hp/hp-xf/', originPath: '/hp/hp-xf/hp-xf-grid/hp-xf-cy/' });
+      expect(state('building')).toMatchObject({ unitPath: '/zj/hp/hp-xf/hp-xf-grid/hp-xf-yg/hp-xf-yg-1/', treeSk: expect.stringMatching(/^\/zj\/hp\/hp-xf\/hp-xf-grid\/hp-xf-yg\/hp-xf-yg-1\/\|/) });
+      expect(state('escalated')).toMatchObject({ unitPath: '/zj/hp/hp-xf/', originPath: '/zj/hp/hp-xf/hp-xf-grid/hp-xf-cy/' });
 
       // Lists and statistics of the new level.
       const listed = await call(stack, 'GET', '/v1/cases?scope=subtree&unitId=hp-xf-grid&limit=200', officer);

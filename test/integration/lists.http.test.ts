@@ -102,7 +102,7 @@ describe('the subtree view', () => {
       Buffer.from(JSON.stringify(Object.fromEntries(Object.entries(key).map(([k, v]) => [k, { S: v }])))).toString('base64url');
     const admin = { headers: { authorization: `Bearer ${await login(stack, 'admin')}` } };
     const id = ids['b1-voice']!;
-    const tree = { treePk: 'T#hp', treeSk: '/hp/hp-xf/|2026|x' };
+    const tree = { treePk: 'T#zj', treeSk: '/zj/hp/hp-xf/|2026|x' };
     for (const [path, key, as] of [
       ['/v1/cases?scope=mine', { queuePk: 'Q#hp-xf' }, community],
       ['/v1/cases?scope=mine', { pk: 'CASE#x', queuePk: 'Q#hp-xf', queueSk: '2026|x' }, community],

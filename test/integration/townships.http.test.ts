@@ -47,10 +47,13 @@ afterAll(async () => {
 
 describe('several townships', () => {
   it('refuses to start while a channel names no township, saying which setting is missing', async () => {
+    // Emptied, not unset: the local stack's defaults (the demo county's 和平街道) fill only what is unset.
+    process.env.WECHAT_TOWNSHIP = '';
+    process.env.SMS_TOWNSHIPS = '';
     const start = startLocalStack({ port: 0, dynamodbEndpoint: endpoint, tableName, workers: false, seedCases: false });
     await expect(start).rejects.toThrow(/refusing to start/);
     const message = await start.catch((error: Error) => error.message);
-    expect(message).toContain('there are 2 townships (hp, lh): set WECHAT_TOWNSHIP');
+    expect(message).toContain('there are 3 townships (hp, wa, lh): set WECHAT_TOWNSHIP');
     expect(message).toContain('set SMS_TOWNSHIPS');
   });
 
@@ -95,13 +98,15 @@ describe('the settings', () => {
 
   it('are checked against the tree: one township needs none, a township named must exist', () => {
     const config = channelConfigFromEnv({ WECHAT_TOKEN: 't', SMS_WEBHOOK_SECRET: 's' });
-    expect(townshipProblems(new UnitTree(DEMO_UNITS), config, [{ name: 'hotline' }])).toEqual([]);
+    expect(townshipProblems(new UnitTree(LIUHE), config, [{ name: 'hotline' }])).toEqual([]);
+    // The county is not a township: a channel may not name it.
+    expect(townshipProblems(tree, channelConfigFromEnv({ WECHAT_TOKEN: 't', WECHAT_TOWNSHIP: 'zj' }), [])).toContain('WECHAT_TOWNSHIP names "zj", which is not a township (hp, wa, lh)');
     expect(townshipProblems(tree, config, [{ name: 'hotline', rootUnitId: 'hp' }, { name: 'city' }])).toEqual([
-      'there are 2 townships (hp, lh): set WECHAT_TOWNSHIP to the one the WeChat account serves',
-      'there are 2 townships (hp, lh): set SMS_TOWNSHIPS (number=township, or *=township) for the numbers residents text',
-      'there are 2 townships (hp, lh): API client city names none (its rootUnitId)',
+      'there are 3 townships (hp, wa, lh): set WECHAT_TOWNSHIP to the one the WeChat account serves',
+      'there are 3 townships (hp, wa, lh): set SMS_TOWNSHIPS (number=township, or *=township) for the numbers residents text',
+      'there are 3 townships (hp, wa, lh): API client city names none (its rootUnitId)',
     ]);
     const wrong = channelConfigFromEnv({ WECHAT_TOKEN: 't', WECHAT_TOWNSHIP: 'hp-xf', SMS_WEBHOOK_SECRET: 's', SMS_TOWNSHIPS: '*=lh' });
-    expect(townshipProblems(tree, wrong)).toEqual(['WECHAT_TOWNSHIP names "hp-xf", which is not a township (hp, lh)']);
+    expect(townshipProblems(tree, wrong)).toEqual(['WECHAT_TOWNSHIP names "hp-xf", which is not a township (hp, wa, lh)']);
   });
 });

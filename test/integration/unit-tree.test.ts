@@ -197,7 +197,7 @@ describe('moving a compound with 200 cases to another community', () => {
     for (const id of escalated) expect([xf.has(id), hx.has(id)]).toEqual([true, false]);
     const items = await dumpTable(stack.dynamodb, stack.tableName);
     for (const id of escalated) {
-      expect(items.find((i) => i.pk === `CASE#${id}` && i.sk === 'STATE')).toMatchObject({ unitPath: '/hp/hp-xf/', originPath: expect.stringMatching(/^\/hp\/hp-hx\/hp-xf-cy\//) });
+      expect(items.find((i) => i.pk === `CASE#${id}` && i.sk === 'STATE')).toMatchObject({ unitPath: '/zj/hp/hp-xf/', originPath: expect.stringMatching(/^\/zj\/hp\/hp-hx\/hp-xf-cy\//) });
     }
     // The community that had them no longer reads them; the new one does.
     const old = { headers: { authorization: `Bearer ${await login(stack, 'community-mediator')}` } };

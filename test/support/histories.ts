@@ -20,7 +20,8 @@ import { ctx, hotline, intake, system, units, user } from './domain.ts';
 
 export const T0 = Date.parse('2026-11-01T00:00:00+08:00');
 const MINUTE = 60_000;
-export const unitIds = units.all().map((u) => u.id);
+// Where the hotline (和平街道's) may file: the township and below (its manual referrals still reach the county above).
+export const unitIds = units.all().filter((u) => units.isWithin(u.id, 'hp')).map((u) => u.id);
 
 type Step =
   | { readonly kind: 'accept' | 'escalate' | 'close' | 'withdraw' | 'merge' | 'return' | 'timer' }

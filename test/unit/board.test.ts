@@ -37,8 +37,8 @@ describe('红黄牌', () => {
     const now = new Date('2026-12-03T02:00:00Z');
     // 翠苑小区 has one open case close to its deadline; 幸福社区 itself one that is fine.
     const open: OpenEntry[] = [
-      { unitPath: '/hp/hp-xf/hp-xf-cy/hp-xf-cy-1/', dueAt: '2026-12-03T03:00:00.000Z', clockStart: '2026-11-30T01:00:00.000Z' },
-      { unitPath: '/hp/hp-xf/', dueAt: '2026-12-20T03:00:00.000Z', clockStart: '2026-12-02T01:00:00.000Z' },
+      { unitPath: '/zj/hp/hp-xf/hp-xf-cy/hp-xf-cy-1/', dueAt: '2026-12-03T03:00:00.000Z', clockStart: '2026-11-30T01:00:00.000Z' },
+      { unitPath: '/zj/hp/hp-xf/', dueAt: '2026-12-20T03:00:00.000Z', clockStart: '2026-12-02T01:00:00.000Z' },
     ];
     const rows = redYellowBoard({ units, unitId: 'hp-xf', now, timing, redAfterDays: 2, open, cases: [a], range });
     expect(rows.map((r) => [r.unitId, r.card])).toEqual([

@@ -25,7 +25,8 @@ import {
 } from '../../shared/domain/index.ts';
 import { ctx, hotline, intake, policy, system, units, user } from '../support/domain.ts';
 
-const unitIds = units.all().map((u) => u.id);
+// Where the hotline (和平街道's) may file: the township and below (its manual referrals still reach the county above).
+const unitIds = units.all().filter((u) => units.isWithin(u.id, 'hp')).map((u) => u.id);
 const actors: Actor[] = [
   system,
   hotline,

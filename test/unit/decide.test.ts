@@ -198,10 +198,29 @@ describe('escalation', () => {
     expect(s.risk?.level).toBe('yellow');
   });
 
-  it('refuses a manual escalation at the top', () => {
+  it('a township refers a case to the county by a manual escalation with a reason; the county is the top, and its timers supervise', () => {
     let s = received({ location: {} });
+    expect(s.unitId).toBe('hp');
     s = run(s, { type: 'accept' }, township);
-    expect(refuse(s, { type: 'escalate', reason: 'x' }, township).message).toMatch(/top level/);
+    s = run(s, { type: 'escalate', reason: '涉及两个乡镇，需市里协调' }, township);
+    expect(s.escalationPending).toMatchObject({ reason: 'manual', note: '涉及两个乡镇，需市里协调' });
+    expect(dueCommand(s, new Date(T0), units)).toEqual({ type: 'move_up', reason: 'manual', note: '涉及两个乡镇，需市里协调' });
+    s = run(s, { type: 'move_up', reason: 'manual', note: '涉及两个乡镇，需市里协调' }, system);
+    expect(s).toMatchObject({ unitId: 'zj', level: 'county' });
+    const county = user('zj', 'officer');
+    s = run(s, { type: 'accept' }, county);
+    expect(refuse(s, { type: 'escalate', reason: 'x' }, county).message).toMatch(/top level/);
+    expect(dueCommand(s, new Date(Date.parse(s.clocks?.resolveDueAt ?? '') + 60_000), units)).toEqual({ type: 'supervise' });
+  });
+
+  it('a timer never takes a case past the township: overdue there, it is supervised, not sent to the county', () => {
+    let s = run(received({ location: {} }), { type: 'accept' }, township);
+    expect(units.parent(s.unitId)?.level).toBe('county');
+    const late = new Date(Date.parse(s.clocks?.resolveDueAt ?? '') + 60_000);
+    expect(dueCommand(s, late, units)).toEqual({ type: 'supervise' });
+    expect(refuse(s, { type: 'move_up', reason: 'overdue' }, system, late)).toBeInstanceOf(InvalidTransition);
+    s = run(s, { type: 'supervise' }, system, late);
+    expect(s).toMatchObject({ unitId: 'hp', supervision: { alerts: 1 } });
   });
 
   it('refuses a timer escalation that is not due (a duplicate message changes nothing)', () => {

@@ -75,7 +75,7 @@ describe('statistics for a seeded month', () => {
     expect(stats.total).toBe(8);
     expect(stats.byCenter).toEqual({ opinion: 1, mediation: 2, voice: 3, guidance: 1, welfare: 1 });
     // building: C1 C3 C4 C6 · compound: C2 · community: C7 C8 · township: C5
-    expect(stats.byLevel).toEqual({ building: 4, compound: 1, community: 2, township: 1 });
+    expect(stats.byLevel).toEqual({ building: 4, compound: 1, community: 2, township: 1, county: 0 });
     expect(stats.byStatus).toEqual({ pending: 2, in_progress: 0, resolved: 4, closed: 1, withdrawn: 1, merged: 0 });
   });
 
@@ -96,9 +96,9 @@ describe('statistics for a seeded month', () => {
 
   it('averages the time to accept and to resolve per level', () => {
     // building: C1 1 h, C2 2 h, C3 1 h, C4 4 h · compound: C2 3 h · community: C7 5 h, C8 1 h.
-    expect(stats.hoursToAccept).toEqual({ building: 2, compound: 3, community: 3, township: null });
+    expect(stats.hoursToAccept).toEqual({ building: 2, compound: 3, community: 3, township: null, county: null });
     // building: C1 3 h, C4 5 h · compound: C2 7 h · community: C7 593.5 h, C8 2 h.
-    expect(stats.hoursToResolve).toEqual({ building: 4, compound: 7, community: 297.75, township: null });
+    expect(stats.hoursToResolve).toEqual({ building: 4, compound: 7, community: 297.75, township: null, county: null });
   });
 
   it('counts escalations by reason and the weekly trend', () => {

@@ -6,6 +6,7 @@ import {
   ValidationFailed,
   assessRisk,
   DEFAULT_RISK_POLICY,
+  label,
   maskName,
   maskPhone,
   normalizeTrackingNo,
@@ -16,12 +17,28 @@ import { units } from '../support/domain.ts';
 
 describe('unit tree', () => {
   it('materializes paths so a subtree is a prefix', () => {
-    expect(units.get('hp-xf-yg-1')?.path).toBe('/hp/hp-xf/hp-xf-yg/hp-xf-yg-1/');
+    expect(units.get('hp-xf-yg-1')?.path).toBe('/zj/hp/hp-xf/hp-xf-yg/hp-xf-yg-1/');
     expect(units.isWithin('hp-xf-yg-1', 'hp-xf')).toBe(true);
     expect(units.isWithin('hp-hx-jy-1', 'hp-xf')).toBe(false);
     expect(units.parent('hp-xf-yg')?.id).toBe('hp-xf');
-    expect(units.parent('hp')).toBeUndefined();
+    expect(units.parent('hp')?.id).toBe('zj');
+    expect(units.parent('zj')).toBeUndefined();
     expect(units.ancestorAt('hp-xf-yg-1', 'community')?.id).toBe('hp-xf');
+  });
+
+  it('a branch is urban or rural: a unit takes its kind from the nearest ancestor that says, and its levels are named by it', () => {
+    expect(units.get('wa-gms-1-wj')).toMatchObject({ branchKind: 'rural', fullName: '问安镇 关庙山村 一组 王家湾' });
+    expect(units.get('zj')?.fullName).toBe('枝江市');
+    expect(units.get('hp-xf-yg-1')?.branchKind).toBe('urban');
+    expect(units.get('zj')?.branchKind).toBe('urban');
+    const rural = units.get('wa-gms-1-wj')?.branchKind;
+    expect((['building', 'compound', 'community', 'township', 'county'] as const).map((l) => label(rural, l))).toEqual(['湾落', '小组', '村', '镇', '县/市']);
+    expect((['building', 'compound', 'community'] as const).map((l) => label('urban', l))).toEqual(['楼栋', '小区', '社区']);
+    expect([label('rural', 'grassroots'), label('urban', 'grassroots')]).toEqual(['小事不出村', '小事不出社区']);
+    // A county over townships: they are the units channels serve, and a township may still be a root (the county level is optional).
+    expect(units.townships().map((u) => u.id).sort()).toEqual(['hp', 'wa']);
+    expect(new UnitTree([{ id: 't', name: 'T', level: 'township' }]).townships().map((u) => u.id)).toEqual(['t']);
+    expect(() => new UnitTree([{ id: 't', name: 'T', level: 'township', kind: 'suburban' as 'urban' }])).toThrow(ValidationFailed);
   });
 
   it('matches an address to the most specific unit, needing the compound for a bare building name', () => {

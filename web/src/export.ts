@@ -6,7 +6,7 @@
  */
 import type { CaseView } from './api.ts';
 import { isoChinaTime } from './format.ts';
-import { CENTERS, LEVELS, nameOf, OUTCOMES, RISK_LEVELS, SATISFACTIONS, SOURCES, STATUSES } from './labels.ts';
+import { CENTERS, nameOf, OUTCOMES, RISK_LEVELS, SATISFACTIONS, SOURCES, STATUSES } from './labels.ts';
 
 export const EXPORT_COLUMNS = [
   '编号', '12345工单号', '受理时间', '来源', '中心', '诉求', '内容摘要', '发生单位', '当前单位', '当前层级', '状态',
@@ -26,7 +26,7 @@ export function exportRow(c: CaseView, unitName: (id: string) => string): string
     c.description,
     unitName(c.originUnitId),
     c.unitName ?? c.unitId,
-    nameOf(LEVELS, c.level),
+    c.levelName,
     nameOf(STATUSES, c.status),
     c.dueAt ? isoChinaTime(c.dueAt) : '',
     c.overdue ? '是' : '',

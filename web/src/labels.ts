@@ -18,11 +18,19 @@ import {
   SOURCES,
   STATUSES,
 } from '../../shared/domain/registry.ts';
+import { label } from '../../shared/domain/labels.ts';
+import type { UnitKind } from '../../shared/domain/units.ts';
 import type { ActionType } from './api.ts';
 import type { Issue } from '../../shared/domain/errors.ts';
 import { ApiError } from './api.ts';
 
 export { CENTERS, CONTACT_CHANNELS, ESCALATION_REASONS, LEVELS, OUTCOMES, PARTY_ROLES, PRIORITIES, RISK_LEVELS, ROLES, SATISFACTIONS, SOURCES, STATUSES };
+
+export { label };
+export type { UnitKind };
+
+/** The registry's levels named as a branch of this kind says them (村 / 小组 / 湾落 in a village). */
+export const levelsOf = (kind: UnitKind | undefined): { code: string; name: string }[] => LEVELS.map((l) => ({ code: l.code, name: label(kind, l.code) }));
 
 export const nameOf = (list: readonly { readonly code: string; readonly name: string }[], code: string | undefined): string =>
   list.find((x) => x.code === code)?.name ?? code ?? '';

@@ -37,6 +37,8 @@ export function AgreementPage({ id }: { id: string }) {
   // 人民调解委员会 sit at the community (居委会) and the township, not at buildings or compounds.
   const seat = units.ancestorAt(c.unitId, 'community') ?? units.get(c.unitId);
   const committee = `${seat?.name ?? ''}人民调解委员会`;
+  // Where the dispute arose, from the 村 (社区) down, each level named as its branch names it.
+  const place = c.place.map((p) => `${p.levelName}：${p.name}`);
   return (
     <main id="main" class="agreement-page">
       {back}
@@ -48,6 +50,7 @@ export function AgreementPage({ id }: { id: string }) {
       <article class="agreement">
         <PageTitle title="人民调解协议书">人民调解协议书</PageTitle>
         <p class="doc-no">编号：{c.trackingNo}</p>
+        {place.length > 0 && <p class="place">纠纷发生地：{place.join('　')}</p>}
 
         <h2>当事人</h2>
         {a.parties.map((p, i) => (

@@ -10,7 +10,7 @@ import {
   CENTERS,
   CONTACT_CHANNELS,
   ESCALATION_REASONS,
-  LEVELS,
+  label,
   nameOf,
   OUTCOMES,
   PARTY_ROLES,
@@ -19,6 +19,7 @@ import {
   ROLES,
   SATISFACTIONS,
   SOURCES,
+  type UnitKind,
 } from '../labels.ts';
 import { Actions } from './actions.tsx';
 import { CaseFiles, TimelineFile, describeFileEvent } from './attachments.tsx';
@@ -52,7 +53,7 @@ function actorName(actor: ActorView): string {
 }
 
 /** One timeline entry in the words of the trade. */
-export function describe(e: EventView, unitName: (id: string) => string, personOf: (username: string) => string = (u) => u): string {
+export function describe(e: EventView, unitName: (id: string) => string, personOf: (username: string) => string = (u) => u, kind?: UnitKind): string {
   switch (e.type) {
     case 'received':
       return `受理（${nameOf(SOURCES, e.data.source)}），由${unitName(e.data.unitId)}办理`;
@@ -116,7 +117,7 @@ export function describe(e: EventView, unitName: (id: string) => string, personO
     case 'repeats_flagged':
       return `疑似重复件：与 ${e.data.caseIds.join('、')} 相似，请核实是否并单`;
     case 'risk_flagged':
-      return `标记${nameOf(RISK_LEVELS, e.data.risk.level)}风险${e.data.note ? `：${e.data.note}` : ''}${e.data.jumpToDispatchLevel ? '（直报社区）' : ''}`;
+      return `标记${nameOf(RISK_LEVELS, e.data.risk.level)}风险${e.data.note ? `：${e.data.note}` : ''}${e.data.jumpToDispatchLevel ? `（直报${label(kind, 'community')}）` : ''}`;
     case 'supervision_ordered':
       return `督办：${e.data.note}（限 ${formatLongDate(e.data.until)} 前办理）`;
     case 'located':
@@ -224,6 +225,9 @@ export function CasePage({ id }: { id: string }) {
     return true;
   };
   const changes = conflict ? events.filter((e) => e.seq > conflict.since) : [];
+  // Where the matter arose names its levels as its branch does: 村 / 小组 / 湾落 in a village.
+  const kind = units.get(c.originUnitId)?.branchKind;
+  const village = units.ancestorAt(c.originUnitId, 'community');
 
   return (
     <main id="main" class="case-page">
@@ -246,7 +250,7 @@ export function CasePage({ id }: { id: string }) {
             <ul>
               {changes.map((e) => (
                 <li key={e.seq}>
-                  {formatDateTime(e.at)} {actorName(e.actor)}：{describe(e, unitName, personOf)}
+                  {formatDateTime(e.at)} {actorName(e.actor)}：{describe(e, unitName, personOf, kind)}
                 </li>
               ))}
             </ul>
@@ -270,8 +274,9 @@ export function CasePage({ id }: { id: string }) {
               {c.id !== c.trackingNo && <small class="muted">（案件 ID {c.id}）</small>}
             </Field>
             <Field label="当前办理">
-              {nameOf(LEVELS, c.level)} · {c.unitName}
+              {c.levelName} · {c.unitName}
             </Field>
+            {village && <Field label={`所在${label(kind, 'community')}`}>{village.name}</Field>}
             <Field label="期限">
               <Deadline c={c} />
             </Field>
@@ -386,7 +391,7 @@ export function CasePage({ id }: { id: string }) {
               <li key={e.seq}>
                 <time dateTime={e.at}>{formatDateTime(e.at)}</time>
                 <span class="who">{actorName(e.actor)}</span>
-                <p>{describe(e, unitName, personOf)}</p>
+                <p>{describe(e, unitName, personOf, kind)}</p>
                 {e.type === 'attached' && <TimelineFile c={c} id={e.data.id} />}
               </li>
             ))}

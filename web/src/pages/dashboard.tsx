@@ -6,17 +6,22 @@ import { href, navigate, useProfile, type Route } from '../app.ts';
 import type { ChartSpec } from '../charts.ts';
 import { ErrorBox, PageTitle, useLoad } from '../components.tsx';
 import { chinaDate, percent } from '../format.ts';
-import { CENTERS, ESCALATION_REASONS, LEVELS, STATUSES } from '../labels.ts';
+import { CENTERS, ESCALATION_REASONS, label, levelsOf, STATUSES, type UnitKind } from '../labels.ts';
 
 const DAY = 86_400_000;
 
 type RateKey = { [K in keyof Stats]: Stats[K] extends Rate ? K : never }[keyof Stats];
 
-const RATES: readonly { key: RateKey; name: string; meaning: string }[] = [
+/** The rates, in the words of the unit's branch (小事不出村 in a village, 小事不出社区 in a city). */
+const ratesOf = (kind: UnitKind | undefined): readonly { key: RateKey; name: string; meaning: string }[] => [
   { key: 'resolutionRate', name: '化解率', meaning: '已化解 ÷ 受理（不含撤回、并单）' },
   { key: 'closureRate', name: '办结率', meaning: '已办结 ÷ 受理' },
   { key: 'localResolutionRate', name: '就地化解率', meaning: '在发生层级化解 ÷ 已化解' },
-  { key: 'grassrootsResolutionRate', name: '基层化解率', meaning: '楼栋、小区化解 ÷ 已化解' },
+  {
+    key: 'grassrootsResolutionRate',
+    name: `基层化解率（${label(kind, 'grassroots')}）`,
+    meaning: `${label(kind, 'building')}、${label(kind, 'compound')}化解 ÷ 已化解`,
+  },
   { key: 'onTimeRate', name: '按期办结率', meaning: '期限内办结 ÷ 已办结' },
   { key: 'satisfactionRate', name: '满意率', meaning: '满意、基本满意 ÷ 已回访' },
 ];
@@ -86,7 +91,7 @@ function RateCard({ name, meaning, rate }: { name: string; meaning: string; rate
 }
 
 export function Dashboard({ route }: { route: Route }) {
-  const { unitList } = useProfile();
+  const { unitList, units } = useProfile();
   const today = chinaDate(new Date());
   const from = route.query.get('from') || chinaDate(new Date(Date.now() - 29 * DAY));
   const to = route.query.get('to') || today;
@@ -98,6 +103,7 @@ export function Dashboard({ route }: { route: Route }) {
   }).toString();
   const stats = useLoad(() => api<StatsReply>('GET', `/v1/stats?${query}`), [query]);
 
+  const kind = stats.data && units.get(stats.data.unit.id)?.branchKind;
   const charts = useMemo(() => {
     const s = stats.data;
     if (!s) return undefined;
@@ -107,7 +113,7 @@ export function Dashboard({ route }: { route: Route }) {
     const weeks = s.trend.map((t) => t.week.slice(5).replace('-', '/'));
     const list: { title: string; rows: Row[]; spec: ChartSpec }[] = [
       { title: '按中心', rows: count(CENTERS, s.byCenter), spec: bars(count(CENTERS, s.byCenter), '案件') },
-      { title: '按当前层级', rows: count(LEVELS, s.byLevel), spec: bars(count(LEVELS, s.byLevel), '案件') },
+      { title: '按当前层级', rows: count(levelsOf(kind), s.byLevel), spec: bars(count(levelsOf(kind), s.byLevel), '案件') },
       { title: '按状态', rows: statusRows, spec: bars(statusRows.length ? statusRows : [['无', 0]], '案件') },
       {
         title: '每周受理与办结',
@@ -124,7 +130,7 @@ export function Dashboard({ route }: { route: Route }) {
       { title: '升级原因', rows: count(ESCALATION_REASONS, s.escalationsByReason), spec: bars(count(ESCALATION_REASONS, s.escalationsByReason), '次数') },
     ];
     return list;
-  }, [stats.data]);
+  }, [stats.data, kind]);
 
   function submit(event: SubmitEvent) {
     event.preventDefault();
@@ -172,7 +178,7 @@ export function Dashboard({ route }: { route: Route }) {
             {s.unit.name}，受理 {s.total} 件
           </p>
           <section class="rates" aria-label="主要指标">
-            {RATES.map((r) => (
+            {ratesOf(kind).map((r) => (
               <RateCard key={r.name} name={r.name} meaning={r.meaning} rate={s[r.key]} />
             ))}
           </section>
@@ -239,7 +245,7 @@ export function Dashboard({ route }: { route: Route }) {
                 </tr>
               </thead>
               <tbody>
-                {LEVELS.map((l) => (
+                {levelsOf(kind).map((l) => (
                   <tr key={l.code}>
                     <th scope="row">{l.name}</th>
                     <td>{s.hoursToAccept[l.code] ?? '—'}</td>

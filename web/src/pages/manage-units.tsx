@@ -4,14 +4,14 @@ import { api, RawBody, type Page, type UnitItem } from '../api.ts';
 import { useProfile } from '../app.ts';
 import { byPath, depth, ErrorBox, useLoad, useSubmit } from '../components.tsx';
 import { decodeCsv, download, toCsv } from '../csv.ts';
-import { LEVELS, nameOf, Problem } from '../labels.ts';
+import { label, LEVELS, Problem } from '../labels.ts';
 
 
-const CSV_COLUMNS = ['id', 'name', 'level', 'parentId', 'contactName', 'contactPhone'] as const;
+const CSV_COLUMNS = ['id', 'name', 'level', 'parentId', 'kind', 'contactName', 'contactPhone'] as const;
 
 /** The units as the import takes them back. */
 const unitsCsv = (units: readonly UnitItem[]) =>
-  toCsv([[...CSV_COLUMNS], ...units.map((u) => [u.id, u.name, u.level, u.parentId ?? '', u.contacts?.[0]?.name ?? '', u.contacts?.[0]?.phone ?? ''])]);
+  toCsv([[...CSV_COLUMNS], ...units.map((u) => [u.id, u.name, u.level, u.parentId ?? '', u.kind ?? '', u.contacts?.[0]?.name ?? '', u.contacts?.[0]?.phone ?? ''])]);
 
 interface ImportReply {
   readonly dryRun: boolean;
@@ -66,7 +66,7 @@ export function Units() {
         <summary>从表格导入单位（CSV）</summary>
         <form onSubmit={upload.submit}>
           <p class="muted">
-            第一行为表头：<code>{CSV_COLUMNS.join(',')}</code>。层级填 {LEVELS.map((l) => `${l.code}（${l.name}）`).join('、')}；编号已存在的单位按表格更新，其余新增。导入后整棵单位树必须有效，否则一个也不写入。
+            第一行为表头：<code>{CSV_COLUMNS.join(',')}</code>。层级填 {LEVELS.map((l) => `${l.code}（${l.name}）`).join('、')}；类型填 城市（urban）或 农村（rural，其下为村、小组、湾落），不填则同上级；编号已存在的单位按表格更新，其余新增。导入后整棵单位树必须有效，否则一个也不写入。
           </p>
           <label>
             选择文件
@@ -121,7 +121,7 @@ export function Units() {
                 <th scope="row" style={{ paddingLeft: `${0.75 + depth(u) * 1.25}rem` }}>
                   {u.name}
                 </th>
-                <td>{nameOf(LEVELS, u.level)}</td>
+                <td>{label(u.branchKind, u.level)}</td>
                 <td>
                   <code>{u.id}</code>
                 </td>
