@@ -248,6 +248,7 @@ export const FUNCTIONS = {
     ],
     // Visits raise cases (the case's first event is written here); reveals are audited; notices are counted.
     table: 'readWrite',
+    writes: ['case', 'audit', 'limits', 'households', 'notices'],
   },
   volunteers: {
     kind: 'http',
@@ -328,7 +329,7 @@ export const FUNCTIONS = {
     everyMinutes: 1,
     // The backstop relay repairs projections and completes merges.
     table: 'readWrite',
-    writes: ['case', 'unitTree', 'stats', 'topics'],
+    writes: ['case', 'unitTree', 'stats', 'topics', 'notices'],
     sends: ['escalation', 'notify', 'callback', 'media'],
     timeoutSeconds: 50,
   },
@@ -340,7 +341,7 @@ export const FUNCTIONS = {
     maxBatchingWindowSeconds: 0,
     retryAttempts: 10,
     table: 'readWrite',
-    writes: ['case', 'stats'],
+    writes: ['case', 'stats', 'notices'],
     sends: ['escalation', 'notify', 'callback', 'media'],
   },
   escalationWorker: {
@@ -374,7 +375,7 @@ export const FUNCTIONS = {
     description: 'WeChat Official Account server: URL check, messages in plaintext and safe mode, passive replies',
     routes: ['GET /webhooks/wechat', 'POST /webhooks/wechat'],
     table: 'readWrite',
-    writes: ['case', 'residents', 'inbound', 'limits'],
+    writes: ['case', 'residents', 'inbound', 'limits', 'optOuts'],
     reservedConcurrency: 20,
     mediaHosts: true,
     secrets: ['WECHAT_TOKEN', 'WECHAT_AES_KEY'],
@@ -385,7 +386,7 @@ export const FUNCTIONS = {
     description: 'Inbound SMS: Twilio (signed), Aliyun and Tencent (secret path token)',
     routes: ['POST /webhooks/sms/twilio', 'POST /webhooks/sms/{provider}/{secret}'],
     table: 'readWrite',
-    writes: ['case', 'residents', 'inbound', 'limits'],
+    writes: ['case', 'residents', 'inbound', 'limits', 'optOuts'],
     reservedConcurrency: 20,
     mediaHosts: true,
     // Aliyun and Tencent only acknowledge: the answer to the resident goes out through the notifier.

@@ -54,6 +54,12 @@ export const ITEM_FAMILIES = {
   topics: ['TOPIC#*', 'TOPICS#*', 'TOPIC-DUE', 'TOPIC-FX'],
   /** Volunteers' registrations and the units' service menus (volunteers.ts). */
   volunteers: ['VOLUNTEERS#*', 'SERVICES'],
+  /** 联户: rosters with their 走访, and each household's pointer to its roster (households.ts). */
+  households: ['HOUSEHOLDS#*', 'HH#*'],
+  /** 宣传 notices, with their relay marker (cleared by the relay and the sweeper's backstop). */
+  notices: ['NOTICE#*'],
+  /** Phones and openIds that sent 退订. */
+  optOuts: ['OPTOUT#*'],
 } as const satisfies Record<string, readonly string[]>;
 export type ItemFamily = keyof typeof ITEM_FAMILIES;
 export const SK = 'sk';

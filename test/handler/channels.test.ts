@@ -34,6 +34,9 @@ vi.hoisted(() => {
   process.env.WECHAT_TOKEN = 'handler-token';
   process.env.SMS_WEBHOOK_SECRET = 'handler-sms-secret';
   process.env.SMS_ALLOWED_IPS = '203.0.113.0/24, 2001:db8::1';
+  // The demo tree has two townships under the county: each channel names the one it serves.
+  process.env.WECHAT_TOWNSHIP = 'hp';
+  process.env.SMS_TOWNSHIPS = '*=hp';
 });
 
 const { handler: deliver } = await import('../../functions/callback-worker/handler.ts');

@@ -66,7 +66,7 @@ describe('POST /v1/deliberations', () => {
     expect(puts).toHaveLength(2);
     expect(puts[0]?.Item?.sk).toEqual({ S: 'EVT#0000000001' });
     expect(puts[0]?.ConditionExpression).toBe('attribute_not_exists(#pk)');
-    expect(puts[1]?.Item?.pk).toEqual({ S: 'TOPICS#hp' });
+    expect(puts[1]?.Item?.pk).toEqual({ S: 'TOPICS#zj' });
     expect(JSON.parse(reply.body ?? '')).toMatchObject({ status: 'raised', source: 'mediator', unitId: 'hp-xf' });
   });
 });
@@ -87,7 +87,7 @@ describe('a topic elsewhere', () => {
 describe('GET /v1/public/units/{unitId}/deliberations', () => {
   it('answers without a credential, with counts by capacity and no names or minutes', async () => {
     const { state } = published('hp-xf');
-    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: 'TOPICS#hp' } } }).resolves({ Items: [marshall({ pk: 'TOPICS#hp', sk: 'TOPIC#TOPIC1', topic: state, version: state.version }, { removeUndefinedValues: true })] });
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: 'TOPICS#zj' } } }).resolves({ Items: [marshall({ pk: 'TOPICS#zj', sk: 'TOPIC#TOPIC1', topic: state, version: state.version }, { removeUndefinedValues: true })] });
     const reply = await handler(apiEvent('GET /v1/public/units/{unitId}/deliberations', { headers: {}, pathParameters: { unitId: 'hp-xf' } }), context);
     expect(reply.statusCode).toBe(200);
     expect(reply.body).not.toContain('周秀兰');

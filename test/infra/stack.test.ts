@@ -374,20 +374,21 @@ describe('MaodiaotongStack with the real topology (prod)', () => {
     mediaWorker: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret', 'TwilioAuthTokenSecret', 'WechatAppSecretSecret'] },
     openapi: { writes: [], sends: [], secrets: [] },
     sweeper: {
-      writes: ['CASE#*', 'COUNTED#*', 'STATS#*', 'TOPIC#*', 'TOPIC-DUE', 'TOPIC-FX', 'TOPICS#*', 'TREE', 'TREE#*', 'UNITS'],
+      writes: ['CASE#*', 'COUNTED#*', 'NOTICE#*', 'STATS#*', 'TOPIC#*', 'TOPIC-DUE', 'TOPIC-FX', 'TOPICS#*', 'TREE', 'TREE#*', 'UNITS'],
       sends: ['callback', 'escalation', 'media', 'notify'],
       secrets: ['HashSecret'],
     },
     // The stream hands the batches it gives up on to its failure queue.
-    relay: { writes: ['CASE#*', 'COUNTED#*', 'STATS#*'], sends: ['RelayStreamFailures', 'callback', 'escalation', 'media', 'notify'], secrets: ['HashSecret'] },
+    relay: { writes: ['CASE#*', 'COUNTED#*', 'NOTICE#*', 'STATS#*'], sends: ['RelayStreamFailures', 'callback', 'escalation', 'media', 'notify'], secrets: ['HashSecret'] },
     escalationWorker: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret'] },
     notifier: { writes: ['CASE#*', 'OUTBOX#*'], sends: [], secrets: ['HashSecret', 'TwilioAuthTokenSecret', 'WechatAppSecretSecret'] },
-    wechat: { writes: ['CASE#*', 'CONTACT#*', 'INBOUND#*', 'LIMIT#*', 'VERIFY#*'], sends: [], secrets: ['HashSecret', 'WechatAesKeySecret', 'WechatTokenSecret'] },
-    sms: { writes: ['CASE#*', 'CONTACT#*', 'INBOUND#*', 'LIMIT#*', 'VERIFY#*'], sends: ['notify'], secrets: ['HashSecret', 'SmsWebhookSecretSecret', 'TwilioAuthTokenSecret'] },
+    wechat: { writes: ['CASE#*', 'CONTACT#*', 'INBOUND#*', 'LIMIT#*', 'OPTOUT#*', 'VERIFY#*'], sends: [], secrets: ['HashSecret', 'WechatAesKeySecret', 'WechatTokenSecret'] },
+    sms: { writes: ['CASE#*', 'CONTACT#*', 'INBOUND#*', 'LIMIT#*', 'OPTOUT#*', 'VERIFY#*'], sends: ['notify'], secrets: ['HashSecret', 'SmsWebhookSecretSecret', 'TwilioAuthTokenSecret'] },
     open311: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret'] },
     callbackWorker: { writes: ['CALLBACK#*', 'CASE#*'], sends: ['callback'], secrets: ['HashSecret'] },
     web: { writes: [], sends: [], secrets: [] },
     volunteers: { writes: ['LIMIT#*', 'SERVICES', 'USERS', 'VOLUNTEERS#*'], sends: [], secrets: ['HashSecret'] },
+    households: { writes: ['AUDIT#*', 'CASE#*', 'HH#*', 'HOUSEHOLDS#*', 'LIMIT#*', 'NOTICE#*'], sends: [], secrets: ['HashSecret'] },
   };
 
   it('grants each function exactly the item families, queues and secrets of the grant table', () => {
