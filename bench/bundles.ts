@@ -1,51 +1,104 @@
-/** Each Lambda bundle built exactly as the CDK stack builds it: size, how much of it is the AWS SDK, and import time in a fresh process. */
+/**
+ * Each Lambda bundle built exactly as the CDK stack deploys it (infra/bundling.ts):
+ * size, gzip, how much is the AWS SDK, and the import time in a fresh process
+ * against the bare DynamoDB+SQS client bundle built the same way, measured in
+ * the same run, interleaved, several times (median).
+ */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { buildFunction } from '../infra/bundling.ts';
+import { buildFunction, CHUNK_DIR } from '../infra/bundling.ts';
 import { functionList } from '../infra/topology.ts';
 
 export interface BundleFigures {
   readonly name: string;
+  /** index.mjs: what a cold start loads. */
   readonly bytes: number;
   readonly gzipBytes: number;
+  /** index.mjs and its lazy chunks, gzipped. */
+  readonly allGzipBytes: number;
+  readonly chunks: number;
   /** Bytes of the bundle that come from the AWS SDK's packages (@aws-sdk, @smithy, @aws). */
   readonly sdkBytes: number;
+  /** Median import time in a fresh process. */
   readonly importMs: number;
+  /** importMs over the bare DynamoDB+SQS bundle's. */
+  readonly ratio: number;
 }
+
+export const BASELINE_ENTRY = 'bench/baseline/handler.ts';
+export const IMPORT_RUNS = 7;
+export const RATIO_TARGET = 1.3;
+export const GZIP_TARGET = 150 * 1024;
 
 const SDK_PACKAGE = /node_modules\/(@aws-sdk|@smithy|@aws)\//;
-
 const ROOT = resolve(import.meta.dirname, '..');
 
-function importMs(file: string): number {
+/** A Lambda-like environment: tracing on (Powertools reads AWS_EXECUTION_ENV), secrets given, Cognito mode. */
+const LAMBDA_ENV = {
+  PATH: process.env.PATH ?? '',
+  AWS_REGION: 'cn-north-1',
+  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+  AWS_LAMBDA_FUNCTION_NAME: 'bench',
+  AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  TABLE_NAME: 'bench',
+  HASH_SECRET: 'bench',
+  AUTH_MODE: 'cognito',
+  COGNITO_USER_POOL_ID: 'cn-north-1_bench',
+  COGNITO_CLIENT_ID: 'bench',
+  POWERTOOLS_SERVICE_NAME: 'maodiaotong',
+};
+
+function importOnce(file: string): number {
   const script = `const t=performance.now();await import(${JSON.stringify(file)});console.log(performance.now()-t)`;
-  const runs = [0, 1, 2].map(() =>
-    Number(
-      execFileSync(process.execPath, ['--input-type=module', '--no-warnings', '-e', script], {
-        env: { ...process.env, AWS_REGION: 'cn-north-1', TABLE_NAME: 'bench' },
-      })
-        .toString()
-        .trim(),
-    ),
-  );
-  return runs.sort((a, b) => a - b)[1] ?? Number.NaN;
+  return Number(execFileSync(process.execPath, ['--input-type=module', '--no-warnings', '-e', script], { env: LAMBDA_ENV }).toString().trim());
 }
 
-export async function bundleFigures(): Promise<BundleFigures[]> {
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
+async function jsFiles(dir: string): Promise<string[]> {
+  const chunks = await readdir(join(dir, CHUNK_DIR)).catch(() => [] as string[]);
+  return [join(dir, 'index.mjs'), ...chunks.filter((f) => f.endsWith('.mjs')).map((f) => join(dir, CHUNK_DIR, f))];
+}
+
+export async function bundleFigures(runs = IMPORT_RUNS): Promise<{ baselineMs: number; baselineGzipBytes: number; functions: BundleFigures[] }> {
   const dir = await mkdtemp(join(tmpdir(), 'mdt-bundles-'));
-  const out: BundleFigures[] = [];
-  for (const [name, def] of functionList()) {
-    const { file, metafile } = await buildFunction(ROOT, def, join(dir, name));
-    const inputs = Object.values(metafile.outputs).find((o) => o.entryPoint)?.inputs ?? {};
-    const sdkBytes = Object.entries(inputs)
-      .filter(([path]) => SDK_PACKAGE.test(path))
-      .reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
-    const bytes = (await stat(file)).size;
-    out.push({ name, bytes, gzipBytes: gzipSync(await readFile(file)).length, sdkBytes, importMs: importMs(file) });
+  try {
+    const baseline = await buildFunction(ROOT, { entry: BASELINE_ENTRY }, join(dir, '_baseline'));
+    const built = [];
+    for (const [name, def] of functionList()) built.push({ name, dir: join(dir, name), ...(await buildFunction(ROOT, def, join(dir, name))) });
+    // Interleaved rounds: a busy moment of the machine falls on every bundle alike, not on one.
+    const times = new Map<string, number[]>([['_baseline', []], ...built.map((b) => [b.name, []] as [string, number[]])]);
+    for (let round = 0; round < runs; round++) {
+      times.get('_baseline')!.push(importOnce(baseline.file));
+      for (const b of built) times.get(b.name)!.push(importOnce(b.file));
+    }
+    const baselineMs = median(times.get('_baseline')!);
+    const functions: BundleFigures[] = [];
+    for (const b of built) {
+      const inputs = Object.values(b.metafile.outputs).find((o) => o.entryPoint)?.inputs ?? {};
+      const sdkBytes = Object.entries(inputs)
+        .filter(([path]) => SDK_PACKAGE.test(path))
+        .reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
+      const [entry, ...chunks] = await Promise.all((await jsFiles(b.dir)).map((f) => readFile(f)));
+      const importMs = median(times.get(b.name)!);
+      functions.push({
+        name: b.name,
+        bytes: entry!.length,
+        gzipBytes: gzipSync(entry!).length,
+        allGzipBytes: [entry!, ...chunks].reduce((n, c) => n + gzipSync(c).length, 0),
+        chunks: chunks.length,
+        sdkBytes,
+        importMs,
+        ratio: importMs / baselineMs,
+      });
+    }
+    return { baselineMs, baselineGzipBytes: gzipSync(await readFile(baseline.file)).length, functions };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  await rm(dir, { recursive: true, force: true });
-  return out;
 }

@@ -4,7 +4,7 @@
  * what is deployed.
  */
 import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Charset, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 
@@ -35,16 +35,25 @@ export const ESM_REQUIRE_BANNER =
 
 const MAIN_FIELDS = ['module', 'main'];
 
-/** Bundling options for `NodejsFunction`; `files` (from the repository root) are copied beside the bundle. */
-export function bundlingOptions(files: readonly string[] = []): BundlingOptions {
+/** Lazily loaded code (the XML parser, csv-parse) goes to files of its own here, beside `index.mjs`. */
+export const CHUNK_DIR = 'chunks';
+
+/**
+ * Bundling options for `NodejsFunction`. CDK's esbuild step writes a single
+ * `--outfile` and cannot split, so after it the asset is rebuilt by
+ * infra/bundle-function.ts with `esbuildOptions` — the entry, its lazy chunks
+ * and the function's `files` (from the repository root) — exactly what the
+ * bench measures and test/infra/bundles.test.ts loads.
+ */
+export function bundlingOptions(entry: string, files: readonly string[] = []): BundlingOptions {
   return {
-    ...(files.length > 0 && {
-      commandHooks: {
-        beforeBundling: () => [],
-        beforeInstall: () => [],
-        afterBundling: (inputDir: string, outputDir: string) => files.map((file) => `cp "${join(inputDir, file)}" "${outputDir}/"`),
-      },
-    }),
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (inputDir: string, outputDir: string) => [
+        `cd "${inputDir}" && node --import tsx infra/bundle-function.ts "${outputDir}" "${entry}"${files.map((file) => ` "${file}"`).join('')}`,
+      ],
+    },
     format: OutputFormat.ESM,
     minify: true,
     sourceMap: true,
@@ -59,11 +68,14 @@ export function bundlingOptions(files: readonly string[] = []): BundlingOptions 
   };
 }
 
-/** The same build as plain esbuild options, for building one entry outside CDK. */
-export function esbuildOptions(entry: string, outfile: string): BuildOptions {
+/** The same build as plain esbuild options: `index.mjs` in `outdir`, and what it imports lazily in `chunks/`. */
+export function esbuildOptions(entry: string, outdir: string): BuildOptions {
   return {
-    entryPoints: [entry],
-    outfile,
+    entryPoints: { index: entry },
+    outdir,
+    splitting: true,
+    chunkNames: `${CHUNK_DIR}/[name]-[hash]`,
+    outExtension: { '.js': '.mjs' },
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -80,16 +92,18 @@ export function esbuildOptions(entry: string, outfile: string): BuildOptions {
 }
 
 /**
- * Builds one function as the CDK stack does — the bundle, and its `files`
- * beside it — into `dir`, for the bench and the bundle tests.
+ * Builds one function as the CDK stack deploys it — the bundle, its chunks,
+ * and its `files` beside it — into `dir` (emptied first).
  */
 export async function buildFunction(
   root: string,
   def: { readonly entry: string; readonly files?: readonly string[] },
   dir: string,
 ): Promise<{ readonly file: string; readonly metafile: Metafile }> {
-  const file = join(dir, 'index.mjs');
-  const { metafile } = await build({ ...esbuildOptions(join(root, def.entry), file), metafile: true });
+  await rm(join(dir, 'index.mjs'), { force: true });
+  await rm(join(dir, 'index.mjs.map'), { force: true });
+  await rm(join(dir, CHUNK_DIR), { recursive: true, force: true });
+  const { metafile } = await build({ ...esbuildOptions(join(root, def.entry), dir), metafile: true });
   for (const shipped of def.files ?? []) await copyFile(join(root, shipped), join(dir, basename(shipped)));
-  return { file, metafile };
+  return { file: join(dir, 'index.mjs'), metafile };
 }

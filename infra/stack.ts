@@ -4,10 +4,12 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
   HttpApi,
+  LogGroupLogDestination,
   HttpMethod,
   HttpRoute,
   HttpRouteKey,
@@ -16,28 +18,35 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { AccountRecovery, StringAttribute, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { AccountRecovery, Mfa, StringAttribute, UserPool, type UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { LambdaApplication, LambdaDeploymentConfig, LambdaDeploymentGroup } from 'aws-cdk-lib/aws-codedeploy';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Architecture, FilterCriteria, FilterRule, Runtime, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Alias, Architecture, FilterCriteria, FilterRule, Runtime, StartingPosition, Tracing, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import type { IndexDef } from '../shared/store/schema.ts';
+import { ITEM_FAMILIES, type IndexDef, type ItemFamily } from '../shared/store/schema.ts';
+import { retryWindowSeconds } from '../shared/queue/backoff.ts';
+import { PASSWORD_MIN_LENGTH } from '../shared/domain/registry.ts';
 import { bundlingOptions } from './bundling.ts';
+import { Operations } from './alarms.ts';
+import { stageSettings, type StageSettings } from './stages.ts';
 import { AttachmentsBucket } from './attachments-bucket.ts';
-import { ATTACHMENTS_BUCKET_ENV } from '../shared/service/config.ts';
+import { ATTACHMENTS_BUCKET_ENV, SECRET_ARN_PREFIX } from '../shared/service/config.ts';
+import { METRICS_NAMESPACE } from '../shared/service/metrics.ts';
 import { MEDIA_HOSTS_ENV } from '../shared/media/fetch.ts';
 import { FILES_ORIGIN_ENV } from '../web/assets.ts';
 import {
   FUNCTIONS,
   QUEUES,
   TABLE,
+  VISIBILITY_PER_TIMEOUT,
   functionList,
   queueUrlEnv,
   type FunctionDef,
@@ -64,12 +73,20 @@ export const REAL_TOPOLOGY: Topology = { functions: FUNCTIONS, queues: QUEUES, t
 
 export interface MaodiaotongStackProps extends StackProps {
   readonly topology?: Topology;
+  /** Per-stage settings; from the CDK context (`-c stage=…`) when absent. */
+  readonly stage?: StageSettings;
 }
 
 /** Request paths only ever Get/Query/BatchGet; Scan is left out on purpose. */
 export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'] as const;
-/** Events are immutable and projections are updated in place: no deletes, no batch writes. */
-export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
+/**
+ * Writes, each limited to the item families the function's topology entry names
+ * (`dynamodb:LeadingKeys`). Deletes are of rate-limit windows given back, used
+ * verification codes and replaced unit-tree snapshots; events are never deleted
+ * because no function that writes CASE# items deletes them (the store has no such call).
+ * No batch writes: a BatchWriteItem cannot be limited per item family.
+ */
+export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] as const;
 /** What account management may do in the user pool: no deletes, no reading passwords. */
 export const COGNITO_ADMIN_ACTIONS = [
   'cognito-idp:AdminCreateUser',
@@ -80,11 +97,34 @@ export const COGNITO_ADMIN_ACTIONS = [
 ] as const;
 
 export const API_THROTTLE = { burstLimit: 200, rateLimit: 100 } as const;
+/**
+ * The API's access log line. The route's template, never the raw path (SMS webhooks carry a secret
+ * path token, tracking URLs a resident's 提取码), and no caller IP (a resident's personal data).
+ */
+export const API_ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  time: '$context.requestTime',
+  route: '$context.routeKey',
+  status: '$context.status',
+  latencyMs: '$context.responseLatency',
+  integrationMs: '$context.integrationLatency',
+  bytes: '$context.responseLength',
+  integrationError: '$context.integrationErrorMessage',
+} as const;
 export const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key'] as const;
 export const DEFAULT_MEMORY_MB = 512;
 /** Plain channel settings a function with channel secrets also gets, from the CDK context `channels`. */
 export const CHANNEL_SETTINGS = ['WECHAT_APP_ID', 'WECHAT_TOWNSHIP', 'TWILIO_ACCOUNT_SID', 'TWILIO_FROM', 'SMS_ALLOWED_IPS', 'SMS_TOWNSHIPS', 'PUBLIC_BASE_URL'] as const;
 export const DEFAULT_TIMEOUT_SECONDS = { http: 10, scheduled: 10, worker: 30, stream: 30 } as const;
+/** The alias API Gateway invokes; CodeDeploy shifts it from one published version to the next. */
+export const LIVE_ALIAS = 'live';
+/** Mediators' tokens: an hour, then the refresh token (a working day) gets a new one. */
+export const TOKEN_VALIDITY = { idHours: 1, accessHours: 1, refreshHours: 12 } as const;
+
+/** The IAM condition that keeps a write to the given item families. */
+export function leadingKeysCondition(families: readonly ItemFamily[]): Record<string, Record<string, string[]>> {
+  return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': families.flatMap((f) => [...ITEM_FAMILIES[f]]) } };
+}
 
 const pascal = (name: string) =>
   name
@@ -111,7 +151,15 @@ export class MaodiaotongStack extends Stack {
   readonly queues: Readonly<Record<QueueName, Queue>>;
   readonly deadLetterQueues: Readonly<Record<QueueName, Queue>>;
   readonly functions: Readonly<Record<string, NodejsFunction>>;
+  /** The `live` alias of each API function, which the routes invoke. */
+  readonly aliases: Readonly<Record<string, Alias>>;
   readonly api: HttpApi;
+  readonly settings: StageSettings;
+  /** Route keys behind the JWT authorizer; the others authenticate in their handler. */
+  readonly jwtRoutes: ReadonlySet<string>;
+  /** Where each stream consumer's given-up batches go, by `<function>-stream`. */
+  readonly streamFailureQueues: Readonly<Record<string, Queue>>;
+  readonly operations: Operations;
   readonly stage: HttpStage;
   /** Made when a function touches files. */
   readonly attachments?: AttachmentsBucket;
@@ -119,11 +167,13 @@ export class MaodiaotongStack extends Stack {
   constructor(scope: Construct, id: string, props: MaodiaotongStackProps = {}) {
     super(scope, id, props);
     const topology = props.topology ?? REAL_TOPOLOGY;
+    const settings = props.stage ?? stageSettings(this.node);
+    this.settings = settings;
     const functionDefs: [string, FunctionDef][] = props.topology
       ? Object.entries(topology.functions)
       : functionList();
 
-    this.table = this.buildTable(topology.table, functionDefs.some(([, def]) => def.kind === 'stream'));
+    this.table = this.buildTable(topology.table, functionDefs.some(([, def]) => def.kind === 'stream'), settings);
 
     const queues: Partial<Record<QueueName, Queue>> = {};
     const dlqs: Partial<Record<QueueName, Queue>> = {};
@@ -140,14 +190,6 @@ export class MaodiaotongStack extends Stack {
         enforceSSL: true,
       });
       dlqs[name] = dlq;
-      new Alarm(this, `${pascal(name)}DlqAlarm`, {
-        alarmDescription: `Messages in the ${name} dead-letter queue: they failed ${def.maxReceiveCount} times`,
-        metric: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
     }
     this.queues = queues as Record<QueueName, Queue>;
     this.deadLetterQueues = dlqs as Record<QueueName, Queue>;
@@ -180,6 +222,12 @@ export class MaodiaotongStack extends Stack {
       stageName: '$default',
       autoDeploy: true,
       throttle: { ...API_THROTTLE },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(
+          new LogGroup(this, 'ApiAccessLogs', { retention: settings.logRetention, removalPolicy: settings.removalPolicy }),
+        ),
+        format: AccessLogFormat.custom(JSON.stringify(API_ACCESS_LOG_FIELDS)),
+      },
     });
 
     // Mediators sign in to Cognito; their unit and role travel as claims, and the
@@ -188,23 +236,52 @@ export class MaodiaotongStack extends Stack {
       selfSignUpEnabled: false,
       signInAliases: { username: true },
       customAttributes: { unitId: new StringAttribute({ mutable: true }), role: new StringAttribute({ mutable: true }) },
-      passwordPolicy: { minLength: 8, requireSymbols: false, requireUppercase: false },
+      // NIST SP 800-63B: length, not composition rules (the admin page's form asks for the same).
+      passwordPolicy: {
+        minLength: PASSWORD_MIN_LENGTH,
+        requireSymbols: false,
+        requireUppercase: false,
+        requireLowercase: false,
+        requireDigits: false,
+        tempPasswordValidity: Duration.days(3),
+      },
+      // TOTP only (no SMS codes); optional in the pool, since Cognito cannot require it per group (see README).
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: AccountRecovery.NONE,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: settings.removalPolicy,
+      deletionProtection: settings.deletionProtection,
     });
     this.userPoolClient = this.userPool.addClient('AdminPage', {
-      authFlows: { userPassword: true },
+      authFlows: { userPassword: true, userSrp: true },
       generateSecret: false,
-      idTokenValidity: Duration.hours(12),
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      idTokenValidity: Duration.hours(TOKEN_VALIDITY.idHours),
+      accessTokenValidity: Duration.hours(TOKEN_VALIDITY.accessHours),
+      refreshTokenValidity: Duration.hours(TOKEN_VALIDITY.refreshHours),
+      // The page signs in through the API, not the hosted UI: OAuth only when callback URLs are configured,
+      // and then the code grant alone (no implicit flow, no placeholder URL).
+      ...(settings.callbackUrls.length > 0
+        ? {
+            oAuth: {
+              flows: { authorizationCodeGrant: true, implicitCodeGrant: false },
+              callbackUrls: [...settings.callbackUrls],
+              ...(settings.logoutUrls.length > 0 ? { logoutUrls: [...settings.logoutUrls] } : {}),
+            },
+          }
+        : { disableOAuth: true }),
     });
     const mediators = new HttpJwtAuthorizer('Mediators', `https://cognito-idp.${this.region}.amazonaws.com/${this.userPool.userPoolId}`, {
       jwtAudience: [this.userPoolClient.userPoolClientId],
     });
 
     // Keys the reporter index's hash: generated once per deployment, never in the repository.
+    // Kept exactly as long as the table (the stage's removal policy): a new key would orphan every byReporter entry.
     const hashSecret = new Secret(this, 'HashSecret', {
       description: 'HMAC key for the reporter index (phone/openId hashes)',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: settings.removalPolicy,
     });
 
     // Channel secrets (WeChat token and AES key, Twilio token, the SMS path token...): one Secret each,
@@ -239,12 +316,20 @@ export class MaodiaotongStack extends Stack {
     const mediaHosts = this.node.tryGetContext('attachments')?.allowedHosts as string | undefined;
 
     const functions: Record<string, NodejsFunction> = {};
+    const aliases: Record<string, Alias> = {};
+    const streamFailures: Record<string, Queue> = {};
+    const jwtRoutes = new Set<string>();
     const seenRoutes = new Set<string>();
     for (const [name, def] of functionDefs) {
       const id = `${pascal(name)}Fn`;
       const consumed = def.kind === 'worker' ? def.consumes : undefined;
+      // Secrets by ARN, read at run time (shared/service/secrets.ts): never a value in the function's configuration.
+      const readsSecrets: [string, Secret][] = [];
       const environment: Record<string, string> = {
         POWERTOOLS_SERVICE_NAME: 'maodiaotong',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        // `-c logLevel=DEBUG` for a closer look; INFO by default.
+        POWERTOOLS_LOG_LEVEL: settings.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
         AUTH_MODE: 'cognito',
         COGNITO_USER_POOL_ID: this.userPool.userPoolId,
@@ -252,14 +337,13 @@ export class MaodiaotongStack extends Stack {
       };
       if (def.table !== 'none') {
         environment.TABLE_NAME = this.table.tableName;
-        // A dynamic reference: the value is resolved at deploy time and is not in the template.
-        environment.HASH_SECRET = hashSecret.secretValue.unsafeUnwrap();
+        readsSecrets.push(['HASH_SECRET', hashSecret]);
       }
       for (const queue of new Set([...(def.sends ?? []), ...(consumed ? [consumed] : [])])) {
         environment[queueUrlEnv(queue)] = queueOf(queue).queueUrl;
       }
       if (def.secrets?.length) {
-        for (const name of def.secrets) environment[name] = channelSecret(name).secretValue.unsafeUnwrap();
+        for (const name of def.secrets) readsSecrets.push([name, channelSecret(name)]);
         for (const name of CHANNEL_SETTINGS) {
           const value = channelSettings[name];
           if (value) environment[name] = value;
@@ -271,6 +355,7 @@ export class MaodiaotongStack extends Stack {
       if (def.mediaHosts && mediaHosts) environment[MEDIA_HOSTS_ENV] = mediaHosts;
       // Presigned URLs are virtual-hosted: the bucket's regional name is where the pages fetch files from.
       if (def.showsFiles && attachments) environment[FILES_ORIGIN_ENV] = `https://${attachments.bucket.bucketRegionalDomainName}`;
+      for (const [name, secret] of readsSecrets) environment[SECRET_ARN_PREFIX + name] = secret.secretArn;
       const timeoutSeconds = def.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS[def.kind];
 
       const fn = new NodejsFunction(this, id, {
@@ -284,25 +369,45 @@ export class MaodiaotongStack extends Stack {
         memorySize: def.memoryMb ?? DEFAULT_MEMORY_MB,
         timeout: Duration.seconds(timeoutSeconds),
         environment,
-        bundling: bundlingOptions(def.files),
-        logGroup: new LogGroup(this, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
+        bundling: bundlingOptions(def.entry, def.files),
+        logGroup: new LogGroup(this, `${id}Logs`, { retention: settings.logRetention, removalPolicy: settings.removalPolicy }),
+        tracing: Tracing.ACTIVE,
+        ...(settings.reserveConcurrency && def.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: def.reservedConcurrency } : {}),
       });
+      for (const [, secret] of readsSecrets) secret.grantRead(fn);
       functions[name] = fn;
 
-      if (def.table === 'read') this.table.grant(fn, ...TABLE_READ_ACTIONS);
-      if (def.table === 'readWrite') this.table.grant(fn, ...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS);
+      if (def.table !== 'none') this.table.grant(fn, ...TABLE_READ_ACTIONS);
+      if (def.table === 'readWrite') {
+        if (!def.writes?.length) throw new Error(`function "${name}" writes the table but names no item families (writes)`);
+        // On the table only: indexes are never written directly.
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: [...TABLE_WRITE_ACTIONS],
+            resources: [this.table.tableArn],
+            conditions: leadingKeysCondition(def.writes),
+          }),
+        );
+      } else if (def.writes?.length) {
+        throw new Error(`function "${name}" names item families to write but its table access is "${def.table}"`);
+      }
       for (const queue of def.sends ?? []) queueOf(queue).grantSendMessages(fn);
       if (def.kind === 'http' && def.managesAccounts) this.userPool.grant(fn, ...COGNITO_ADMIN_ACTIONS);
       if (def.bucket && attachments) attachments.grant(fn, def.bucket);
 
       switch (def.kind) {
         case 'http': {
-          const integration = new HttpLambdaIntegration(`${id}Integration`, fn, {
+          // Routes invoke the alias; a deploy publishes a version and shifts the alias to it (gradually in prod).
+          const alias = new Alias(this, `${id}Live`, { aliasName: LIVE_ALIAS, version: fn.currentVersion });
+          aliases[name] = alias;
+          const integration = new HttpLambdaIntegration(`${id}Integration`, alias, {
             payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
           });
           for (const routeKey of def.routes) {
             if (seenRoutes.has(routeKey)) throw new Error(`route "${routeKey}" is served by two functions`);
             seenRoutes.add(routeKey);
+            if (def.gatewayAuth === 'jwt') jwtRoutes.add(routeKey);
             new HttpRoute(this, `Route ${routeKey.replaceAll('/', '|')}`, {
               httpApi: this.api,
               routeKey: parseRouteKey(routeKey),
@@ -315,10 +420,10 @@ export class MaodiaotongStack extends Stack {
         case 'worker': {
           const queue = queueOf(def.consumes);
           const visibility = topology.queues[def.consumes].visibilityTimeoutSeconds;
-          // Lambda refuses a mapping whose queue could redeliver a batch that is still running.
-          if (visibility < timeoutSeconds) {
+          // A batch Lambda retries after a throttle must not be redelivered meanwhile: AWS asks for 6 × the timeout.
+          if (visibility < VISIBILITY_PER_TIMEOUT * timeoutSeconds) {
             throw new Error(
-              `queue "${def.consumes}" visibility timeout ${visibility}s is shorter than worker "${name}" timeout ${timeoutSeconds}s`,
+              `queue "${def.consumes}" visibility timeout ${visibility}s is less than ${VISIBILITY_PER_TIMEOUT} × worker "${name}" timeout ${timeoutSeconds}s`,
             );
           }
           fn.addEventSource(
@@ -326,6 +431,7 @@ export class MaodiaotongStack extends Stack {
               batchSize: def.batchSize,
               maxBatchingWindow: Duration.seconds(def.maxBatchingWindowSeconds),
               reportBatchItemFailures: true,
+              maxConcurrency: def.maxConcurrency,
             }),
           );
           break;
@@ -337,6 +443,7 @@ export class MaodiaotongStack extends Stack {
             encryption: QueueEncryption.SQS_MANAGED,
             enforceSSL: true,
           });
+          streamFailures[`${name}-stream`] = failures;
           fn.addEventSource(
             new DynamoEventSource(this.table, {
               startingPosition: StartingPosition.LATEST,
@@ -369,6 +476,43 @@ export class MaodiaotongStack extends Stack {
       }
     }
     this.functions = functions;
+    this.aliases = aliases;
+    this.jwtRoutes = jwtRoutes;
+    this.streamFailureQueues = streamFailures;
+
+    const callback = topology.queues.callback;
+    this.operations = new Operations(this, 'Operations', {
+      stage: settings,
+      api: this.api,
+      table: this.table,
+      queues: Object.fromEntries(
+        (Object.keys(this.queues) as QueueName[]).map((name) => [
+          name,
+          {
+            queue: this.queues[name],
+            // The callback worker holds a message back for its whole retry window by design.
+            ...(name === 'callback' ? { maxAgeSeconds: retryWindowSeconds(callback.visibilityTimeoutSeconds, callback.maxReceiveCount) + 15 * 60 } : {}),
+          },
+        ]),
+      ),
+      deadLetterQueues: { ...this.deadLetterQueues, ...streamFailures },
+      functions,
+      ...(functions.sweeper ? { sweeper: functions.sweeper as IFunction } : {}),
+    });
+
+    // Gradual deploys of the API functions, rolled back when the function's errors or the API's 5xx alarm fires.
+    if (Object.keys(aliases).length > 0) {
+      const application = new LambdaApplication(this, 'Deploys');
+      for (const [name, alias] of Object.entries(aliases)) {
+        new LambdaDeploymentGroup(this, `${pascal(name)}Deploy`, {
+          application,
+          alias,
+          deploymentConfig: settings.gradualDeploys ? LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES : LambdaDeploymentConfig.ALL_AT_ONCE,
+          alarms: [this.operations.functionErrorAlarms[name]!, this.operations.api5xxAlarm],
+          autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
+        });
+      }
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'The single DynamoDB table' });
@@ -376,7 +520,7 @@ export class MaodiaotongStack extends Stack {
     if (attachments) new CfnOutput(this, 'AttachmentsBucketName', { value: attachments.bucket.bucketName, description: 'Private bucket of case attachments' });
   }
 
-  private buildTable(def: Topology['table'], streamed: boolean): Table {
+  private buildTable(def: Topology['table'], streamed: boolean, settings: StageSettings): Table {
     const key = (name: string) => ({ name, type: AttributeType.STRING });
     const table = new Table(this, 'Table', {
       partitionKey: key(def.partitionKey),
@@ -385,7 +529,8 @@ export class MaodiaotongStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: def.timeToLiveAttribute,
       encryption: TableEncryption.AWS_MANAGED,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: settings.removalPolicy,
+      deletionProtection: settings.deletionProtection,
       // New images feed the effects relay.
       ...(streamed ? { stream: StreamViewType.NEW_IMAGE } : {}),
     });

@@ -3,10 +3,14 @@
  * routes, which queue feeds which worker, which schedule runs the sweeper,
  * and what each may touch. The CDK stack and the local stack both read it.
  */
-import { INDEX_LIST, PK, SK, type IndexDef } from '../shared/store/schema.ts';
+import { INDEX_LIST, PK, SK, type IndexDef, type ItemFamily } from '../shared/store/schema.ts';
 
 export interface QueueDef {
-  /** Lambda's visibility timeout must cover a batch; redelivery waits this long. */
+  /**
+   * Redelivery waits this long. AWS asks for at least 6 × the consumer's timeout, so
+   * a batch retried by Lambda's poller after throttling is not redelivered meanwhile
+   * (the CDK stack refuses less; see VISIBILITY_PER_TIMEOUT).
+   */
   readonly visibilityTimeoutSeconds: number;
   /** Receives before a message is moved to the DLQ. */
   readonly maxReceiveCount: number;
@@ -21,6 +25,8 @@ interface FunctionBase {
   readonly entry: string;
   readonly description: string;
   readonly table: TableAccess;
+  /** With `readWrite`: the item families (shared/store/schema.ts) the function puts, updates or deletes — and no others. */
+  readonly writes?: readonly ItemFamily[];
   /** The attachments bucket (absent: no access, and no S3 client in the bundle). */
   readonly bucket?: BucketAccess;
   /** Checks provider URLs of files against the allow-list (MEDIA_ALLOWED_HOSTS): channels, intake, the media worker. */
@@ -35,6 +41,11 @@ interface FunctionBase {
   readonly secrets?: readonly ChannelSecret[];
   /** Files (from the repository root) shipped beside the bundle, which the handler reads at run time. */
   readonly files?: readonly string[];
+  /**
+   * In prod, concurrency reserved for (and capping) the function: the resident-facing
+   * entry points, so a flood of messages cannot take the account's pool from mediators' API.
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /** Secrets of the resident channels; never in the repository (see infra/stack.ts). */
@@ -61,6 +72,8 @@ export interface WorkerFunctionDef extends FunctionBase {
   readonly batchSize: number;
   /** Lambda's batching window; the local poller waits at most this long to fill a batch. */
   readonly maxBatchingWindowSeconds: number;
+  /** The event source's maxConcurrency (2–1000): a backlog drains at this pace instead of taking the pool. */
+  readonly maxConcurrency: number;
 }
 
 export interface ScheduledFunctionDef extends FunctionBase {
@@ -79,13 +92,19 @@ export interface StreamFunctionDef extends FunctionBase {
 
 export type FunctionDef = HttpFunctionDef | WorkerFunctionDef | ScheduledFunctionDef | StreamFunctionDef;
 
+/** AWS's rule for an SQS event source: the queue's visibility timeout ≥ 6 × the function's timeout. */
+export const VISIBILITY_PER_TIMEOUT = 6;
+
 export const QUEUES = {
-  escalation: { visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
-  notify: { visibilityTimeoutSeconds: 60, maxReceiveCount: 5 },
-  /** 12345 status callbacks: the worker backs off from the visibility timeout, doubling per receive (about 4 h in all). */
-  callback: { visibilityTimeoutSeconds: 60, maxReceiveCount: 10 },
-  /** Files to fetch from providers (WeChat, Twilio, hotlines): the worker's timeout, twice over, before a redelivery. */
-  media: { visibilityTimeoutSeconds: 120, maxReceiveCount: 5 },
+  escalation: { visibilityTimeoutSeconds: 180, maxReceiveCount: 5 },
+  notify: { visibilityTimeoutSeconds: 180, maxReceiveCount: 5 },
+  /**
+   * 12345 status callbacks: the worker backs off from the visibility timeout, doubling per
+   * receive up to an hour: 180 s, 6, 12, 24, 48 min, then hourly — 9 receives span about 4.5 h.
+   */
+  callback: { visibilityTimeoutSeconds: 180, maxReceiveCount: 9 },
+  /** Files to fetch from providers (WeChat, Twilio, hotlines). */
+  media: { visibilityTimeoutSeconds: 360, maxReceiveCount: 5 },
 } as const satisfies Record<string, QueueDef>;
 
 /**
@@ -121,6 +140,8 @@ export const FUNCTIONS = {
     description: 'File a case (hotline systems and other API clients), or register one on a resident\'s behalf (登记, mediators)',
     routes: ['POST /v1/cases'],
     table: 'readWrite',
+    writes: ['case'],
+    reservedConcurrency: 20,
     // Attachments by URL: checked against the allow-list here, fetched by the media worker.
     mediaHosts: true,
   },
@@ -131,6 +152,7 @@ export const FUNCTIONS = {
     description: 'Work a case: accept, dispatch, escalate, resolve, follow up…',
     routes: ['POST /v1/cases/{id}/actions'],
     table: 'readWrite',
+    writes: ['case'],
   },
   auth: {
     kind: 'http',
@@ -139,6 +161,7 @@ export const FUNCTIONS = {
     // Failed logins are counted, so it writes.
     routes: ['POST /v1/auth/login', 'GET /v1/me'],
     table: 'readWrite',
+    writes: ['limits'],
   },
   outbox: {
     kind: 'http',
@@ -155,6 +178,7 @@ export const FUNCTIONS = {
     description: 'SLA limits, risk terms and holiday years, editable without a deploy',
     routes: ['GET /v1/config/{name}', 'PUT /v1/config/{name}'],
     table: 'readWrite',
+    writes: ['config'],
   },
   cases: {
     kind: 'http',
@@ -163,6 +187,7 @@ export const FUNCTIONS = {
     // Reads may repair a lagging projection, so they write.
     routes: ['GET /v1/cases', 'GET /v1/queue', 'GET /v1/cases/{id}', 'GET /v1/cases/{id}/events', 'GET /v1/cases/{id}/audit'],
     table: 'readWrite',
+    writes: ['case', 'audit'],
   },
   stats: {
     kind: 'http',
@@ -170,7 +195,24 @@ export const FUNCTIONS = {
     entry: 'functions/stats/handler.ts',
     description: 'Statistics: counts and rates over a date range under a unit, and the 红黄牌 board',
     routes: ['GET /v1/stats', 'GET /v1/board'],
-    table: 'read',
+    // Counts the events the relay has not delivered yet before answering from the counters.
+    table: 'readWrite',
+    writes: ['stats'],
+  },
+  deliberation: {
+    kind: 'http',
+    entry: 'functions/deliberation/handler.ts',
+    description: '议事厅: topics, meetings, decisions and their publication (公示); a unit\'s published results for everyone',
+    routes: [
+      'POST /v1/deliberations',
+      'GET /v1/deliberations',
+      'GET /v1/deliberations/{id}',
+      'POST /v1/deliberations/{id}/actions',
+      'GET /v1/stats/deliberations',
+      'GET /v1/public/units/{unitId}/deliberations',
+    ],
+    // Publishing records the result on the linked cases.
+    table: 'readWrite',
   },
   directory: {
     kind: 'http',
@@ -188,6 +230,40 @@ export const FUNCTIONS = {
       'PATCH /v1/users/{username}',
     ],
     table: 'readWrite',
+    writes: ['accounts', 'unitTree', 'supervision'],
+  },
+  households: {
+    kind: 'http',
+    gatewayAuth: 'jwt',
+    entry: 'functions/households/handler.ts',
+    description: '联户: the rosters of 联户长 (import, edit), their 走访 (raising cases), roster statistics, 宣传 notices to households',
+    routes: [
+      'GET /v1/households',
+      'POST /v1/households/import',
+      'GET /v1/households/stats',
+      'PUT /v1/households/{id}',
+      'POST /v1/households/{id}/visits',
+      'POST /v1/notices',
+    ],
+    // Visits raise cases (the case's first event is written here); reveals are audited; notices are counted.
+    table: 'readWrite',
+  },
+  volunteers: {
+    kind: 'http',
+    // 报到 and the menu are public; the rest authenticate in the handler.
+    managesAccounts: true,
+    entry: 'functions/volunteers/handler.ts',
+    description: '双报到 volunteers and 群众点单: registration (public), approval into the roster, the service menus',
+    routes: [
+      'POST /v1/volunteers/registrations',
+      'GET /v1/volunteers/registrations',
+      'POST /v1/volunteers/registrations/{id}/decision',
+      'GET /v1/volunteers',
+      'GET /v1/services',
+      'PUT /v1/services/{unitId}',
+    ],
+    // Registrations are counted per address, so even the public routes write.
+    table: 'readWrite',
   },
   track: {
     kind: 'http',
@@ -195,6 +271,8 @@ export const FUNCTIONS = {
     description: "The resident's public status view, their 回访 (满意/基本满意/不满意) and what they add to the case",
     routes: ['GET /v1/track/{trackingNo}', 'POST /v1/track/{trackingNo}/follow-up', 'POST /v1/track/{trackingNo}/messages'],
     table: 'readWrite',
+    writes: ['case', 'limits'],
+    reservedConcurrency: 20,
   },
   attachments: {
     kind: 'http',
@@ -209,6 +287,7 @@ export const FUNCTIONS = {
       'GET /v1/track/{trackingNo}/attachments',
     ],
     table: 'readWrite',
+    writes: ['case', 'audit', 'limits'],
     bucket: 'readWrite',
     // Reads a 10 MB upload, cleans and stores it.
     memoryMb: 1024,
@@ -221,7 +300,9 @@ export const FUNCTIONS = {
     consumes: 'media',
     batchSize: 2,
     maxBatchingWindowSeconds: 0,
+    maxConcurrency: 5,
     table: 'readWrite',
+    writes: ['case'],
     bucket: 'readWrite',
     mediaHosts: true,
     memoryMb: 1024,
@@ -244,6 +325,7 @@ export const FUNCTIONS = {
     everyMinutes: 1,
     // The backstop relay repairs projections and completes merges.
     table: 'readWrite',
+    writes: ['case', 'unitTree', 'stats', 'topics'],
     sends: ['escalation', 'notify', 'callback', 'media'],
     timeoutSeconds: 50,
   },
@@ -255,6 +337,7 @@ export const FUNCTIONS = {
     maxBatchingWindowSeconds: 0,
     retryAttempts: 10,
     table: 'readWrite',
+    writes: ['case', 'stats'],
     sends: ['escalation', 'notify', 'callback', 'media'],
   },
   escalationWorker: {
@@ -264,7 +347,9 @@ export const FUNCTIONS = {
     consumes: 'escalation',
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
+    maxConcurrency: 10,
     table: 'readWrite',
+    writes: ['case'],
   },
   notifier: {
     kind: 'worker',
@@ -273,7 +358,9 @@ export const FUNCTIONS = {
     consumes: 'notify',
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
+    maxConcurrency: 10,
     table: 'readWrite',
+    writes: ['case', 'outbox'],
     // Outbound WeChat customer-service messages and Twilio SMS, when configured.
     secrets: ['WECHAT_APP_SECRET', 'TWILIO_AUTH_TOKEN'],
   },
@@ -284,6 +371,8 @@ export const FUNCTIONS = {
     description: 'WeChat Official Account server: URL check, messages in plaintext and safe mode, passive replies',
     routes: ['GET /webhooks/wechat', 'POST /webhooks/wechat'],
     table: 'readWrite',
+    writes: ['case', 'residents', 'inbound', 'limits'],
+    reservedConcurrency: 20,
     mediaHosts: true,
     secrets: ['WECHAT_TOKEN', 'WECHAT_AES_KEY'],
   },
@@ -293,6 +382,8 @@ export const FUNCTIONS = {
     description: 'Inbound SMS: Twilio (signed), Aliyun and Tencent (secret path token)',
     routes: ['POST /webhooks/sms/twilio', 'POST /webhooks/sms/{provider}/{secret}'],
     table: 'readWrite',
+    writes: ['case', 'residents', 'inbound', 'limits'],
+    reservedConcurrency: 20,
     mediaHosts: true,
     // Aliyun and Tencent only acknowledge: the answer to the resident goes out through the notifier.
     sends: ['notify'],
@@ -310,6 +401,8 @@ export const FUNCTIONS = {
       'GET /open311/v2/tokens/{id}',
     ],
     table: 'readWrite',
+    writes: ['case'],
+    reservedConcurrency: 10,
   },
   callbackWorker: {
     kind: 'worker',
@@ -321,7 +414,9 @@ export const FUNCTIONS = {
     // Deliveries run in parallel; each waits at most 10 s for the receiver.
     batchSize: 5,
     maxBatchingWindowSeconds: 0,
+    maxConcurrency: 5,
     table: 'readWrite',
+    writes: ['case', 'callbackLog'],
     timeoutSeconds: 30,
   },
   web: {

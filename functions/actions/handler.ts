@@ -15,6 +15,7 @@ import { json, type HttpResult } from '../../shared/http/response.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { cases, directory } from '../../shared/service/runtime.ts';
 import { caseView } from '../../shared/service/views.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 /** The account a task would go to, as the domain checks it (undefined when there is none). */
 async function volunteerAccount(username: string): Promise<VolunteerAccount | undefined> {
@@ -54,7 +55,7 @@ async function toCommand(body: ActionBody, mediator: string): Promise<Command> {
   }
 }
 
-export const handler = middy<ApiEvent, HttpResult>()
+const run = middy<ApiEvent, HttpResult>()
   .use(httpErrors())
   .use(bodyLimit())
   .use(authenticate(jwtAuth(directory, clock.now)))
@@ -74,3 +75,6 @@ export const handler = middy<ApiEvent, HttpResult>()
     const audience = actor.kind === 'user' ? actor.role : 'public';
     return json(200, { ...caseView(state, units, { view: 'case', audience }), lastEvent: { seq: appended.seq, type: appended.type } }, replayed ? { 'idempotent-replayed': 'true' } : {});
   });
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

@@ -43,6 +43,7 @@ import { attachmentsView } from '../../shared/service/views.ts';
 import { AuditTrail } from '../../shared/store/audit.ts';
 import { AttemptLimiter } from '../../shared/store/limits.ts';
 import { openTracked } from '../../shared/service/tracked.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 const audit = new AuditTrail(dynamodb, config.tableName);
 const limiter = new AttemptLimiter(dynamodb, config.tableName);
@@ -73,7 +74,7 @@ async function requestUpload(event: ApiEvent, id: string, actor: Actor): Promise
   // The rules of `attach` (who, which state, the 20-file limit) are asked before anything is uploaded.
   await cases.check(state, { type: 'attach', attachment: probe(body.size) }, actor);
   const mediaType = body.mediaType.toLowerCase();
-  const { token, claim } = uploadTokens.issue({ caseId: id, by: actor.id, mediaType, size: body.size, name: body.name }, clock.now());
+  const { token, claim } = uploadTokens().issue({ caseId: id, by: actor.id, mediaType, size: body.size, name: body.name }, clock.now());
   const upload = await files.uploadUrl(uploadKey(id, claim.uploadId), mediaType, body.size);
   return json(201, { uploadId: token, ...upload, maxBytes: ATTACHMENT_LIMITS.maxBytes });
 }
@@ -82,7 +83,7 @@ async function completeUpload(event: ApiEvent, id: string, actor: Actor): Promis
   const body = parseWith(completeUploadSchema, event.json, 'the attachment');
   if (body instanceof ValidationFailed) throw body;
   const state = await cases.read(id, actor);
-  const claim = uploadTokens.verify(body.uploadId, id, actor.id, clock.now());
+  const claim = uploadTokens().verify(body.uploadId, id, actor.id, clock.now());
   const { uploadId: _token, ...facts } = body;
   const result = await attachments.completeUpload(state, claim, { ...facts, origin: originOf(actor) }, actor);
   const file = result.state.attachments?.find((a) => a.id === claim.uploadId);
@@ -144,9 +145,12 @@ const residentFiles = middy<ApiEvent, HttpResult>()
     return json(200, { items });
   });
 
-export const handler = (event: ApiEvent, context: Parameters<typeof write>[1]) =>
+const run = (event: ApiEvent, context: Parameters<typeof write>[1]) =>
   event.routeKey === 'GET /v1/track/{trackingNo}/attachments'
     ? residentFiles(event, context)
     : event.routeKey.startsWith('POST ')
       ? write(event, context)
       : readFiles(event, context);
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

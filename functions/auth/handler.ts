@@ -13,6 +13,7 @@ import { clock } from '../../shared/service/clock.ts';
 import { accountsFromEnv } from '../../shared/service/accounts.ts';
 import { config, directory, dynamodb, policy } from '../../shared/service/runtime.ts';
 import { AttemptLimiter, type LimitRule } from '../../shared/store/limits.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 const loginSchema = z.strictObject({
   username: z.string().check(z.minLength(1), z.maxLength(64)),
@@ -65,5 +66,8 @@ const me = middy<ApiEvent, HttpResult>()
     });
   });
 
-export const handler = (event: ApiEvent, context: Parameters<typeof login>[1]) =>
+const run = (event: ApiEvent, context: Parameters<typeof login>[1]) =>
   event.routeKey === 'POST /v1/auth/login' ? login(event, context) : me(event, context);
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

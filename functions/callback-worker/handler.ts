@@ -22,15 +22,16 @@ import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 
 import { evolve, type CaseState } from '../../shared/domain/index.ts';
 import { DELIVERY_HEADER, callbackHeaders, deliveryId, encodeStatusChange, statusChangeFor, type StatusChange } from '../../shared/channels/callback.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
-import { callbackMessageSchema } from '../../shared/queue/messages.ts';
+import { callbackMessageSchema, versioned } from '../../shared/queue/messages.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { logger } from '../../shared/service/logger.ts';
+import { backoffSeconds } from '../../shared/queue/backoff.ts';
 import { sqs } from '../../shared/service/queues.ts';
 import { channels, config, directory, store } from '../../shared/service/runtime.ts';
+import { lambda } from '../../shared/service/lambda.ts';
+import { METRIC, count } from '../../shared/service/metrics.ts';
 
 const TIMEOUT_MS = 10_000;
-/** SQS allows at most 12 hours of invisibility; an hour between late attempts is plenty. */
-export const MAX_BACKOFF_SECONDS = 3600;
 const FALLBACK_BASE_SECONDS = 30;
 
 interface QueueSettings {
@@ -64,10 +65,6 @@ function queueSettings(): Promise<QueueSettings> {
   return settings;
 }
 
-/** Seconds before attempt `receives + 1`: base × 2^(receives − 1), capped. */
-export function backoffSeconds(base: number, receives: number): number {
-  return Math.min(MAX_BACKOFF_SECONDS, Math.round(base * 2 ** Math.max(0, receives - 1)));
-}
 
 async function postpone(record: SQSRecord): Promise<void> {
   const url = config.queueUrls.callback;
@@ -132,6 +129,7 @@ async function deliver(record: SQSRecord): Promise<void> {
       attempts: Number(record.attributes.ApproximateReceiveCount) || 1,
     });
     logger.info('status change delivered', { caseId, seq: at, event: change.event, client: profile.name });
+    count(METRIC.callbacksDelivered, 1, { client: profile.name });
   }
 }
 
@@ -146,7 +144,7 @@ async function handOff(record: SQSRecord, failure: DeliveryFailed, caseId: strin
   const { baseSeconds } = await queueSettings();
   try {
     await sqs.send(
-      new SendMessageCommand({ QueueUrl: url, MessageBody: JSON.stringify({ caseId, seq: failure.seq }), DelaySeconds: Math.min(900, baseSeconds) }),
+      new SendMessageCommand({ QueueUrl: url, MessageBody: JSON.stringify(versioned({ caseId, seq: failure.seq })), DelaySeconds: Math.min(900, baseSeconds) }),
     );
     return true;
   } catch (error) {
@@ -190,7 +188,7 @@ async function post(url: string, secret: string, caseId: string, seq: number, ch
 }
 
 /** Cases in parallel; of a case's messages in the batch, the one with the lowest seq delivers for all. */
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+const run = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const byCase = new Map<string, { record: SQSRecord; seq: number }[]>();
   const failures: SQSBatchItemFailure[] = [];
   for (const record of event.Records) {
@@ -212,6 +210,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
       } catch (error) {
         if (error instanceof DeliveryFailed && error.progressed && (await handOff(first, error, caseId))) return;
         logger.warn('status change not delivered; retried with backoff', { error: error as Error });
+        count(METRIC.callbacksFailed);
         await postpone(first);
         failures.push({ itemIdentifier: first.messageId });
       }
@@ -227,3 +226,6 @@ function safeJson(body: string): unknown {
     return undefined;
   }
 }
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

@@ -53,6 +53,7 @@ import { AuditTrail } from '../../shared/store/audit.ts';
 import { CaseQueries, type SubtreeFilter } from '../../shared/store/case-queries.ts';
 import { UnitSupervision } from '../../shared/store/supervision.ts';
 import { WorkQueries } from '../../shared/store/work-queries.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 const audit = new AuditTrail(dynamodb, config.tableName);
 const queries = new CaseQueries(dynamodb, config.tableName, store);
@@ -283,7 +284,7 @@ async function reporterCases(q: Record<string, string | undefined>, actor: Extra
   return json(200, { items: found.map((s) => listItem(s, units, now, actor, calendar)), cursor: null });
 }
 
-export const handler = middy<ApiEvent, HttpResult>()
+const run = middy<ApiEvent, HttpResult>()
   .use(httpErrors())
   .use(authenticate(apiKeyAuth(directory), jwtAuth(directory, clock.now)))
   .handler(async (event) => {
@@ -325,3 +326,6 @@ export const handler = middy<ApiEvent, HttpResult>()
         throw new NotFound(`no route ${event.routeKey}`);
     }
   });
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

@@ -18,6 +18,7 @@ import { requireRole } from '../../shared/http/roles.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { calendarOverridesSchema, loadPolicy, riskTermsSchema, slaOverridesSchema } from '../../shared/service/policy.ts';
 import { config, directory } from '../../shared/service/runtime.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 const DOCUMENTS = {
   sla: { key: 'SLA', schema: slaOverridesSchema },
@@ -74,5 +75,8 @@ const write = middy<ApiEvent, HttpResult>()
     return describe(doc.name, doc.key);
   });
 
-export const handler = (event: ApiEvent, context: Parameters<typeof read>[1]) =>
+const run = (event: ApiEvent, context: Parameters<typeof read>[1]) =>
   event.routeKey.startsWith('PUT ') ? write(event, context) : read(event, context);
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

@@ -20,6 +20,7 @@ import { accountsFromEnv } from '../../shared/service/accounts.ts';
 import { config, directory, dynamodb, policy, reindexer } from '../../shared/service/runtime.ts';
 import type { Account } from '../../shared/store/directory.ts';
 import { UnitSupervision } from '../../shared/store/supervision.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const accounts = accountsFromEnv(directory);
@@ -84,7 +85,7 @@ const publicAccount = ({ passwordHash: _hash, ...account }: Account) => ({
   disabled: account.disabled ?? false,
 });
 
-export const handler = middy<ApiEvent, HttpResult>()
+const run = middy<ApiEvent, HttpResult>()
   .use(httpErrors())
   .use(bodyLimit(1024 * 1024))
   .use(authenticate(jwtAuth(directory, clock.now)))
@@ -112,7 +113,7 @@ export const handler = middy<ApiEvent, HttpResult>()
       case 'POST /v1/units/import': {
         requireRole(principal, 'admin');
         const { type, text } = body(event, 'json', 'csv');
-        const sheet = type === 'csv' ? unitsFromCsv(text) : undefined;
+        const sheet = type === 'csv' ? await unitsFromCsv(text) : undefined;
         // A problem in a sheet is told by its line and column, as the sheet has them.
         const located = (error: ValidationFailed) => (sheet ? new ValidationFailed(error.message, error.issues.map((i) => csvIssue(i, sheet.headers))) : error);
         const parsed = parseWith(unitImportSchema, sheet ? { units: sheet.units } : jsonOf(text), 'the unit import');
@@ -241,3 +242,6 @@ export const handler = middy<ApiEvent, HttpResult>()
         throw new NotFound(`no route ${event.routeKey}`);
     }
   });
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

@@ -12,6 +12,7 @@ import { escalationMessageSchema } from '../../shared/queue/messages.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { logger } from '../../shared/service/logger.ts';
 import { cases, directory, store } from '../../shared/service/runtime.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 const processor = new BatchProcessor(EventType.SQS);
 const system: Actor = { kind: 'system', id: 'escalation-worker' };
@@ -42,4 +43,7 @@ async function escalate(record: SQSRecord): Promise<void> {
   }
 }
 
-export const handler = (event: SQSEvent, context: Context) => processPartialResponse(event, escalate, processor, { context });
+const run = (event: SQSEvent, context: Context) => processPartialResponse(event, escalate, processor, { context });
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

@@ -14,10 +14,11 @@ import { clock } from '../../shared/service/clock.ts';
 import { idempotencyKey, type ApiEvent } from '../../shared/http/event.ts';
 import { authenticate, bodyLimit, httpErrors, jsonBody, principalOf } from '../../shared/http/middleware.ts';
 import { json, type HttpResult } from '../../shared/http/response.ts';
-import { cases, directory } from '../../shared/service/runtime.ts';
+import { cases, directory, volunteers } from '../../shared/service/runtime.ts';
 import { caseView } from '../../shared/service/views.ts';
 import { mediaAllowList, refusal } from '../../shared/media/fetch.ts';
 import type { MediaRequest } from '../../shared/domain/index.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 const allowList = mediaAllowList();
 
@@ -32,7 +33,7 @@ function mediaOf(attachments: readonly { url: string; name?: string; caption?: s
   return attachments.map(({ url, ...facts }) => ({ source: { kind: 'url', url }, ...facts }));
 }
 
-export const handler = middy<ApiEvent, HttpResult>()
+const run = middy<ApiEvent, HttpResult>()
   .use(httpErrors())
   .use(bodyLimit())
   .use(authenticate(apiKeyAuth(directory), jwtAuth(directory, clock.now)))
@@ -46,7 +47,9 @@ export const handler = middy<ApiEvent, HttpResult>()
         throw new ValidationFailed(`source must be one of ${REGISTER_SOURCES.join(', ')}`, [{ path: 'source', message: `must be one of ${REGISTER_SOURCES.join(', ')}` }]);
       }
       if (body.externalId !== undefined) throw new ValidationFailed('externalId is for API clients', [{ path: 'externalId', message: 'is for API clients' }]);
-      const result = await cases.intake(body, principal.actor, idempotencyKey(event));
+      const { service, ...input } = body;
+      const ordered = service === undefined ? {} : { service: await volunteers.service(body.location.unitId ?? principal.actor.unitId, service) };
+      const result = await cases.intake({ ...input, ...ordered }, principal.actor, idempotencyKey(event));
       const units = await directory.units();
       return json(result.created ? 201 : 200, caseView(result.state, units, { view: 'receipt', audience: principal.actor.role }), {
         location: `/v1/cases/${result.state.id}`,
@@ -58,11 +61,15 @@ export const handler = middy<ApiEvent, HttpResult>()
       throw new Forbidden(`this key files cases from ${principal.client.sources.join(', ')}, not "${body.source}"`);
     }
     // What the new case sets in motion is recorded with its first event; the relay delivers it.
-    const { attachments, ...input } = body;
-    const result = await cases.intake({ ...input, media: mediaOf(attachments) }, principal.actor, idempotencyKey(event));
+    const { attachments, service, ...input } = body;
+    const ordered = service === undefined ? {} : { service: await volunteers.service(body.location.unitId ?? principal.client.rootUnitId, service) };
+    const result = await cases.intake({ ...input, ...ordered, media: mediaOf(attachments) }, principal.actor, idempotencyKey(event));
     const { state } = result;
     const units = await directory.units();
     return json(result.created ? 201 : 200, caseView(state, units, { view: 'client', audience: 'client' }), {
       location: `/v1/cases/${state.id}`,
     });
   });
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

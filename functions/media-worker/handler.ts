@@ -20,6 +20,8 @@ import { AttachmentService } from '../../shared/service/attachments.ts';
 import { files } from '../../shared/service/files.ts';
 import { cases, store } from '../../shared/service/runtime.ts';
 import { QUEUES } from '../../infra/topology.ts';
+import { lambda } from '../../shared/service/lambda.ts';
+import { perSecrets } from '../../shared/service/secrets.ts';
 
 const env = process.env;
 const processor = new BatchProcessor(EventType.SQS);
@@ -27,7 +29,10 @@ const system: Actor = { kind: 'system', id: 'media-worker' };
 /** One provider's answer, redirects included, may take this long. */
 const FETCH_TIMEOUT_MS = 20_000;
 
-const service = new AttachmentService({
+/** Its fetcher holds the providers' secrets: made again when one changes. */
+const service = perSecrets(
+  () =>
+    new AttachmentService({
   cases,
   store,
   files,
@@ -41,13 +46,17 @@ const service = new AttachmentService({
         ? { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, base: env.TWILIO_API_BASE || 'https://api.twilio.com' }
         : undefined,
   }),
-});
+    }),
+);
 
 async function fetchFiles(record: SQSRecord): Promise<void> {
   const message = parseWith(mediaMessageSchema, JSON.parse(record.body) as unknown, 'the media message');
   if (message instanceof Error) throw message;
   const receives = Number(record.attributes.ApproximateReceiveCount) || 1;
-  await service.fetchRequested(message.caseId, message.seq, system, receives >= QUEUES.media.maxReceiveCount);
+  await service().fetchRequested(message.caseId, message.seq, system, receives >= QUEUES.media.maxReceiveCount);
 }
 
-export const handler = (event: SQSEvent, context: Context) => processPartialResponse(event, fetchFiles, processor, { context });
+const run = (event: SQSEvent, context: Context) => processPartialResponse(event, fetchFiles, processor, { context });
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

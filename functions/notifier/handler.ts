@@ -17,11 +17,16 @@ import { route, sendersFromEnv, Unreachable, type Address, type ChannelKind, typ
 import { notifyMessageSchema, type ReplyMessage } from '../../shared/queue/messages.ts';
 import { Outbox } from '../../shared/store/outbox.ts';
 import { logger } from '../../shared/service/logger.ts';
-import { cases, config, directory, dynamodb, store } from '../../shared/service/runtime.ts';
+import { cases, config, directory, dynamodb, reporterKey, store } from '../../shared/service/runtime.ts';
+import { lambda } from '../../shared/service/lambda.ts';
+import { perSecrets } from '../../shared/service/secrets.ts';
+import { HouseholdStore } from '../../shared/store/households.ts';
 
 const processor = new BatchProcessor(EventType.SQS);
 const outbox = new Outbox(dynamodb, config.tableName);
-const senders = sendersFromEnv();
+/** Made again when a provider's secret changes (read from Secrets Manager while the function runs). */
+const senders = perSecrets(() => sendersFromEnv());
+const households = new HouseholdStore(dynamodb, config.tableName);
 
 /** Cases that came in by WeChat or SMS: the channel already answered with the 回执. */
 const RESIDENT_CHANNELS: Readonly<Record<string, ChannelKind>> = { wechat: 'wechat', sms: 'sms' };
@@ -55,7 +60,7 @@ async function notifyEvent(caseId: string, seq: number): Promise<void> {
     if (resident && note.topic === 'receipt' && residentChannel !== undefined) continue;
     for (const to of await addresses(note.recipient, state, units)) {
       const delivery = route(to, resident ? residentChannel : undefined);
-      const sender = delivery && senders[delivery.kind];
+      const sender = delivery && senders()[delivery.kind];
       const entry = {
         at: event.at,
         caseId: state.id,
@@ -87,7 +92,7 @@ async function notifyEvent(caseId: string, seq: number): Promise<void> {
  */
 async function deliver(entry: Parameters<Outbox['markSent']>[0], delivery: Delivery, to: Address, text: string): Promise<void> {
   try {
-    await senders[delivery.kind].send(delivery, text);
+    await senders()[delivery.kind].send(delivery, text);
     await outbox.markSent(entry);
   } catch (error) {
     if (!(error instanceof Unreachable)) throw error;
@@ -97,13 +102,13 @@ async function deliver(entry: Parameters<Outbox['markSent']>[0], delivery: Deliv
       await outbox.markUndeliverable(entry, error.message);
       return;
     }
-    await senders.sms.send(sms, text);
-    await outbox.markSent(entry, { channel: 'sms', provider: senders.sms.provider, to: sms.to, fallbackFrom: delivery.kind });
+    await senders().sms.send(sms, text);
+    await outbox.markSent(entry, { channel: 'sms', provider: senders().sms.provider, to: sms.to, fallbackFrom: delivery.kind });
   }
 }
 
 async function sendReply(reply: ReplyMessage): Promise<void> {
-  const sender = senders[reply.channel];
+  const sender = senders()[reply.channel];
   const about = reply.caseId === undefined ? undefined : await store.load(reply.caseId);
   const entry = {
     unitId: about?.state.unitId,
@@ -124,11 +129,44 @@ async function sendReply(reply: ReplyMessage): Promise<void> {
   await outbox.markSent(entry);
 }
 
+/**
+ * A 宣传 notice to the households it names, each once (the outbox claims it
+ * by notice and position). A household whose phone replied 退订 is recorded
+ * as not sent, with the reason, and nothing goes to it.
+ */
+async function sendNotice(id: string): Promise<void> {
+  const notice = await households.notice(id);
+  if (!notice) {
+    logger.warn('notice not found', { noticeId: id });
+    return;
+  }
+  for (const [n, householdId] of notice.householdIds.entries()) {
+    const household = await households.get(householdId);
+    if (!household?.phone) continue;
+    const to: Address = { name: household.head, phone: household.phone };
+    const delivery = route(to);
+    const sender = delivery && senders()[delivery.kind];
+    if (!delivery || !sender) continue;
+    const entry = { at: notice.at, caseId: notice.id, seq: 1, n, topic: 'notice', channel: delivery.kind, provider: sender.provider, to: delivery.to, recipientName: household.head, text: notice.text, unitId: household.unitId };
+    if (!(await outbox.claim(entry))) continue;
+    const key = reporterKey({ phone: household.phone });
+    if (key !== undefined && (await households.optedOut(key))) {
+      await outbox.markUndeliverable(entry, '已退订');
+      continue;
+    }
+    await deliver(entry, delivery, to, notice.text);
+  }
+}
+
 async function notify(record: SQSRecord): Promise<void> {
   const message = parseWith(notifyMessageSchema, JSON.parse(record.body) as unknown, 'the notify message');
   if (message instanceof Error) throw message;
   if ('reply' in message) return sendReply(message.reply);
+  if ('notice' in message) return sendNotice(message.notice);
   return notifyEvent(message.caseId, message.seq);
 }
 
-export const handler = (event: SQSEvent, context: Context) => processPartialResponse(event, notify, processor, { context });
+const run = (event: SQSEvent, context: Context) => processPartialResponse(event, notify, processor, { context });
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

@@ -53,6 +53,7 @@ import { logger } from '../../shared/service/logger.ts';
 import { open311View } from '../../shared/service/views.ts';
 import { cases, config, directory, dynamodb, store } from '../../shared/service/runtime.ts';
 import { CaseQueries } from '../../shared/store/case-queries.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 export const OPEN311_SOURCE = 'open311';
 /** The spec's default window for GET /requests, and the most one answer lists. */
@@ -178,12 +179,14 @@ async function searchRequests(event: ApiEvent, units: UnitTree): Promise<CaseSta
     ).flat();
     found = await store.getMany(idsInRange);
   }
-  return found
+  const shown = found
     .filter((s) => s.source === OPEN311_SOURCE)
     .filter((s) => !codes || codes.includes(s.center))
     .filter((s) => !statuses || statuses.includes(open311Status(s.status)))
     .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
     .slice(0, MAX_RESULTS);
+  // Each row is the request itself: Open311's description is the whole text, not a list's excerpt.
+  return store.withWholeDescriptions(shown);
 }
 
 /** A case id is short and plain; anything else names no request (and could pass DynamoDB's 2,048-byte key limit). */
@@ -212,13 +215,15 @@ async function file(event: Open311Event, format: Open311Format): Promise<HttpRes
   const body = parseWith(intakeSchema, submission.intake, 'the service request');
   if (body instanceof ValidationFailed) throw body;
   const actor = { kind: 'client' as const, id: client.name, source: OPEN311_SOURCE, rootUnitId: client.rootUnitId };
-  const result = await cases.intake(body, actor, idempotencyKey(event));
+  // Open311's service_code names a centre; a 点单 service is not part of its request.
+  const { service: _service, ...input } = body;
+  const result = await cases.intake(input, actor, idempotencyKey(event));
   const { state } = result;
   const notice = `诉求已受理，编号 ${state.trackingNo}，提取码 ${state.trackingCode}（凭编号和提取码查询进度）`;
   return answer(result.created ? 201 : 200, renderCreated(state.id, notice, format), format);
 }
 
-export const handler = middy<Open311Event, HttpResult>()
+const run = middy<Open311Event, HttpResult>()
   .use(open311())
   .use(bodyLimit())
   .handler(async (event) => {
@@ -256,3 +261,6 @@ export const handler = middy<Open311Event, HttpResult>()
       }
     }
   });
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

@@ -5,10 +5,11 @@ import { NotFound } from '../../shared/domain/errors.ts';
 import { header, type ApiEvent } from '../../shared/http/event.ts';
 import { httpErrors } from '../../shared/http/middleware.ts';
 import { json, type HttpResult } from '../../shared/http/response.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 let document: string | undefined;
 
-export const handler = middy<ApiEvent, HttpResult>()
+const run = middy<ApiEvent, HttpResult>()
   .use(httpErrors())
   .handler(async (event) => {
     if (event.routeKey === '$default') throw new NotFound(`no route ${event.requestContext.http.method} ${event.rawPath}`);
@@ -16,3 +17,6 @@ export const handler = middy<ApiEvent, HttpResult>()
     document ??= JSON.stringify(openApiDocument(`${scheme}://${event.requestContext.domainName}`));
     return { ...json(200, null, { 'cache-control': 'public, max-age=300' }), body: document };
   });
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

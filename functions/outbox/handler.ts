@@ -17,10 +17,11 @@ import { clock } from '../../shared/service/clock.ts';
 import { config, directory, dynamodb } from '../../shared/service/runtime.ts';
 import { Outbox } from '../../shared/store/outbox.ts';
 import { outboxView } from '../../shared/service/views.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 const outbox = new Outbox(dynamodb, config.tableName);
 
-export const handler = middy<ApiEvent, HttpResult>()
+const run = middy<ApiEvent, HttpResult>()
   .use(httpErrors())
   .use(authenticate(jwtAuth(directory, clock.now)))
   .handler(async (event) => {
@@ -39,3 +40,6 @@ export const handler = middy<ApiEvent, HttpResult>()
     const items = page.items.filter((e) => (e.unitId === undefined ? atTop : units.isWithin(e.unitId, mine)));
     return json(200, { date, items: items.map((e) => outboxView(e, admin.role)), cursor: page.cursor ?? null });
   });
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

@@ -42,6 +42,7 @@ import { channelConfig, residents, townshipFor } from '../../shared/service/chan
 import { clock } from '../../shared/service/clock.ts';
 import { logger } from '../../shared/service/logger.ts';
 import { publisher } from '../../shared/service/queues.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 const XML = 'text/xml; charset=utf-8';
 
@@ -95,14 +96,14 @@ async function handleAll(messages: readonly InboundSms[]) {
 }
 
 async function twilio(event: ApiEvent): Promise<HttpResult> {
-  const authToken = channelConfig.twilioAuthToken;
+  const authToken = channelConfig().twilioAuthToken;
   if (!authToken) throw new ChannelNotConfigured('Twilio');
   if (mediaType(event) !== 'application/x-www-form-urlencoded') {
     throw new UnsupportedMediaType('application/x-www-form-urlencoded', header(event, 'content-type'));
   }
   const form = parseForm(decodeUtf8(bodyBytes(event)));
   const signature = header(event, 'x-twilio-signature');
-  const base = channelConfig.publicBaseUrl ?? `https://${event.requestContext.domainName}`;
+  const base = channelConfig().publicBaseUrl ?? `https://${event.requestContext.domainName}`;
   const url = `${base}${event.rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`;
   if (!signature || !verifyTwilioSignature(authToken, url, form, signature)) {
     throw new BadSignature('X-Twilio-Signature does not match', 403);
@@ -118,10 +119,10 @@ async function unsigned(event: ApiEvent): Promise<HttpResult> {
   const provider = event.pathParameters?.provider;
   const secret = event.pathParameters?.secret ?? '';
   if (provider !== 'aliyun' && provider !== 'tencent') throw noSuchWebhook();
-  const expected = channelConfig.smsWebhookSecret;
+  const expected = channelConfig().smsWebhookSecret;
   if (!expected) throw new ChannelNotConfigured('SMS');
   if (!safeEqual(secret, expected)) throw noSuchWebhook();
-  if (!isAllowed(channelConfig.smsAllowedIps, event.requestContext.http.sourceIp)) {
+  if (!isAllowed(channelConfig().smsAllowedIps, event.requestContext.http.sourceIp)) {
     throw new BadSignature(`calls from ${event.requestContext.http.sourceIp} are not allowed`, 403);
   }
   const type = mediaType(event);
@@ -141,7 +142,10 @@ async function unsigned(event: ApiEvent): Promise<HttpResult> {
   return json(200, provider === 'aliyun' ? ALIYUN_ACK : TENCENT_ACK);
 }
 
-export const handler = middy<ApiEvent, HttpResult>()
+const run = middy<ApiEvent, HttpResult>()
   .use(providerErrors())
   .use(bodyLimit())
   .handler(async (event) => (event.routeKey === 'POST /webhooks/sms/twilio' ? twilio(event) : unsigned(event)));
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

@@ -44,6 +44,7 @@ import { CaseQueries } from '../../shared/store/case-queries.ts';
 import { UnitSupervision } from '../../shared/store/supervision.ts';
 import { WorkQueries } from '../../shared/store/work-queries.ts';
 import { DUE_SHARDS } from '../../shared/store/schema.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 const queries = new CaseQueries(dynamodb, config.tableName, store);
 const work = new WorkQueries(dynamodb, config.tableName, store);
@@ -73,7 +74,7 @@ async function counted(unit: Unit, units: UnitTree, range: DayRange): Promise<{ 
 
 const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY) + 1;
 
-export const handler = middy<ApiEvent, HttpResult>()
+const run = middy<ApiEvent, HttpResult>()
   .use(httpErrors())
   .use(authenticate(jwtAuth(directory, clock.now)))
   .handler(async (event) => {
@@ -134,3 +135,6 @@ export const handler = middy<ApiEvent, HttpResult>()
       byChild: bucketsByChild(buckets.byChild, units, unit.id, range),
     });
   });
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

@@ -7,6 +7,8 @@
  * - is the relay's backstop: events whose effects are still pending a while
  *   after they were written (the stream gave up, or a process died) are
  *   relayed here;
+ * - delivers 议事厅 publications not yet recorded on their cases, and marks
+ *   the decisions past their day (shared/service/deliberation.ts);
  * - moves the cases of units moved in the tree (shared/service/reindex.ts),
  *   for part of each run, resuming where the last one stopped.
  */
@@ -16,7 +18,9 @@ import { DUE_SHARDS } from '../../shared/store/schema.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { logger } from '../../shared/service/logger.ts';
 import { publisher, relay } from '../../shared/service/queues.ts';
-import { config, directory, reindexer, store } from '../../shared/service/runtime.ts';
+import { config, deliberations, directory, reindexer, store } from '../../shared/service/runtime.ts';
+import { lambda } from '../../shared/service/lambda.ts';
+import { METRIC, count } from '../../shared/service/metrics.ts';
 
 /** Per shard and sweep; more waits for the next sweep rather than outrunning the worker. */
 const MAX_PER_SHARD = 2000;
@@ -32,19 +36,25 @@ export interface SweepResult {
   /** Re-indexing after a change of the tree: jobs still owed, cases rewritten in this run. */
   readonly reindexOwed: number;
   readonly reindexed: number;
+  /** 议事厅: publications recorded on their cases by this run, decisions found past their day. */
+  readonly topicsDelivered: number;
+  readonly decisionsReminded: number;
 }
 
 const shards = Array.from({ length: DUE_SHARDS }, (_, i) => i);
 
-async function sendDue(now: Date): Promise<{ due: number; sent: number }> {
+async function sendDue(now: Date): Promise<{ due: number; sent: number; overdueAtTop: number }> {
   const ids = (await Promise.all(shards.map((s) => store.dueIds(s, now.toISOString(), MAX_PER_SHARD)))).flat();
-  if (ids.length === 0) return { due: 0, sent: 0 };
+  if (ids.length === 0) return { due: 0, sent: 0, overdueAtTop: 0 };
   const [states, units] = await Promise.all([store.getMany(ids), directory.units()]);
-  const messages: EscalationMessage[] = states
-    .filter((s) => dueCommand(s, now, units) !== undefined)
-    .map((s) => ({ caseId: s.id, version: s.version, level: s.level, unitId: s.unitId, origin: 'sweeper' }));
+  const due = states.flatMap((s) => {
+    const command = dueCommand(s, now, units);
+    return command ? [{ s, command }] : [];
+  });
+  const messages: EscalationMessage[] = due.map(({ s }) => ({ caseId: s.id, version: s.version, level: s.level, unitId: s.unitId, origin: 'sweeper' }));
   await publisher.send('escalation', messages);
-  return { due: ids.length, sent: messages.length };
+  // 督办 is what is left at the top of the ladder: an overdue case with nobody above to escalate to.
+  return { due: ids.length, sent: messages.length, overdueAtTop: due.filter(({ command }) => command.type === 'supervise').length };
 }
 
 async function relayStragglers(now: Date): Promise<{ relayed: number; stillPending: number }> {
@@ -55,10 +65,18 @@ async function relayStragglers(now: Date): Promise<{ relayed: number; stillPendi
   return { relayed, stillPending: failed.length };
 }
 
-export const handler = async (): Promise<SweepResult> => {
+const run = async (): Promise<SweepResult> => {
   const now = clock.now();
-  const [timers, effects, reindex] = await Promise.all([sendDue(now), relayStragglers(now), reindexer.run(REINDEX_BUDGET_MS)]);
-  const result = { ...timers, ...effects, reindexOwed: reindex.owed, reindexed: reindex.rewritten };
-  if (timers.sent > 0 || effects.relayed > 0 || effects.stillPending > 0 || reindex.owed > 0) logger.info('sweep', result);
+  const [timers, effects, reindex, topics] = await Promise.all([sendDue(now), relayStragglers(now), reindexer.run(REINDEX_BUDGET_MS), deliberations.sweep()]);
+  const { overdueAtTop, ...sent } = timers;
+  const result = { ...sent, ...effects, reindexOwed: reindex.owed, reindexed: reindex.rewritten, topicsDelivered: topics.delivered, decisionsReminded: topics.reminded };
+  // Every sweep, zeros included: the alarms read a missing figure as the sweeper not running.
+  count(METRIC.overdueAtTownship, overdueAtTop);
+  count(METRIC.effectsPending, effects.stillPending);
+  if (topics.failed > 0) logger.warn('topics left for the next sweep', { failed: topics.failed });
+  if (timers.sent > 0 || effects.relayed > 0 || effects.stillPending > 0 || reindex.owed > 0 || topics.delivered > 0 || topics.reminded > 0) logger.info('sweep', result);
   return result;
 };
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

@@ -24,6 +24,7 @@ import { cases, config, directory, dynamodb, store } from '../../shared/service/
 import { openTracked } from '../../shared/service/tracked.ts';
 import { publicView } from '../../shared/service/views.ts';
 import { clock } from '../../shared/service/clock.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 const limiter = new AttemptLimiter(dynamodb, config.tableName);
 /** What one number may add by this page in an hour (a resident's follow-ups, not a stream). */
@@ -59,7 +60,7 @@ async function view(loaded: Pick<Loaded, 'state'>, units: Awaited<ReturnType<typ
   return publicView(loaded.state, await store.eventsAfter(loaded.state.id, 0), units);
 }
 
-export const handler = middy<ApiEvent, HttpResult>()
+const run = middy<ApiEvent, HttpResult>()
   .use(httpErrors())
   .use(postBody())
   .handler(async (event) => {
@@ -89,3 +90,6 @@ export const handler = middy<ApiEvent, HttpResult>()
     const { state } = await cases.act(target.state.id, command, RESIDENT, undefined, request);
     return json(200, await view(loaded.state.mergedInto ? loaded : { ...target, state }, units));
   });
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

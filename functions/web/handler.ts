@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { FILES_ORIGIN_ENV, serveAsset, type WebAssets } from '../../web/assets.ts';
 import { header } from '../../shared/http/event.ts';
 import type { HttpResult } from '../../shared/http/response.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 /** Beside the bundle in Lambda; WEB_ASSETS points elsewhere when the handler runs from source. */
 const ASSETS_FILE = process.env.WEB_ASSETS ?? new URL('./assets.json', import.meta.url);
@@ -19,7 +20,7 @@ const loadAssets = (): Promise<WebAssets> =>
       throw error;
     }));
 
-export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+const run = async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
   const reply = serveAsset(await loadAssets(), event.rawPath, {
     acceptEncoding: header(event, 'accept-encoding'),
     ifNoneMatch: header(event, 'if-none-match'),
@@ -28,3 +29,6 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<HttpResult
   });
   return { statusCode: reply.status, headers: reply.headers, body: reply.body.toString('base64'), isBase64Encoded: true };
 };
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

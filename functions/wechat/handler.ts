@@ -30,6 +30,7 @@ import { text, type HttpResult } from '../../shared/http/response.ts';
 import { channelConfig, residents, townshipFor } from '../../shared/service/channel-runtime.ts';
 import { clock } from '../../shared/service/clock.ts';
 import type { ResidentMessage } from '../../shared/service/residents.ts';
+import { lambda } from '../../shared/service/lambda.ts';
 
 const XML = 'text/xml; charset=utf-8';
 const PLAIN = 'text/plain; charset=utf-8';
@@ -37,14 +38,14 @@ const OPEN_ID = /^[\w-]{1,128}$/;
 
 let crypto: WechatCrypto | undefined;
 function safeMode(): WechatCrypto {
-  const wechat = channelConfig.wechat;
+  const wechat = channelConfig().wechat;
   if (!wechat?.aesKey || !wechat.appId) throw new ChannelNotConfigured('WeChat safe-mode');
   crypto ??= new WechatCrypto({ token: wechat.token, encodingAesKey: wechat.aesKey, appId: wechat.appId });
   return crypto;
 }
 
 function token(): string {
-  const wechat = channelConfig.wechat;
+  const wechat = channelConfig().wechat;
   if (!wechat) throw new ChannelNotConfigured('WeChat');
   return wechat.token;
 }
@@ -131,7 +132,10 @@ async function receive(event: ApiEvent): Promise<HttpResult> {
   return text(200, sealed ? sealed.seal(reply, timestamp, nonce) : reply, XML);
 }
 
-export const handler = middy<ApiEvent, HttpResult>()
+const run = middy<ApiEvent, HttpResult>()
   .use(httpErrors())
   .use(bodyLimit())
   .handler(async (event) => (event.requestContext.http.method === 'GET' ? verifyUrl(event) : receive(event)));
+
+/** The Lambda entry: logging context, tracing, metrics and secrets (shared/service/lambda.ts). */
+export const handler = lambda(run);

@@ -1,5 +1,6 @@
 /** The demo township the local stack seeds: one branch per level for the demo accounts. */
-import type { IntakeInput, Role, UnitRecord } from '../../shared/domain/index.ts';
+import type { RegistrationInput } from '../../shared/service/volunteers.ts';
+import type { Household, IntakeInput, Role, UnitRecord } from '../../shared/domain/index.ts';
 
 export const DEMO_UNITS: readonly UnitRecord[] = [
   { id: 'hp', name: '和平街道', level: 'township', contacts: [{ name: '街道矛调中心', phone: '02787000000' }] },
@@ -30,12 +31,52 @@ export interface DemoAccount {
 /** One per level on one branch, each the parent of the one before (API.md "Local mode"). */
 export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
   { username: 'building-mediator', displayName: '张桂兰（联户长）', role: 'liaison', unitId: 'hp-xf-yg-1' },
+  // A second 联户长 of the same building: each sees only the households they link.
+  { username: 'liaison-yg1b', displayName: '何明（联户长）', role: 'liaison', unitId: 'hp-xf-yg-1' },
   { username: 'compound-mediator', displayName: '李建国（网格员）', role: 'mediator', unitId: 'hp-xf-yg' },
   { username: 'community-mediator', displayName: '王秀英（社区调解员）', role: 'mediator', unitId: 'hp-xf' },
   { username: 'township-mediator', displayName: '陈志强（矛调中心）', role: 'officer', unitId: 'hp' },
   { username: 'volunteer', displayName: '刘洋（党员志愿者）', role: 'volunteer', unitId: 'hp-xf' },
   { username: 'leader', displayName: '赵书记（只读）', role: 'leader', unitId: 'hp' },
   { username: 'admin', displayName: '系统管理员', role: 'admin', unitId: 'hp' },
+];
+
+/** 新风社区's own menu for 群众点单 (other communities use the default). */
+export const DEMO_MENU = {
+  unitId: 'hp-xf',
+  items: [
+    { code: 'errand', name: '代办', description: '代办证件、代缴水电气费' },
+    { code: 'repair', name: '上门维修', description: '水电、门窗小修（材料费自理）' },
+    { code: 'escort', name: '陪诊', description: '陪同就医、取药' },
+    { code: 'counselling', name: '心理疏导', description: '谈心、情绪疏导' },
+    { code: 'tutoring', name: '四点半课堂', description: '放学后作业辅导' },
+  ],
+} as const;
+
+/**
+ * 双报到: the demo volunteer's approved registration (linked to the `volunteer`
+ * account) and one waiting for the community's decision.
+ */
+export const DEMO_REGISTRATIONS: readonly (RegistrationInput & { readonly approveAs?: string })[] = [
+  {
+    unitId: 'hp-xf-yg-1',
+    name: '刘洋（党员志愿者）',
+    phone: '13900000031',
+    kind: 'party_member',
+    employer: '区税务局',
+    skills: ['水电维修', '代办'],
+    availability: '周末全天、工作日晚上',
+    approveAs: 'volunteer',
+  },
+  { unitId: 'hp-xf-cy', name: '何丽', phone: '13900000032', kind: 'cadre', employer: '区卫健局', skills: ['陪诊', '心理疏导'], availability: '周六上午' },
+];
+
+/** The 联户 of the demo building's two 联户长 (周桂芳's phone is the reporter's of DEMO-0001: an open matter). */
+export const DEMO_HOUSEHOLDS: readonly Omit<Household, 'updatedAt'>[] = [
+  { id: 'yg1-101', unitId: 'hp-xf-yg-1', liaisonId: 'building-mediator', address: '阳光小区1栋101', head: '周桂芳', phone: '13912345601', people: 1, notes: '独居老人' },
+  { id: 'yg1-102', unitId: 'hp-xf-yg-1', liaisonId: 'building-mediator', address: '阳光小区1栋102', head: '吴国强', phone: '13912345611', people: 4 },
+  { id: 'yg1-201', unitId: 'hp-xf-yg-1', liaisonId: 'building-mediator', address: '阳光小区1栋201', head: '郑建平', phone: '13912345612', people: 3, notes: '困难户' },
+  { id: 'yg1-301', unitId: 'hp-xf-yg-1', liaisonId: 'liaison-yg1b', address: '阳光小区1栋301', head: '何秀英', phone: '13912345613', people: 2 },
 ];
 
 export const HOTLINE_CLIENT = {
@@ -113,4 +154,48 @@ export const DEMO_CASES: readonly DemoCase[] = [
     location: { unitId: 'hp-xf-cy-1' },
     priority: 'urgent',
   },
+  {
+    source: 'hotline',
+    externalId: 'DEMO-0007',
+    center: 'welfare',
+    description: '点单：母亲下周二要去区医院复查，子女在外地，想请志愿者陪诊。',
+    reporter: { name: '冯女士', phone: '13912345607' },
+    location: { unitId: 'hp-xf-yg-2' },
+    service: { code: 'escort', name: '陪诊' },
+  },
 ];
+
+/**
+ * 议事厅 in the demo: 阳光小区's courtyard drainage and building work, met at
+ * a 湾子会, agreed and published; and a parking matter 和谐社区 has raised from
+ * a case above and not yet met on (linking leaves the demo cases as they are).
+ */
+export const DEMO_TOPICS = [
+  {
+    unitId: 'hp-xf',
+    title: '阳光小区院落排水与夜间施工',
+    description: '多户反映夜间装修噪音和雨天院内积水，商议施工时段和排水改造。',
+    fromCases: [],
+    meeting: { kind: 'wanzi', place: '阳光小区议事亭', host: '王秀英' },
+    participants: [
+      { name: '周秀兰', role: 'resident' },
+      { name: '吴建华', role: 'resident' },
+      { name: '张桂兰', role: 'liaison' },
+      { name: '刘志刚', role: 'deputy' },
+      { name: '陈国平', role: 'party_member' },
+    ],
+    minutes: '居民一致同意：装修施工限于 8:00–12:00、14:00–20:00；院内主排水管由物业疏通，社区申请加装雨水篦子。',
+    decisions: [
+      { text: '张贴装修施工时段公告并逐户告知', owner: '阳光物业', inDays: 3, practical: false },
+      { text: '疏通院内主排水管道', owner: '阳光物业', inDays: 7, practical: true },
+      { text: '加装雨水篦子 6 处', owner: '幸福社区', inDays: 20, practical: true },
+    ],
+    result: '装修施工限定在 8:00–12:00、14:00–20:00；物业一周内疏通主排水管，社区二十日内加装雨水篦子。',
+  },
+  {
+    unitId: 'hp-hx',
+    title: '柳湾电动车停放',
+    description: '电动车乱停占用消防通道，建议增设非机动车停放区。',
+    fromCases: ['DEMO-0005'],
+  },
+] as const;

@@ -23,6 +23,7 @@ import { DUE_SHARDS, eventSk } from '../../shared/store/schema.ts';
 import { buildWeb, webIsStale } from '../../web/build.ts';
 import { channelConfigFromEnv, townshipProblems } from '../../shared/service/channel-config.ts';
 import { HOTLINE_CLIENT, OPEN311_CLIENT } from './demo-data.ts';
+import { lambdaContext } from './lambda-context.ts';
 
 export interface LocalStackOptions {
   readonly port?: number;
@@ -188,7 +189,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const runtime = await import('../../shared/service/runtime.ts');
   const { seed } = await import('./seed.ts');
   const callbackUrl = options.hotlineCallback?.url ?? process.env.CALLBACK_URL;
+  const { HouseholdStore } = await import('../../shared/store/households.ts');
   await seed(runtime.directory, runtime.cases, {
+    deliberations: runtime.deliberations,
+    households: new HouseholdStore(runtime.dynamodb, runtime.config.tableName),
     hotlineKey,
     password,
     cases: options.seedCases ?? true,
@@ -196,7 +200,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     hotlineCallback: callbackUrl
       ? { url: callbackUrl, secret: options.hotlineCallback?.secret ?? process.env.CALLBACK_SECRET ?? 'local-callback-secret' }
       : undefined,
-  });
+  }, { service: runtime.volunteers, store: runtime.volunteerStore });
 
   const pollers: Poller[] = [];
   const timers: NodeJS.Timeout[] = [];
@@ -234,7 +238,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (def.kind === 'scheduled') {
         every(options.sweepIntervalMs ?? 5000, name, async () => {
           const h = await load<(e: unknown, c: unknown) => Promise<unknown>>(name, def);
-          await h({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date().toISOString() }, {});
+          await h({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date().toISOString() }, lambdaContext(name));
         });
       }
       if (def.kind === 'stream') {
@@ -243,7 +247,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           const pending = await pendingStreamRecords(runtime.store);
           if (pending.Records.length === 0) return;
           const h = await load<(e: unknown, c: unknown) => Promise<unknown>>(name, def);
-          await h(pending, {});
+          await h(pending, lambdaContext(name));
         });
       }
     }
@@ -295,7 +299,7 @@ async function pendingStreamRecords(store: CaseStore): Promise<{ Records: unknow
   const pending = (await Promise.all(shards.map((s) => store.pendingEffects(s, END_OF_TIME, 500)))).flat();
   return {
     Records: pending.map((p, n) => {
-      const keys = { pk: { S: `CASE#${p.caseId}` }, sk: { S: eventSk(p.seq) } };
+      const keys = { pk: { S: `${p.subject === 'notice' ? 'NOTICE' : 'CASE'}#${p.caseId}` }, sk: { S: eventSk(p.seq) } };
       return {
         eventID: `local-${n}`,
         eventName: 'INSERT',

@@ -9,12 +9,16 @@ export type ResidentCommand =
   | { readonly kind: 'status'; readonly trackingNo: string }
   | { readonly kind: 'withdraw'; readonly trackingNo: string }
   | { readonly kind: 'help'; readonly reason?: string }
+  /** 退订 (or TD): no more 宣传 notices to this phone or WeChat. */
+  | { readonly kind: 'unsubscribe' }
   | { readonly kind: 'new'; readonly text: string };
 
 // "cx" only on its own: "cxk..." is a word, not the command.
 const STATUS_WORDS = /^(?:查询|cx(?![a-z]))\s*[:：]?\s*(.*)$/is;
 const WITHDRAW_WORDS = /^撤回\s*[:：]?\s*(.*)$/s;
 const HELP_WORDS = new Set(['帮助', 'help', '?', '菜单']);
+// The opt-out words SMS senders in China are bound to honour.
+const UNSUBSCRIBE_WORDS = new Set(['退订', 'td', '取消订阅']);
 // What an attempt at a tracking number looks like (letters, digits, spaces, dashes).
 const NUMBER_ATTEMPT = /^[a-z0-9\s-]+$/i;
 
@@ -24,6 +28,7 @@ export function parseCommand(raw: string): ResidentCommand {
   const folded = text.normalize('NFKC').trim();
   if (folded === '') return { kind: 'help', reason: '内容为空' };
   if (HELP_WORDS.has(folded.toLowerCase())) return { kind: 'help' };
+  if (UNSUBSCRIBE_WORDS.has(folded.toLowerCase().replace(/[。.!！\s]+$/u, ''))) return { kind: 'unsubscribe' };
 
   for (const [pattern, kind] of [
     [STATUS_WORDS, 'status'],
@@ -71,4 +76,5 @@ export const replies = {
   notFound: (trackingNo: string): string => `未找到编号 ${trackingNo} 的诉求，请核对后重试。`,
   help: (reason?: string): string => `${reason ? `${reason}。` : ''}直接发送您要反映的问题即可登记诉求；${HOW_TO}`,
   askForBuilding: (): string => '请回复您所在的小区和楼栋，例如：阳光小区3栋',
+  unsubscribed: (): string => '已退订，今后不再向您发送宣传通知。反映问题请直接发送内容。',
 } as const;

@@ -1,8 +1,7 @@
 /** Bodies of the admin endpoints: unit import (JSON or CSV) and user management. */
 import * as z from 'zod/mini';
 import './zod.ts';
-import { parse } from 'csv-parse/sync';
-import { LEVELS, LEVEL_CODES, ROLE_CODES, UNIT_ID_PATTERN, ValidationFailed, type Issue } from '../domain/index.ts';
+import { LEVELS, LEVEL_CODES, PASSWORD_MIN_LENGTH, ROLE_CODES, UNIT_ID_PATTERN, ValidationFailed, type Issue } from '../domain/index.ts';
 import { MESSAGES } from './messages.ts';
 import { ourId, phone, text } from './fields.ts';
 import { controlCharIssues } from './hygiene.ts';
@@ -68,7 +67,9 @@ export function csvIssue(issue: Issue, headers: ReadonlyMap<UnitColumn, string>)
  * so an exported sheet imports unchanged. Control characters in any cell are
  * refused, naming the row and column.
  */
-export function unitsFromCsv(body: string): { units: unknown[]; headers: Map<UnitColumn, string> } {
+export async function unitsFromCsv(body: string): Promise<{ units: unknown[]; headers: Map<UnitColumn, string> }> {
+  // Loaded on the first import only (its own chunk in the bundle): every other request of the function does without it.
+  const { parse } = await import('csv-parse/sync');
   let rows: Record<string, string>[];
   try {
     rows = parse(body.replace(/^\uFEFF/, ''), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];
@@ -112,8 +113,8 @@ export function unitsFromCsv(body: string): { units: unknown[]; headers: Map<Uni
   };
 }
 
-const username = z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, MESSAGES.username));
-const password = z.string().check(z.minLength(8, MESSAGES.password), z.maxLength(200));
+export const username = z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, MESSAGES.username));
+export const password = z.string().check(z.minLength(PASSWORD_MIN_LENGTH, MESSAGES.password), z.maxLength(200));
 
 export const createUserSchema = z.strictObject({
   username,

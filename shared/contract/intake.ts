@@ -40,6 +40,8 @@ export const intakeSchema = z.strictObject({
   location: z._default(locationSchema, {}),
   parties: z._default(z.array(partySchema).check(z.maxLength(20)), []),
   occurredAt: z.optional(isoDateTime),
+  /** 群众点单: a service code from the menu of the case's unit (GET /v1/services?unitId=). */
+  service: z.optional(slug(32)),
   /** Files by URL (an allow-listed host), fetched after intake by the media worker. */
   attachments: z.optional(z.array(intakeAttachmentSchema).check(z.maxLength(ATTACHMENT_LIMITS.perCase))),
 });

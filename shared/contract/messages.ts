@@ -25,7 +25,7 @@ export const MESSAGES = {
   slug: '只能用小写字母、数字、- 或 _',
   unitId: '只能用小写字母、数字和 -',
   username: '须为 3–64 位小写字母、数字或 . _ -',
-  password: '至少 8 位',
+  password: '至少 12 位',
   trueOrFalse: '须为 true 或 false',
   notUtf8: '不是有效的 UTF-8 文本',
   notJson: '不是有效的 JSON',
@@ -35,6 +35,11 @@ export const MESSAGES = {
   controlName: (code: string) => `字段名含有控制字符（${code}）`,
   invalid: (what: string, detail: string) => `${what}：${detail}`,
   problems: (n: number) => `请求内容有 ${n} 处错误`,
+  people: '人数须为 1–50 的整数',
+  householdId: '户编号只能用字母、数字、- 或 _（至多 64 位）',
+  nothingToChange: '没有要修改的内容',
+  duty: '须为联户长六大职责之一',
+  settledOrRaised: '已就地化解的事项不再上报为案件',
 } as const;
 
 type Rule = readonly [RegExp, (m: RegExpMatchArray) => string];

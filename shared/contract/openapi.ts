@@ -6,8 +6,12 @@
 import { ACTION_TYPES } from './actions.ts';
 import { CENTERS, LEVELS, OUTCOME_CODES, REGISTER_SOURCES, SATISFACTION_CODES, STATUS_CODES, WORK_TABS } from '../domain/index.ts';
 import { unitSupervisionSchema } from './directory.ts';
+import { menuSchema, registrationDecisionSchema, registrationSchema } from './volunteers.ts';
+import { householdImportSchema, householdUpdateSchema, noticeSchema, visitSchema } from './households.ts';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, STATUS_EVENTS, TIMESTAMP_HEADER } from '../channels/callback.ts';
 import { intakeSchema } from './intake.ts';
+import { raiseSchema, topicActionSchema } from './deliberation.ts';
+import { MEETING_KINDS, PARTICIPANT_ROLES, TOPIC_STATUSES } from '../domain/index.ts';
 import { completeUploadSchema, uploadRequestSchema } from './attachments.ts';
 import { ATTACHMENT_LIMITS, ATTACHMENT_PURPOSE_CODES, MEDIA_TYPE_CODES } from '../domain/index.ts';
 import * as z from 'zod/mini';
@@ -259,6 +263,129 @@ export function openApiDocument(serverUrl?: string) {
           responses: { '200': { description: 'The order, with liftedAt and liftedBy' }, ...ERRORS },
         },
       },
+      '/v1/households': {
+        get: {
+          summary: "联户: the households under a unit the caller may see (a 联户长: only their own), each with its open matters (its head's open cases by phone) and this month's visits",
+          description: 'The phone follows the privacy policy (view `household`): masked unless `reveal=personal`, which writes one audit entry per household shown.',
+          security: [{ mediator: [] }],
+          parameters: [
+            { name: 'unitId', in: 'query', schema: { type: 'string' }, description: 'Default: the caller\'s unit' },
+            { name: 'reveal', in: 'query', schema: { enum: ['personal'] } },
+          ],
+          responses: { '200': { description: '{unitId, month, items: [household + unitName, liaisonName, openCases, visitsThisMonth, lastVisit]}' }, ...ERRORS },
+        },
+      },
+      '/v1/households/import': {
+        post: {
+          summary: 'Import households (JSON {households:[…]} or CSV 户编号,楼栋编号,联户长账号,地址,户主,电话,人数,备注): all rows or none; errors name 第 n 行 and the column',
+          description: 'A row without 户编号 gets one from its building and address, so the same sheet imported again changes nothing. A household keeps its building. `?dryRun=true` answers the same and writes nothing.',
+          security: [{ mediator: [] }],
+          parameters: [{ name: 'dryRun', in: 'query', schema: { type: 'boolean' } }],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: z.toJSONSchema(householdImportSchema, { io: 'input', unrepresentable: 'any' }) }, 'text/csv': { schema: { type: 'string' } } },
+          },
+          responses: { '200': { description: '{dryRun, imported, created, updated, unchanged}' }, ...ERRORS },
+        },
+      },
+      '/v1/households/stats': {
+        get: {
+          summary: 'Roster statistics of a month: households, households visited, visits, matters collected, settled on the spot (就地化解) — in all, per 联户长 and per building',
+          security: [{ mediator: [] }],
+          parameters: [
+            { name: 'unitId', in: 'query', schema: { type: 'string' } },
+            { name: 'month', in: 'query', schema: { type: 'string', pattern: '^\\d{4}-\\d{2}$' }, description: 'China month; default this one' },
+          ],
+          responses: { '200': { description: '{unitId, month, total, byLiaison, byUnit}' }, ...ERRORS },
+        },
+      },
+      '/v1/households/{id}': {
+        put: {
+          summary: 'Change a household on the page (its 联户长, or those above; a 联户长 does not hand it to another)',
+          security: [{ mediator: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(householdUpdateSchema, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: { '200': { description: 'The household (phone masked)' }, ...ERRORS },
+        },
+      },
+      '/v1/households/{id}/visits': {
+        post: {
+          summary: '走访: log a visit (date, what was discussed, one of the six duties, settled on the spot); with raiseCase, a case in the same step — the head as reporter, their building as unit, source visit',
+          description: 'With an Idempotency-Key the same visit is answered again (200) and raises the same case, never a second.',
+          security: [{ mediator: [] }],
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'Idempotency-Key', in: 'header', schema: { type: 'string' } },
+          ],
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(visitSchema, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: { '201': { description: '{visit, case?}' }, '200': { description: 'The same request again: the first answer' }, ...ERRORS },
+        },
+      },
+      '/v1/notices': {
+        post: {
+          summary: '宣传: a notice (policy, safety, a meeting) to the households of a unit by SMS, recorded in the outbox; a phone that replied 退订 is skipped',
+          description: `At most 3 a day per unit (429). Sent by the relay and the notifier, not on the request. With an Idempotency-Key a retry answers the same notice (200).`,
+          security: [{ mediator: [] }],
+          parameters: [{ name: 'Idempotency-Key', in: 'header', schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(noticeSchema, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: { '201': { description: '{id, unitId, kind, text, at, households}' }, '200': { description: 'The same request again' }, ...ERRORS },
+        },
+      },
+      '/v1/volunteers/registrations': {
+        post: {
+          summary: '双报到: a party member or cadre registers with the community where they live (public)',
+          description:
+            'unitId is the community, or a unit below it (where they live). One registration per community and phone: sending it again answers the first with 200 ' +
+            '(status tells whether it was decided). At most 30 per address an hour (429). The answer never carries the phone back.',
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(registrationSchema, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: { '201': { description: '{id, status: pending, communityId, communityName, name, at}' }, '200': { description: 'The same person and community registered before' }, '429': errorResponse('rate_limited'), ...ERRORS },
+        },
+        get: {
+          summary: 'The registrations of the communities in the user\'s subtree, newest first (?status=pending|approved|rejected)',
+          description: 'The phone is the privacy policy\'s `volunteerPhone` in the `roster` view: in full for those who keep the roster (mediators, officers, admins), masked for others.',
+          security: [{ mediator: [] }],
+          parameters: [{ name: 'status', in: 'query', schema: { enum: ['pending', 'approved', 'rejected'] } }],
+          responses: { '200': { description: '{items}' }, ...ERRORS },
+        },
+      },
+      '/v1/volunteers/registrations/{id}/decision': {
+        post: {
+          summary: '通过 (approve) or 退回 (reject, with a reason) a 报到; approval puts them on the roster as a volunteer account at the community',
+          description:
+            'By a mediator, officer or admin whose subtree holds the community. Approval creates the account `username` (default v-<id>) with `password`, or a generated one ' +
+            'answered once as initialPassword; an existing volunteer account of the same community is linked instead (another account of that name is 409). ' +
+            'The same decision again answers the registration as it is; the other one is 422.',
+          security: [{ mediator: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(registrationDecisionSchema, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: { '200': { description: 'The registration, with username (and initialPassword once)' }, '409': errorResponse('conflict: the username is another account'), '422': errorResponse('invalid_transition: decided otherwise already'), ...ERRORS },
+        },
+      },
+      '/v1/volunteers': {
+        get: {
+          summary: 'The volunteer roster of the user\'s subtree: each volunteer account with what its 报到 said (skills, availability)',
+          description: 'Dispatch to one with POST /v1/cases/{id}/actions {type: dispatch, toVolunteerId} (社区派单); they accept (接单), work and resolve it.',
+          security: [{ mediator: [] }],
+          responses: { '200': { description: '{items: [{username, displayName, unitId, unitName, disabled, registration?}]}' }, ...ERRORS },
+        },
+      },
+      '/v1/services': {
+        get: {
+          summary: '群众点单: the service menu of a unit (public) — the nearest kept at it or above it, else the default — and the communities to choose from',
+          description: 'A case asks for a service with `service` (a code of this menu) at intake, or a resident texts 点单 <服务> <what is needed>.',
+          parameters: [{ name: 'unitId', in: 'query', schema: { type: 'string' } }],
+          responses: { '200': { description: '{unitId (whose menu; null: the default), isDefault, items: [{code, name, description?}], communities: [{id, name, fullName, rootId}]}' }, ...ERRORS },
+        },
+      },
+      '/v1/services/{unitId}': {
+        put: {
+          summary: 'Keep the service menu of a unit (a community, or a township for all below it without their own)',
+          security: [{ mediator: [] }],
+          parameters: [{ name: 'unitId', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(menuSchema, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: { '200': { description: '{unitId, items}' }, ...ERRORS },
+        },
+      },
       '/v1/cases/{id}/actions': {
         post: {
           summary: 'Work a case: one action (签收, 派单, 回复, 办结, 回访, 并单…) against the version the caller saw',
@@ -266,7 +393,8 @@ export function openApiDocument(serverUrl?: string) {
             'The body is {"type": <action>, "expectedVersion": n, …the action\'s fields}. A stale expectedVersion is 409 version_conflict; ' +
             'an action the state does not allow is 422 invalid_transition. With an Idempotency-Key, a retry of the same request (same key, ' +
             'same body, same case) answers the first result — the same event and version, with the header Idempotent-Replayed: true — for at ' +
-            'least 24 hours; the same key with another body is 422 idempotency_key_reused. A key belongs to the user who sent it.',
+            'least 24 hours (the case remembers its last 100 keys; a request sent again after a key is forgotten is a new one); the same key ' +
+            'with another body is 422 idempotency_key_reused. A key belongs to the user who sent it.',
           security: [{ mediator: [] }],
           parameters: [
             { name: 'id', in: 'path', required: true, schema: { type: 'string', maxLength: 128 } },
@@ -405,6 +533,63 @@ export function openApiDocument(serverUrl?: string) {
           parameters: [{ name: 'trackingNo', in: 'path', required: true, schema: { type: 'string' } }],
           requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['code', 'text'], properties: { code: { type: 'string' }, text: { type: 'string', minLength: 1, maxLength: 1000 } } } } } },
           responses: { '200': { description: 'The resident\'s view after it' }, '404': errorResponse('No such number, or the code is wrong'), '429': errorResponse('rate_limited') },
+        },
+      },
+      '/v1/deliberations': {
+        post: {
+          summary: '议事厅: raise a topic (议题) at a unit in your subtree — by a mediator, a 联户长, or from cases (caseIds: open cases under the unit, as you see them)',
+          description:
+            'An Idempotency-Key makes a retry answer the first topic (200). Meeting kinds: ' + MEETING_KINDS.map((k) => `${k.code} (${k.name})`).join(', ') + '. ' +
+            'Statuses: ' + TOPIC_STATUSES.map((t) => `${t.code} (${t.name})`).join(', ') + '. Participants\' names follow the privacy policy (views deliberation / publicDeliberation).',
+          security: [{ mediator: [] }],
+          parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 128 } }],
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(raiseSchema, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: { '201': { description: 'The topic' }, '200': { description: 'The same Idempotency-Key: the first topic' }, ...ERRORS },
+        },
+        get: {
+          summary: '议事厅: the topics under a unit (default: yours), newest first',
+          security: [{ mediator: [] }],
+          parameters: ['unitId', 'status'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
+          responses: { '200': { description: '{items: [topic]}' }, ...ERRORS },
+        },
+      },
+      '/v1/deliberations/{id}': {
+        get: {
+          summary: '议事厅: a topic with its record (events)',
+          security: [{ mediator: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'The topic and its events' }, ...ERRORS },
+        },
+      },
+      '/v1/deliberations/{id}/actions': {
+        post: {
+          summary: '议事厅: schedule the meeting, record it (participants, minutes), agree decisions (共识: owner, due date, 实事), publish (公示), complete a decision, cancel',
+          description:
+            'Checked against expectedVersion (409 when stale, 422 when not allowed now). publish with resolvesCases records the result on every linked case ' +
+            '(its timeline: deliberation_recorded) and resolves those still open; their residents are told by SMS/WeChat. Decisions past their day are marked by the sweeper (remindedAt). ' +
+            'Participant roles: ' + PARTICIPANT_ROLES.map((r) => `${r.code} (${r.name})`).join(', ') + '. An Idempotency-Key makes a retry answer the first result.',
+          security: [{ mediator: [] }],
+          parameters: [
+            { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 128 } },
+          ],
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(topicActionSchema, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: { '200': { description: 'The topic after the action' }, '409': errorResponse('version_conflict'), '422': errorResponse('invalid_transition'), ...ERRORS },
+        },
+      },
+      '/v1/stats/deliberations': {
+        get: {
+          summary: '议事厅 statistics under a unit over [from, to): meetings held, participants, matters settled (published), linked cases resolved, 实事 done, decisions open and overdue; a row per unit below',
+          security: [{ mediator: [] }],
+          parameters: ['unitId', 'from', 'to'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
+          responses: { '200': { description: '{unitId, from, to, meetings, participants, settled, casesResolved, practicalDone, decisionsOpen, decisionsOverdue, byUnit}' }, ...ERRORS },
+        },
+      },
+      '/v1/public/units/{unitId}/deliberations': {
+        get: {
+          summary: '议事结果公示: a unit\'s published results, for anyone (no names of participants, no minutes, no cases)',
+          parameters: [{ name: 'unitId', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: '{unitId, unitName, items}' }, '404': errorResponse('no such unit') },
         },
       },
       '/webhooks/wechat': {

@@ -8,6 +8,7 @@ import { Forbidden, NotFound, type DomainError } from './errors.ts';
 import type { UnitTree } from './units.ts';
 import type { CommandType } from './decide.ts';
 import { REGISTRAR_ROLES, SUPERVISOR_ROLES } from './registry.ts';
+import type { Household } from './households.ts';
 
 type UserActor = Extract<Actor, { kind: 'user' }>;
 /** What the rules read of a case (the admin page passes its case view). */
@@ -23,6 +24,8 @@ export const SYSTEM_COMMANDS: readonly CommandType[] = [
   'supervise',
   'receive',
   'flag_repeats',
+  // 议事厅: a published deliberation recorded on its linked cases.
+  'record_deliberation',
   // Completing or undoing the two sides of a merge (并单) that a person started.
   'merge',
   'absorb',
@@ -149,4 +152,25 @@ function mayFollowUp(actor: UserActor, state: Subject, units: UnitTree): boolean
   const resolvedAt = state.resolution?.unitId ?? state.unitId;
   const above = units.isWithin(resolvedAt, actor.unitId) && resolvedAt !== actor.unitId;
   return above || (actor.role === 'officer' && units.isWithin(resolvedAt, actor.unitId));
+}
+
+/**
+ * Who sees a household: its own 联户长, and those above its building (their
+ * unit's subtree holds it) — never another 联户长, nor a volunteer.
+ */
+export function canSeeHousehold(actor: UserActor, household: Pick<Household, 'unitId' | 'liaisonId'>, units: UnitTree): boolean {
+  if (actor.role === 'liaison') return household.liaisonId === actor.id;
+  if (actor.role === 'volunteer') return false;
+  return units.isWithin(household.unitId, actor.unitId);
+}
+
+/** Who changes a roster (edits, imports, visits): its 联户长, and mediators, officers and admins above it; leaders only read. */
+export function canEditHousehold(actor: UserActor, household: Pick<Household, 'unitId' | 'liaisonId'>, units: UnitTree): boolean {
+  return actor.role !== 'leader' && canSeeHousehold(actor, household, units);
+}
+
+/** Who may send a 宣传 notice to a unit's households: its 联户长, mediators and officers over it, admins. */
+export function canSendNotice(actor: UserActor, unitId: string, units: UnitTree): boolean {
+  if (actor.role === 'volunteer' || actor.role === 'leader') return false;
+  return units.isWithin(unitId, actor.unitId);
 }

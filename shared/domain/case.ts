@@ -146,6 +146,12 @@ export interface CaseState {
     readonly state: 'offered' | 'accepted';
     readonly byUnitId: string;
   };
+  /** 群众点单: the service asked for from the community's menu (absent: an ordinary matter). */
+  readonly service?: { readonly code: string; readonly name: string };
+  /** Tasks offered to volunteers on this case (社区派单) and taken (党员接单): the 接单率's parts. */
+  readonly volunteerTasks?: { readonly offered: number; readonly taken: number };
+  /** The volunteer whose task it was when the case was last resolved (党员接单, done). */
+  readonly servedBy?: string;
   /** The unit that dispatched the case here, to which a 退回 goes back. */
   readonly dispatchedFrom?: string;
   readonly returns: number;
@@ -195,6 +201,8 @@ export interface CaseState {
   readonly mergedInto?: string;
   /** Cases merged into this one (并单), oldest first. */
   readonly mergedFrom?: readonly string[];
+  /** Deliberations (议事厅) whose published result is recorded on the case. */
+  readonly deliberations?: readonly string[];
   readonly closedAt?: string;
   /** Files stored on the case, oldest first (at most ATTACHMENT_LIMITS.perCase with those pending). */
   readonly attachments?: readonly Attachment[];
@@ -226,6 +234,7 @@ type IntakeFields =
   | 'location'
   | 'parties'
   | 'occurredAt'
+  | 'service'
   | 'unitId'
   | 'level'
   | 'originUnitId'
@@ -280,6 +289,23 @@ export type CaseEvent =
   | E<'agreement_recorded', Agreement>
   | E<'resolved', { readonly outcome: Outcome; readonly summary: string; readonly onTime: boolean; readonly followUpDueAt?: string }>
   | E<'supervision_ordered', { readonly note: string; readonly until: string }>
+  /**
+   * 议事厅: a deliberation this case was linked to published its result.
+   * `resolves`: the result settles the case (it was open), which then stands
+   * resolved as by `resolve`, by the person who published (`by`).
+   */
+  | E<
+      'deliberation_recorded',
+      {
+        readonly deliberationId: string;
+        readonly title: string;
+        readonly result: string;
+        readonly resolves: boolean;
+        readonly by: string;
+        readonly onTime?: boolean;
+        readonly followUpDueAt?: string;
+      }
+    >
   | E<
       'followed_up',
       {
@@ -377,6 +403,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
         clocks: state.clocks && stopAcceptClock(state.clocks),
         assignment:
           event.data.byVolunteer && state.assignment ? { ...state.assignment, state: 'accepted' } : state.assignment,
+        ...(event.data.byVolunteer ? { volunteerTasks: tasks(state, 0, 1) } : {}),
       };
     case 'declined':
     case 'task_recalled':
@@ -400,6 +427,7 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
       return {
         ...base,
         assignment: { volunteerId: event.data.volunteerId, state: 'offered', byUnitId: state.unitId },
+        volunteerTasks: tasks(state, 1, 0),
       };
     case 'returned':
       return {
@@ -487,7 +515,32 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
           ...(event.data.followUpDueAt !== undefined ? { followUpDueAt: event.data.followUpDueAt } : {}),
         },
         supervisionOrder: undefined,
+        servedBy: state.assignment?.state === 'accepted' ? state.assignment.volunteerId : undefined,
       };
+    case 'deliberation_recorded': {
+      const recorded = { ...base, deliberations: [...(state.deliberations ?? []), event.data.deliberationId] };
+      if (!event.data.resolves) return recorded;
+      return {
+        ...recorded,
+        status: 'resolved',
+        clocks: undefined,
+        escalationPending: undefined,
+        supervision: undefined,
+        extensionRequest: undefined,
+        stays: closeStay(state.stays, event.at),
+        resolution: {
+          outcome: 'resolved',
+          summary: deliberationSummary(event.data.title, event.data.result),
+          at: event.at,
+          level: state.level,
+          unitId: state.unitId,
+          onTime: event.data.onTime ?? true,
+          by: event.data.by,
+          ...(event.data.followUpDueAt !== undefined ? { followUpDueAt: event.data.followUpDueAt } : {}),
+        },
+        supervisionOrder: undefined,
+      };
+    }
     case 'supervision_ordered':
       return {
         ...base,
@@ -590,6 +643,11 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
   }
 }
 
+function tasks(state: CaseState, offered: number, taken: number): CaseState['volunteerTasks'] {
+  const was = state.volunteerTasks ?? { offered: 0, taken: 0 };
+  return { offered: was.offered + offered, taken: was.taken + taken };
+}
+
 function requested(seq: number, at: string, media: readonly MediaRequest[] | undefined): PendingMedia[] {
   return (media ?? []).map((_, i) => ({ ref: mediaRef(seq, i), requestedAt: at }));
 }
@@ -608,4 +666,9 @@ export function actorLabel(actor: Actor): string {
 
 export function fold(events: readonly CaseEvent[], from?: CaseState): CaseState | undefined {
   return events.reduce<CaseState | undefined>(evolve, from);
+}
+
+/** How a case resolved by a deliberation states its resolution. */
+export function deliberationSummary(title: string, result: string): string {
+  return `经议事协商（${title}）议定：${result}`;
 }

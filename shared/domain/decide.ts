@@ -54,6 +54,8 @@ export interface IntakeInput {
   readonly parties: readonly Party[];
   readonly occurredAt?: string;
   readonly risk?: RiskLevel;
+  /** 群众点单: the service from the menu of the unit's community, resolved by the caller. */
+  readonly service?: { readonly code: string; readonly name: string };
   /** Files to fetch after intake (a hotline's URLs, a resident's photo); at most ATTACHMENT_LIMITS.perCase. */
   readonly media?: readonly MediaRequest[];
 }
@@ -123,6 +125,15 @@ export type Command =
   | { readonly type: 'order_supervision'; readonly note: string; readonly until: string }
   /** 重复件 found after intake: open cases of the same resident, same unit, similar words. */
   | { readonly type: 'flag_repeats'; readonly caseIds: readonly string[] }
+  /** 议事厅: the published result of a deliberation the case is linked to (the system records it for whoever published). */
+  | {
+      readonly type: 'record_deliberation';
+      readonly deliberationId: string;
+      readonly title: string;
+      readonly result: string;
+      readonly resolves: boolean;
+      readonly by: string;
+    }
   | { readonly type: 'remind'; readonly clock: 'accept' | 'resolve' }
   | { readonly type: 'move_up'; readonly reason: EscalationReason; readonly note?: string }
   | { readonly type: 'supervise' }
@@ -261,6 +272,7 @@ function receive(command: CommandOf<'receive'>, ctx: DecideContext): Draft | Dec
       location: input.location,
       parties: input.parties,
       occurredAt: input.occurredAt,
+      ...(input.service ? { service: input.service } : {}),
       unitId: unit.id,
       level: unit.level,
       originUnitId: origin.id,
@@ -548,6 +560,26 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
     if (ids.length === 0) return invalidInput('caseIds', 'no other case to name');
     if (ids.join() === (state.possibleRepeatOf ?? []).join()) return invalid('these repeats are already flagged');
     return { type: 'repeats_flagged', data: { caseIds: ids } };
+  },
+
+  record_deliberation(state, c, ctx) {
+    if (state.status === 'withdrawn' || state.status === 'merged') return invalid(`the case is ${state.status}`);
+    // Once per deliberation: the relay may deliver the same publication again.
+    if (state.deliberations?.includes(c.deliberationId)) return invalid(`议事 ${c.deliberationId} 的结果已记入本案`);
+    const resolves = c.resolves && OPEN.has(state.status);
+    const onTime = state.clocks === undefined || ctx.now.toISOString() <= state.clocks.resolveDueAt;
+    const followUpDueAt = resolves ? deadline(ctx.now, ctx.policy.sla.followUpWithin ?? DEFAULT_FOLLOW_UP_WITHIN, ctx.policy.timing).toISOString() : undefined;
+    return {
+      type: 'deliberation_recorded',
+      data: {
+        deliberationId: c.deliberationId,
+        title: c.title,
+        result: c.result,
+        resolves,
+        by: c.by,
+        ...(resolves ? { onTime, followUpDueAt } : {}),
+      },
+    };
   },
 
   remind(state, c, ctx) {

@@ -15,3 +15,6 @@ export * from './privacy.ts';
 export * from './work.ts';
 export * from './board.ts';
 export * from './attachments.ts';
+export * from './deliberation.ts';
+export * from './households.ts';
+export * from './volunteers.ts';

@@ -30,6 +30,7 @@ export const NOTIFICATION_TOPICS = [
   { code: 'extension_decided', name: '延期审批' },
   { code: 'reply', name: '答复' },
   { code: 'resolved', name: '办结' },
+  { code: 'deliberation', name: '议事结果公示' },
   { code: 'reopened', name: '重新办理' },
   { code: 'supervision_order', name: '督办通知' },
   { code: 'resident_message', name: '群众补充' },
@@ -120,6 +121,13 @@ export function notificationsFor(event: CaseEvent, state: CaseState, units: Unit
       return [unit(state.unitId, 'supervision_order', `【矛调通】督办：诉求 ${no} 请于${event.data.until}前办理并报告。${event.data.note}`)];
     case 'resolved':
       return toResident(resident('resolved', `【矛调通】您的诉求 ${no} 已办结：${event.data.summary}。请回复"满意""基本满意"或"不满意"评价。`));
+    case 'deliberation_recorded':
+      return toResident(
+        resident(
+          'deliberation',
+          `【矛调通】您的诉求 ${no} 已提交议事协商（${event.data.title}），结果公示：${event.data.result}。${event.data.resolves ? '请回复"满意""基本满意"或"不满意"评价。' : ''}`,
+        ),
+      );
     case 'followed_up':
       return event.data.reopenClocks
         ? [unit(state.unitId, 'reopened', `【矛调通】诉求 ${no} 回访不满意，已重新办理并将上报。`)]

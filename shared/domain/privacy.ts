@@ -18,6 +18,7 @@
  */
 import type { Attachment, MediaRequest } from './attachments.ts';
 import type { Actor, CaseEvent, CaseState, Party, Reporter, Session } from './case.ts';
+import type { Participant } from './deliberation.ts';
 import { ROLE_CODES, type Role } from './registry.ts';
 import { maskName, maskPhone } from './tracking.ts';
 
@@ -34,6 +35,9 @@ export const PERSONAL_FIELDS = [
   { code: 'trackingCode', name: '提取码、验证码' },
   { code: 'attachments', name: '内部附件' },
   { code: 'sharedAttachments', name: '向群众公开的附件' },
+  { code: 'participantName', name: '议事参会人姓名' },
+  { code: 'householdPhone', name: '联户户主电话' },
+  { code: 'volunteerPhone', name: '志愿者电话' },
 ] as const;
 export type PersonalField = (typeof PERSONAL_FIELDS)[number]['code'];
 
@@ -50,6 +54,10 @@ export const VIEWS = [
   { code: 'open311', name: 'Open311 公开查询' },
   { code: 'tracking', name: '群众查询（/v1/track）' },
   { code: 'attachment', name: '附件内容（/attachments，每次记入查阅记录）' },
+  { code: 'deliberation', name: '议事厅（/v1/deliberations）' },
+  { code: 'publicDeliberation', name: '议事结果公示（公开页）' },
+  { code: 'household', name: '联户名册（/v1/households）' },
+  { code: 'roster', name: '志愿者名册与报到（/v1/volunteers）' },
 ] as const;
 export type View = (typeof VIEWS)[number]['code'];
 
@@ -73,6 +81,9 @@ const HIDDEN: Rules = {
   trackingCode: 'hidden',
   attachments: 'hidden',
   sharedAttachments: 'hidden',
+  participantName: 'hidden',
+  householdPhone: 'hidden',
+  volunteerPhone: 'hidden',
 };
 const rules = (shown: Partial<Rules>): Rules => ({ ...HIDDEN, ...shown });
 
@@ -118,7 +129,15 @@ const TRACKING = rules({ reporterName: 'masked', reporterPhone: 'masked', shared
 /** Files' content: inside the jurisdiction all of them; a volunteer, the filing hotline and the resident only those shared. */
 const ALL_FILES = rules({ attachments: 'full', sharedAttachments: 'full' });
 const SHARED_FILES = rules({ sharedAttachments: 'full' });
+/** A roster: its 联户长 and those above ask to see a household's phone (each time audited); leaders see it masked. */
+const HOUSEHOLD_STAFF = rules({ householdPhone: 'reveal' });
+const HOUSEHOLD_LEADER = rules({ householdPhone: 'masked' });
+/** 志愿者名册: those who keep the roster call volunteers; others see who serves, not how to reach them. */
+const ROSTER_KEEPER = rules({ volunteerPhone: 'full' });
+const ROSTER_READER = rules({ volunteerPhone: 'masked' });
 /** 登记: the 回执 the registrar reads out or prints for the resident, once, in the answer to the registration. */
+/** 议事厅: those who convene and read meetings see who sat at the table; the public page says only how many, and in what capacity. */
+const DELIBERATION = rules({ participantName: 'full' });
 const RECEIPT = rules({ reporterName: 'masked', reporterPhone: 'masked', partyName: 'full', trackingCode: 'full' });
 
 export const PRIVACY_POLICY: Readonly<Record<View, Partial<Record<Audience, Rules>>>> = {
@@ -140,7 +159,11 @@ export const PRIVACY_POLICY: Readonly<Record<View, Partial<Record<Audience, Rule
   receipt: { liaison: RECEIPT, mediator: RECEIPT, officer: RECEIPT, admin: RECEIPT },
   open311: { public: NOTHING },
   tracking: { public: TRACKING },
+  deliberation: { liaison: DELIBERATION, mediator: DELIBERATION, officer: DELIBERATION, admin: DELIBERATION, leader: DELIBERATION },
+  publicDeliberation: { public: NOTHING },
+  roster: { liaison: ROSTER_READER, mediator: ROSTER_KEEPER, officer: ROSTER_KEEPER, admin: ROSTER_KEEPER, leader: ROSTER_READER },
   attachment: { liaison: ALL_FILES, mediator: ALL_FILES, officer: ALL_FILES, admin: ALL_FILES, leader: ALL_FILES, volunteer: SHARED_FILES, client: SHARED_FILES, public: SHARED_FILES },
+  household: { liaison: HOUSEHOLD_STAFF, mediator: HOUSEHOLD_STAFF, officer: HOUSEHOLD_STAFF, admin: HOUSEHOLD_STAFF, leader: HOUSEHOLD_LEADER },
 };
 
 export function audienceOf(actor: Actor): Audience {
@@ -182,6 +205,9 @@ export function revealedFields(state: Pick<CaseState, 'reporter' | 'parties' | '
     trackingCode: false,
     attachments: false,
     sharedAttachments: false,
+    participantName: false,
+    householdPhone: false,
+    volunteerPhone: false,
   };
   return PERSONAL_FIELDS.map((f) => f.code).filter((code) => r[code] === 'reveal' && has[code]);
 }
@@ -302,6 +328,11 @@ export function protectEvent(event: CaseEvent, s: Shown): CaseEvent | undefined 
   }
 }
 
+/** A topic (议事) as a view shows it: participants' names by the policy, their capacity always. */
+export function protectTopic<T extends { readonly participants: readonly Participant[] }>(topic: T, s: Shown): Omit<T, 'participants'> & { participants: { name?: string; role: Participant['role'] }[] } {
+  return { ...topic, participants: topic.participants.map((p) => defined({ name: apply(s.participantName, p.name, maskName), role: p.role })) };
+}
+
 /** Codes in a message (提取码 in a 回执, 验证码 in a phone check) are credentials: a view that hides them shows `******`. */
 const CODE_IN_TEXT = /(提取码|验证码)([\s:：为是]*)(\d{4,8})/g;
 
@@ -312,6 +343,16 @@ export function protectText(text: string, s: Shown): string {
 /** A message as it may be kept: its codes cut out (the outbox stores what it sent this way; the code went to the person only). */
 export function withoutCodes(text: string): string {
   return protectText(text, shownBy(HIDDEN, false));
+}
+
+/** A household of a roster as the view shows it: its phone as the rules say, the rest as kept (the 联户长 knows the door). */
+export function protectHousehold<T extends { readonly phone?: string }>(household: T, s: Shown): T {
+  return defined({ ...household, phone: apply(s.householdPhone, household.phone, maskPhone) });
+}
+
+/** A volunteer's phone as the roster view shows it. */
+export function protectVolunteerPhone(phone: string | undefined, s: Shown): string | undefined {
+  return apply(s.volunteerPhone, phone, maskPhone);
 }
 
 /** A phone or an openId a message went to, as the view shows it. */

@@ -241,3 +241,6 @@ export const REGISTRAR_ROLES: readonly Role[] = ['liaison', 'mediator', 'officer
 /** Who may put a case or a unit under 督办. */
 export const SUPERVISOR_ROLES: readonly Role[] = ['officer', 'leader'];
 export const ROLE_CODES = ROLES.map((r) => r.code) as [Role, ...Role[]];
+
+/** Mediators' passwords: length over composition (NIST SP 800-63B); the form, the contract and Cognito's pool policy all use it. */
+export const PASSWORD_MIN_LENGTH = 12;

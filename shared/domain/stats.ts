@@ -48,8 +48,26 @@ export interface Stats {
   readonly hoursToAccept: Record<string, number | null>;
   readonly hoursToResolve: Record<string, number | null>;
   readonly escalationsByReason: Record<string, number>;
+  /** 群众点单、社区派单、党员接单: the service orders received, the tasks offered to volunteers and taken, done and confirmed. */
+  readonly services: ServiceStats;
   /** Per week of receipt (Monday, China time): the cases received, and how many of them are resolved. */
   readonly trend: readonly { readonly week: string; readonly received: number; readonly resolved: number }[];
+}
+
+export interface ServiceStats {
+  /** 点单: cases that ask for a service from the menu. */
+  readonly ordered: number;
+  /** 派单 to volunteers (on any case) and 接单 by them; 接单率 = taken ÷ offered. */
+  readonly offered: number;
+  readonly taken: number;
+  readonly takeRate: Rate;
+  /** Orders resolved (办结), and those a volunteer did. */
+  readonly done: number;
+  readonly doneByVolunteers: number;
+  /** Done orders the resident confirmed (回访 满意 or 基本满意) ÷ done orders. */
+  readonly confirmationRate: Rate;
+  /** Orders per service code. */
+  readonly byService: Record<string, number>;
 }
 
 /** What one case adds to one (unit, China day) bucket; buckets sum. */
@@ -79,6 +97,12 @@ export const COUNTERS = {
   onTime: 'onTime',
   followUps: 'followUps',
   satisfied: 'satisfied',
+  serviceOrdered: 'serviceOrdered',
+  volunteerOffered: 'volunteerOffered',
+  volunteerTaken: 'volunteerTaken',
+  serviceDone: 'serviceDone',
+  serviceDoneByVolunteer: 'serviceDoneByVolunteer',
+  serviceConfirmed: 'serviceConfirmed',
 } as const;
 
 export const counter = {
@@ -91,6 +115,7 @@ export const counter = {
   accepts: (level: string) => `accepts:${level}`,
   resolveMs: (level: string) => `resolveMs:${level}`,
   resolves: (level: string) => `resolves:${level}`,
+  service: (code: string) => `service:${code}`,
 };
 
 const CHINA_OFFSET_MS = 8 * 3_600_000;
@@ -132,6 +157,14 @@ export function contribution(c: CaseState): Bucket {
       add(counter.accepts(stay.level));
     }
   }
+  if (c.volunteerTasks) {
+    add(COUNTERS.volunteerOffered, c.volunteerTasks.offered);
+    add(COUNTERS.volunteerTaken, c.volunteerTasks.taken);
+  }
+  if (c.service) {
+    add(COUNTERS.serviceOrdered);
+    add(counter.service(c.service.code));
+  }
   const bucket: Bucket = { unitId: c.originUnitId, day: chinaDay(c.createdAt), counts };
   if (c.status === 'withdrawn' || c.status === 'merged') return bucket;
   add(COUNTERS.counted);
@@ -144,6 +177,12 @@ export function contribution(c: CaseState): Bucket {
   if (!r) return bucket;
   add(COUNTERS.resolved);
   if (r.onTime) add(COUNTERS.onTime);
+  if (c.service) {
+    add(COUNTERS.serviceDone);
+    if (c.servedBy !== undefined) add(COUNTERS.serviceDoneByVolunteer);
+    // The resident's confirmation is the 回访 of this resolution.
+    if (c.followUp && c.followUp.at >= r.at && c.followUp.satisfaction !== 'dissatisfied') add(COUNTERS.serviceConfirmed);
+  }
   const arrived = [...c.stays].reverse().find((s) => s.unitId === r.unitId && s.enteredAt <= r.at);
   if (arrived) {
     add(counter.resolveMs(r.level), ms(arrived.enteredAt, r.at));
@@ -201,6 +240,21 @@ export function statsOf(buckets: Iterable<Bucket>, range: DayRange): Stats {
     hoursToAccept: Object.fromEntries(LEVEL_CODES.map((l) => [l, meanHours(n(counter.acceptMs(l)), n(counter.accepts(l)))])),
     hoursToResolve: Object.fromEntries(LEVEL_CODES.map((l) => [l, meanHours(n(counter.resolveMs(l)), n(counter.resolves(l)))])),
     escalationsByReason: by(ESCALATION_REASON_CODES, counter.escalated),
+    services: {
+      ordered: n(COUNTERS.serviceOrdered),
+      offered: n(COUNTERS.volunteerOffered),
+      taken: n(COUNTERS.volunteerTaken),
+      takeRate: rate(n(COUNTERS.volunteerTaken), n(COUNTERS.volunteerOffered)),
+      done: n(COUNTERS.serviceDone),
+      doneByVolunteers: n(COUNTERS.serviceDoneByVolunteer),
+      confirmationRate: rate(n(COUNTERS.serviceConfirmed), n(COUNTERS.serviceDone)),
+      // Codes as the cases recorded them (each community keeps its own menu).
+      byService: Object.fromEntries(
+        Object.entries(total)
+          .filter(([key]) => key.startsWith('service:'))
+          .map(([key, v]) => [key.slice('service:'.length), v]),
+      ),
+    },
     trend: [...weeks.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([w, v]) => ({ week: w, ...v })),
   };
 }

@@ -2,12 +2,28 @@
  * What travels on the queues. An escalation message names the case and the
  * level, unit and version it was at: the worker acts only if the case is still
  * there, so duplicates and late redeliveries change nothing.
+ *
+ * Forward compatible: during a deploy old and new code read each other's
+ * messages, so a reader drops fields it does not know (z.object, not
+ * strictObject) instead of failing the message into the DLQ. A field may be
+ * added (optional) without a new version; `v` changes only when a field's
+ * meaning does. Every message carries it (stamped by `versioned`); one
+ * without is from before versions, which is version 1.
  */
 import * as z from 'zod/mini';
 import '../contract/zod.ts';
 import { LEVEL_CODES } from '../domain/index.ts';
 
-export const escalationMessageSchema = z.strictObject({
+export const MESSAGE_VERSION = 1;
+const v = z.optional(z.int().check(z.gte(1)));
+
+/** The body as sent: the message with its schema version. */
+export function versioned<T extends object>(message: T): T & { readonly v: number } {
+  return { ...message, v: MESSAGE_VERSION };
+}
+
+export const escalationMessageSchema = z.object({
+  v,
   caseId: z.string().check(z.minLength(1), z.maxLength(64)),
   version: z.int().check(z.gte(1)),
   level: z.enum(LEVEL_CODES),
@@ -17,7 +33,8 @@ export const escalationMessageSchema = z.strictObject({
 });
 export type EscalationMessage = z.output<typeof escalationMessageSchema>;
 
-const eventNotifySchema = z.strictObject({
+const eventNotifySchema = z.object({
+  v,
   caseId: z.string().check(z.minLength(1), z.maxLength(64)),
   seq: z.int().check(z.gte(1)),
 });
@@ -26,8 +43,9 @@ const eventNotifySchema = z.strictObject({
  * A channel's answer to a resident that the webhook could not give in its
  * response (Aliyun and Tencent SMS only acknowledge): sent by the notifier.
  */
-const replyNotifySchema = z.strictObject({
-  reply: z.strictObject({
+const replyNotifySchema = z.object({
+  v,
+  reply: z.object({
     channel: z.enum(['wechat', 'sms']),
     to: z.string().check(z.minLength(1), z.maxLength(128)),
     text: z.string().check(z.minLength(1), z.maxLength(2000)),
@@ -38,19 +56,24 @@ const replyNotifySchema = z.strictObject({
   }),
 });
 
-export const notifyMessageSchema = z.union([eventNotifySchema, replyNotifySchema]);
+/** A 宣传 notice to a unit's households (shared/store/households.ts). */
+const noticeNotifySchema = z.strictObject({ notice: z.string().check(z.minLength(1), z.maxLength(64)) });
+
+export const notifyMessageSchema = z.union([eventNotifySchema, replyNotifySchema, noticeNotifySchema]);
 export type NotifyMessage = z.output<typeof notifyMessageSchema>;
 export type ReplyMessage = z.output<typeof replyNotifySchema>['reply'];
 
 /** A status change to push to the hotline that filed the case (12345 two-way). */
-export const callbackMessageSchema = z.strictObject({
+export const callbackMessageSchema = z.object({
+  v,
   caseId: z.string().check(z.minLength(1), z.maxLength(64)),
   seq: z.int().check(z.gte(1)),
 });
 export type CallbackMessage = z.output<typeof callbackMessageSchema>;
 
 /** Files an event asked for (its `media`), for the media worker to fetch, check and keep. */
-export const mediaMessageSchema = z.strictObject({
+export const mediaMessageSchema = z.object({
+  v,
   caseId: z.string().check(z.minLength(1), z.maxLength(64)),
   seq: z.int().check(z.gte(1)),
 });

@@ -1,5 +1,6 @@
 /** Sending to the topology's queues, in batches of ten (SQS's limit). */
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { versioned } from './messages.ts';
 
 const BATCH = 10;
 
@@ -10,7 +11,7 @@ export class QueuePublisher {
   ) {}
 
   /** Send every body; throws if any could not be sent after SQS's own retries. */
-  async send(queue: string, bodies: readonly unknown[]): Promise<void> {
+  async send(queue: string, bodies: readonly object[]): Promise<void> {
     const url = this.urls[queue];
     if (!url) throw new Error(`no URL configured for queue ${queue}`);
     for (let i = 0; i < bodies.length; i += BATCH) {
@@ -18,7 +19,7 @@ export class QueuePublisher {
       const result = await this.sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: url,
-          Entries: chunk.map((body, n) => ({ Id: String(n), MessageBody: JSON.stringify(body) })),
+          Entries: chunk.map((body, n) => ({ Id: String(n), MessageBody: JSON.stringify(versioned(body)) })),
         }),
       );
       if (result.Failed?.length) {
@@ -31,7 +32,7 @@ export class QueuePublisher {
    * Send each body, in batches; answers the keys of those that could not be
    * sent (a whole batch that failed counts each of its entries).
    */
-  async sendEach(queue: string, entries: readonly { readonly key: string; readonly body: unknown }[]): Promise<Set<string>> {
+  async sendEach(queue: string, entries: readonly { readonly key: string; readonly body: object }[]): Promise<Set<string>> {
     if (entries.length === 0) return new Set();
     const url = this.urls[queue];
     if (!url) throw new Error(`no URL configured for queue ${queue}`);
@@ -42,7 +43,7 @@ export class QueuePublisher {
         const result = await this.sqs.send(
           new SendMessageBatchCommand({
             QueueUrl: url,
-            Entries: chunk.map((entry, n) => ({ Id: String(n), MessageBody: JSON.stringify(entry.body) })),
+            Entries: chunk.map((entry, n) => ({ Id: String(n), MessageBody: JSON.stringify(versioned(entry.body)) })),
           }),
         );
         for (const f of result.Failed ?? []) failed.add(chunk[Number(f.Id)]?.key ?? '');

@@ -43,6 +43,8 @@ export interface CaseServiceDeps {
   readonly reporterCaseIds?: (reporter: Reporter, limit: number) => Promise<readonly string[]>;
   /** An event's deadlines were counted over years with no holiday data (weekends only). */
   readonly onCalendarGap?: (years: readonly number[], caseId: string) => void;
+  /** An event was appended (once per event written): the business metrics. */
+  readonly onAppended?: (event: CaseEvent, after: CaseState) => void;
 }
 
 /** Cases of one resident read before the jurisdiction filter: a resident with more is shown the newest. */
@@ -86,6 +88,7 @@ export class CaseService {
     const effects = effectsOf(event, after, units);
     const change = statusChangeFor(event, after);
     const loaded = await this.deps.store.append(previous, event, { effects, change: change ? encodeStatusChange(change) : null, ...(request ? { request } : {}) });
+    this.deps.onAppended?.(event, after);
     if (this.deps.onCalendarGap) {
       const years = uncoveredYearsOf(event, (await this.deps.policy()).timing.calendar);
       if (years.length > 0) this.deps.onCalendarGap(years, after.id);

@@ -11,12 +11,16 @@ import { randomBytes } from 'node:crypto';
 import { publisher } from './queues.ts';
 import { cases, channels, config, directory, dynamodb, reporterKey, secretHash, store } from './runtime.ts';
 import { AttemptLimiter } from '../store/limits.ts';
+import { HouseholdStore } from '../store/households.ts';
 import { mediaAllowList } from '../media/fetch.ts';
 import { allowedSource } from '../media/providers.ts';
+import { perSecrets } from './secrets.ts';
 
 const mediaHosts = mediaAllowList();
 
-export const channelConfig = channelConfigFromEnv();
+/** The channels' settings and secrets, made again when a secret changes. */
+export const channelConfig = perSecrets(() => channelConfigFromEnv());
+const households = new HouseholdStore(dynamodb, config.tableName);
 
 /**
  * The township a message to this account goes to when it names no place. With
@@ -24,7 +28,7 @@ export const channelConfig = channelConfigFromEnv();
  * message (logged as an error) rather than guess.
  */
 export async function townshipFor(channel: 'wechat' | 'sms', to?: string): Promise<string | undefined> {
-  const township = channel === 'wechat' ? channelConfig.wechat?.township : smsTownship(channelConfig, to);
+  const township = channel === 'wechat' ? channelConfig().wechat?.township : smsTownship(channelConfig(), to);
   if (township !== undefined) return township;
   const roots = (await directory.units()).roots();
   if (roots.length <= 1) return undefined;
@@ -45,4 +49,7 @@ export const residents = new ResidentChannel({
   random: (n) => randomBytes(n),
   secretHash,
   allowMedia: (source) => allowedSource(source, mediaHosts),
+  optOut: async (keys, at) => {
+    await Promise.all(keys.map((k) => households.optOut(k, at)));
+  },
 });

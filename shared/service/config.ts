@@ -19,13 +19,23 @@ export interface RuntimeConfig {
 }
 
 export const QUEUE_URL_PREFIX = 'QUEUE_URL_';
+/** `SECRET_ARN_<NAME>`: in AWS, the secret <NAME> is read from Secrets Manager at run time (shared/service/secrets.ts). */
+export const SECRET_ARN_PREFIX = 'SECRET_ARN_';
 /** The attachments bucket's name (set by the CDK stack and the local stack). */
 export const ATTACHMENTS_BUCKET_ENV = 'ATTACHMENTS_BUCKET';
 
 /** A secret missing in AWS: the function stops at start rather than run on a local default everyone knows. */
 export class MissingSecret extends Error {
-  constructor(readonly variable: string) {
-    super(`${variable} is not set: refusing to start with the local default outside local mode`);
+  constructor(
+    readonly variable: string,
+    cause?: unknown,
+  ) {
+    super(
+      cause === undefined
+        ? `${variable} is not set: refusing to start with the local default outside local mode`
+        : `${variable} could not be read from Secrets Manager: refusing to run without it`,
+      { cause },
+    );
     this.name = 'MissingSecret';
   }
 }
@@ -38,6 +48,11 @@ export function secretFromEnv(env: NodeJS.ProcessEnv, variable: string, localDef
   return localDefault;
 }
 
+/** At start, in Lambda: the secret is given, or named by its ARN to be read before each invocation. */
+export function requireSecret(env: NodeJS.ProcessEnv, variable: string): void {
+  if (env.AWS_LAMBDA_FUNCTION_NAME && !env[variable] && !env[SECRET_ARN_PREFIX + variable]) throw new MissingSecret(variable);
+}
+
 const seconds = (raw: string | undefined, fallback: number) => Math.max(0, Number(raw ?? String(fallback)) || 0) * 1000;
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
@@ -46,11 +61,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     if (key.startsWith(QUEUE_URL_PREFIX) && value) queueUrls[key.slice(QUEUE_URL_PREFIX.length).toLowerCase()] = value;
   }
   const timeScale = Number(env.SLA_TIME_SCALE ?? '1');
+  requireSecret(env, 'HASH_SECRET');
   return {
     tableName: env.TABLE_NAME ?? 'maodiaotong',
     queueUrls,
     timeScale: Number.isFinite(timeScale) && timeScale > 0 ? timeScale : 1,
-    hashSecret: secretFromEnv(env, 'HASH_SECRET', 'local-hash-secret'),
+    // Read at each use: in AWS it is refreshed from Secrets Manager while the function runs.
+    get hashSecret() {
+      return secretFromEnv(env, 'HASH_SECRET', 'local-hash-secret');
+    },
     relayBackstopMs: seconds(env.RELAY_BACKSTOP_SECONDS, 60),
     treeCheckMs: seconds(env.TREE_CHECK_SECONDS, 10),
     // The stamp check (10 s), plus the longest a function runs (the sweeper's 50 s: infra/stack.ts), plus a margin.

@@ -29,7 +29,7 @@ export interface RelayDeps {
   /** Count the case as it is now in the statistics counters (idempotent). */
   readonly count: (state: CaseState) => Promise<void>;
   /** Send each body; answers the keys of those not sent. */
-  readonly send: (queue: 'notify' | 'callback' | 'escalation' | 'media', entries: readonly { key: string; body: unknown }[]) => Promise<Set<string>>;
+  readonly send: (queue: 'notify' | 'callback' | 'escalation' | 'media', entries: readonly { key: string; body: object }[]) => Promise<Set<string>>;
   /** API clients that take status callbacks (12345 systems), by the name cases record as `filedBy`. */
   readonly callbackClients: () => Promise<ReadonlySet<string>>;
   readonly onError?: (pending: PendingEffects, error: unknown) => void;
@@ -42,7 +42,7 @@ export interface RelayResult {
 }
 
 const OPEN = new Set(['pending', 'in_progress']);
-const keyOf = (p: PendingEffects) => `${p.caseId}:${p.seq}`;
+const keyOf = (p: PendingEffects) => `${p.subject ?? 'case'}:${p.caseId}:${p.seq}`;
 
 export class EffectsRelay {
   constructor(private readonly deps: RelayDeps) {}
@@ -58,6 +58,11 @@ export class EffectsRelay {
     // Sequentially per case in seq order, so a case's events are relayed in the order they happened.
     for (const item of [...items].sort((a, b) => a.caseId.localeCompare(b.caseId) || a.seq - b.seq)) {
       const key = keyOf(item);
+      // A 宣传 notice: the notifier sends it to its households (each once, by the outbox).
+      if (item.subject === 'notice') {
+        if (item.effects.includes('notify')) notify.push({ key, body: { notice: item.caseId } });
+        continue;
+      }
       try {
         const loaded = await this.deps.store.load(item.caseId);
         if (!loaded) throw new Error(`case ${item.caseId} has an event marked but cannot be read`);
@@ -91,7 +96,7 @@ export class EffectsRelay {
     for (const item of items) {
       if (failed.has(keyOf(item))) continue;
       try {
-        await this.deps.store.clearEffects(item.caseId, item.seq);
+        await this.deps.store.clearEffects(item.caseId, item.seq, item.subject);
         relayed++;
       } catch (error) {
         // Delivered but still marked: the next pass delivers it again, which consumers ignore.

@@ -98,6 +98,8 @@ export interface ResidentDeps {
   readonly secretHash: (text: string) => string;
   /** A file's source as it may be fetched (an address the allow-list refuses dropped), or undefined when nothing of it may be. */
   readonly allowMedia: (source: MediaSource) => MediaSource | undefined;
+  /** 退订: the notices to households skip these reporter keys from now on. */
+  readonly optOut?: (keys: readonly string[], at: string) => Promise<void>;
 }
 
 /** Codes sent to one phone, and asked for by one openId, per hour. */
@@ -288,6 +290,13 @@ export class ResidentChannel {
     switch (command.kind) {
       case 'help':
         return { reply: replies.help(command.reason) };
+      case 'unsubscribe': {
+        // The sender's own key, and the phone their WeChat has linked: a household's notices go to its phone.
+        const linked = contact?.verifiedPhone !== undefined ? this.deps.reporterKey({ phone: contact.verifiedPhone }) : undefined;
+        const keys = [key, linked].filter((k): k is string => k !== undefined);
+        if (this.deps.optOut && keys.length > 0) await this.deps.optOut(keys, now.toISOString());
+        return { reply: replies.unsubscribed() };
+      }
       case 'status': {
         const state = await this.ownCase(command.trackingNo, who);
         return state ? { reply: replies.status(state.trackingNo, state.status), caseId: state.id } : { reply: replies.notFound(command.trackingNo) };

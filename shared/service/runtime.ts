@@ -19,10 +19,17 @@ import { clock } from './clock.ts';
 import { repeatFinder } from './repeats.ts';
 import { Reindexer } from './reindex.ts';
 import { calendarGap } from './calendar-gaps.ts';
+import { TopicStore } from '../store/topic-store.ts';
+import { DeliberationService } from './deliberation.ts';
+import { chinaDay } from '../domain/index.ts';
+import { countEvent } from './metrics.ts';
+import { traced } from './tracer.ts';
+import { VolunteerStore } from '../store/volunteers.ts';
+import { Volunteers } from './volunteers.ts';
 
 export const config = configFromEnv();
 // A function's middleware never changes after start, so each command's resolved stack is built once.
-export const dynamodb = new DynamoDBClient({ cacheMiddleware: true });
+export const dynamodb = traced(new DynamoDBClient({ cacheMiddleware: true }));
 export const directory = new Directory(dynamodb, config.tableName, undefined, undefined, config.treeCheckMs);
 
 /** A keyed hash (HASH_SECRET) of a secret we must check but never keep, such as a phone-link code. */
@@ -69,6 +76,10 @@ export const reindexer = new Reindexer({
   },
 });
 
+/** 双报到 registrations and the service menus (approval, which makes accounts, is the volunteers function's). */
+export const volunteerStore = new VolunteerStore(dynamodb, config.tableName);
+export const volunteers = new Volunteers({ store: volunteerStore, directory, hashSecret: config.hashSecret });
+
 /** Contacts, handled channel messages, delivered callbacks, and the reporter index. */
 export const channels = new ChannelStore(dynamodb, config.tableName);
 
@@ -84,4 +95,15 @@ export const cases = new CaseService({
     return key ? channels.reporterCaseIds(key, undefined, limit) : [];
   },
   onCalendarGap: calendarGap,
+  onAppended: countEvent,
+});
+
+/** 议事厅: topics, their meetings and decisions; publishing records the result on the linked cases. */
+export const deliberations = new DeliberationService({
+  topics: new TopicStore(dynamodb, config.tableName),
+  cases,
+  units: () => directory.units(),
+  clock: clock.now,
+  today: (now) => chinaDay(now.toISOString()),
+  random: (n) => randomBytes(n),
 });

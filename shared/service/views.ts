@@ -12,18 +12,26 @@ import {
   currentDueAt,
   protectAddress,
   protectCase,
+  protectHousehold,
   protectReporter,
   protectEvent,
   protectText,
+  protectTopic,
+  protectVolunteerPhone,
   rulesFor,
+  VOLUNTEER_KINDS,
+  type Registration,
   shownBy,
   type Audience,
   type CaseEvent,
   type CaseState,
+  type Household,
   type Reporter,
   type UnitTree,
   type View,
   type Attachment,
+  type TopicEvent,
+  type TopicState,
   visibleAttachments,
 } from '../domain/index.ts';
 import type { OutboxEntry } from '../store/outbox.ts';
@@ -76,6 +84,9 @@ export function caseView(state: CaseState, units: UnitTree, viewer: Viewer) {
     updatedAt: c.updatedAt,
     acceptedAt: c.acceptedAt,
     assignment: c.assignment,
+    service: c.service,
+    servedBy: c.servedBy,
+    volunteerTasks: c.volunteerTasks,
     dispatchedFrom: c.dispatchedFrom,
     escalations: c.escalations,
     returns: c.returns,
@@ -117,6 +128,19 @@ function eventView(event: CaseEvent) {
   return { seq: event.seq, type: event.type, at: event.at, actor, data: event.data };
 }
 
+/** A 报到 (or a roster row, which carries one) as the roster view shows it to `audience`: the phone as the policy says. */
+export function registrationView(reg: Registration, units: UnitTree, audience: Audience) {
+  const { phone, ...rest } = reg;
+  const shown = protectVolunteerPhone(phone, shownBy(rulesFor('roster', audience), false));
+  return {
+    ...rest,
+    ...(shown !== undefined ? { phone: shown } : {}),
+    kindName: nameOf(VOLUNTEER_KINDS, reg.kind),
+    communityName: units.get(reg.communityId)?.fullName,
+    unitName: units.get(reg.unitId)?.fullName,
+  };
+}
+
 /** A message in 通知记录: names, phones and openIds masked (a resident's or anyone's), codes never shown. */
 export function outboxView(entry: OutboxEntry, audience: Audience) {
   const shown = shownBy(rulesFor('outbox', audience), false);
@@ -134,6 +158,11 @@ export function auditView(entry: AuditEntry, audience: Audience) {
   const shown = shownBy(rulesFor('audit', audience), false);
   const { phone, ...rest } = entry;
   return { ...rest, ...(phone !== undefined && shown.reporterPhone !== 'hidden' ? { phone } : {}) };
+}
+
+/** A household of a roster as `audience` sees it (`reveal`: the request asked for the phone, and is audited). */
+export function householdView(household: Household, audience: Audience, reveal = false) {
+  return protectHousehold(household, shownBy(rulesFor('household', audience), reveal));
 }
 
 /** A file as the resident's page lists it: what it is, not who on the staff added it. */
@@ -181,6 +210,8 @@ function publicLine(event: CaseEvent, units: UnitTree): string | undefined {
       return event.data.approved && event.data.until ? `办理期限已延长至 ${chinaTime(event.data.until)}` : undefined;
     case 'resolved':
       return `已办结：${event.data.summary}`;
+    case 'deliberation_recorded':
+      return `议事协商（${event.data.title}）结果公示：${event.data.result}${event.data.resolves ? '。诉求已办结' : ''}`;
     case 'followed_up': {
       const said = nameOf(SATISFACTIONS, event.data.satisfaction);
       return event.data.reopenClocks ? `评价：${said}。诉求已重新办理，并转上一级` : `评价：${said}。感谢您的评价`;
@@ -268,5 +299,45 @@ export function open311View(state: CaseState, units: UnitTree): RequestView & { 
     lat: state.location.lat,
     lng: state.location.lng,
     reporter: protectReporter(state.reporter, shown),
+  };
+}
+
+/** A topic (议事) as staff read it: participants' names by the policy, the unit named. */
+export function topicView(topic: TopicState, units: UnitTree, audience: Audience) {
+  const s = shownBy(rulesFor('deliberation', audience), false);
+  return { ...protectTopic(topic, s), unitName: units.get(topic.unitId)?.fullName ?? topic.unitId };
+}
+
+/** A topic's log as staff read it: the meeting's participants as the topic view shows them. */
+export function topicTimelineView(events: readonly TopicEvent[], audience: Audience) {
+  const s = shownBy(rulesFor('deliberation', audience), false);
+  return events.map((e) => (e.type === 'held' ? { ...e, data: protectTopic(e.data, s) } : e));
+}
+
+/**
+ * A published result (公示) as anyone reads it on the unit's page: what was
+ * put to the meeting, where and when it met, how many took part and in what
+ * capacity, what was agreed and by whom it is to be done. No minutes, no
+ * linked cases, no names of those who took part.
+ */
+export function publicTopicView(topic: TopicState, units: UnitTree) {
+  const s = shownBy(rulesFor('publicDeliberation', 'public'), false);
+  const { participants } = protectTopic(topic, s);
+  const byRole: Record<string, number> = {};
+  for (const p of participants) byRole[p.role] = (byRole[p.role] ?? 0) + 1;
+  return {
+    id: topic.id,
+    unitId: topic.unitId,
+    unitName: units.get(topic.unitId)?.fullName ?? topic.unitId,
+    title: topic.title,
+    status: topic.status,
+    meeting: topic.meeting,
+    participants: participants.filter((p) => p.name !== undefined),
+    participantCount: participants.length,
+    participantsByRole: byRole,
+    result: topic.publication?.result,
+    publishedAt: topic.publication?.at,
+    casesSettled: topic.publication?.resolvesCases ? topic.caseIds.length : 0,
+    decisions: topic.decisions.map(({ id, text, owner, dueDate, practical, status, doneAt }) => ({ id, text, owner, dueDate, practical, status, doneAt })),
   };
 }

@@ -5,11 +5,12 @@
  *   AUDIT#<caseId>          <at>|<user>   a reveal on a case page (`?reveal=personal`)
  *   AUDIT#R#<reporter key>  <at>|<user>   a search by phone: one item naming every case it found,
  *                                          under the keyed hash of the phone searched
+ *   AUDIT#HH#<household>    <at>|<user>   a household's phone shown in full on a roster (`household_phone`)
  *
  * A case's 查阅记录 reads both partitions: its own, and its reporter's phone's
  * (keeping the searches that found it) — two Queries, however long the trail.
  */
-import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, PutItemCommand, type BatchWriteItemCommandOutput, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { queryAll } from './query.ts';
 import { PK, SK } from './schema.ts';
@@ -48,6 +49,32 @@ export class AuditTrail {
         Item: marshall({ [PK]: pk, [SK]: `${entry.at}|${entry.username}`, ...entry }, { removeUndefinedValues: true }),
       }),
     );
+  }
+
+  /** A roster's phones shown in full: one entry under each household shown, so each has its own trail. */
+  async recordHouseholds(householdIds: readonly string[], entry: Omit<AuditEntry, 'caseId'>): Promise<void> {
+    const requests: WriteRequest[] = householdIds.map((id) => ({
+      PutRequest: { Item: marshall({ [PK]: `AUDIT#HH#${id}`, [SK]: `${entry.at}|${entry.username}`, ...entry, caseId: '', householdId: id }, { removeUndefinedValues: true }) },
+    }));
+    for (let i = 0; i < requests.length; i += 25) {
+      let pending: WriteRequest[] | undefined = requests.slice(i, i + 25);
+      for (let attempt = 0; pending && pending.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * 2 ** Math.min(attempt, 6)));
+        const result: BatchWriteItemCommandOutput = await this.db.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: pending } }));
+        pending = result.UnprocessedItems?.[this.table];
+      }
+    }
+  }
+
+  /** Who saw a household's phone, oldest first. */
+  async householdTrail(householdId: string): Promise<AuditEntry[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': PK },
+      ExpressionAttributeValues: marshall({ ':pk': `AUDIT#HH#${householdId}` }),
+    });
+    return items.map(({ [PK]: _pk, [SK]: _sk, ...entry }) => entry as unknown as AuditEntry);
   }
 
   /** A case's trail, oldest first: its own entries and the searches of its reporter's phone that found it. */

@@ -57,7 +57,9 @@ export interface Page<T> {
 
 /** An event whose effects the relay has not delivered yet. */
 export interface PendingEffects {
+  /** The case's id, or the notice's when `subject` is `notice` (a 宣传 notice to households rides the same relay). */
   readonly caseId: string;
+  readonly subject?: 'notice';
   readonly seq: number;
   readonly effects: readonly EffectKind[];
 }
@@ -72,6 +74,12 @@ export interface AppendOptions {
 }
 
 const BATCH_GET_LIMIT = 100;
+
+/** What a marked item's keys name: a case's event, or a notice (NOTICE#<id>); undefined for anything else. */
+export function pendingOfKeys(pk: string, sk: string, effects: readonly EffectKind[]): PendingEffects {
+  const seq = Number(sk.slice('EVT#'.length));
+  return pk.startsWith('NOTICE#') ? { caseId: pk.slice('NOTICE#'.length), subject: 'notice', seq, effects } : { caseId: pk.slice('CASE#'.length), seq, effects };
+}
 
 export class CaseStore {
   constructor(
@@ -241,20 +249,16 @@ export class CaseStore {
       },
       limit,
     );
-    return items.slice(0, limit).map((item) => ({
-      caseId: String(item[PK]).slice('CASE#'.length),
-      seq: Number(String(item[SK]).slice('EVT#'.length)),
-      effects: Array.isArray(item.fx) ? (item.fx as EffectKind[]) : [],
-    }));
+    return items.slice(0, limit).map((item) => pendingOfKeys(String(item[PK]), String(item[SK]), Array.isArray(item.fx) ? (item.fx as EffectKind[]) : []));
   }
 
   /** The relay delivered an event's effects: its marker goes (and with it the index entry). */
-  async clearEffects(id: string, seq: number): Promise<void> {
+  async clearEffects(id: string, seq: number, subject?: 'notice'): Promise<void> {
     try {
       const cleared = await this.db.send(
         new UpdateItemCommand({
           TableName: this.table,
-          Key: marshall({ [PK]: `CASE#${id}`, [SK]: eventSk(seq) }),
+          Key: marshall({ [PK]: `${subject === 'notice' ? 'NOTICE' : 'CASE'}#${id}`, [SK]: eventSk(seq) }),
           UpdateExpression: 'REMOVE #fx, #pk, #sk',
           ConditionExpression: 'attribute_exists(#pk)',
           ExpressionAttributeNames: { '#fx': 'fx', '#pk': INDEXES.effects.pk, '#sk': INDEXES.effects.sk },
@@ -371,6 +375,24 @@ export class CaseStore {
     );
     const found = new Map(rows.map((row) => stateFromItem(row).state).map((state) => [state.id, state]));
     return ids.flatMap((id) => found.get(id) ?? []);
+  }
+
+  /**
+   * `states` as getMany read them, each description whole again (from its `received` event where STATE keeps
+   * an excerpt): for a list whose rows are the requests themselves, as Open311's GET requests is.
+   */
+  async withWholeDescriptions(states: readonly CaseState[]): Promise<CaseState[]> {
+    const keys = [...new Set(states.map((s) => s.id))].map((id) => ({ [PK]: `CASE#${id}`, [SK]: STATE_SK }));
+    const refs = (await this.batchGet(keys, { projection: [PK, 'texts'] })).flatMap((row) => {
+      const seq = typeof row.texts === 'string' ? (JSON.parse(row.texts) as TextRefs).description : undefined;
+      return seq === undefined ? [] : [{ [PK]: String(row[PK]), [SK]: eventSk(seq) }];
+    });
+    if (refs.length === 0) return [...states];
+    const received = new Map((await this.batchGet(refs, { projection: [PK, 'event'] })).map((row) => [String(row[PK]), eventFromItem(row)]));
+    return states.map((state) => {
+      const event = received.get(`CASE#${state.id}`);
+      return event ? rehydrate(state, { description: event.seq }, new Map([[event.seq, event]])) : state;
+    });
   }
 
   /** Ids of cases whose next timer is at or before `until`, from one shard of the sparse due index. */

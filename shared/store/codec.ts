@@ -153,6 +153,10 @@ export function nextMeta(meta: StateMeta, row: EventRow, after: CaseState): Stat
     case 'resolved':
       set('summary', spills(event.data.summary));
       break;
+    case 'deliberation_recorded':
+      // Its summary is bounded and kept inline; an earlier resolution's spilled one no longer applies.
+      if (event.data.resolves) set('summary', false);
+      break;
     case 'agreement_recorded':
       set('agreement', spills(JSON.stringify(event.data)));
       break;

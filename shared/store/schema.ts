@@ -16,8 +16,44 @@
  *   INBOUND#<channel>#<msg>  INBOUND   a handled provider message and its reply
  *   CALLBACK#<caseId>  SEQ#<seq>       a status change the hotline acknowledged
  *   SUPERVISION  UNIT#<unitId>         a unit put under 督办 by a person (note, date, who)
+ *   HOUSEHOLDS#<unitId>  HH#<id> | VISIT#<date>#<id>   a building's 联户 and their 走访 (households.ts)
+ *   HH#<id>  HH  ·  NOTICE#<id>  EVT#…  ·  OPTOUT#<key>  OPTOUT   a household's building, a 宣传 notice, a 退订
  */
 export const PK = 'pk';
+
+/**
+ * The item families by their partition keys, as IAM's `dynamodb:LeadingKeys`
+ * patterns: each function may write (Put, Update, Delete) only the families
+ * the topology gives it (`writes`), so a public entry point cannot write an
+ * account, an API key or the configuration.
+ */
+export const ITEM_FAMILIES = {
+  /** Events and the projection. */
+  case: ['CASE#*'],
+  /** Who saw a reporter's identity. */
+  audit: ['AUDIT#*'],
+  /** The unit tree: its stamp and re-index jobs, its snapshots, the pre-snapshot units. */
+  unitTree: ['TREE', 'TREE#*', 'UNITS'],
+  accounts: ['USERS'],
+  config: ['CONFIG'],
+  /** Machine clients and their callback settings: written by operators (infra/migrate.ts, seeding), by no function. */
+  apiClients: ['APIKEY#*', 'CALLBACKS'],
+  /** Rate-limit windows (also deleted, when an attempt is given back). */
+  limits: ['LIMIT#*'],
+  /** Residents across channels, and their pending phone verifications (deleted when used). */
+  residents: ['CONTACT#*', 'VERIFY#*'],
+  /** Provider messages already handled, with the reply given. */
+  inbound: ['INBOUND#*'],
+  /** Status changes a 12345 system acknowledged. */
+  callbackLog: ['CALLBACK#*'],
+  supervision: ['SUPERVISION#*'],
+  outbox: ['OUTBOX#*'],
+  /** Statistics counters per unit and day, and what each case is counted as (stat-counters.ts). */
+  stats: ['STATS#*', 'COUNTED#*'],
+  /** 议事厅 topics: their logs, the township's lists, the due and relay markers (topic-store.ts). */
+  topics: ['TOPIC#*', 'TOPICS#*', 'TOPIC-DUE', 'TOPIC-FX'],
+} as const satisfies Record<string, readonly string[]>;
+export type ItemFamily = keyof typeof ITEM_FAMILIES;
 export const SK = 'sk';
 
 export type Projection = { readonly type: 'KEYS_ONLY' } | { readonly type: 'INCLUDE'; readonly attributes: readonly string[] };

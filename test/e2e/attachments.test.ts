@@ -11,9 +11,9 @@ import type { Browser, Page } from 'playwright-core';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
-import { chromiumAvailable, launch, openPage, screenshot, signIn, type WatchedPage } from '../support/browser.ts';
+import { axeViolations, chromiumAvailable, launch, openPage, screenshot, signIn, type WatchedPage } from '../support/browser.ts';
 import { keys, object, s3Of } from '../support/files.ts';
-import { call, startTestStack } from '../support/stack.ts';
+import { call, login, startTestStack } from '../support/stack.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/media/${name}`, import.meta.url));
 const PHONE = { viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -72,6 +72,7 @@ describe.skipIf(!chromiumAvailable())('files on the admin page in Chromium', () 
     const viewer = p.getByRole('dialog', { name: 'gps.jpg：楼道墙面渗水（现场）' });
     await viewer.locator('img').waitFor();
     await screenshot(p, 'case-file-viewer-phone');
+    expect(await axeViolations(p), 'axe on the file viewer').toEqual([]);
     await viewer.getByRole('button', { name: '关闭' }).click();
     await expect.poll(() => viewer.count()).toBe(0);
     await expect.poll(() => p.locator('ol.timeline').textContent()).toContain('添加照片「gps.jpg」：楼道墙面渗水（现场）（向群众公开）');
@@ -93,6 +94,39 @@ describe.skipIf(!chromiumAvailable())('files on the admin page in Chromium', () 
     const shared = resident.locator('.track-files img');
     await expect.poll(() => shared.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(48);
     await screenshot(resident, 'track-files-phone');
+  });
+
+  it('on a phone, the signed 调解协议书 photographed with the camera is added to the case as the agreement', async () => {
+    const filed = await call(stack, 'POST', '/v1/cases', {
+      body: {
+        source: 'hotline',
+        center: 'mediation',
+        description: '楼上漏水到楼下，双方同意调解。',
+        reporter: { phone: '13912340033' },
+        location: { unitId: 'hp-xf-yg-1' },
+        parties: [{ name: '吴建华', role: 'applicant' }, { name: '郑丽', role: 'respondent' }],
+      },
+    });
+    expect(filed.status, filed.text).toBe(201);
+    const p = await page();
+    await signIn(p, stack.url, 'building-mediator', stack.password);
+    await p.goto(`${stack.url}/admin/#/case/${filed.body.id}`);
+    const form = p.getByRole('form', { name: '添加附件' });
+    await form.waitFor();
+    // 拍照 opens the phone's rear camera (capture), for photos only; 选择文件 takes the kinds the server accepts.
+    const camera = form.locator('input[name="camera"]');
+    expect(await camera.getAttribute('accept')).toBe('image/*');
+    expect(await camera.getAttribute('capture')).toBe('environment');
+    expect(await form.locator('input[name="files"]').getAttribute('accept')).toContain('application/pdf');
+    await camera.setInputFiles(fixture('gps.jpg'));
+    await form.getByLabel('说明').fill('双方签字的调解协议书');
+    await form.getByLabel('关于').selectOption({ label: '调解协议书（签字件）' });
+    await form.getByRole('button', { name: '上传' }).click();
+    await p.getByRole('status').filter({ hasText: '已添加 1 个附件' }).waitFor();
+    await expect.poll(() => p.locator('.case-files li').innerText()).toContain('双方签字的调解协议书 · 调解协议书（签字件）');
+    // (Internal: the hotline's own view of the case does not list it; the mediator's does.)
+    const stored = await call(stack, 'GET', `/v1/cases/${filed.body.id}`, { headers: { authorization: `Bearer ${await login(stack, 'building-mediator')}` } });
+    expect(stored.body.attachments).toMatchObject([{ purpose: 'agreement', kind: 'image', visibility: 'internal', caption: '双方签字的调解协议书' }]);
   });
 
   it('a file that is not a photo, recording or PDF is refused in plain words, and nothing is added', async () => {

@@ -421,6 +421,7 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
       ['admin', '#/manage/accounts', '管理'],
       ['admin', '#/manage/units', '管理'],
       ['admin', '#/manage/outbox', '管理'],
+      ['admin', '#/manage/calendar', '管理'],
     ];
     for (const options of [PHONE, DESKTOP]) {
       const p = await page(options);

@@ -158,7 +158,7 @@ describe('callback worker', () => {
     fetchMock.mockResolvedValueOnce(new Response('ok', { status: 200 })).mockResolvedValue(new Response('down', { status: 503 }));
     const handed = await deliver({ Records: [record({ caseId: id, seq: 2 }, 7, 'late')] });
     expect(handed.batchItemFailures).toEqual([]);
-    expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: process.env.QUEUE_URL_CALLBACK, MessageBody: JSON.stringify({ caseId: id, seq: 3 }), DelaySeconds: 60 });
+    expect(sqs).toHaveReceivedCommandWith(SendMessageCommand, { QueueUrl: process.env.QUEUE_URL_CALLBACK, MessageBody: JSON.stringify({ caseId: id, seq: 3, v: 1 }), DelaySeconds: 60 });
     expect(sqs).not.toHaveReceivedCommand(ChangeMessageVisibilityCommand);
   });
 
@@ -293,6 +293,6 @@ describe('SMS webhook (Aliyun)', () => {
     expect(JSON.parse(res.body ?? '')).toEqual({ code: 0, msg: '接收成功' });
     const batches = sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input).filter((b) => b.QueueUrl === process.env.QUEUE_URL_NOTIFY);
     const replies = batches.flatMap((b) => b.Entries ?? []).map((e) => JSON.parse(e.MessageBody ?? '{}')).filter((m) => m.reply);
-    expect(replies).toEqual([{ reply: expect.objectContaining({ channel: 'sms', to: '13900000009', ref: 'sms:aliyun:77', text: expect.stringMatching(/^您的诉求已受理/) }) }]);
+    expect(replies).toEqual([{ reply: expect.objectContaining({ channel: 'sms', to: '13900000009', ref: 'sms:aliyun:77', text: expect.stringMatching(/^您的诉求已受理/) }), v: 1 }]);
   });
 });

@@ -86,7 +86,7 @@ describe('accounts mirrored to the user pool', () => {
 
   it('creates the Cognito user with unit and role claims and a permanent password; the table keeps no password', async () => {
     const res = await directoryFn(
-      asAdmin('POST /v1/users', { username: 'new-liaison', displayName: '新联户长', role: 'liaison', unitId: 'hp-xf-yg-2', password: 'long-enough' }),
+      asAdmin('POST /v1/users', { username: 'new-liaison', displayName: '新联户长', role: 'liaison', unitId: 'hp-xf-yg-2', password: 'long-enough-pw' }),
       context,
     );
     expect(res.statusCode).toBe(201);
@@ -100,7 +100,7 @@ describe('accounts mirrored to the user pool', () => {
         { Name: 'custom:unitId', Value: 'hp-xf-yg-2' },
       ],
     });
-    expect(cognito).toHaveReceivedCommandWith(AdminSetUserPasswordCommand, { Username: 'new-liaison', Password: 'long-enough', Permanent: true });
+    expect(cognito).toHaveReceivedCommandWith(AdminSetUserPasswordCommand, { Username: 'new-liaison', Password: 'long-enough-pw', Permanent: true });
     const put = ddb.commandCalls(PutItemCommand)[0]?.args[0].input.Item;
     expect(put?.passwordHash?.S).toBe('');
   });

@@ -36,6 +36,22 @@ describe('GET /admin…', () => {
     expect(html).toContain('<script type="module" src="app.js">');
   });
 
+  it('sends what the first paint needs with the HTML: a skeleton in the page, the styles inline, every chunk announced', async () => {
+    // On a slow link the page shows its heading and a loading line (the tracking page its form) before any script arrives.
+    for (const [path, script, skeleton] of [
+      ['/admin/', 'app.js', /<main id="main" aria-busy="true"><h1>矛调通 · 调解工作台<\/h1><p class="muted">正在加载…/],
+      ['/track/', 'track.js', /<main id="main" class="track" aria-busy="true">\s*<h1>诉求办理进度查询<\/h1>\s*<form aria-label="查询">/],
+    ] as const) {
+      const html = bodyOf(await get(path)).toString('utf8');
+      expect(html, path).toMatch(skeleton);
+      expect(html, path).toMatch(/<style>[^<]{1000,}<\/style>/);
+      expect(html, path).not.toContain('<link rel="stylesheet"');
+      const preloaded = [...html.matchAll(/<link rel="modulepreload" href="([^"]+)" \/>/g)].map((m) => m[1]);
+      for (const chunk of preloaded) expect((await get(`${path}${chunk}`)).statusCode, chunk).toBe(200);
+      expect(html.indexOf(`<script type="module" src="${script}">`), path).toBeGreaterThan(0);
+    }
+  });
+
   it('sends the script plain to a client without gzip, and 304 to one that has this version', async () => {
     const reply = await get('/admin/app.js');
     expect(reply.statusCode).toBe(200);

@@ -38,6 +38,8 @@ beforeEach(() => {
   // The notifier's 重复件 check on a new case: this resident has no earlier cases.
   ddb.on(QueryCommand, { IndexName: 'byReporter' }).resolves({ Items: [] });
   ddb.on(GetItemCommand).resolves({});
+  // 议事厅: no publication waiting for its cases, no decision past its day.
+  for (const pk of ['TOPIC-FX', 'TOPIC-DUE']) ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: pk } } }).resolves({ Items: [] });
   sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
 });
 
@@ -54,8 +56,8 @@ describe('sweeper', () => {
     ddb.on(BatchGetItemCommand).resolves({ Responses: { maodiaotong: all.map((s) => marshall(stateItem(s, EMPTY_META, codec), { removeUndefinedValues: true })) } });
     clock.set(() => new Date('2026-11-26T00:00:00Z'));
     try {
-      const result = await sweep();
-      expect(result).toEqual({ due: 26, sent: 25, relayed: 0, stillPending: 0, reindexOwed: 0, reindexed: 0 });
+      const result = await sweep({});
+      expect(result).toEqual({ due: 26, sent: 25, relayed: 0, stillPending: 0, reindexOwed: 0, reindexed: 0, topicsDelivered: 0, decisionsReminded: 0 });
     } finally {
       clock.reset();
     }
@@ -63,18 +65,20 @@ describe('sweeper', () => {
     expect(batches.map((b) => b.Entries?.length)).toEqual([10, 10, 5]);
     expect(batches.every((b) => b.QueueUrl === process.env.QUEUE_URL_ESCALATION)).toBe(true);
     const bodies = batches.flatMap((b) => b.Entries ?? []).map((e) => JSON.parse(e.MessageBody ?? ''));
-    expect(bodies[0]).toEqual({ caseId: 'CASE000000', version: 1, level: 'building', unitId: 'hp-xf-yg-1', origin: 'sweeper' });
+    expect(bodies[0]).toEqual({ caseId: 'CASE000000', version: 1, level: 'building', unitId: 'hp-xf-yg-1', origin: 'sweeper', v: 1 });
     expect(bodies.map((b) => b.caseId)).not.toContain(stillFine.id);
     expect(ddb).not.toHaveReceivedCommand(PutItemCommand);
   });
 
-  it('costs one query per shard of each sparse index, and the unit tree’s stamp, when nothing is due, pending or owed', async () => {
+  it('costs one query per shard of each sparse index, one of each 议事厅 key, and the unit tree’s stamp, when nothing is due, pending or owed', async () => {
     ddb.on(QueryCommand, { IndexName: 'byDue' }).resolves({ Items: [] });
     ddb.on(QueryCommand, { IndexName: 'byPendingEffects' }).resolves({ Items: [] });
-    expect(await sweep()).toEqual({ due: 0, sent: 0, relayed: 0, stillPending: 0, reindexOwed: 0, reindexed: 0 });
+    expect(await sweep({})).toEqual({ due: 0, sent: 0, relayed: 0, stillPending: 0, reindexOwed: 0, reindexed: 0, topicsDelivered: 0, decisionsReminded: 0 });
     expect(ddb.commandCalls(QueryCommand).filter((c) => c.args[0].input.IndexName === 'byDue')).toHaveLength(4);
     expect(ddb.commandCalls(QueryCommand).filter((c) => c.args[0].input.IndexName === 'byPendingEffects')).toHaveLength(4);
-    expect(ddb.commandCalls(QueryCommand)).toHaveLength(8);
+    // 议事厅: one query of the publications' markers and one of the decisions' due keys.
+    expect(ddb.commandCalls(QueryCommand).filter((c) => String(c.args[0].input.ExpressionAttributeValues?.[':pk']?.S).startsWith('TOPIC-'))).toHaveLength(2);
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(10);
     // Whether a change of the unit tree still owes a re-index: one GetItem of its stamp.
     expect(ddb.commandCalls(GetItemCommand).map((c) => c.args[0].input.Key)).toEqual([{ pk: { S: 'TREE' }, sk: { S: 'CURRENT' } }]);
     expect(ddb).not.toHaveReceivedCommand(BatchGetItemCommand);

@@ -4,18 +4,20 @@
  * left external that the bundle needs, or a file it reads that is not shipped.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import type { Metafile } from 'esbuild';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFunction } from '../../infra/bundling.ts';
+import { buildFunction, CHUNK_DIR } from '../../infra/bundling.ts';
 import { functionList } from '../../infra/topology.ts';
 import { buildWeb, webIsStale } from '../../web/build.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const run = promisify(execFile);
 let dir: string;
+const metafiles = new Map<string, Metafile>();
 
 /** Runs `script` as an ES module in a new Node process whose only code is the bundle; returns what it prints. */
 async function inFreshNode(cwd: string, script: string): Promise<string> {
@@ -27,7 +29,10 @@ async function inFreshNode(cwd: string, script: string): Promise<string> {
 beforeAll(async () => {
   if (await webIsStale()) await buildWeb();
   dir = await mkdtemp(join(tmpdir(), 'mdt-bundles-'));
-  for (const [name, def] of functionList()) await buildFunction(ROOT, def, join(dir, name));
+  // One esbuild service builds them all at once (it spreads the work over the cores itself).
+  await Promise.all(
+    functionList().map(async ([name, def]) => metafiles.set(name, (await buildFunction(ROOT, def, join(dir, name))).metafile)),
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -40,8 +45,32 @@ describe('Lambda bundles', () => {
     expect(printed).toBe('function');
   });
 
+  it('loads csv-parse lazily: the directory function carries it in a chunk of its own, a real file that loads', async () => {
+    const outputs = Object.entries(metafiles.get('directory')!.outputs).filter(([file]) => file.endsWith('.mjs'));
+    const holding = (pkg: string) => outputs.filter(([, o]) => Object.keys(o.inputs).some((i) => i.includes(`node_modules/${pkg}/`))).map(([file]) => file);
+    const [csvChunk, ...more] = holding('csv-parse');
+    expect(more).toEqual([]);
+    const chunk = relative(join(dir, 'directory'), resolve(ROOT, csvChunk!));
+    expect(chunk.startsWith(`${CHUNK_DIR}/`)).toBe(true);
+    await access(join(dir, 'directory', chunk));
+    const entry = outputs.find(([, o]) => o.entryPoint)!;
+    expect(Object.keys(entry[1].inputs).some((i) => i.includes('node_modules/csv-parse/'))).toBe(false);
+    expect(entry[1].imports.some((i) => i.kind === 'dynamic-import' && resolve(ROOT, i.path) === resolve(ROOT, csvChunk!))).toBe(true);
+    const printed = await inFreshNode(join(dir, 'directory'), `const m = await import('./${chunk}'); console.log(Object.keys(m).length > 0)`);
+    expect(printed).toBe('true');
+  });
+
+  it('every chunk an entry imports is shipped beside it', async () => {
+    for (const [name, metafile] of metafiles) {
+      for (const [file, output] of Object.entries(metafile.outputs)) {
+        if (!file.endsWith('.mjs')) continue;
+        for (const i of output.imports.filter((x) => !x.external)) await expect(access(resolve(ROOT, i.path)), `${name}: ${i.path}`).resolves.toBeUndefined();
+      }
+    }
+  });
+
   it('web ships the page data beside its code, and the built handler serves the page from it', async () => {
-    expect((await readdir(join(dir, 'web'))).sort()).toEqual(['assets.json', 'index.mjs', 'index.mjs.map']);
+    expect((await readdir(join(dir, 'web'))).filter((f) => f !== CHUNK_DIR).sort()).toEqual(['assets.json', 'index.mjs', 'index.mjs.map']);
     const script = `
       const { handler } = await import('./index.mjs');
       const r = await handler({ rawPath: '/admin/', headers: {}, requestContext: { http: { method: 'GET' } } });

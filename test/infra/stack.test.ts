@@ -37,14 +37,18 @@ const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.ur
   context: Record<string, unknown>;
 };
 
-function synth(topology?: Topology) {
-  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+function synth(topology?: Topology, context: Record<string, unknown> = {}) {
+  const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [], ...context } });
   const stack = new MaodiaotongStack(app, 'Test', topology ? { topology } : {});
   return { stack, template: Template.fromStack(stack) };
 }
 
+/** The real topology's stack, synthesised once for every block that reads it (a synth costs seconds). */
+let realStack: ReturnType<typeof synth> | undefined;
+const real = () => (realStack ??= synth(undefined, { stage: 'prod' }));
+
 type Resource = { Type: string; Properties?: Record<string, any>; DeletionPolicy?: string };
-type Statement = { Effect: string; Action: string | string[]; Resource?: unknown };
+type Statement = { Effect: string; Action: string | string[]; Resource?: unknown; Condition?: any };
 
 const logicalId = (stack: MaodiaotongStack, construct: { node: { defaultChild?: unknown } }) =>
   stack.getLogicalId(construct.node.defaultChild as CfnResource);
@@ -100,7 +104,7 @@ const httpFunctions = () =>
 const FAKE: Topology = {
   table: TABLE,
   queues: {
-    escalation: { visibilityTimeoutSeconds: 90, maxReceiveCount: 3 },
+    escalation: { visibilityTimeoutSeconds: 190, maxReceiveCount: 3 },
     notify: { visibilityTimeoutSeconds: 45, maxReceiveCount: 7 },
     callback: { visibilityTimeoutSeconds: 30, maxReceiveCount: 4 },
     media: { visibilityTimeoutSeconds: 120, maxReceiveCount: 5 },
@@ -121,7 +125,9 @@ const FAKE: Topology = {
       sends: ['notify'],
       batchSize: 7,
       maxBatchingWindowSeconds: 3,
+      maxConcurrency: 4,
       table: 'readWrite',
+      writes: ['case'],
     },
     sweeper: {
       kind: 'scheduled',
@@ -143,22 +149,22 @@ const FAKE: Topology = {
   },
 };
 
-describe('MaodiaotongStack with the real topology', () => {
-  const { stack, template } = synth();
+describe('MaodiaotongStack with the real topology (prod)', () => {
+  const { stack, template } = real();
   const resources = template.toJSON().Resources as Record<string, Resource>;
 
-  it('routes every http route key to its own function through a 2.0 Lambda integration', () => {
+  it('routes every http route key to its own function\'s live alias through a 2.0 Lambda integration', () => {
     const expectedRoutes = httpFunctions().flatMap(([, def]) => def.routes);
     expect(expectedRoutes.length).toBeGreaterThan(0);
     template.resourceCountIs('AWS::ApiGatewayV2::Route', expectedRoutes.length);
 
     for (const [name, def] of httpFunctions()) {
-      const fnId = logicalId(stack, stack.functions[name]!);
+      const aliasId = stack.getLogicalId(stack.aliases[name]!.node.defaultChild as CfnResource);
       const integrations = template.findResources('AWS::ApiGatewayV2::Integration', {
         Properties: {
           IntegrationType: 'AWS_PROXY',
           PayloadFormatVersion: '2.0',
-          IntegrationUri: { 'Fn::GetAtt': [fnId, 'Arn'] },
+          IntegrationUri: { Ref: aliasId },
         },
       });
       const integrationIds = Object.keys(integrations);
@@ -273,7 +279,6 @@ describe('MaodiaotongStack with the real topology', () => {
 
   it('alarms on any visible message in each DLQ', () => {
     const names = Object.keys(QUEUES) as QueueName[];
-    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(names.length);
     for (const name of names) {
       const alarm = {
         Namespace: 'AWS/SQS',
@@ -302,33 +307,118 @@ describe('MaodiaotongStack with the real topology', () => {
       const env = p.Environment.Variables as Record<string, unknown>;
       expect(env.POWERTOOLS_SERVICE_NAME).toBe('maodiaotong');
       expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+      expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe('Maodiaotong');
+      expect(env.POWERTOOLS_LOG_LEVEL).toBe('INFO');
+      expect(p.TracingConfig, name).toEqual({ Mode: 'Active' });
+      // No secret's value in the configuration, not even as a dynamic reference: only ARNs, read at run time.
+      expect(JSON.stringify(env), name).not.toMatch(/resolve:secretsmanager/);
+      expect(env.HASH_SECRET, name).toBeUndefined();
       if (def.table === 'none') {
         expect(env.TABLE_NAME, name).toBeUndefined();
-        expect(env.HASH_SECRET, name).toBeUndefined();
+        expect(env.SECRET_ARN_HASH_SECRET, name).toBeUndefined();
       } else {
         expect(env.TABLE_NAME, name).toEqual({ Ref: logicalId(stack, stack.table) });
-        // The hash key is a Secrets Manager dynamic reference, never a literal in the template.
-        expect(JSON.stringify(env.HASH_SECRET), name).toMatch(/resolve:secretsmanager:/);
+        expect(env.SECRET_ARN_HASH_SECRET, name).toEqual({ Ref: expect.stringMatching(/^HashSecret/) });
       }
+      // Secrets Manager is read only by the functions given a secret's ARN, and only for those secrets.
+      const arns = Object.keys(env).filter((k) => k.startsWith('SECRET_ARN_'));
+      const reads = functionStatements(stack, template, name).filter((st) => asArray(st.Action).includes('secretsmanager:GetSecretValue'));
+      const byRef = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+      expect(reads.flatMap((st) => asArray(st.Resource)).sort(byRef), name).toEqual(arns.map((k) => env[k]).sort(byRef));
       const queues = new Set<QueueName>([...(def.sends ?? []), ...(def.kind === 'worker' ? [def.consumes] : [])]);
       const queueEnv = Object.keys(env).filter((k) => k.startsWith('QUEUE_URL_')).sort();
       expect(queueEnv, name).toEqual([...queues].map(queueUrlEnv).sort());
       for (const q of queues) expect(env[queueUrlEnv(q)]).toEqual({ Ref: logicalId(stack, stack.queues[q]) });
 
       const logGroupId = logicalId(stack, fn.logGroup);
-      expect(resources[logGroupId]?.Properties?.RetentionInDays).toBe(30);
+      expect(resources[logGroupId]?.Properties?.RetentionInDays).toBe(365);
       expect(p.LoggingConfig).toEqual({ LogGroup: { Ref: logGroupId } });
     }
   });
 
-  it('grants no Scan, DeleteItem, BatchWriteItem or wildcard action anywhere', () => {
-    const actions = actionsOf(allStatements(template).filter((s) => s.Effect === 'Allow'));
+  it('grants no Scan, BatchWriteItem or wildcard action anywhere, and no table write without a LeadingKeys condition', () => {
+    const allowed = allStatements(template).filter((s) => s.Effect === 'Allow');
+    const actions = actionsOf(allowed);
     expect(actions.size).toBeGreaterThan(0);
-    for (const forbidden of ['dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:*', 'sqs:*', '*']) {
+    for (const forbidden of ['dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:*', 'sqs:*', '*']) {
       expect(actions.has(forbidden), forbidden).toBe(false);
+    }
+    const writes = allowed.filter((s) => asArray(s.Action).some((a) => (TABLE_WRITE_ACTIONS as readonly string[]).includes(a)));
+    expect(writes.length).toBeGreaterThan(0);
+    for (const w of writes) {
+      expect(w.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys']?.length, JSON.stringify(w.Action)).toBeGreaterThan(0);
+      expect(w.Resource).toEqual({ 'Fn::GetAtt': [logicalId(stack, stack.table), 'Arn'] });
     }
     for (const action of actions) {
       if (action.startsWith('dynamodb:') || action.startsWith('sqs:')) expect(action).not.toContain('*');
+    }
+  });
+
+  /**
+   * The grant table (issue 12.4): per function, the item families it may write (as LeadingKeys
+   * patterns), the queues it may send to and the secrets it may read. Written out, so a change
+   * of any function's reach shows in review.
+   */
+  const GRANTS: Record<string, { writes: string[]; sends: string[]; secrets: string[] }> = {
+    intake: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret'] },
+    actions: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret'] },
+    auth: { writes: ['LIMIT#*'], sends: [], secrets: ['HashSecret'] },
+    outbox: { writes: [], sends: [], secrets: ['HashSecret'] },
+    config: { writes: ['CONFIG'], sends: [], secrets: ['HashSecret'] },
+    cases: { writes: ['AUDIT#*', 'CASE#*'], sends: [], secrets: ['HashSecret'] },
+    stats: { writes: ['COUNTED#*', 'STATS#*'], sends: [], secrets: ['HashSecret'] },
+    directory: { writes: ['SUPERVISION#*', 'TREE', 'TREE#*', 'UNITS', 'USERS'], sends: [], secrets: ['HashSecret'] },
+    track: { writes: ['CASE#*', 'LIMIT#*'], sends: [], secrets: ['HashSecret'] },
+    attachments: { writes: ['AUDIT#*', 'CASE#*', 'LIMIT#*'], sends: [], secrets: ['HashSecret'] },
+    mediaWorker: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret', 'TwilioAuthTokenSecret', 'WechatAppSecretSecret'] },
+    openapi: { writes: [], sends: [], secrets: [] },
+    sweeper: {
+      writes: ['CASE#*', 'COUNTED#*', 'STATS#*', 'TOPIC#*', 'TOPIC-DUE', 'TOPIC-FX', 'TOPICS#*', 'TREE', 'TREE#*', 'UNITS'],
+      sends: ['callback', 'escalation', 'media', 'notify'],
+      secrets: ['HashSecret'],
+    },
+    // The stream hands the batches it gives up on to its failure queue.
+    relay: { writes: ['CASE#*', 'COUNTED#*', 'STATS#*'], sends: ['RelayStreamFailures', 'callback', 'escalation', 'media', 'notify'], secrets: ['HashSecret'] },
+    escalationWorker: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret'] },
+    notifier: { writes: ['CASE#*', 'OUTBOX#*'], sends: [], secrets: ['HashSecret', 'TwilioAuthTokenSecret', 'WechatAppSecretSecret'] },
+    wechat: { writes: ['CASE#*', 'CONTACT#*', 'INBOUND#*', 'LIMIT#*', 'VERIFY#*'], sends: [], secrets: ['HashSecret', 'WechatAesKeySecret', 'WechatTokenSecret'] },
+    sms: { writes: ['CASE#*', 'CONTACT#*', 'INBOUND#*', 'LIMIT#*', 'VERIFY#*'], sends: ['notify'], secrets: ['HashSecret', 'SmsWebhookSecretSecret', 'TwilioAuthTokenSecret'] },
+    open311: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret'] },
+    callbackWorker: { writes: ['CALLBACK#*', 'CASE#*'], sends: ['callback'], secrets: ['HashSecret'] },
+    web: { writes: [], sends: [], secrets: [] },
+  };
+
+  it('grants each function exactly the item families, queues and secrets of the grant table', () => {
+    const tableArn = { 'Fn::GetAtt': [logicalId(stack, stack.table), 'Arn'] };
+    const queueNames = new Map((Object.keys(stack.queues) as QueueName[]).map((q) => [logicalId(stack, stack.queues[q]), q]));
+    const secretName = (ref: unknown) => String((ref as { Ref?: string }).Ref ?? '').replace(/[0-9A-F]{8}$/, '');
+    const actual: typeof GRANTS = {};
+    for (const [name] of functionList()) {
+      const statements = functionStatements(stack, template, name);
+      const writes = statements.filter((st) => asArray(st.Action).some((a) => (TABLE_WRITE_ACTIONS as readonly string[]).includes(a)));
+      for (const w of writes) {
+        expect(asArray(w.Action).sort(), name).toEqual([...TABLE_WRITE_ACTIONS].sort());
+        expect(w.Resource, name).toEqual(tableArn);
+      }
+      actual[name] = {
+        writes: writes.flatMap((w) => w.Condition['ForAllValues:StringLike']['dynamodb:LeadingKeys'] as string[]).sort(),
+        sends: statements
+          .filter((st) => asArray(st.Action).includes('sqs:SendMessage'))
+          .flatMap((st) => asArray(st.Resource).map((r) => {
+            const id = (r as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+            return queueNames.get(id) ?? id.replace(/[0-9A-F]{8}$/, '');
+          }))
+          .sort(),
+        secrets: statements
+          .filter((st) => asArray(st.Action).includes('secretsmanager:GetSecretValue'))
+          .flatMap((st) => asArray(st.Resource).map(secretName))
+          .sort(),
+      };
+    }
+    expect(actual).toEqual(GRANTS);
+    // The entry points anyone on the internet reaches never write accounts, API keys, callbacks or the configuration.
+    for (const name of ['intake', 'track', 'wechat', 'sms', 'open311', 'attachments']) {
+      for (const privileged of ['USERS', 'APIKEY#*', 'CALLBACKS', 'CONFIG']) expect(GRANTS[name]!.writes, name).not.toContain(privileged);
     }
   });
 
@@ -386,7 +476,7 @@ describe('MaodiaotongStack with the real topology', () => {
     expect([...actionsOf(allStatements(template))].some((a) => a === 'cognito-idp:AdminDeleteUser' || a === 'cognito-idp:*')).toBe(false);
   });
 
-  it('gives each channel function its secrets as Secrets Manager references (never literals) and the public URL', () => {
+  it('gives each channel function its secrets\' ARNs (read at run time, never values) and the public URL', () => {
     const withSecrets = functionList().filter(([, def]) => def.secrets?.length);
     expect(withSecrets.map(([name]) => name)).toEqual(expect.arrayContaining(['wechat', 'sms', 'notifier']));
     const used = new Set(withSecrets.flatMap(([, def]) => def.secrets ?? []));
@@ -394,11 +484,15 @@ describe('MaodiaotongStack with the real topology', () => {
     for (const [name, def] of functionList()) {
       const env = resources[logicalId(stack, stack.functions[name]!)]!.Properties!.Environment.Variables as Record<string, unknown>;
       for (const secret of CHANNEL_SECRETS) {
-        if (def.secrets?.includes(secret)) expect(JSON.stringify(env[secret]), `${name} ${secret}`).toMatch(/resolve:secretsmanager:/);
-        else expect(env[secret], `${name} ${secret}`).toBeUndefined();
+        expect(env[secret], `${name} ${secret}`).toBeUndefined();
+        if (def.secrets?.includes(secret)) expect(env[`SECRET_ARN_${secret}`], `${name} ${secret}`).toEqual({ Ref: expect.any(String) });
+        else expect(env[`SECRET_ARN_${secret}`], `${name} ${secret}`).toBeUndefined();
       }
       if (def.secrets?.length) expect(JSON.stringify(env.PUBLIC_BASE_URL)).toContain(logicalId(stack, stack.api));
     }
+    // The hash key outlives the stack as the table does: a new one would orphan the byReporter index.
+    const hash = Object.entries(resources).find(([id, r]) => id.startsWith('HashSecret') && r.Type === 'AWS::SecretsManager::Secret')?.[1] as { DeletionPolicy?: string } | undefined;
+    expect(hash?.DeletionPolicy).toBe('Retain');
     // The generated placeholder is 43 letters and digits: a valid EncodingAESKey shape, unknown to anyone.
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: { PasswordLength: 43, ExcludePunctuation: true, IncludeSpace: false },
@@ -447,7 +541,7 @@ describe('MaodiaotongStack with the real topology', () => {
 });
 
 describe('the attachments bucket (issue 16)', () => {
-  const { stack, template } = synth();
+  const { stack, template } = real();
   const bucketId = logicalId(stack, stack.attachments!.bucket);
   const logsId = logicalId(stack, stack.attachments!.accessLogs);
   const resources = template.toJSON().Resources as Record<string, Resource>;
@@ -607,6 +701,7 @@ describe('MaodiaotongStack with an injected topology (worker, scheduled, read-on
       if (def.table !== 'readWrite') {
         expect(dynamo).not.toContain('dynamodb:PutItem');
         expect(dynamo).not.toContain('dynamodb:UpdateItem');
+        expect(dynamo).not.toContain('dynamodb:DeleteItem');
       }
       if (def.table === 'none') expect(dynamo).toEqual([]);
 
@@ -627,7 +722,7 @@ describe('MaodiaotongStack with an injected topology (worker, scheduled, read-on
       }
       if (!def.sends?.length) expect(actionsOf(statements).has('sqs:SendMessage'), name).toBe(false);
     }
-    const forbidden = ['dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:*', 'sqs:*', '*'];
+    const forbidden = ['dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:*', 'sqs:*', '*'];
     const all = actionsOf(allStatements(template).filter((s) => s.Effect === 'Allow'));
     for (const a of forbidden) expect(all.has(a), a).toBe(false);
   });
@@ -643,6 +738,13 @@ describe('MaodiaotongStack with an injected topology (worker, scheduled, read-on
     expect(() =>
       synth({ ...FAKE, functions: { ...FAKE.functions, worker: { ...worker, timeoutSeconds: 600 } } }),
     ).toThrow(/visibility timeout/);
+    // 6 × the worker's timeout, not just 1 ×.
+    expect(() =>
+      synth({ ...FAKE, queues: { ...FAKE.queues, escalation: { visibilityTimeoutSeconds: 179, maxReceiveCount: 3 } } }),
+    ).toThrow(/less than 6 × worker "worker" timeout 30s/);
+    expect(() =>
+      synth({ ...FAKE, functions: { ...FAKE.functions, worker: { ...worker, writes: undefined } as FunctionDef } }),
+    ).toThrow(/names no item families/);
     expect(() =>
       synth({
         ...FAKE,
@@ -660,13 +762,15 @@ describe('MaodiaotongStack with an injected topology (worker, scheduled, read-on
 
 describe('bundling options', () => {
   it('are the same for CDK and for plain esbuild, with the AWS SDK bundled', () => {
-    const cdk = bundlingOptions();
-    const raw = esbuildOptions('in.ts', 'out.mjs');
+    const cdk = bundlingOptions('functions/x/handler.ts');
+    const raw = esbuildOptions('in.ts', 'out');
     expect(cdk.externalModules).toEqual([...EXTERNAL_MODULES]);
     expect(raw.external).toEqual([...EXTERNAL_MODULES]);
     expect(raw).toMatchObject({
-      entryPoints: ['in.ts'],
-      outfile: 'out.mjs',
+      entryPoints: { index: 'in.ts' },
+      outdir: 'out',
+      // Lazily imported code in files of its own (CDK's single --outfile cannot: the hook below rebuilds with these options).
+      splitting: true,
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -684,11 +788,15 @@ describe('bundling options', () => {
     for (const ext of EXTERNAL_MODULES) expect(ext).not.toMatch(/client-|\*/);
   });
 
-  it('copy a function\'s files beside its bundle, and only when it has some', () => {
-    const hooks = bundlingOptions(['web/dist/assets.json']).commandHooks;
-    expect(hooks?.afterBundling('/repo', '/asset')).toEqual(['cp "/repo/web/dist/assets.json" "/asset/"']);
+  it('rebuild the asset with the shared options, its chunks and the function\'s files beside it', () => {
+    const hooks = bundlingOptions('functions/web/handler.ts', ['web/dist/assets.json']).commandHooks;
+    expect(hooks?.afterBundling('/repo', '/asset')).toEqual([
+      'cd "/repo" && node --import tsx infra/bundle-function.ts "/asset" "functions/web/handler.ts" "web/dist/assets.json"',
+    ]);
     expect(hooks?.beforeBundling('/repo', '/asset')).toEqual([]);
-    expect(bundlingOptions().commandHooks).toBeUndefined();
+    expect(bundlingOptions('functions/cases/handler.ts').commandHooks?.afterBundling('/repo', '/asset')).toEqual([
+      'cd "/repo" && node --import tsx infra/bundle-function.ts "/asset" "functions/cases/handler.ts"',
+    ]);
     expect(FUNCTIONS.web.files).toEqual(['web/dist/assets.json']);
   });
 });

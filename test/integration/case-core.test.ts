@@ -25,8 +25,8 @@ import {
 import { CaseService } from '../../shared/service/cases.ts';
 import { EffectsRelay } from '../../shared/service/relay.ts';
 import { CaseStore } from '../../shared/store/case-store.ts';
+import { EXCERPT_CHARS, REQUEST_MEMORY_MAX, itemBytes, nextMeta, stateFromItem, stateItem, type StateMeta } from '../../shared/store/codec.ts';
 import { StatCounters } from '../../shared/store/stat-counters.ts';
-import { EXCERPT_CHARS, REQUEST_MEMORY_MAX, itemBytes, stateFromItem, stateItem, type StateMeta } from '../../shared/store/codec.ts';
 import { DUE_SHARDS } from '../../shared/store/schema.ts';
 import { hotline, intake, policy, units, user } from '../support/domain.ts';
 import { startTable, type TestTable } from '../support/dynamo.ts';
@@ -187,6 +187,46 @@ describe('idempotent commands', () => {
     expect((await store.events(state.id)).items.map((e) => e.type)).toEqual(['received', 'noted', 'accepted', 'noted']);
   });
 
+  it('a key is answered from the record for 24 hours; a write after 25 hours forgets it, and the same request is then a new one', async () => {
+    const start = now;
+    try {
+      const { state } = await service.intake(intake({ externalId: 'IDEM-24H' }), hotline);
+      const request = { key: 'submit-24h', hash: 'h24' };
+      const note: Command = { type: 'note', visibility: 'internal', text: '已约双方周五面谈' };
+      const first = await service.act(state.id, note, liaison, 1, request);
+      // 23 hours on, after another write to the case: still the first answer, nothing written.
+      now = new Date(start.getTime() + 23 * 3600_000);
+      await act(state.id, { type: 'accept' });
+      const replay = await service.act(state.id, note, liaison, 1, request);
+      expect(replay).toMatchObject({ replayed: true, event: { seq: first.event.seq }, state: { version: first.state.version } });
+      // Past 25 hours the key is still answered until the case is written again (STATE drops it then) ...
+      now = new Date(start.getTime() + 25 * 3600_000 + 60_000);
+      expect((await service.act(state.id, note, liaison, 1, request)).replayed).toBe(true);
+      await act(state.id, { type: 'note', visibility: 'internal', text: '第二天补记' });
+      expect((await store.load(state.id))!.meta.requests.map((r) => r.id)).not.toContain(`${liaison.id}:submit-24h`);
+      // ... and then the same request is a new one: the page's stale expectedVersion makes it a 409, without it a second note.
+      await expect(service.act(state.id, note, liaison, 1, request)).rejects.toThrow(VersionConflict);
+      const again = await service.act(state.id, note, liaison, undefined, request);
+      expect(again.replayed).toBeUndefined();
+      expect((await store.events(state.id)).items.map((e) => e.type)).toEqual(['received', 'noted', 'accepted', 'noted', 'noted']);
+    } finally {
+      now = start;
+    }
+  });
+
+  it('a case remembers its last hundred keys: the oldest is forgotten first, even within 24 hours', async () => {
+    const { state } = await service.intake(intake({ externalId: 'IDEM-CAP' }), hotline);
+    const received = (await store.events(state.id)).items[0]!;
+    let meta: StateMeta = { texts: {}, requests: [] };
+    for (let seq = 2; seq <= REQUEST_MEMORY_MAX + 2; seq++) {
+      const event = { ...received, seq, at: new Date(now.getTime() + seq * 1000).toISOString() };
+      meta = nextMeta(meta, { event, request: { id: `u:key-${seq}`, hash: 'h' } }, state);
+    }
+    expect(meta.requests).toHaveLength(REQUEST_MEMORY_MAX);
+    expect(meta.requests[0]!.id).toBe('u:key-3');
+    expect(meta.requests.at(-1)!.id).toBe(`u:key-${REQUEST_MEMORY_MAX + 2}`);
+  });
+
   it('ten concurrent copies of one request write one event', async () => {
     const { state } = await service.intake(intake({ externalId: 'IDEM-2' }), hotline);
     const request = { key: 'double-click', hash: 'same' };
@@ -217,9 +257,13 @@ describe('the item budget', () => {
     await act(id, { type: 'accept' });
     for (let i = 20; i < CASE_LIMITS.parties; i++) await act(id, { type: 'add_party', party: party(i) });
     await expect(act(id, { type: 'add_party', party: party(99) })).rejects.toThrow(InvalidTransition);
+    // STATE keeps no minutes, only a reference per session: their length does not count towards it. One at the
+    // limit puts the largest event item and reads back whole; twenty there would check nothing more, yet every
+    // later action would read them all back (the test took 8 s alone and timed out on a loaded machine).
+    const minutes = (i: number) => (i === 0 ? astral(20000) : `第${i}次调解笔录`);
     for (let i = 0; i < CASE_LIMITS.sessions; i++) {
       await act(id, { type: 'schedule_session', sessionId: `s${i}`, at: '2026-11-26T02:00:00Z', place: astral(200), mediators: Array.from({ length: 10 }, () => astral(50)) });
-      await act(id, { type: 'record_minutes', sessionId: `s${i}`, content: astral(20000) });
+      await act(id, { type: 'record_minutes', sessionId: `s${i}`, content: minutes(i) });
     }
     const due = (await store.load(id))!.state.clocks!.resolveDueAt;
     await act(id, { type: 'extend_request', reason: astral(500), until: new Date(new Date(due).getTime() + 3600_000).toISOString() });
@@ -229,7 +273,8 @@ describe('the item budget', () => {
     expect(bytes).toBeLessThan(400 * 1024);
     // The store wrote it, and it reads back whole.
     const loaded = (await store.load(id))!.state;
-    expect(loaded.sessions.every((s) => s.minutes === astral(20000))).toBe(true);
+    expect(loaded.sessions.map((s) => s.minutes)).toEqual(Array.from({ length: CASE_LIMITS.sessions }, (_, i) => minutes(i)));
+    expect(Object.keys(JSON.parse(String(row!.texts)).minutes)).toHaveLength(CASE_LIMITS.sessions);
     expect(loaded.description).toBe(astral(4000));
 
     // What no test run reaches quickly, at its bound too: a stay per event a person may add (and the
@@ -268,7 +313,9 @@ describe('the item budget', () => {
     await table.db.send(new PutItemCommand({ TableName: table.tableName, Item: marshall(item, { removeUndefinedValues: true }) }));
     expect(stateFromItem((await stateRow(id))!).state.stays).toHaveLength(CASE_LIMITS.events + 3);
     expect(stateFromItem((await stateRow(id))!).state.attachments).toHaveLength(CASE_LIMITS.attachments);
-  });
+    // Some fifty actions, each reading and writing items of a few hundred KB: ~7 s alone on dynalite, several
+    // times that on DynamoDB Local or a loaded machine. The bound is the case's size, not slowness of the code.
+  }, 120_000);
 });
 
 describe('merges', () => {

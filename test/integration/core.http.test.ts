@@ -27,22 +27,55 @@ async function file(externalId: string, description: string) {
 }
 
 describe('whole text through every view', () => {
-  it('a 480-character description survives a note and an acceptance, for mediators and for the hotline', async () => {
-    const description = '阳光小区1栋302室楼上深夜噪音扰民，多次沟通无果，'.repeat(20).slice(0, 480);
-    const { id } = await file('12345-CORE-0001', description);
-    for (const body of [{ type: 'note', text: '已电话联系', expectedVersion: 1 }, { type: 'accept', expectedVersion: 2 }]) {
-      const reply = await call(stack, 'POST', `/v1/cases/${id}/actions`, { headers: as(liaison), body });
+  const description = '阳光小区1栋302室楼上深夜噪音扰民，多次沟通无果，'.repeat(20).slice(0, 480);
+  const parties = [{ name: '周红', role: 'applicant' }, { name: '吴强', role: 'respondent' }];
+  const later = [
+    { type: 'note', text: '已电话联系' },
+    { type: 'accept' },
+    ...parties.map((party) => ({ type: 'add_party', party })),
+    { type: 'record_agreement', agreement: { parties, facts: '夜间噪音', terms: ['晚十点后不再拖动家具'], performance: { method: '自觉履行', deadline: '2026-12-31' } } },
+    { type: 'note', text: '协议已送达双方' },
+  ];
+  /** The actions above, each answered with the whole description. */
+  async function work(id: string) {
+    for (const [i, action] of later.entries()) {
+      const reply = await call(stack, 'POST', `/v1/cases/${id}/actions`, { headers: as(liaison), body: { ...action, expectedVersion: i + 1 } });
       expect(reply.status, reply.text).toBe(200);
       expect(reply.body.description).toBe(description);
     }
+  }
+
+  it('a 480-character description survives a note, an acceptance, parties and an agreement, for mediators (and the agreement form) and for the hotline', async () => {
+    expect([...description]).toHaveLength(480);
+    const { id } = await file('12345-CORE-0001', description);
+    await work(id);
+    // The case page, and the agreement form it pre-fills (web/src/pages/actions.tsx: 纠纷主要事实 = the view's description).
     const mediator = await call(stack, 'GET', `/v1/cases/${id}`, { headers: as(liaison) });
-    expect(mediator.body.description).toBe(description);
+    expect(mediator.body).toMatchObject({ version: later.length + 1, description, agreement: { facts: '夜间噪音' } });
     const client = await call(stack, 'GET', `/v1/cases/${id}`);
     expect(client.body.description).toBe(description);
     // Lists carry what fits in a row.
     const list = await call(stack, 'GET', '/v1/cases?scope=mine', { headers: as(liaison) });
     const row = (list.body.items as { id: string; description: string }[]).find((c) => c.id === id);
     expect(row?.description.endsWith('…')).toBe(true);
+  });
+
+  it('the same through Open311: GET requests/{id} and GET requests?service_request_id=, in JSON and XML', async () => {
+    const filed = await call(stack, 'POST', '/open311/v2/requests.json', {
+      raw: new URLSearchParams({ api_key: 'local-open311-key', service_code: 'voice', description, address_string: '阳光小区1栋', first_name: '红', last_name: '周', phone: '13800138077' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      key: null,
+    });
+    expect(filed.status, filed.text).toBe(201);
+    const id = filed.body[0].service_request_id as string;
+    await work(id);
+    for (const path of [`/open311/v2/requests/${id}`, `/open311/v2/requests?service_request_id=${id}&x=`]) {
+      const json = await call(stack, 'GET', path.replace(/(requests(\/[^?]*)?)/, '$1.json'), { key: null });
+      expect(json.status, json.text).toBe(200);
+      expect(json.body[0].description, path).toBe(description);
+      const xml = await call(stack, 'GET', path.replace(/(requests(\/[^?]*)?)/, '$1.xml'), { key: null });
+      expect(xml.text, path).toContain(`<description>${description}</description>`);
+    }
   });
 });
 

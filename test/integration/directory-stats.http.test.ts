@@ -122,11 +122,11 @@ describe('accounts', () => {
   });
 
   it('refuses bad accounts with precise messages', async () => {
-    const taken = await call(stack, 'POST', '/v1/users', { ...admin, body: { username: 'admin', displayName: 'x', role: 'admin', unitId: 'hp', password: 'long-enough' } });
+    const taken = await call(stack, 'POST', '/v1/users', { ...admin, body: { username: 'admin', displayName: 'x', role: 'admin', unitId: 'hp', password: 'long-enough-pw' } });
     expect([taken.status, taken.body.error.code]).toEqual([409, 'conflict']);
     const short = await call(stack, 'POST', '/v1/users', { ...admin, body: { username: 'newbie', displayName: 'x', role: 'mediator', unitId: 'hp', password: 'short' } });
-    expect(short.body.error.issues).toEqual([{ path: 'password', message: '至少 8 位' }]);
-    const unit = await call(stack, 'POST', '/v1/users', { ...admin, body: { username: 'newbie', displayName: 'x', role: 'mediator', unitId: 'nowhere', password: 'long-enough' } });
+    expect(short.body.error.issues).toEqual([{ path: 'password', message: '至少 12 位' }]);
+    const unit = await call(stack, 'POST', '/v1/users', { ...admin, body: { username: 'newbie', displayName: 'x', role: 'mediator', unitId: 'nowhere', password: 'long-enough-pw' } });
     expect(unit.body.error.issues[0].path).toBe('unitId');
     const self = await call(stack, 'PATCH', '/v1/users/admin', { ...admin, body: { disabled: true } });
     expect(self.status).toBe(400);

@@ -331,7 +331,7 @@ async function run(seed: number): Promise<RunResult> {
     } else if (roll < 0.75) {
       now += random.int(1, 30) * 3600_000;
     } else if (roll < 0.82) {
-      await invocation(() => handlers.sweeper());
+      await invocation(() => handlers.sweeper({}));
     } else if (roll < 0.9) {
       await stream(random);
     } else {
@@ -345,7 +345,7 @@ async function run(seed: number): Promise<RunResult> {
   plan.restart();
   for (let pass = 0; pass < 100; pass++) {
     await stream(prng(pass));
-    const swept = await handlers.sweeper();
+    const swept = await handlers.sweeper({});
     let moved = swept.sent + swept.relayed + sqs.redrive();
     for (const queue of ['escalation', 'notify', 'callback'] as const) {
       // Past every visibility timeout and delay: what is left in a queue is due again.

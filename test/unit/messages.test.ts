@@ -43,8 +43,8 @@ describe('messages in Chinese', () => {
 });
 
 describe('a unit sheet in Chinese', () => {
-  it('takes Chinese headers and levels by name, and says where a problem is by line and column', () => {
-    const sheet = unitsFromCsv('编号,名称,层级,上级编号,联系人,联系电话\nhp-xf-yg-9,9栋,楼栋,hp-xf-yg,联户长 孙红,12345\nhp-xf-yg-8,8栋,building,hp-xf-yg,,\n');
+  it('takes Chinese headers and levels by name, and says where a problem is by line and column', async () => {
+    const sheet = await unitsFromCsv('编号,名称,层级,上级编号,联系人,联系电话\nhp-xf-yg-9,9栋,楼栋,hp-xf-yg,联户长 孙红,12345\nhp-xf-yg-8,8栋,building,hp-xf-yg,,\n');
     expect(sheet.units[0]).toMatchObject({ id: 'hp-xf-yg-9', level: 'building', contacts: [{ name: '联户长 孙红', phone: '12345' }] });
     const parsed = parseWith(unitImportSchema, { units: sheet.units });
     expect(parsed).toBeInstanceOf(ValidationFailed);
@@ -53,9 +53,9 @@ describe('a unit sheet in Chinese', () => {
     expect([levelCode('小区'), levelCode('镇'), levelCode('街道'), levelCode('镇/街道'), levelCode('compound')]).toEqual(['compound', 'township', 'township', 'township', 'compound']);
   });
 
-  it('names the line and column of a control character', () => {
+  it('names the line and column of a control character', async () => {
     try {
-      unitsFromCsv('id,name,level,parentId\nhp-xf-yg-9,9\u0001栋,building,hp-xf-yg\n');
+      await unitsFromCsv('id,name,level,parentId\nhp-xf-yg-9,9\u0001栋,building,hp-xf-yg\n');
       expect.unreachable();
     } catch (error) {
       expect((error as ValidationFailed).issues).toEqual([{ path: 'units.0.name', message: '含有控制字符（U+0001），请删除后重试', row: 2, column: 'name' }]);

@@ -29,9 +29,14 @@ import {
   type CaseState,
   type Command,
   type PersonalField,
+  type TopicCommand,
+  type TopicEvent,
+  type TopicState,
   type View,
+  decideTopic,
+  evolveTopic,
 } from '../../shared/domain/index.ts';
-import { attachmentsView, auditView, caseView, open311View, outboxView, publicView, timelineView } from '../../shared/service/views.ts';
+import { attachmentsView, auditView, caseView, householdView, open311View, outboxView, publicTopicView, publicView, registrationView, timelineView, topicTimelineView, topicView } from '../../shared/service/views.ts';
 import { exportRow } from '../../web/src/export.ts';
 import type { CaseView } from '../../web/src/api.ts';
 import { ctx, hotline, intake, units, user } from '../support/domain.ts';
@@ -52,6 +57,9 @@ const P = {
   // A file's content is its object, handed out only as a URL; listed, a file shows what it is (its caption here).
   attachments: 'files.test/cases/CASEPRIV01/AINTERNAL1',
   sharedAttachments: 'files.test/cases/CASEPRIV01/ASHARED01',
+  participantName: '郑议事',
+  householdPhone: '13712340001',
+  volunteerPhone: '13700001111',
 } as const;
 /** What each field looks like masked. */
 const MASKED: Record<PersonalField, string> = {
@@ -67,6 +75,9 @@ const MASKED: Record<PersonalField, string> = {
   trackingCode: '(never masked: a view that hides a code shows ******)',
   attachments: '内部附件说明INTERNALFILE',
   sharedAttachments: '公开附件说明SHAREDFILE',
+  participantName: maskName(P.participantName) as string,
+  householdPhone: maskPhone(P.householdPhone) as string,
+  volunteerPhone: maskPhone(P.volunteerPhone) as string,
 };
 
 /** A mediation case with every personal field filled, built by the rules themselves. */
@@ -109,6 +120,26 @@ function fixture(): { state: CaseState; events: CaseEvent[] } {
 
 const { state, events } = fixture();
 
+/** A published 议事 on the case, a named resident at the table. */
+function topicFixture(): { topic: TopicState; topicEvents: TopicEvent[] } {
+  const convener = user('hp-xf', 'mediator');
+  const topicEvents: TopicEvent[] = [];
+  let topic: TopicState | undefined;
+  const step = (command: TopicCommand, at = T0) => {
+    const d = decideTopic(topic, command, { now: new Date(at), actor: convener, units, today: '2026-03-02' });
+    if (!d.ok) throw d.error;
+    topicEvents.push(d.event);
+    topic = evolveTopic(topic, d.event);
+  };
+  step({ type: 'raise', id: 'TPRIV', unitId: 'hp-xf', title: '漏水', description: '楼上漏水', caseIds: [state.id], cases: [{ id: state.id, unitId: state.unitId, status: 'in_progress' }] });
+  step({ type: 'schedule', meeting: { kind: 'seven', at: T0, place: '议事厅', host: '王秀英' } });
+  step({ type: 'hold', participants: [{ name: P.participantName, role: 'resident' }], minutes: '同意维修' });
+  step({ type: 'agree', ids: ['d1'], decisions: [{ text: '维修', owner: '物业', dueDate: '2026-03-10', practical: true }] });
+  step({ type: 'publish', result: '维修', resolvesCases: true });
+  return { topic: topic as TopicState, topicEvents };
+}
+const { topic, topicEvents } = topicFixture();
+
 /** The JSON a view gives `audience` (`reveal`: the request asked for the fields shown on request). */
 async function render(view: View, audience: Audience, reveal: boolean): Promise<string> {
   switch (view) {
@@ -142,6 +173,22 @@ async function render(view: View, audience: Audience, reveal: boolean): Promise<
       return JSON.stringify(open311View(state, units));
     case 'tracking':
       return JSON.stringify(publicView(state, events, units));
+    case 'deliberation':
+      return JSON.stringify([topicView(topic, units, audience), topicTimelineView(topicEvents, audience)]);
+    case 'publicDeliberation':
+      return JSON.stringify(publicTopicView(topic, units));
+    case 'household':
+      return JSON.stringify(
+        householdView({ id: 'HH1', unitId: 'hp-xf-yg-1', liaisonId: 'building-mediator', address: '阳光小区1栋101', head: '周家', phone: P.householdPhone, people: 3, updatedAt: T0 }, audience, reveal),
+      );
+    case 'roster':
+      return JSON.stringify(
+        registrationView(
+          { id: 'R1', communityId: 'hp-xf', rootId: 'hp', unitId: 'hp-xf', name: '李志愿', phone: P.volunteerPhone, kind: 'party_member', skills: ['水电'], availability: '周末', source: 'web', status: 'pending', at: T0 },
+          units,
+          audience,
+        ),
+      );
   }
 }
 

@@ -43,3 +43,31 @@ describe('secrets fail closed outside local mode', () => {
     }
   });
 });
+
+describe('secrets named by ARN (read from Secrets Manager at run time)', () => {
+  it('an ARN lets the function start, and the secret is refused until it has been read', () => {
+    const env: NodeJS.ProcessEnv = { AWS_LAMBDA_FUNCTION_NAME: 'intake', SECRET_ARN_HASH_SECRET: 'arn:aws-cn:secretsmanager:cn-north-1:1:secret:h' };
+    const config = configFromEnv(env);
+    expect(() => config.hashSecret).toThrow(/HASH_SECRET is not set/);
+    env.HASH_SECRET = 'read-at-run-time';
+    expect(config.hashSecret).toBe('read-at-run-time');
+  });
+
+  it('refreshSecrets puts each value in the environment, and what was built from a secret is rebuilt only when one changes', async () => {
+    const { perSecrets, refreshSecrets } = await import('../../shared/service/secrets.ts');
+    const env: NodeJS.ProcessEnv = { SECRET_ARN_WECHAT_TOKEN: 'arn:w', OTHER: 'x' };
+    const stored: Record<string, string> = { 'arn:w': 'token-1' };
+    const read = vi.fn(async (arn: string) => stored[arn]);
+    let builds = 0;
+    const signer = perSecrets(() => `${env.WECHAT_TOKEN}#${++builds}`);
+    await refreshSecrets(env, read);
+    expect(signer()).toBe('token-1#1');
+    await refreshSecrets(env, read);
+    expect(signer()).toBe('token-1#1');
+    stored['arn:w'] = 'token-2';
+    await refreshSecrets(env, read);
+    expect(signer()).toBe('token-2#2');
+    expect(read).toHaveBeenCalledWith('arn:w');
+    await expect(refreshSecrets({ SECRET_ARN_SMS_WEBHOOK_SECRET: 'arn:s' }, async () => undefined)).rejects.toThrow(/SMS_WEBHOOK_SECRET is not set/);
+  });
+});

@@ -9,7 +9,8 @@ import type { Unit } from '../../shared/domain/units.ts';
 import type { WorkTab } from '../../shared/domain/work.ts';
 import type { redYellowBoard } from '../../shared/domain/board.ts';
 import type { UnitSupervisionOrder } from '../../shared/store/supervision.ts';
-import type { caseView, outboxView } from '../../shared/service/views.ts';
+import type { caseView, outboxView, registrationView } from '../../shared/service/views.ts';
+import type { ServiceItem } from '../../shared/domain/volunteers.ts';
 
 export type CaseView = ReturnType<typeof caseView> & Partial<Urgency>;
 export type ActionType = ActionBody['type'];
@@ -75,6 +76,27 @@ export interface AccountView {
   readonly unitId: string;
   readonly phone?: string;
   readonly disabled: boolean;
+}
+
+/** A 报到 as the roster view shows it (`GET /v1/volunteers/registrations`). */
+export type RegistrationView = ReturnType<typeof registrationView>;
+
+/** One volunteer of the roster (`GET /v1/volunteers`). */
+export interface RosterItem {
+  readonly username: string;
+  readonly displayName: string;
+  readonly unitId: string;
+  readonly unitName?: string;
+  readonly disabled: boolean;
+  readonly registration?: RegistrationView;
+}
+
+/** A unit's 点单 menu and the communities to choose from (`GET /v1/services`, public). */
+export interface ServicesReply {
+  readonly unitId: string | null;
+  readonly isDefault: boolean;
+  readonly items: readonly ServiceItem[];
+  readonly communities: readonly { readonly id: string; readonly name: string; readonly fullName: string; readonly rootId: string }[];
 }
 
 /** A message to a person (`GET /v1/outbox`), phones masked and codes cut out. */

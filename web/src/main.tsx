@@ -10,10 +10,13 @@ import { AgreementPage } from './pages/agreement.tsx';
 import { BoardPage } from './pages/board.tsx';
 import { CasePage } from './pages/case.tsx';
 import { Dashboard } from './pages/dashboard.tsx';
+import { DeliberationsPage } from './pages/deliberations.tsx';
 import { Queue, Subtree } from './pages/lists.tsx';
 import { Login } from './pages/login.tsx';
+import { HouseholdsPage } from './pages/households.tsx';
 import { ManagePage } from './pages/manage.tsx';
 import { RegisterPage } from './pages/register.tsx';
+import { BaodaoPage, VolunteersPage } from './pages/volunteers.tsx';
 import { CalendarBanner } from './pages/manage-calendar.tsx';
 import { QuickSearch, SearchPage } from './pages/search.tsx';
 import { REGISTRAR_ROLES } from '../../shared/domain/registry.ts';
@@ -37,8 +40,12 @@ function Pages({ route }: { route: Route }) {
   if (first === 'dashboard') return <Dashboard route={route} />;
   if (first === 'board') return <BoardPage route={route} />;
   if (first === 'register') return <RegisterPage />;
+  if (first === 'households') return <HouseholdsPage />;
   if (first === 'manage') return <ManagePage route={route} />;
   if (first === 'search') return <SearchPage route={route} />;
+  if (first === 'deliberations') return <DeliberationsPage route={route} />;
+  if (first === 'volunteers') return <VolunteersPage />;
+  if (first === 'baodao') return <BaodaoPage />;
   return <Queue route={route} />;
 }
 
@@ -48,10 +55,13 @@ function Header({ profile, route, onLogout }: { profile: Profile; route: Route; 
   const links = [
     { path: 'queue', name: '我的待办' },
     ...(REGISTRAR_ROLES.includes(me.role) ? [{ path: 'register', name: '登记' }] : []),
+    // The 联户长's own households; those above a building, its roster.
+    ...(me.role === 'volunteer' ? [] : [{ path: 'households', name: '联户' }]),
     { path: 'cases', name: '辖区案件' },
     // Volunteers work the tasks given to them; the figures and the board are for the units.
     ...(me.role !== 'volunteer' && hasUnitsBelow ? [{ path: 'board', name: '红黄牌' }] : []),
-    ...(me.role === 'volunteer' ? [] : [{ path: 'dashboard', name: '统计' }]),
+    ...(me.role === 'volunteer' ? [] : [{ path: 'deliberations', name: '议事厅' }]),
+    ...(me.role === 'volunteer' ? [] : [{ path: 'dashboard', name: '统计' }, { path: 'volunteers', name: '志愿者' }]),
     ...(me.role === 'admin' ? [{ path: 'manage', name: '管理' }] : []),
   ];
   const current = route.parts[0] ?? 'queue';
@@ -146,6 +156,8 @@ function App() {
     setSession(next);
   };
 
+  // 报到 is open to anyone: a party member registering need not have an account yet.
+  if (route.parts[0] === 'baodao' && !profile) return <BaodaoPage />;
   if (!profile && !session) return <Login notice={notice ?? again} onLogin={signedIn} />;
   if (!profile) {
     return (

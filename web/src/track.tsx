@@ -4,7 +4,8 @@
  * `/track/?no=…` fills the number in, for links in receipts, and puts the
  * cursor in the 提取码. After 办结 the resident rates it (满意 / 基本满意 / 不满意,
  * once; 不满意 sends it back to be worked at the level above), and at any time
- * may add to what they reported.
+ * may add to what they reported. `/track/?unit=…` is instead the unit's
+ * 议事结果公示 (public-deliberations.tsx).
  */
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -14,6 +15,7 @@ import type { publicView } from '../../shared/service/views.ts';
 import { api, ApiError } from './api.ts';
 import { formatDateTime } from './format.ts';
 import { TrackFiles } from './track-files.tsx';
+import { PublicDeliberations } from './public-deliberations.tsx';
 
 type TrackView = ReturnType<typeof publicView> & { readonly mergedFrom?: string };
 
@@ -246,4 +248,6 @@ function TrackPage() {
 const root = document.getElementById('app') as HTMLElement;
 // The page's HTML carries the form, shown at once on a slow link; the script takes its place.
 root.replaceChildren();
-render(<TrackPage />, root);
+// `?unit=<id>`: the unit's 议事结果公示 instead of the tracking form.
+const unit = new URLSearchParams(location.search).get('unit');
+render(unit ? <PublicDeliberations unitId={unit} /> : <TrackPage />, root);

@@ -3,7 +3,7 @@ import { awaitingFollowUp, isAddressOnly, isReporter, newestOpen, phoneToLink, s
 import { decodeUtf8, parseForm } from '../../../shared/channels/form.ts';
 import { isAllowed, parseAllowList } from '../../../shared/service/channel-config.ts';
 import { route } from '../../../shared/notify/channel.ts';
-import { backoffSeconds, MAX_BACKOFF_SECONDS } from '../../../functions/callback-worker/handler.ts';
+import { backoffSeconds, MAX_BACKOFF_SECONDS } from '../../../shared/queue/backoff.ts';
 import { ValidationFailed } from '../../../shared/domain/errors.ts';
 
 describe('a resident’s own case', () => {

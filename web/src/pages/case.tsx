@@ -95,6 +95,8 @@ export function describe(e: EventView, unitName: (id: string) => string, personO
       return `制作调解协议书（${e.data.parties.map((p) => p.name).join('、')}）`;
     case 'resolved':
       return `办结（${nameOf(OUTCOMES, e.data.outcome)}${e.data.onTime ? '' : '，超期'}）：${e.data.summary}`;
+    case 'deliberation_recorded':
+      return `议事协商「${e.data.title}」结果公示：${e.data.result}${e.data.resolves ? '（据此办结）' : ''}`;
     case 'followed_up':
       return `回访：${nameOf(SATISFACTIONS, e.data.satisfaction)}${e.data.comment ? `，${e.data.comment}` : ''}${e.data.reopenClocks ? '（重新办理）' : ''}`;
     case 'reopened':
@@ -296,6 +298,8 @@ export function CasePage({ id }: { id: string }) {
             {c.occurredAt && <Field label="发生时间">{formatDateTime(c.occurredAt)}</Field>}
             <Field label="受理时间">{formatDateTime(c.createdAt)}</Field>
             {c.originUnitId !== c.unitId && <Field label="发生单位">{unitName(c.originUnitId)}</Field>}
+            {c.service && <Field label="点单服务">{c.service.name}</Field>}
+            {c.servedBy && !c.assignment && <Field label="服务志愿者">{personOf(c.servedBy)}</Field>}
             {c.assignment && (
               <Field label="志愿者">
                 {personOf(c.assignment.volunteerId)}（{c.assignment.state === 'offered' ? '待接单' : '已接单'}）

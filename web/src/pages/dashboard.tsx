@@ -176,6 +176,16 @@ export function Dashboard({ route }: { route: Route }) {
               <RateCard key={r.name} name={r.name} meaning={r.meaning} rate={s[r.key]} />
             ))}
           </section>
+          <section aria-labelledby="services-title">
+            <h2 id="services-title">群众点单</h2>
+            <p class="muted" data-services>
+              点单 {s.services.ordered} 件 · 派单给志愿者 {s.services.offered} 次 · 接单 {s.services.taken} 次 · 办结 {s.services.done} 件（志愿者办结 {s.services.doneByVolunteers} 件）
+            </p>
+            <section class="rates" aria-label="点单指标">
+              <RateCard name="接单率" meaning="志愿者接单 ÷ 派单给志愿者" rate={s.services.takeRate} />
+              <RateCard name="群众确认率" meaning="群众回访满意、基本满意 ÷ 点单办结" rate={s.services.confirmationRate} />
+            </section>
+          </section>
           {s.byChild.length > 0 && (
             <section aria-labelledby="by-child">
               <h2 id="by-child">各下级单位</h2>

@@ -4,6 +4,7 @@ import { api, ApiError, type AccountView, type Page, type UnitItem } from '../ap
 import { useProfile } from '../app.ts';
 import { byPath, ErrorBox, str, useLoad, useSubmit } from '../components.tsx';
 import { nameOf, Problem, ROLES } from '../labels.ts';
+import { PASSWORD_MIN_LENGTH } from '../../../shared/domain/registry.ts';
 
 function AccountFields({ account, units }: { account?: AccountView; units: readonly UnitItem[] }) {
   return (
@@ -47,7 +48,7 @@ function AccountFields({ account, units }: { account?: AccountView; units: reado
       <label>
         {account ? '重设密码' : '初始密码'}
         {account && <small class="muted">（选填，不改请留空）</small>}
-        <input name="password" type="password" minLength={8} maxLength={200} required={!account} autoComplete="new-password" />
+        <input name="password" type="password" minLength={PASSWORD_MIN_LENGTH} maxLength={200} required={!account} autoComplete="new-password" />
       </label>
     </>
   );

@@ -6,9 +6,9 @@
  * event, like every message). What is typed is kept as a draft until filed.
  */
 import { useRef, useState } from 'preact/hooks';
-import { api, type CaseView } from '../api.ts';
+import { api, type CaseView, type ServicesReply } from '../api.ts';
 import { href, useProfile } from '../app.ts';
-import { ErrorBox, PageTitle, str } from '../components.tsx';
+import { ErrorBox, PageTitle, str, useLoad } from '../components.tsx';
 import { clearDraft, loadDraft, saveDraft, useDraft } from '../drafts.ts';
 import { CENTERS, nameOf, PARTY_ROLES, Problem, RISK_LEVELS, SOURCES } from '../labels.ts';
 import { REGISTER_SOURCES } from '../../../shared/domain/registry.ts';
@@ -66,6 +66,9 @@ export function RegisterPage() {
   const [busy, setBusy] = useState(false);
   const [round, setRound] = useState(0);
   const mine = unitList.filter((u) => u.inMyJurisdiction);
+  // 群众点单: the menu of the unit chosen below (its community's, or the default).
+  const [unitId, setUnitId] = useState(me.unit?.id ?? '');
+  const menu = useLoad(() => api<ServicesReply>('GET', `/v1/services?unitId=${encodeURIComponent(unitId)}`), [unitId]);
 
   async function submit(event: SubmitEvent) {
     event.preventDefault();
@@ -86,6 +89,7 @@ export function RegisterPage() {
         reporter: { ...(str(f, 'name') ? { name: str(f, 'name') } : {}), ...(phone ? { phone } : {}) },
         location: { unitId: str(f, 'unitId'), ...(str(f, 'address') ? { address: str(f, 'address') } : {}) },
         parties,
+        ...(str(f, 'service') ? { service: str(f, 'service') } : {}),
       };
       if (!body.description) throw new Problem('请填写诉求内容');
       setBusy(true);
@@ -189,10 +193,22 @@ export function RegisterPage() {
         </fieldset>
         <label>
           所在单位
-          <select name="unitId" required>
+          <select name="unitId" required onChange={(e) => setUnitId((e.currentTarget as HTMLSelectElement).value)}>
             {mine.map((u) => (
               <option key={u.id} value={u.id} selected={u.id === me.unit?.id}>
                 {u.fullName}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          点单服务<small class="muted">（群众点单时选择，由社区派单给志愿者）</small>
+          <select name="service">
+            <option value="">不是点单</option>
+            {(menu.data?.items ?? []).map((item) => (
+              <option key={item.code} value={item.code}>
+                {item.name}
+                {item.description ? `（${item.description}）` : ''}
               </option>
             ))}
           </select>
