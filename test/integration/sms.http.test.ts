@@ -101,13 +101,17 @@ describe('Aliyun', () => {
       // The 回执 went to the resident with its 提取码; the record keeps it without.
       expect(sent[0]!.text).toContain(`编号 ${state!.trackingNo}，提取码 ******`);
     }
-    // Aliyun retries the same push: acknowledged again, nothing filed or sent twice.
-    const before = await dumpTable(stack.dynamodb, stack.tableName);
+    // Aliyun retries the same push: acknowledged again, nothing filed or sent twice. The first push's effects
+    // (receipts, statistics counters) are delivered first, so only the retry could change the table.
+    const noEffectsPending = async () => ((await dumpTable(stack.dynamodb, stack.tableName)).some((i) => i.fxPk !== undefined) ? undefined : true);
+    await waitFor('no effects pending', noEffectsPending);
+    const before = await settledDump(stack.dynamodb, stack.tableName);
     expect((await postAliyun(stack, messages)).body).toEqual({ code: 0, msg: '接收成功' });
     for (const m of messages) expect(await casesOf(m.phone_number)).toHaveLength(1);
     await waitFor('the notifier to handle the re-queued replies', () => queueDrained(stack, 'notify'));
     for (const m of messages) expect(await outboxTo(m.phone_number)).toHaveLength(1);
-    expect((await dumpTable(stack.dynamodb, stack.tableName)).length).toBe(before.length);
+    await waitFor('no effects pending', noEffectsPending);
+    expect((await settledDump(stack.dynamodb, stack.tableName)).length).toBe(before.length);
   });
 
   it('the outbox as admins read it (通知记录): phones masked and never a 提取码', async () => {
