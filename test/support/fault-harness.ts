@@ -363,7 +363,13 @@ async function check(now: Date, acks: readonly Ack[]): Promise<string[]> {
   // Every page: the counters' rows make the table larger than one Scan page.
   const items = await dumpTable(clean, TABLE);
   const caseIds = [...new Set(items.map((i) => i.pk as string).filter((pk) => pk.startsWith('CASE#')).map((pk) => pk.slice(5)))];
-  const notified = new Set(sqs.consumed.get('notify') ?? []);
+  // Messages carry a schema version (and may carry more fields): what was notified is the case and seq in each.
+  const notified = new Set(
+    (sqs.consumed.get('notify') ?? []).map((body) => {
+      const { caseId, seq } = JSON.parse(body) as { caseId?: string; seq?: number };
+      return JSON.stringify({ caseId, seq });
+    }),
+  );
   const states = new Map<string, CaseState>();
 
   for (const id of caseIds) {
