@@ -137,10 +137,10 @@ export const replies = {
       '回复“点单 序号 说明”即可点单，例如：点单 1 周二上午需要帮忙。',
     ].join('\n'),
   registerFormat: (reason?: string): string =>
-    `${reason ? `${reason}。` : ''}报到格式：报到 姓名 居住社区 特长（多项用顿号分隔） 可服务时间 [党员/干部/群众]，例如：报到 张三 阳光社区 水电维修、陪诊 周末全天 党员`,
+    `${reason ? `${reason}。` : ''}报到格式：报到 姓名 居住社区 特长（多项用顿号分隔） 可服务时间 [党员/干部/群众]，例如：报到 张三 幸福社区 水电维修、陪诊 周末全天 党员`,
   registered: (name: string, community: string, again: boolean): string =>
     again ? `${name}，您已向${community}报到过，请等待社区审核。` : `${name}，您已向${community}报到，社区审核通过后将联系您。`,
   registerNeedsPhone: (): string => '报到需要核实您的手机号：请先回复“手机号 您的手机号”完成绑定，再发送报到信息。',
-  registerNoCommunity: (place: string): string => `未找到社区“${place}”，请写您居住的社区名称，例如：报到 张三 阳光社区 水电维修 周末全天`,
+  registerNoCommunity: (place: string): string => `未找到社区“${place}”，请写您居住的社区名称，例如：报到 张三 幸福社区 水电维修 周末全天`,
   unsubscribed: (): string => '已退订，今后不再向您发送宣传通知。反映问题请直接发送内容。',
 } as const;

@@ -399,7 +399,7 @@ export class ResidentChannel {
     };
     try {
       const { created } = await this.deps.volunteers.register(input, sender.channel, now, sender.township);
-      return { reply: replies.registered(command.name, community.fullName, !created) };
+      return { reply: replies.registered(command.name, community.name, !created) };
     } catch (error) {
       if (error instanceof ValidationFailed) return { reply: replies.registerNoCommunity(command.place) };
       throw error;
