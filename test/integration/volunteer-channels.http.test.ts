@@ -11,7 +11,7 @@ import { parseXml } from '../../shared/channels/xml.ts';
 import type { CaseState } from '../../shared/domain/index.ts';
 import { dumpTable } from '../support/dynamo.ts';
 import { call, login, startTestStack } from '../support/stack.ts';
-import { postTwilio, postWechat, receiptOf, replyFields, wechatText } from '../support/channels.ts';
+import { linkCodeSentTo, postTwilio, postWechat, receiptOf, replyFields, wechatText } from '../support/channels.ts';
 
 let stack: LocalStack;
 let mediator: string;
@@ -99,5 +99,15 @@ describe('报到 by message', () => {
     const names = (await registrations()).map((r) => r.name);
     expect(names).not.toContain('钱多多');
     expect(names).not.toContain('孙小美');
+  });
+
+  it('registers by WeChat with the phone the resident has linked (source wechat)', async () => {
+    const openId = 'o-baodao-linked';
+    const wechat = async (text: string) => replyFields((await postWechat(stack, wechatText(openId, text))).text).Content ?? '';
+    await wechat('手机号 13900159006');
+    const code = await linkCodeSentTo(stack, '13900159006');
+    expect(await wechat(`验证码 ${code}`)).toContain('已绑定手机号');
+    expect(await wechat('报到 周明 幸福社区 法律咨询 工作日晚上 干部')).toBe('周明，您已向幸福社区报到，社区审核通过后将联系您。');
+    expect((await registrations()).filter((r) => r.name === '周明')).toEqual([expect.objectContaining({ source: 'wechat', kind: 'cadre', status: 'pending' })]);
   });
 });
