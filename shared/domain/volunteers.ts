@@ -7,7 +7,7 @@
  * have (社区派单 = dispatch to a volunteer, 党员接单 = their accept). Pure.
  */
 import { Forbidden, InvalidTransition, ValidationFailed, type DomainError } from './errors.ts';
-import type { Role } from './registry.ts';
+import type { CenterCode, Role } from './registry.ts';
 import type { Unit, UnitTree } from './units.ts';
 
 export interface ServiceItem {
@@ -43,6 +43,9 @@ export function menuFor(units: UnitTree, unitId: string | undefined, kept: Reado
   return { items: DEFAULT_SERVICES };
 }
 
+/** The centre a 点单 filed without one (by WeChat or SMS) goes to: services are 民生保障's. */
+export const ORDER_CENTER = 'welfare' satisfies CenterCode;
+
 /** A service by its code or its name (a resident types the name), in a menu. */
 export function findService(menu: Menu, codeOrName: string): ServiceItem | undefined {
   const wanted = codeOrName.trim();
@@ -73,7 +76,7 @@ export interface Registration {
   readonly employer?: string;
   readonly skills: readonly string[];
   readonly availability: string;
-  readonly source: 'web' | 'wechat' | 'staff';
+  readonly source: 'web' | 'wechat' | 'sms' | 'staff';
   readonly status: RegistrationStatus;
   readonly at: string;
   readonly decidedAt?: string;

@@ -9,7 +9,7 @@ import { logger } from './logger.ts';
 import { clock } from './clock.ts';
 import { randomBytes } from 'node:crypto';
 import { publisher } from './queues.ts';
-import { cases, channels, config, directory, dynamodb, reporterKey, secretHash, store } from './runtime.ts';
+import { cases, channels, config, directory, dynamodb, reporterKey, secretHash, store, volunteers } from './runtime.ts';
 import { AttemptLimiter } from '../store/limits.ts';
 import { HouseholdStore } from '../store/households.ts';
 import { mediaAllowList } from '../media/fetch.ts';
@@ -49,6 +49,7 @@ export const residents = new ResidentChannel({
   random: (n) => randomBytes(n),
   secretHash,
   allowMedia: (source) => allowedSource(source, mediaHosts),
+  volunteers,
   optOut: async (keys, at) => {
     await Promise.all(keys.map((k) => households.optOut(k, at)));
   },

@@ -18,7 +18,13 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   ATTACHMENT_LIMITS,
   InvalidTransition,
+  ORDER_CENTER,
   STATUSES,
+  ValidationFailed,
+  communityOf,
+  findService,
+  type Menu,
+  type Registration,
   type MediaRequest,
   type MediaSource,
   type Actor,
@@ -28,7 +34,8 @@ import {
   type Unit,
   type UnitTree,
 } from '../domain/index.ts';
-import { guessCenter, parseCommand, replies } from '../channels/commands.ts';
+import { guessCenter, parseCommand, replies, type ResidentCommand } from '../channels/commands.ts';
+import { normalizePhone } from '../contract/fields.ts';
 import {
   awaitingFollowUp,
   isAddressOnly,
@@ -47,6 +54,13 @@ import type { ReplyMessage } from '../queue/messages.ts';
 import type { CaseService } from './cases.ts';
 import type { CaseStore } from '../store/case-store.ts';
 import { reporterKeys } from './repeats.ts';
+import type { RegistrationInput } from './volunteers.ts';
+
+/** What the channel asks of 双报到 and the menus (the Volunteers service the public route uses too). */
+export interface ResidentVolunteers {
+  menu(unitId: string | undefined): Promise<Menu>;
+  register(input: RegistrationInput, source: Registration['source'], now: Date, scope?: string): Promise<{ registration: Registration; created: boolean }>;
+}
 
 export interface ResidentSender {
   readonly channel: 'wechat' | 'sms';
@@ -98,6 +112,8 @@ export interface ResidentDeps {
   readonly secretHash: (text: string) => string;
   /** A file's source as it may be fetched (an address the allow-list refuses dropped), or undefined when nothing of it may be. */
   readonly allowMedia: (source: MediaSource) => MediaSource | undefined;
+  /** 点单 from the menu and 报到 by message. */
+  readonly volunteers: ResidentVolunteers;
   /** 退订: the notices to households skip these reporter keys from now on. */
   readonly optOut?: (keys: readonly string[], at: string) => Promise<void>;
 }
@@ -314,6 +330,14 @@ export class ResidentChannel {
           throw error;
         }
       }
+      case 'menu':
+        return { reply: replies.menu(await this.deps.volunteers.menu(this.placeOf(await this.deps.units(), '', contact)?.id ?? sender.township)) };
+      case 'order':
+        return this.order(inbound, command, conversation, now);
+      case 'registerFormat':
+        return { reply: replies.registerFormat(command.reason) };
+      case 'register':
+        return this.register(sender, command, who, now);
       case 'new':
         break;
     }
@@ -333,6 +357,62 @@ export class ResidentChannel {
     return this.fileNew(inbound, text, filed.withMedia ? allowed.map((source) => ({ source, visibility: 'shared' as const })) : [], conversation, now);
   }
 
+  /**
+   * 点单 <number or name> <words>: a case carrying the service, checked against
+   * the menu of the place it is filed at, filed as any message files one (the
+   * same receipt, the same dedupe by the message's id). Not on the menu: the
+   * menu again, nothing filed.
+   */
+  private async order(
+    inbound: Inbound,
+    command: Extract<ResidentCommand, { kind: 'order' }>,
+    conversation: { key?: string; contact?: Contact; who: ResidentIdentity },
+    now: Date,
+  ): Promise<{ reply?: string; caseId?: string }> {
+    const unit = this.placeOf(await this.deps.units(), command.words, conversation.contact);
+    const menu = await this.deps.volunteers.menu(unit?.id ?? inbound.sender.township);
+    const item = /^\d+$/.test(command.choice) ? menu.items[Number(command.choice) - 1] : findService(menu, command.choice);
+    if (!item) return { reply: replies.menu(menu, `服务清单中没有“${command.choice}”，请按序号或名称点单`) };
+    const text = `点单：${item.name}${command.words ? `。${command.words}` : ''}`;
+    if ([...text].length > MAX_TEXT) return { reply: residentReplies.tooLong(MAX_TEXT) };
+    return this.fileNew(inbound, text, [], conversation, now, { code: item.code, name: item.name });
+  }
+
+  /**
+   * 报到 by message, through the Volunteers service as the page's: the phone
+   * is the one the SMS network or a checked code vouches for, so one person
+   * registering again (by any way) gets their first registration back.
+   */
+  private async register(sender: ResidentSender, command: Extract<ResidentCommand, { kind: 'register' }>, who: ResidentIdentity, now: Date): Promise<{ reply: string }> {
+    if (who.phone === undefined) return { reply: replies.registerNeedsPhone() };
+    const units = await this.deps.units();
+    const unit = units.matchAddress(command.place, sender.township);
+    const community = unit === undefined ? undefined : communityOf(units, unit.id);
+    if (!unit || !community) return { reply: replies.registerNoCommunity(command.place) };
+    const input: RegistrationInput = {
+      unitId: unit.id,
+      name: command.name,
+      phone: normalizePhone(who.phone),
+      kind: command.volunteerKind,
+      skills: command.skills,
+      availability: command.availability,
+    };
+    try {
+      const { created } = await this.deps.volunteers.register(input, sender.channel, now, sender.township);
+      return { reply: replies.registered(command.name, community.name, !created) };
+    } catch (error) {
+      if (error instanceof ValidationFailed) return { reply: replies.registerNoCommunity(command.place) };
+      throw error;
+    }
+  }
+
+  /** Where a message files: a building named in the text, else the place the resident gave before, else what the text names. */
+  private placeOf(units: UnitTree, text: string, contact: Contact | undefined): Unit | undefined {
+    const matched = text === '' ? undefined : units.matchAddress(text);
+    const remembered = contact?.unitId !== undefined ? units.get(contact.unitId) : undefined;
+    return matched?.level === 'building' ? matched : (remembered ?? matched);
+  }
+
   /** A new case from a resident's message: the building read from the text, else the one they gave before; the 回执 as the answer. */
   private async fileNew(
     inbound: Inbound,
@@ -340,23 +420,22 @@ export class ResidentChannel {
     media: readonly MediaRequest[],
     { key, contact, who }: { key?: string; contact?: Contact; who: ResidentIdentity },
     now: Date,
+    service?: { readonly code: string; readonly name: string },
   ): Promise<{ reply?: string; caseId?: string }> {
     const { sender } = inbound;
-    const units = await this.deps.units();
-    const matched = units.matchAddress(text);
-    const remembered = contact?.unitId !== undefined ? units.get(contact.unitId) : undefined;
-    const unit = matched?.level === 'building' ? matched : (remembered ?? matched);
+    const unit = this.placeOf(await this.deps.units(), text, contact);
     const location: Location = unit ? { unitId: unit.id } : {};
     const input: IntakeInput = {
       source: sender.channel,
       externalId: inbound.key,
-      center: guessCenter(text),
+      center: service ? ORDER_CENTER : guessCenter(text),
       description: text,
       priority: 'normal',
       reporter: { ...(who.openId !== undefined ? { openId: who.openId } : {}), ...(who.phone !== undefined ? { phone: who.phone } : {}) },
       location,
       parties: [],
       ...(media.length > 0 ? { media } : {}),
+      ...(service ? { service } : {}),
     };
     const result = await this.deps.cases.intake(input, this.actor(sender));
     const { state } = result;

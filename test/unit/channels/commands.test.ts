@@ -108,3 +108,50 @@ describe('replies', () => {
     expect(replies.notFound(NO)).toContain(NO);
   });
 });
+
+describe('点单 and 报到', () => {
+  it.each([
+    ['点单', { kind: 'menu' }],
+    [' 点单 ', { kind: 'menu' }],
+    ['点单：', { kind: 'menu' }],
+    ['点单 3', { kind: 'order', choice: '3', words: '' }],
+    ['点单3', { kind: 'order', choice: '3', words: '' }],
+    ['点单 ３ 周二上午去区医院', { kind: 'order', choice: '3', words: '周二上午去区医院' }], // full-width digit
+    ['点单 1. 帮忙交电费', { kind: 'order', choice: '1', words: '帮忙交电费' }],
+    ['点单 陪诊 周二上午 去区医院', { kind: 'order', choice: '陪诊', words: '周二上午 去区医院' }],
+    ['点单：上门维修', { kind: 'order', choice: '上门维修', words: '' }],
+    ['点单　escort', { kind: 'order', choice: 'escort', words: '' }],
+    ['报到', { kind: 'registerFormat' }],
+    ['报到 张三', { kind: 'registerFormat', reason: '内容不全' }],
+    ['报到 张三 阳光社区 水电维修', { kind: 'registerFormat', reason: '内容不全' }],
+    ['报到 张三 阳光社区 水电维修 党员', { kind: 'registerFormat', reason: '内容不全' }],
+    [
+      '报到 张三 阳光社区 水电维修、陪诊 周末全天',
+      { kind: 'register', name: '张三', place: '阳光社区', skills: ['水电维修', '陪诊'], availability: '周末全天', volunteerKind: 'party_member' },
+    ],
+    [
+      '报到：李四 和谐社区 法律咨询,代办 周六 上午 干部',
+      { kind: 'register', name: '李四', place: '和谐社区', skills: ['法律咨询', '代办'], availability: '周六 上午', volunteerKind: 'cadre' },
+    ],
+    [
+      '报到 王五 阳光小区3栋 理发 每月一次 群众',
+      { kind: 'register', name: '王五', place: '阳光小区3栋', skills: ['理发'], availability: '每月一次', volunteerKind: 'resident' },
+    ],
+    ['报到 张三 阳光社区 一、二、三、四、五、六、七、八、九、十、十一 周末', { kind: 'registerFormat', reason: expect.stringContaining('特长') }],
+    [`报到 张三 阳光社区 ${'修'.repeat(21)} 周末`, { kind: 'registerFormat', reason: expect.stringContaining('特长') }],
+    [`报到 ${'张'.repeat(31)} 阳光社区 修理 周末`, { kind: 'registerFormat', reason: '姓名不超过30字' }],
+    // Not the commands: the words inside a matter.
+    ['点单的志愿者没来', { kind: 'new', text: '点单的志愿者没来' }],
+    ['报到处排队太久', { kind: 'new', text: '报到处排队太久' }],
+  ] as const)('reads %j', (text, expected) => {
+    expect(parseCommand(text)).toEqual(expected);
+  });
+
+  it('answers with the menu numbered, the format and a 报到 receipt', () => {
+    const menu = { items: [{ code: 'errand', name: '代办', description: '代缴费用' }, { code: 'escort', name: '陪诊' }] };
+    expect(replies.menu(menu).split('\n')).toEqual(['可点单的服务：', '1. 代办（代缴费用）', '2. 陪诊', expect.stringContaining('点单 序号')]);
+    expect(replies.menu(menu, '服务清单中没有“理发”')).toMatch(/^服务清单中没有“理发”\n可点单的服务：/);
+    expect(replies.registerFormat('内容不全')).toMatch(/^内容不全。报到格式：报到 姓名 居住社区/);
+    expect(replies.registered('张三', '阳光社区', false)).toContain('审核');
+  });
+});
