@@ -66,7 +66,7 @@ const write = middy<ApiEvent, HttpResult>()
   .handler(async (event) => {
     const doc = documentOf(event);
     if ((await directory.units()).parent(doc.admin.unitId) !== undefined) {
-      throw new Forbidden('the configuration holds for every unit: only an admin of the township changes it');
+      throw new Forbidden('the configuration holds for every unit: only an admin of the top unit (the county, or a township with none above it) changes it');
     }
     const value = parseWith(doc.schema, event.json, `the ${doc.name} configuration`);
     if (value instanceof ValidationFailed) throw value;

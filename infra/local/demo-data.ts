@@ -55,6 +55,7 @@ export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
   // The county above the townships, and the rural branch.
   { username: 'county-officer', displayName: '胡建华（市矛调中心）', role: 'officer', unitId: 'zj' },
   { username: 'county-leader', displayName: '周市长（只读）', role: 'leader', unitId: 'zj' },
+  { username: 'county-admin', displayName: '市系统管理员', role: 'admin', unitId: 'zj' },
   { username: 'village-mediator', displayName: '王春梅（村调解员）', role: 'mediator', unitId: 'wa-gms' },
   { username: 'wanluo-liaison', displayName: '王德福（联户长）', role: 'liaison', unitId: 'wa-gms-1-wj' },
 ];

@@ -78,7 +78,7 @@ export async function seedTopics(deliberations: DeliberationService, caseIds: Re
     await step({ type: 'hold', participants: demo.participants, minutes: demo.minutes });
     const day = (n: number) => new Date(now.getTime() + 8 * 3600_000 + n * DAY_MS).toISOString().slice(0, 10);
     await step({ type: 'agree', decisions: demo.decisions.map(({ inDays, ...d }) => ({ ...d, dueDate: day(inDays) })) });
-    await step({ type: 'publish', result: demo.result, resolvesCases: true });
+    await step({ type: 'publish', result: demo.result, resolvesCases: ids.length > 0 });
   }
 }
 

@@ -57,7 +57,7 @@ const replyNotifySchema = z.object({
 });
 
 /** A 宣传 notice to a unit's households (shared/store/households.ts). */
-const noticeNotifySchema = z.strictObject({ notice: z.string().check(z.minLength(1), z.maxLength(64)) });
+const noticeNotifySchema = z.object({ v, notice: z.string().check(z.minLength(1), z.maxLength(64)) });
 
 export const notifyMessageSchema = z.union([eventNotifySchema, replyNotifySchema, noticeNotifySchema]);
 export type NotifyMessage = z.output<typeof notifyMessageSchema>;

@@ -25,7 +25,7 @@ describe.skipIf(!chromiumAvailable())('holiday years in Chromium', () => {
 
   it('shows the banner, takes a year’s holidays and 调休 days, and the banner goes', async () => {
     const { page, errors, close } = await openPage(browser);
-    await signIn(page, stack.url, 'admin', stack.password);
+    await signIn(page, stack.url, 'county-admin', stack.password);
     // The server's day: within 60 days of a year the calendar library does not know (the browser keeps its own clock).
     (await import('../../shared/service/clock.ts')).clock.set(() => new Date('2026-11-25T02:00:00Z'));
     await page.reload();
@@ -39,7 +39,7 @@ describe.skipIf(!chromiumAvailable())('holiday years in Chromium', () => {
     await page.getByLabel(/放假日期/).fill('2027-01-01\n正月初一');
     await page.getByRole('button', { name: '保存该年节假日安排' }).click();
     await page.getByRole('alert').filter({ hasText: '正月初一' }).waitFor();
-    const admin = { headers: { authorization: `Bearer ${await login(stack, 'admin')}` } };
+    const admin = { headers: { authorization: `Bearer ${await login(stack, 'county-admin')}` } };
     expect((await call(stack, 'GET', '/v1/config/calendar', admin)).body.stored).toBeNull();
 
     await page.getByLabel(/放假日期/).fill('2027-01-01\n2027-02-06~2027-02-13\n2027-10-01～2027-10-07');

@@ -71,10 +71,10 @@ beforeAll(async () => {
   const admin = await login(stack, 'admin');
   const created = await call(stack, 'POST', '/v1/users', {
     headers: { authorization: `Bearer ${admin}` },
-    body: { username: 'other-mediator', displayName: '孙调解员', role: 'mediator', unitId: 'hp-hx', password: 'local-pass' },
+    body: { username: 'other-mediator', displayName: '孙调解员', role: 'mediator', unitId: 'hp-hx', password: 'other-mediator-pass' },
   });
   expect(created.status).toBe(201);
-  for (const user of Object.keys(USERS)) tokens[user] = await login(stack, user);
+  for (const user of Object.keys(USERS)) tokens[user] = await login(stack, user, user === 'other-mediator' ? 'other-mediator-pass' : undefined);
   const file = async (unitId: string) =>
     (await call(stack, 'POST', '/v1/cases', { body: { source: 'hotline', center: 'voice', description: '楼道灯坏了', reporter: { name: '周女士', phone: '13800138000' }, location: { unitId } } })).body;
   inside = await file('hp-xf-yg-1');

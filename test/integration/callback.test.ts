@@ -179,7 +179,7 @@ describe('status callbacks to the 12345 system', () => {
       },
       30_000,
     );
-    expect(JSON.parse(parked.Body ?? '')).toEqual({ caseId: id, seq: 2 });
+    expect(JSON.parse(parked.Body ?? '')).toEqual({ caseId: id, seq: 2, v: 1 });
     const attempts = broken.received.filter((r) => r.delivery === `${id}:2`);
     expect(attempts).toHaveLength(4);
     expect(attempts.every((r) => r.status === 503 && r.signature.ok)).toBe(true);

@@ -9,7 +9,7 @@ let admin: { headers: Record<string, string> };
 
 beforeAll(async () => {
   stack = await startTestStack();
-  admin = { headers: { authorization: `Bearer ${await login(stack, 'admin')}` } };
+  admin = { headers: { authorization: `Bearer ${await login(stack, 'county-admin')}` } };
 });
 afterAll(() => stack.stop());
 
@@ -48,7 +48,7 @@ describe('configuration', () => {
       expect(reply.body.effective).toMatchObject({ uncoveredYears: [] });
       expect(reply.body.effective.knownYears).toContain(2027);
       clock.set(() => new Date('2027-11-20T02:00:00Z'));
-      const later = { headers: { authorization: `Bearer ${await login(stack, 'admin')}` } };
+      const later = { headers: { authorization: `Bearer ${await login(stack, 'county-admin')}` } };
       expect((await get('calendar', later)).body.effective.uncoveredYears).toEqual([2028]);
     } finally {
       clock.reset();
@@ -102,7 +102,7 @@ describe('configuration', () => {
     expect(fraction.body.effective.levels.building.normal.accept).toEqual({ amount: 1.5, unit: 'workingHours' });
   });
 
-  it("lets admins read it, and only a township's admin change it", async () => {
+  it("lets admins read it, and only the top unit's admin change it", async () => {
     const officer = { headers: { authorization: `Bearer ${await login(stack, 'township-mediator')}` } };
     expect((await get('sla', officer)).status).toBe(403);
     expect((await put('risk', { terms: [] }, officer)).status).toBe(403);
@@ -117,6 +117,6 @@ describe('configuration', () => {
     expect((await get('sla', community)).status).toBe(200);
     const refused = await put('risk', { terms: [] }, community);
     expect(refused.status).toBe(403);
-    expect(refused.body.error.message).toContain('only an admin of the township');
+    expect(refused.body.error.message).toContain('only an admin of the top unit');
   });
 });

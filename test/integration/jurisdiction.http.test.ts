@@ -17,9 +17,9 @@ let otherCase: string;
 beforeAll(async () => {
   stack = await startTestStack();
   township = { headers: { authorization: `Bearer ${await login(stack, 'admin')}` } };
-  const created = await call(stack, 'POST', '/v1/users', { ...township, body: { username: 'xf-admin', displayName: '幸福社区管理员', role: 'admin', unitId: 'hp-xf', password: 'local-pass' } });
+  const created = await call(stack, 'POST', '/v1/users', { ...township, body: { username: 'xf-admin', displayName: '幸福社区管理员', role: 'admin', unitId: 'hp-xf', password: 'xf-admin-password' } });
   expect(created.status).toBe(201);
-  community = { headers: { authorization: `Bearer ${await login(stack, 'xf-admin')}` } };
+  community = { headers: { authorization: `Bearer ${await login(stack, 'xf-admin', 'xf-admin-password')}` } };
   otherCase = (await call(stack, 'POST', '/v1/cases', { body: { source: 'hotline', center: 'voice', description: '和谐家园的事', reporter: { name: '钱先生', phone: '13912340999' }, location: { unitId: 'hp-hx-jy-1' } } })).body.id;
 });
 afterAll(() => stack.stop());

@@ -61,8 +61,9 @@ export async function call<T = any>(
 }
 
 /** Log in as a seeded account; returns a bearer token. */
-export async function login(stack: LocalStack, username: string): Promise<string> {
-  const reply = await call(stack, 'POST', '/v1/auth/login', { body: { username, password: stack.password }, key: null });
+/** Signs in a demo account (the stack's password), or an account a test created with its own. */
+export async function login(stack: LocalStack, username: string, password = stack.password): Promise<string> {
+  const reply = await call(stack, 'POST', '/v1/auth/login', { body: { username, password }, key: null });
   if (reply.status !== 200) throw new Error(`login ${username}: ${reply.status} ${reply.text}`);
   return reply.body.token as string;
 }
