@@ -519,9 +519,9 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
 
     const { name, text: exported } = await downloadBy(p, p.getByRole('button', { name: /导出现有单位为 CSV/ }));
     expect(name).toBe('units.csv');
-    expect(exported.startsWith('\uFEFFid,name,level,parentId,contactName,contactPhone\n')).toBe(true);
-    expect(exported).toContain('\nhp-xf-yg-4,4栋,building,hp-xf-yg,联户长 孙红,13800000004\n');
-    expect(exported).toContain('\nhp,和平街道,township,,街道矛调中心,02787000000\n');
+    expect(exported.startsWith('\uFEFFid,name,level,parentId,kind,contactName,contactPhone\n')).toBe(true);
+    expect(exported).toContain('\nhp-xf-yg-4,4栋,building,hp-xf-yg,,联户长 孙红,13800000004\n');
+    expect(exported).toContain('\nhp,和平街道,township,zj,,街道矛调中心,02787000000\n');
 
     expected = [/status of 400/];
     await p.getByLabel('或粘贴内容').fill('id,name,level,parentId\nhp-xf-yg-5,5栋,building,no-such-compound\n');
