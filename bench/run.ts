@@ -4,13 +4,14 @@
  */
 import { GZIP_TARGET, IMPORT_RUNS, RATIO_TARGET, bundleFigures } from './bundles.ts';
 import { fairLoad } from './fair-load.ts';
-import { readsPerEvent } from './reads.ts';
-import { statsReads } from './stats-reads.ts';
 import { ATTACHMENT_HOST, attachmentIntakeItems, intakeRate, rawPutRate } from './intake.ts';
+import { isolated } from './isolated.ts';
 import { startStackProcess } from './stack-process.ts';
+import type { readsPerEvent } from './reads.ts';
+import type { statsReads } from './stats-reads.ts';
+import type { sweepCosts } from './sweep.ts';
+import type { treeCosts } from './tree.ts';
 import { transitionCosts } from './transitions.ts';
-import { sweepCosts } from './sweep.ts';
-import { treeCosts } from './tree.ts';
 import { webFigures } from './web.ts';
 import { workQueueReads } from './work.ts';
 
@@ -116,7 +117,7 @@ console.log(`cold-start ratio (worst function)  ${fixed(worst.ratio, 2)}   ${mar
 const biggest = bundles.functions.reduce((w, b) => (b.gzipBytes > w.gzipBytes ? b : w));
 console.log(`  largest index.mjs gzipped  ${kb(biggest.gzipBytes)}   ${mark(biggest.gzipBytes <= GZIP_TARGET)} target ≤ ${kb(GZIP_TARGET)} (${biggest.name})`);
 
-const sweeps = await sweepCosts();
+const sweeps = await isolated<Awaited<ReturnType<typeof sweepCosts>>>('sweep.ts', 'sweepCosts');
 console.log('\nSweep: 100 due cases among N open cases that are not due (one sweep, after a warm-up sweep)');
 for (const s of sweeps) {
   const calls = Object.entries(s.calls).map(([k, v]) => `${v} ${k.replace('Command', '')}`).join(' + ');
@@ -128,7 +129,7 @@ if (small && large) {
   console.log(`  time ratio 100,000 / 1,000     ${fixed(ratio, 2)}   ${mark(ratio <= 1.5)} target ≤ 1.5   (items read: ${large.itemsRead} vs ${small.itemsRead})`);
 }
 
-const reads = await readsPerEvent();
+const reads = await isolated<Awaited<ReturnType<typeof readsPerEvent>>>('reads.ts', 'readsPerEvent');
 console.log('\nCosts that follow the work: reads for one new event of a case with 10 and with 100 events');
 const [small10, large100] = reads;
 for (const r of reads) {
@@ -139,7 +140,7 @@ if (small10 && large100) {
   console.log(`  ratio 10× / 1×   notifier ${fixed(ratio(small10.notifier, large100.notifier), 2)}   callback ${fixed(ratio(small10.callback, large100.callback), 2)}   ${mark(Math.max(ratio(small10.notifier, large100.notifier), ratio(small10.callback, large100.callback)) <= 1.2)} ≤ 1.2`);
 }
 
-const statsCosts = await statsReads();
+const statsCosts = await isolated<Awaited<ReturnType<typeof statsReads>>>('stats-reads.ts', 'statsReads');
 console.log('\nStatistics of the county over 365 days (the counters GET /v1/stats reads, against the cases of the range it read before)');
 for (const r of statsCosts) {
   console.log(`  ${String(r.cases).padStart(5)} cases   counters ${r.counters.calls} Queries (${r.counters.items} rows)   from the cases ${r.fromCases.calls} reads (${r.fromCases.items} items)`);
@@ -150,7 +151,7 @@ if (stats1 && stats10) {
   console.log(`  ratio 10× / 1×   counters ${fixed(ratio, 2)}   ${mark(ratio <= 1.2)} ≤ 1.2   (from the cases ${fixed(stats10.fromCases.items / Math.max(1, stats1.fromCases.items), 2)})`);
 }
 
-const tree = await treeCosts();
+const tree = await isolated<Awaited<ReturnType<typeof treeCosts>>>('tree.ts', 'treeCosts');
 const calls = (c: Record<string, number>) => Object.entries(c).map(([k, v]) => `${v} ${k.replace('Command', '')}`).join(' + ');
 // RCU as DynamoDB bills them: 4 KB units, half for an eventually consistent read (the stamp), whole for a consistent one (the parts).
 const stampRcu = Math.ceil(tree.stampBytes / 4096) * 0.5;

@@ -17,7 +17,7 @@ export async function statsReads(sizes: readonly number[] = [100, 1000]): Promis
   try {
     const runtime = await import('../shared/service/runtime.ts');
     const { CaseQueries } = await import('../shared/store/case-queries.ts');
-    const hotline = { kind: 'client', id: 'hotline-12345', source: 'hotline', rootUnitId: 'hp' } as const;
+    const hotline = { kind: 'client', id: 'hotline-12345', source: 'hotline', rootUnitId: 'zj' } as const;
     const units = await runtime.directory.units();
     const buildings = units.all().filter((u) => u.level === 'building').map((u) => u.id);
     const counted = { calls: 0, items: 0 };
@@ -49,10 +49,10 @@ export async function statsReads(sizes: readonly number[] = [100, 1000]): Promis
         );
         await runtime.countCase(state);
       }
-      const county = [units.get('hp')!, ...units.children('hp')];
+      const county = [units.get('zj')!, ...units.children('zj')];
       const counters = await measure(() => Promise.all(county.map((u) => runtime.counters.rows(u.id, from, today))));
       const fromCases = await measure(async () =>
-        runtime.store.getMany(await queries.createdBetween('hp', `${from}T00:00:00Z`, `${today}T23:59:59Z`, { originWithin: (o) => units.isWithin(o, 'hp') })),
+        runtime.store.getMany(await queries.createdBetween('zj', `${from}T00:00:00Z`, `${today}T23:59:59Z`, { originWithin: (o) => units.isWithin(o, 'zj') })),
       );
       out.push({ cases: size, counters, fromCases });
     }
