@@ -9,10 +9,9 @@ import { Forbidden, NotFound, label, ROLES, SUPERVISOR_ROLES, UnitTree, Validati
 import { createUserSchema, csvIssue, unitImportSchema, unitSupervisionSchema, unitsFromCsv, updateUserSchema } from '../../shared/contract/directory.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
-import { HttpError, UnsupportedMediaType } from '../../shared/http/errors.ts';
-import { bodyBytes, flagParam, header, idParam, type ApiEvent } from '../../shared/http/event.ts';
-import { authenticate, bodyLimit, httpErrors, mediaTypeOf, principalOf } from '../../shared/http/middleware.ts';
-import { refuseControlChars } from '../../shared/contract/hygiene.ts';
+import { HttpError } from '../../shared/http/errors.ts';
+import { flagParam, idParam, type ApiEvent } from '../../shared/http/event.ts';
+import { authenticate, bodyLimit, bodyText, httpErrors, parseJson, principalOf } from '../../shared/http/middleware.ts';
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { requireRole } from '../../shared/http/roles.ts';
 import { clock } from '../../shared/service/clock.ts';
@@ -22,32 +21,8 @@ import type { Account } from '../../shared/store/directory.ts';
 import { UnitSupervision } from '../../shared/store/supervision.ts';
 import { lambda } from '../../shared/service/lambda.ts';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 const accounts = accountsFromEnv(directory);
 const supervision = new UnitSupervision(dynamodb, config.tableName);
-
-/** The body as text, in one of the media types the route documents (415 otherwise). */
-function body<T extends 'json' | 'csv'>(event: ApiEvent, ...accepted: T[]): { type: T; text: string } {
-  const media = mediaTypeOf(event);
-  const type = accepted.find((t) => media === (t === 'json' ? 'application/json' : 'text/csv'));
-  if (!type) throw new UnsupportedMediaType(accepted.map((t) => (t === 'json' ? 'application/json' : 'text/csv')).join(' or '), header(event, 'content-type'));
-  try {
-    return { type, text: utf8.decode(bodyBytes(event)) };
-  } catch {
-    throw new ValidationFailed('the body is not valid UTF-8', [{ path: '(body)', message: 'is not valid UTF-8' }]);
-  }
-}
-
-function jsonOf(text: string): unknown {
-  let value: unknown;
-  try {
-    value = JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new ValidationFailed(`the body is not valid JSON: ${(error as Error).message}`, [{ path: '(body)', message: 'is not valid JSON' }]);
-  }
-  refuseControlChars(value);
-  return value;
-}
 
 /**
  * The one jurisdiction check for changes to the unit tree: a unit may be
@@ -113,11 +88,11 @@ const run = middy<ApiEvent, HttpResult>()
       }
       case 'POST /v1/units/import': {
         requireRole(principal, 'admin');
-        const { type, text } = body(event, 'json', 'csv');
+        const { type, text } = bodyText(event, 'json', 'csv');
         const sheet = type === 'csv' ? await unitsFromCsv(text) : undefined;
         // A problem in a sheet is told by its line and column, as the sheet has them.
         const located = (error: ValidationFailed) => (sheet ? new ValidationFailed(error.message, error.issues.map((i) => csvIssue(i, sheet.headers))) : error);
-        const parsed = parseWith(unitImportSchema, sheet ? { units: sheet.units } : jsonOf(text), 'the unit import');
+        const parsed = parseWith(unitImportSchema, sheet ? { units: sheet.units } : parseJson(text), 'the unit import');
         if (parsed instanceof ValidationFailed) throw located(parsed);
         const dryRun = flagParam(event, 'dryRun');
         // The import is one change of the tree in force now: based on its version, written whole or not at all.
@@ -198,8 +173,8 @@ const run = middy<ApiEvent, HttpResult>()
           await supervision.order({ ...current, liftedAt: now.toISOString(), liftedBy: actor.id });
           return json(200, { ...current, liftedAt: now.toISOString(), liftedBy: actor.id });
         }
-        const { text } = body(event, 'json');
-        const parsed = parseWith(unitSupervisionSchema, jsonOf(text), 'the 督办');
+        const { text } = bodyText(event, 'json');
+        const parsed = parseWith(unitSupervisionSchema, parseJson(text), 'the 督办');
         if (parsed instanceof ValidationFailed) throw parsed;
         const today = (await policy()).timing.calendar.localDate(now);
         if (parsed.until < today) throw new ValidationFailed('until must be today or later', [{ path: 'until', message: 'must be today or later' }]);
@@ -220,8 +195,8 @@ const run = middy<ApiEvent, HttpResult>()
       }
       case 'POST /v1/users': {
         requireRole(principal, 'admin');
-        const { text } = body(event, 'json');
-        const parsed = parseWith(createUserSchema, jsonOf(text), 'the account');
+        const { text } = bodyText(event, 'json');
+        const parsed = parseWith(createUserSchema, parseJson(text), 'the account');
         if (parsed instanceof ValidationFailed) throw parsed;
         if (!units.get(parsed.unitId) || !units.isWithin(parsed.unitId, actor.unitId)) {
           throw new ValidationFailed(`unknown unit "${parsed.unitId}"`, [{ path: 'unitId', message: 'is not a unit in your jurisdiction' }]);
@@ -235,8 +210,8 @@ const run = middy<ApiEvent, HttpResult>()
         const username = idParam(event, 'username', 'account');
         const existing = await directory.account(username);
         if (!existing || !units.isWithin(existing.unitId, actor.unitId)) throw new NotFound(`no account ${username}`);
-        const { text } = body(event, 'json');
-        const parsed = parseWith(updateUserSchema, jsonOf(text), 'the change');
+        const { text } = bodyText(event, 'json');
+        const parsed = parseWith(updateUserSchema, parseJson(text), 'the change');
         if (parsed instanceof ValidationFailed) throw parsed;
         if (parsed.unitId !== undefined && (!units.get(parsed.unitId) || !units.isWithin(parsed.unitId, actor.unitId))) {
           throw new ValidationFailed(`unknown unit "${parsed.unitId}"`, [{ path: 'unitId', message: 'is not a unit in your jurisdiction' }]);

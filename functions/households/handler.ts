@@ -39,11 +39,10 @@ import {
   type HouseholdInput,
 } from '../../shared/contract/households.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
-import { refuseControlChars } from '../../shared/contract/hygiene.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
-import { HttpError, RateLimited, UnsupportedMediaType } from '../../shared/http/errors.ts';
-import { bodyBytes, flagParam, header, idParam, idempotencyKey, type ApiEvent } from '../../shared/http/event.ts';
-import { authenticate, bodyLimit, httpErrors, mediaTypeOf, principalOf } from '../../shared/http/middleware.ts';
+import { HttpError, RateLimited } from '../../shared/http/errors.ts';
+import { flagParam, idParam, idempotencyKey, type ApiEvent } from '../../shared/http/event.ts';
+import { authenticate, bodyLimit, bodyText, httpErrors, parseJson, principalOf } from '../../shared/http/middleware.ts';
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { lambda } from '../../shared/service/lambda.ts';
@@ -56,7 +55,6 @@ import { AttemptLimiter } from '../../shared/store/limits.ts';
 const store = new HouseholdStore(dynamodb, config.tableName);
 const audit = new AuditTrail(dynamodb, config.tableName);
 const limiter = new AttemptLimiter(dynamodb, config.tableName);
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** Households live at the bottom level (楼栋 / 湾落). */
 const BOTTOM = LEVELS[0]?.code;
 /** Building partitions read at once for a roster above a building. */
@@ -64,28 +62,6 @@ const READS_AT_ONCE = 8;
 const NOTICE_RULE = { scope: 'notice', max: NOTICE_DAILY_LIMIT, windowSeconds: 86_400 } as const;
 
 type User = Extract<Actor, { kind: 'user' }>;
-
-function body(event: ApiEvent, ...accepted: ('json' | 'csv')[]): { type: 'json' | 'csv'; text: string } {
-  const media = mediaTypeOf(event);
-  const type = accepted.find((t) => media === (t === 'json' ? 'application/json' : 'text/csv'));
-  if (!type) throw new UnsupportedMediaType(accepted.map((t) => (t === 'json' ? 'application/json' : 'text/csv')).join(' or '), header(event, 'content-type'));
-  try {
-    return { type, text: utf8.decode(bodyBytes(event)) };
-  } catch {
-    throw new ValidationFailed('the body is not valid UTF-8', [{ path: '(body)', message: '不是有效的 UTF-8 文本' }]);
-  }
-}
-
-function jsonOf(text: string): unknown {
-  let value: unknown;
-  try {
-    value = JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new ValidationFailed(`the body is not valid JSON: ${(error as Error).message}`, [{ path: '(body)', message: '不是有效的 JSON' }]);
-  }
-  refuseControlChars(value);
-  return value;
-}
 
 function revealParam(event: ApiEvent): boolean {
   const raw = event.queryStringParameters?.reveal;
@@ -239,10 +215,10 @@ const run = middy<ApiEvent, HttpResult>()
       }
       case 'POST /v1/households/import': {
         if (actor.role === 'volunteer' || actor.role === 'leader') throw new Forbidden('only 联户长, mediators, officers and admins import households');
-        const { type, text } = body(event, 'json', 'csv');
+        const { type, text } = bodyText(event, 'json', 'csv');
         const sheet = type === 'csv' ? householdsFromCsv(text) : undefined;
         const locate = (list: readonly Issue[]) => list.map((i) => (sheet ? householdCsvIssue(i, sheet.headers) : householdJsonIssue(i)));
-        const parsed = parseWith(householdImportSchema, sheet ? { households: sheet.households } : jsonOf(text), 'the household import');
+        const parsed = parseWith(householdImportSchema, sheet ? { households: sheet.households } : parseJson(text), 'the household import');
         if (parsed instanceof ValidationFailed) throw new ValidationFailed(parsed.message, locate(parsed.issues));
         const dryRun = flagParam(event, 'dryRun');
         const { wanted, existing, issues } = await importRows(actor, units, parsed.households, now.toISOString());
@@ -264,7 +240,7 @@ const run = middy<ApiEvent, HttpResult>()
       case 'PUT /v1/households/{id}': {
         const household = await visible(actor, units, idParam(event, 'id', 'household'));
         if (!canEditHousehold(actor, household, units)) throw new Forbidden('your role may not change a roster');
-        const parsed = parseWith(householdUpdateSchema, jsonOf(body(event, 'json').text), 'the household');
+        const parsed = parseWith(householdUpdateSchema, parseJson(bodyText(event, 'json').text), 'the household');
         if (parsed instanceof ValidationFailed) throw parsed;
         if (parsed.liaisonId !== undefined && parsed.liaisonId !== household.liaisonId) {
           if (actor.role === 'liaison') throw new ValidationFailed('a 联户长 does not hand a household over', [{ path: 'liaisonId', message: '联户长不能把户转给他人，请联系社区' }]);
@@ -286,7 +262,7 @@ const run = middy<ApiEvent, HttpResult>()
       case 'POST /v1/households/{id}/visits': {
         const household = await visible(actor, units, idParam(event, 'id', 'household'));
         if (!canEditHousehold(actor, household, units)) throw new Forbidden('your role may not log a visit');
-        const parsed = parseWith(visitSchema, jsonOf(body(event, 'json').text), 'the visit');
+        const parsed = parseWith(visitSchema, parseJson(bodyText(event, 'json').text), 'the visit');
         if (parsed instanceof ValidationFailed) throw parsed;
         if (parsed.date > today) throw new ValidationFailed('the visit is in the future', [{ path: 'date', message: '走访日期不能晚于今天' }]);
         const key = idempotencyKey(event);
@@ -345,7 +321,7 @@ const run = middy<ApiEvent, HttpResult>()
         });
       }
       case 'POST /v1/notices': {
-        const parsed = parseWith(noticeSchema, jsonOf(body(event, 'json').text), 'the notice');
+        const parsed = parseWith(noticeSchema, parseJson(bodyText(event, 'json').text), 'the notice');
         if (parsed instanceof ValidationFailed) throw parsed;
         const unit = units.get(parsed.unitId);
         if (!unit || !units.isWithin(parsed.unitId, actor.unitId)) throw new ValidationFailed(`unknown unit ${parsed.unitId}`, [{ path: 'unitId', message: '不在您的辖区内' }]);

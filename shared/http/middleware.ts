@@ -48,28 +48,40 @@ export function mediaTypeOf(event: ApiEvent): string | undefined {
   return header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase() || undefined;
 }
 
-/** Require a JSON body (`application/json`, the only type these routes document), parse it into `event.json` and refuse control characters in it. */
+const MEDIA_TYPES = { json: 'application/json', csv: 'text/csv' } as const;
+
+/** The body as text, in one of the media types the route documents (415 otherwise, 400 if not UTF-8). */
+export function bodyText<T extends keyof typeof MEDIA_TYPES>(event: ApiEvent, ...accepted: T[]): { type: T; text: string } {
+  const media = mediaTypeOf(event);
+  const type = accepted.find((t) => media === MEDIA_TYPES[t]);
+  if (!type) throw new UnsupportedMediaType(accepted.map((t) => MEDIA_TYPES[t]).join(' or '), header(event, 'content-type'));
+  try {
+    return { type, text: utf8.decode(bodyBytes(event)) };
+  } catch {
+    throw new ValidationFailed('the body is not valid UTF-8', [{ path: '(body)', message: 'is not valid UTF-8' }]);
+  }
+}
+
+/** Parse JSON text, refusing control characters in it (400 with the parser's reason otherwise). */
+export function parseJson(text: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text) as unknown;
+  } catch (error) {
+    const detail = error instanceof SyntaxError ? error.message : 'unreadable';
+    throw new ValidationFailed(`the body is not valid JSON: ${detail}`, [{ path: '(body)', message: 'is not valid JSON' }]);
+  }
+  refuseControlChars(value);
+  return value;
+}
+
+/** Require a JSON body (`application/json`, the only type these routes document) and parse it into `event.json`. */
 export function jsonBody(): Middleware {
   return {
     before: (request) => {
-      if (mediaTypeOf(request.event) !== 'application/json') {
-        throw new UnsupportedMediaType('application/json', header(request.event, 'content-type'));
-      }
-      const bytes = bodyBytes(request.event);
-      if (bytes.length === 0) throw new ValidationFailed('a JSON body is required', [{ path: '(body)', message: 'is empty' }]);
-      let textBody: string;
-      try {
-        textBody = utf8.decode(bytes);
-      } catch {
-        throw new ValidationFailed('the body is not valid UTF-8', [{ path: '(body)', message: 'is not valid UTF-8' }]);
-      }
-      try {
-        request.event.json = JSON.parse(textBody) as unknown;
-      } catch (error) {
-        const detail = error instanceof SyntaxError ? error.message : 'unreadable';
-        throw new ValidationFailed(`the body is not valid JSON: ${detail}`, [{ path: '(body)', message: 'is not valid JSON' }]);
-      }
-      refuseControlChars(request.event.json);
+      const { text } = bodyText(request.event, 'json');
+      if (text.length === 0) throw new ValidationFailed('a JSON body is required', [{ path: '(body)', message: 'is empty' }]);
+      request.event.json = parseJson(text);
     },
   };
 }
