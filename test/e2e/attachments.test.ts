@@ -7,52 +7,28 @@
  * shared photo on the tracking page. Screenshots go to test-artifacts/.
  */
 import exifr from 'exifr';
-import type { Browser, Page } from 'playwright-core';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../infra/local/stack.ts';
-import { axeViolations, chromiumAvailable, launch, openPage, screenshot, signIn, type WatchedPage } from '../support/browser.ts';
+import { describe, expect, it } from 'vitest';
+import { browserSuite } from '../support/browser-suite.ts';
+import { axeViolations, chromiumAvailable, screenshot, signIn } from '../support/browser.ts';
 import { keys, object, s3Of } from '../support/files.ts';
-import { call, login, startTestStack } from '../support/stack.ts';
+import { call, login } from '../support/stack.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/media/${name}`, import.meta.url));
 const PHONE = { viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
 describe.skipIf(!chromiumAvailable())('files on the admin page in Chromium', () => {
-  let stack: LocalStack;
-  let browser: Browser;
-  let opened: WatchedPage[] = [];
-  let expected: RegExp[] = [];
-
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startTestStack({ workers: true }), launch()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
-  afterEach(async () => {
-    const errors = opened.flatMap((p) => p.errors).filter((e) => !expected.some((allowed) => allowed.test(e)));
-    await Promise.all(opened.map((p) => p.close()));
-    opened = [];
-    expected = [];
-    expect(errors, 'console errors').toEqual([]);
-  });
-
-  async function page(): Promise<Page> {
-    const watched = await openPage(browser, PHONE);
-    opened.push(watched);
-    return watched.page;
-  }
+  const suite = browserSuite({ workers: true });
+  const page = () => suite.page(PHONE);
 
   it('on a phone, a photo added from the files shows as a thumbnail, on the timeline too, and is stored without its location', async () => {
-    const filed = await call(stack, 'POST', '/v1/cases', {
+    const filed = await call(suite.stack, 'POST', '/v1/cases', {
       body: { source: 'hotline', center: 'voice', description: '楼道墙面渗水，墙皮大面积脱落。', reporter: { name: '周女士', phone: '13912340031' }, location: { unitId: 'hp-xf-yg-1' } },
     });
     expect(filed.status).toBe(201);
     const p = await page();
-    await signIn(p, stack.url, 'building-mediator', stack.password);
-    await p.goto(`${stack.url}/admin/#/case/${filed.body.id}`);
+    await signIn(p, suite.stack.url, 'building-mediator', suite.stack.password);
+    await p.goto(`${suite.stack.url}/admin/#/case/${filed.body.id}`);
     const form = p.getByRole('form', { name: '添加附件' });
     await form.waitFor();
     await form.locator('input[name="files"]').setInputFiles(fixture('gps.jpg'));
@@ -81,13 +57,13 @@ describe.skipIf(!chromiumAvailable())('files on the admin page in Chromium', () 
     expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     await screenshot(p, 'case-files-phone');
 
-    const [key] = await keys(s3Of(stack), stack.bucket, `cases/${filed.body.id}/`);
-    expect(await exifr.gps(await object(s3Of(stack), stack.bucket, key!))).toBeUndefined();
+    const [key] = await keys(s3Of(suite.stack), suite.stack.bucket, `cases/${filed.body.id}/`);
+    expect(await exifr.gps(await object(s3Of(suite.stack), suite.stack.bucket, key!))).toBeUndefined();
 
     // The resident sees it on the tracking page, on their phone.
-    const trackingCode = (await call(stack, 'GET', `/v1/cases/${filed.body.id}`)).body.trackingCode as string;
+    const trackingCode = (await call(suite.stack, 'GET', `/v1/cases/${filed.body.id}`)).body.trackingCode as string;
     const resident = await page();
-    await resident.goto(`${stack.url}/track/?no=${filed.body.trackingNo}`);
+    await resident.goto(`${suite.stack.url}/track/?no=${filed.body.trackingNo}`);
     await resident.getByLabel('提取码').fill(trackingCode);
     await resident.getByRole('button', { name: '查询' }).click();
     await resident.getByRole('button', { name: '查看附件' }).click();
@@ -97,7 +73,7 @@ describe.skipIf(!chromiumAvailable())('files on the admin page in Chromium', () 
   });
 
   it('on a phone, the signed 调解协议书 photographed with the camera is added to the case as the agreement', async () => {
-    const filed = await call(stack, 'POST', '/v1/cases', {
+    const filed = await call(suite.stack, 'POST', '/v1/cases', {
       body: {
         source: 'hotline',
         center: 'mediation',
@@ -109,8 +85,8 @@ describe.skipIf(!chromiumAvailable())('files on the admin page in Chromium', () 
     });
     expect(filed.status, filed.text).toBe(201);
     const p = await page();
-    await signIn(p, stack.url, 'building-mediator', stack.password);
-    await p.goto(`${stack.url}/admin/#/case/${filed.body.id}`);
+    await signIn(p, suite.stack.url, 'building-mediator', suite.stack.password);
+    await p.goto(`${suite.stack.url}/admin/#/case/${filed.body.id}`);
     const form = p.getByRole('form', { name: '添加附件' });
     await form.waitFor();
     // 拍照 opens the phone's rear camera (capture), for photos only; 选择文件 takes the kinds the server accepts.
@@ -125,24 +101,24 @@ describe.skipIf(!chromiumAvailable())('files on the admin page in Chromium', () 
     await p.getByRole('status').filter({ hasText: '已添加 1 个附件' }).waitFor();
     await expect.poll(() => p.locator('.case-files li').innerText()).toContain('双方签字的调解协议书 · 调解协议书（签字件）');
     // (Internal: the hotline's own view of the case does not list it; the mediator's does.)
-    const stored = await call(stack, 'GET', `/v1/cases/${filed.body.id}`, { headers: { authorization: `Bearer ${await login(stack, 'building-mediator')}` } });
+    const stored = await call(suite.stack, 'GET', `/v1/cases/${filed.body.id}`, { headers: { authorization: `Bearer ${await login(suite.stack, 'building-mediator')}` } });
     expect(stored.body.attachments).toMatchObject([{ purpose: 'agreement', kind: 'image', visibility: 'internal', caption: '双方签字的调解协议书' }]);
   });
 
   it('a file that is not a photo, recording or PDF is refused in plain words, and nothing is added', async () => {
-    const filed = await call(stack, 'POST', '/v1/cases', {
+    const filed = await call(suite.stack, 'POST', '/v1/cases', {
       body: { source: 'hotline', center: 'voice', description: '楼道灯不亮。', reporter: { phone: '13912340032' }, location: { unitId: 'hp-xf-yg-1' } },
     });
     const p = await page();
     // The browser reports the refused request on its console; the page explains it.
-    expected = [/415/];
-    await signIn(p, stack.url, 'building-mediator', stack.password);
-    await p.goto(`${stack.url}/admin/#/case/${filed.body.id}`);
+    suite.allowConsoleErrors(/415/);
+    await signIn(p, suite.stack.url, 'building-mediator', suite.stack.password);
+    await p.goto(`${suite.stack.url}/admin/#/case/${filed.body.id}`);
     const form = p.getByRole('form', { name: '添加附件' });
     await form.locator('input[name="files"]').setInputFiles(fixture('not-an-image.jpg'));
     await form.getByRole('button', { name: '上传' }).click();
     await p.getByRole('alert').filter({ hasText: '只能上传照片' }).waitFor();
     expect(await p.locator('.case-files h3').textContent()).toContain('附件（0/20）');
-    expect(await keys(s3Of(stack), stack.bucket, `cases/${filed.body.id}/`)).toEqual([]);
+    expect(await keys(s3Of(suite.stack), suite.stack.bucket, `cases/${filed.body.id}/`)).toEqual([]);
   });
 });

@@ -4,28 +4,18 @@
  * holidays (a 春节 span included) and 调休 workdays, and the banner goes; a
  * line that is no date is refused before anything is sent.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../infra/local/stack.ts';
-import { chromiumAvailable, launch, openPage, screenshot, signIn } from '../support/browser.ts';
-import { call, login, startTestStack } from '../support/stack.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { browserSuite } from '../support/browser-suite.ts';
+import { chromiumAvailable, screenshot, signIn } from '../support/browser.ts';
+import { call, login } from '../support/stack.ts';
 
 describe.skipIf(!chromiumAvailable())('holiday years in Chromium', () => {
-  let stack: LocalStack;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startTestStack(), launch()]);
-  });
-  afterAll(async () => {
-    (await import('../../shared/service/clock.ts')).clock.reset();
-    await browser?.close();
-    await stack?.stop();
-  });
+  const suite = browserSuite();
+  afterAll(async () => (await import('../../shared/service/clock.ts')).clock.reset());
 
   it('shows the banner, takes a year’s holidays and 调休 days, and the banner goes', async () => {
-    const { page, errors, close } = await openPage(browser);
-    await signIn(page, stack.url, 'county-admin', stack.password);
+    const page = await suite.page();
+    await signIn(page, suite.stack.url, 'county-admin', suite.stack.password);
     // The server's day: within 60 days of a year the calendar library does not know (the browser keeps its own clock).
     (await import('../../shared/service/clock.ts')).clock.set(() => new Date('2026-11-25T02:00:00Z'));
     await page.reload();
@@ -39,8 +29,8 @@ describe.skipIf(!chromiumAvailable())('holiday years in Chromium', () => {
     await page.getByLabel(/放假日期/).fill('2027-01-01\n正月初一');
     await page.getByRole('button', { name: '保存该年节假日安排' }).click();
     await page.getByRole('alert').filter({ hasText: '正月初一' }).waitFor();
-    const admin = { headers: { authorization: `Bearer ${await login(stack, 'county-admin')}` } };
-    expect((await call(stack, 'GET', '/v1/config/calendar', admin)).body.stored).toBeNull();
+    const admin = { headers: { authorization: `Bearer ${await login(suite.stack, 'county-admin')}` } };
+    expect((await call(suite.stack, 'GET', '/v1/config/calendar', admin)).body.stored).toBeNull();
 
     await page.getByLabel(/放假日期/).fill('2027-01-01\n2027-02-06~2027-02-13\n2027-10-01～2027-10-07');
     await page.getByLabel(/调休上班日期/).fill('2027-02-14\n2027-09-26');
@@ -51,7 +41,7 @@ describe.skipIf(!chromiumAvailable())('holiday years in Chromium', () => {
     await expect.poll(() => page.getByText('2027 年节假日安排未录入').count()).toBe(0);
     await screenshot(page, 'manage-calendar');
 
-    const stored = (await call(stack, 'GET', '/v1/config/calendar', admin)).body;
+    const stored = (await call(suite.stack, 'GET', '/v1/config/calendar', admin)).body;
     expect(stored.stored.years).toEqual([
       {
         year: 2027,
@@ -61,10 +51,8 @@ describe.skipIf(!chromiumAvailable())('holiday years in Chromium', () => {
     ]);
     expect(stored.effective.uncoveredYears).toEqual([]);
     // Another page: no banner now.
-    await page.goto(`${stack.url}/admin/#/queue`);
+    await page.goto(`${suite.stack.url}/admin/#/queue`);
     await page.getByRole('heading', { name: '我的待办' }).waitFor();
     expect(await page.getByText('节假日安排未录入').count()).toBe(0);
-    expect(errors).toEqual([]);
-    await close();
   });
 });

@@ -5,44 +5,21 @@
  * resolves the three cases (each shows it on its timeline); the unit's public
  * page shows the result without the names of those who took part.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../infra/local/stack.ts';
-import { axeViolations, chromiumAvailable, DESKTOP, launch, openPage, PHONE, screenshot, signIn, type WatchedPage } from '../support/browser.ts';
+import { describe, expect, it } from 'vitest';
+import { browserSuite } from '../support/browser-suite.ts';
+import { axeViolations, chromiumAvailable, DESKTOP, PHONE, screenshot, signIn } from '../support/browser.ts';
 import { call, login } from '../support/stack.ts';
-import { startTestStack } from '../support/stack.ts';
 
 const CHINA_DAY = (offsetDays: number) => new Date(Date.now() + 8 * 3_600_000 + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
 describe.skipIf(!chromiumAvailable())('议事厅 in Chromium', () => {
-  let stack: LocalStack;
-  let browser: Browser;
-  let opened: WatchedPage[] = [];
-
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startTestStack({ workers: true }), launch()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
-  afterEach(async () => {
-    const errors = opened.flatMap((p) => p.errors);
-    await Promise.all(opened.map((p) => p.close()));
-    opened = [];
-    expect(errors, 'console errors').toEqual([]);
-  });
-
-  async function page(options: Parameters<typeof openPage>[1] = DESKTOP): Promise<Page> {
-    const watched = await openPage(browser, options);
-    opened.push(watched);
-    return watched.page;
-  }
+  const suite = browserSuite({ workers: true });
+  const page = (options = DESKTOP) => suite.page(options);
 
   it('a meeting from three linked cases to a published result that resolves them, on their timelines and the public page', async () => {
     const cases: { id: string; trackingNo: string }[] = [];
     for (const [i, unitId] of ['hp-xf-yg-1', 'hp-xf-yg-2', 'hp-xf-yg-3'].entries()) {
-      const reply = await call(stack, 'POST', '/v1/cases', {
+      const reply = await call(suite.stack, 'POST', '/v1/cases', {
         body: { source: 'hotline', center: 'voice', description: `院子里一下雨就积水，排水沟堵了（第${i + 1}户）`, reporter: { name: `居民${i + 1}`, phone: `1391111000${i}` }, location: { unitId } },
       });
       expect(reply.status, reply.text).toBe(201);
@@ -50,8 +27,8 @@ describe.skipIf(!chromiumAvailable())('议事厅 in Chromium', () => {
     }
 
     const p = await page();
-    await signIn(p, stack.url, 'community-mediator', stack.password);
-    await p.goto(`${stack.url}/admin/#/deliberations?cases=${cases.map((c) => c.id).join(',')}`);
+    await signIn(p, suite.stack.url, 'community-mediator', suite.stack.password);
+    await p.goto(`${suite.stack.url}/admin/#/deliberations?cases=${cases.map((c) => c.id).join(',')}`);
     const raise = p.getByRole('form', { name: '发起议题' });
     await raise.getByLabel('议题').fill('阳光小区院落排水');
     await raise.getByLabel('情况说明').fill('三户反映雨天院内积水，排水沟堵塞');
@@ -95,14 +72,14 @@ describe.skipIf(!chromiumAvailable())('议事厅 in Chromium', () => {
 
     // Each linked case: resolved, the result on its timeline.
     for (const c of cases) {
-      await p.goto(`${stack.url}/admin/#/case/${c.id}`);
+      await p.goto(`${suite.stack.url}/admin/#/case/${c.id}`);
       await expect.poll(() => p.locator('#main').innerText(), { timeout: 10_000 }).toContain('议事协商「阳光小区院落排水」结果公示');
       expect(await p.locator('#main').innerText()).toContain('已办结');
     }
 
     // The unit's public page, on a phone and signed out: the result, how many took part, no names.
     const pub = await page(PHONE);
-    await pub.goto(`${stack.url}/track/?unit=hp-xf`);
+    await pub.goto(`${suite.stack.url}/track/?unit=hp-xf`);
     await expect.poll(() => pub.getByRole('heading', { level: 1 }).innerText()).toContain('议事结果公示');
     await expect.poll(() => pub.locator('#main').innerText()).toContain('物业三日内疏通主排水管道');
     const text = await pub.locator('#main').innerText();
@@ -113,8 +90,8 @@ describe.skipIf(!chromiumAvailable())('议事厅 in Chromium', () => {
     await screenshot(pub, 'deliberation-public');
 
     // The figures count it.
-    const token = await login(stack, 'community-mediator');
-    const stats = await call(stack, 'GET', '/v1/stats/deliberations', { headers: { authorization: `Bearer ${token}` } });
+    const token = await login(suite.stack, 'community-mediator');
+    const stats = await call(suite.stack, 'GET', '/v1/stats/deliberations', { headers: { authorization: `Bearer ${token}` } });
     expect(stats.body).toMatchObject({ meetings: 1, participants: 4, settled: 1, casesResolved: 3 });
   });
 });

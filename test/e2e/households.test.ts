@@ -4,32 +4,21 @@
  * case in the same step; the case then listed as the household's open matter
  * and opened from there. No sideways scrolling, no axe violations.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../infra/local/stack.ts';
-import { axeViolations, chromiumAvailable, launch, openPage, pageWidth, PHONE, screenshot, signIn } from '../support/browser.ts';
-import { call, startTestStack } from '../support/stack.ts';
+import { describe, expect, it } from 'vitest';
+import { browserSuite } from '../support/browser-suite.ts';
+import { axeViolations, chromiumAvailable, pageWidth, PHONE, screenshot, signIn } from '../support/browser.ts';
+import { call } from '../support/stack.ts';
 
 describe.skipIf(!chromiumAvailable())('a 联户长 on a phone', () => {
-  let stack: LocalStack;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startTestStack({ workers: true }), launch()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
+  const suite = browserSuite({ workers: true });
 
   it('households → visit → raise a case', async () => {
     // 周桂芳 already has a matter open (filed by the hotline at her building).
-    const open = await call(stack, 'POST', '/v1/cases', { body: { source: 'hotline', center: 'voice', description: '楼道灯坏了', reporter: { name: '周桂芳', phone: '13912345601' }, location: { unitId: 'hp-xf-yg-1' } } });
+    const open = await call(suite.stack, 'POST', '/v1/cases', { body: { source: 'hotline', center: 'voice', description: '楼道灯坏了', reporter: { name: '周桂芳', phone: '13912345601' }, location: { unitId: 'hp-xf-yg-1' } } });
     expect(open.status, open.text).toBe(201);
 
-    const watched = await openPage(browser, PHONE);
-    const p = watched.page;
-    await signIn(p, stack.url, 'building-mediator', stack.password);
+    const p = await suite.page(PHONE);
+    await signIn(p, suite.stack.url, 'building-mediator', suite.stack.password);
     await p.getByRole('navigation', { name: '主菜单' }).getByRole('link', { name: '联户' }).click();
     await p.getByRole('heading', { name: '我联系的户' }).waitFor();
 
@@ -64,7 +53,5 @@ describe.skipIf(!chromiumAvailable())('a 联户长 on a phone', () => {
     await link.click();
     await p.getByText(trackingNo).first().waitFor();
     expect(p.url()).toContain('#/case/');
-    expect(watched.errors).toEqual([]);
-    await watched.close();
   });
 });

@@ -6,51 +6,28 @@
  * than the resolver, search, the resident's 不满意 on /track/, pages that do
  * not scroll sideways, and axe-core on every page.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../infra/local/stack.ts';
-import { axeViolations, chromiumAvailable, DESKTOP, launch, openPage, pageWidth, PHONE, screenshot, signIn, type WatchedPage } from '../support/browser.ts';
-import { call, login, startTestStack, waitFor } from '../support/stack.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserSuite } from '../support/browser-suite.ts';
+import { axeViolations, chromiumAvailable, DESKTOP, pageWidth, PHONE, screenshot, signIn } from '../support/browser.ts';
+import { call, login, waitFor } from '../support/stack.ts';
 
 const CHINA_DAY = (offsetDays: number) => new Date(Date.now() + 8 * 3_600_000 + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
 describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => {
-  let stack: LocalStack;
-  let browser: Browser;
-  let opened: WatchedPage[] = [];
-  let expected: RegExp[] = [];
-
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startTestStack({ workers: true, seedCases: true }), launch()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
-  afterEach(async () => {
-    const errors = opened.flatMap((p) => p.errors).filter((e) => !expected.some((allowed) => allowed.test(e)));
-    await Promise.all(opened.map((p) => p.close()));
-    opened = [];
-    expected = [];
-    expect(errors, 'console errors').toEqual([]);
-  });
-
-  async function page(options: Parameters<typeof openPage>[1] = DESKTOP): Promise<Page> {
-    const watched = await openPage(browser, options);
-    opened.push(watched);
-    return watched.page;
-  }
+  const suite = browserSuite({ workers: true, seedCases: true });
+  const page = (options = DESKTOP) => suite.page(options);
 
   async function fileCase(body: Record<string, unknown>) {
-    const reply = await call(stack, 'POST', '/v1/cases', { body: { source: 'hotline', center: 'voice', ...body } });
+    const reply = await call(suite.stack, 'POST', '/v1/cases', { body: { source: 'hotline', center: 'voice', ...body } });
     expect(reply.status, reply.text).toBe(201);
     return reply.body as { id: string; trackingNo: string; trackingCode: string; version: number };
   }
 
   async function act(username: string, id: string, action: Record<string, unknown>) {
-    const token = await login(stack, username);
-    const current = await call(stack, 'GET', `/v1/cases/${id}`, { headers: { authorization: `Bearer ${token}` } });
-    const reply = await call(stack, 'POST', `/v1/cases/${id}/actions`, { body: { expectedVersion: current.body.version, ...action }, headers: { authorization: `Bearer ${token}` } });
+    const token = await login(suite.stack, username);
+    const current = await call(suite.stack, 'GET', `/v1/cases/${id}`, { headers: { authorization: `Bearer ${token}` } });
+    const reply = await call(suite.stack, 'POST', `/v1/cases/${id}/actions`, { body: { expectedVersion: current.body.version, ...action }, headers: { authorization: `Bearer ${token}` } });
     expect(reply.status, reply.text).toBe(200);
     return reply.body;
   }
@@ -65,7 +42,7 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
     const risky = await fileCase({ center: 'mediation', priority: 'urgent', title: '讨薪纠纷', description: '工人被拖欠工资，扬言要聚集讨薪。', location: { unitId: 'hp-hx-jy-1' } });
 
     const compound = await page();
-    await signIn(compound, stack.url, 'compound-mediator', stack.password);
+    await signIn(compound, suite.stack.url, 'compound-mediator', suite.stack.password);
     await expect.poll(() => tab(compound, '待我审批').innerText()).toMatch(/待我审批\s*1/);
     await tab(compound, '待我审批').click();
     await expect.poll(() => compound.url()).toContain('tab=approval');
@@ -74,7 +51,7 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
     await screenshot(compound, 'queue-tabs');
 
     const officer = await page(PHONE);
-    await signIn(officer, stack.url, 'township-mediator', stack.password);
+    await signIn(officer, suite.stack.url, 'township-mediator', suite.stack.password);
     await tab(officer, '风险件').click();
     await expect.poll(() => officer.locator('table.cases').innerText()).toContain(risky.trackingNo);
     const row = officer.locator('table.cases tr', { hasText: risky.trackingNo });
@@ -92,7 +69,7 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
 
   it('登记 on a 390-pixel phone: a walk-in filed at the 联户长’s building, its 回执 shown and sent by SMS', async () => {
     const p = await page(PHONE);
-    await signIn(p, stack.url, 'building-mediator', stack.password);
+    await signIn(p, suite.stack.url, 'building-mediator', suite.stack.password);
     await p.getByRole('link', { name: '登记' }).click();
     await p.getByRole('heading', { name: '登记群众诉求' }).waitFor();
     await noViolations(p, 'the 登记 form');
@@ -113,12 +90,12 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
     await noViolations(p, 'the 回执');
     await screenshot(p, 'register-receipt-phone');
 
-    const state = (await call(stack, 'GET', `/v1/cases/${no}`, { headers: { authorization: `Bearer ${await login(stack, 'building-mediator')}` } })).body;
+    const state = (await call(suite.stack, 'GET', `/v1/cases/${no}`, { headers: { authorization: `Bearer ${await login(suite.stack, 'building-mediator')}` } })).body;
     expect(state).toMatchObject({ source: 'walk_in', unitId: 'hp-xf-yg-1', center: 'mediation' });
     // The SMS with the 回执 goes out through the relay and the notifier, recorded in the outbox (its code cut out there).
-    const admin = { headers: { authorization: `Bearer ${await login(stack, 'admin')}` } };
+    const admin = { headers: { authorization: `Bearer ${await login(suite.stack, 'admin')}` } };
     const sent = await waitFor('the 回执 SMS', async () => {
-      const outbox = await call(stack, 'GET', `/v1/outbox?date=${CHINA_DAY(0)}`, admin);
+      const outbox = await call(suite.stack, 'GET', `/v1/outbox?date=${CHINA_DAY(0)}`, admin);
       return (outbox.body.items as { topic: string; to: string; text: string; caseId: string }[]).find((m) => m.caseId === state.id && m.topic === 'receipt');
     });
     expect(sent).toMatchObject({ to: '139****9001', text: expect.stringContaining(no) });
@@ -127,8 +104,8 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
   it('on a phone the case page leads to the next step, confirms where the user looks, and offers nothing that cannot succeed', async () => {
     const c = await fileCase({ title: '噪音扰民', description: '楼下商铺音响声音很大。', reporter: { phone: '13912349002' }, location: { unitId: 'hp-xf-yg-1' } });
     const p = await page(PHONE);
-    await signIn(p, stack.url, 'building-mediator', stack.password);
-    await p.goto(`${stack.url}/admin/#/case/${c.id}`);
+    await signIn(p, suite.stack.url, 'building-mediator', suite.stack.password);
+    await p.goto(`${suite.stack.url}/admin/#/case/${c.id}`);
     const bar = p.getByRole('navigation', { name: '常用操作' });
     await bar.getByRole('button', { name: '签收' }).waitFor();
     const box = await bar.boundingBox();
@@ -151,7 +128,7 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
     // 延期 once per level: after one is granted, it is no longer offered.
     await bar.getByRole('button', { name: '更多' }).click();
     await p.locator('details.action-extend_request > summary').click();
-    const due = (await call(stack, 'GET', `/v1/cases/${c.id}`)).body.resolveDueAt as string;
+    const due = (await call(suite.stack, 'GET', `/v1/cases/${c.id}`)).body.resolveDueAt as string;
     await p.getByLabel('延期至').fill(new Date(Date.parse(due) + 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 16));
     await p.getByLabel('延期理由').fill('等待商铺负责人回来');
     await p.getByRole('button', { name: '确认申请延期' }).click();
@@ -170,8 +147,8 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
     const c = await fileCase({ center: 'welfare', title: '独居老人探访', description: '独居老人需要每周上门探访。', location: { unitId: 'hp-xf' } });
     await act('community-mediator', c.id, { type: 'dispatch', toVolunteerId: 'volunteer' });
     const community = await page();
-    await signIn(community, stack.url, 'community-mediator', stack.password);
-    await community.goto(`${stack.url}/admin/#/case/${c.id}`);
+    await signIn(community, suite.stack.url, 'community-mediator', suite.stack.password);
+    await community.goto(`${suite.stack.url}/admin/#/case/${c.id}`);
     await community.locator('ol.timeline').waitFor();
     const facts = await community.locator('.case-grid section').first().innerText();
     expect(facts).toContain('刘洋（党员志愿者）（待接单）');
@@ -182,8 +159,8 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
     expect(timeline).not.toContain('王秀英（社区调解员）（调解员）');
 
     const volunteer = await page(PHONE);
-    await signIn(volunteer, stack.url, 'volunteer', stack.password);
-    await volunteer.goto(`${stack.url}/admin/#/case/${c.id}`);
+    await signIn(volunteer, suite.stack.url, 'volunteer', suite.stack.password);
+    await volunteer.goto(`${suite.stack.url}/admin/#/case/${c.id}`);
     await volunteer.getByRole('navigation', { name: '常用操作' }).getByRole('button', { name: '接单' }).click();
     await volunteer.getByRole('button', { name: '确认接单' }).click();
     await volunteer.getByRole('status').filter({ hasText: '已完成：接单' }).waitFor();
@@ -193,14 +170,14 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
     const c = await fileCase({ title: '占道经营', description: '小区门口占道经营，影响通行。', location: { unitId: 'hp-xf-yg-1' } });
     await act('building-mediator', c.id, { type: 'accept' });
     const p = await page();
-    await signIn(p, stack.url, 'building-mediator', stack.password);
-    await p.goto(`${stack.url}/admin/#/case/${c.id}`);
+    await signIn(p, suite.stack.url, 'building-mediator', suite.stack.password);
+    await p.goto(`${suite.stack.url}/admin/#/case/${c.id}`);
     await p.locator('details.action-note > summary').click();
     const text = '已与摊主沟通，承诺明天搬离。\n请物业配合监督。';
     await p.locator('details.action-note').getByLabel('内容').fill(text);
     // Meanwhile a colleague records a contact.
     await act('building-mediator', c.id, { type: 'contact', channel: 'visit', summary: '同事上门查看了现场' });
-    expected = [/status of 409/];
+    suite.allowConsoleErrors(/status of 409/);
     await p.getByRole('button', { name: '确认备注 / 答复' }).click();
     const alert = p.getByRole('alert').filter({ hasText: '该案件刚被他人修改' });
     await alert.waitFor();
@@ -218,18 +195,18 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
     // Sent and accepted: the draft is gone.
     expect(await p.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('maodiaotong.draft.')))).toEqual([]);
     // Read as staff: an API client is not shown internal notes.
-    const staff = { headers: { authorization: `Bearer ${await login(stack, 'building-mediator')}` } };
-    const events = (await call(stack, 'GET', `/v1/cases/${c.id}/events`, staff)).body.items as { type: string }[];
+    const staff = { headers: { authorization: `Bearer ${await login(suite.stack, 'building-mediator')}` } };
+    const events = (await call(suite.stack, 'GET', `/v1/cases/${c.id}/events`, staff)).body.items as { type: string }[];
     expect(events.filter((e) => e.type === 'noted')).toHaveLength(1);
   });
 
   it('a new tab is signed in; when the session runs out the login appears over the page and the draft survives it', async () => {
     const c = await fileCase({ title: '楼道堆物', description: '楼道堆放杂物。', location: { unitId: 'hp-xf-yg-1' } });
     const first = await page();
-    await signIn(first, stack.url, 'building-mediator', stack.password);
+    await signIn(first, suite.stack.url, 'building-mediator', suite.stack.password);
     // Another tab of the same browser: no second sign-in.
     const second = await first.context().newPage();
-    await second.goto(`${stack.url}/admin/#/case/${c.id}`);
+    await second.goto(`${suite.stack.url}/admin/#/case/${c.id}`);
     await second.getByRole('heading', { name: '楼道堆物' }).waitFor();
     expect(await second.getByLabel('密码').count()).toBe(0);
 
@@ -242,12 +219,12 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
       const session = JSON.parse(localStorage.getItem(key) ?? '{}') as object;
       localStorage.setItem(key, JSON.stringify({ ...session, token: 'expired' }));
     });
-    expected = [/status of 401/];
+    suite.allowConsoleErrors(/status of 401/);
     await second.getByRole('button', { name: '确认备注 / 答复' }).click();
     const dialog = second.getByRole('dialog', { name: '请重新登录' });
     await dialog.waitFor();
     await noViolations(second, 'signing in again over the page');
-    await dialog.getByLabel('密码').fill(stack.password);
+    await dialog.getByLabel('密码').fill(suite.stack.password);
     await dialog.getByRole('button', { name: '登录' }).click();
     await dialog.waitFor({ state: 'detached' });
     // Back where they were, with what they typed.
@@ -262,8 +239,8 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
   it('督办 by the leader reaches the unit as 督办件; the 红黄牌 board ranks the units and an officer puts one under 督办', async () => {
     const c = await fileCase({ title: '垃圾清运', description: '小区垃圾清运不及时。', location: { unitId: 'hp-xf-cy' } });
     const leader = await page();
-    await signIn(leader, stack.url, 'leader', stack.password);
-    await leader.goto(`${stack.url}/admin/#/case/${c.id}`);
+    await signIn(leader, suite.stack.url, 'leader', suite.stack.password);
+    await leader.goto(`${suite.stack.url}/admin/#/case/${c.id}`);
     await leader.locator('details.action-order_supervision > summary').click();
     await leader.getByLabel('督办意见').fill('群众多次反映，请三日内办结。');
     await leader.getByLabel('限办日期').fill(CHINA_DAY(3));
@@ -272,7 +249,7 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
     await expect.poll(() => leader.locator('.case-grid').innerText()).toContain('群众多次反映，请三日内办结。');
 
     const officer = await page();
-    await signIn(officer, stack.url, 'township-mediator', stack.password);
+    await signIn(officer, suite.stack.url, 'township-mediator', suite.stack.password);
     await officer.getByRole('link', { name: '红黄牌' }).click();
     await officer.getByRole('heading', { name: '红黄牌' }).waitFor();
     const xf = officer.locator('tr[data-unit="hp-xf"]');
@@ -290,14 +267,14 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
     await screenshot(officer, 'board');
 
     // The compound's own mediator: the order on the unit, and the case in 督办件.
-    const admin = await login(stack, 'admin');
-    const created = await call(stack, 'POST', '/v1/users', {
+    const admin = await login(suite.stack, 'admin');
+    const created = await call(suite.stack, 'POST', '/v1/users', {
       body: { username: 'cy-mediator', displayName: '周敏', role: 'mediator', unitId: 'hp-xf-cy', password: 'cuiyuan-pass' },
       headers: { authorization: `Bearer ${admin}` },
     });
     expect(created.status, created.text).toBe(201);
     const unit = await page(PHONE);
-    await signIn(unit, stack.url, 'cy-mediator', 'cuiyuan-pass');
+    await signIn(unit, suite.stack.url, 'cy-mediator', 'cuiyuan-pass');
     await unit.getByText('本单位被督办').waitFor();
     await tab(unit, '督办件').click();
     await expect.poll(() => unit.locator('table.cases').innerText()).toContain(c.trackingNo);
@@ -309,13 +286,13 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
     await act('building-mediator', c.id, { type: 'accept' });
     await act('building-mediator', c.id, { type: 'resolve', outcome: 'resolved', summary: '已疏通' });
     const resolver = await page();
-    await signIn(resolver, stack.url, 'building-mediator', stack.password);
-    await resolver.goto(`${stack.url}/admin/#/case/${c.id}`);
+    await signIn(resolver, suite.stack.url, 'building-mediator', suite.stack.password);
+    await resolver.goto(`${suite.stack.url}/admin/#/case/${c.id}`);
     await resolver.locator('ol.timeline').waitFor();
     expect(await resolver.locator('details.action-follow_up').count()).toBe(0);
 
     const compound = await page(PHONE);
-    await signIn(compound, stack.url, 'compound-mediator', stack.password);
+    await signIn(compound, suite.stack.url, 'compound-mediator', suite.stack.password);
     await tab(compound, '待回访').click();
     const row = compound.locator('table.cases tr', { hasText: c.trackingNo });
     await expect.poll(() => row.count()).toBe(1);
@@ -325,14 +302,14 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
     await compound.getByLabel('满意', { exact: true }).check();
     await compound.getByRole('button', { name: '确认回访' }).click();
     await compound.getByRole('status').filter({ hasText: '已完成：回访' }).waitFor();
-    const events = (await call(stack, 'GET', `/v1/cases/${c.id}/events`)).body.items as { type: string; actor: { id: string } }[];
+    const events = (await call(suite.stack, 'GET', `/v1/cases/${c.id}/events`)).body.items as { type: string; actor: { id: string } }[];
     expect(events.at(-1)).toMatchObject({ type: 'followed_up', actor: { id: 'compound-mediator' } });
   });
 
   it('the header box finds cases by words and by a 12345 work-order number', async () => {
     const c = await fileCase({ externalId: '12345-20261201-0777', title: '小区健身器材损坏', description: '健身器材的单杠断裂，存在安全隐患。', location: { unitId: 'hp-xf-cy-2' } });
     const p = await page();
-    await signIn(p, stack.url, 'community-mediator', stack.password);
+    await signIn(p, suite.stack.url, 'community-mediator', suite.stack.password);
     const box = p.getByRole('searchbox', { name: '按编号、电话、工单号或关键词查找案件' });
     await box.fill('单杠 隐患');
     await box.press('Enter');
@@ -349,7 +326,7 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
     await act('building-mediator', c.id, { type: 'accept' });
     await act('building-mediator', c.id, { type: 'resolve', outcome: 'resolved', summary: '已要求饭店加装净化器' });
     const p = await page(PHONE);
-    await p.goto(`${stack.url}/track/?no=${c.trackingNo}`);
+    await p.goto(`${suite.stack.url}/track/?no=${c.trackingNo}`);
     await p.getByRole('heading', { name: '诉求办理进度查询' }).waitFor();
     // The link carries the number: the cursor waits in the 提取码.
     await expect.poll(() => p.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name)).toBe('code');
@@ -367,12 +344,12 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
     // Reopened: no old result, and the rating buttons are gone.
     expect(await result.innerText()).not.toContain('办理结果');
     expect(await result.getByRole('button', { name: '满意', exact: true }).count()).toBe(0);
-    await waitFor('the case to go up to the compound', async () => ((await call(stack, 'GET', `/v1/cases/${c.id}`)).body.unitId === 'hp-xf-yg' ? true : undefined), 30_000);
+    await waitFor('the case to go up to the compound', async () => ((await call(suite.stack, 'GET', `/v1/cases/${c.id}`)).body.unitId === 'hp-xf-yg' ? true : undefined), 30_000);
     // The resident adds information; the mediators see it.
     await result.getByLabel('补充的情况（工作人员可见）').fill('晚上七点最严重');
     await result.getByRole('button', { name: '提交补充' }).click();
     await result.getByText('已提交，工作人员会看到您补充的情况。').waitFor();
-    const events = (await call(stack, 'GET', `/v1/cases/${c.id}/events`)).body.items as { type: string; data: { text?: string } }[];
+    const events = (await call(suite.stack, 'GET', `/v1/cases/${c.id}/events`)).body.items as { type: string; data: { text?: string } }[];
     expect(events.at(-1)).toMatchObject({ type: 'noted', data: { text: '晚上七点最严重' } });
     expect(await pageWidth(p)).toBeLessThanOrEqual(390);
     await screenshot(p, 'track-dissatisfied-phone');
@@ -383,10 +360,10 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
     const c = await fileCase({ title: word.slice(0, 100), description: `${word} ${word}`, location: { unitId: 'hp-xf-yg-1' } });
     for (const [options, width] of [[PHONE, 390], [DESKTOP, 1366]] as const) {
       const p = await page(options);
-      await signIn(p, stack.url, 'building-mediator', stack.password);
+      await signIn(p, suite.stack.url, 'building-mediator', suite.stack.password);
       await expect.poll(() => p.locator('table.cases').innerText()).toContain(c.trackingNo);
       expect(await pageWidth(p), `queue at ${width}`).toBeLessThanOrEqual(width);
-      await p.goto(`${stack.url}/admin/#/case/${c.id}`);
+      await p.goto(`${suite.stack.url}/admin/#/case/${c.id}`);
       await p.locator('ol.timeline').waitFor();
       expect(await pageWidth(p), `case at ${width}`).toBeLessThanOrEqual(width);
     }
@@ -425,17 +402,17 @@ describe.skipIf(!chromiumAvailable())('the mediator’s day in Chromium', () => 
     ];
     for (const options of [PHONE, DESKTOP]) {
       const p = await page(options);
-      await p.goto(`${stack.url}/admin/`);
+      await p.goto(`${suite.stack.url}/admin/`);
       await p.getByLabel('用户名').waitFor();
       await noViolations(p, 'the sign-in page');
-      await signIn(p, stack.url, 'admin', stack.password);
+      await signIn(p, suite.stack.url, 'admin', suite.stack.password);
       for (const [, hash, heading] of routes) {
-        await p.goto(`${stack.url}/admin/${hash}`);
+        await p.goto(`${suite.stack.url}/admin/${hash}`);
         await p.getByRole('heading', { name: heading }).first().waitFor();
         await p.waitForLoadState('networkidle');
         await noViolations(p, `${hash} at ${options.viewport?.width ?? 0}`);
       }
-      await p.goto(`${stack.url}/track/`);
+      await p.goto(`${suite.stack.url}/track/`);
       await p.getByRole('heading', { name: '诉求办理进度查询' }).waitFor();
       await noViolations(p, 'the tracking page');
     }

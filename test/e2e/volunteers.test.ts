@@ -6,42 +6,21 @@
  * the new volunteer, who 接单 on a phone and 办结; the resident confirms
  * 满意 on /track/, and 统计 counts the order through.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../infra/local/stack.ts';
-import { axeViolations, chromiumAvailable, DESKTOP, launch, openPage, PHONE, screenshot, signIn, type WatchedPage } from '../support/browser.ts';
-import { call, login, startTestStack } from '../support/stack.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { browserSuite } from '../support/browser-suite.ts';
+import { axeViolations, chromiumAvailable, DESKTOP, PHONE, screenshot, signIn } from '../support/browser.ts';
+import { call, login } from '../support/stack.ts';
 
 describe.skipIf(!chromiumAvailable())('双报到 volunteers in Chromium', () => {
-  let stack: LocalStack;
-  let browser: Browser;
-  let opened: WatchedPage[] = [];
-
-  beforeAll(async () => {
-    [stack, browser] = await Promise.all([startTestStack({ workers: true }), launch()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
-  afterEach(async () => {
-    const errors = opened.flatMap((p) => p.errors);
-    await Promise.all(opened.map((p) => p.close()));
-    opened = [];
-    expect(errors, 'console errors').toEqual([]);
-  });
-
-  async function page(options: Parameters<typeof openPage>[1] = DESKTOP): Promise<Page> {
-    const watched = await openPage(browser, options);
-    opened.push(watched);
-    return watched.page;
-  }
+  const suite = browserSuite({ workers: true });
+  const page = (options = DESKTOP) => suite.page(options);
   const noViolations = async (p: Page, where: string) => expect(await axeViolations(p), `axe on ${where}`).toEqual([]);
 
   it('报到 → approval → 点单 → 派单 → 接单 → 办结 → the resident confirms', async () => {
     // 报到, on a phone, without signing in.
     const member = await page(PHONE);
-    await member.goto(`${stack.url}/admin/#/baodao`);
+    await member.goto(`${suite.stack.url}/admin/#/baodao`);
     await member.getByRole('heading', { name: '党员、干部到社区报到' }).waitFor();
     await expect.poll(() => member.getByLabel('居住社区').locator('option').count()).toBeGreaterThan(1);
     await member.getByLabel('居住社区').selectOption('hp-xf');
@@ -57,7 +36,7 @@ describe.skipIf(!chromiumAvailable())('双报到 volunteers in Chromium', () => 
 
     // The community approves it: the account and its first password, once.
     const community = await page();
-    await signIn(community, stack.url, 'community-mediator', stack.password);
+    await signIn(community, suite.stack.url, 'community-mediator', suite.stack.password);
     await community.getByRole('navigation', { name: '主菜单' }).getByRole('link', { name: '志愿者' }).click();
     const pending = community.locator('li', { hasText: '林晓东' });
     await pending.waitFor();
@@ -83,24 +62,24 @@ describe.skipIf(!chromiumAvailable())('双报到 volunteers in Chromium', () => 
     await community.getByRole('button', { name: '登记并出具回执' }).click();
     const trackingNo = (await community.locator('.receipt-no').innerText()).trim();
     const trackingCode = (await community.locator('.receipt-code').innerText()).trim();
-    const filed = await call(stack, 'GET', `/v1/track/${trackingNo}?code=${trackingCode}`, { key: null });
+    const filed = await call(suite.stack, 'GET', `/v1/track/${trackingNo}?code=${trackingCode}`, { key: null });
     expect(filed.status).toBe(200);
 
     // 派单 to the new volunteer (the dispatch form itself is covered by the admin page's test).
-    const token = await login(stack, 'community-mediator');
+    const token = await login(suite.stack, 'community-mediator');
     const auth = { authorization: `Bearer ${token}` };
     // A case's id is its tracking number.
     const id = trackingNo;
     for (const action of [{ type: 'accept' }, { type: 'dispatch', toVolunteerId: 'linxd', note: '请周四上午陪同' }]) {
-      const current = await call(stack, 'GET', `/v1/cases/${id}`, { headers: auth });
-      const reply = await call(stack, 'POST', `/v1/cases/${id}/actions`, { headers: auth, body: { expectedVersion: current.body.version, ...action } });
+      const current = await call(suite.stack, 'GET', `/v1/cases/${id}`, { headers: auth });
+      const reply = await call(suite.stack, 'POST', `/v1/cases/${id}/actions`, { headers: auth, body: { expectedVersion: current.body.version, ...action } });
       expect(reply.status, reply.text).toBe(200);
     }
 
     // 接单 and 办结 by the volunteer, on a phone, with the password the community handed over.
     const volunteer = await page(PHONE);
-    await signIn(volunteer, stack.url, 'linxd', password as string);
-    await volunteer.goto(`${stack.url}/admin/#/case/${id}`);
+    await signIn(volunteer, suite.stack.url, 'linxd', password as string);
+    await volunteer.goto(`${suite.stack.url}/admin/#/case/${id}`);
     await volunteer.locator('ol.timeline').waitFor();
     expect(await volunteer.locator('.case-grid section').first().innerText()).toContain('陪诊');
     await volunteer.getByRole('navigation', { name: '常用操作' }).getByRole('button', { name: '接单' }).click();
@@ -114,7 +93,7 @@ describe.skipIf(!chromiumAvailable())('双报到 volunteers in Chromium', () => 
 
     // The resident confirms on /track/.
     const resident = await page(PHONE);
-    await resident.goto(`${stack.url}/track/?no=${trackingNo}`);
+    await resident.goto(`${suite.stack.url}/track/?no=${trackingNo}`);
     await resident.getByLabel('提取码').fill(trackingCode);
     await resident.getByRole('button', { name: '查询' }).click();
     const result = resident.locator('section.track-result');
@@ -123,7 +102,7 @@ describe.skipIf(!chromiumAvailable())('双报到 volunteers in Chromium', () => 
     await result.getByText('感谢您的评价').first().waitFor();
 
     // The case names the service and who did it; 统计 counts the order through to the confirmation.
-    await community.goto(`${stack.url}/admin/#/case/${id}`);
+    await community.goto(`${suite.stack.url}/admin/#/case/${id}`);
     await community.locator('ol.timeline').waitFor();
     const facts = await community.locator('.case-grid section').first().innerText();
     expect(facts).toContain('陪诊');
