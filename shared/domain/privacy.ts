@@ -234,7 +234,8 @@ export const MASKED_FORM_TEXT = '（已隐去）';
 
 /** Whether a form field is personal; one no centre declares any more is treated as personal. */
 export function isPersonalFormField(center: string, code: string): boolean {
-  return fieldDef(center, code)?.personal ?? true;
+  const def = fieldDef(center, code);
+  return def === undefined || def.personal === true;
 }
 
 /** A case's form as a view shows it: personal fields as `formPersonal` says, the rest as filed. */

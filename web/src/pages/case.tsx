@@ -1,4 +1,5 @@
 /** One case: what it is about, where it stands, its timeline, and what the user can do with it. */
+import { FieldList } from '../forms.tsx';
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { all, api, ApiError, type ActorView, type AuditEntryView, type CaseView, type EventView } from '../api.ts';
@@ -286,10 +287,11 @@ export function CasePage({ id }: { id: string }) {
               {nameOf(SOURCES, c.source)}
               {c.externalId && ` · 工单号 ${c.externalId}`}
             </Field>
+            <FieldList center={c.center} fields={c.fields} />
             <Field label="反映人">
               {[c.reporter.name, c.reporter.phone].filter(Boolean).join('，') || '未留姓名'}
               {!c.revealed && mayReveal(me.role) && (
-                <button type="button" class="link reveal" onClick={() => setReveal(true)} title="查看完整的电话、身份证号和住址；每次查看都会记入查阅记录">
+                <button type="button" class="link reveal" onClick={() => setReveal(true)} title="查看完整的电话、身份证号、住址和家庭情况；每次查看都会记入查阅记录">
                   显示
                 </button>
               )}
