@@ -6,7 +6,8 @@
  */
 import { isValidElement, type VNode } from 'preact';
 import { describe, expect, it } from 'vitest';
-import { channelIntakeSchema, intakeSchema, intakeSchemaFor } from '../../shared/contract/intake.ts';
+import { centerFieldsSchema, channelIntakeSchema, intakeSchema, intakeSchemaFor } from '../../shared/contract/intake.ts';
+import { DEMO_CASES } from '../../infra/local/demo-data.ts';
 import { openApiDocument } from '../../shared/contract/openapi.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { CENTERS, ValidationFailed, type CenterDef, type FieldDef } from '../../shared/domain/index.ts';
@@ -78,6 +79,15 @@ describe('the intake schema follows the declarations', () => {
   it('refuses a value of the wrong kind (a number typed as text, text for a choice)', () => {
     expect(issues(intakeSchema, body('mediation', { amount: '300' })).map((i) => i.path)).toEqual(['fields.amount']);
     expect(issues(intakeSchema, body('mediation', { disputeType: true })).map((i) => i.path)).toEqual(['fields.disputeType']);
+  });
+
+  it('takes the demo cases\' forms (npm start seeds them without the schema)', () => {
+    const filled = DEMO_CASES.filter((d) => d.fields !== undefined);
+    expect(filled.length).toBeGreaterThan(0);
+    for (const demo of filled) {
+      const center = CENTERS.find((c) => c.code === demo.center) as CenterDef;
+      expect(issues(centerFieldsSchema(center), demo.fields), demo.externalId).toEqual([]);
+    }
   });
 
   it('names the field beside the other problems of the body', () => {
