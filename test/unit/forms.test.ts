@@ -10,7 +10,8 @@ import { centerFieldsSchema, channelIntakeSchema, intakeSchema, intakeSchemaFor 
 import { DEMO_CASES } from '../../infra/local/demo-data.ts';
 import { openApiDocument } from '../../shared/contract/openapi.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
-import { CENTERS, ValidationFailed, type CenterDef, type FieldDef } from '../../shared/domain/index.ts';
+import { CENTERS, decide, evolve, ValidationFailed, type Actor, type CenterDef, type FieldDef } from '../../shared/domain/index.ts';
+import { ctx, intake } from '../support/domain.ts';
 import { CenterFields, exportFields, fieldLabelOfPath, fieldLines, inputName, readFields } from '../../web/src/forms.tsx';
 import { EXPORT_COLUMNS, exportRow } from '../../web/src/export.ts';
 import type { CaseView } from '../../web/src/api.ts';
@@ -158,6 +159,26 @@ describe('a sixth centre declared in a test', () => {
       { code: 'caseNo', label: '法院案号', value: 'X1' },
       { code: 'stage', label: '诉讼阶段', value: '一审' },
     ]);
+  });
+});
+
+describe('the case keeps its form', () => {
+  const resident: Actor = { kind: 'resident', id: 'sms:13900000001', channel: 'sms', rootUnitId: 'hp' };
+  const file = (input: ReturnType<typeof intake>, actor: Actor = resident) => {
+    const d = decide(undefined, { type: 'receive', id: 'CFORM1', trackingNo: 'CFORM1', trackingCode: '123456', input }, ctx(actor, '2026-03-02T01:00:00.000Z'));
+    if (!d.ok) throw d.error;
+    return { event: d.event, state: evolve(undefined, d.event) };
+  };
+
+  it('in its first event and its state, as filed', () => {
+    const { event, state } = file(intake({ center: 'mediation', fields: { disputeType: '土地', amount: 20000 } }));
+    expect(event.type === 'received' && event.data.fields).toEqual({ disputeType: '土地', amount: 20000 });
+    expect(state.fields).toEqual({ disputeType: '土地', amount: 20000 });
+  });
+
+  it('and a channel that cannot ask files without one (no empty form is kept)', () => {
+    expect(file(intake({ center: 'mediation' })).state.fields).toBeUndefined();
+    expect(file(intake({ center: 'mediation', fields: {} })).state.fields).toBeUndefined();
   });
 });
 

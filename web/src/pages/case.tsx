@@ -1,5 +1,4 @@
 /** One case: what it is about, where it stands, its timeline, and what the user can do with it. */
-import { FieldList } from '../forms.tsx';
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { all, api, ApiError, type ActorView, type AuditEntryView, type CaseView, type EventView } from '../api.ts';
@@ -7,6 +6,7 @@ import { href, navigate, useProfile } from '../app.ts';
 import { canRead } from '../../../shared/domain/access.ts';
 import { Deadline, ErrorBox, PageTitle, RiskBadge, StatusBadge, useLoad } from '../components.tsx';
 import { formatDateTime, formatLongDate } from '../format.ts';
+import { FieldList } from '../forms.tsx';
 import {
   CENTERS,
   CONTACT_CHANNELS,
