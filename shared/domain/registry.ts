@@ -260,6 +260,16 @@ export function centerDef(center: CenterCode): CenterDef {
 export type FieldValue = string | number;
 export type FieldValues = Readonly<Record<string, FieldValue>>;
 
+/** The centres' forms as README prints them (test/unit/forms.test.ts checks it is the one printed). */
+export function formsTable(centers: readonly CenterDef[] = CENTERS): string {
+  const kind = (f: FieldDef) =>
+    [f.type === 'choice' ? f.choices.join(' / ') : f.type === 'number' ? (f.unit ?? 'number') : 'text', f.required ? 'required' : '', f.personal ? 'personal' : '']
+      .filter(Boolean)
+      .join(', ');
+  const rows = centers.map((c) => `| ${c.name} \`${c.code}\` | ${c.fields.map((f) => `\`${f.code}\`: ${f.label} (${kind(f)})`).join(' · ')} |`);
+  return ['| centre | fields (`code`: label) |', '|---|---|', ...rows].join('\n');
+}
+
 /** A form field's declaration: the case's centre's first, then any other centre's (a case reclassified keeps what it was filed with). */
 export function fieldDef(center: string, code: string, centers: readonly CenterDef[] = CENTERS): FieldDef | undefined {
   const own = centers.find((c) => c.code === center)?.fields.find((f) => f.code === code);

@@ -10,11 +10,12 @@ import { centerFieldsSchema, channelIntakeSchema, intakeSchema, intakeSchemaFor 
 import { DEMO_CASES } from '../../infra/local/demo-data.ts';
 import { openApiDocument } from '../../shared/contract/openapi.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
-import { CENTERS, decide, evolve, ValidationFailed, type Actor, type CenterDef, type FieldDef } from '../../shared/domain/index.ts';
+import { CENTERS, decide, evolve, formsTable, ValidationFailed, type Actor, type CenterDef, type FieldDef } from '../../shared/domain/index.ts';
 import { ctx, intake } from '../support/domain.ts';
 import { CenterFields, exportFields, fieldLabelOfPath, fieldLines, inputName, readFields } from '../../web/src/forms.tsx';
 import { EXPORT_COLUMNS, exportRow } from '../../web/src/export.ts';
 import type { CaseView } from '../../web/src/api.ts';
+import { readFileSync } from 'node:fs';
 
 const body = (center: string, fields?: Record<string, unknown>) => ({ source: 'hotline', center, description: '一件事', ...(fields ? { fields } : {}) });
 
@@ -53,6 +54,11 @@ describe('the registry declares a form per centre', () => {
     expect(form('opinion')).toEqual(['涉及事项']);
     const disputeType = CENTERS.find((c) => c.code === 'mediation')?.fields[0];
     expect(disputeType?.type === 'choice' && disputeType.choices).toEqual(['邻里', '婚姻家庭', '物业', '劳资', '土地', '其他']);
+  });
+
+  it('is the table README prints', () => {
+    expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(formsTable());
+    expect(formsTable(SIX)).toContain('| 法律援助 `legal` | `caseNo`: 法院案号 (text, required) · `stage`: 诉讼阶段 (立案前 / 一审 / 二审 / 执行) |');
   });
 
   it('marks 家庭情况 personal, and only it', () => {
