@@ -40,7 +40,7 @@ import {
   type Open311Format,
   type RequestView,
 } from '../../shared/channels/open311.ts';
-import { intakeSchema } from '../../shared/contract/intake.ts';
+import { channelIntakeSchema } from '../../shared/contract/intake.ts';
 import { chinaMidnight, nextDay, realDay } from '../../shared/contract/days.ts';
 import { KEY_ID_MESSAGE, KEY_ID_PATTERN } from '../../shared/contract/fields.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
@@ -219,7 +219,7 @@ async function file(event: Open311Event, format: Open311Format): Promise<HttpRes
   const named = form.get('jurisdiction_id');
   if (named) jurisdiction(named, await directory.units());
   const submission = parseOpen311Request(form);
-  const body = parseWith(intakeSchema, submission.intake, 'the service request');
+  const body = parseWith(channelIntakeSchema, submission.intake, 'the service request');
   if (body instanceof ValidationFailed) throw body;
   const actor = { kind: 'client' as const, id: client.name, source: OPEN311_SOURCE, rootUnitId: client.rootUnitId };
   // Open311's service_code names a centre; a 点单 service is not part of its request.

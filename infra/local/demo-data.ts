@@ -128,6 +128,7 @@ export const DEMO_CASES: readonly DemoCase[] = [
     description: '楼上住户每天晚上十一点以后还在装修，电钻声很大，影响休息。',
     reporter: { name: '周女士', phone: '13912345601' },
     location: { unitId: 'hp-xf-yg-1', address: '阳光小区1栋502' },
+    fields: { place: '1栋502楼上', duration: '一个月以内' },
   },
   {
     source: 'hotline',
@@ -137,6 +138,7 @@ export const DEMO_CASES: readonly DemoCase[] = [
     description: '楼上卫生间漏水到我家天花板，多次协商未果，对方不愿意维修和赔偿。',
     reporter: { name: '吴先生', phone: '13912345602' },
     location: { unitId: 'hp-xf-yg-2' },
+    fields: { disputeType: '邻里', amount: 5000 },
     then: 'accept',
   },
   {
@@ -146,6 +148,7 @@ export const DEMO_CASES: readonly DemoCase[] = [
     description: '家中老人八十多岁独居，想了解社区有没有助餐和上门探访服务。',
     reporter: { name: '郑女士', phone: '13912345603' },
     location: { address: '翠苑小区2栋' },
+    fields: { helpType: '养老', household: '老人八十多岁独居，子女在外地工作' },
   },
   {
     source: 'hotline',
@@ -154,6 +157,7 @@ export const DEMO_CASES: readonly DemoCase[] = [
     description: '请问孩子入学需要准备哪些居住证明材料？',
     reporter: { phone: '13912345604' },
     location: { unitId: 'hp-hx-jy-1' },
+    fields: { topic: '教育' },
     then: 'resolve',
   },
   {
@@ -163,6 +167,7 @@ export const DEMO_CASES: readonly DemoCase[] = [
     description: '建议在小区门口增设非机动车停放区，现在电动车乱停占用消防通道。',
     reporter: { name: '孙先生', phone: '13912345605' },
     location: { unitId: 'hp-hx-lw-1' },
+    fields: { subject: '交通出行' },
   },
   {
     source: 'hotline',
@@ -171,6 +176,7 @@ export const DEMO_CASES: readonly DemoCase[] = [
     description: '工地拖欠我们十几个农民工工资三个月了，大家准备去聚集讨说法。',
     reporter: { name: '钱先生', phone: '13912345606' },
     location: { unitId: 'hp-xf-cy-1' },
+    fields: { disputeType: '劳资' },
     priority: 'urgent',
   },
   {

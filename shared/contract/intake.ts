@@ -1,5 +1,5 @@
 /** The intake body of POST /v1/cases, exactly as API.md describes it. */
-import { CENTER_CODES, PARTY_ROLE_CODES, PRIORITY_CODES, RISK_CODES } from '../domain/index.ts';
+import { CENTERS, PARTY_ROLE_CODES, PRIORITY_CODES, RISK_CODES, type CenterDef, type FieldDef } from '../domain/index.ts';
 import { isoDateTime, ourId, phone, slug, text } from './fields.ts';
 import * as z from 'zod/mini';
 import './zod.ts';
@@ -28,20 +28,83 @@ export const locationSchema = z.strictObject({
   lng: z.optional(z.number().check(z.gte(-180), z.lte(180))),
 });
 
-export const intakeSchema = z.strictObject({
-  source: slug(32),
-  externalId: z.optional(z.string().check(z.regex(/^[\x21-\x7e]{1,128}$/, MESSAGES.keyId))),
-  center: z.enum(CENTER_CODES),
-  title: z.optional(text(0, 100)),
-  description: text(1, 4000),
-  priority: z._default(z.enum(PRIORITY_CODES), 'normal'),
-  risk: z.optional(z.enum(RISK_CODES)),
-  reporter: z._default(reporterSchema, {}),
-  location: z._default(locationSchema, {}),
-  parties: z._default(z.array(partySchema).check(z.maxLength(20)), []),
-  occurredAt: z.optional(isoDateTime),
-  /** 群众点单: a service code from the menu of the case's unit (GET /v1/services?unitId=). */
-  service: z.optional(slug(32)),
-  /** Files by URL (an allow-listed host), fetched after intake by the media worker. */
-  attachments: z.optional(z.array(intakeAttachmentSchema).check(z.maxLength(ATTACHMENT_LIMITS.perCase))),
-});
+/** One form field's value, as its declaration allows. */
+function valueSchema(field: FieldDef) {
+  switch (field.type) {
+    case 'choice':
+      return z.enum(field.choices);
+    case 'text':
+      return text(1, field.maxChars ?? 100);
+    case 'number':
+      return z.number().check(z.gte(field.min ?? 0), z.lte(field.max));
+  }
+}
+
+/** What asking a form means: API clients and 登记 ask (required fields must be there); a channel that cannot ask does not. */
+export interface FormOptions {
+  readonly required: boolean;
+}
+
+/** A centre's form as a schema: its declared fields and no others. */
+export function centerFieldsSchema(center: Pick<CenterDef, 'fields'>, options: FormOptions = { required: true }) {
+  return z.strictObject(
+    Object.fromEntries(center.fields.map((f) => [f.code, f.required === true && options.required ? valueSchema(f) : z.optional(valueSchema(f))])),
+  );
+}
+
+/**
+ * The intake body for a list of centres (the registry's, or a test's with one
+ * more). `fields` is checked against the form of the centre named: a value the
+ * field does not allow, or a field the centre does not declare, is an issue
+ * at `fields.<code>`.
+ */
+export function intakeSchemaFor<C extends string>(centers: readonly (CenterDef & { readonly code: C })[], options: FormOptions = { required: true }) {
+  const forms = new Map<string, ReturnType<typeof centerFieldsSchema>>(centers.map((c) => [c.code, centerFieldsSchema(c, options)]));
+  const names = new Map(centers.map((c) => [c.code, c.name]));
+  return z
+    .strictObject({
+      source: slug(32),
+      externalId: z.optional(z.string().check(z.regex(/^[\x21-\x7e]{1,128}$/, MESSAGES.keyId))),
+      center: z.enum(centers.map((c) => c.code) as [C, ...C[]]),
+      title: z.optional(text(0, 100)),
+      description: text(1, 4000),
+      priority: z._default(z.enum(PRIORITY_CODES), 'normal'),
+      risk: z.optional(z.enum(RISK_CODES)),
+      reporter: z._default(reporterSchema, {}),
+      location: z._default(locationSchema, {}),
+      parties: z._default(z.array(partySchema).check(z.maxLength(20)), []),
+      /** The centre's own form (registry `fields`); GET /openapi.json lists each centre's. */
+      fields: z.optional(z.record(z.string(), z.union([z.string(), z.number()]))),
+      occurredAt: z.optional(isoDateTime),
+      /** 群众点单: a service code from the menu of the case's unit (GET /v1/services?unitId=). */
+      service: z.optional(slug(32)),
+      /** Files by URL (an allow-listed host), fetched after intake by the media worker. */
+      attachments: z.optional(z.array(intakeAttachmentSchema).check(z.maxLength(ATTACHMENT_LIMITS.perCase))),
+    })
+    .check(
+      z.superRefine((body, ctx) => {
+        const form = forms.get(body.center);
+        if (!form) return;
+        const result = z.safeParse(form, body.fields ?? {});
+        if (result.success) return;
+        for (const issue of result.error.issues) {
+          // An undeclared field is named by its own path, like a bad value.
+          const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [k]) : [issue.path];
+          for (const path of paths) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['fields', ...path],
+              message: issue.code === 'unrecognized_keys' ? MESSAGES.unknownField(names.get(body.center) ?? body.center) : issue.message,
+              input: body.fields,
+            });
+          }
+        }
+      }),
+    );
+}
+
+/** POST /v1/cases: API clients and 登记, who ask a centre's form (its required fields required). */
+export const intakeSchema = intakeSchemaFor(CENTERS);
+
+/** The same body from a channel that cannot ask a form (Open311): declared fields checked if sent, none required. */
+export const channelIntakeSchema = intakeSchemaFor(CENTERS, { required: false });

@@ -41,6 +41,7 @@ export const MESSAGES = {
   nothingToChange: '没有要修改的内容',
   duty: '须为联户长六大职责之一',
   settledOrRaised: '已就地化解的事项不再上报为案件',
+  unknownField: (center: string) => `${center}的登记表没有这一项`,
 } as const;
 
 type Rule = readonly [RegExp, (m: RegExpMatchArray) => string];

@@ -4,12 +4,12 @@
  * level lists from the registry, so the document cannot drift from the code.
  */
 import { ACTION_TYPES } from './actions.ts';
-import { CENTERS, LEVELS, OUTCOME_CODES, REGISTER_SOURCES, SATISFACTION_CODES, STATUS_CODES, WORK_TABS } from '../domain/index.ts';
+import { CENTERS, LEVELS, OUTCOME_CODES, REGISTER_SOURCES, SATISFACTION_CODES, STATUS_CODES, WORK_TABS, type CenterDef } from '../domain/index.ts';
 import { unitSupervisionSchema } from './directory.ts';
 import { menuSchema, registrationDecisionSchema, registrationSchema } from './volunteers.ts';
 import { householdImportSchema, householdUpdateSchema, noticeSchema, visitSchema } from './households.ts';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, STATUS_EVENTS, TIMESTAMP_HEADER } from '../channels/callback.ts';
-import { intakeSchema } from './intake.ts';
+import { centerFieldsSchema, intakeSchemaFor } from './intake.ts';
 import { raiseSchema, topicActionSchema } from './deliberation.ts';
 import { MEETING_KINDS, PARTICIPANT_ROLES, TOPIC_STATUSES } from '../domain/index.ts';
 import { completeUploadSchema, uploadRequestSchema } from './attachments.ts';
@@ -35,7 +35,50 @@ const PRIVACY =
   'an API client reads back the reporter and 提取码 of the cases it filed, never the mediation record; mediators see personal details masked ' +
   'until they ask with `reveal=personal`.';
 
-export function openApiDocument(serverUrl?: string) {
+type JsonSchema = Record<string, unknown>;
+
+const jsonSchema = (schema: z.ZodMiniType): JsonSchema => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+};
+
+/** A centre's form as JSON Schema: the zod schema the intake checks with, each field titled by its label. */
+function formJsonSchema(center: CenterDef): JsonSchema {
+  const schema = jsonSchema(centerFieldsSchema(center));
+  const properties = (schema.properties ?? {}) as Record<string, JsonSchema>;
+  for (const f of center.fields) {
+    const notes = [f.type === 'number' && f.unit ? `单位：${f.unit}` : '', f.personal ? '个人信息（按隐私规则显示，不导出）' : ''].filter(Boolean);
+    properties[f.code] = { ...properties[f.code], title: f.label, ...(notes.length > 0 ? { description: notes.join('；') } : {}) };
+  }
+  return { ...schema, properties };
+}
+
+/** The intake body: `fields` is the form of the centre named, one `if center … then fields …` branch per centre. */
+function intakeJsonSchema(centers: readonly CenterDef[]): JsonSchema {
+  const schema = z.toJSONSchema(intakeSchemaFor(centers), { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const properties = schema.properties as Record<string, JsonSchema>;
+  return {
+    ...schema,
+    properties: {
+      ...properties,
+      fields: {
+        type: 'object',
+        description:
+          "The centre's own form, declared in the registry: which fields depends on `center` (the allOf branches below). A value a field does not allow, " +
+          'or a field the centre does not declare, is 400 with the issue at `fields.<code>`; a required field missing is 400 too. ' +
+          centers.map((c) => `${c.code}: ${c.fields.map((f) => `${f.code} (${f.label}${f.required ? ', required' : ''})`).join(', ') || 'none'}`).join('; ') +
+          '.',
+      },
+    },
+    allOf: centers.map((c) => ({
+      if: { properties: { center: { const: c.code } }, required: ['center'] },
+      then: { properties: { fields: formJsonSchema(c) }, ...(c.fields.some((f) => f.required) ? { required: ['fields'] } : {}) },
+    })),
+  };
+}
+
+/** The document; `centers` are the registry's (a test passes one more to see the document follow). */
+export function openApiDocument(serverUrl?: string, centers: readonly CenterDef[] = CENTERS) {
   return {
     openapi: '3.1.0',
     info: {
@@ -43,7 +86,7 @@ export function openApiDocument(serverUrl?: string) {
       version: '1.0.0',
       description:
         'Grassroots dispute mediation and grievance cases. Centres: ' +
-        CENTERS.map((c) => `${c.code} (${c.name})`).join(', ') +
+        centers.map((c) => `${c.code} (${c.name})`).join(', ') +
         '. Levels, bottom to top: ' +
         LEVELS.map((l) => `${l.code} (${l.name})`).join(' → ') +
         '.',
@@ -66,7 +109,7 @@ export function openApiDocument(serverUrl?: string) {
         },
       },
       schemas: {
-        Intake: z.toJSONSchema(intakeSchema, { io: 'input', unrepresentable: 'any' }),
+        Intake: intakeJsonSchema(centers),
         UploadRequest: z.toJSONSchema(uploadRequestSchema, { io: 'input', unrepresentable: 'any' }),
         CompleteUpload: z.toJSONSchema(completeUploadSchema, { io: 'input', unrepresentable: 'any' }),
         Attachment: {
@@ -151,7 +194,14 @@ export function openApiDocument(serverUrl?: string) {
             revealed: { type: 'boolean', description: 'Whether the fields shown only on request are in full (the request asked reveal=personal)' },
             status: { enum: STATUS_CODES },
             level: { enum: LEVELS.map((l) => l.code) },
-            center: { enum: CENTERS.map((c) => c.code) },
+            center: { enum: centers.map((c) => c.code) },
+            fields: {
+              type: 'object',
+              description:
+                "The centre's form as filed (Intake's `fields`). Personal ones (家庭情况) follow the privacy policy: in full to the client that filed them, " +
+                'masked for mediators unless revealed, never in lists or exports.',
+              additionalProperties: { type: ['string', 'number'] },
+            },
             unitId: { type: 'string' },
             originUnitId: { type: 'string' },
             description: { type: 'string' },

@@ -8,6 +8,7 @@ import type {
   CaseStatus,
   CenterCode,
   EscalationReason,
+  FieldValues,
   LevelCode,
   Outcome,
   PartyRole,
@@ -130,6 +131,8 @@ export interface CaseState {
   readonly reporter: Reporter;
   readonly location: Location;
   readonly parties: readonly Party[];
+  /** The centre's own form (registry `fields`), as filed; absent when none was filled. */
+  readonly fields?: FieldValues;
   readonly occurredAt?: string;
   /** Flagged after intake as a possible 重复件 of these cases; a mediator decides whether to merge. */
   readonly possibleRepeatOf?: readonly string[];
@@ -233,6 +236,7 @@ type IntakeFields =
   | 'reporter'
   | 'location'
   | 'parties'
+  | 'fields'
   | 'occurredAt'
   | 'service'
   | 'unitId'

@@ -13,6 +13,7 @@ import {
   SERVICE_LEVEL,
   type CenterCode,
   type EscalationReason,
+  type FieldValues,
   type Outcome,
   type Priority,
   type RiskLevel,
@@ -53,6 +54,8 @@ export interface IntakeInput {
   readonly reporter: CaseState['reporter'];
   readonly location: Location;
   readonly parties: readonly Party[];
+  /** The centre's form, checked against its declaration by the contract (channels that cannot ask send none). */
+  readonly fields?: FieldValues;
   readonly occurredAt?: string;
   readonly risk?: RiskLevel;
   /** 群众点单: the service from the menu of the unit's community, resolved by the caller. */
@@ -275,6 +278,7 @@ function receive(command: CommandOf<'receive'>, ctx: DecideContext): Draft | Dec
       reporter: input.reporter,
       location: input.location,
       parties: input.parties,
+      ...(input.fields && Object.keys(input.fields).length > 0 ? { fields: input.fields } : {}),
       occurredAt: input.occurredAt,
       ...(input.service ? { service: input.service } : {}),
       unitId: unit.id,

@@ -19,7 +19,7 @@
 import type { Attachment, MediaRequest } from './attachments.ts';
 import type { Actor, CaseEvent, CaseState, Party, Reporter, Session } from './case.ts';
 import type { Participant } from './deliberation.ts';
-import { ROLE_CODES, type Role } from './registry.ts';
+import { fieldDef, ROLE_CODES, type FieldValues, type Role } from './registry.ts';
 import { maskName, maskPhone } from './tracking.ts';
 
 export const PERSONAL_FIELDS = [
@@ -38,6 +38,7 @@ export const PERSONAL_FIELDS = [
   { code: 'participantName', name: '议事参会人姓名' },
   { code: 'householdPhone', name: '联户户主电话' },
   { code: 'volunteerPhone', name: '志愿者电话' },
+  { code: 'formPersonal', name: '登记表中的个人信息（家庭情况等）' },
 ] as const;
 export type PersonalField = (typeof PERSONAL_FIELDS)[number]['code'];
 
@@ -84,6 +85,7 @@ const HIDDEN: Rules = {
   participantName: 'hidden',
   householdPhone: 'hidden',
   volunteerPhone: 'hidden',
+  formPersonal: 'hidden',
 };
 const rules = (shown: Partial<Rules>): Rules => ({ ...HIDDEN, ...shown });
 
@@ -98,6 +100,7 @@ const STAFF_CASE = rules({
   minutes: 'full',
   attachments: 'masked',
   sharedAttachments: 'masked',
+  formPersonal: 'reveal',
 });
 const STAFF_TIMELINE = rules({
   reporterName: 'masked',
@@ -110,9 +113,10 @@ const STAFF_TIMELINE = rules({
   internalNotes: 'full',
   attachments: 'masked',
   sharedAttachments: 'masked',
+  formPersonal: 'masked',
 });
-/** Leaders read and supervise; they never need a party's ID number. */
-const LEADER_CASE = { ...STAFF_CASE, partyIdNumber: 'hidden' } as const satisfies Rules;
+/** Leaders read and supervise; they never need a party's ID number, nor a household's circumstances in full. */
+const LEADER_CASE = { ...STAFF_CASE, partyIdNumber: 'hidden', formPersonal: 'masked' } as const satisfies Rules;
 const LEADER_TIMELINE = { ...STAFF_TIMELINE, partyIdNumber: 'hidden' } as const satisfies Rules;
 /** A volunteer on a task: who asked and how to reach them, the sessions they sit in; nothing about the parties beyond their names. */
 const VOLUNTEER_CASE = rules({ reporterName: 'reveal', reporterPhone: 'reveal', partyName: 'full', minutes: 'full', sharedAttachments: 'masked' });
@@ -124,7 +128,7 @@ const OUTBOX = rules({ reporterName: 'masked', reporterPhone: 'masked', reporter
 /** The audit names who looked, and a searched phone only masked. */
 const AUDIT = rules({ reporterPhone: 'masked' });
 /** A 12345 system told us the reporter and reads them back, with the 提取码 it reads out to the caller; never the mediation record. */
-const CLIENT = rules({ reporterName: 'full', reporterPhone: 'full', partyName: 'full', trackingCode: 'full', sharedAttachments: 'masked' });
+const CLIENT = rules({ reporterName: 'full', reporterPhone: 'full', partyName: 'full', trackingCode: 'full', sharedAttachments: 'masked', formPersonal: 'full' });
 const TRACKING = rules({ reporterName: 'masked', reporterPhone: 'masked', sharedAttachments: 'masked' });
 /** Files' content: inside the jurisdiction all of them; a volunteer, the filing hotline and the resident only those shared. */
 const ALL_FILES = rules({ attachments: 'full', sharedAttachments: 'full' });
@@ -190,7 +194,7 @@ export function shownBy(r: Rules, reveal: boolean): Shown {
 }
 
 /** The personal fields of a case that a reveal shows in full (those with a value): what the audit entry records. */
-export function revealedFields(state: Pick<CaseState, 'reporter' | 'parties' | 'agreement'>, r: Rules): PersonalField[] {
+export function revealedFields(state: Pick<CaseState, 'reporter' | 'parties' | 'agreement' | 'center' | 'fields'>, r: Rules): PersonalField[] {
   const parties = [...state.parties, ...(state.agreement?.parties ?? [])];
   const has: Record<PersonalField, boolean> = {
     reporterName: Boolean(state.reporter.name),
@@ -208,6 +212,7 @@ export function revealedFields(state: Pick<CaseState, 'reporter' | 'parties' | '
     participantName: false,
     householdPhone: false,
     volunteerPhone: false,
+    formPersonal: Object.keys(state.fields ?? {}).some((code) => isPersonalFormField(state.center, code)),
   };
   return PERSONAL_FIELDS.map((f) => f.code).filter((code) => r[code] === 'reveal' && has[code]);
 }
@@ -222,6 +227,25 @@ export function maskAddress(address: string | undefined): string | undefined {
   if (address === undefined || address.length === 0) return address;
   const chars = [...address];
   return `${chars.slice(0, Math.ceil(chars.length / 3)).join('')}***`;
+}
+
+/** What a masked personal form field shows: that it was filled in, not what it says (free text has no safe part). */
+export const MASKED_FORM_TEXT = '（已隐去）';
+
+/** Whether a form field is personal; one no centre declares any more is treated as personal. */
+export function isPersonalFormField(center: string, code: string): boolean {
+  const def = fieldDef(center, code);
+  return def === undefined || def.personal === true;
+}
+
+/** A case's form as a view shows it: personal fields as `formPersonal` says, the rest as filed. */
+export function protectFields(center: string, fields: FieldValues | undefined, s: Shown): FieldValues | undefined {
+  if (fields === undefined) return undefined;
+  const shown = Object.entries(fields).flatMap(([code, value]): [string, string | number][] => {
+    if (!isPersonalFormField(center, code) || s.formPersonal === 'full') return [[code, value]];
+    return s.formPersonal === 'masked' ? [[code, MASKED_FORM_TEXT]] : [];
+  });
+  return shown.length > 0 ? Object.fromEntries(shown) : undefined;
 }
 
 /** An opaque id (a WeChat openId) cut to its ends. */
@@ -274,11 +298,13 @@ function describeRequest({ source, ...rest }: MediaRequest) {
 
 /** The personal parts of a case as a view shows them; everything else as it is. */
 export function protectCase(state: CaseState, s: Shown) {
-  const { trackingCode, reporter, parties, sessions, agreement, attachments, ...rest } = state;
+  const { trackingCode, reporter, parties, sessions, agreement, attachments, fields, ...rest } = state;
   const files = visibleAttachments(attachments, s);
+  const form = protectFields(state.center, fields, s);
   return {
     ...rest,
     ...(files.length > 0 ? { attachments: files } : {}),
+    ...(form ? { fields: form } : {}),
     ...(s.trackingCode === 'full' ? { trackingCode } : {}),
     reporter: protectReporter(reporter, s),
     parties: parties.map((p) => protectParty(p, s)),
@@ -295,12 +321,14 @@ export function protectEvent(event: CaseEvent, s: Shown): CaseEvent | undefined 
     case 'contacted':
       return s.internalNotes === 'full' ? event : undefined;
     case 'received': {
-      const { trackingCode, reporter, parties, media, ...data } = event.data;
+      const { trackingCode, reporter, parties, media, fields, ...data } = event.data;
       const files = visibleAttachments(media, s);
+      const form = protectFields(data.center, fields, s);
       return {
         ...event,
         data: {
           ...data,
+          ...(form ? { fields: form } : {}),
           ...(s.trackingCode === 'full' ? { trackingCode } : {}),
           reporter: protectReporter(reporter, s),
           parties: parties.map((p) => protectParty(p, s)),

@@ -6,12 +6,41 @@
  */
 import type { Duration } from './calendar.ts';
 
+/**
+ * One extra field of a centre's form (osTicket's per-topic forms): the intake
+ * schema, the OpenAPI document, the 登记 and case pages, the 12345 client's
+ * view and the CSV export are all made from these declarations.
+ */
+export type FieldDef =
+  | (FieldBase & { readonly type: 'choice'; readonly choices: readonly [string, ...string[]] })
+  /** `maxChars` (default 100; above 100 the page gives a text area). */
+  | (FieldBase & { readonly type: 'text'; readonly maxChars?: number })
+  /** A number from `min` (default 0) to `max`, in `unit` (元). */
+  | (FieldBase & { readonly type: 'number'; readonly min?: number; readonly max: number; readonly unit?: string });
+
+interface FieldBase {
+  /** The key in a case's `fields` (ASCII, as an API client writes it). */
+  readonly code: string;
+  readonly label: string;
+  /**
+   * Required of the forms that ask for it: POST /v1/cases (API clients and 登记).
+   * Channels that cannot ask (SMS, WeChat, Open311) file without it.
+   */
+  readonly required?: boolean;
+  /** Personal data (家庭情况): shown as the privacy policy's `formPersonal` says, never exported. */
+  readonly personal?: boolean;
+  /** A line of help under the field on the page. */
+  readonly hint?: string;
+}
+
 export interface CenterDef {
   readonly code: string;
   readonly name: string;
   readonly description: string;
   /** Words that suggest this centre when a resident's text is classified. */
   readonly keywords: readonly string[];
+  /** The centre's own form: what it asks beyond the common intake. */
+  readonly fields: readonly FieldDef[];
 }
 
 export const CENTERS = [
@@ -20,30 +49,44 @@ export const CENTERS = [
     name: '民意表达',
     description: '对公共事务的意见和建议',
     keywords: ['建议', '意见', '希望', '提议', '规划', '应该'],
+    fields: [{ code: 'subject', label: '涉及事项', type: 'choice', choices: ['规划建设', '环境卫生', '交通出行', '公共服务', '社区治理', '其他'] }],
   },
   {
     code: 'mediation',
     name: '民事调解',
     description: '邻里、家庭、物业、劳资等当事人之间的纠纷',
     keywords: ['纠纷', '矛盾', '吵架', '争执', '邻居', '赔偿', '欠薪', '工资', '离婚', '继承', '物业费', '漏水'],
+    fields: [
+      { code: 'disputeType', label: '纠纷类型', type: 'choice', choices: ['邻里', '婚姻家庭', '物业', '劳资', '土地', '其他'] },
+      { code: 'amount', label: '争议金额', type: 'number', max: 100_000_000, unit: '元', hint: '不涉及金额可不填' },
+    ],
   },
   {
     code: 'voice',
     name: '民声收集',
     description: '噪音、环境卫生、维修等投诉和反映',
     keywords: ['噪音', '垃圾', '卫生', '维修', '坏了', '投诉', '路灯', '占道', '停车', '油烟', '扰民'],
+    fields: [
+      { code: 'place', label: '问题位置', type: 'text', maxChars: 100, hint: '如 3栋东侧路灯、小区北门' },
+      { code: 'duration', label: '持续时间', type: 'choice', choices: ['一天以内', '一周以内', '一个月以内', '一个月以上'] },
+    ],
   },
   {
     code: 'guidance',
     name: '民惑疏导',
     description: '政策咨询、疑惑解答和心理疏导',
     keywords: ['咨询', '请问', '怎么办', '政策', '如何', '能不能', '是否', '心理'],
+    fields: [{ code: 'topic', label: '咨询领域', type: 'choice', choices: ['社保医保', '户籍证照', '教育', '住房', '法律', '心理', '其他'] }],
   },
   {
     code: 'welfare',
     name: '民生保障',
     description: '补贴、养老、困难救助等民生需求',
     keywords: ['补贴', '低保', '养老', '救助', '困难', '残疾', '医保', '社保', '老人'],
+    fields: [
+      { code: 'helpType', label: '求助类别', type: 'choice', choices: ['低保', '养老', '医疗', '残疾', '住房', '就业', '临时救助', '其他'] },
+      { code: 'household', label: '家庭情况', type: 'text', maxChars: 500, personal: true, hint: '家庭人口、收入、有无劳动能力等（个人信息，仅经办人员可查看）' },
+    ],
   },
 ] as const satisfies readonly CenterDef[];
 
@@ -211,6 +254,26 @@ export const DISPATCH_LEVEL: LevelCode = 'community';
 
 export function centerDef(center: CenterCode): CenterDef {
   return CENTERS.find((c) => c.code === center) as CenterDef;
+}
+
+/** The value of one form field: a choice or text as a string, a number as a number. */
+export type FieldValue = string | number;
+export type FieldValues = Readonly<Record<string, FieldValue>>;
+
+/** The centres' forms as README prints them (test/unit/forms.test.ts checks it is the one printed). */
+export function formsTable(centers: readonly CenterDef[] = CENTERS): string {
+  const kind = (f: FieldDef) =>
+    [f.type === 'choice' ? f.choices.join(' / ') : f.type === 'number' ? (f.unit ?? 'number') : 'text', f.required ? 'required' : '', f.personal ? 'personal' : '']
+      .filter(Boolean)
+      .join(', ');
+  const rows = centers.map((c) => `| ${c.name} \`${c.code}\` | ${c.fields.map((f) => `\`${f.code}\`: ${f.label} (${kind(f)})`).join(' · ')} |`);
+  return ['| centre | fields (`code`: label) |', '|---|---|', ...rows].join('\n');
+}
+
+/** A form field's declaration: the case's centre's first, then any other centre's (a case reclassified keeps what it was filed with). */
+export function fieldDef(center: string, code: string, centers: readonly CenterDef[] = CENTERS): FieldDef | undefined {
+  const own = centers.find((c) => c.code === center)?.fields.find((f) => f.code === code);
+  return own ?? centers.flatMap((c) => c.fields).find((f) => f.code === code);
 }
 
 export const STATUSES = [

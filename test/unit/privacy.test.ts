@@ -18,6 +18,7 @@ import {
   maskName,
   maskOpaque,
   maskPhone,
+  MASKED_FORM_TEXT,
   privacyTable,
   protectText,
   rulesFor,
@@ -60,6 +61,7 @@ const P = {
   participantName: '郑议事',
   householdPhone: '13712340001',
   volunteerPhone: '13700001111',
+  formPersonal: '独居老人，儿子在外地务工FORMPERSONAL',
 } as const;
 /** What each field looks like masked. */
 const MASKED: Record<PersonalField, string> = {
@@ -78,9 +80,13 @@ const MASKED: Record<PersonalField, string> = {
   participantName: maskName(P.participantName) as string,
   householdPhone: maskPhone(P.householdPhone) as string,
   volunteerPhone: maskPhone(P.volunteerPhone) as string,
+  formPersonal: MASKED_FORM_TEXT,
 };
 
-/** A mediation case with every personal field filled, built by the rules themselves. */
+/**
+ * A mediation case with every personal field filled, built by the rules themselves. Its form carries 家庭情况,
+ * a personal field of 民生保障's form (as a case reclassified from there keeps it), beside its own 纠纷类型.
+ */
 function fixture(): { state: CaseState; events: CaseEvent[] } {
   const mediator = user('hp-xf-yg-1', 'liaison');
   const events: CaseEvent[] = [];
@@ -98,7 +104,12 @@ function fixture(): { state: CaseState; events: CaseEvent[] } {
       id: 'CASEPRIV01',
       trackingNo: 'CASEPRIV01',
       trackingCode: P.trackingCode,
-      input: intake({ center: 'mediation', reporter: { name: P.reporterName, phone: P.reporterPhone, openId: P.reporterOpenId }, parties: [party] }),
+      input: intake({
+        center: 'mediation',
+        reporter: { name: P.reporterName, phone: P.reporterPhone, openId: P.reporterOpenId },
+        parties: [party],
+        fields: { disputeType: '邻里', household: P.formPersonal },
+      }),
     },
     hotline,
   );

@@ -23,6 +23,7 @@ import type { UnitKind } from '../../shared/domain/units.ts';
 import type { ActionType } from './api.ts';
 import type { Issue } from '../../shared/domain/errors.ts';
 import { ApiError } from './api.ts';
+import { fieldLabelOfPath } from './forms.tsx';
 
 export { CENTERS, CONTACT_CHANNELS, ESCALATION_REASONS, LEVELS, OUTCOMES, PARTY_ROLES, PRIORITIES, RISK_LEVELS, ROLES, SATISFACTIONS, SOURCES, STATUSES };
 
@@ -118,7 +119,7 @@ const FIELD_NAMES: Readonly<Record<string, string>> = {
 function issueText(issue: Issue): string {
   if (issue.row !== undefined) return `第 ${issue.row} 行${issue.column ? `「${issue.column}」` : ''}：${issue.message}`;
   // Positions in lists (`units.3.id`, `[12].parentId`) do not change what the field is called.
-  const field = FIELD_NAMES[issue.path] ?? FIELD_NAMES[issue.path.replace(/\.\d+(?=\.|$)|\[\d+\]\.?/g, '')] ?? issue.path;
+  const field = FIELD_NAMES[issue.path] ?? FIELD_NAMES[issue.path.replace(/\.\d+(?=\.|$)|\[\d+\]\.?/g, '')] ?? fieldLabelOfPath(issue.path) ?? issue.path;
   return `${field}：${issue.message}`;
 }
 

@@ -6,6 +6,7 @@ import { href, navigate, useProfile } from '../app.ts';
 import { canRead } from '../../../shared/domain/access.ts';
 import { Deadline, ErrorBox, PageTitle, RiskBadge, StatusBadge, useLoad } from '../components.tsx';
 import { formatDateTime, formatLongDate } from '../format.ts';
+import { FieldList } from '../forms.tsx';
 import {
   CENTERS,
   CONTACT_CHANNELS,
@@ -286,10 +287,11 @@ export function CasePage({ id }: { id: string }) {
               {nameOf(SOURCES, c.source)}
               {c.externalId && ` · 工单号 ${c.externalId}`}
             </Field>
+            <FieldList center={c.center} fields={c.fields} />
             <Field label="反映人">
               {[c.reporter.name, c.reporter.phone].filter(Boolean).join('，') || '未留姓名'}
               {!c.revealed && mayReveal(me.role) && (
-                <button type="button" class="link reveal" onClick={() => setReveal(true)} title="查看完整的电话、身份证号和住址；每次查看都会记入查阅记录">
+                <button type="button" class="link reveal" onClick={() => setReveal(true)} title="查看完整的电话、身份证号、住址和家庭情况；每次查看都会记入查阅记录">
                   显示
                 </button>
               )}

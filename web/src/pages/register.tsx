@@ -11,6 +11,7 @@ import { href, useProfile } from '../app.ts';
 import { ErrorBox, PageTitle, str, useLoad } from '../components.tsx';
 import { clearDraft, loadDraft, saveDraft, useDraft } from '../drafts.ts';
 import { CENTERS, nameOf, PARTY_ROLES, Problem, RISK_LEVELS, SOURCES } from '../labels.ts';
+import { CenterFields, readFields } from '../forms.tsx';
 import { REGISTER_SOURCES } from '../../../shared/domain/registry.ts';
 
 const FORM = 'register';
@@ -60,7 +61,10 @@ function ReceiptView({ receipt, phone, onNext }: { receipt: Receipt; phone: stri
 export function RegisterPage() {
   const { me, unitList } = useProfile();
   const form = useRef<HTMLFormElement>(null);
-  useDraft(form, me.username, FORM);
+  const { initial } = useDraft(form, me.username, FORM);
+  // The centre chosen decides which form follows it (a draft's centre, else the first).
+  const [centerCode, setCenterCode] = useState(initial?.fields.center?.[0] ?? CENTERS[0].code);
+  const center = CENTERS.find((c) => c.code === centerCode) ?? CENTERS[0];
   const [receipt, setReceipt] = useState<{ view: Receipt; phone: string }>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
@@ -79,6 +83,7 @@ export function RegisterPage() {
         .map((i) => ({ name: str(f, `party${i}Name`), role: str(f, `party${i}Role`), phone: str(f, `party${i}Phone`) || undefined }))
         .filter((p) => p.name);
       const phone = str(f, 'phone');
+      const fields = readFields(f, center);
       const body = {
         source: str(f, 'source'),
         center: str(f, 'center'),
@@ -89,6 +94,7 @@ export function RegisterPage() {
         reporter: { ...(str(f, 'name') ? { name: str(f, 'name') } : {}), ...(phone ? { phone } : {}) },
         location: { unitId: str(f, 'unitId'), ...(str(f, 'address') ? { address: str(f, 'address') } : {}) },
         parties,
+        ...(Object.keys(fields).length > 0 ? { fields } : {}),
         ...(str(f, 'service') ? { service: str(f, 'service') } : {}),
       };
       if (!body.description) throw new Problem('请填写诉求内容');
@@ -139,7 +145,7 @@ export function RegisterPage() {
         </fieldset>
         <label>
           所属中心
-          <select name="center" required>
+          <select name="center" required value={center.code} onChange={(e) => setCenterCode((e.currentTarget as HTMLSelectElement).value)}>
             {CENTERS.map((c) => (
               <option key={c.code} value={c.code}>
                 {c.name}（{c.description}）
@@ -147,6 +153,7 @@ export function RegisterPage() {
             ))}
           </select>
         </label>
+        <CenterFields center={center} key={center.code} />
         <label>
           诉求标题<small class="muted">（选填）</small>
           <input name="title" maxLength={100} />

@@ -1,0 +1,91 @@
+/**
+ * A centre's form in real Chromium (issue 17.1): at 登记 the chosen centre's
+ * own fields appear, are filled and filed, and the case page shows them by
+ * their labels; 家庭情况 stays hidden there until the mediator asks to see it.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../infra/local/stack.ts';
+import { MASKED_FORM_TEXT } from '../../shared/domain/index.ts';
+import { axeViolations, chromiumAvailable, DESKTOP, launch, openPage, signIn } from '../support/browser.ts';
+import { call, login, startTestStack } from '../support/stack.ts';
+
+describe.skipIf(!chromiumAvailable())('a centre’s form in Chromium', () => {
+  let stack: LocalStack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [stack, browser] = await Promise.all([startTestStack(), launch()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  /** Fill the common part of 登记 for `center`, then let `fill` fill its form, file it and open the case page. */
+  async function register(p: Page, center: string, description: string, fill: () => Promise<void>): Promise<string> {
+    await p.goto(`${stack.url}/admin/#/register`);
+    await p.getByRole('heading', { name: '登记群众诉求' }).waitFor();
+    await p.getByLabel('来访').check();
+    await p.getByLabel('所属中心').selectOption(center);
+    await p.getByLabel('诉求内容').fill(description);
+    await fill();
+    await p.getByRole('button', { name: '登记并出具回执' }).click();
+    const receipt = p.getByRole('region', { name: '已登记 · 回执' });
+    await receipt.waitFor();
+    const no = await receipt.locator('.receipt-no').innerText();
+    await receipt.getByRole('link', { name: '查看案件' }).click();
+    await p.locator('section[aria-labelledby="facts"]').waitFor();
+    return no;
+  }
+
+  it('fills 民事调解’s 纠纷类型 and 争议金额 at 登记 and shows them on the case page', async () => {
+    const { page: p, errors, close } = await openPage(browser, DESKTOP);
+    try {
+      await signIn(p, stack.url, 'building-mediator', stack.password);
+      await p.goto(`${stack.url}/admin/#/register`);
+      await p.getByLabel('所属中心').selectOption('mediation');
+      const form = p.getByRole('group', { name: '民事调解登记项' });
+      await form.waitFor();
+      // Only the chosen centre's form is asked.
+      expect(await p.getByRole('group', { name: '民生保障登记项' }).count()).toBe(0);
+      expect(await axeViolations(p), 'axe on the 登记 form with a centre’s fields').toEqual([]);
+
+      const no = await register(p, 'mediation', '楼上装修把我家天花板弄坏了，物业不管。', async () => {
+        await p.getByLabel(/^纠纷类型/).selectOption('物业');
+        await p.getByLabel(/^争议金额/).fill('12000');
+      });
+      const facts = p.locator('section[aria-labelledby="facts"]');
+      await expect.poll(() => facts.locator('[data-field="disputeType"]').textContent()).toBe('物业');
+      expect(await facts.locator('[data-field="amount"]').textContent()).toBe('12,000 元');
+      expect(await facts.textContent()).toContain('纠纷类型');
+      expect(await facts.textContent()).toContain('争议金额');
+
+      // What the page sent is what the case holds.
+      const state = (await call(stack, 'GET', `/v1/cases/${no}`, { headers: { authorization: `Bearer ${await login(stack, 'building-mediator')}` } })).body;
+      expect(state).toMatchObject({ center: 'mediation', source: 'walk_in', fields: { disputeType: '物业', amount: 12000 } });
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 120_000);
+
+  it('keeps 民生保障’s 家庭情况 hidden on the case page until 显示 is asked', async () => {
+    const { page: p, errors, close } = await openPage(browser, DESKTOP);
+    try {
+      await signIn(p, stack.url, 'building-mediator', stack.password);
+      await register(p, 'welfare', '老人独居，想申请低保。', async () => {
+        await p.getByLabel(/^求助类别/).selectOption('低保');
+        await p.getByLabel(/^家庭情况/).fill('独居老人，儿子在外地，无固定收入');
+      });
+      const facts = p.locator('section[aria-labelledby="facts"]');
+      await expect.poll(() => facts.locator('[data-field="household"]').textContent()).toBe(MASKED_FORM_TEXT);
+      expect(await facts.locator('[data-field="helpType"]').textContent()).toBe('低保');
+      await facts.getByRole('button', { name: '显示' }).click();
+      await expect.poll(() => facts.locator('[data-field="household"]').textContent()).toBe('独居老人，儿子在外地，无固定收入');
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 120_000);
+});
