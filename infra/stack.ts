@@ -245,7 +245,8 @@ export class MaodiaotongStack extends Stack {
         requireDigits: false,
         tempPasswordValidity: Duration.days(3),
       },
-      // TOTP only (no SMS codes); optional in the pool, since Cognito cannot require it per group (see README).
+      // TOTP only (no SMS codes); optional in the pool, since Cognito cannot require it per group: the sign-in
+      // flow and the API hold officers and admins to it (MFA_REQUIRED, shared/service/accounts.ts, README).
       mfa: Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: AccountRecovery.NONE,
@@ -332,6 +333,8 @@ export class MaodiaotongStack extends Stack {
         POWERTOOLS_LOG_LEVEL: settings.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
         AUTH_MODE: 'cognito',
+        // Officers and admins sign in with TOTP; the pool only offers it (Cognito cannot require it per group).
+        MFA_REQUIRED: 'on',
         COGNITO_USER_POOL_ID: this.userPool.userPoolId,
         COGNITO_CLIENT_ID: this.userPoolClient.userPoolClientId,
       };

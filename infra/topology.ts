@@ -157,11 +157,11 @@ export const FUNCTIONS = {
   auth: {
     kind: 'http',
     entry: 'functions/auth/handler.ts',
-    description: 'Log in and who am I',
-    // Failed logins are counted, so it writes.
-    routes: ['POST /v1/auth/login', 'GET /v1/me'],
+    description: 'Sign in (password, TOTP challenge, refresh) and who am I',
+    // Failed logins are counted, and a TOTP set up is recorded on the account, so it writes.
+    routes: ['POST /v1/auth/login', 'POST /v1/auth/challenge', 'POST /v1/auth/refresh', 'GET /v1/me'],
     table: 'readWrite',
-    writes: ['limits'],
+    writes: ['limits', 'accounts'],
   },
   outbox: {
     kind: 'http',

@@ -55,8 +55,10 @@ const sameUnit = (a: UnitRecord, b: UnitRecord | undefined): boolean =>
 
 const contactsKey = (u: UnitRecord): string => JSON.stringify((u.contacts ?? []).map((c) => [c.name, c.phone ?? '', c.openId ?? '']));
 
-const publicAccount = ({ passwordHash: _hash, ...account }: Account) => ({
+const publicAccount = ({ passwordHash: _hash, mfa, ...account }: Account) => ({
   ...account,
+  // Whether TOTP is set up; its secret never leaves the table.
+  mfa: mfa !== undefined,
   roleName: ROLES.find((r) => r.code === account.role)?.name,
   disabled: account.disabled ?? false,
 });

@@ -59,7 +59,8 @@ const limiter = new AttemptLimiter(dynamodb, config.tableName);
 const BOTTOM = LEVELS[0]?.code;
 /** Building partitions read at once for a roster above a building. */
 const READS_AT_ONCE = 8;
-const NOTICE_RULE = { scope: 'notice', max: NOTICE_DAILY_LIMIT, windowSeconds: 86_400 } as const;
+/** Counted by China's day (from 00:00 Asia/Shanghai), the day a 联户长 and the households live by. */
+const NOTICE_RULE = { scope: 'notice', max: NOTICE_DAILY_LIMIT, windowSeconds: 86_400, offsetSeconds: 8 * 3600 } as const;
 
 type User = Extract<Actor, { kind: 'user' }>;
 

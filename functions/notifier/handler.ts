@@ -11,7 +11,7 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { notificationsFor, type CaseState, type Recipient, type UnitTree } from '../../shared/domain/index.ts';
+import { notificationsFor, topicNotificationsFor, type CaseState, type Recipient, type UnitTree } from '../../shared/domain/index.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { route, sendersFromEnv, Unreachable, type Address, type ChannelKind, type Delivery } from '../../shared/notify/channel.ts';
 import { notifyMessageSchema, type ReplyMessage } from '../../shared/queue/messages.ts';
@@ -21,12 +21,14 @@ import { cases, config, directory, dynamodb, reporterKey, store } from '../../sh
 import { lambda } from '../../shared/service/lambda.ts';
 import { perSecrets } from '../../shared/service/secrets.ts';
 import { HouseholdStore } from '../../shared/store/households.ts';
+import { TopicStore } from '../../shared/store/topic-store.ts';
 
 const processor = new BatchProcessor(EventType.SQS);
 const outbox = new Outbox(dynamodb, config.tableName);
 /** Made again when a provider's secret changes (read from Secrets Manager while the function runs). */
 const senders = perSecrets(() => sendersFromEnv());
 const households = new HouseholdStore(dynamodb, config.tableName);
+const topics = new TopicStore(dynamodb, config.tableName);
 
 /** Cases that came in by WeChat or SMS: the channel already answered with the 回执. */
 const RESIDENT_CHANNELS: Readonly<Record<string, ChannelKind>> = { wechat: 'wechat', sms: 'sms' };
@@ -158,11 +160,43 @@ async function sendNotice(id: string): Promise<void> {
   }
 }
 
+/**
+ * A 议事厅 topic's event to the people it concerns (a decision past its day:
+ * the topic's unit's contacts), each once: the outbox claims it by topic, seq
+ * and position, as it does a case's.
+ */
+async function notifyTopic(topicId: string, seq: number): Promise<void> {
+  const [loaded, units] = await Promise.all([topics.load(topicId), directory.units()]);
+  const event = loaded?.events.find((e) => e.seq === seq);
+  if (!loaded || !event) {
+    logger.warn('notification for an unknown topic event dropped', { topicId, seq });
+    return;
+  }
+  const { state } = loaded;
+  let n = 0;
+  for (const note of topicNotificationsFor(event, state)) {
+    if (note.recipient.kind !== 'unit') continue;
+    for (const c of units.get(note.recipient.unitId)?.contacts ?? []) {
+      const to: Address = { name: c.name, phone: c.phone, openId: c.openId };
+      const delivery = route(to);
+      const sender = delivery && senders()[delivery.kind];
+      if (!delivery || !sender) {
+        logger.info('recipient has no address', { topicId, topic: note.topic, name: to.name });
+        continue;
+      }
+      const entry = { at: event.at, caseId: topicId, seq, n: n++, topic: note.topic, channel: delivery.kind, provider: sender.provider, to: delivery.to, recipientName: to.name, text: note.text, unitId: state.unitId };
+      if (!(await outbox.claim(entry))) continue;
+      await deliver(entry, delivery, to, note.text);
+    }
+  }
+}
+
 async function notify(record: SQSRecord): Promise<void> {
   const message = parseWith(notifyMessageSchema, JSON.parse(record.body) as unknown, 'the notify message');
   if (message instanceof Error) throw message;
   if ('reply' in message) return sendReply(message.reply);
   if ('notice' in message) return sendNotice(message.notice);
+  if ('topicId' in message) return notifyTopic(message.topicId, message.seq);
   return notifyEvent(message.caseId, message.seq);
 }
 

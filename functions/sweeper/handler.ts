@@ -7,8 +7,9 @@
  * - is the relay's backstop: events whose effects are still pending a while
  *   after they were written (the stream gave up, or a process died) are
  *   relayed here;
- * - delivers 议事厅 publications not yet recorded on their cases, and marks
- *   the decisions past their day (shared/service/deliberation.ts);
+ * - delivers 议事厅 publications not yet recorded on their cases, and
+ *   reminds the decisions past their day to their topic's unit, by the
+ *   notifier (shared/service/deliberation.ts);
  * - moves the cases of units moved in the tree (shared/service/reindex.ts),
  *   for part of each run, resuming where the last one stopped.
  */
@@ -67,7 +68,7 @@ async function relayStragglers(now: Date): Promise<{ relayed: number; stillPendi
 
 const run = async (): Promise<SweepResult> => {
   const now = clock.now();
-  const [timers, effects, reindex, topics] = await Promise.all([sendDue(now), relayStragglers(now), reindexer.run(REINDEX_BUDGET_MS), deliberations.sweep()]);
+  const [timers, effects, reindex, topics] = await Promise.all([sendDue(now), relayStragglers(now), reindexer.run(REINDEX_BUDGET_MS), deliberations.sweep((m) => publisher.send('notify', [m]))]);
   const { overdueAtTop, ...sent } = timers;
   const result = { ...sent, ...effects, reindexOwed: reindex.owed, reindexed: reindex.rewritten, topicsDelivered: topics.delivered, decisionsReminded: topics.reminded };
   // Every sweep, zeros included: the alarms read a missing figure as the sweeper not running.

@@ -42,6 +42,13 @@ export interface DemoAccount {
 }
 
 /** One per level on one branch, each the parent of the one before (API.md "Local mode"); then the county's and the village's. */
+/**
+ * With MFA_REQUIRED=on locally, the demo officers and admins have TOTP set up
+ * with this secret (put it in any authenticator app; README "Sign-in"). A
+ * demo's, published here: never a real account's.
+ */
+export const DEMO_TOTP_SECRET = 'MDTDEMOTOTPSECRETFORLOCALMODE234';
+
 export const DEMO_ACCOUNTS: readonly DemoAccount[] = [
   { username: 'building-mediator', displayName: '张桂兰（联户长）', role: 'liaison', unitId: 'hp-xf-yg-1' },
   // A second 联户长 of the same building: each sees only the households they link.

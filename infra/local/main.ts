@@ -1,6 +1,6 @@
 /** `npm start`: the whole system on this machine, with demo data. */
 import { resolve } from 'node:path';
-import { DEMO_ACCOUNTS } from './demo-data.ts';
+import { DEMO_ACCOUNTS, DEMO_TOTP_SECRET } from './demo-data.ts';
 import { startLocalStack } from './stack.ts';
 
 const env = process.env;
@@ -47,6 +47,7 @@ console.log(`
   Hotline API key   ${stack.hotlineKey}
   Demo accounts     (password: ${stack.password})
 ${DEMO_ACCOUNTS.map((a) => `    ${a.username.padEnd(20)} ${a.role.padEnd(10)} ${a.displayName}`).join('\n')}
+  ${env.MFA_REQUIRED === 'on' ? `TOTP (MFA_REQUIRED=on): officers and admins enter a code from an authenticator set up with ${DEMO_TOTP_SECRET}` : 'TOTP: off for the demo (MFA_REQUIRED=on to require it of officers and admins)'}
 
   SLA_TIME_SCALE=${env.SLA_TIME_SCALE ?? 1}  SWEEP_INTERVAL_MS=${env.SWEEP_INTERVAL_MS ?? 5000}
   Ctrl-C stops; data is kept for the next start.

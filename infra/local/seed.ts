@@ -4,7 +4,7 @@
  * accounts only when missing, and the hotline key always (its value may come
  * from the environment).
  */
-import type { Actor } from '../../shared/domain/index.ts';
+import { requiresMfa, type Actor } from '../../shared/domain/index.ts';
 import type { CaseService } from '../../shared/service/cases.ts';
 import type { DeliberationService } from '../../shared/service/deliberation.ts';
 import { hashPassword } from '../../shared/service/passwords.ts';
@@ -26,6 +26,8 @@ export interface SeedOptions {
   readonly hotlineCallback?: { readonly url: string; readonly secret: string };
   /** Where the demo 联户 go (written with the demo units). */
   readonly households?: HouseholdStore;
+  /** With MFA required: the TOTP secret the demo officers and admins are seeded with (README, "Sign-in"). */
+  readonly demoTotpSecret?: string;
 }
 
 export async function seed(directory: Directory, service: CaseService, options: SeedOptions, volunteers?: { service: Volunteers; store: VolunteerStore }): Promise<void> {
@@ -41,7 +43,8 @@ export async function seed(directory: Directory, service: CaseService, options: 
   }
   for (const account of DEMO_ACCOUNTS) {
     if (await directory.account(account.username)) continue;
-    await directory.putAccount({ ...account, passwordHash: await hashPassword(options.password) });
+    const mfa = options.demoTotpSecret && requiresMfa(account.role) ? { mfa: { enrolledAt: new Date().toISOString(), secret: options.demoTotpSecret } } : {};
+    await directory.putAccount({ ...account, passwordHash: await hashPassword(options.password), ...mfa });
   }
   directory.invalidate();
   if (fresh && volunteers) await seedVolunteers(volunteers.service, volunteers.store);

@@ -22,7 +22,7 @@ import type { CaseStore } from '../../shared/store/case-store.ts';
 import { DUE_SHARDS, eventSk } from '../../shared/store/schema.ts';
 import { buildWeb, webIsStale } from '../../web/build.ts';
 import { channelConfigFromEnv, townshipProblems } from '../../shared/service/channel-config.ts';
-import { HOTLINE_CLIENT, OPEN311_CLIENT } from './demo-data.ts';
+import { DEMO_TOTP_SECRET, HOTLINE_CLIENT, OPEN311_CLIENT } from './demo-data.ts';
 import { lambdaContext } from './lambda-context.ts';
 
 export interface LocalStackOptions {
@@ -191,6 +191,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const runtime = await import('../../shared/service/runtime.ts');
   const { seed } = await import('./seed.ts');
+  const { mfaRequiredFromEnv } = await import('../../shared/service/tokens.ts');
   const callbackUrl = options.hotlineCallback?.url ?? process.env.CALLBACK_URL;
   const { HouseholdStore } = await import('../../shared/store/households.ts');
   await seed(runtime.directory, runtime.cases, {
@@ -198,6 +199,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     households: new HouseholdStore(runtime.dynamodb, runtime.config.tableName),
     hotlineKey,
     password,
+    ...(mfaRequiredFromEnv(process.env) ? { demoTotpSecret: DEMO_TOTP_SECRET } : {}),
     cases: options.seedCases ?? true,
     open311Key: options.open311Key ?? process.env.OPEN311_API_KEY ?? 'local-open311-key',
     hotlineCallback: callbackUrl

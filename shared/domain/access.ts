@@ -174,3 +174,11 @@ export function canSendNotice(actor: UserActor, unitId: string, units: UnitTree)
   if (actor.role === 'volunteer' || actor.role === 'leader') return false;
   return units.isWithin(unitId, actor.unitId);
 }
+
+/**
+ * Roles that sign in with a second factor (TOTP) when the deployment requires
+ * it: officers see every case of a township (residents' ID numbers included)
+ * and admins change accounts and configuration. Others may choose it.
+ */
+const MFA_ROLES: ReadonlySet<string> = new Set(['officer', 'admin']);
+export const requiresMfa = (role: string): boolean => MFA_ROLES.has(role);

@@ -8,6 +8,7 @@
  */
 import type { Actor } from './case.ts';
 import { Forbidden, InvalidTransition, NotFound, ValidationFailed, type DomainError } from './errors.ts';
+import type { Notification } from './notifications.ts';
 import type { UnitTree } from './units.ts';
 
 export const MEETING_KINDS = [
@@ -353,6 +354,24 @@ export function nextTopicDue(state: TopicState): string | undefined {
 
 function overdueCandidates(state: TopicState): DecisionItem[] {
   return state.status === 'published' ? state.decisions.filter((d) => d.status === 'open' && d.remindedAt === undefined) : [];
+}
+
+/**
+ * Who is told of a topic's event: a decision past its day goes to the
+ * topic's unit (its contacts, as a case's 催办 does) — its owner is free
+ * text, so the unit that convened the meeting answers for the follow-up.
+ */
+export function topicNotificationsFor(event: TopicEvent, state: TopicState): Notification[] {
+  if (event.type !== 'decision_reminded') return [];
+  const d = state.decisions.find((x) => x.id === event.data.decisionId);
+  if (!d || d.status === 'done') return [];
+  return [
+    {
+      recipient: { kind: 'unit', unitId: state.unitId },
+      topic: 'decision_reminder',
+      text: `【矛调通】共识催办：议题"${state.title}"的共识"${d.text}"（责任人：${d.owner}）应于${d.dueDate}前落实，现已逾期，请跟进并在议事厅登记落实情况。`,
+    },
+  ];
 }
 
 /** Statistics of topics (per unit and period: the caller picks the topics). */

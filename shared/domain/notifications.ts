@@ -32,6 +32,7 @@ export const NOTIFICATION_TOPICS = [
   { code: 'reply', name: '答复' },
   { code: 'resolved', name: '办结' },
   { code: 'deliberation', name: '议事结果公示' },
+  { code: 'decision_reminder', name: '共识催办' },
   { code: 'reopened', name: '重新办理' },
   { code: 'supervision_order', name: '督办通知' },
   { code: 'resident_message', name: '群众补充' },

@@ -1,7 +1,7 @@
 /** Authenticators for the `authenticate` middleware. */
 import type { ApiClient, Directory } from '../store/directory.ts';
-import { Forbidden } from '../domain/index.ts';
-import { usernameOf, verifyToken } from '../service/tokens.ts';
+import { Forbidden, requiresMfa } from '../domain/index.ts';
+import { mfaRequired, usernameOf, verifyToken } from '../service/tokens.ts';
 import type { Role } from '../domain/index.ts';
 import type { Authenticator } from './middleware.ts';
 
@@ -50,15 +50,23 @@ export function apiKeyAuth(directory: Directory): Authenticator {
  * over its claims; elsewhere the token is verified here. The token proves
  * who; the account says what they are now, so a disabled account or a moved
  * user takes effect without waiting for tokens to expire.
+ *
+ * An officer or admin without TOTP set up is refused (when MFA is required):
+ * Cognito asks every sign-in of a user with TOTP for a code, so an account
+ * recorded as set up has only tokens that passed it, and one not set up gets
+ * no token that works here (signing in again leads to MFA_SETUP).
  */
-export function jwtAuth(directory: Directory, now: () => Date): Authenticator {
+export function jwtAuth(directory: Directory, now: () => Date, mfa = mfaRequired): Authenticator {
   return async (token, event) => {
     if (token.split('.').length !== 3) return undefined;
     const checked = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } }).authorizer?.jwt?.claims;
+    // API Gateway takes an access token of the client too (its client_id): only ID tokens name the user here.
+    if (checked && checked.token_use !== undefined && checked.token_use !== 'id') return undefined;
     const username = checked ? usernameOf(checked) : await verifyToken(token, now());
     if (!username) return undefined;
     const account = await directory.account(username);
     if (!account || account.disabled) return undefined;
+    if (mfa && requiresMfa(account.role) && !account.mfa) return undefined;
     return {
       kind: 'user',
       actor: { kind: 'user', id: account.username, name: account.displayName, role: account.role as Role, unitId: account.unitId },

@@ -59,7 +59,10 @@ const replyNotifySchema = z.object({
 /** A 宣传 notice to a unit's households (shared/store/households.ts). */
 const noticeNotifySchema = z.object({ v, notice: z.string().check(z.minLength(1), z.maxLength(64)) });
 
-export const notifyMessageSchema = z.union([eventNotifySchema, replyNotifySchema, noticeNotifySchema]);
+/** An event of a 议事厅 topic that tells someone (a decision past its day: shared/domain/deliberation.ts). */
+const topicNotifySchema = z.object({ v, topicId: z.string().check(z.minLength(1), z.maxLength(64)), seq: z.int().check(z.gte(1)) });
+
+export const notifyMessageSchema = z.union([eventNotifySchema, replyNotifySchema, noticeNotifySchema, topicNotifySchema]);
 export type NotifyMessage = z.output<typeof notifyMessageSchema>;
 export type ReplyMessage = z.output<typeof replyNotifySchema>['reply'];
 

@@ -5,6 +5,10 @@
  * the log — marked before the event is written, delivered at once, and
  * redelivered by the sweeper until every case has it — so a crash cannot lose
  * it and a repeat cannot double it (a case records a deliberation once).
+ * A decision past its day is reminded the same way: the sweeper's reminder
+ * is marked before it is written and its notify message (topic, seq) sent
+ * until sent, so the unit hears of it at least once and the notifier's outbox
+ * keeps a repeat from reaching anyone twice.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -45,6 +49,9 @@ export type TopicRequestBody =
   | { readonly type: 'link_cases'; readonly caseIds: readonly string[] }
   | Exclude<TopicCommand, { type: 'raise' | 'link_cases' | 'agree' }>
   | { readonly type: 'agree'; readonly decisions: Extract<TopicCommand, { type: 'agree' }>['decisions'] };
+
+/** Sends a notify message about a topic's event (the sweeper's queue). */
+export type TopicNotify = (message: { readonly topicId: string; readonly seq: number }) => Promise<void>;
 
 export interface TopicResult {
   readonly state: TopicState;
@@ -143,13 +150,20 @@ export class DeliberationService {
   }
 
   /**
-   * Record a publication on its linked cases, then clear its marker. Every
-   * case either records it now or had it already; a failure leaves the marker
-   * for the sweeper's next pass.
+   * Record a publication on its linked cases, or send a reminder's notify
+   * message, then clear its marker. Every case either records it now or had
+   * it already; a failure leaves the marker for the sweeper's next pass. A
+   * reminder's marker waits for the sweeper (`notify`): only it sends.
    */
-  async deliver(marker: TopicMarker): Promise<void> {
+  async deliver(marker: TopicMarker, notify?: TopicNotify): Promise<void> {
     const loaded = await this.deps.topics.load(marker.topicId);
     const event = loaded?.events.find((e) => e.seq === marker.seq);
+    if (loaded && event?.type === 'decision_reminded') {
+      if (!notify) return;
+      await notify({ topicId: marker.topicId, seq: marker.seq });
+      await this.deps.topics.clearMarker(marker);
+      return;
+    }
     if (!loaded || event?.type !== 'published') {
       await this.deps.topics.clearMarker(marker);
       return;
@@ -171,14 +185,14 @@ export class DeliberationService {
     await this.deps.topics.clearMarker(marker);
   }
 
-  /** The sweeper's pass: publications not yet on their cases, and decisions past their day. */
-  async sweep(): Promise<{ delivered: number; reminded: number; failed: number }> {
+  /** The sweeper's pass: publications not yet on their cases, and decisions past their day, each reminded to its unit. */
+  async sweep(notify: TopicNotify): Promise<{ delivered: number; reminded: number; failed: number }> {
     let delivered = 0;
     let reminded = 0;
     let failed = 0;
     for (const marker of await this.deps.topics.markers()) {
       try {
-        await this.deliver(marker);
+        await this.deliver(marker, notify);
         delivered += 1;
       } catch {
         failed += 1;
@@ -200,9 +214,10 @@ export class DeliberationService {
           const decision = decideTopic(state, { type: 'remind', decisionId: d.id }, { now, actor: REMINDER, units: units!, today });
           if (!decision.ok) continue;
           const after = evolveTopic(state, decision.event);
-          await this.deps.topics.append(state, after, decision.event, due.rootId);
+          await this.deps.topics.append(state, after, decision.event, due.rootId, { relay: true });
           state = after;
           reminded += 1;
+          await this.deliver({ rootId: due.rootId, topicId: state.id, seq: decision.event.seq }, notify);
         }
         // Whatever the topic's due key is now, this one is spent.
         if (!due.key.startsWith(`${nextTopicDue(state) ?? ''}#`)) await this.deps.topics.dropDue(due.key);

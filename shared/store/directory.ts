@@ -44,6 +44,12 @@ export interface Account {
   /** Where notifications to the user go (a volunteer's task offers). */
   readonly phone?: string;
   readonly disabled?: boolean;
+  /**
+   * TOTP set up (set once the first code was right): from then on every
+   * sign-in asks for a code. `secret` is kept locally only; in AWS Cognito
+   * keeps it and asks.
+   */
+  readonly mfa?: { readonly enrolledAt: string; readonly secret?: string };
 }
 
 export const hashApiKey = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');

@@ -18,6 +18,8 @@ export interface LimitRule {
   readonly scope: string;
   readonly max: number;
   readonly windowSeconds: number;
+  /** Seconds the windows run ahead of UTC: a day counted from China's midnight is 8 h (28,800). */
+  readonly offsetSeconds?: number;
 }
 
 export interface LimitCheck {
@@ -32,7 +34,7 @@ export class AttemptLimiter {
   ) {}
 
   private window(rule: LimitRule, now: Date): number {
-    return Math.floor(now.getTime() / 1000 / rule.windowSeconds);
+    return Math.floor((now.getTime() / 1000 + (rule.offsetSeconds ?? 0)) / rule.windowSeconds);
   }
 
   private key(c: LimitCheck, now: Date) {
@@ -41,7 +43,7 @@ export class AttemptLimiter {
 
   /** Seconds until `rule`'s window ends. */
   private waitFor(rule: LimitRule, now: Date): number {
-    return Math.max(1, Math.ceil((this.window(rule, now) + 1) * rule.windowSeconds - now.getTime() / 1000));
+    return Math.max(1, Math.ceil((this.window(rule, now) + 1) * rule.windowSeconds - (rule.offsetSeconds ?? 0) - now.getTime() / 1000));
   }
 
   /** Count one attempt under one rule, if it is below its limit: the increment and the check in one write. */

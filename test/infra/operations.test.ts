@@ -11,6 +11,7 @@ import { LIVE_ALIAS, MaodiaotongStack, TOKEN_VALIDITY } from '../../infra/stack.
 import { FUNCTIONS, QUEUES, VISIBILITY_PER_TIMEOUT, functionList } from '../../infra/topology.ts';
 import { PASSWORD_MIN_LENGTH } from '../../shared/domain/registry.ts';
 import { retryWindowSeconds } from '../../shared/queue/backoff.ts';
+import { mfaRequiredFromEnv } from '../../shared/service/tokens.ts';
 
 const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
 
@@ -164,7 +165,7 @@ describe('operations in prod', () => {
     expect(FUNCTIONS.actions).not.toHaveProperty('reservedConcurrency');
   });
 
-  it('signs mediators in with 12-character passwords, optional TOTP, 1 h tokens with refresh, and the code grant only', () => {
+  it('signs mediators in with 12-character passwords, TOTP offered by the pool and required of officers and admins by every function, 1 h tokens with refresh, and the code grant only', () => {
     const pool = ofType(resources, 'AWS::Cognito::UserPool')[0]!.Properties;
     expect(pool.Policies.PasswordPolicy).toMatchObject({ MinimumLength: PASSWORD_MIN_LENGTH });
     expect(PASSWORD_MIN_LENGTH).toBeGreaterThanOrEqual(12);
@@ -181,6 +182,12 @@ describe('operations in prod', () => {
     });
     expect(JSON.stringify(client)).not.toContain('example.com');
     expect(client.AllowedOAuthFlows).not.toContain('implicit');
+    // Optional in the pool; required of officers and admins by every function (the API refuses their tokens without TOTP).
+    const ours = ofType(resources, 'AWS::Lambda::Function').filter((x) => x.Properties.Environment?.Variables?.AUTH_MODE === 'cognito');
+    expect(ours).toHaveLength(functionList().length);
+    for (const f of ours) expect(f.Properties.Environment.Variables.MFA_REQUIRED).toBe('on');
+    expect(mfaRequiredFromEnv({ AUTH_MODE: 'cognito' })).toBe(true);
+    expect(mfaRequiredFromEnv({})).toBe(false);
   });
 });
 

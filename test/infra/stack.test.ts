@@ -362,7 +362,7 @@ describe('MaodiaotongStack with the real topology (prod)', () => {
   const GRANTS: Record<string, { writes: string[]; sends: string[]; secrets: string[] }> = {
     intake: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret'] },
     actions: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret'] },
-    auth: { writes: ['LIMIT#*'], sends: [], secrets: ['HashSecret'] },
+    auth: { writes: ['LIMIT#*', 'USERS'], sends: [], secrets: ['HashSecret'] },
     outbox: { writes: [], sends: [], secrets: ['HashSecret'] },
     config: { writes: ['CONFIG'], sends: [], secrets: ['HashSecret'] },
     cases: { writes: ['AUDIT#*', 'CASE#*'], sends: [], secrets: ['HashSecret'] },

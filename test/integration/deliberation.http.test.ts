@@ -4,7 +4,7 @@
  * timelines and tells their residents; bad input names the field and writes
  * nothing; jurisdiction hides other communities' topics; retries with an
  * Idempotency-Key answer the first result; the public page shows no names;
- * the sweeper marks decisions past their day.
+ * the sweeper reminds decisions past their day to the topic's unit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
@@ -187,7 +187,7 @@ describe('bad input, jurisdiction and retries', () => {
 });
 
 describe('follow-up of decisions', () => {
-  it('the sweeper marks a decision past its day once', async () => {
+  it('the sweeper reminds a decision past its day once, and the topic\'s unit is told (the outbox)', async () => {
     const id = await raise([await fileCase()]);
     await throughMeeting(id);
     expect((await act('community-mediator', id, { type: 'publish', result: '按共识办理', resolvesCases: false })).status).toBe(200);
@@ -207,6 +207,18 @@ describe('follow-up of decisions', () => {
     expect(topic.body.decisions[1].remindedAt).toBeUndefined();
     await later();
     const again = await call(stack, 'GET', `/v1/deliberations/${id}`, as('community-mediator'));
-    expect(again.body.events.filter((e: { type: string }) => e.type === 'decision_reminded')).toHaveLength(1);
+    const reminders = again.body.events.filter((e: { type: string }) => e.type === 'decision_reminded');
+    expect(reminders).toHaveLength(1);
+    // The reminder reaches 幸福社区's contacts by the notifier, once, on the (injected) day it was made.
+    const day = (reminders[0].at as string).slice(0, 10);
+    const told = await waitFor('the unit told of the overdue decision', async () => {
+      const outbox = await call(stack, 'GET', `/v1/outbox?date=${day}&limit=500`, as('admin'));
+      const mine = (outbox.body.items as { caseId: string; topic: string; to: string; text: string; unitId: string }[]).filter((m) => m.caseId === id);
+      return mine.length > 0 ? mine : undefined;
+    });
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatchObject({ topic: 'decision_reminder', to: '027****0001', unitId: 'hp-xf' });
+    expect(told[0]?.text).toContain('疏通院内主排水管道');
+    expect(told[0]?.text).toContain('阳光物业');
   });
 });

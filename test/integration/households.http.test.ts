@@ -3,10 +3,12 @@
  * Chinese errors, nothing half written), jurisdiction (a 联户长 sees only their
  * own households), the phone masked and its reveal audited, a visit raising a
  * case once however often it is sent, the statistics, and 宣传 notices —
- * rate-limited, delivered by the relay into the outbox, 退订 honoured.
+ * rate-limited by China's day, delivered by the relay into the outbox, 退订
+ * honoured.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
+import { clock } from '../../shared/service/clock.ts';
 import { AuditTrail } from '../../shared/store/audit.ts';
 import { dumpTable } from '../support/dynamo.ts';
 import { aliyunMessage, postAliyun } from '../support/channels.ts';
@@ -234,5 +236,31 @@ describe('宣传 notices', () => {
     // Bad input names the field; a volunteer sends nothing.
     expect((await call(stack, 'POST', '/v1/notices', { ...as('building-mediator'), body: { unitId: 'hp-xf-yg-1', kind: 'ad', text: '' } })).body.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['kind', 'text']);
     expect((await call(stack, 'POST', '/v1/notices', { ...as('volunteer'), body: { unitId: 'hp-xf', kind: 'policy', text: '通知' } })).status).toBe(403);
+  });
+});
+
+describe('the daily limit of notices', () => {
+  it("counts China's day, not UTC's: three at 23:30 UTC leave none for 00:30 UTC (08:30 in China), and China's midnight (16:00 UTC) starts the next", async () => {
+    const at = (iso: string) => clock.set(() => new Date(iso));
+    try {
+      // Signed in at each time: a token lives on the same clock.
+      const send = async (text: string) =>
+        call(stack, 'POST', '/v1/notices', { headers: { authorization: `Bearer ${await login(stack, 'community-mediator')}` }, body: { unitId: 'hp-xf-yg-1', kind: 'policy', text } });
+      at('2026-03-10T23:30:00Z');
+      for (const text of ['一', '二', '三']) {
+        const sent = await send(text);
+        expect(sent.status, sent.text).toBe(201);
+      }
+      // A new UTC day, the same China day (2026-03-11).
+      at('2026-03-11T00:30:00Z');
+      const refused = await send('四');
+      expect(refused.status).toBe(429);
+      // Until China's midnight: 15.5 hours.
+      expect(Number(refused.headers.get('retry-after'))).toBe(15.5 * 3600);
+      at('2026-03-11T16:00:00Z');
+      expect((await send('五')).status).toBe(201);
+    } finally {
+      clock.reset();
+    }
   });
 });

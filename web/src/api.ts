@@ -130,7 +130,40 @@ export interface Page<T> {
 export interface Session {
   readonly token: string;
   readonly expiresAt: string;
+  /** Renews the token before it ends (`POST /v1/auth/refresh`), for as long as the sign-in lasts (12 h in AWS). */
+  readonly refreshToken?: string;
   readonly user?: { readonly username: string };
+}
+
+/** A sign-in that asks for a TOTP code first (and, to set TOTP up, shows the secret). */
+export interface SignInChallenge {
+  readonly challenge: 'SOFTWARE_TOKEN_MFA' | 'MFA_SETUP';
+  readonly session: string;
+  readonly secretCode?: string;
+  readonly otpauthUri?: string;
+}
+
+/** Renew five minutes before the token ends, or halfway through what is left of a shorter one (a minute ahead at least). */
+const RENEW_AHEAD_MS = 5 * 60_000;
+
+/** Milliseconds from `now` until the page should renew the session's token: 0 when due now. */
+export function renewDelay(expiresAt: string, now: number): number {
+  const left = Date.parse(expiresAt) - now;
+  const ahead = Math.min(RENEW_AHEAD_MS, Math.max(60_000, left / 2));
+  return Math.max(0, left - ahead);
+}
+
+/** A new token for the session (keeping its refresh token and user); undefined when the sign-in is over. */
+export async function renewSession(session: Session): Promise<Session | undefined> {
+  if (!session.refreshToken) return undefined;
+  try {
+    const renewed = await api<{ token: string; expiresAt: string }>('POST', '/v1/auth/refresh', { refreshToken: session.refreshToken });
+    const next = { ...session, token: renewed.token, expiresAt: renewed.expiresAt };
+    saveSession(next);
+    return next;
+  } catch {
+    return undefined;
+  }
 }
 
 export class ApiError extends Error {

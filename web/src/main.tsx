@@ -2,7 +2,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { UnitTree } from '../../shared/domain/units.ts';
-import { api, clearSession, currentSession, onSessionChange, whenUnauthorized, type Me, type Page, type Session, type UnitItem } from './api.ts';
+import { api, clearSession, currentSession, onSessionChange, renewDelay, renewSession, whenUnauthorized, type Me, type Page, type Session, type UnitItem } from './api.ts';
 import { href, navigate, ProfileContext, useRoute, type Profile, type Route } from './app.ts';
 import { ErrorBox } from './components.tsx';
 import { clearDrafts } from './drafts.ts';
@@ -114,14 +114,20 @@ function App() {
     });
   }, []);
 
-  // Before the server refuses anything: ask for the password again when the session's time is up.
+  // Before the token ends: renew it with the refresh token (an hour's token in AWS); when the sign-in itself
+  // is over (the refresh token too), ask for the password again before the server refuses anything.
   useEffect(() => {
     if (!session) return;
-    const left = Date.parse(session.expiresAt) - Date.now();
-    const timer = setTimeout(() => {
+    const expire = () => {
       setSession(undefined);
       setAgain(EXPIRED);
-    }, Math.min(Math.max(left, 0), MAX_TIMER_MS));
+    };
+    const started = Date.now();
+    const timer = session.refreshToken
+      ? setTimeout(() => {
+          void renewSession(session).then((next) => (next ? setSession(next) : expire()));
+        }, Math.min(renewDelay(session.expiresAt, started), MAX_TIMER_MS))
+      : setTimeout(expire, Math.min(Math.max(Date.parse(session.expiresAt) - started, 0), MAX_TIMER_MS));
     return () => clearTimeout(timer);
   }, [session]);
 
