@@ -15,8 +15,10 @@ import {
   PLACEHOLDERS,
   RESIDENT_MESSAGE_KINDS,
   RESIDENT_MESSAGES,
+  templateProblems,
   type ResidentMessageKind,
   type Template,
+  type TemplateInput,
 } from '../../../shared/domain/templates.ts';
 
 type TemplateView = Template & { readonly unitName: string; readonly editable: boolean };
@@ -45,7 +47,9 @@ function TemplateForm({ editing, onSaved, onCancel }: { editing: Editing; onSave
           ? { message: str(form, 'message'), center: optional(str(form, 'center')), aliyunTemplateCode: optional(str(form, 'aliyunTemplateCode')), tencentTemplateId: optional(str(form, 'tencentTemplateId')) }
           : { action: optional(str(form, 'action')), center: optional(str(form, 'center')) }),
       };
-      if (!message && !form.get('action') && !form.get('center')) throw new Problem('请选择适用操作或适用中心（或两者）');
+      // The server's own checks, first in the page: a wrong placeholder is named before anything is sent.
+      const problems = templateProblems(body as TemplateInput);
+      if (problems.length > 0) throw new Problem(problems.map((p) => p.message).join('；'));
       try {
         return await (t ? api<TemplateView>('PUT', `/v1/templates/${encodeURIComponent(t.id)}`, body) : api<TemplateView>('POST', '/v1/templates', body));
       } catch (error) {
