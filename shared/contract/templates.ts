@@ -16,4 +16,3 @@ export const templateSchema = z.strictObject({
   aliyunTemplateCode: z.optional(z.string().check(z.regex(/^SMS_\d{1,20}$/, '须为阿里云短信模板编号，如 SMS_154950909'))),
   tencentTemplateId: z.optional(z.string().check(z.regex(/^\d{1,20}$/, '须为腾讯云短信模板 ID（数字），如 1234567'))),
 });
-export type TemplateBody = z.output<typeof templateSchema>;
