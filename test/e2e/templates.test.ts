@@ -116,5 +116,5 @@ describe.skipIf(!chromiumAvailable())('常用语 in Chromium', () => {
     expect(events.find((e) => e.type === 'resolved')?.data.summary).toBe(summary);
     expect(errors).toEqual([]);
     await close();
-  });
+  }, 90_000);
 });

@@ -479,7 +479,10 @@ export function Actions({ c, onDone, onFailed }: ActionProps) {
   const { me, units, volunteers } = useProfile();
   const actions = availableActions(c, me, units, { volunteers: volunteers.length });
   // The 常用语 in force at the case's unit; without them (not loaded, or refused) the forms work as before.
-  const templates = useLoad(() => api<{ items: Template[] }>('GET', `/v1/templates?unitId=${encodeURIComponent(c.unitId)}`), [c.unitId]);
+  const templates = useLoad(
+    () => (actions.length > 0 ? api<{ items: Template[] }>('GET', `/v1/templates?unitId=${encodeURIComponent(c.unitId)}`) : Promise.resolve({ items: [] })),
+    [c.unitId, actions.length > 0],
+  );
   const phrases = templates.data?.items ?? [];
   if (actions.length === 0) {
     return <p class="muted">{me.role === 'leader' ? '只读账号，可查看不能办理。' : '当前没有您可以办理的操作。'}</p>;
