@@ -175,10 +175,10 @@ export const FUNCTIONS = {
     kind: 'http',
     gatewayAuth: 'jwt',
     entry: 'functions/config/handler.ts',
-    description: 'SLA limits, risk terms and holiday years, editable without a deploy',
-    routes: ['GET /v1/config/{name}', 'PUT /v1/config/{name}'],
+    description: 'SLA limits, risk terms, holiday years, 常用语 and the wording of messages to residents, editable without a deploy',
+    routes: ['GET /v1/config/{name}', 'PUT /v1/config/{name}', 'GET /v1/templates', 'POST /v1/templates', 'PUT /v1/templates/{id}', 'DELETE /v1/templates/{id}'],
     table: 'readWrite',
-    writes: ['config'],
+    writes: ['config', 'templates'],
   },
   cases: {
     kind: 'http',

@@ -14,10 +14,11 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { notificationsFor, topicNotificationsFor, type CaseState, type Recipient, type UnitTree } from '../../shared/domain/index.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { route, sendersFromEnv, Unreachable, type Address, type ChannelKind, type Delivery } from '../../shared/notify/channel.ts';
+import type { ResidentMessage } from '../../shared/domain/templates.ts';
 import { notifyMessageSchema, type ReplyMessage } from '../../shared/queue/messages.ts';
 import { Outbox } from '../../shared/store/outbox.ts';
 import { logger } from '../../shared/service/logger.ts';
-import { cases, config, directory, dynamodb, reporterKey, store } from '../../shared/service/runtime.ts';
+import { cases, config, directory, dynamodb, reporterKey, store, templates } from '../../shared/service/runtime.ts';
 import { lambda } from '../../shared/service/lambda.ts';
 import { perSecrets } from '../../shared/service/secrets.ts';
 import { HouseholdStore } from '../../shared/store/households.ts';
@@ -48,7 +49,8 @@ async function addresses(recipient: Recipient, state: CaseState, units: UnitTree
 
 async function notifyEvent(caseId: string, seq: number): Promise<void> {
   // The projection and its newest event when this is it (the relay runs right after the write): no history read.
-  const [found, units] = await Promise.all([store.at(caseId, seq), directory.units()]);
+  // The wording of residents' messages as the units keep it (管理 › 常用语与通知), at most 30 s old.
+  const [found, units, wordings] = await Promise.all([store.at(caseId, seq), directory.units(), templates.all()]);
   if (!found) {
     logger.warn('notification for an unknown event dropped', { caseId, seq });
     return;
@@ -57,7 +59,7 @@ async function notifyEvent(caseId: string, seq: number): Promise<void> {
   if (event.type === 'received') await cases.flagRepeats(state.id);
   const residentChannel = RESIDENT_CHANNELS[state.source];
   let n = 0;
-  for (const note of notificationsFor(event, state, units)) {
+  for (const note of notificationsFor(event, state, units, wordings)) {
     const resident = note.recipient.kind === 'resident';
     if (resident && note.topic === 'receipt' && residentChannel !== undefined) continue;
     for (const to of await addresses(note.recipient, state, units)) {
@@ -81,7 +83,7 @@ async function notifyEvent(caseId: string, seq: number): Promise<void> {
         continue;
       }
       if (!(await outbox.claim(entry))) continue;
-      await deliver(entry, delivery, to, note.text);
+      await deliver(entry, delivery, to, note.text, note.message);
     }
   }
 }
@@ -92,9 +94,9 @@ async function notifyEvent(caseId: string, seq: number): Promise<void> {
  * message as undeliverable, for a mediator to phone instead — no retries that
  * cannot succeed, and nothing dropped unseen.
  */
-async function deliver(entry: Parameters<Outbox['markSent']>[0], delivery: Delivery, to: Address, text: string): Promise<void> {
+async function deliver(entry: Parameters<Outbox['markSent']>[0], delivery: Delivery, to: Address, text: string, message?: ResidentMessage): Promise<void> {
   try {
-    await senders()[delivery.kind].send(delivery, text);
+    await senders()[delivery.kind].send(delivery, text, message);
     await outbox.markSent(entry);
   } catch (error) {
     if (!(error instanceof Unreachable)) throw error;
@@ -104,7 +106,7 @@ async function deliver(entry: Parameters<Outbox['markSent']>[0], delivery: Deliv
       await outbox.markUndeliverable(entry, error.message);
       return;
     }
-    await senders().sms.send(sms, text);
+    await senders().sms.send(sms, text, message);
     await outbox.markSent(entry, { channel: 'sms', provider: senders().sms.provider, to: sms.to, fallbackFrom: delivery.kind });
   }
 }

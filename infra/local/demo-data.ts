@@ -4,7 +4,7 @@
  * (a village, its groups and 湾落).
  */
 import type { RegistrationInput } from '../../shared/service/volunteers.ts';
-import type { Household, IntakeInput, Role, UnitRecord } from '../../shared/domain/index.ts';
+import type { Household, IntakeInput, Role, TemplateInput, UnitRecord } from '../../shared/domain/index.ts';
 
 export const DEMO_UNITS: readonly UnitRecord[] = [
   { id: 'zj', name: '枝江市', level: 'county', contacts: [{ name: '市矛调中心', phone: '07174200000' }] },
@@ -231,3 +231,33 @@ export const DEMO_TOPICS = [
     fromCases: ['DEMO-0005'],
   },
 ] as const;
+
+/**
+ * 常用语 for the action forms (the county's, the township's, a community's), and
+ * 问安镇's own wording of the 已签收 message with its SMS template ids (the ids
+ * are examples: a township enters those its provider approved).
+ */
+export const DEMO_TEMPLATES: readonly (TemplateInput & { readonly id: string })[] = [
+  { id: 'demo-return-scope', unitId: 'zj', action: 'return', title: '不属本单位管辖', text: '经核实，该事项不属于{unit}管辖范围，请重新派单。' },
+  { id: 'demo-escalate-coordination', unitId: 'zj', action: 'escalate', title: '需上级协调', text: '该事项涉及多个部门，{unit}无法独立解决，请上级协调处理。' },
+  {
+    id: 'demo-note-verifying',
+    unitId: 'hp',
+    action: 'note',
+    title: '已受理正在核实',
+    text: '您反映的问题（编号 {trackingNo}）已由{unit}受理，正在核实处理，将于{deadline}前答复您。',
+  },
+  { id: 'demo-resolve-onsite', unitId: 'hp', action: 'resolve', title: '已现场处理', text: '经{unit}工作人员现场查看，问题已处理完毕，群众表示认可。' },
+  { id: 'demo-resolve-mediated', unitId: 'hp', action: 'resolve', center: 'mediation', title: '调解成功', text: '经{unit}组织双方调解，当事人自愿达成协议，纠纷已化解。' },
+  { id: 'demo-mediation-law', unitId: 'hp', center: 'mediation', title: '释法说理', text: '已向当事人释法说理，引导其通过人民调解依法解决。' },
+  { id: 'demo-note-grid', unitId: 'hp-xf', action: 'note', title: '网格员跟进', text: '幸福社区已安排网格员跟进您的诉求（编号 {trackingNo}）。' },
+  {
+    id: 'demo-wa-accepted',
+    unitId: 'wa',
+    message: 'accepted',
+    title: '问安镇签收通知',
+    text: '【矛调通】您的诉求 {trackingNo} 已由{unit}签收，将于{deadline}前办结。',
+    aliyunTemplateCode: 'SMS_154950909',
+    tencentTemplateId: '1234567',
+  },
+];

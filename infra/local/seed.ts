@@ -11,8 +11,9 @@ import { hashPassword } from '../../shared/service/passwords.ts';
 import type { Directory } from '../../shared/store/directory.ts';
 import type { Volunteers } from '../../shared/service/volunteers.ts';
 import type { VolunteerStore } from '../../shared/store/volunteers.ts';
-import { DEMO_ACCOUNTS, DEMO_CASES, DEMO_HOUSEHOLDS, DEMO_MENU, DEMO_REGISTRATIONS, DEMO_TOPICS, DEMO_UNITS, HOTLINE_CLIENT, OPEN311_CLIENT } from './demo-data.ts';
+import { DEMO_ACCOUNTS, DEMO_CASES, DEMO_HOUSEHOLDS, DEMO_MENU, DEMO_REGISTRATIONS, DEMO_TEMPLATES, DEMO_TOPICS, DEMO_UNITS, HOTLINE_CLIENT, OPEN311_CLIENT } from './demo-data.ts';
 import type { HouseholdStore } from '../../shared/store/households.ts';
+import type { TemplateStore } from '../../shared/store/templates.ts';
 
 export interface SeedOptions {
   readonly hotlineKey: string;
@@ -28,6 +29,8 @@ export interface SeedOptions {
   readonly households?: HouseholdStore;
   /** With MFA required: the TOTP secret the demo officers and admins are seeded with (README, "Sign-in"). */
   readonly demoTotpSecret?: string;
+  /** Where the demo 常用语 go (written with the demo units). */
+  readonly templates?: TemplateStore;
 }
 
 export async function seed(directory: Directory, service: CaseService, options: SeedOptions, volunteers?: { service: Volunteers; store: VolunteerStore }): Promise<void> {
@@ -40,6 +43,7 @@ export async function seed(directory: Directory, service: CaseService, options: 
   if (fresh) {
     await directory.putUnits(DEMO_UNITS);
     await options.households?.putMany(DEMO_HOUSEHOLDS.map((h) => ({ ...h, updatedAt: new Date().toISOString() })));
+    for (const template of DEMO_TEMPLATES) await options.templates?.put({ ...template, updatedAt: new Date().toISOString(), updatedBy: 'demo-seed' }, 'create');
   }
   for (const account of DEMO_ACCOUNTS) {
     if (await directory.account(account.username)) continue;

@@ -197,6 +197,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   await seed(runtime.directory, runtime.cases, {
     deliberations: runtime.deliberations,
     households: new HouseholdStore(runtime.dynamodb, runtime.config.tableName),
+    templates: runtime.templates,
     hotlineKey,
     password,
     ...(mfaRequiredFromEnv(process.env) ? { demoTotpSecret: DEMO_TOTP_SECRET } : {}),

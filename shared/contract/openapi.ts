@@ -7,6 +7,7 @@ import { ACTION_TYPES } from './actions.ts';
 import { CENTERS, LEVELS, OUTCOME_CODES, REGISTER_SOURCES, SATISFACTION_CODES, STATUS_CODES, WORK_TABS, type CenterDef } from '../domain/index.ts';
 import { unitSupervisionSchema } from './directory.ts';
 import { menuSchema, registrationDecisionSchema, registrationSchema } from './volunteers.ts';
+import { templateSchema } from './templates.ts';
 import { householdImportSchema, householdUpdateSchema, noticeSchema, visitSchema } from './households.ts';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, STATUS_EVENTS, TIMESTAMP_HEADER } from '../channels/callback.ts';
 import { centerFieldsSchema, intakeSchemaFor } from './intake.ts';
@@ -434,6 +435,43 @@ export function openApiDocument(serverUrl?: string, centers: readonly CenterDef[
           parameters: [{ name: 'unitId', in: 'path', required: true, schema: { type: 'string' } }],
           requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(menuSchema, { io: 'input', unrepresentable: 'any' }) } } },
           responses: { '200': { description: '{unitId, items}' }, ...ERRORS },
+        },
+      },
+      '/v1/templates': {
+        get: {
+          summary: '常用语 and the wording of messages to residents in force at a unit: those kept there and at every unit above it',
+          description:
+            'Without unitId: those in force at the caller\'s unit, and for an admin also those kept below it. Each item carries unitName and ' +
+            'editable (an admin whose subtree holds its unit). A 常用语 has action and/or center; a wording has message (its kind) and may carry ' +
+            'aliyunTemplateCode and tencentTemplateId, the SMS providers\' approved templates, whose parameters are the kind\'s placeholders in order.',
+          security: [{ mediator: [] }],
+          parameters: [{ name: 'unitId', in: 'query', schema: { type: 'string' }, description: 'A unit in the caller\'s subtree or above the caller (a case\'s unit)' }],
+          responses: { '200': { description: '{items: [{id, unitId, unitName, title, text, action?, center?, message?, aliyunTemplateCode?, tencentTemplateId?, editable, updatedAt, updatedBy}]}' }, ...ERRORS },
+        },
+        post: {
+          summary: 'Keep a 常用语 or a wording at a unit (admins of the unit or above)',
+          description:
+            'Placeholders are {name}: a 常用语 may hold {trackingNo}, {unit}, {deadline}; a wording those of its kind (README, "Reply templates"), and ' +
+            'its required ones. An unknown placeholder is 400 naming it; a unit outside the admin\'s subtree 403; a second wording of the same ' +
+            'message, unit and centre 409. Nothing is written on a refusal.',
+          security: [{ mediator: [] }],
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(templateSchema, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: { '201': { description: 'The template, with its id' }, '409': errorResponse('conflict: the unit already words this message for this centre'), ...ERRORS },
+        },
+      },
+      '/v1/templates/{id}': {
+        put: {
+          summary: 'Change a template (the admin\'s subtree holds its unit before and after)',
+          security: [{ mediator: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(templateSchema, { io: 'input', unrepresentable: 'any' }) } } },
+          responses: { '200': { description: 'The template' }, '409': errorResponse('conflict: the unit already words this message for this centre'), ...ERRORS },
+        },
+        delete: {
+          summary: 'Delete a template (admins of its unit or above)',
+          security: [{ mediator: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: '{id, deleted: true}' }, ...ERRORS },
         },
       },
       '/v1/cases/{id}/actions': {

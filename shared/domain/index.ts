@@ -19,3 +19,4 @@ export * from './labels.ts';
 export * from './deliberation.ts';
 export * from './households.ts';
 export * from './volunteers.ts';
+export * from './templates.ts';

@@ -8,6 +8,7 @@ import { SERVICE_LEVEL, isReferralOnly } from './registry.ts';
 import { label } from './labels.ts';
 import { isSerious } from './risk.ts';
 import type { UnitTree } from './units.ts';
+import { shortChinaTime, residentMessage, type Placeholder, type ResidentMessage, type ResidentMessageKind, type Template } from './templates.ts';
 
 export type Recipient =
   | { readonly kind: 'unit'; readonly unitId: string }
@@ -44,20 +45,32 @@ export interface Notification {
   readonly recipient: Recipient;
   readonly topic: NotificationTopic;
   readonly text: string;
+  /** A message to a resident: its kind, its template ids and parameters (for SMS providers that send approved templates). */
+  readonly message?: ResidentMessage;
 }
 
+const localTime = shortChinaTime;
 
-function localTime(iso: string | undefined): string {
-  if (!iso) return '';
-  const d = new Date(new Date(iso).getTime() + 8 * 3600_000);
-  return `${d.getUTCMonth() + 1}月${d.getUTCDate()}日${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
-}
-
-export function notificationsFor(event: CaseEvent, state: CaseState, units: UnitTree): Notification[] {
+/**
+ * `templates`: the stored wordings (templates.ts); a message to a resident
+ * takes the one in force at the case's unit, else the built-in default.
+ */
+export function notificationsFor(event: CaseEvent, state: CaseState, units: UnitTree, templates: readonly Template[] = []): Notification[] {
   const no = state.trackingNo;
   const unitName = (id: string) => units.get(id)?.fullName ?? id;
   const unit = (unitId: string, topic: NotificationTopic, text: string): Notification => ({ recipient: { kind: 'unit', unitId }, topic, text });
-  const resident = (topic: NotificationTopic, text: string): Notification => ({ recipient: { kind: 'resident' }, topic, text });
+  const here = units.get(state.unitId);
+  const common: Partial<Record<Placeholder, string>> = {
+    trackingNo: no,
+    unit: here?.fullName ?? state.unitId,
+    unitName: here?.name ?? state.unitId,
+    level: label(here?.branchKind, state.level),
+    deadline: localTime(state.clocks?.resolveDueAt),
+  };
+  const resident = (topic: NotificationTopic, kind: ResidentMessageKind, values: Partial<Record<Placeholder, string>> = {}): Notification => {
+    const message = residentMessage(templates, units, state, kind, { ...common, ...values });
+    return { recipient: { kind: 'resident' }, topic, text: message.text, message };
+  };
   const hasResidentAddress = state.reporter.phone !== undefined || state.reporter.openId !== undefined;
   const toResident = (n: Notification): Notification[] => (hasResidentAddress ? [n] : []);
 
@@ -65,7 +78,7 @@ export function notificationsFor(event: CaseEvent, state: CaseState, units: Unit
     case 'received': {
       const out = [
         unit(state.unitId, 'new_case', `【矛调通】新诉求 ${no} 待签收：${state.title}。请于${localTime(state.clocks?.acceptDueAt)}前签收。`),
-        ...toResident(resident('receipt', `【矛调通】您的诉求已受理，编号 ${no}，提取码 ${state.trackingCode}。回复"查询 ${no}"可查看进度。`)),
+        ...toResident(resident('receipt', 'receipt', { trackingCode: state.trackingCode })),
       ];
       if (isSerious(state.risk)) {
         // The township's 矛调中心 watches every serious risk in it (with a county above, the root is the county).
@@ -77,7 +90,7 @@ export function notificationsFor(event: CaseEvent, state: CaseState, units: Unit
       return out;
     }
     case 'accepted':
-      return toResident(resident('status', `【矛调通】您的诉求 ${no} 已签收，正在办理。`));
+      return toResident(resident('status', 'accepted'));
     case 'dispatched_to_unit':
       return [unit(event.data.toUnitId, 'new_case', `【矛调通】诉求 ${no} 已派至本单位，请于${localTime(event.data.clocks.acceptDueAt)}前签收：${state.title}`)];
     case 'dispatched_to_volunteer':
@@ -103,7 +116,7 @@ export function notificationsFor(event: CaseEvent, state: CaseState, units: Unit
           'escalated',
           `【矛调通】诉求 ${no} 由${unitName(event.data.fromUnitId)}上报至本单位（${reasonText(event.data.reason)}），请于${localTime(event.data.clocks.acceptDueAt)}前签收。`,
         ),
-        ...toResident(resident('status', `【矛调通】您的诉求 ${no} 已转至${label(units.get(event.data.toUnitId)?.branchKind, event.data.toLevel)}（${units.get(event.data.toUnitId)?.name ?? ''}）办理。`)),
+        ...toResident(resident('status', 'escalated')),
       ];
     case 'supervised': {
       const out = [unit(state.unitId, 'supervision', `【矛调通】督办（第${event.data.alert}次）：诉求 ${no} 已超期未办结，请立即处理并报告进展。`)];
@@ -124,28 +137,23 @@ export function notificationsFor(event: CaseEvent, state: CaseState, units: Unit
     case 'noted':
       // What a resident adds (on the tracking page) goes to the unit working the case, not back to them.
       if (event.actor.kind === 'resident') return [unit(state.unitId, 'resident_message', `【矛调通】群众补充了诉求 ${no} 的情况：${event.data.text}`)];
-      return event.data.visibility === 'public' ? toResident(resident('reply', `【矛调通】关于诉求 ${no} 的答复：${event.data.text}`)) : [];
+      return event.data.visibility === 'public' ? toResident(resident('reply', 'reply', { text: event.data.text })) : [];
     case 'supervision_ordered':
       return [unit(state.unitId, 'supervision_order', `【矛调通】督办：诉求 ${no} 请于${event.data.until}前办理并报告。${event.data.note}`)];
     case 'resolved':
-      return toResident(resident('resolved', `【矛调通】您的诉求 ${no} 已办结：${event.data.summary}。请回复"满意""基本满意"或"不满意"评价。`));
+      return toResident(resident('resolved', 'resolved', { summary: event.data.summary }));
     case 'deliberation_recorded':
-      return toResident(
-        resident(
-          'deliberation',
-          `【矛调通】您的诉求 ${no} 已提交议事协商（${event.data.title}），结果公示：${event.data.result}。${event.data.resolves ? '请回复"满意""基本满意"或"不满意"评价。' : ''}`,
-        ),
-      );
+      return toResident(resident('deliberation', event.data.resolves ? 'deliberation_resolved' : 'deliberation', { title: event.data.title, result: event.data.result }));
     case 'followed_up':
       return event.data.reopenClocks
         ? [unit(state.unitId, 'reopened', `【矛调通】诉求 ${no} 回访不满意，已重新办理并将上报。`)]
         : [];
     case 'withdrawn':
-      return toResident(resident('status', `【矛调通】您的诉求 ${no} 已撤回。`));
+      return toResident(resident('status', 'withdrawn'));
     case 'media_failed':
       // A resident who sent a photo is told it did not arrive (the webhook had answered before the file was fetched).
       return event.data.origin === 'wechat' || event.data.origin === 'sms'
-        ? toResident(resident('file_failed', `【矛调通】抱歉，您为诉求 ${no} 发来的文件未能接收（${event.data.reason}）。请重新发送，或用文字说明。`))
+        ? toResident(resident('file_failed', 'file_failed', { reason: event.data.reason }))
         : [];
     default:
       return [];

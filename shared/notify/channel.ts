@@ -6,6 +6,8 @@
  * SMS) and otherwise by the console — locally, and in AWS until a provider is
  * set up — where the outbox (GET /v1/outbox) is the record of delivery.
  */
+import type { ResidentMessage } from '../domain/templates.ts';
+
 export type ChannelKind = 'wechat' | 'sms';
 
 export interface Address {
@@ -32,10 +34,17 @@ export function route(to: Address, preferred?: ChannelKind): Delivery | undefine
  * Carries messages on one channel. Throws when the provider refuses: the notify
  * message is then retried and ends in the DLQ — except Unreachable, which the
  * notifier settles at once (another channel, or the outbox says so).
+ *
+ * `message`, on the notifier's messages to residents: which kind it is, the
+ * SMS providers' approved template ids an admin mapped to it (管理 › 常用语与通知)
+ * and its parameters — for providers that send only approved templates
+ * (Aliyun: TemplateCode + TemplateParam as {name: value}; Tencent: TemplateId +
+ * TemplateParamSet, the values in the kind's order). `text` is always the whole
+ * message as worded for the unit.
  */
 export interface Sender {
   readonly provider: string;
-  send(delivery: Delivery, text: string): Promise<void>;
+  send(delivery: Delivery, text: string, message?: ResidentMessage): Promise<void>;
 }
 
 export class ConsoleSender implements Sender {

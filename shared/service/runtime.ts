@@ -26,6 +26,7 @@ import { countEvent } from './metrics.ts';
 import { traced } from './tracer.ts';
 import { VolunteerStore } from '../store/volunteers.ts';
 import { Volunteers } from './volunteers.ts';
+import { TemplateStore } from '../store/templates.ts';
 
 export const config = configFromEnv();
 // A function's middleware never changes after start, so each command's resolved stack is built once.
@@ -114,3 +115,6 @@ export const deliberations = new DeliberationService({
   today: (now) => chinaDay(now.toISOString()),
   random: (n) => randomBytes(n),
 });
+
+/** 常用语 and the wording of messages to residents (read by the notifier, kept by admins). */
+export const templates = new TemplateStore(dynamodb, config.tableName);

@@ -18,6 +18,7 @@
  *   SUPERVISION  UNIT#<unitId>         a unit put under 督办 by a person (note, date, who)
  *   HOUSEHOLDS#<unitId>  HH#<id> | VISIT#<date>#<id>   a building's 联户 and their 走访 (households.ts)
  *   HH#<id>  HH  ·  NOTICE#<id>  EVT#…  ·  OPTOUT#<key>  OPTOUT   a household's building, a 宣传 notice, a 退订
+ *   TEMPLATES  TPL#<id>                 常用语 and the wording of messages to residents (templates.ts)
  */
 export const PK = 'pk';
 
@@ -60,6 +61,8 @@ export const ITEM_FAMILIES = {
   notices: ['NOTICE#*'],
   /** Phones and openIds that sent 退订. */
   optOuts: ['OPTOUT#*'],
+  /** 常用语 and the wording of messages to residents, per unit (templates.ts). */
+  templates: ['TEMPLATES'],
 } as const satisfies Record<string, readonly string[]>;
 export type ItemFamily = keyof typeof ITEM_FAMILIES;
 export const SK = 'sk';

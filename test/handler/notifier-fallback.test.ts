@@ -39,6 +39,7 @@ const http = vi.hoisted(() => {
 });
 
 const { handler: notify } = await import('../../functions/notifier/handler.ts');
+const { templates } = await import('../../shared/service/runtime.ts');
 
 const ddb = mockClient(DynamoDBClient);
 const T0 = '2026-11-25T01:00:00Z';
@@ -81,6 +82,9 @@ beforeEach(() => {
   ddb.reset();
   http.requests.length = 0;
   ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: 'UNITS' } } }).resolves({ Items: directoryItems.units });
+  // No unit keeps its own wording: the built-in one.
+  ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: 'TEMPLATES' } } }).resolves({ Items: [] });
+  templates.invalidate();
   ddb.on(GetItemCommand).resolves({});
   ddb.on(PutItemCommand).resolves({});
   ddb.on(UpdateItemCommand).resolves({});
@@ -123,5 +127,26 @@ describe('notifier, when WeChat will not take a message', () => {
     const sent = http.requests.find((r) => r.url.includes('/cgi-bin/message/custom/send'));
     expect(JSON.parse(sent!.body)).toMatchObject({ touser: 'oResident4', msgtype: 'text' });
     expect(settled).toEqual([{ status: 'sent' }]);
+  });
+
+  it('words the message as the unit above keeps it, with the SMS template ids beside it', async () => {
+    http.wechatErrcode = 45015;
+    const wording = {
+      pk: 'TEMPLATES',
+      sk: 'TPL#t1',
+      id: 't1',
+      unitId: 'hp',
+      title: '签收通知',
+      message: 'accepted',
+      text: '【和平街道】{trackingNo} 已由{unitName}签收。',
+      aliyunTemplateCode: 'SMS_154950909',
+      updatedAt: T0,
+      updatedBy: 'admin',
+    };
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: 'TEMPLATES' } } }).resolves({ Items: [marshall(wording)] });
+    const { failures } = await run('CASEW00005', { openId: 'oResident5', phone: '13912340005' });
+    expect(failures).toEqual([]);
+    const twilio = http.requests.filter((r) => r.url.startsWith('https://twilio.test/'));
+    expect(new URLSearchParams(twilio[0]!.body).get('Body')).toBe('【和平街道】CASEW00005 已由1栋签收。');
   });
 });

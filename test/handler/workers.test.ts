@@ -39,7 +39,7 @@ beforeEach(() => {
   ddb.on(QueryCommand, { IndexName: 'byReporter' }).resolves({ Items: [] });
   ddb.on(GetItemCommand).resolves({});
   // 议事厅: no publication waiting for its cases, no decision past its day.
-  for (const pk of ['TOPIC-FX', 'TOPIC-DUE']) ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: pk } } }).resolves({ Items: [] });
+  for (const pk of ['TOPIC-FX', 'TOPIC-DUE', 'TEMPLATES']) ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: pk } } }).resolves({ Items: [] });
   sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
 });
 

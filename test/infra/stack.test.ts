@@ -364,7 +364,7 @@ describe('MaodiaotongStack with the real topology (prod)', () => {
     actions: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret'] },
     auth: { writes: ['LIMIT#*', 'USERS'], sends: [], secrets: ['HashSecret'] },
     outbox: { writes: [], sends: [], secrets: ['HashSecret'] },
-    config: { writes: ['CONFIG'], sends: [], secrets: ['HashSecret'] },
+    config: { writes: ['CONFIG', 'TEMPLATES'], sends: [], secrets: ['HashSecret'] },
     cases: { writes: ['AUDIT#*', 'CASE#*'], sends: [], secrets: ['HashSecret'] },
     stats: { writes: ['COUNTED#*', 'STATS#*'], sends: [], secrets: ['HashSecret'] },
     deliberation: { writes: ['CASE#*', 'TOPIC#*', 'TOPIC-DUE', 'TOPIC-FX', 'TOPICS#*'], sends: [], secrets: ['HashSecret'] },

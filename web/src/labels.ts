@@ -109,6 +109,12 @@ const FIELD_NAMES: Readonly<Record<string, string>> = {
   name: '单位名称',
   level: '层级',
   parentId: '上级单位',
+  title: '名称',
+  action: '适用操作',
+  center: '适用中心',
+  message: '通知',
+  aliyunTemplateCode: '阿里云短信模板编号',
+  tencentTemplateId: '腾讯云短信模板 ID',
 };
 
 /**

@@ -3,7 +3,7 @@ import type { FunctionComponent } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { api, type ActionType, type CaseView } from '../api.ts';
 import { useProfile } from '../app.ts';
-import { ErrorBox, str } from '../components.tsx';
+import { ErrorBox, str, useLoad } from '../components.tsx';
 import { clearDraft, fieldsOf, loadDraft, saveDraft, useDraft } from '../drafts.ts';
 import { formatDateTime, fromLocalInput, toLocalInput, chinaDate } from '../format.ts';
 import {
@@ -19,6 +19,8 @@ import {
   SATISFACTIONS,
 } from '../labels.ts';
 import { availableActions, nextActions } from '../permissions.ts';
+import { fill, PHRASE_ACTIONS, phrasesFor, shortChinaTime, type Template } from '../../../shared/domain/templates.ts';
+import type { UnitTree } from '../../../shared/domain/units.ts';
 
 type Body = Record<string, unknown>;
 interface FormSpec {
@@ -380,11 +382,40 @@ interface ActionProps {
   readonly onFailed: (error: unknown) => boolean;
 }
 
+/**
+ * 常用语 for this action on this case, one tap each: the text goes into the
+ * form's text field with its placeholders filled, to be edited before sending
+ * (and kept in the draft like anything typed).
+ */
+function Phrases({ type, c, phrases, units, form }: { type: ActionType; c: CaseView; phrases: readonly Template[]; units: UnitTree; form: { current: HTMLFormElement | null } }) {
+  const field = (PHRASE_ACTIONS as Partial<Record<ActionType, string>>)[type];
+  const offered = field === undefined ? [] : phrasesFor(phrases, units, c.unitId, type, c.center);
+  if (field === undefined || offered.length === 0) return null;
+  const choose = (t: Template) => {
+    const target = form.current?.elements.namedItem(field);
+    if (!(target instanceof HTMLTextAreaElement || target instanceof HTMLInputElement)) return;
+    target.value = fill(t.text, { trackingNo: c.trackingNo, unit: units.get(c.unitId)?.fullName ?? c.unitId, deadline: shortChinaTime(c.resolveDueAt) });
+    // As if typed: the draft keeps it.
+    target.dispatchEvent(new Event('input', { bubbles: true }));
+    target.focus();
+  };
+  return (
+    <div class="phrases" role="group" aria-label="常用语">
+      <small class="muted">常用语：</small>
+      {offered.map((t) => (
+        <button key={t.id} type="button" class="chip" title={t.text} onClick={() => choose(t)}>
+          {t.title}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 /** The draft of an action on a case: its own, per user. */
 const draftName = (c: CaseView, type: ActionType) => `case:${c.id}:${type}`;
 
-function ActionForm({ type, c, onDone, onFailed }: ActionProps & { type: ActionType }) {
-  const { me } = useProfile();
+function ActionForm({ type, c, onDone, onFailed, phrases }: ActionProps & { type: ActionType; phrases: readonly Template[] }) {
+  const { me, units } = useProfile();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const form = useRef<HTMLFormElement>(null);
@@ -424,6 +455,7 @@ function ActionForm({ type, c, onDone, onFailed }: ActionProps & { type: ActionT
       </summary>
       <form onSubmit={submit} ref={form}>
         {hint && <p class="muted">{hint(c)}</p>}
+        <Phrases type={type} c={c} phrases={phrases} units={units} form={form} />
         {Fields && <Fields c={c} />}
         <ErrorBox error={error} />
         <button type="submit" class="primary" disabled={busy}>
@@ -446,6 +478,12 @@ function openAction(type: ActionType) {
 export function Actions({ c, onDone, onFailed }: ActionProps) {
   const { me, units, volunteers } = useProfile();
   const actions = availableActions(c, me, units, { volunteers: volunteers.length });
+  // The 常用语 in force at the case's unit; without them (not loaded, or refused) the forms work as before.
+  const templates = useLoad(
+    () => (actions.length > 0 ? api<{ items: Template[] }>('GET', `/v1/templates?unitId=${encodeURIComponent(c.unitId)}`) : Promise.resolve({ items: [] })),
+    [c.unitId, actions.length > 0],
+  );
+  const phrases = templates.data?.items ?? [];
   if (actions.length === 0) {
     return <p class="muted">{me.role === 'leader' ? '只读账号，可查看不能办理。' : '当前没有您可以办理的操作。'}</p>;
   }
@@ -455,7 +493,7 @@ export function Actions({ c, onDone, onFailed }: ActionProps) {
       <div class="action-list">
         {actions.map((type) => (
           // Keyed by version: after any change the forms start again from the new state (and their drafts).
-          <ActionForm key={`${type}-${c.version}`} type={type} c={c} onDone={onDone} onFailed={onFailed} />
+          <ActionForm key={`${type}-${c.version}`} type={type} c={c} onDone={onDone} onFailed={onFailed} phrases={phrases} />
         ))}
       </div>
       {/* On a phone: what usually comes next within thumb's reach, the rest behind 更多. */}

@@ -1,12 +1,14 @@
 /**
  * 管理 (admins only): the accounts and units of the admin's jurisdiction, the
- * day's notifications and the holiday years — each tab in its own module.
+ * day's notifications, the holiday years, and the 常用语 and residents' message
+ * wordings — each tab in its own module.
  */
 import { href, useProfile, type Route } from '../app.ts';
 import { PageTitle } from '../components.tsx';
 import { Accounts } from './manage-accounts.tsx';
 import { HolidayYears } from './manage-calendar.tsx';
 import { OutboxLog } from './manage-outbox.tsx';
+import { Templates } from './manage-templates.tsx';
 import { Units } from './manage-units.tsx';
 
 const TABS = [
@@ -14,6 +16,7 @@ const TABS = [
   { path: 'units', name: '单位' },
   { path: 'outbox', name: '通知记录' },
   { path: 'calendar', name: '节假日' },
+  { path: 'templates', name: '常用语与通知' },
 ] as const;
 
 export function ManagePage({ route }: { route: Route }) {
@@ -41,6 +44,8 @@ export function ManagePage({ route }: { route: Route }) {
         <Units />
       ) : tab.path === 'outbox' ? (
         <OutboxLog route={route} />
+      ) : tab.path === 'templates' ? (
+        <Templates />
       ) : tab.path === 'calendar' ? (
         <HolidayYears year={route.query.get('year') ?? undefined} />
       ) : (
