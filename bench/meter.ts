@@ -40,6 +40,8 @@ export interface Counts {
   readonly sqs: { requests: Record<string, number>; emptyReceives: number; messagesSent: number };
   /** Other services' requests (Secrets Manager, S3, Cognito…) by `Service.Operation`. */
   readonly other: Record<string, number>;
+  /** Bytes the functions wrote to their log (CloudWatch Logs ingests them; EMF metrics are log lines too). */
+  readonly logBytes: number;
   /** AWS calls made outside any invocation: not billed in AWS (local stand-ins), not priced. */
   readonly outside: number;
 }
@@ -49,6 +51,7 @@ const empty = (): Counts => ({
   dynamodb: { calls: {}, wru: 0, indexWru: 0, rru: 0, indexRru: 0 },
   sqs: { requests: {}, emptyReceives: 0, messagesSent: 0 },
   other: {},
+  logBytes: 0,
   outside: 0,
 });
 
@@ -109,6 +112,21 @@ export class AwsMeter {
         entry.ms += performance.now() - started;
       }
     }) as H;
+  }
+
+  /**
+   * Count what invocations write to `stream` as their log (and keep it off the stream); what is
+   * written outside an invocation passes through.
+   */
+  captureLogs(stream: { write: (...args: any[]) => boolean }): void {
+    const write = stream.write.bind(stream);
+    stream.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
+      if (this.current.getStore() === undefined) return write(chunk, ...rest);
+      this.counts = { ...this.counts, logBytes: this.counts.logBytes + Buffer.byteLength(chunk) };
+      const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      done?.();
+      return true;
+    };
   }
 
   /** What was counted since the last take, and start again from zero. */

@@ -92,4 +92,17 @@ describe('AwsMeter', () => {
     expect(counts.sqs).toEqual({ requests: { SendMessageBatch: 1, ReceiveMessage: 2, DeleteMessageBatch: 1 }, emptyReceives: 2, messagesSent: 2 });
     expect(counts.outside).toBe(0);
   });
+
+  it('counts the UTF-8 bytes invocations log, and lets other output through', async () => {
+    const passed: string[] = [];
+    const stream = { write: (chunk: string | Uint8Array) => passed.push(String(chunk)) > 0 };
+    const meter = new AwsMeter();
+    meter.captureLogs(stream);
+    await meter.invocations('notifier', async () => {
+      stream.write('{"level":"INFO","message":"已通知"}\n');
+    })();
+    stream.write('bench line\n');
+    expect(meter.take().logBytes).toBe(Buffer.byteLength('{"level":"INFO","message":"已通知"}\n'));
+    expect(passed).toEqual(['bench line\n']);
+  });
 });
