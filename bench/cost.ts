@@ -18,7 +18,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { lambdaContext } from '../infra/local/lambda-context.ts';
 import { itemBytes } from '../shared/store/codec.ts';
 import { AwsMeter, type Counts } from './meter.ts';
-import { costOf, monthlyFloor, type Inventory, type LifecycleCost } from './pricing.ts';
+import { billedMs, costOf, monthlyFloor, type Inventory, type LifecycleCost } from './pricing.ts';
 
 /** One lifecycle: the HTTP requests a case's life makes, and what they set in motion. */
 interface Step {
@@ -56,7 +56,7 @@ const ESCALATED: readonly (Step | { readonly awaitUnit: string })[] = [
   { who: 'county-officer', method: 'POST', path: (id) => `/v1/cases/${id}/actions`, body: { type: 'follow_up', satisfaction: 'satisfied' } },
 ];
 
-const RUNS = 3;
+const RUNS = Number(process.env.COST_RUNS ?? 3);
 
 export interface CostFigures {
   /** Counts per lifecycle, averaged over RUNS; the API requests each makes. */
@@ -196,30 +196,19 @@ async function queryAll(db: DynamoDBClient, input: QueryCommandInput) {
   return items;
 }
 
+/** The mean of each figure over the runs (a figure a run lacks counts as 0). */
 function averageCounts(runs: readonly Counts[]): Counts {
-  const n = runs.length;
-  const sum = (pick: (c: Counts) => Record<string, number>) => {
-    const out: Record<string, number> = {};
-    for (const r of runs) for (const [k, v] of Object.entries(pick(r))) out[k] = (out[k] ?? 0) + v / n;
+  type Tree = { [key: string]: number | Tree };
+  const mean = (trees: readonly Tree[]): Tree => {
+    const out: Tree = {};
+    for (const key of new Set(trees.flatMap((t) => Object.keys(t)))) {
+      const values = trees.map((t) => t[key]);
+      const sample = values.find((v) => v !== undefined);
+      out[key] = typeof sample === 'number' ? values.reduce<number>((n, v) => n + Number(v ?? 0), 0) / trees.length : mean(values.map((v) => (v ?? {}) as Tree));
+    }
     return out;
   };
-  const mean = (pick: (c: Counts) => number) => runs.reduce((t, r) => t + pick(r), 0) / n;
-  const invocations: Counts['invocations'] = {};
-  for (const r of runs) {
-    for (const [k, v] of Object.entries(r.invocations)) {
-      const e = (invocations[k] ??= { count: 0, ms: 0 });
-      e.count += v.count / n;
-      e.ms += v.ms / n;
-    }
-  }
-  return {
-    invocations,
-    dynamodb: { calls: sum((c) => c.dynamodb.calls), wru: mean((c) => c.dynamodb.wru), indexWru: mean((c) => c.dynamodb.indexWru), rru: mean((c) => c.dynamodb.rru), indexRru: mean((c) => c.dynamodb.indexRru) },
-    sqs: { requests: sum((c) => c.sqs.requests), emptyReceives: mean((c) => c.sqs.emptyReceives), messagesSent: mean((c) => c.sqs.messagesSent) },
-    other: sum((c) => c.other),
-    logBytes: mean((c) => c.logBytes),
-    outside: mean((c) => c.outside),
-  };
+  return mean(runs as unknown as Tree[]) as unknown as Counts;
 }
 
 /** In the parent: run the child and take its figures. */
@@ -268,11 +257,15 @@ function print(plain: LifecycleCost, escalated: LifecycleCost, sweep: LifecycleC
     );
   }
   for (const [name, f] of [['plain', figures.plain], ['escalated twice', figures.escalated]] as const) {
-    const inv = Object.entries(f.counts.invocations).map(([k, v]) => `${k} ${fmt(v.count)}×${(v.ms / v.count).toFixed(0)} ms`).join(', ');
+    const inv = Object.entries(f.counts.invocations).map(([k, v]) => `${k} ${fmt(v.count)}×${billedMs(v)} ms`).join(', ');
+    const units = Object.entries(f.counts.dynamodb.byFunction)
+      .map(([k, u]) => `${k} ${fmt(u.wru)}+${fmt(u.indexWru)} WRU ${fmt(u.rru + u.indexRru)} RRU`)
+      .join(', ');
     const calls = Object.entries(f.counts.dynamodb.calls).map(([k, v]) => `${fmt(v)} ${k}`).join(' + ');
     const sqs = Object.entries(f.counts.sqs.requests).map(([k, v]) => `${fmt(v)} ${k}`).join(' + ');
     console.log(`  ${name}: invocations ${inv}`);
     console.log(`  ${' '.repeat(name.length)}  DynamoDB ${calls}; SQS ${sqs} (${fmt(f.counts.sqs.messagesSent)} messages)`);
+    console.log(`  ${' '.repeat(name.length)}  units by function: ${units}`);
   }
   console.log(`  ${'per 1,000'.padEnd(17)} ${'API Gw'.padStart(8)} ${'Lambda'.padStart(8)} ${'DynamoDB'.padStart(8)} ${'SQS'.padStart(8)} ${'Logs'.padStart(8)} ${'X-Ray'.padStart(8)} ${'total'.padStart(8)}`);
   for (const [name, c] of rows) {

@@ -31,11 +31,22 @@ interface Capacity {
   readonly LocalSecondaryIndexes?: Record<string, { readonly CapacityUnits?: number }>;
 }
 
+export interface Units {
+  wru: number;
+  indexWru: number;
+  rru: number;
+  indexRru: number;
+}
+
 export interface Counts {
-  /** Invocations and their summed wall time (ms), by function. */
-  readonly invocations: Record<string, { count: number; ms: number }>;
-  /** DynamoDB calls by operation, and the units consumed: write (WRU) and read (RRU), table and indexes apart. */
-  readonly dynamodb: { calls: Record<string, number>; wru: number; indexWru: number; rru: number; indexRru: number };
+  /**
+   * Invocations by function: their summed wall time (ms), and of it the time spent waiting for AWS
+   * (calls in parallel counted once) in how many waits — so the duration can be priced at AWS's
+   * latency rather than a local server's.
+   */
+  readonly invocations: Record<string, { count: number; ms: number; waitMs: number; waits: number }>;
+  /** DynamoDB calls by operation, and the units consumed: write (WRU) and read (RRU), table and indexes apart; also by function. */
+  readonly dynamodb: Units & { calls: Record<string, number>; byFunction: Record<string, Units> };
   /** SQS requests by operation; receives that found no message are polling, counted apart. */
   readonly sqs: { requests: Record<string, number>; emptyReceives: number; messagesSent: number };
   /** Other services' requests (Secrets Manager, S3, Cognito…) by `Service.Operation`. */
@@ -48,7 +59,7 @@ export interface Counts {
 
 const empty = (): Counts => ({
   invocations: {},
-  dynamodb: { calls: {}, wru: 0, indexWru: 0, rru: 0, indexRru: 0 },
+  dynamodb: { calls: {}, wru: 0, indexWru: 0, rru: 0, indexRru: 0, byFunction: {} },
   sqs: { requests: {}, emptyReceives: 0, messagesSent: 0 },
   other: {},
   logBytes: 0,
@@ -66,8 +77,17 @@ export interface MeteredClient {
   };
 }
 
+/** An invocation in progress: the AWS calls it is waiting for. */
+interface Running {
+  readonly name: string;
+  inFlight: number;
+  since: number;
+  waitMs: number;
+  waits: number;
+}
+
 export class AwsMeter {
-  private readonly current = new AsyncLocalStorage<string>();
+  private readonly current = new AsyncLocalStorage<Running>();
   private counts = empty();
 
   /**
@@ -79,15 +99,25 @@ export class AwsMeter {
       (next, context: { clientName?: string; commandName?: string }) => async (args: { input: Record<string, unknown> }) => {
         const service = String(context.clientName ?? '').replace(/Client$/, '');
         const operation = String(context.commandName ?? '').replace(/Command$/, '');
-        const billed = options.billedOutside === true || this.current.getStore() !== undefined;
+        const running = this.current.getStore();
+        const billed = options.billedOutside === true || running !== undefined;
         const measured = service === 'DynamoDB' && CAPACITY_OPERATIONS.has(operation);
-        const output = await next(measured ? { ...args, input: { ...args.input, ReturnConsumedCapacity: 'INDEXES' } } : args);
+        if (running && running.inFlight++ === 0) running.since = performance.now();
+        let output: unknown;
+        try {
+          output = await next(measured ? { ...args, input: { ...args.input, ReturnConsumedCapacity: 'INDEXES' } } : args);
+        } finally {
+          if (running && --running.inFlight === 0) {
+            running.waitMs += performance.now() - running.since;
+            running.waits++;
+          }
+        }
         if (!billed) {
           this.counts = { ...this.counts, outside: this.counts.outside + 1 };
           return output;
         }
         const o = (output as { output?: Record<string, unknown> }).output ?? {};
-        if (service === 'DynamoDB') this.dynamodb(operation, o.ConsumedCapacity as Capacity | Capacity[] | undefined);
+        if (service === 'DynamoDB') this.dynamodb(running?.name ?? '(event source)', operation, o.ConsumedCapacity as Capacity | Capacity[] | undefined);
         else if (service === 'SQS') this.sqs(operation, args.input, o);
         else bump(this.counts.other, `${service}.${operation}`);
         return output;
@@ -104,12 +134,15 @@ export class AwsMeter {
   invocations<H extends (...args: never[]) => Promise<unknown>>(functionName: string, handler: H): H {
     return (async (...args: Parameters<H>) => {
       const started = performance.now();
+      const running: Running = { name: functionName, inFlight: 0, since: 0, waitMs: 0, waits: 0 };
       try {
-        return await this.current.run(functionName, () => handler(...args));
+        return await this.current.run(running, () => handler(...args));
       } finally {
-        const entry = (this.counts.invocations[functionName] ??= { count: 0, ms: 0 });
+        const entry = (this.counts.invocations[functionName] ??= { count: 0, ms: 0, waitMs: 0, waits: 0 });
         entry.count++;
         entry.ms += performance.now() - started;
+        entry.waitMs += running.waitMs;
+        entry.waits += running.waits;
       }
     }) as H;
   }
@@ -141,20 +174,23 @@ export class AwsMeter {
     return Object.values(this.counts.invocations).reduce((n, i) => n + i.count, 0);
   }
 
-  private dynamodb(operation: string, consumed: Capacity | Capacity[] | undefined) {
+  private dynamodb(functionName: string, operation: string, consumed: Capacity | Capacity[] | undefined) {
     const d = this.counts.dynamodb;
     bump(d.calls, operation);
+    const f = (d.byFunction[functionName] ??= { wru: 0, indexWru: 0, rru: 0, indexRru: 0 });
     const write = WRITE_OPERATIONS.has(operation);
     for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
       const indexes = [...Object.values(c.GlobalSecondaryIndexes ?? {}), ...Object.values(c.LocalSecondaryIndexes ?? {})].reduce((n, i) => n + (i.CapacityUnits ?? 0), 0);
       // Without a table figure (an index-only Query), the total is the indexes'.
       const table = c.Table?.CapacityUnits ?? (c.CapacityUnits ?? 0) - indexes;
-      if (write) {
-        d.wru += table;
-        d.indexWru += indexes;
-      } else {
-        d.rru += table;
-        d.indexRru += indexes;
+      for (const u of [d, f]) {
+        if (write) {
+          u.wru += table;
+          u.indexWru += indexes;
+        } else {
+          u.rru += table;
+          u.indexRru += indexes;
+        }
       }
     }
   }

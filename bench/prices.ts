@@ -45,4 +45,10 @@ export const XRAY_RATE = 0.05;
  * (START, END, REPORT with its X-Ray line): about 400 bytes, as a REPORT line of 2026 reads.
  */
 export const LAMBDA_PLATFORM_LOG_BYTES = 400;
+/**
+ * Not a price: what one wait for DynamoDB or SQS takes from a Lambda in the same region (DynamoDB
+ * answers in single-digit ms, SQS in ~10 ms). A function's billed duration is its own time measured
+ * here plus this for each wait — not the local servers' latency, which is several times AWS's.
+ */
+export const AWS_WAIT_MS = 10;
 export const SECONDS_PER_MONTH = 30 * 24 * 3600;

@@ -7,6 +7,7 @@ import { DEFAULT_MEMORY_MB } from '../infra/stack.ts';
 import { FUNCTIONS, type FunctionName } from '../infra/topology.ts';
 import type { Counts } from './meter.ts';
 import {
+  AWS_WAIT_MS,
   LAMBDA_PLATFORM_LOG_BYTES,
   PRICES,
   SECONDS_PER_MONTH,
@@ -57,12 +58,19 @@ export interface LifecycleCost {
 
 const memoryGb = (name: string) => ((FUNCTIONS as Record<string, { memoryMb?: number }>)[name]?.memoryMb ?? DEFAULT_MEMORY_MB) / 1024;
 
+/**
+ * An invocation's billed duration, on average: its own time as measured here, plus AWS_WAIT_MS for
+ * each wait for AWS, rounded up to the millisecond as Lambda bills.
+ */
+export function billedMs(i: Counts['invocations'][string]): number {
+  return Math.ceil((i.ms - i.waitMs + i.waits * AWS_WAIT_MS) / Math.max(1, i.count));
+}
+
 /** What `counts` cost; `apiRequests` went through API Gateway. */
 export function costOf(counts: Counts, apiRequests: number): LifecycleCost {
   const fns = Object.entries(counts.invocations);
   const invocations = fns.reduce((n, [, i]) => n + i.count, 0);
-  // Lambda bills each invocation's duration rounded up to the millisecond.
-  const gbSeconds = fns.reduce((n, [name, i]) => n + (i.count * Math.ceil(i.ms / Math.max(1, i.count)) * memoryGb(name)) / 1000, 0);
+  const gbSeconds = fns.reduce((n, [name, i]) => n + (i.count * billedMs(i) * memoryGb(name)) / 1000, 0);
   const d = counts.dynamodb;
   const sqsRequests = Object.values(counts.sqs.requests).reduce((n, v) => n + v, 0);
   const logBytes = counts.logBytes + invocations * LAMBDA_PLATFORM_LOG_BYTES;
