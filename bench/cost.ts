@@ -56,7 +56,7 @@ const ESCALATED: readonly (Step | { readonly awaitUnit: string })[] = [
   { who: 'county-officer', method: 'POST', path: (id) => `/v1/cases/${id}/actions`, body: { type: 'follow_up', satisfaction: 'satisfied' } },
 ];
 
-const RUNS = Number(process.env.COST_RUNS ?? 3);
+const RUNS = 3;
 
 export interface CostFigures {
   /** Counts per lifecycle, averaged over RUNS; the API requests each makes. */
@@ -281,6 +281,12 @@ function print(plain: LifecycleCost, escalated: LifecycleCost, sweep: LifecycleC
     console.log(`  ${cases.toLocaleString('en').padStart(9)} cases   floor ${usd(floor.total, 2)} + cases ${usd(cases * plain.total, 2)} = ${usd(floor.total + cases * plain.total, 2)}`);
     console.log(`              floor: ${items}`);
   }
+  // README "A province on paper" starts from these.
+  const year = 10_000_000;
+  const provinceFloor = monthlyFloor(inventory, year / 12, plain, sweep, figures.caseBytes).total * 12;
+  console.log(
+    `  a province, 10,000,000 cases a year: requests ${usd(year * plain.total, 0)} (all plain) to ${usd(year * escalated.total, 0)} (all escalated twice) + floor ${usd(provinceFloor, 0)}; per case ${fmt(plain.units.wru + plain.units.indexWru)}–${fmt(escalated.units.wru + escalated.units.indexWru)} WRU, ${fmt(plain.units.invocations)}–${fmt(escalated.units.invocations)} invocations, ${fmt(plain.units.sqsRequests)}–${fmt(escalated.units.sqsRequests)} SQS requests, ${(figures.caseBytes / 1024).toFixed(1)} KB stored`,
+  );
   const figure = per1000(plain);
   console.log(`cost per 1,000 plain lifecycles  ${usd(figure, 3)}   ${figure <= 0.05 ? 'ok  ' : 'MISS'} target ≤ $0.05 (escalated twice ${usd(per1000(escalated), 3)})`);
 }
