@@ -274,7 +274,7 @@ function print(plain: LifecycleCost, escalated: LifecycleCost, sweep: LifecycleC
       `  ${name.padEnd(17)} ${[p.api, p.lambda, p.dynamodb, p.sqs, p.logs, p.xray, c.total].map((v) => usd(v * 1000).padStart(8)).join(' ')}`,
     );
   }
-  console.log('  monthly, by cases a month (plain lifecycles; the floor: what the stack costs with no case at all)');
+  console.log('  monthly, by cases a month (plain lifecycles; the floor: what the stack costs standing, and what keeping the cases\' traces, logs and items adds)');
   for (const cases of [300, 833_000]) {
     const floor = monthlyFloor(inventory, cases, plain, sweep, figures.caseBytes);
     const items = floor.items.map((i) => `${i.what} ${usd(i.usd, 2)}`).join(', ');
@@ -285,12 +285,13 @@ function print(plain: LifecycleCost, escalated: LifecycleCost, sweep: LifecycleC
   const year = 10_000_000;
   const provinceFloor = monthlyFloor(inventory, year / 12, plain, sweep, figures.caseBytes).total * 12;
   console.log(
-    `  a province, 10,000,000 cases a year: requests ${usd(year * plain.total, 0)} (all plain) to ${usd(year * escalated.total, 0)} (all escalated twice) + floor ${usd(provinceFloor, 0)}; per case ${fmt(plain.units.wru + plain.units.indexWru)}–${fmt(escalated.units.wru + escalated.units.indexWru)} WRU, ${fmt(plain.units.invocations)}–${fmt(escalated.units.invocations)} invocations, ${fmt(plain.units.sqsRequests)}–${fmt(escalated.units.sqsRequests)} SQS requests, ${(figures.caseBytes / 1024).toFixed(1)} KB stored`,
+    `  a province, 10,000,000 cases a year: requests ${dollars(year * plain.total)} (all plain) to ${dollars(year * escalated.total)} (all escalated twice) + floor ${dollars(provinceFloor)}; per case ${fmt(plain.units.wru + plain.units.indexWru)}–${fmt(escalated.units.wru + escalated.units.indexWru)} WRU, ${fmt(plain.units.invocations)}–${fmt(escalated.units.invocations)} invocations, ${fmt(plain.units.sqsRequests)}–${fmt(escalated.units.sqsRequests)} SQS requests, ${(figures.caseBytes / 1024).toFixed(1)} KB stored`,
   );
   const figure = per1000(plain);
   console.log(`cost per 1,000 plain lifecycles  ${usd(figure, 3)}   ${figure <= 0.05 ? 'ok  ' : 'MISS'} target ≤ $0.05 (escalated twice ${usd(per1000(escalated), 3)})`);
 }
 
+const dollars = (n: number) => `$${Math.round(n).toLocaleString('en')}`;
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 
 if (process.argv.includes('--measure')) {
