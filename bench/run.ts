@@ -3,6 +3,7 @@
  * Prints a report; exits non-zero only if a measurement could not be taken.
  */
 import { GZIP_TARGET, IMPORT_RUNS, RATIO_TARGET, bundleFigures } from './bundles.ts';
+import { costSection } from './cost.ts';
 import { fairLoad } from './fair-load.ts';
 import { ATTACHMENT_HOST, attachmentIntakeItems, intakeRate, rawPutRate } from './intake.ts';
 import { isolated } from './isolated.ts';
@@ -89,6 +90,10 @@ try {
 } finally {
   await billed.stop();
 }
+
+// What a case's life costs on AWS, counted on the functions' own clients (bench/cost.ts).
+await costSection();
+console.log();
 
 // Fair under load, as `npm start` runs (workers on): 200 clients that each connect as they start.
 const whole = await startStackProcess({});

@@ -59,6 +59,8 @@ export interface LocalStackOptions {
   readonly sqsPort?: number;
   readonly s3Port?: number;
   readonly log?: (line: string) => void;
+  /** Wraps each function's handler as it is loaded (the bench counts invocations and the AWS calls each makes). */
+  readonly wrapHandler?: <H extends (...args: never[]) => Promise<unknown>>(functionName: string, handler: H) => H;
 }
 
 export interface LocalStack {
@@ -111,7 +113,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const load = <T>(name: string, def: FunctionDef): Promise<T> => {
     let loaded = handlers.get(name);
     if (!loaded) {
-      loaded = import(pathToFileURL(resolve(ROOT, def.entry)).href).then((m: { handler: unknown }) => m.handler);
+      loaded = import(pathToFileURL(resolve(ROOT, def.entry)).href).then((m: { handler: (...args: never[]) => Promise<unknown> }) =>
+        options.wrapHandler ? options.wrapHandler(name, m.handler) : m.handler,
+      );
       handlers.set(name, loaded);
     }
     return loaded as Promise<T>;

@@ -7,9 +7,9 @@
  *   COUNTED#<id>    COUNTED        what the case is counted as: its version and rows
  *
  * Without transactions (dynalite has none), a count is made idempotent in
- * two steps: the case's COUNTED record takes an intent (the new rows, the
- * delta, a number n one more than the last) on the state it read; each row
- * gets the delta with a token `c:<caseId>` = n, on the condition its token
+ * two steps: the case's COUNTED record takes an intent (the new rows and a
+ * number n one more than the last) on the state it read; each row gets the
+ * delta from the committed rows to the new ones with a token `c:<caseId>` = n, on the condition its token
  * for the case is below n; then the record commits the intent. A count cut
  * short anywhere is finished by the next one (a redelivery, the sweeper's
  * relay pass, a statistics read), which applies only the rows whose token is
@@ -24,7 +24,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { contribution, counterDelta, counterRowsOf, type CaseState, type CounterRow, type UnitTree } from '../domain/index.ts';
+import { OWN, SUB, contribution, counterDelta, counterRowsOf, type CaseState, type CounterRow, type UnitTree } from '../domain/index.ts';
 import { queryAll } from './query.ts';
 import { PK, SK } from './schema.ts';
 
@@ -32,8 +32,36 @@ interface Intent {
   readonly n: number;
   readonly version: number;
   readonly rows: readonly CounterRow[];
-  readonly delta: readonly CounterRow[];
 }
+
+/**
+ * Rows as the COUNTED record keeps them: `counterRowsOf`'s shape — the unit where the case arose with
+ * its `sub:` and `own:` counters, the units above with the `sub:` ones — is the bucket once and the
+ * units above (a fifth of the bytes, and each count of the case rewrites the record twice). Rows of
+ * another shape are kept as they are.
+ */
+type StoredRows = readonly CounterRow[] | { readonly unitId: string; readonly day: string; readonly counts: Record<string, number>; readonly above: readonly string[] };
+
+function storedRows(rows: readonly CounterRow[]): StoredRows {
+  const [first, ...above] = rows;
+  if (!first) return rows;
+  const counts = Object.fromEntries(Object.entries(first.counts).filter(([k]) => k.startsWith(OWN)).map(([k, v]) => [k.slice(OWN.length), v]));
+  const compact = { unitId: first.unitId, day: first.day, counts, above: above.map((r) => r.unitId) };
+  return sameRowsInOrder(rowsOf(compact), rows) ? compact : rows;
+}
+
+function rowsOf(stored: StoredRows): CounterRow[] {
+  if (Array.isArray(stored)) return stored as CounterRow[];
+  const { unitId, day, counts, above } = stored as Exclude<StoredRows, readonly CounterRow[]>;
+  const prefixed = (prefix: string) => Object.fromEntries(Object.entries(counts).map(([k, v]) => [prefix + k, v]));
+  return [{ unitId, day, counts: { ...prefixed(SUB), ...prefixed(OWN) } }, ...above.map((id) => ({ unitId: id, day, counts: prefixed(SUB) }))];
+}
+
+const sameRowsInOrder = (a: readonly CounterRow[], b: readonly CounterRow[]) =>
+  a.length === b.length && a.every((r, i) => r.unitId === b[i]?.unitId && r.day === b[i]?.day && sameRows([r], [b[i] as CounterRow]));
+
+/** An intent as stored: its rows compact (the delta is made again from the committed rows, which it was made from). */
+const storedIntent = (intent: Intent) => JSON.stringify({ n: intent.n, version: intent.version, rows: storedRows(intent.rows) });
 
 interface Counted {
   readonly version: number;
@@ -41,6 +69,9 @@ interface Counted {
   readonly rows: readonly CounterRow[];
   readonly intent?: Intent;
 }
+
+/** An intent as read: older records carry their delta too, which is the one made again from the committed rows. */
+const intentOf = (stored: { n: number; version: number; rows: StoredRows }): Intent => ({ n: stored.n, version: stored.version, rows: rowsOf(stored.rows) });
 
 const countedKey = (id: string) => ({ [PK]: `COUNTED#${id}`, [SK]: 'COUNTED' });
 const rowKey = (unitId: string, day: string) => ({ [PK]: `STATS#${unitId}`, [SK]: day });
@@ -65,9 +96,9 @@ export class StatCounters {
     const rows = counterRowsOf(contribution(state), units);
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       let counted = await this.counted(state.id);
-      if (counted.intent) counted = await this.finish(state.id, counted.intent);
+      if (counted.intent) counted = await this.finish(state.id, counted, counted.intent);
       if (!counted || counted.version > state.version || (counted.version === state.version && sameRows(counted.rows, rows))) return;
-      const intent: Intent = { n: counted.n + 1, version: state.version, rows, delta: counterDelta(counted.rows, rows) };
+      const intent: Intent = { n: counted.n + 1, version: state.version, rows };
       try {
         await this.db.send(
           new UpdateItemCommand({
@@ -76,14 +107,14 @@ export class StatCounters {
             UpdateExpression: 'SET #intent = :intent, #in = :in',
             ConditionExpression: counted.n === 0 ? 'attribute_not_exists(#n) AND attribute_not_exists(#in)' : '#n = :n AND attribute_not_exists(#in)',
             ExpressionAttributeNames: { '#intent': 'intent', '#in': 'intentN', '#n': 'n' },
-            ExpressionAttributeValues: marshall({ ':intent': JSON.stringify(intent), ':in': intent.n, ...(counted.n === 0 ? {} : { ':n': counted.n }) }),
+            ExpressionAttributeValues: marshall({ ':intent': storedIntent(intent), ':in': intent.n, ...(counted.n === 0 ? {} : { ':n': counted.n }) }),
           }),
         );
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) continue;
         throw error;
       }
-      await this.finish(state.id, intent);
+      await this.finish(state.id, counted, intent);
       return;
     }
     throw new Error(`case ${state.id}: counting kept conflicting with other counts`);
@@ -97,8 +128,8 @@ export class StatCounters {
     return {
       version: Number(item.version ?? 0),
       n: Number(item.n ?? 0),
-      rows: typeof item.rows === 'string' ? (JSON.parse(item.rows) as CounterRow[]) : [],
-      ...(typeof item.intent === 'string' ? { intent: JSON.parse(item.intent) as Intent } : {}),
+      rows: typeof item.rows === 'string' ? rowsOf(JSON.parse(item.rows) as StoredRows) : [],
+      ...(typeof item.intent === 'string' ? { intent: intentOf(JSON.parse(item.intent) as { n: number; version: number; rows: StoredRows }) } : {}),
     };
   }
 
@@ -117,12 +148,15 @@ export class StatCounters {
     }));
   }
 
-  /** Apply an intent's rows that lack its token, commit it, then take the tokens away. */
-  private async finish(caseId: string, intent: Intent): Promise<Counted> {
+  /**
+   * Apply an intent's rows that lack its token and commit it. `committed` is the record the intent
+   * was written on (its condition held the committed count still), so the delta is the same each time.
+   */
+  private async finish(caseId: string, committed: Counted, intent: Intent): Promise<Counted> {
     const names = { '#tok': token(caseId) };
     // Every row's write settles before this returns or throws: none is left running after a failure.
     const applied = await Promise.allSettled(
-      intent.delta.map(async (row) => {
+      counterDelta(committed.rows, intent.rows).map(async (row) => {
         const counters = Object.entries(row.counts);
         try {
           await this.db.send(
@@ -143,7 +177,7 @@ export class StatCounters {
     );
     const failed = applied.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
-    const committed: Counted = { version: intent.version, n: intent.n, rows: intent.rows };
+    const done: Counted = { version: intent.version, n: intent.n, rows: intent.rows };
     try {
       await this.db.send(
         new UpdateItemCommand({
@@ -152,7 +186,7 @@ export class StatCounters {
           UpdateExpression: 'SET #version = :version, #n = :n, #rows = :rows REMOVE #intent, #in',
           ConditionExpression: '#in = :n',
           ExpressionAttributeNames: { '#version': 'version', '#n': 'n', '#rows': 'rows', '#intent': 'intent', '#in': 'intentN' },
-          ExpressionAttributeValues: marshall({ ':version': intent.version, ':n': intent.n, ':rows': JSON.stringify(intent.rows) }),
+          ExpressionAttributeValues: marshall({ ':version': intent.version, ':n': intent.n, ':rows': JSON.stringify(storedRows(intent.rows)) }),
         }),
       );
     } catch (error) {
@@ -160,6 +194,6 @@ export class StatCounters {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       return this.counted(caseId);
     }
-    return committed;
+    return done;
   }
 }

@@ -25,6 +25,7 @@ import {
 } from '../../shared/domain/index.ts';
 import { DEMO_UNITS } from '../../infra/local/demo-data.ts';
 import { StatCounters } from '../../shared/store/stat-counters.ts';
+import { itemBytes } from '../../shared/store/codec.ts';
 import { units } from '../support/domain.ts';
 import { dumpTable, startTable, type TestTable } from '../support/dynamo.ts';
 import { history, play } from '../support/histories.ts';
@@ -141,5 +142,17 @@ describe('statistics counters', () => {
     expect(xf.total).toBe(0);
     expect(hx).toEqual(own);
     expect(hx.resolutionRate.numerator).toBe(1);
+  });
+
+  it('keeps a case\'s COUNTED record within one write unit, each count rewriting it twice (bench/cost.ts)', async () => {
+    await clearCounters();
+    const counters = new StatCounters(table.db, table.tableName);
+    const events = play('SMALLREC01', { receivedAfterMinutes: 60, at: 'hp-xf-yg-1', steps: [[{ kind: 'accept' }, 30], [{ kind: 'resolve', outcome: 'resolved' }, 30]] });
+    const state = events.reduce<CaseState | undefined>(evolve, undefined)!;
+    await counters.count(state, units);
+    const record = (await dumpTable(table.db, table.tableName)).find((item) => item.pk === 'COUNTED#SMALLREC01');
+    // Five rows (the building and the four levels above it), each with the case's counters.
+    expect((await counters.counted('SMALLREC01')).rows).toHaveLength(5);
+    expect(itemBytes(record ?? {})).toBeLessThanOrEqual(1024);
   });
 });
