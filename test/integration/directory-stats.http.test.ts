@@ -174,7 +174,8 @@ describe('statistics', () => {
   it('reads dates as China days: a case received at 07:00 on 1 December in China is December’s, not November’s', async () => {
     const { clock } = await import('../../shared/service/clock.ts');
     const township = { headers: { authorization: `Bearer ${await login(stack, 'township-mediator')}` } };
-    const count = async (query: string) => (await call(stack, 'GET', `/v1/stats?unitId=hp-hx-lw&${query}`, township)).body.total as number;
+    // The community, not 柳湾 (a thousand buildings since the import above: its statistics read a row range per child).
+    const count = async (query: string) => (await call(stack, 'GET', `/v1/stats?unitId=hp-hx&${query}`, township)).body.total as number;
     try {
       for (const local of ['2025-11-01T07:00:00', '2025-11-30T23:30:00', '2025-12-01T07:00:00']) {
         clock.set(() => new Date(`${local}+08:00`));
