@@ -19,7 +19,6 @@ import {
 import type { Account, Directory } from '../store/directory.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { issueToken } from './tokens.ts';
-import { traced } from './tracer.ts';
 
 export interface Session {
   readonly token: string;
@@ -122,7 +121,7 @@ export function accountsFromEnv(directory: Directory, env: NodeJS.ProcessEnv = p
     const poolId = env.COGNITO_USER_POOL_ID;
     const clientId = env.COGNITO_CLIENT_ID;
     if (!poolId || !clientId) throw new Error('AUTH_MODE=cognito needs COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID');
-    return new CognitoAccounts(directory, traced(new CognitoIdentityProviderClient({})), poolId, clientId);
+    return new CognitoAccounts(directory, new CognitoIdentityProviderClient({}), poolId, clientId);
   }
   return new LocalAccounts(directory);
 }

@@ -9,17 +9,14 @@ import { ATTACHMENTS_BUCKET_ENV } from './config.ts';
 import { AttachmentService, UploadTokens } from './attachments.ts';
 import { cases, config, store } from './runtime.ts';
 import { perSecrets } from './secrets.ts';
-import { traced } from './tracer.ts';
 
-export const s3 = traced(
-  new S3Client({
+export const s3 = new S3Client({
   // A local S3 (AWS_ENDPOINT_URL_S3) answers on one host, not <bucket>.<host>.
   forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined,
   // Checksums only where S3 requires them: an upload URL carries no checksum a browser could not compute.
   requestChecksumCalculation: 'WHEN_REQUIRED',
   responseChecksumValidation: 'WHEN_REQUIRED',
-  }),
-);
+});
 
 export const files = new FileStore(s3, process.env[ATTACHMENTS_BUCKET_ENV] ?? 'maodiaotong-attachments');
 

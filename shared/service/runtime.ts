@@ -23,13 +23,12 @@ import { TopicStore } from '../store/topic-store.ts';
 import { DeliberationService } from './deliberation.ts';
 import { chinaDay } from '../domain/index.ts';
 import { countEvent } from './metrics.ts';
-import { traced } from './tracer.ts';
 import { VolunteerStore } from '../store/volunteers.ts';
 import { Volunteers } from './volunteers.ts';
 
 export const config = configFromEnv();
 // A function's middleware never changes after start, so each command's resolved stack is built once.
-export const dynamodb = traced(new DynamoDBClient({ cacheMiddleware: true }));
+export const dynamodb = new DynamoDBClient({ cacheMiddleware: true });
 export const directory = new Directory(dynamodb, config.tableName, undefined, undefined, config.treeCheckMs);
 
 /** A keyed hash (HASH_SECRET) of a secret we must check but never keep, such as a phone-link code. */
