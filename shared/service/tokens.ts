@@ -5,7 +5,12 @@
  * that also serve API clients verify them here against the pool's JWKS.
  */
 import { secretFromEnv } from './config.ts';
-import { SignJWT, createRemoteJWKSet, jwtVerify, errors, type JWTPayload } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+
+// jose, and the JWKS whose creation loads Node's fetch (undici), only when a token is issued or checked:
+// a cold start of a function serving API keys or the gateway-checked routes pays for neither.
+let jose: Promise<typeof import('jose')> | undefined;
+const loadJose = () => (jose ??= import('jose'));
 
 export interface UserClaims {
   readonly username: string;
@@ -20,10 +25,10 @@ export const TOKEN_TTL_SECONDS = 12 * 3600;
 
 const cognitoPool = process.env.AUTH_MODE === 'cognito' ? process.env.COGNITO_USER_POOL_ID : undefined;
 const cognitoIssuer = cognitoPool && `https://cognito-idp.${process.env.AWS_REGION ?? ''}.amazonaws.com/${cognitoPool}`;
-const cognitoKeys = cognitoIssuer ? createRemoteJWKSet(new URL(`${cognitoIssuer}/.well-known/jwks.json`)) : undefined;
+let cognitoKeys: JWTVerifyGetKey | undefined;
 
 // Read at start: in Lambda without Cognito a missing JWT_SECRET stops the function rather than sign with the local default.
-const localKey = cognitoKeys ? undefined : new TextEncoder().encode(secretFromEnv(process.env, 'JWT_SECRET', 'local-jwt-secret-change-me'));
+const localKey = cognitoIssuer ? undefined : new TextEncoder().encode(secretFromEnv(process.env, 'JWT_SECRET', 'local-jwt-secret-change-me'));
 const secret = () => {
   if (!localKey) throw new Error('tokens are issued by Cognito in this deployment');
   return localKey;
@@ -31,6 +36,7 @@ const secret = () => {
 
 export async function issueToken(claims: UserClaims, now: Date): Promise<{ token: string; expiresAt: string }> {
   const issuedAt = Math.floor(now.getTime() / 1000);
+  const { SignJWT } = await loadJose();
   const token = await new SignJWT({ name: claims.name, role: claims.role, unitId: claims.unitId })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.username)
@@ -50,8 +56,10 @@ export function usernameOf(claims: JWTPayload | Record<string, unknown>): string
 
 /** The username of a valid token, or undefined (expired, forged, malformed, wrong issuer). */
 export async function verifyToken(token: string, now: Date): Promise<string | undefined> {
+  const { createRemoteJWKSet, errors, jwtVerify } = await loadJose();
   try {
-    if (cognitoKeys && cognitoIssuer) {
+    if (cognitoIssuer) {
+      cognitoKeys ??= createRemoteJWKSet(new URL(`${cognitoIssuer}/.well-known/jwks.json`));
       const { payload } = await jwtVerify(token, cognitoKeys, {
         issuer: cognitoIssuer,
         audience: process.env.COGNITO_CLIENT_ID,
