@@ -69,7 +69,8 @@ function loadedAtStart(metafile: Metafile, entry: string): string[] {
   const visit = (file: string) => {
     if (loaded.has(file)) return;
     loaded.add(file);
-    for (const i of metafile.outputs[file]?.imports ?? []) if (i.kind === 'import-statement') visit(i.path);
+    // Node's own modules (`import … from 'module'` of the banner) are external: no output of ours.
+    for (const i of metafile.outputs[file]?.imports ?? []) if (i.kind === 'import-statement' && !i.external) visit(i.path);
   };
   visit(entry);
   return [...loaded];
