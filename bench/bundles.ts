@@ -5,22 +5,25 @@
  * the same run, interleaved, several times (median).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { buildFunction, CHUNK_DIR } from '../infra/bundling.ts';
+import type { Metafile } from 'esbuild';
+import { buildFunction } from '../infra/bundling.ts';
 import { functionList } from '../infra/topology.ts';
 
 export interface BundleFigures {
   readonly name: string;
-  /** index.mjs: what a cold start loads. */
+  /** What a cold start loads: index.mjs and the chunks it imports statically. */
   readonly bytes: number;
+  /** The same, each file gzipped. */
   readonly gzipBytes: number;
-  /** index.mjs and its lazy chunks, gzipped. */
+  /** Every file, the lazy chunks too, gzipped. */
   readonly allGzipBytes: number;
-  readonly chunks: number;
-  /** Bytes of the bundle that come from the AWS SDK's packages (@aws-sdk, @smithy, @aws). */
+  /** Chunks loaded only when a path asks for them (dynamic import). */
+  readonly lazyChunks: number;
+  /** Bytes of what a cold start loads that come from the AWS SDK's packages (@aws-sdk, @smithy, @aws). */
   readonly sdkBytes: number;
   /** Median import time in a fresh process. */
   readonly importMs: number;
@@ -36,7 +39,7 @@ export const GZIP_TARGET = 150 * 1024;
 const SDK_PACKAGE = /node_modules\/(@aws-sdk|@smithy|@aws)\//;
 const ROOT = resolve(import.meta.dirname, '..');
 
-/** A Lambda-like environment: tracing on (Powertools reads AWS_EXECUTION_ENV), secrets given, Cognito mode. */
+/** A Lambda-like environment (Powertools reads AWS_EXECUTION_ENV), secrets given, Cognito mode. */
 const LAMBDA_ENV = {
   PATH: process.env.PATH ?? '',
   AWS_REGION: 'cn-north-1',
@@ -60,9 +63,38 @@ function importOnce(file: string): number {
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
-async function jsFiles(dir: string): Promise<string[]> {
-  const chunks = await readdir(join(dir, CHUNK_DIR)).catch(() => [] as string[]);
-  return [join(dir, 'index.mjs'), ...chunks.filter((f) => f.endsWith('.mjs')).map((f) => join(dir, CHUNK_DIR, f))];
+/** The outputs an import of `entry` loads before it returns: the entry and, transitively, its static imports. */
+function loadedAtStart(metafile: Metafile, entry: string): string[] {
+  const loaded = new Set<string>();
+  const visit = (file: string) => {
+    if (loaded.has(file)) return;
+    loaded.add(file);
+    // Node's own modules (`import … from 'module'` of the banner) are external: no output of ours.
+    for (const i of metafile.outputs[file]?.imports ?? []) if (i.kind === 'import-statement' && !i.external) visit(i.path);
+  };
+  visit(entry);
+  return [...loaded];
+}
+
+type Sizes = Pick<BundleFigures, 'bytes' | 'gzipBytes' | 'allGzipBytes' | 'lazyChunks' | 'sdkBytes'>;
+
+async function sizesOf(metafile: Metafile): Promise<Sizes> {
+  // Output paths in the metafile are relative to the working directory.
+  const outputs = Object.keys(metafile.outputs).filter((path) => path.endsWith('.mjs'));
+  const atStart = loadedAtStart(metafile, outputs.find((path) => metafile.outputs[path]?.entryPoint)!);
+  const contents = new Map(await Promise.all(outputs.map(async (path) => [path, await readFile(resolve(path))] as const)));
+  const sum = (paths: readonly string[], size: (c: Buffer) => number) => paths.reduce((n, path) => n + size(contents.get(path)!), 0);
+  const gzipped = (c: Buffer) => gzipSync(c).length;
+  return {
+    bytes: sum(atStart, (c) => c.length),
+    gzipBytes: sum(atStart, gzipped),
+    allGzipBytes: sum(outputs, gzipped),
+    lazyChunks: outputs.length - atStart.length,
+    sdkBytes: atStart
+      .flatMap((path) => Object.entries(metafile.outputs[path]?.inputs ?? {}))
+      .filter(([path]) => SDK_PACKAGE.test(path))
+      .reduce((n, [, input]) => n + input.bytesInOutput, 0),
+  };
 }
 
 export async function bundleFigures(runs = IMPORT_RUNS): Promise<{ baselineMs: number; baselineGzipBytes: number; functions: BundleFigures[] }> {
@@ -70,7 +102,7 @@ export async function bundleFigures(runs = IMPORT_RUNS): Promise<{ baselineMs: n
   try {
     const baseline = await buildFunction(ROOT, { entry: BASELINE_ENTRY }, join(dir, '_baseline'));
     const built = [];
-    for (const [name, def] of functionList()) built.push({ name, dir: join(dir, name), ...(await buildFunction(ROOT, def, join(dir, name))) });
+    for (const [name, def] of functionList()) built.push({ name, ...(await buildFunction(ROOT, def, join(dir, name))) });
     // Interleaved rounds: a busy moment of the machine falls on every bundle alike, not on one.
     const times = new Map<string, number[]>([['_baseline', []], ...built.map((b) => [b.name, []] as [string, number[]])]);
     for (let round = 0; round < runs; round++) {
@@ -80,24 +112,10 @@ export async function bundleFigures(runs = IMPORT_RUNS): Promise<{ baselineMs: n
     const baselineMs = median(times.get('_baseline')!);
     const functions: BundleFigures[] = [];
     for (const b of built) {
-      const inputs = Object.values(b.metafile.outputs).find((o) => o.entryPoint)?.inputs ?? {};
-      const sdkBytes = Object.entries(inputs)
-        .filter(([path]) => SDK_PACKAGE.test(path))
-        .reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
-      const [entry, ...chunks] = await Promise.all((await jsFiles(b.dir)).map((f) => readFile(f)));
       const importMs = median(times.get(b.name)!);
-      functions.push({
-        name: b.name,
-        bytes: entry!.length,
-        gzipBytes: gzipSync(entry!).length,
-        allGzipBytes: [entry!, ...chunks].reduce((n, c) => n + gzipSync(c).length, 0),
-        chunks: chunks.length,
-        sdkBytes,
-        importMs,
-        ratio: importMs / baselineMs,
-      });
+      functions.push({ name: b.name, ...(await sizesOf(b.metafile)), importMs, ratio: importMs / baselineMs });
     }
-    return { baselineMs, baselineGzipBytes: gzipSync(await readFile(baseline.file)).length, functions };
+    return { baselineMs, baselineGzipBytes: (await sizesOf(baseline.metafile)).gzipBytes, functions };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

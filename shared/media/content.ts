@@ -6,7 +6,6 @@
  * (strip.ts); the SHA-256 is of the bytes stored.
  */
 import { createHash } from 'node:crypto';
-import { fileTypeFromBuffer } from 'file-type';
 import { ATTACHMENT_LIMITS, DomainError, MEDIA_TYPES, mediaTypeInfo, sanitizeFileName, type AttachmentKind, type MediaType } from '../domain/index.ts';
 import { CannotClean, removeLocation } from './strip.ts';
 
@@ -31,6 +30,8 @@ const ALIASES: Readonly<Record<string, MediaType>> = { 'audio/x-m4a': 'audio/mp4
 
 /** The type the content shows, if it is one a case takes. */
 export async function sniff(bytes: Uint8Array): Promise<MediaType | undefined> {
+  // file-type (and its tokenizers) only when a file is checked, not at the cold start of every function that imports this module.
+  const { fileTypeFromBuffer } = await import('file-type');
   const found = await fileTypeFromBuffer(bytes);
   const mime = found && (ALIASES[found.mime] ?? found.mime);
   return mime !== undefined && mediaTypeInfo(mime) ? (mime as MediaType) : undefined;

@@ -6,17 +6,12 @@
  * day. Downloads are presigned GETs that last minutes, with the type we found
  * and `Content-Disposition: attachment` for anything that is not an image.
  */
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  NoSuchKey,
-  NotFound as S3NotFound,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Attachment, MediaType } from '../domain/index.ts';
+
+export type S3Sdk = typeof import('./s3.ts');
+let sdk: Promise<S3Sdk> | undefined;
+const loadSdk = () => (sdk ??= import('./s3.ts'));
 
 /** How long a presigned URL works: long enough to upload 10 MB from a phone, short enough not to be passed around. */
 export const UPLOAD_URL_SECONDS = 600;
@@ -41,38 +36,50 @@ export interface PresignedUpload {
 }
 
 export class FileStore {
+  private client: S3Client | undefined;
+
+  /** `makeClient` builds the S3 client from the SDK, loaded at the first call that touches a file. */
   constructor(
-    private readonly s3: S3Client,
+    private readonly makeClient: (sdk: S3Sdk) => S3Client,
     private readonly bucket: string,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  private async s3(): Promise<{ s3: S3Client; sdk: S3Sdk }> {
+    const loaded = await loadSdk();
+    this.client ??= this.makeClient(loaded);
+    return { s3: this.client, sdk: loaded };
+  }
+
   /** A PUT URL for exactly this many bytes of this declared type (S3 refuses any other length). */
   async uploadUrl(key: string, mediaType: string, size: number): Promise<PresignedUpload> {
-    const command = new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: mediaType, ContentLength: size });
-    const url = await getSignedUrl(this.s3, command, { expiresIn: UPLOAD_URL_SECONDS, signableHeaders: new Set(['content-type', 'content-length']) });
+    const { s3, sdk } = await this.s3();
+    const command = new sdk.PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: mediaType, ContentLength: size });
+    const url = await sdk.getSignedUrl(s3, command, { expiresIn: UPLOAD_URL_SECONDS, signableHeaders: new Set(['content-type', 'content-length']) });
     return { url, method: 'PUT', headers: { 'content-type': mediaType }, expiresAt: new Date(this.now().getTime() + UPLOAD_URL_SECONDS * 1000).toISOString() };
   }
 
   /** An uploaded object's bytes, or undefined when there is none; over `maxBytes` it is not read (the caller refuses it). */
   async read(key: string, maxBytes: number): Promise<{ bytes?: Buffer; size: number } | undefined> {
+    const { s3, sdk } = await this.s3();
     try {
-      const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const head = await s3.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       const size = head.ContentLength ?? 0;
       if (size > maxBytes) return { size };
-      const got = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const got = await s3.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: key }));
       const bytes = Buffer.from((await got.Body?.transformToByteArray()) ?? []);
       return { bytes, size: bytes.length };
     } catch (error) {
-      if (error instanceof NoSuchKey || error instanceof S3NotFound || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+      if (error instanceof sdk.NoSuchKey || error instanceof sdk.NotFound || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
       throw error;
     }
   }
 
   /** Keep a checked file: its type as found, and how a browser should treat it. */
   async put(key: string, bytes: Buffer, file: { mediaType: MediaType; kind: Attachment['kind']; name: string; sha256: string }): Promise<void> {
-    await this.s3.send(
-      new PutObjectCommand({
+    const { s3, sdk } = await this.s3();
+    await s3.send(
+      new sdk.PutObjectCommand({
         Bucket: this.bucket,
         Key: key,
         Body: bytes,
@@ -84,18 +91,20 @@ export class FileStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    const { s3, sdk } = await this.s3();
+    await s3.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
   /** A short-lived GET for a stored file, answered with the type we found and inline only for images. */
   async downloadUrl(key: string, file: Pick<Attachment, 'mediaType' | 'kind' | 'name'>): Promise<{ url: string; expiresAt: string }> {
-    const command = new GetObjectCommand({
+    const { s3, sdk } = await this.s3();
+    const command = new sdk.GetObjectCommand({
       Bucket: this.bucket,
       Key: key,
       ResponseContentType: file.mediaType,
       ResponseContentDisposition: contentDisposition(file.kind, file.name),
     });
-    const url = await getSignedUrl(this.s3, command, { expiresIn: DOWNLOAD_URL_SECONDS });
+    const url = await sdk.getSignedUrl(s3, command, { expiresIn: DOWNLOAD_URL_SECONDS });
     return { url, expiresAt: new Date(this.now().getTime() + DOWNLOAD_URL_SECONDS * 1000).toISOString() };
   }
 }

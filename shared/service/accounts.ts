@@ -38,7 +38,6 @@ import type { Account, Directory } from '../store/directory.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { issueChallengeSession, issueRefreshToken, issueToken, mfaRequiredFromEnv, verifyChallengeSession, verifyRefreshToken, type MfaChallenge } from './tokens.ts';
 import { base32Encode, otpauthUri, verifyTotp } from './totp.ts';
-import { traced } from './tracer.ts';
 
 export interface Session {
   readonly token: string;
@@ -282,7 +281,7 @@ export function accountsFromEnv(directory: Directory, env: NodeJS.ProcessEnv = p
     const poolId = env.COGNITO_USER_POOL_ID;
     const clientId = env.COGNITO_CLIENT_ID;
     if (!poolId || !clientId) throw new Error('AUTH_MODE=cognito needs COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID');
-    return new CognitoAccounts(directory, traced(new CognitoIdentityProviderClient({})), poolId, clientId, mfaRequiredFromEnv(env));
+    return new CognitoAccounts(directory, new CognitoIdentityProviderClient({}), poolId, clientId, mfaRequiredFromEnv(env));
   }
   return new LocalAccounts(directory, mfaRequiredFromEnv(env));
 }

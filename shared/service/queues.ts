@@ -6,12 +6,11 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { QueuePublisher } from '../queue/publisher.ts';
 import { logger } from './logger.ts';
-import { traced } from './tracer.ts';
 import { EffectsRelay } from './relay.ts';
 import { cases, config, countCase, directory, store } from './runtime.ts';
 
 // fauxqs (and any endpoint override) needs the configured endpoint, not the queue URL's host.
-export const sqs = traced(new SQSClient({ useQueueUrlAsEndpoint: false, cacheMiddleware: true }));
+export const sqs = new SQSClient({ useQueueUrlAsEndpoint: false, cacheMiddleware: true });
 export const publisher = new QueuePublisher(sqs, config.queueUrls);
 
 export const relay = new EffectsRelay({

@@ -23,15 +23,16 @@ import { TopicStore } from '../store/topic-store.ts';
 import { DeliberationService } from './deliberation.ts';
 import { chinaDay } from '../domain/index.ts';
 import { countEvent } from './metrics.ts';
-import { traced } from './tracer.ts';
 import { VolunteerStore } from '../store/volunteers.ts';
 import { Volunteers } from './volunteers.ts';
 import { TemplateStore } from '../store/templates.ts';
 
 export const config = configFromEnv();
+// The services below are built at module scope but marked pure: a bundle keeps only those its function uses
+// (esbuild drops an unused `new`), so not every function carries the re-indexer, 议事厅 and 双报到 at its cold start.
 // A function's middleware never changes after start, so each command's resolved stack is built once.
-export const dynamodb = traced(new DynamoDBClient({ cacheMiddleware: true }));
-export const directory = new Directory(dynamodb, config.tableName, undefined, undefined, config.treeCheckMs);
+export const dynamodb = new DynamoDBClient({ cacheMiddleware: true });
+export const directory = /* @__PURE__ */ new Directory(dynamodb, config.tableName, undefined, undefined, config.treeCheckMs);
 
 /** A keyed hash (HASH_SECRET) of a secret we must check but never keep, such as a phone-link code. */
 export function secretHash(text: string): string {
@@ -53,19 +54,19 @@ export async function policy(): Promise<Policy> {
   return value;
 }
 
-export const store = new CaseStore(dynamodb, config.tableName, async () => ({
+export const store = /* @__PURE__ */ new CaseStore(dynamodb, config.tableName, async () => ({
   units: await directory.units(),
   reporterKey,
 }));
 
 /** The statistics counters, kept by the relay. */
-export const counters = new StatCounters(dynamodb, config.tableName);
+export const counters = /* @__PURE__ */ new StatCounters(dynamodb, config.tableName);
 
 /** Count a case as it is now, where the tree in force puts it. */
 export const countCase = async (state: CaseState) => counters.count(state, await directory.units());
 
 /** Cases following the units that moved in the tree (run by the sweeper). */
-export const reindexer = new Reindexer({
+export const reindexer = /* @__PURE__ */ new Reindexer({
   db: dynamodb,
   table: config.tableName,
   trees: directory.trees,
@@ -78,8 +79,8 @@ export const reindexer = new Reindexer({
 });
 
 /** 双报到 registrations and the service menus (approval, which makes accounts, is the volunteers function's). */
-export const volunteerStore = new VolunteerStore(dynamodb, config.tableName);
-export const volunteers = new Volunteers({
+export const volunteerStore = /* @__PURE__ */ new VolunteerStore(dynamodb, config.tableName);
+export const volunteers = /* @__PURE__ */ new Volunteers({
   store: volunteerStore,
   directory,
   // Read at each use: in AWS the secret is read from Secrets Manager before each invocation, after this module loads.
@@ -89,9 +90,9 @@ export const volunteers = new Volunteers({
 });
 
 /** Contacts, handled channel messages, delivered callbacks, and the reporter index. */
-export const channels = new ChannelStore(dynamodb, config.tableName);
+export const channels = /* @__PURE__ */ new ChannelStore(dynamodb, config.tableName);
 
-export const cases = new CaseService({
+export const cases = /* @__PURE__ */ new CaseService({
   store,
   units: () => directory.units(),
   policy,
@@ -107,8 +108,8 @@ export const cases = new CaseService({
 });
 
 /** 议事厅: topics, their meetings and decisions; publishing records the result on the linked cases. */
-export const deliberations = new DeliberationService({
-  topics: new TopicStore(dynamodb, config.tableName),
+export const deliberations = /* @__PURE__ */ new DeliberationService({
+  topics: /* @__PURE__ */ new TopicStore(dynamodb, config.tableName),
   cases,
   units: () => directory.units(),
   clock: clock.now,

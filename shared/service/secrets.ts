@@ -7,28 +7,48 @@
  * without a deploy. Locally there are no ARNs and the environment's values
  * stand. A secret that cannot be read fails the invocation (fail closed).
  */
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { MissingSecret, SECRET_ARN_PREFIX } from './config.ts';
-import { traced } from './tracer.ts';
 
 /** How long a value read from Secrets Manager is used before it is read again. */
 export const SECRET_MAX_AGE_SECONDS = 300;
 
 export type SecretReader = (arn: string) => Promise<unknown>;
 
-let provider: SecretsProvider | undefined;
-const readFromSecretsManager: SecretReader = (arn) => {
-  provider ??= new SecretsProvider({ awsSdkV3Client: traced(new SecretsManagerClient({})) });
-  return provider.get(arn, { maxAge: SECRET_MAX_AGE_SECONDS });
+// Loaded at the first read, not at import: its client is a chunk of its own (infra/bundling.ts), off the import time of every function.
+let provider: Promise<SecretsProvider> | undefined;
+async function secretsProvider(): Promise<SecretsProvider> {
+  const [{ SecretsProvider }, { SecretsManagerClient }] = await Promise.all([
+    import('@aws-lambda-powertools/parameters/secrets'),
+    import('@aws-sdk/client-secrets-manager'),
+  ]);
+  return new SecretsProvider({ awsSdkV3Client: new SecretsManagerClient({}) });
+}
+const readFromSecretsManager: SecretReader = async (arn) => {
+  provider ??= secretsProvider();
+  return (await provider).get(arn, { maxAge: SECRET_MAX_AGE_SECONDS });
 };
 
 /** Bumped whenever a secret's value changes, so what was built from the old one is rebuilt (`perSecrets`). */
 let generation = 0;
 
+/**
+ * The `SECRET_ARN_<NAME>` entries of `env`, found once per environment: they are set at deploy time, and
+ * enumerating process.env (a call into the runtime per variable) before every invocation was a cost of its own.
+ */
+const arnsOf = new WeakMap<NodeJS.ProcessEnv, [string, string | undefined][]>();
+function secretArns(env: NodeJS.ProcessEnv): [string, string | undefined][] {
+  let arns = arnsOf.get(env);
+  if (!arns) {
+    arns = Object.entries(env).filter(([key, arn]) => key.startsWith(SECRET_ARN_PREFIX) && arn);
+    arnsOf.set(env, arns);
+  }
+  return arns;
+}
+
 /** Reads every `SECRET_ARN_<NAME>` of `env` into `env[<NAME>]`; throws MissingSecret for one that is empty or unreadable. */
 export async function refreshSecrets(env: NodeJS.ProcessEnv = process.env, read: SecretReader = readFromSecretsManager): Promise<void> {
-  const wanted = Object.entries(env).filter(([key, arn]) => key.startsWith(SECRET_ARN_PREFIX) && arn);
+  const wanted = secretArns(env);
   if (wanted.length === 0) return;
   const values = await Promise.all(
     wanted.map(async ([key, arn]) => {

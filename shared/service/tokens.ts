@@ -5,7 +5,12 @@
  * that also serve API clients verify them here against the pool's JWKS.
  */
 import { secretFromEnv } from './config.ts';
-import { SignJWT, createRemoteJWKSet, jwtVerify, errors, type JWTPayload } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
+
+// jose, and the JWKS whose creation loads Node's fetch (undici), only when a token is issued or checked:
+// a cold start of a function serving API keys or the gateway-checked routes pays for neither.
+let jose: Promise<typeof import('jose')> | undefined;
+const loadJose = () => (jose ??= import('jose'));
 
 export interface UserClaims {
   readonly username: string;
@@ -46,10 +51,10 @@ export const mfaRequired = mfaRequiredFromEnv(process.env);
 
 const cognitoPool = process.env.AUTH_MODE === 'cognito' ? process.env.COGNITO_USER_POOL_ID : undefined;
 const cognitoIssuer = cognitoPool && `https://cognito-idp.${process.env.AWS_REGION ?? ''}.amazonaws.com/${cognitoPool}`;
-const cognitoKeys = cognitoIssuer ? createRemoteJWKSet(new URL(`${cognitoIssuer}/.well-known/jwks.json`)) : undefined;
+let cognitoKeys: JWTVerifyGetKey | undefined;
 
 // Read at start: in Lambda without Cognito a missing JWT_SECRET stops the function rather than sign with the local default.
-const localKey = cognitoKeys ? undefined : new TextEncoder().encode(secretFromEnv(process.env, 'JWT_SECRET', 'local-jwt-secret-change-me'));
+const localKey = cognitoIssuer ? undefined : new TextEncoder().encode(secretFromEnv(process.env, 'JWT_SECRET', 'local-jwt-secret-change-me'));
 const secret = () => {
   if (!localKey) throw new Error('tokens are issued by Cognito in this deployment');
   return localKey;
@@ -61,6 +66,7 @@ export function issueToken(claims: UserClaims, now: Date): Promise<{ token: stri
 
 async function signLocal(subject: string, audience: string, ttl: number, now: Date, claims: Record<string, unknown> = {}): Promise<{ token: string; expiresAt: string }> {
   const issuedAt = Math.floor(now.getTime() / 1000);
+  const { SignJWT } = await loadJose();
   const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(subject)
@@ -73,6 +79,7 @@ async function signLocal(subject: string, audience: string, ttl: number, now: Da
 }
 
 async function verifyLocal(token: string, audience: string, now: Date): Promise<JWTPayload | undefined> {
+  const { errors, jwtVerify } = await loadJose();
   try {
     const { payload } = await jwtVerify(token, secret(), { issuer: LOCAL_ISSUER, audience, algorithms: ['HS256'], currentDate: now });
     return payload;
@@ -110,8 +117,10 @@ export function usernameOf(claims: JWTPayload | Record<string, unknown>): string
 
 /** The username of a valid token, or undefined (expired, forged, malformed, wrong issuer). */
 export async function verifyToken(token: string, now: Date): Promise<string | undefined> {
+  const { createRemoteJWKSet, errors, jwtVerify } = await loadJose();
   try {
-    if (cognitoKeys && cognitoIssuer) {
+    if (cognitoIssuer) {
+      cognitoKeys ??= createRemoteJWKSet(new URL(`${cognitoIssuer}/.well-known/jwks.json`));
       const { payload } = await jwtVerify(token, cognitoKeys, {
         issuer: cognitoIssuer,
         audience: process.env.COGNITO_CLIENT_ID,

@@ -18,7 +18,6 @@ const HASH_ARN = 'arn:aws-cn:secretsmanager:cn-north-1:1:secret:HashSecret-def';
 
 vi.hoisted(() => {
   process.env.AWS_LAMBDA_FUNCTION_NAME = 'sms';
-  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
   process.env.SECRET_ARN_SMS_WEBHOOK_SECRET = 'arn:aws-cn:secretsmanager:cn-north-1:1:secret:SmsWebhookSecret-abc';
   process.env.SECRET_ARN_HASH_SECRET = 'arn:aws-cn:secretsmanager:cn-north-1:1:secret:HashSecret-def';
   delete process.env.SMS_WEBHOOK_SECRET;
@@ -46,7 +45,7 @@ beforeEach(() => {
 
 afterAll(() => {
   vi.useRealTimers();
-  for (const name of ['AWS_LAMBDA_FUNCTION_NAME', 'POWERTOOLS_TRACE_ENABLED', 'SECRET_ARN_SMS_WEBHOOK_SECRET', 'SECRET_ARN_HASH_SECRET', 'SMS_WEBHOOK_SECRET', 'HASH_SECRET']) {
+  for (const name of ['AWS_LAMBDA_FUNCTION_NAME', 'SECRET_ARN_SMS_WEBHOOK_SECRET', 'SECRET_ARN_HASH_SECRET', 'SMS_WEBHOOK_SECRET', 'HASH_SECRET']) {
     delete process.env[name];
   }
 });

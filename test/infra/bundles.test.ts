@@ -60,6 +60,32 @@ describe('Lambda bundles', () => {
     expect(printed).toBe('true');
   });
 
+  it('what a cold start loads carries no tracing library, and the S3 SDK, Secrets Manager client, jose and file-type only in lazy chunks', async () => {
+    /** Packages in the entry and the chunks it imports statically, transitively: what an import of the function evaluates. */
+    const atStart = (metafile: Metafile) => {
+      const entry = Object.keys(metafile.outputs).find((file) => metafile.outputs[file]?.entryPoint)!;
+      const files = new Set<string>();
+      const visit = (file: string) => {
+        if (files.has(file) || !metafile.outputs[file]) return;
+        files.add(file);
+        for (const i of metafile.outputs[file].imports) if (i.kind === 'import-statement') visit(i.path);
+      };
+      visit(entry);
+      return [...files].flatMap((file) => Object.keys(metafile.outputs[file]!.inputs));
+    };
+    const everywhere = (metafile: Metafile) => Object.values(metafile.outputs).flatMap((o) => Object.keys(o.inputs));
+    const has = (inputs: readonly string[], pkg: string) => inputs.some((i) => i.includes(`node_modules/${pkg}/`));
+    for (const [name, metafile] of metafiles) {
+      for (const pkg of ['aws-xray-sdk-core', '@aws-lambda-powertools/tracer', 'cls-hooked']) expect(has(everywhere(metafile), pkg), `${name}: ${pkg}`).toBe(false);
+      for (const pkg of ['@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner', '@aws-sdk/client-secrets-manager', '@aws-lambda-powertools/parameters', 'jose', 'file-type']) {
+        expect(has(atStart(metafile), pkg), `${name}: ${pkg} at start`).toBe(false);
+      }
+    }
+    // Still shipped, in the chunks the paths that need them load.
+    const attachments = everywhere(metafiles.get('attachments')!);
+    for (const pkg of ['@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner', '@aws-sdk/client-secrets-manager', 'jose', 'file-type']) expect(has(attachments, pkg), pkg).toBe(true);
+  });
+
   it('every chunk an entry imports is shipped beside it', async () => {
     for (const [name, metafile] of metafiles) {
       for (const [file, output] of Object.entries(metafile.outputs)) {

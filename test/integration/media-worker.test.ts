@@ -41,7 +41,7 @@ beforeAll(async () => {
   service = new AttachmentService({
     cases,
     store,
-    files: new FileStore(new S3Client({ region: 'cn-north-1' }), 'attachments'),
+    files: new FileStore((sdk) => new sdk.S3Client({ region: 'cn-north-1' }), 'attachments'),
     fetcher: new MediaFetcher({ allow: AllowList.parse(provider.origin), maxBytes: 10 * 1024 * 1024, timeoutMs: 5000 }),
   });
 });
