@@ -14,6 +14,7 @@ import {
   type CenterCode,
   type EscalationReason,
   type Outcome,
+  type Performance,
   type Priority,
   type RiskLevel,
   type Satisfaction,
@@ -100,6 +101,10 @@ export type Command =
     }
   | { readonly type: 'record_minutes'; readonly sessionId: string; readonly content: string }
   | { readonly type: 'record_agreement'; readonly agreement: Agreement }
+  /** 履行回访: whether the parties performed the agreement; 未履行 reopens a resolved case. */
+  | { readonly type: 'record_performance'; readonly performance: Performance; readonly note: string }
+  /** The timer at an agreement's 履行 deadline: remind the unit to check performance. */
+  | { readonly type: 'remind_performance' }
   | { readonly type: 'resolve'; readonly outcome: Outcome; readonly summary: string }
   | { readonly type: 'follow_up'; readonly satisfaction: Satisfaction; readonly comment?: string }
   | { readonly type: 'reopen'; readonly reason: string }
@@ -452,6 +457,26 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
     return { type: 'agreement_recorded', data: c.agreement };
   },
 
+  record_performance(state, c, ctx) {
+    if (state.status === 'withdrawn') return invalid('cannot record performance for a case that is withdrawn');
+    const deadline = state.performanceCheck?.deadline ?? state.agreement?.performance.deadline;
+    if (deadline === undefined) return invalid('no agreement is recorded on this case');
+    const resolved = state.status === 'resolved' || state.status === 'closed';
+    const unit = ctx.units.get(state.unitId);
+    const reopens = c.performance === 'unperformed' && resolved;
+    if (reopens && !unit) return invalid('the case unit no longer exists');
+    return {
+      type: 'performance_recorded',
+      data: { performance: c.performance, note: c.note, deadline, ...(reopens && unit ? { reopenClocks: clocksAt(state, unit, ctx) } : {}) },
+    };
+  },
+
+  remind_performance(state, _c, ctx) {
+    const due = dueCommand(state, ctx.now, ctx.units);
+    if (due?.type !== 'remind_performance' || !state.performanceCheck) return invalid('no performance check is due');
+    return { type: 'performance_reminded', data: { deadline: state.performanceCheck.deadline } };
+  },
+
   resolve(state, c, ctx) {
     if (state.status !== 'in_progress') {
       return invalid(state.status === 'pending' ? 'accept the case before resolving it' : `cannot resolve a case that is ${state.status}`);
@@ -662,7 +687,7 @@ export function currentDueAt(state: CaseState): string | undefined {
   return currentDeadline(state)?.dueAt;
 }
 
-type TimerCommand = CommandOf<'remind'> | CommandOf<'move_up'> | CommandOf<'supervise'>;
+type TimerCommand = CommandOf<'remind'> | CommandOf<'move_up'> | CommandOf<'supervise'> | CommandOf<'remind_performance'>;
 interface Timer {
   readonly at: string;
   readonly command: TimerCommand;
@@ -673,7 +698,13 @@ interface Timer {
  * or postpones it, so a sweep never finds the same due timer twice.
  */
 export function timers(state: CaseState, units: UnitTree): Timer[] {
-  if (!OPEN.has(state.status)) return [];
+  // 履行回访 outlives 办结: an agreement's deadline usually falls after the case is resolved.
+  const check = state.performanceCheck;
+  const performance: Timer[] =
+    check && !check.reminded && !check.result && state.status !== 'withdrawn' && state.status !== 'merged'
+      ? [{ at: performanceCheckAt(check.deadline), command: { type: 'remind_performance' } }]
+      : [];
+  if (!OPEN.has(state.status)) return performance;
   // The ladder a timer climbs ends below a referral-only level (the county): only a person's referral goes there.
   const atTop = !units.timerCanClimb(state.unitId);
   const out: Timer[] = [];
@@ -697,7 +728,17 @@ export function timers(state: CaseState, units: UnitTree): Timer[] {
     out.push({ at: c.acceptRemindAt, command: { type: 'remind', clock: 'accept' } });
   }
   if (c && !c.resolveReminded) out.push({ at: c.resolveRemindAt, command: { type: 'remind', clock: 'resolve' } });
-  return out;
+  return [...out, ...performance];
+}
+
+/**
+ * When the unit is reminded to check an agreement's performance: 09:00 China
+ * time the day after its 履行 deadline (yyyy-mm-dd), once the deadline has
+ * wholly passed and in working hours.
+ */
+export function performanceCheckAt(deadline: string): string {
+  const next = new Date(Date.parse(`${deadline}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  return `${next}T01:00:00.000Z`;
 }
 
 function maxIso(a: string, b: string | undefined): string {

@@ -36,6 +36,7 @@ export const NOTIFICATION_TOPICS = [
   { code: 'supervision_order', name: '督办通知' },
   { code: 'resident_message', name: '群众补充' },
   { code: 'file_failed', name: '文件未能接收' },
+  { code: 'performance_check', name: '履行回访' },
 ] as const;
 export type NotificationTopic = (typeof NOTIFICATION_TOPICS)[number]['code'];
 
@@ -135,6 +136,16 @@ export function notificationsFor(event: CaseEvent, state: CaseState, units: Unit
           `【矛调通】您的诉求 ${no} 已提交议事协商（${event.data.title}），结果公示：${event.data.result}。${event.data.resolves ? '请回复"满意""基本满意"或"不满意"评价。' : ''}`,
         ),
       );
+    case 'performance_reminded':
+      return [
+        unit(
+          state.unitId,
+          'performance_check',
+          `【矛调通】履行回访：诉求 ${no} 的调解协议约定于${event.data.deadline}前履行，已到期。请联系当事人核实履行情况并登记。`,
+        ),
+      ];
+    case 'performance_recorded':
+      return event.data.reopenClocks ? [unit(state.unitId, 'reopened', `【矛调通】诉求 ${no} 的调解协议未履行，已重新办理，请督促履行或依法处理。`)] : [];
     case 'followed_up':
       return event.data.reopenClocks
         ? [unit(state.unitId, 'reopened', `【矛调通】诉求 ${no} 回访不满意，已重新办理并将上报。`)]

@@ -118,6 +118,7 @@ export function caseView(state: CaseState, units: UnitTree, viewer: Viewer) {
     supervisionOrder: c.supervisionOrder,
     sessions: c.sessions,
     agreement: c.agreement,
+    performanceCheck: c.performanceCheck,
     resolution: c.resolution,
     followUp: c.followUp,
     mergedInto: c.mergedInto,
@@ -239,6 +240,8 @@ function publicLine(event: CaseEvent, units: UnitTree): string | undefined {
     }
     case 'reopened':
       return '诉求已重新办理';
+    case 'performance_recorded':
+      return event.data.reopenClocks ? '调解协议未履行，诉求已重新办理' : undefined;
     case 'merged':
       return `已与相同诉求 ${event.data.intoCaseId} 合并办理`;
     case 'withdrawn':

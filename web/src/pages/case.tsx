@@ -14,6 +14,7 @@ import {
   nameOf,
   OUTCOMES,
   PARTY_ROLES,
+  PERFORMANCES,
   PRIORITIES,
   RISK_LEVELS,
   ROLES,
@@ -94,6 +95,10 @@ export function describe(e: EventView, unitName: (id: string) => string, personO
       return '记录调解笔录';
     case 'agreement_recorded':
       return `制作调解协议书（${e.data.parties.map((p) => p.name).join('、')}）`;
+    case 'performance_reminded':
+      return `履行回访提醒：协议约定 ${formatLongDate(e.data.deadline)} 前履行，请核实履行情况`;
+    case 'performance_recorded':
+      return `履行情况：${nameOf(PERFORMANCES, e.data.performance)}，${e.data.note}${e.data.reopenClocks ? '（重新办理）' : ''}`;
     case 'resolved':
       return `办结（${nameOf(OUTCOMES, e.data.outcome)}${e.data.onTime ? '' : '，超期'}）：${e.data.summary}`;
     case 'deliberation_recorded':
