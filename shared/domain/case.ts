@@ -18,6 +18,7 @@ import type {
   Satisfaction,
 } from './registry.ts';
 import type { TimeBasis } from './calendar.ts';
+import type { Signpost } from './emergency.ts';
 
 export type Actor =
   | { readonly kind: 'system'; readonly id: string }
@@ -142,6 +143,8 @@ export interface CaseState {
   readonly description: string;
   readonly priority: Priority;
   readonly risk?: Risk;
+  /** The emergency numbers the resident's words called for, as told to them at intake (紧急求助). */
+  readonly emergency?: readonly Signpost[];
   readonly reporter: Reporter;
   readonly location: Location;
   readonly parties: readonly Party[];
@@ -246,6 +249,7 @@ type IntakeFields =
   | 'description'
   | 'priority'
   | 'risk'
+  | 'emergency'
   | 'reporter'
   | 'location'
   | 'parties'

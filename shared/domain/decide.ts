@@ -20,6 +20,7 @@ import {
   type Satisfaction,
 } from './registry.ts';
 import { assessRisk, isSerious, type RiskPolicy } from './risk.ts';
+import { signposts, type EmergencyPolicy } from './emergency.ts';
 import { DEFAULT_FOLLOW_UP_WITHIN, currentDeadline, deadline, startClocks, type SlaPolicy, type Timing } from './sla.ts';
 import type { Unit, UnitTree } from './units.ts';
 
@@ -34,6 +35,7 @@ export interface VolunteerAccount {
 export interface Policy {
   readonly sla: SlaPolicy;
   readonly risk: RiskPolicy;
+  readonly emergency: EmergencyPolicy;
   readonly timing: Timing;
 }
 
@@ -253,7 +255,14 @@ function receive(command: CommandOf<'receive'>, ctx: DecideContext): Draft | Dec
     routing = 'dispatch';
   }
   const origin = unit;
-  const risk = assessRisk(`${input.title ?? ''} ${input.description}`, ctx.policy.risk, input.risk);
+  const said = `${input.title ?? ''} ${input.description}`;
+  const emergency = signposts(said, ctx.policy.emergency);
+  const assessed = assessRisk(said, ctx.policy.risk, input.risk);
+  // An emergency is red whatever else was said: it starts where cases are dispatched, with an alert at once.
+  const risk =
+    emergency.length > 0
+      ? { level: 'red' as const, terms: [...new Set([...(assessed?.terms ?? []), ...emergency.flatMap((p) => p.terms)])], source: assessed?.source ?? ('text' as const) }
+      : assessed;
   if (isSerious(risk) && levelRank(unit.level) < levelRank(DISPATCH_LEVEL)) {
     unit = units.ancestorAt(unit.id, DISPATCH_LEVEL) ?? unit;
     routing = 'risk';
@@ -277,6 +286,7 @@ function receive(command: CommandOf<'receive'>, ctx: DecideContext): Draft | Dec
       description: input.description,
       priority: input.priority,
       risk,
+      ...(emergency.length > 0 ? { emergency } : {}),
       reporter: input.reporter,
       location: input.location,
       parties: input.parties,

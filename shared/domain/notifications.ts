@@ -7,6 +7,7 @@ import type { CaseEvent, CaseState } from './case.ts';
 import { SERVICE_LEVEL, isReferralOnly } from './registry.ts';
 import { label } from './labels.ts';
 import { isSerious } from './risk.ts';
+import { signpostLine } from './emergency.ts';
 import type { UnitTree } from './units.ts';
 
 export type Recipient =
@@ -19,6 +20,7 @@ export const NOTIFICATION_TOPICS = [
   { code: 'new_case', name: '新案件' },
   { code: 'receipt', name: '回执' },
   { code: 'risk_alert', name: '风险预警' },
+  { code: 'emergency_alert', name: '紧急求助' },
   { code: 'status', name: '进度' },
   { code: 'task_offered', name: '派单' },
   { code: 'task_declined', name: '谢绝任务' },
@@ -63,11 +65,20 @@ export function notificationsFor(event: CaseEvent, state: CaseState, units: Unit
 
   switch (event.type) {
     case 'received': {
+      const emergency = state.emergency ?? [];
+      // The number to call comes first: a case system must never stand between a resident and 110/119/120.
+      const first = emergency.length > 0 ? signpostLine(emergency) : '';
       const out = [
         unit(state.unitId, 'new_case', `【矛调通】新诉求 ${no} 待签收：${state.title}。请于${localTime(state.clocks?.acceptDueAt)}前签收。`),
-        ...toResident(resident('receipt', `【矛调通】您的诉求已受理，编号 ${no}，提取码 ${state.trackingCode}。回复"查询 ${no}"可查看进度。`)),
+        ...toResident(resident('receipt', `【矛调通】${first}您的诉求已受理，编号 ${no}，提取码 ${state.trackingCode}。回复"查询 ${no}"可查看进度。`)),
       ];
-      if (isSerious(state.risk)) {
+      if (emergency.length > 0) {
+        const root = (units.ancestorAt(state.unitId, SERVICE_LEVEL) ?? units.get(state.unitId))?.id;
+        const said = emergency.flatMap((p) => p.terms).join('、');
+        const alert = `【矛调通】紧急求助：诉求 ${no} 提到"${said}"，已提示群众拨打${emergency.map((p) => p.number).join('、')}。请立即联系群众核实并处置。`;
+        out.push(unit(state.unitId, 'emergency_alert', alert));
+        if (root && root !== state.unitId) out.push(unit(root, 'emergency_alert', alert));
+      } else if (isSerious(state.risk)) {
         // The township's 矛调中心 watches every serious risk in it (with a county above, the root is the county).
         const root = (units.ancestorAt(state.unitId, SERVICE_LEVEL) ?? units.get(state.unitId))?.id;
         const alert = `【矛调通】风险预警（${state.risk?.level === 'red' ? '红色' : '橙色'}）：诉求 ${no} 涉及"${state.risk?.terms.join('、')}"，已直接交${unitName(state.unitId)}处置，请立即关注。`;

@@ -86,6 +86,7 @@ export function caseView(state: CaseState, units: UnitTree, viewer: Viewer) {
     description: c.description,
     priority: c.priority,
     risk: c.risk,
+    emergency: c.emergency,
     level: c.level,
     levelName: levelName(c.level, c.unitId, units),
     unitId: c.unitId,
@@ -278,6 +279,8 @@ export function publicView(state: CaseState, events: readonly CaseEvent[], units
     center: state.center,
     centerName: nameOf(CENTERS, state.center),
     title: state.title,
+    // The numbers the resident was told to call at intake (紧急求助), shown again on the tracking page.
+    emergency: state.emergency?.map(({ service, name, number }) => ({ service, name, number })),
     levelName: levelName(state.level, state.unitId, units),
     unitName: units.get(state.unitId)?.fullName,
     createdAt: state.createdAt,

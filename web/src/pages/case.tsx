@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import { all, api, ApiError, type ActorView, type AuditEntryView, type CaseView, type EventView } from '../api.ts';
 import { href, navigate, useProfile } from '../app.ts';
 import { canRead } from '../../../shared/domain/access.ts';
-import { Deadline, ErrorBox, PageTitle, RiskBadge, StatusBadge, useLoad } from '../components.tsx';
+import { Deadline, EmergencyBadge, ErrorBox, PageTitle, RiskBadge, StatusBadge, useLoad } from '../components.tsx';
 import { formatDateTime, formatLongDate } from '../format.ts';
 import {
   CENTERS,
@@ -244,6 +244,7 @@ export function CasePage({ id }: { id: string }) {
         <StatusBadge c={c} />
         <span class="badge">{nameOf(CENTERS, c.center)}</span>
         <RiskBadge level={c.risk?.level} />
+        <EmergencyBadge c={c} />
         {c.priority === 'urgent' && <span class="badge urgent">{nameOf(PRIORITIES, 'urgent')}</span>}
         {c.supervision && <span class="badge overdue">督办中</span>}
         {c.escalationPending && <span class="badge near">上报中</span>}
