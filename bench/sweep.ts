@@ -11,7 +11,7 @@ import { decide, evolve, type CaseState } from '../shared/domain/index.ts';
 import { EMPTY_META, stateItem } from '../shared/store/codec.ts';
 import { clock } from '../shared/service/clock.ts';
 import { DEMO_UNITS } from '../infra/local/demo-data.ts';
-import { UnitTree, DEFAULT_RISK_POLICY, WorkingCalendar, calendarData, defaultSlaPolicy } from '../shared/domain/index.ts';
+import { UnitTree, DEFAULT_EMERGENCY_POLICY, DEFAULT_RISK_POLICY, WorkingCalendar, calendarData, defaultSlaPolicy } from '../shared/domain/index.ts';
 
 export interface SweepFigures {
   readonly openCases: number;
@@ -36,7 +36,7 @@ export async function sweepCosts(): Promise<SweepFigures[]> {
         trackingCode: '000000',
         input: { source: 'hotline', center: 'voice', description: '路灯坏了', priority: 'normal', reporter: { phone: '13800138000' }, location: { unitId: 'hp-xf-yg-1' }, parties: [] },
       },
-      { now: created, actor: { kind: 'system', id: 'bench' }, units, policy: { sla: defaultSlaPolicy(), risk: DEFAULT_RISK_POLICY, timing: { calendar: new WorkingCalendar(calendarData()), timeScale: 1 } } },
+      { now: created, actor: { kind: 'system', id: 'bench' }, units, policy: { sla: defaultSlaPolicy(), risk: DEFAULT_RISK_POLICY, emergency: DEFAULT_EMERGENCY_POLICY, timing: { calendar: new WorkingCalendar(calendarData()), timeScale: 1 } } },
     );
     if (!d.ok) throw d.error;
     const template = evolve(undefined, d.event);

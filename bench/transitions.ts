@@ -8,6 +8,7 @@
 import { DynamoDBClient, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import {
+  DEFAULT_EMERGENCY_POLICY,
   DEFAULT_RISK_POLICY,
   WorkingCalendar,
   calendarData,
@@ -77,7 +78,7 @@ export async function transitionCosts(stack: StackProcess): Promise<TransitionFi
   const meter = new Meter();
   const store = new CaseStore(db, table, () => codec, meter);
   let now = new Date('2026-11-25T01:00:00Z');
-  const policy: Policy = { sla: defaultSlaPolicy(), risk: DEFAULT_RISK_POLICY, timing: { calendar: new WorkingCalendar(calendarData()), timeScale: 1 } };
+  const policy: Policy = { sla: defaultSlaPolicy(), risk: DEFAULT_RISK_POLICY, emergency: DEFAULT_EMERGENCY_POLICY, timing: { calendar: new WorkingCalendar(calendarData()), timeScale: 1 } };
   const service = new CaseService({ store, units: async () => units, policy: async () => policy, clock: () => now, random: (n) => randomBytes(n) });
   const hotline: Actor = { kind: 'client', id: 'hotline-12345', source: 'hotline', rootUnitId: 'hp' };
   const at = (unitId: string): Actor => ({ kind: 'user', id: `m@${unitId}`, name: 'm', role: 'mediator', unitId });

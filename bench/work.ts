@@ -7,7 +7,7 @@
  */
 import { DynamoDBClient, type ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_RISK_POLICY, WorkingCalendar, calendarData, defaultSlaPolicy, type Actor, type Policy, type WorkTab } from '../shared/domain/index.ts';
+import { DEFAULT_EMERGENCY_POLICY, DEFAULT_RISK_POLICY, WorkingCalendar, calendarData, defaultSlaPolicy, type Actor, type Policy, type WorkTab } from '../shared/domain/index.ts';
 import { CaseService } from '../shared/service/cases.ts';
 import { CaseStore } from '../shared/store/case-store.ts';
 import type { CodecContext } from '../shared/store/codec.ts';
@@ -44,7 +44,7 @@ export async function workQueueReads(stack: StackProcess): Promise<TabRead[]> {
   const codec: CodecContext = { units, reporterKey: (r) => r.phone };
   const store = new CaseStore(db, table, () => codec);
   let now = new Date('2026-11-25T01:00:00Z');
-  const policy: Policy = { sla: defaultSlaPolicy(), risk: DEFAULT_RISK_POLICY, timing: { calendar: new WorkingCalendar(calendarData()), timeScale: 1 } };
+  const policy: Policy = { sla: defaultSlaPolicy(), risk: DEFAULT_RISK_POLICY, emergency: DEFAULT_EMERGENCY_POLICY, timing: { calendar: new WorkingCalendar(calendarData()), timeScale: 1 } };
   const service = new CaseService({ store, units: async () => units, policy: async () => policy, clock: () => now, random: (n) => randomBytes(n) });
   const hotline: Actor = { kind: 'client', id: 'hotline-12345', source: 'hotline', rootUnitId: 'hp' };
   const compound: Actor = { kind: 'user', id: 'bench-compound', name: 'm', role: 'mediator', unitId: 'hp-xf-cy' };

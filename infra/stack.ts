@@ -114,7 +114,24 @@ export const API_ACCESS_LOG_FIELDS = {
 export const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key'] as const;
 export const DEFAULT_MEMORY_MB = 512;
 /** Plain channel settings a function with channel secrets also gets, from the CDK context `channels`. */
-export const CHANNEL_SETTINGS = ['WECHAT_APP_ID', 'WECHAT_TOWNSHIP', 'TWILIO_ACCOUNT_SID', 'TWILIO_FROM', 'SMS_ALLOWED_IPS', 'SMS_TOWNSHIPS', 'PUBLIC_BASE_URL'] as const;
+export const CHANNEL_SETTINGS = [
+  'WECHAT_APP_ID',
+  'WECHAT_TOWNSHIP',
+  'TWILIO_ACCOUNT_SID',
+  'TWILIO_FROM',
+  'SMS_ALLOWED_IPS',
+  'SMS_TOWNSHIPS',
+  'PUBLIC_BASE_URL',
+  // Outbound SMS: the provider of this deployment, its account and signature, and the approved templates per message kind.
+  'SMS_PROVIDER',
+  'ALIYUN_SMS_ACCESS_KEY_ID',
+  'ALIYUN_SMS_SIGN_NAME',
+  'TENCENT_SMS_SECRET_ID',
+  'TENCENT_SMS_SDK_APP_ID',
+  'TENCENT_SMS_SIGN_NAME',
+  'TENCENT_SMS_REGION',
+  'SMS_TEMPLATES',
+] as const;
 export const DEFAULT_TIMEOUT_SECONDS = { http: 10, scheduled: 10, worker: 30, stream: 30 } as const;
 /** The alias API Gateway invokes; CodeDeploy shifts it from one published version to the next. */
 export const LIVE_ALIAS = 'live';

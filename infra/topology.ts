@@ -49,7 +49,15 @@ interface FunctionBase {
 }
 
 /** Secrets of the resident channels; never in the repository (see infra/stack.ts). */
-export const CHANNEL_SECRETS = ['WECHAT_TOKEN', 'WECHAT_AES_KEY', 'WECHAT_APP_SECRET', 'TWILIO_AUTH_TOKEN', 'SMS_WEBHOOK_SECRET'] as const;
+export const CHANNEL_SECRETS = [
+  'WECHAT_TOKEN',
+  'WECHAT_AES_KEY',
+  'WECHAT_APP_SECRET',
+  'TWILIO_AUTH_TOKEN',
+  'SMS_WEBHOOK_SECRET',
+  'ALIYUN_SMS_ACCESS_KEY_SECRET',
+  'TENCENT_SMS_SECRET_KEY',
+] as const;
 export type ChannelSecret = (typeof CHANNEL_SECRETS)[number];
 
 export interface HttpFunctionDef extends FunctionBase {
@@ -365,8 +373,8 @@ export const FUNCTIONS = {
     maxConcurrency: 10,
     table: 'readWrite',
     writes: ['case', 'outbox'],
-    // Outbound WeChat customer-service messages and Twilio SMS, when configured.
-    secrets: ['WECHAT_APP_SECRET', 'TWILIO_AUTH_TOKEN'],
+    // Outbound WeChat customer-service messages and SMS (Twilio, Aliyun or Tencent Cloud), when configured.
+    secrets: ['WECHAT_APP_SECRET', 'TWILIO_AUTH_TOKEN', 'ALIYUN_SMS_ACCESS_KEY_SECRET', 'TENCENT_SMS_SECRET_KEY'],
   },
   // ---- resident channels and 12345 two-way (issue 5) ----
   wechat: {

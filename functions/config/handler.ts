@@ -1,6 +1,7 @@
 /**
  * GET|PUT /v1/config/{name} — the policy a township edits without a deploy:
- * `sla` (limits per centre × level × priority), `risk` (risk terms) and
+ * `sla` (limits per centre × level × priority), `risk` (risk terms),
+ * `emergency` (紧急求助 signs and the local crisis hotline) and
  * `calendar` (holiday years the calendar library does not know yet; its
  * answer names the years within the next 60 days that nobody entered). Admins
  * read them; only a township's admins change them, since they hold for every
@@ -26,14 +27,15 @@ import { authenticate, bodyLimit, httpErrors, jsonBody, principalOf } from '../.
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { requireRole } from '../../shared/http/roles.ts';
 import { clock } from '../../shared/service/clock.ts';
-import { calendarOverridesSchema, loadPolicy, riskTermsSchema, slaOverridesSchema } from '../../shared/service/policy.ts';
-import { config, directory, templates } from '../../shared/service/runtime.ts';
+import { calendarOverridesSchema, emergencySignsSchema, loadPolicy, riskTermsSchema, slaOverridesSchema } from '../../shared/service/policy.ts';
+import { config, directory, forgetPolicy, templates } from '../../shared/service/runtime.ts';
 import { lambda } from '../../shared/service/lambda.ts';
 
 const DOCUMENTS = {
   sla: { key: 'SLA', schema: slaOverridesSchema },
   risk: { key: 'RISK', schema: riskTermsSchema },
   calendar: { key: 'CALENDAR', schema: calendarOverridesSchema },
+  emergency: { key: 'EMERGENCY', schema: emergencySignsSchema },
 } as const;
 type Name = keyof typeof DOCUMENTS;
 
@@ -56,7 +58,7 @@ async function describe(name: Name, key: string): Promise<HttpResult> {
     // Deadlines in these count weekends only until their holidays are entered (the admin page's banner).
     uncoveredYears: calendar.uncoveredYears(now, new Date(now.getTime() + LOOKAHEAD_DAYS * 86_400_000)),
   };
-  const effective = { sla: policy.sla, risk: policy.risk, calendar: calendarView }[name];
+  const effective = { sla: policy.sla, risk: policy.risk, calendar: calendarView, emergency: policy.emergency }[name];
   return json(200, { name, stored: (await directory.config(key)) ?? null, effective });
 }
 
@@ -82,6 +84,7 @@ const write = middy<ApiEvent, HttpResult>()
     if (value instanceof ValidationFailed) throw value;
     await directory.putConfig(doc.key, value);
     directory.invalidate();
+    forgetPolicy();
     return describe(doc.name, doc.key);
   });
 

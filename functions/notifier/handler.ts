@@ -11,10 +11,9 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { notificationsFor, topicNotificationsFor, type CaseState, type Recipient, type UnitTree } from '../../shared/domain/index.ts';
+import { notificationsFor, topicNotificationsFor, type CaseState, type Notification, type Recipient, type UnitTree } from '../../shared/domain/index.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
-import { route, sendersFromEnv, Unreachable, type Address, type ChannelKind, type Delivery } from '../../shared/notify/channel.ts';
-import type { ResidentMessage } from '../../shared/domain/templates.ts';
+import { route, sendersFromEnv, Unreachable, type Address, type ChannelKind, type Delivery, type OutboundMessage } from '../../shared/notify/channel.ts';
 import { notifyMessageSchema, type ReplyMessage } from '../../shared/queue/messages.ts';
 import { Outbox } from '../../shared/store/outbox.ts';
 import { logger } from '../../shared/service/logger.ts';
@@ -46,6 +45,25 @@ async function addresses(recipient: Recipient, state: CaseState, units: UnitTree
     }
   }
 }
+
+/** The message's kind and the values an SMS provider's approved template may take (its `params` name which). */
+function messageOf(note: Notification, state: CaseState, units: UnitTree): OutboundMessage {
+  return {
+    topic: note.topic,
+    params: {
+      trackingNo: state.trackingNo,
+      // The 提取码 goes only in the 回执, to the resident.
+      trackingCode: note.topic === 'receipt' ? state.trackingCode : undefined,
+      unit: units.get(state.unitId)?.name,
+      content: withoutPrefix(note.text),
+      ...Object.fromEntries((note.message?.params ?? []).map((p) => [p.name, p.value])),
+    },
+    ...(note.message && { worded: { ...note.message, params: note.message.params.map((p) => p.name) } }),
+  };
+}
+
+/** A text as a template's variable: the template carries the signature itself. */
+const withoutPrefix = (text: string) => text.replace(/^【矛调通】/, '');
 
 async function notifyEvent(caseId: string, seq: number): Promise<void> {
   // The projection and its newest event when this is it (the relay runs right after the write): no history read.
@@ -83,7 +101,7 @@ async function notifyEvent(caseId: string, seq: number): Promise<void> {
         continue;
       }
       if (!(await outbox.claim(entry))) continue;
-      await deliver(entry, delivery, to, note.text, note.message);
+      await deliver(entry, delivery, to, note.text, messageOf(note, state, units));
     }
   }
 }
@@ -94,21 +112,28 @@ async function notifyEvent(caseId: string, seq: number): Promise<void> {
  * message as undeliverable, for a mediator to phone instead — no retries that
  * cannot succeed, and nothing dropped unseen.
  */
-async function deliver(entry: Parameters<Outbox['markSent']>[0], delivery: Delivery, to: Address, text: string, message?: ResidentMessage): Promise<void> {
+async function deliver(entry: Parameters<Outbox['markSent']>[0], delivery: Delivery, to: Address, text: string, message: OutboundMessage): Promise<void> {
   try {
     await senders()[delivery.kind].send(delivery, text, message);
     await outbox.markSent(entry);
   } catch (error) {
     if (!(error instanceof Unreachable)) throw error;
     const sms = delivery.kind === 'wechat' && to.phone !== undefined ? route({ name: to.name, phone: to.phone }, 'sms') : undefined;
-    if (!sms) {
-      logger.warn('message undeliverable', { caseId: entry.caseId, seq: entry.seq, reason: error.message });
-      await outbox.markUndeliverable(entry, error.message);
-      return;
+    if (!sms) return undeliverable(entry, error);
+    try {
+      await senders().sms.send(sms, text, message);
+    } catch (fallback) {
+      if (!(fallback instanceof Unreachable)) throw fallback;
+      return undeliverable(entry, fallback);
     }
-    await senders().sms.send(sms, text, message);
     await outbox.markSent(entry, { channel: 'sms', provider: senders().sms.provider, to: sms.to, fallbackFrom: delivery.kind });
   }
+}
+
+/** A refusal no retry can cure (WeChat's closed window, an SMS kind without an approved template…): recorded for a person to follow up. */
+async function undeliverable(entry: Parameters<Outbox['markSent']>[0], error: Unreachable): Promise<void> {
+  logger.warn('message undeliverable', { caseId: entry.caseId, seq: entry.seq, reason: error.message });
+  await outbox.markUndeliverable(entry, error.message);
 }
 
 async function sendReply(reply: ReplyMessage): Promise<void> {
@@ -129,7 +154,12 @@ async function sendReply(reply: ReplyMessage): Promise<void> {
     text: reply.text,
   };
   if (!(await outbox.claim(entry))) return;
-  await sender.send({ kind: reply.channel, to: reply.to, name: '群众' }, reply.text);
+  try {
+    await sender.send({ kind: reply.channel, to: reply.to, name: '群众' }, reply.text, { topic: 'reply', params: { content: withoutPrefix(reply.text) } });
+  } catch (error) {
+    if (!(error instanceof Unreachable)) throw error;
+    return undeliverable(entry, error);
+  }
   await outbox.markSent(entry);
 }
 
@@ -158,7 +188,7 @@ async function sendNotice(id: string): Promise<void> {
       await outbox.markUndeliverable(entry, '已退订');
       continue;
     }
-    await deliver(entry, delivery, to, notice.text);
+    await deliver(entry, delivery, to, notice.text, { topic: 'notice', params: { content: withoutPrefix(notice.text), unit: (await directory.units()).get(household.unitId)?.name } });
   }
 }
 
@@ -188,7 +218,7 @@ async function notifyTopic(topicId: string, seq: number): Promise<void> {
       }
       const entry = { at: event.at, caseId: topicId, seq, n: n++, topic: note.topic, channel: delivery.kind, provider: sender.provider, to: delivery.to, recipientName: to.name, text: note.text, unitId: state.unitId };
       if (!(await outbox.claim(entry))) continue;
-      await deliver(entry, delivery, to, note.text);
+      await deliver(entry, delivery, to, note.text, { topic: note.topic, params: { unit: units.get(state.unitId)?.name, content: withoutPrefix(note.text) } });
     }
   }
 }

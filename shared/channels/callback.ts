@@ -74,6 +74,8 @@ function detailOf(event: CaseEvent): Detail | undefined {
       return { event: 'followed_up', satisfaction: event.data.satisfaction, ...(event.data.comment ? { detail: event.data.comment } : {}) };
     case 'reopened':
       return { event: 'reopened', detail: event.data.reason };
+    case 'performance_recorded':
+      return event.data.reopenClocks ? { event: 'reopened', detail: `调解协议未履行：${event.data.note}` } : undefined;
     case 'withdrawn':
       return { event: 'withdrawn', detail: event.data.reason };
     case 'merged':

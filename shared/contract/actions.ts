@@ -2,7 +2,7 @@
 import * as z from 'zod/mini';
 import './zod.ts';
 import { MESSAGES } from './messages.ts';
-import { CENTER_CODES, CONTACT_CHANNEL_CODES, OUTCOME_CODES, RISK_CODES, SATISFACTION_CODES } from '../domain/index.ts';
+import { CENTER_CODES, CONTACT_CHANNEL_CODES, OUTCOME_CODES, PERFORMANCE_CODES, RISK_CODES, SATISFACTION_CODES } from '../domain/index.ts';
 import { isoDateTime, ourId, text } from './fields.ts';
 import { locationSchema, partySchema } from './intake.ts';
 
@@ -40,6 +40,7 @@ export const actionSchema = z.discriminatedUnion('type', [
   action('schedule_session', { at: isoDateTime, place: text(1, 200), mediators: z.array(text(1, 50)).check(z.minLength(1), z.maxLength(10)) }),
   action('record_minutes', { sessionId: ourId, content: text(1, 20000) }),
   action('record_agreement', { agreement: agreementSchema }),
+  action('record_performance', { performance: z.enum(PERFORMANCE_CODES), note: text(1, 1000) }),
   action('resolve', { outcome: z.enum(OUTCOME_CODES), summary: text(1, 2000) }),
   action('follow_up', { satisfaction: z.enum(SATISFACTION_CODES), comment: z.optional(text(0, 1000)) }),
   action('reopen', { reason: text(1, 500) }),

@@ -88,6 +88,8 @@ const RULES: readonly Rule[] = [
   [/^a case has at most (\S+) sessions$/, (m) => `一件案件最多安排 ${m[1]} 次调解`],
   [/^no such session$/, () => '没有该调解场次'],
   [/^an agreement needs at least two parties$/, () => '调解协议至少需要两方当事人'],
+  [/^no agreement is recorded on this case$/, () => '本案尚未制作调解协议书，无需登记履行情况'],
+  [/^no performance check is due$/, () => '协议履行回访尚未到期'],
   [/^follow up after the case is resolved$/, () => '案件办结后才能回访'],
   [/^this resolution has already been followed up$/, () => '本次办结已经回访过'],
   [/^a case cannot be merged into itself$/, () => '案件不能并入自己'],
@@ -169,7 +171,7 @@ const ACTION_WORDS: Readonly<Record<string, string>> = {
   accept: '签收', decline: '谢绝', note: '添加备注', contact: '记录联系', dispatch: '派单', return: '退回', escalate: '上报',
   extend_request: '申请延期', extend: '申请延期', extend_decide: '审批延期', add_party: '添加当事人', 'add a party to': '添加当事人',
   schedule_session: '安排调解', 'schedule a session for': '安排调解', record_minutes: '记录笔录', record_agreement: '制作调解协议书',
-  'record an agreement for': '制作调解协议书', resolve: '办结', follow_up: '回访', reopen: '重新办理', merge: '并单', withdraw: '撤回',
+  'record an agreement for': '制作调解协议书', record_performance: '登记履行情况', 'record performance for': '登记履行情况', resolve: '办结', follow_up: '回访', reopen: '重新办理', merge: '并单', withdraw: '撤回',
   close: '归档', reclassify: '改变分类', locate: '更正地点', flag_risk: '标记风险', flag: '标记风险', order_supervision: '督办',
   supervise: '督办', 'log contact on': '记录联系',
 };

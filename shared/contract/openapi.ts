@@ -4,7 +4,7 @@
  * level lists from the registry, so the document cannot drift from the code.
  */
 import { ACTION_TYPES } from './actions.ts';
-import { CENTERS, LEVELS, OUTCOME_CODES, REGISTER_SOURCES, SATISFACTION_CODES, STATUS_CODES, WORK_TABS, type CenterDef } from '../domain/index.ts';
+import { CENTERS, LEVELS, OUTCOME_CODES, PERFORMANCE_CODES, REGISTER_SOURCES, SATISFACTION_CODES, STATUS_CODES, WORK_TABS, type CenterDef } from '../domain/index.ts';
 import { unitSupervisionSchema } from './directory.ts';
 import { menuSchema, registrationDecisionSchema, registrationSchema } from './volunteers.ts';
 import { templateSchema } from './templates.ts';
@@ -498,7 +498,19 @@ export function openApiDocument(serverUrl?: string, centers: readonly CenterDef[
             required: true,
             content: {
               'application/json': {
-                schema: { type: 'object', required: ['type', 'expectedVersion'], properties: { type: { enum: [...ACTION_TYPES] }, expectedVersion: { type: 'integer', minimum: 1 } } },
+                schema: {
+                  type: 'object',
+                  required: ['type', 'expectedVersion'],
+                  properties: {
+                    type: { enum: [...ACTION_TYPES] },
+                    expectedVersion: { type: 'integer', minimum: 1 },
+                    performance: {
+                      enum: PERFORMANCE_CODES,
+                      description:
+                        'With record_performance (履行回访, on a case with a recorded agreement): 已履行 / 部分履行 / 未履行, with a note (1–1000); 未履行 reopens a resolved case at its unit',
+                    },
+                  },
+                },
               },
             },
           },

@@ -20,6 +20,7 @@ type Subject = Pick<CaseState, 'unitId' | 'originUnitId' | 'assignment'> & {
 /** Commands the sweeper and the escalation worker issue. */
 export const SYSTEM_COMMANDS: readonly CommandType[] = [
   'remind',
+  'remind_performance',
   'move_up',
   'supervise',
   'receive',
@@ -48,6 +49,7 @@ const AT_UNIT: readonly CommandType[] = [
   'schedule_session',
   'record_minutes',
   'record_agreement',
+  'record_performance',
   'resolve',
   'close',
   'merge',

@@ -12,12 +12,14 @@ import type {
   LevelCode,
   Outcome,
   PartyRole,
+  Performance,
   Priority,
   RiskLevel,
   Role,
   Satisfaction,
 } from './registry.ts';
 import type { TimeBasis } from './calendar.ts';
+import type { Signpost } from './emergency.ts';
 
 export type Actor =
   | { readonly kind: 'system'; readonly id: string }
@@ -106,6 +108,20 @@ export interface Agreement {
   readonly mediator: string;
 }
 
+/**
+ * 履行回访 of the current agreement: the unit is reminded once its 履行
+ * deadline has passed and records whether the parties performed it. Kept
+ * apart from the agreement (whose text may live only in its event) so the
+ * timer can always read it.
+ */
+export interface PerformanceCheck {
+  /** The agreement's 履行 deadline (yyyy-mm-dd, China). */
+  readonly deadline: string;
+  readonly reminded: boolean;
+  /** The last 履行情况 recorded for this agreement. */
+  readonly result?: { readonly performance: Performance; readonly note: string; readonly at: string };
+}
+
 export interface FollowUp {
   readonly satisfaction: Satisfaction;
   readonly comment?: string;
@@ -128,6 +144,8 @@ export interface CaseState {
   readonly description: string;
   readonly priority: Priority;
   readonly risk?: Risk;
+  /** The emergency numbers the resident's words called for, as told to them at intake (紧急求助). */
+  readonly emergency?: readonly Signpost[];
   readonly reporter: Reporter;
   readonly location: Location;
   readonly parties: readonly Party[];
@@ -174,6 +192,7 @@ export interface CaseState {
   readonly stays: readonly Stay[];
   readonly sessions: readonly Session[];
   readonly agreement?: Agreement;
+  readonly performanceCheck?: PerformanceCheck;
   readonly acceptedAt?: string;
   readonly resolution?: {
     readonly outcome: Outcome;
@@ -233,6 +252,7 @@ type IntakeFields =
   | 'description'
   | 'priority'
   | 'risk'
+  | 'emergency'
   | 'reporter'
   | 'location'
   | 'parties'
@@ -291,6 +311,13 @@ export type CaseEvent =
   | E<'session_scheduled', Omit<Session, 'minutes'>>
   | E<'minutes_recorded', { readonly sessionId: string; readonly content: string }>
   | E<'agreement_recorded', Agreement>
+  /** The agreement's 履行 deadline passed unchecked: the unit is reminded to check performance. */
+  | E<'performance_reminded', { readonly deadline: string }>
+  /** 履行情况 recorded; `reopenClocks` when 未履行 reopens a resolved case where it is. */
+  | E<
+      'performance_recorded',
+      { readonly performance: Performance; readonly note: string; readonly deadline: string; readonly reopenClocks?: Clocks }
+    >
   | E<'resolved', { readonly outcome: Outcome; readonly summary: string; readonly onTime: boolean; readonly followUpDueAt?: string }>
   | E<'supervision_ordered', { readonly note: string; readonly until: string }>
   /**
@@ -498,7 +525,27 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
     case 'session_scheduled':
       return { ...base, sessions: [...state.sessions, event.data] };
     case 'agreement_recorded':
-      return { ...base, agreement: event.data };
+      return { ...base, agreement: event.data, performanceCheck: { deadline: event.data.performance.deadline, reminded: false } };
+    case 'performance_reminded':
+      return state.performanceCheck ? { ...base, performanceCheck: { ...state.performanceCheck, reminded: true } } : base;
+    case 'performance_recorded': {
+      const performanceCheck: PerformanceCheck = {
+        deadline: event.data.deadline,
+        reminded: state.performanceCheck?.reminded ?? false,
+        result: { performance: event.data.performance, note: event.data.note, at: event.at },
+      };
+      if (!event.data.reopenClocks) return { ...base, performanceCheck };
+      // 未履行 after 办结: the unit that holds the case works it again (no escalation: it is theirs to enforce).
+      return {
+        ...base,
+        performanceCheck,
+        status: 'pending',
+        clocks: event.data.reopenClocks,
+        closedAt: undefined,
+        followUp: undefined,
+        stays: [...state.stays, { level: state.level, unitId: state.unitId, enteredAt: event.at, reason: 'reopen' }],
+      };
+    }
     case 'resolved':
       return {
         ...base,

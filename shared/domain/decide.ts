@@ -15,11 +15,13 @@ import {
   type EscalationReason,
   type FieldValues,
   type Outcome,
+  type Performance,
   type Priority,
   type RiskLevel,
   type Satisfaction,
 } from './registry.ts';
 import { assessRisk, isSerious, type RiskPolicy } from './risk.ts';
+import { signposts, type EmergencyPolicy } from './emergency.ts';
 import { DEFAULT_FOLLOW_UP_WITHIN, currentDeadline, deadline, startClocks, type SlaPolicy, type Timing } from './sla.ts';
 import type { Unit, UnitTree } from './units.ts';
 
@@ -34,6 +36,7 @@ export interface VolunteerAccount {
 export interface Policy {
   readonly sla: SlaPolicy;
   readonly risk: RiskPolicy;
+  readonly emergency: EmergencyPolicy;
   readonly timing: Timing;
 }
 
@@ -103,6 +106,10 @@ export type Command =
     }
   | { readonly type: 'record_minutes'; readonly sessionId: string; readonly content: string }
   | { readonly type: 'record_agreement'; readonly agreement: Agreement }
+  /** 履行回访: whether the parties performed the agreement; 未履行 reopens a resolved case. */
+  | { readonly type: 'record_performance'; readonly performance: Performance; readonly note: string }
+  /** The timer at an agreement's 履行 deadline: remind the unit to check performance. */
+  | { readonly type: 'remind_performance' }
   | { readonly type: 'resolve'; readonly outcome: Outcome; readonly summary: string }
   | { readonly type: 'follow_up'; readonly satisfaction: Satisfaction; readonly comment?: string }
   | { readonly type: 'reopen'; readonly reason: string }
@@ -251,7 +258,14 @@ function receive(command: CommandOf<'receive'>, ctx: DecideContext): Draft | Dec
     routing = 'dispatch';
   }
   const origin = unit;
-  const risk = assessRisk(`${input.title ?? ''} ${input.description}`, ctx.policy.risk, input.risk);
+  const said = `${input.title ?? ''} ${input.description}`;
+  const emergency = signposts(said, ctx.policy.emergency);
+  const assessed = assessRisk(said, ctx.policy.risk, input.risk);
+  // An emergency is red whatever else was said: it starts where cases are dispatched, with an alert at once.
+  const risk =
+    emergency.length > 0
+      ? { level: 'red' as const, terms: [...new Set([...(assessed?.terms ?? []), ...emergency.flatMap((p) => p.terms)])], source: assessed?.source ?? ('text' as const) }
+      : assessed;
   if (isSerious(risk) && levelRank(unit.level) < levelRank(DISPATCH_LEVEL)) {
     unit = units.ancestorAt(unit.id, DISPATCH_LEVEL) ?? unit;
     routing = 'risk';
@@ -275,6 +289,7 @@ function receive(command: CommandOf<'receive'>, ctx: DecideContext): Draft | Dec
       description: input.description,
       priority: input.priority,
       risk,
+      ...(emergency.length > 0 ? { emergency } : {}),
       reporter: input.reporter,
       location: input.location,
       parties: input.parties,
@@ -454,6 +469,26 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
     if (closed) return closed;
     if (c.agreement.parties.length < 2) return invalidInput('agreement.parties', 'an agreement needs at least two parties');
     return { type: 'agreement_recorded', data: c.agreement };
+  },
+
+  record_performance(state, c, ctx) {
+    if (state.status === 'withdrawn') return invalid('cannot record performance for a case that is withdrawn');
+    const deadline = state.performanceCheck?.deadline ?? state.agreement?.performance.deadline;
+    if (deadline === undefined) return invalid('no agreement is recorded on this case');
+    const resolved = state.status === 'resolved' || state.status === 'closed';
+    const unit = ctx.units.get(state.unitId);
+    const reopens = c.performance === 'unperformed' && resolved;
+    if (reopens && !unit) return invalid('the case unit no longer exists');
+    return {
+      type: 'performance_recorded',
+      data: { performance: c.performance, note: c.note, deadline, ...(reopens && unit ? { reopenClocks: clocksAt(state, unit, ctx) } : {}) },
+    };
+  },
+
+  remind_performance(state, _c, ctx) {
+    const due = dueCommand(state, ctx.now, ctx.units);
+    if (due?.type !== 'remind_performance' || !state.performanceCheck) return invalid('no performance check is due');
+    return { type: 'performance_reminded', data: { deadline: state.performanceCheck.deadline } };
   },
 
   resolve(state, c, ctx) {
@@ -666,7 +701,7 @@ export function currentDueAt(state: CaseState): string | undefined {
   return currentDeadline(state)?.dueAt;
 }
 
-type TimerCommand = CommandOf<'remind'> | CommandOf<'move_up'> | CommandOf<'supervise'>;
+type TimerCommand = CommandOf<'remind'> | CommandOf<'move_up'> | CommandOf<'supervise'> | CommandOf<'remind_performance'>;
 interface Timer {
   readonly at: string;
   readonly command: TimerCommand;
@@ -677,7 +712,13 @@ interface Timer {
  * or postpones it, so a sweep never finds the same due timer twice.
  */
 export function timers(state: CaseState, units: UnitTree): Timer[] {
-  if (!OPEN.has(state.status)) return [];
+  // 履行回访 outlives 办结: an agreement's deadline usually falls after the case is resolved.
+  const check = state.performanceCheck;
+  const performance: Timer[] =
+    check && !check.reminded && !check.result && state.status !== 'withdrawn' && state.status !== 'merged'
+      ? [{ at: performanceCheckAt(check.deadline), command: { type: 'remind_performance' } }]
+      : [];
+  if (!OPEN.has(state.status)) return performance;
   // The ladder a timer climbs ends below a referral-only level (the county): only a person's referral goes there.
   const atTop = !units.timerCanClimb(state.unitId);
   const out: Timer[] = [];
@@ -701,7 +742,17 @@ export function timers(state: CaseState, units: UnitTree): Timer[] {
     out.push({ at: c.acceptRemindAt, command: { type: 'remind', clock: 'accept' } });
   }
   if (c && !c.resolveReminded) out.push({ at: c.resolveRemindAt, command: { type: 'remind', clock: 'resolve' } });
-  return out;
+  return [...out, ...performance];
+}
+
+/**
+ * When the unit is reminded to check an agreement's performance: 09:00 China
+ * time the day after its 履行 deadline (yyyy-mm-dd), once the deadline has
+ * wholly passed and in working hours.
+ */
+export function performanceCheckAt(deadline: string): string {
+  const next = new Date(Date.parse(`${deadline}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  return `${next}T01:00:00.000Z`;
 }
 
 function maxIso(a: string, b: string | undefined): string {

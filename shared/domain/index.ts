@@ -6,6 +6,7 @@ export * from './units.ts';
 export * from './case.ts';
 export * from './sla.ts';
 export * from './risk.ts';
+export * from './emergency.ts';
 export * from './tracking.ts';
 export * from './access.ts';
 export * from './decide.ts';

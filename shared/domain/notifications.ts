@@ -7,6 +7,7 @@ import type { CaseEvent, CaseState } from './case.ts';
 import { SERVICE_LEVEL, isReferralOnly } from './registry.ts';
 import { label } from './labels.ts';
 import { isSerious } from './risk.ts';
+import { signpostLine } from './emergency.ts';
 import type { UnitTree } from './units.ts';
 import { shortChinaTime, residentMessage, type Placeholder, type ResidentMessage, type ResidentMessageKind, type Template } from './templates.ts';
 
@@ -20,6 +21,7 @@ export const NOTIFICATION_TOPICS = [
   { code: 'new_case', name: '新案件' },
   { code: 'receipt', name: '回执' },
   { code: 'risk_alert', name: '风险预警' },
+  { code: 'emergency_alert', name: '紧急求助' },
   { code: 'status', name: '进度' },
   { code: 'task_offered', name: '派单' },
   { code: 'task_declined', name: '谢绝任务' },
@@ -38,6 +40,7 @@ export const NOTIFICATION_TOPICS = [
   { code: 'supervision_order', name: '督办通知' },
   { code: 'resident_message', name: '群众补充' },
   { code: 'file_failed', name: '文件未能接收' },
+  { code: 'performance_check', name: '履行回访' },
 ] as const;
 export type NotificationTopic = (typeof NOTIFICATION_TOPICS)[number]['code'];
 
@@ -73,14 +76,29 @@ export function notificationsFor(event: CaseEvent, state: CaseState, units: Unit
   };
   const hasResidentAddress = state.reporter.phone !== undefined || state.reporter.openId !== undefined;
   const toResident = (n: Notification): Notification[] => (hasResidentAddress ? [n] : []);
+  /** The emergency numbers first in a resident's message, after its signature (【…】) whatever the unit's wording. */
+  const signposted = (n: Notification, line: string): Notification => {
+    if (!line) return n;
+    const put = (text: string) => text.replace(/^(【[^】]*】)?/, (signature) => signature + line);
+    return { ...n, text: put(n.text), ...(n.message && { message: { ...n.message, text: put(n.message.text) } }) };
+  };
 
   switch (event.type) {
     case 'received': {
+      const emergency = state.emergency ?? [];
+      // The number to call comes first: a case system must never stand between a resident and 110/119/120.
+      const first = emergency.length > 0 ? signpostLine(emergency) : '';
       const out = [
         unit(state.unitId, 'new_case', `【矛调通】新诉求 ${no} 待签收：${state.title}。请于${localTime(state.clocks?.acceptDueAt)}前签收。`),
-        ...toResident(resident('receipt', 'receipt', { trackingCode: state.trackingCode })),
+        ...toResident(signposted(resident('receipt', 'receipt', { trackingCode: state.trackingCode }), first)),
       ];
-      if (isSerious(state.risk)) {
+      if (emergency.length > 0) {
+        const root = (units.ancestorAt(state.unitId, SERVICE_LEVEL) ?? units.get(state.unitId))?.id;
+        const said = emergency.flatMap((p) => p.terms).join('、');
+        const alert = `【矛调通】紧急求助：诉求 ${no} 提到"${said}"，已提示群众拨打${emergency.map((p) => p.number).join('、')}。请立即联系群众核实并处置。`;
+        out.push(unit(state.unitId, 'emergency_alert', alert));
+        if (root && root !== state.unitId) out.push(unit(root, 'emergency_alert', alert));
+      } else if (isSerious(state.risk)) {
         // The township's 矛调中心 watches every serious risk in it (with a county above, the root is the county).
         const root = (units.ancestorAt(state.unitId, SERVICE_LEVEL) ?? units.get(state.unitId))?.id;
         const alert = `【矛调通】风险预警（${state.risk?.level === 'red' ? '红色' : '橙色'}）：诉求 ${no} 涉及"${state.risk?.terms.join('、')}"，已直接交${unitName(state.unitId)}处置，请立即关注。`;
@@ -144,6 +162,16 @@ export function notificationsFor(event: CaseEvent, state: CaseState, units: Unit
       return toResident(resident('resolved', 'resolved', { summary: event.data.summary }));
     case 'deliberation_recorded':
       return toResident(resident('deliberation', event.data.resolves ? 'deliberation_resolved' : 'deliberation', { title: event.data.title, result: event.data.result }));
+    case 'performance_reminded':
+      return [
+        unit(
+          state.unitId,
+          'performance_check',
+          `【矛调通】履行回访：诉求 ${no} 的调解协议约定于${event.data.deadline}前履行，已到期。请联系当事人核实履行情况并登记。`,
+        ),
+      ];
+    case 'performance_recorded':
+      return event.data.reopenClocks ? [unit(state.unitId, 'reopened', `【矛调通】诉求 ${no} 的调解协议未履行，已重新办理，请督促履行或依法处理。`)] : [];
     case 'followed_up':
       return event.data.reopenClocks
         ? [unit(state.unitId, 'reopened', `【矛调通】诉求 ${no} 回访不满意，已重新办理并将上报。`)]

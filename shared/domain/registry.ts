@@ -304,6 +304,15 @@ export const SATISFACTIONS = [
 export type Satisfaction = (typeof SATISFACTIONS)[number]['code'];
 export const SATISFACTION_CODES = SATISFACTIONS.map((s) => s.code) as [Satisfaction, ...Satisfaction[]];
 
+/** 履行情况 of a 调解协议 at its 履行 deadline; 未履行 reopens the case for the unit to act. */
+export const PERFORMANCES = [
+  { code: 'performed', name: '已履行' },
+  { code: 'partial', name: '部分履行' },
+  { code: 'unperformed', name: '未履行' },
+] as const;
+export type Performance = (typeof PERFORMANCES)[number]['code'];
+export const PERFORMANCE_CODES = PERFORMANCES.map((p) => p.code) as [Performance, ...Performance[]];
+
 export const RISK_LEVELS = [
   { code: 'red', name: '红色' },
   { code: 'orange', name: '橙色' },

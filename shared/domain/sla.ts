@@ -188,6 +188,7 @@ function clocksOf(event: CaseEvent): Clocks | undefined {
     case 'reopened':
       return event.data.clocks;
     case 'followed_up':
+    case 'performance_recorded':
       return event.data.reopenClocks;
     default:
       return undefined;

@@ -44,6 +44,8 @@ export interface Stats {
   readonly onTimeRate: Rate;
   /** 满意率: 满意 + 基本满意 ÷ every 回访 recorded. */
   readonly satisfactionRate: Rate;
+  /** 协议履行率: agreements whose last 履行回访 found them 已履行 ÷ agreements whose performance was recorded. */
+  readonly performanceRate: Rate;
   /** Mean hours from arriving at a level to 签收 there, and from arriving at the resolving level to 办结. */
   readonly hoursToAccept: Record<string, number | null>;
   readonly hoursToResolve: Record<string, number | null>;
@@ -97,6 +99,8 @@ export const COUNTERS = {
   onTime: 'onTime',
   followUps: 'followUps',
   satisfied: 'satisfied',
+  performanceChecked: 'performanceChecked',
+  performed: 'performed',
   serviceOrdered: 'serviceOrdered',
   volunteerOffered: 'volunteerOffered',
   volunteerTaken: 'volunteerTaken',
@@ -172,6 +176,12 @@ export function contribution(c: CaseState): Bucket {
     add(COUNTERS.followUps);
     if (f.satisfaction !== 'dissatisfied') add(COUNTERS.satisfied);
   }
+  // The case's current agreement, as its last 履行回访 found it (a new agreement starts its own).
+  const performance = c.performanceCheck?.result?.performance;
+  if (performance !== undefined) {
+    add(COUNTERS.performanceChecked);
+    if (performance === 'performed') add(COUNTERS.performed);
+  }
   // A reopened case is not resolved, whatever it once was.
   const r = c.status === 'resolved' || c.status === 'closed' ? c.resolution : undefined;
   if (!r) return bucket;
@@ -237,6 +247,7 @@ export function statsOf(buckets: Iterable<Bucket>, range: DayRange): Stats {
     grassrootsResolutionRate: rate(n(COUNTERS.grassroots), n(COUNTERS.resolvedWell)),
     onTimeRate: rate(n(COUNTERS.onTime), n(COUNTERS.resolved)),
     satisfactionRate: rate(n(COUNTERS.satisfied), n(COUNTERS.followUps)),
+    performanceRate: rate(n(COUNTERS.performed), n(COUNTERS.performanceChecked)),
     hoursToAccept: Object.fromEntries(LEVEL_CODES.map((l) => [l, meanHours(n(counter.acceptMs(l)), n(counter.accepts(l)))])),
     hoursToResolve: Object.fromEntries(LEVEL_CODES.map((l) => [l, meanHours(n(counter.resolveMs(l)), n(counter.resolves(l)))])),
     escalationsByReason: by(ESCALATION_REASON_CODES, counter.escalated),

@@ -2,11 +2,11 @@
  * Where a message to a person goes, and who carries it. A person is reached
  * by WeChat (their openId) or by SMS (their phone): a resident by the channel
  * they wrote in on, everyone else by phone first. Each channel is carried by a
- * provider when one is configured (WeChat customer-service messages, Twilio
- * SMS) and otherwise by the console — locally, and in AWS until a provider is
+ * provider when one is configured (WeChat customer-service messages; SMS by
+ * Twilio, Aliyun or Tencent Cloud, one per deployment) and otherwise by the console — locally, and in AWS until a provider is
  * set up — where the outbox (GET /v1/outbox) is the record of delivery.
  */
-import type { ResidentMessage } from '../domain/templates.ts';
+import { AliyunSms, TencentSms, smsTemplatesFromEnv } from './sms-cloud.ts';
 
 export type ChannelKind = 'wechat' | 'sms';
 
@@ -31,6 +31,21 @@ export function route(to: Address, preferred?: ChannelKind): Delivery | undefine
 }
 
 /**
+ * What kind of message it is (the notification topic, `reply`, `notice`) and
+ * the values a provider's approved template may take: SMS providers in the
+ * mainland send templates, not free text.
+ */
+export interface OutboundMessage {
+  readonly topic: string;
+  readonly params: Readonly<Record<string, string | undefined>>;
+  /**
+   * A resident's message worded by a unit (管理 › 常用语与通知): the approved template ids an admin mapped to
+   * that wording and the names of its parameters in order — taken before SMS_TEMPLATES' ids for the kind.
+   */
+  readonly worded?: { readonly aliyunTemplateCode?: string; readonly tencentTemplateId?: string; readonly params: readonly string[] };
+}
+
+/**
  * Carries messages on one channel. Throws when the provider refuses: the notify
  * message is then retried and ends in the DLQ — except Unreachable, which the
  * notifier settles at once (another channel, or the outbox says so).
@@ -44,7 +59,7 @@ export function route(to: Address, preferred?: ChannelKind): Delivery | undefine
  */
 export interface Sender {
   readonly provider: string;
-  send(delivery: Delivery, text: string, message?: ResidentMessage): Promise<void>;
+  send(delivery: Delivery, text: string, message?: OutboundMessage): Promise<void>;
 }
 
 export class ConsoleSender implements Sender {
@@ -178,10 +193,63 @@ export class TwilioSms implements Sender {
   }
 }
 
+export const SMS_PROVIDERS = ['twilio', 'aliyun', 'tencent'] as const;
+export type SmsProviderName = (typeof SMS_PROVIDERS)[number];
+
+/** An SDK's endpoint from `host[:port]` or a URL (`http://127.0.0.1:9000` for a local fake), in the SDK's own terms. */
+function endpointOf<P extends string>(raw: string | undefined, protocol: (secure: boolean) => P): { endpoint?: string; protocol?: P } {
+  if (!raw) return {};
+  const url = /^https?:\/\//.test(raw) ? new URL(raw) : undefined;
+  return url ? { endpoint: url.host, protocol: protocol(url.protocol === 'https:') } : { endpoint: raw };
+}
+
+/**
+ * The SMS sender SMS_PROVIDER names (twilio | aliyun | tencent), from its
+ * settings; without SMS_PROVIDER, Twilio when its settings are there. The
+ * console when the chosen provider has none (locally, and in AWS until one
+ * is set up). A provider named but unknown stops the function at start.
+ */
+function smsSender(env: NodeJS.ProcessEnv, http: Fetch): Sender | undefined {
+  const chosen = env.SMS_PROVIDER || (env.TWILIO_ACCOUNT_SID ? 'twilio' : undefined);
+  if (chosen !== undefined && !(SMS_PROVIDERS as readonly string[]).includes(chosen)) {
+    throw new Error(`SMS_PROVIDER must be one of ${SMS_PROVIDERS.join(', ')}, not "${chosen}"`);
+  }
+  switch (chosen as SmsProviderName | undefined) {
+    case 'twilio':
+      return env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM
+        ? new TwilioSms(env.TWILIO_ACCOUNT_SID, env.TWILIO_AUTH_TOKEN, env.TWILIO_FROM, http, env.TWILIO_API_BASE || undefined)
+        : undefined;
+    case 'aliyun':
+      return env.ALIYUN_SMS_ACCESS_KEY_ID && env.ALIYUN_SMS_ACCESS_KEY_SECRET && env.ALIYUN_SMS_SIGN_NAME
+        ? new AliyunSms({
+            accessKeyId: env.ALIYUN_SMS_ACCESS_KEY_ID,
+            accessKeySecret: env.ALIYUN_SMS_ACCESS_KEY_SECRET,
+            signName: env.ALIYUN_SMS_SIGN_NAME,
+            templates: smsTemplatesFromEnv(env.SMS_TEMPLATES),
+            ...endpointOf(env.ALIYUN_SMS_ENDPOINT, (secure) => (secure ? 'https' : 'http')),
+          })
+        : undefined;
+    case 'tencent':
+      return env.TENCENT_SMS_SECRET_ID && env.TENCENT_SMS_SECRET_KEY && env.TENCENT_SMS_SDK_APP_ID && env.TENCENT_SMS_SIGN_NAME
+        ? new TencentSms({
+            secretId: env.TENCENT_SMS_SECRET_ID,
+            secretKey: env.TENCENT_SMS_SECRET_KEY,
+            sdkAppId: env.TENCENT_SMS_SDK_APP_ID,
+            signName: env.TENCENT_SMS_SIGN_NAME,
+            templates: smsTemplatesFromEnv(env.SMS_TEMPLATES),
+            ...(env.TENCENT_SMS_REGION ? { region: env.TENCENT_SMS_REGION } : {}),
+            ...endpointOf(env.TENCENT_SMS_ENDPOINT, (secure) => (secure ? 'https://' : 'http://')),
+          })
+        : undefined;
+    case undefined:
+      return undefined;
+  }
+}
+
 /**
  * One sender per channel from the environment: WeChat when WECHAT_APP_ID and
- * WECHAT_APP_SECRET are set, Twilio SMS when TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN
- * and TWILIO_FROM are; the console otherwise.
+ * WECHAT_APP_SECRET are set; SMS by the provider smsSender chooses; the
+ * console otherwise.
  */
 export function sendersFromEnv(env: NodeJS.ProcessEnv = process.env, http: Fetch = fetch): Record<ChannelKind, Sender> {
   const console = new ConsoleSender();
@@ -190,9 +258,6 @@ export function sendersFromEnv(env: NodeJS.ProcessEnv = process.env, http: Fetch
       env.WECHAT_APP_ID && env.WECHAT_APP_SECRET
         ? new WechatCustomerService(env.WECHAT_APP_ID, env.WECHAT_APP_SECRET, http, env.WECHAT_API_BASE || undefined)
         : console,
-    sms:
-      env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM
-        ? new TwilioSms(env.TWILIO_ACCOUNT_SID, env.TWILIO_AUTH_TOKEN, env.TWILIO_FROM, http, env.TWILIO_API_BASE || undefined)
-        : console,
+    sms: smsSender(env, http) ?? console,
   };
 }

@@ -4,7 +4,9 @@
  */
 import {
   CENTER_CODES,
+  DEFAULT_EMERGENCY_POLICY,
   DEFAULT_RISK_POLICY,
+  EMERGENCY_SERVICE_CODES,
   DURATION_LIMITS,
   MAX_HOLIDAYS_PER_YEAR,
   LEVEL_CODES,
@@ -51,6 +53,20 @@ export const slaOverridesSchema = z.strictObject({
 
 export const riskTermsSchema = z.strictObject({
   terms: z.array(z.strictObject({ term: z.string().check(z.minLength(1), z.maxLength(20)), level: z.enum(RISK_CODES) })).check(z.maxLength(500)),
+});
+
+/** 紧急求助 signs and the local crisis hotline (the top unit's admin keeps them). */
+export const emergencySignsSchema = z.strictObject({
+  signs: z
+    .array(
+      z.strictObject({
+        term: z.string().check(z.minLength(2), z.maxLength(20)),
+        service: z.enum(EMERGENCY_SERVICE_CODES),
+        unless: z.optional(z.array(z.string().check(z.minLength(2), z.maxLength(30))).check(z.maxLength(20))),
+      }),
+    )
+    .check(z.maxLength(300)),
+  crisisHotline: z.string().check(z.regex(/^[0-9-]{3,20}$/, 'must be a phone number (digits and -)')),
 });
 
 /** A real calendar date (no 02-30) written yyyy-mm-dd. */
@@ -104,16 +120,18 @@ function read<T extends z.ZodMiniType>(schema: T, name: string, value: unknown):
 }
 
 export async function loadPolicy(directory: Directory, timeScale: number): Promise<Policy> {
-  const [sla, risk, calendar] = await Promise.all([
+  const [sla, risk, calendar, emergency] = await Promise.all([
     directory.config('SLA'),
     directory.config('RISK'),
     directory.config('CALENDAR'),
+    directory.config('EMERGENCY'),
   ]);
   const slaOverrides = read(slaOverridesSchema, 'SLA', sla);
   const years = read(calendarOverridesSchema, 'CALENDAR', calendar)?.years ?? [];
   return {
     sla: slaOverrides ? merge(defaultSlaPolicy(), slaOverrides) : defaultSlaPolicy(),
     risk: read(riskTermsSchema, 'RISK', risk) ?? DEFAULT_RISK_POLICY,
+    emergency: read(emergencySignsSchema, 'EMERGENCY', emergency) ?? DEFAULT_EMERGENCY_POLICY,
     timing: { calendar: new WorkingCalendar(calendarData(years)), timeScale },
   };
 }

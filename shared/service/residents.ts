@@ -23,6 +23,7 @@ import {
   ValidationFailed,
   communityOf,
   findService,
+  signpostLine,
   type Menu,
   type Registration,
   type MediaRequest,
@@ -439,7 +440,8 @@ export class ResidentChannel {
     };
     const result = await this.deps.cases.intake(input, this.actor(sender));
     const { state } = result;
-    const lines = [replies.receipt(state.trackingNo, state.trackingCode)];
+    // The number to call, first: before the 回执, before anything else the reply says.
+    const lines = [...(state.emergency ? [signpostLine(state.emergency)] : []), replies.receipt(state.trackingNo, state.trackingCode)];
     if (unit?.level !== 'building' && key !== undefined) {
       lines.push(replies.askForBuilding());
       // Also when the intake was a replay: a delivery that failed after filing left the contact unset.

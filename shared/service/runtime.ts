@@ -54,6 +54,11 @@ export async function policy(): Promise<Policy> {
   return value;
 }
 
+/** After a configuration change: this process reads the policy afresh (others within POLICY_TTL_MS). */
+export function forgetPolicy(): void {
+  policyCache = undefined;
+}
+
 export const store = /* @__PURE__ */ new CaseStore(dynamodb, config.tableName, async () => ({
   units: await directory.units(),
   reporterKey,

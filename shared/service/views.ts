@@ -86,6 +86,7 @@ export function caseView(state: CaseState, units: UnitTree, viewer: Viewer) {
     description: c.description,
     priority: c.priority,
     risk: c.risk,
+    emergency: c.emergency,
     level: c.level,
     levelName: levelName(c.level, c.unitId, units),
     unitId: c.unitId,
@@ -120,6 +121,7 @@ export function caseView(state: CaseState, units: UnitTree, viewer: Viewer) {
     supervisionOrder: c.supervisionOrder,
     sessions: c.sessions,
     agreement: c.agreement,
+    performanceCheck: c.performanceCheck,
     resolution: c.resolution,
     followUp: c.followUp,
     mergedInto: c.mergedInto,
@@ -241,6 +243,8 @@ function publicLine(event: CaseEvent, units: UnitTree): string | undefined {
     }
     case 'reopened':
       return '诉求已重新办理';
+    case 'performance_recorded':
+      return event.data.reopenClocks ? '调解协议未履行，诉求已重新办理' : undefined;
     case 'merged':
       return `已与相同诉求 ${event.data.intoCaseId} 合并办理`;
     case 'withdrawn':
@@ -277,6 +281,8 @@ export function publicView(state: CaseState, events: readonly CaseEvent[], units
     center: state.center,
     centerName: nameOf(CENTERS, state.center),
     title: state.title,
+    // The numbers the resident was told to call at intake (紧急求助), shown again on the tracking page.
+    emergency: state.emergency?.map(({ service, name, number }) => ({ service, name, number })),
     levelName: levelName(state.level, state.unitId, units),
     unitName: units.get(state.unitId)?.fullName,
     createdAt: state.createdAt,

@@ -381,7 +381,7 @@ describe('MaodiaotongStack with the real topology (prod)', () => {
     // The stream hands the batches it gives up on to its failure queue.
     relay: { writes: ['CASE#*', 'COUNTED#*', 'NOTICE#*', 'STATS#*'], sends: ['RelayStreamFailures', 'callback', 'escalation', 'media', 'notify'], secrets: ['HashSecret'] },
     escalationWorker: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret'] },
-    notifier: { writes: ['CASE#*', 'OUTBOX#*'], sends: [], secrets: ['HashSecret', 'TwilioAuthTokenSecret', 'WechatAppSecretSecret'] },
+    notifier: { writes: ['CASE#*', 'OUTBOX#*'], sends: [], secrets: ['AliyunSmsAccessKeySecretSecret', 'HashSecret', 'TencentSmsSecretKeySecret', 'TwilioAuthTokenSecret', 'WechatAppSecretSecret'] },
     wechat: { writes: ['CASE#*', 'CONTACT#*', 'INBOUND#*', 'LIMIT#*', 'OPTOUT#*', 'VERIFY#*'], sends: [], secrets: ['HashSecret', 'WechatAesKeySecret', 'WechatTokenSecret'] },
     sms: { writes: ['CASE#*', 'CONTACT#*', 'INBOUND#*', 'LIMIT#*', 'OPTOUT#*', 'VERIFY#*'], sends: ['notify'], secrets: ['HashSecret', 'SmsWebhookSecretSecret', 'TwilioAuthTokenSecret'] },
     open311: { writes: ['CASE#*'], sends: [], secrets: ['HashSecret'] },

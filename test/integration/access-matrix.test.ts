@@ -54,6 +54,7 @@ const BODIES: Record<string, Record<string, unknown>> = {
       performance: { method: '维修', deadline: '2026-12-10' },
     },
   },
+  record_performance: { performance: 'performed', note: '已履行' },
   resolve: { outcome: 'resolved', summary: '已解决' },
   follow_up: { satisfaction: 'satisfied' },
   reopen: { reason: '复发' },

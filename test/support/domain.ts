@@ -1,5 +1,6 @@
 /** Fixtures for pure domain tests: the demo tree, a fixed calendar, actors. */
 import {
+  DEFAULT_EMERGENCY_POLICY,
   DEFAULT_RISK_POLICY,
   UnitTree,
   WorkingCalendar,
@@ -18,6 +19,7 @@ export const calendar = new WorkingCalendar(calendarData());
 export const policy: Policy = {
   sla: defaultSlaPolicy(),
   risk: DEFAULT_RISK_POLICY,
+  emergency: DEFAULT_EMERGENCY_POLICY,
   timing: { calendar, timeScale: 1 },
 };
 

@@ -17,6 +17,8 @@ import {
   fold,
   levelRank,
   nextTimerAt,
+  performanceCheckAt,
+  PERFORMANCE_CODES,
   ownTabs,
   type Actor,
   type CaseEvent,
@@ -70,6 +72,8 @@ const command = (now: () => Date): fc.Arbitrary<Command> =>
     } as const),
     fc.constantFrom(...OUTCOME_CODES).map((outcome) => ({ type: 'resolve', outcome, summary: '处理完毕' }) as const),
     fc.constantFrom(...SATISFACTION_CODES).map((satisfaction) => ({ type: 'follow_up', satisfaction }) as const),
+    fc.constantFrom(...PERFORMANCE_CODES).map((performance) => ({ type: 'record_performance', performance, note: '已核实' }) as const),
+    fc.constant({ type: 'remind_performance' } as const),
     text.map((reason) => ({ type: 'reopen', reason }) as const),
     fc.constant({ type: 'accept' } as const),
     fc.constant({ type: 'accept' } as const),
@@ -162,7 +166,9 @@ function checkState(state: CaseState, events: readonly CaseEvent[]): void {
     expect(state.clocks, 'an open case has a deadline').toBeDefined();
     expect(nextTimerAt(state, units), 'an open case has a timer').toBeDefined();
   } else {
-    expect(nextTimerAt(state, units), 'a finished case has no timer').toBeUndefined();
+    // 履行回访 outlives 办结: a finished case's only timer is an agreement's performance check, still owed.
+    const owed = state.performanceCheck && !state.performanceCheck.reminded && !state.performanceCheck.result && state.status !== 'withdrawn' && state.status !== 'merged';
+    expect(nextTimerAt(state, units), 'a finished case has no timer but a performance check').toBe(owed ? performanceCheckAt(state.performanceCheck!.deadline) : undefined);
   }
   if (state.status === 'resolved') expect(state.resolution).toBeDefined();
   expect(state.stays.at(-1)?.unitId).toBe(state.unitId);

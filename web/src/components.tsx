@@ -104,6 +104,17 @@ export function RiskBadge({ level }: { level: string | undefined }) {
   return level ? <span class={`badge risk-${level}`}>{nameOf(RISK_LEVELS, level)}风险</span> : null;
 }
 
+/** 紧急求助: the resident's words named an emergency; they were told these numbers first. */
+export function EmergencyBadge({ c }: { c: Pick<CaseView, 'emergency'> }) {
+  if (!c.emergency || c.emergency.length === 0) return null;
+  const numbers = c.emergency.map((p) => `${p.number}${p.name}`).join('、');
+  return (
+    <span class="badge risk-red emergency" title={`已提示群众拨打 ${numbers}`}>
+      紧急求助 {c.emergency.map((p) => p.number).join('/')}
+    </span>
+  );
+}
+
 /** A table on a desk, a stack of cards on a phone (see app.css). */
 export function CaseTable({ items, empty }: { items: readonly ListItem[]; empty: string }) {
   if (items.length === 0) return <p class="empty">{empty}</p>;
@@ -130,6 +141,7 @@ export function CaseTable({ items, empty }: { items: readonly ListItem[]; empty:
                 {c.title}
               </a>
               <RiskBadge level={c.risk?.level} />
+              <EmergencyBadge c={c} />
               {c.priority === 'urgent' && <span class="badge urgent">紧急</span>}
             </td>
             <td data-label="中心">{nameOf(CENTERS, c.center)}</td>

@@ -11,6 +11,7 @@ import {
   LEVELS,
   OUTCOMES,
   PARTY_ROLES,
+  PERFORMANCES,
   PRIORITIES,
   RISK_LEVELS,
   ROLES,
@@ -25,7 +26,7 @@ import type { Issue } from '../../shared/domain/errors.ts';
 import { ApiError } from './api.ts';
 import { fieldLabelOfPath } from './forms.tsx';
 
-export { CENTERS, CONTACT_CHANNELS, ESCALATION_REASONS, LEVELS, OUTCOMES, PARTY_ROLES, PRIORITIES, RISK_LEVELS, ROLES, SATISFACTIONS, SOURCES, STATUSES };
+export { CENTERS, CONTACT_CHANNELS, ESCALATION_REASONS, LEVELS, OUTCOMES, PARTY_ROLES, PERFORMANCES, PRIORITIES, RISK_LEVELS, ROLES, SATISFACTIONS, SOURCES, STATUSES };
 
 export { label };
 export type { UnitKind };
@@ -51,6 +52,7 @@ export const ACTION_NAMES: Readonly<Record<ActionType, string>> = {
   schedule_session: '安排调解',
   record_minutes: '调解笔录',
   record_agreement: '调解协议书',
+  record_performance: '履行回访',
   resolve: '办结',
   follow_up: '回访',
   reopen: '重新办理',

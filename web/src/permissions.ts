@@ -38,6 +38,8 @@ const PRECONDITION: Readonly<Record<ActionType, (c: CaseView, me: Me, units: Uni
   schedule_session: isOpen,
   record_minutes: (c) => isOpen(c) && c.sessions.length > 0,
   record_agreement: isOpen,
+  // Once an agreement is recorded, until its performance is (a 未履行 may be followed by another check).
+  record_performance: (c) => c.performanceCheck !== undefined && c.status !== 'withdrawn' && c.performanceCheck.result?.performance !== 'performed',
   resolve: (c) => c.status === 'in_progress',
   follow_up: (c) =>
     (c.status === 'resolved' || c.status === 'closed') && !(c.followUp && c.followUp.at >= (c.resolution?.at ?? '')),

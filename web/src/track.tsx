@@ -122,6 +122,18 @@ function Result({ view, code, onView, onAgain }: { view: TrackView; code: string
       <h2 id="result-title">
         编号 {no} <span class={`badge status-${view.status}`}>{view.statusName}</span>
       </h2>
+      {view.emergency && view.emergency.length > 0 && (
+        <p class="error emergency" role="alert">
+          如遇紧急情况，请立即拨打：
+          {view.emergency.map((p, i) => (
+            <span key={p.service}>
+              {i > 0 && '、'}
+              <a href={`tel:${p.number}`}>{p.number}</a>（{p.name}）
+            </span>
+          ))}
+          。本页面不能代替报警和急救。
+        </p>
+      )}
       {view.mergedFrom && <p class="notice">您的诉求已与相同诉求 {view.trackingNo} 合并办理，以下为合并后的办理进度。</p>}
       {done && (
         <p class="notice" role="status">

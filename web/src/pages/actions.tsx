@@ -5,7 +5,7 @@ import { api, type ActionType, type CaseView } from '../api.ts';
 import { useProfile } from '../app.ts';
 import { ErrorBox, str, useLoad } from '../components.tsx';
 import { clearDraft, fieldsOf, loadDraft, saveDraft, useDraft } from '../drafts.ts';
-import { formatDateTime, fromLocalInput, toLocalInput, chinaDate } from '../format.ts';
+import { formatDateTime, formatLongDate, fromLocalInput, toLocalInput, chinaDate } from '../format.ts';
 import {
   actionName,
   CENTERS,
@@ -17,6 +17,7 @@ import {
   Problem,
   RISK_LEVELS,
   SATISFACTIONS,
+  PERFORMANCES,
 } from '../labels.ts';
 import { availableActions, nextActions } from '../permissions.ts';
 import { fill, PHRASE_ACTIONS, phrasesFor, shortChinaTime, type Template } from '../../../shared/domain/templates.ts';
@@ -289,6 +290,17 @@ const FORMS: Readonly<Record<ActionType, FormSpec>> = {
       };
     },
     hint: () => '保存后可打印调解协议书，供当事人签名。',
+  },
+  record_performance: {
+    Fields: ({ c }) => (
+      <>
+        {c.performanceCheck && <p class="muted">协议约定履行期限：{formatLongDate(c.performanceCheck.deadline)}</p>}
+        <Choice name="performance" label="履行情况" options={PERFORMANCES} />
+        <Text name="note" label="核实情况" max={1000} area />
+      </>
+    ),
+    body: (f) => ({ performance: str(f, 'performance'), note: str(f, 'note') }),
+    hint: (c) => (c.status === 'resolved' || c.status === 'closed' ? `选择“${nameOf(PERFORMANCES, 'unperformed')}”将重新办理本案。` : ''),
   },
   resolve: {
     Fields: () => (

@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import { all, api, ApiError, type ActorView, type AuditEntryView, type CaseView, type EventView } from '../api.ts';
 import { href, navigate, useProfile } from '../app.ts';
 import { canRead } from '../../../shared/domain/access.ts';
-import { Deadline, ErrorBox, PageTitle, RiskBadge, StatusBadge, useLoad } from '../components.tsx';
+import { Deadline, EmergencyBadge, ErrorBox, PageTitle, RiskBadge, StatusBadge, useLoad } from '../components.tsx';
 import { formatDateTime, formatLongDate } from '../format.ts';
 import { FieldList } from '../forms.tsx';
 import {
@@ -15,6 +15,7 @@ import {
   nameOf,
   OUTCOMES,
   PARTY_ROLES,
+  PERFORMANCES,
   PRIORITIES,
   RISK_LEVELS,
   ROLES,
@@ -95,6 +96,10 @@ export function describe(e: EventView, unitName: (id: string) => string, personO
       return '记录调解笔录';
     case 'agreement_recorded':
       return `制作调解协议书（${e.data.parties.map((p) => p.name).join('、')}）`;
+    case 'performance_reminded':
+      return `履行回访提醒：协议约定 ${formatLongDate(e.data.deadline)} 前履行，请核实履行情况`;
+    case 'performance_recorded':
+      return `履行情况：${nameOf(PERFORMANCES, e.data.performance)}，${e.data.note}${e.data.reopenClocks ? '（重新办理）' : ''}`;
     case 'resolved':
       return `办结（${nameOf(OUTCOMES, e.data.outcome)}${e.data.onTime ? '' : '，超期'}）：${e.data.summary}`;
     case 'deliberation_recorded':
@@ -240,6 +245,7 @@ export function CasePage({ id }: { id: string }) {
         <StatusBadge c={c} />
         <span class="badge">{nameOf(CENTERS, c.center)}</span>
         <RiskBadge level={c.risk?.level} />
+        <EmergencyBadge c={c} />
         {c.priority === 'urgent' && <span class="badge urgent">{nameOf(PRIORITIES, 'urgent')}</span>}
         {c.supervision && <span class="badge overdue">督办中</span>}
         {c.escalationPending && <span class="badge near">上报中</span>}

@@ -24,6 +24,7 @@ const ratesOf = (kind: UnitKind | undefined): readonly { key: RateKey; name: str
   },
   { key: 'onTimeRate', name: '按期办结率', meaning: '期限内办结 ÷ 已办结' },
   { key: 'satisfactionRate', name: '满意率', meaning: '满意、基本满意 ÷ 已回访' },
+  { key: 'performanceRate', name: '协议履行率', meaning: '已履行 ÷ 已登记履行情况的调解协议' },
 ];
 
 type Row = readonly [string, number];
