@@ -81,7 +81,8 @@ type Sizes = Pick<BundleFigures, 'bytes' | 'gzipBytes' | 'allGzipBytes' | 'lazyC
 async function sizesOf(metafile: Metafile): Promise<Sizes> {
   // Output paths in the metafile are relative to the working directory.
   const outputs = Object.keys(metafile.outputs).filter((path) => path.endsWith('.mjs'));
-  const atStart = loadedAtStart(metafile, outputs.find((path) => metafile.outputs[path]?.entryPoint)!);
+  // The function's own entry: with splitting, each dynamically imported module is an entry point of its chunk too.
+  const atStart = loadedAtStart(metafile, outputs.find((path) => path.endsWith('/index.mjs') || path === 'index.mjs')!);
   const contents = new Map(await Promise.all(outputs.map(async (path) => [path, await readFile(resolve(path))] as const)));
   const sum = (paths: readonly string[], size: (c: Buffer) => number) => paths.reduce((n, path) => n + size(contents.get(path)!), 0);
   const gzipped = (c: Buffer) => gzipSync(c).length;

@@ -79,10 +79,13 @@ function settled() {
 
 const record = (caseId: string) => sqsRecord({ caseId, seq: 2 }, { id: caseId, queue: 'notify' });
 
-beforeEach(() => {
+beforeEach(async () => {
   ddb.reset();
   seen.length = 0;
   ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: 'UNITS' } } }).resolves({ Items: directoryItems.units });
+  // No unit words its messages itself: the kind's template comes from SMS_TEMPLATES.
+  ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': { S: 'TEMPLATES' } } }).resolves({ Items: [] });
+  (await import('../../shared/service/runtime.ts')).templates.invalidate();
   ddb.on(GetItemCommand).resolves({});
   ddb.on(PutItemCommand).resolves({});
   ddb.on(UpdateItemCommand).resolves({});

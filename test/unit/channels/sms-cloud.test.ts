@@ -72,6 +72,17 @@ describe('Aliyun (dysmsapi SDK)', () => {
     expect(h.authorization).toContain('x-acs-action');
   });
 
+  it("takes the template a unit mapped to its wording of the message (管理 › 常用语与通知) before SMS_TEMPLATES' for the kind", async () => {
+    answer = { status: 200, body: { Code: 'OK', Message: 'OK', BizId: '9002', RequestId: 'R2' } };
+    const worded = { ...receipt, params: { ...receipt.params, unit: '问安镇' }, worded: { aliyunTemplateCode: 'SMS_555', params: ['unit', 'trackingNo'] } };
+    await aliyun().send(to, '【问安镇】…', worded);
+    const sent = { ...Object.fromEntries(new URL(seen[0]!.url, 'http://x').searchParams), ...Object.fromEntries(new URLSearchParams(seen[0]!.body)) };
+    expect(sent.TemplateCode).toBe('SMS_555');
+    expect(JSON.parse(sent.TemplateParam ?? '')).toEqual({ unit: '问安镇', trackingNo: '8VTJDFHYMN' });
+    // A wording mapped to no template id: the kind's own (none here).
+    await expect(aliyun().send(to, 'x', { topic: 'escalated', params: {}, worded: { params: [] } })).rejects.toThrow('no approved template for "escalated"');
+  });
+
   it('a refusal retrying cannot cure is Unreachable; throttling and errors are retried (ProviderError)', async () => {
     answer = { status: 200, body: { Code: 'isv.MOBILE_NUMBER_ILLEGAL', Message: '非法手机号' } };
     await expect(aliyun().send(to, 'x', receipt)).rejects.toBeInstanceOf(Unreachable);
