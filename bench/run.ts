@@ -19,6 +19,13 @@ const fixed = (n: number, d = 1) => n.toFixed(d);
 const mark = (ok: boolean) => (ok ? 'ok  ' : 'MISS');
 const ROUNDS = 5;
 
+// `npm run bench -- county`: the county run alone (bench/county.ts), too long for the default bench.
+if (process.argv.includes('county')) {
+  const { countyBench } = await import('./county.ts');
+  await countyBench();
+  process.exit(0);
+}
+
 console.log('矛调通 bench —', new Date().toISOString(), `— node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
 
 // The request path alone: the queue workers and the sweeper, which in AWS run on
