@@ -190,12 +190,21 @@ interface Reply {
 
 async function call(kind: string, url: string, init: { method?: string; token: string; body?: unknown; type?: string }): Promise<Reply> {
   const began = performance.now();
-  const response = await fetch(url, {
-    method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${init.token}`, ...(init.body !== undefined ? { 'content-type': init.type ?? 'application/json' } : {}) },
-    body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
-  });
-  const text = await response.text();
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(url, {
+      // A call unanswered after a minute counts as failed (status 0) rather than holding the run.
+      signal: AbortSignal.timeout(60_000),
+      method: init.method ?? 'GET',
+      headers: { authorization: `Bearer ${init.token}`, ...(init.body !== undefined ? { 'content-type': init.type ?? 'application/json' } : {}) },
+      body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+    });
+    text = await response.text();
+  } catch {
+    timings.fail(kind, 0);
+    return { status: 0, body: {} };
+  }
   timings.add(kind, performance.now() - began);
   if (response.status >= 400) timings.fail(kind, response.status);
   return { status: response.status, body: text ? (JSON.parse(text) as Reply['body']) : {} };
@@ -324,8 +333,20 @@ async function run(stack: StackProcess, db: DynamoDBClient, simulatedStart: numb
   await stack.ask({ type: 'rate', rate: SPEED });
   await stack.ask({ type: 'sweep', everyMs: 1000 });
   const act = limiter(48);
+  let finished = 0;
   const later = (simulatedMs: number, task: () => Promise<unknown>) =>
-    new Promise<void>((done) => setTimeout(() => void act(task).catch((error: unknown) => console.error('action failed', error)).finally(done), simulatedMs / SPEED));
+    new Promise<void>((done) =>
+      setTimeout(
+        () =>
+          void act(task)
+            .catch((error: unknown) => console.error('action failed', error))
+            .finally(() => {
+              finished++;
+              done();
+            }),
+        simulatedMs / SPEED,
+      ),
+    );
   const work: Promise<void>[] = [];
   const outcomes = { accepted: 0, replied: 0, resolved: 0, followedUp: 0, reopened: 0, escalatedThenWorked: 0, lostToTheTimer: 0 };
 
@@ -444,11 +465,13 @@ async function run(stack: StackProcess, db: DynamoDBClient, simulatedStart: numb
   await Promise.all(filing);
   const filingSeconds = (performance.now() - began) / 1000;
   // The month's last cases are worked and called back (their timers are at most a few simulated days away).
+  const progress = setInterval(() => console.log(`  … ${finished.toLocaleString('en')} of ${work.length.toLocaleString('en')} steps of work done`), 15_000);
   for (let settled = 0; settled < work.length; ) {
     const batch = work.slice(settled);
     settled = work.length;
     await Promise.all(batch);
   }
+  clearInterval(progress);
   reading = false;
   await readers;
   console.log(`  … the month's cases worked in ${((performance.now() - began) / 1000).toFixed(0)} s`);
