@@ -22,6 +22,13 @@ const fixed = (n: number, d = 1) => n.toFixed(d);
 const mark = (ok: boolean) => (ok ? 'ok  ' : 'MISS');
 const ROUNDS = 5;
 
+// `npm run bench -- county`: the county run alone (bench/county.ts), too long for the default bench.
+if (process.argv.includes('county')) {
+  const { countyBench } = await import('./county.ts');
+  await countyBench();
+  process.exit(0);
+}
+
 const sections: Record<string, () => Promise<void>> = {
   async intake() {
     // The request path alone: the queue workers and the sweeper, which in AWS run on

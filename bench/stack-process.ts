@@ -9,17 +9,26 @@ export interface StackProcess {
   readonly dynamodbEndpoint: string;
   readonly tableName: string;
   readonly startedInMs: number;
+  /** Where the local DynamoDB keeps its files (DATA_DIR): its size on disk is a figure. */
+  readonly dataDir: string;
+  /** A question to the child's `entry` (over the IPC channel; one at a time), and its answer. */
+  ask<T>(message: Record<string, unknown>): Promise<T>;
   stop(): Promise<void>;
 }
 
-export async function startStackProcess(env: Record<string, string> = {}): Promise<StackProcess> {
+export interface StackProcessOptions {
+  /** A module run instead of infra/local/main.ts, which imports it after its own setup (bench/county-stack.ts: a simulated clock); it answers `ask`. */
+  readonly entry?: string;
+}
+
+export async function startStackProcess(env: Record<string, string> = {}, options: StackProcessOptions = {}): Promise<StackProcess> {
   // Callers pass LOCAL_WORKERS=off to measure the request path alone.
   const dataDir = await mkdtemp(join(tmpdir(), 'mdt-bench-'));
   const port = 30000 + Math.floor(Math.random() * 20000);
   const started = Date.now();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../infra/local/main.ts')], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', options.entry ?? resolve(import.meta.dirname, '../infra/local/main.ts')], {
     env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, SWEEP_INTERVAL_MS: '600000', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', ...(options.entry ? (['ipc'] as const) : [])],
   });
   // Kept while starting (to find the endpoints); after that only the tail, since workers log every message sent.
   let output = '';
@@ -43,6 +52,14 @@ export async function startStackProcess(env: Record<string, string> = {}): Promi
     dynamodbEndpoint,
     tableName: env.TABLE_NAME ?? process.env.TABLE_NAME ?? 'maodiaotong',
     startedInMs: Date.now() - started,
+    dataDir,
+    ask<T>(message: Record<string, unknown>) {
+      return new Promise<T>((answer, fail) => {
+        if (!child.send) return fail(new Error('the stack was started without an entry to ask'));
+        child.once('message', (reply) => answer(reply as T));
+        child.send(message);
+      });
+    },
     async stop() {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGINT');

@@ -42,6 +42,8 @@ export interface RelayResult {
 }
 
 const OPEN = new Set(['pending', 'in_progress']);
+/** Cases relayed at once. */
+const RELAY_CASES_AT_ONCE = 16;
 const keyOf = (p: PendingEffects) => `${p.subject ?? 'case'}:${p.caseId}:${p.seq}`;
 
 export class EffectsRelay {
@@ -55,13 +57,20 @@ export class EffectsRelay {
     const media: { key: string; body: MediaMessage }[] = [];
     const callbackClients = items.some((p) => p.effects.includes('callback')) ? await this.deps.callbackClients() : new Set<string>();
 
-    // Sequentially per case in seq order, so a case's events are relayed in the order they happened.
-    for (const item of [...items].sort((a, b) => a.caseId.localeCompare(b.caseId) || a.seq - b.seq)) {
+    // A case's events in seq order, one after another; different cases side by side (a county's
+    // relay is behind by thousands of events after a busy hour, and each takes a few round trips).
+    const byCase = new Map<string, PendingEffects[]>();
+    for (const item of [...items].sort((a, b) => a.seq - b.seq)) {
+      const subject = `${item.subject ?? 'case'}:${item.caseId}`;
+      byCase.set(subject, [...(byCase.get(subject) ?? []), item]);
+    }
+    const queue = [...byCase.values()];
+    const one = async (item: PendingEffects) => {
       const key = keyOf(item);
       // A 宣传 notice: the notifier sends it to its households (each once, by the outbox).
       if (item.subject === 'notice') {
         if (item.effects.includes('notify')) notify.push({ key, body: { notice: item.caseId } });
-        continue;
+        return;
       }
       try {
         const loaded = await this.deps.store.load(item.caseId);
@@ -84,7 +93,12 @@ export class EffectsRelay {
         failed.add(key);
         this.deps.onError?.(item, error);
       }
-    }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(RELAY_CASES_AT_ONCE, queue.length) }, async () => {
+        for (let events = queue.shift(); events; events = queue.shift()) for (const item of events) await one(item);
+      }),
+    );
     const unsent = await Promise.all([
       this.deps.send('notify', notify.filter((m) => !failed.has(m.key))),
       this.deps.send('callback', callback.filter((m) => !failed.has(m.key))),
@@ -93,17 +107,21 @@ export class EffectsRelay {
     ]);
     for (const keys of unsent) for (const key of keys) failed.add(key);
     let relayed = 0;
-    for (const item of items) {
-      if (failed.has(keyOf(item))) continue;
-      try {
-        await this.deps.store.clearEffects(item.caseId, item.seq, item.subject);
-        relayed++;
-      } catch (error) {
-        // Delivered but still marked: the next pass delivers it again, which consumers ignore.
-        failed.add(keyOf(item));
-        this.deps.onError?.(item, error);
-      }
-    }
+    const delivered = items.filter((item) => !failed.has(keyOf(item)));
+    await Promise.all(
+      Array.from({ length: Math.min(RELAY_CASES_AT_ONCE, delivered.length) }, async () => {
+        for (let item = delivered.shift(); item; item = delivered.shift()) {
+          try {
+            await this.deps.store.clearEffects(item.caseId, item.seq, item.subject);
+            relayed++;
+          } catch (error) {
+            // Delivered but still marked: the next pass delivers it again, which consumers ignore.
+            failed.add(keyOf(item));
+            this.deps.onError?.(item, error);
+          }
+        }
+      }),
+    );
     return { relayed, failed: items.filter((p) => failed.has(keyOf(p))) };
   }
 }
