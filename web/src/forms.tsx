@@ -24,10 +24,10 @@ function control(field: FieldDef, value?: FieldValue) {
   switch (field.type) {
     case 'choice':
       return (
-        <select name={name} required={required} defaultValue={current ?? ''}>
+        <select name={name} required={required}>
           <option value="">{required ? '请选择' : '不填'}</option>
           {field.choices.map((c) => (
-            <option key={c} value={c}>
+            <option key={c} value={c} selected={c === current}>
               {c}
             </option>
           ))}
