@@ -5,7 +5,9 @@
  */
 import middy from '@middy/core';
 import { createHash, randomUUID } from 'node:crypto';
-import { ValidationFailed, type Command, type VolunteerAccount } from '../../shared/domain/index.ts';
+import { centerDef, ValidationFailed, type Actor, type Command, type VolunteerAccount } from '../../shared/domain/index.ts';
+import { fieldsPatchIssues } from '../../shared/contract/intake.ts';
+import { MESSAGES } from '../../shared/contract/messages.ts';
 import { actionSchema, type ActionBody } from '../../shared/contract/actions.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
 import { jwtAuth } from '../../shared/http/auth.ts';
@@ -55,6 +57,19 @@ async function toCommand(body: ActionBody, mediator: string): Promise<Command> {
   }
 }
 
+/**
+ * 补充信息's values against the form of the case's centre, as 登记 checks them.
+ * The version the caller expects is the one decided on (a stale one is the
+ * 409 that follows), so the centre checked against is the case's.
+ */
+async function checkFields(id: string, fields: unknown, expectedVersion: number, actor: Actor): Promise<void> {
+  const current = await cases.read(id, actor);
+  if (current.version !== expectedVersion) return;
+  const issues = fieldsPatchIssues(centerDef(current.center), fields);
+  const first = issues[0];
+  if (first) throw new ValidationFailed(issues.length === 1 ? MESSAGES.invalid(first.path, first.message) : MESSAGES.problems(issues.length), issues);
+}
+
 const run = middy<ApiEvent, HttpResult>()
   .use(httpErrors())
   .use(bodyLimit())
@@ -66,6 +81,7 @@ const run = middy<ApiEvent, HttpResult>()
     const key = idempotencyKey(event);
     const body = parseWith(actionSchema, event.json, 'the action');
     if (body instanceof ValidationFailed) throw body;
+    if (body.type === 'set_fields') await checkFields(id, body.fields, body.expectedVersion, actor);
     const command = await toCommand(body, actor.kind === 'user' ? actor.name : '');
     // "The same request" is the same body bytes for the same case.
     const request = key === undefined ? undefined : { key, hash: createHash('sha256').update(`${id}\n`).update(bodyBytes(event)).digest('base64url') };

@@ -220,7 +220,8 @@ async function file(event: Open311Event, format: Open311Format): Promise<HttpRes
   if (named) jurisdiction(named, await directory.units());
   const submission = parseOpen311Request(form);
   const body = parseWith(channelIntakeSchema, submission.intake, 'the service request');
-  if (body instanceof ValidationFailed) throw body;
+  // A form field came as attribute[code]: the error names it so.
+  if (body instanceof ValidationFailed) throw new ValidationFailed(body.message.replace(/^fields\.([^：]+)/, 'attribute[$1]'), body.issues.map((i) => ({ ...i, path: i.path.replace(/^fields\.(.+)$/, 'attribute[$1]') })));
   const actor = { kind: 'client' as const, id: client.name, source: OPEN311_SOURCE, rootUnitId: client.rootUnitId };
   // Open311's service_code names a centre; a 点单 service is not part of its request.
   const { service: _service, ...input } = body;

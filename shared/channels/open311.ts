@@ -8,7 +8,7 @@ import * as z from 'zod/mini';
 import { phone, text } from '../contract/fields.ts';
 import type { intakeSchema } from '../contract/intake.ts';
 import { issuesOf } from '../contract/zod.ts';
-import { CENTER_CODES, CENTERS, OPEN_STATUSES, PRIORITIES, PRIORITY_CODES, centerDef, type CaseStatus, type CenterCode } from '../domain/registry.ts';
+import { CENTER_CODES, CENTERS, OPEN_STATUSES, PRIORITIES, PRIORITY_CODES, centerDef, type CaseStatus, type CenterCode, type FieldDef, type FieldValue } from '../domain/registry.ts';
 import { BadPayload } from './errors.ts';
 import { buildXml, type BuildTree } from './xml.ts';
 
@@ -47,7 +47,7 @@ export function services(): Open311Service[] {
 export interface Open311Attribute {
   readonly variable: true;
   readonly code: string;
-  readonly datatype: 'singlevaluelist';
+  readonly datatype: 'singlevaluelist' | 'string' | 'number';
   readonly required: boolean;
   readonly datatype_description: string;
   readonly order: number;
@@ -60,7 +60,23 @@ export interface Open311ServiceDefinition {
   readonly attributes: readonly Open311Attribute[];
 }
 
-/** The same small attribute set for every centre: how urgent the matter is. */
+/**
+ * A centre's form field as an attribute. Never required: Open311 files without
+ * a form, as SMS and WeChat do (a required field is asked at 补充信息).
+ */
+function fieldAttribute(f: FieldDef, order: number): Open311Attribute {
+  const common = { variable: true, code: f.code, required: false, order, description: f.type === 'number' && f.unit ? `${f.label}（${f.unit}）` : f.label } as const;
+  switch (f.type) {
+    case 'choice':
+      return { ...common, datatype: 'singlevaluelist', datatype_description: '选择一项', values: f.choices.map((c: string) => ({ key: c, name: c })) };
+    case 'text':
+      return { ...common, datatype: 'string', datatype_description: `最多 ${f.maxChars ?? 100} 个字`, values: [] };
+    case 'number':
+      return { ...common, datatype: 'number', datatype_description: `${f.min ?? 0}–${f.max} 的数`, values: [] };
+  }
+}
+
+/** Every centre's urgency, then the centre's own form (registry `fields`). */
 export function serviceDefinition(code: CenterCode): Open311ServiceDefinition {
   return {
     service_code: code,
@@ -75,6 +91,7 @@ export function serviceDefinition(code: CenterCode): Open311ServiceDefinition {
         description: '紧急程度',
         values: PRIORITIES.map((p) => ({ key: p.code, name: p.name })),
       },
+      ...centerDef(code).fields.map((f, i) => fieldAttribute(f, i + 2)),
     ],
   };
 }
@@ -100,7 +117,8 @@ const postSchema = z
     last_name: z.optional(text(0, 25)),
     phone: z.optional(phone),
     media_url: z.optional(z.httpUrl('must be an http(s) URL')),
-    attribute: z.optional(z.object({ priority: z.optional(z.enum(PRIORITY_CODES, 'must be normal or urgent')) })),
+    // The rest of the attributes are the centre's form, checked by the intake schema.
+    attribute: z.optional(z.looseObject({ priority: z.optional(z.enum(PRIORITY_CODES, 'must be normal or urgent')) })),
   })
   .check(
     z.refine((f) => (f.lat === undefined) === (f.long === undefined), { message: 'lat and long go together', path: ['long'] }),
@@ -158,12 +176,22 @@ export function parseOpen311Request(body: string | URLSearchParams): Open311Subm
   }
   const f = result.data;
   const name = fullName(f.first_name, f.last_name);
+  const { priority, ...attributes } = f.attribute ?? {};
+  // A form value arrives as text; a number field's is read as a number (one that is not stays text, for the schema to name).
+  const fields = Object.fromEntries(
+    Object.entries(attributes).map(([code, raw]): [string, FieldValue] => {
+      const value = String(raw);
+      const number = centerDef(f.service_code).fields.find((d) => d.code === code)?.type === 'number' && Number.isFinite(Number(value));
+      return [code, number ? Number(value) : value];
+    }),
+  );
   return {
     intake: {
       source: 'open311',
       center: f.service_code,
       description: f.description,
-      priority: f.attribute?.priority ?? 'normal',
+      priority: priority ?? 'normal',
+      ...(Object.keys(fields).length > 0 ? { fields } : {}),
       reporter: { ...(name ? { name } : {}), ...(f.phone ? { phone: f.phone } : {}) },
       location: {
         ...(f.address_string ? { address: f.address_string } : {}),

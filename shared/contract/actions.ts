@@ -48,6 +48,8 @@ export const actionSchema = z.discriminatedUnion('type', [
   action('withdraw', { reason: text(1, 500) }),
   action('close', { reason: z.optional(text(0, 500)) }),
   action('reclassify', { center: z.enum(CENTER_CODES) }),
+  /** 补充信息: the case's centre's fields to fill in or correct (`null` empties one), each checked against the declaration by the handler. */
+  action('set_fields', { fields: z.record(z.string(), z.nullable(z.union([z.string(), z.number()]))) }),
   action('locate', { location: locationSchema }),
   action('flag_risk', { level: z.enum(RISK_CODES), note: z.optional(text(0, 500)) }),
   action('order_supervision', { note: text(1, 500), until: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, MESSAGES.date)) }),

@@ -1,5 +1,5 @@
 /** The intake body of POST /v1/cases, exactly as API.md describes it. */
-import { CENTERS, PARTY_ROLE_CODES, PRIORITY_CODES, RISK_CODES, type CenterDef, type FieldDef } from '../domain/index.ts';
+import { CENTERS, PARTY_ROLE_CODES, PRIORITY_CODES, RISK_CODES, type CenterDef, type FieldDef, type Issue } from '../domain/index.ts';
 import { isoDateTime, ourId, phone, slug, text } from './fields.ts';
 import * as z from 'zod/mini';
 import './zod.ts';
@@ -85,22 +85,33 @@ export function intakeSchemaFor<C extends string>(centers: readonly (CenterDef &
       z.superRefine((body, ctx) => {
         const form = forms.get(body.center);
         if (!form) return;
-        const result = z.safeParse(form, body.fields ?? {});
-        if (result.success) return;
-        for (const issue of result.error.issues) {
-          // An undeclared field is named by its own path, like a bad value.
-          const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [k]) : [issue.path];
-          for (const path of paths) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['fields', ...path],
-              message: issue.code === 'unrecognized_keys' ? MESSAGES.unknownField(names.get(body.center) ?? body.center) : issue.message,
-              input: body.fields,
-            });
-          }
+        for (const issue of formIssues(form, body.fields ?? {}, names.get(body.center) ?? body.center)) {
+          ctx.addIssue({ code: 'custom', path: issue.path.split('.'), message: issue.message, input: body.fields });
         }
       }),
     );
+}
+
+/** A form's problems at `fields.<code>`: a value the field does not allow, or a field the centre (named `centerName`) does not declare. */
+function formIssues(form: z.ZodMiniType, fields: unknown, centerName: string): Issue[] {
+  const result = z.safeParse(form, fields);
+  if (result.success) return [];
+  return result.error.issues.flatMap((issue) => {
+    // An undeclared field is named by its own path, like a bad value.
+    const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [k]) : [issue.path];
+    const message = issue.code === 'unrecognized_keys' ? MESSAGES.unknownField(centerName) : issue.message;
+    return paths.map((path) => ({ path: ['fields', ...path.map(String)].join('.'), message }));
+  });
+}
+
+/**
+ * 补充信息 (action `set_fields`): fields of the case's centre to fill in or
+ * correct, each checked as at 登记, `null` to empty one. Whether the form is
+ * then complete is the domain's rule (it knows what the case holds).
+ */
+export function fieldsPatchIssues(center: Pick<CenterDef, 'name' | 'fields'>, fields: unknown): Issue[] {
+  const patch = z.strictObject(Object.fromEntries(center.fields.map((f) => [f.code, z.optional(z.nullable(valueSchema(f)))])));
+  return formIssues(patch, fields, center.name);
 }
 
 /** POST /v1/cases: API clients and 登记, who ask a centre's form (its required fields required). */

@@ -100,6 +100,9 @@ const RULES: readonly Rule[] = [
   [/^(\S+) is already merged into this case$/, (m) => `${m[1]} 已并入本案`],
   [/^(\S+) is not merged into this case$/, (m) => `${m[1]} 未并入本案`],
   [/^the case is already in (\w+)$/, (m) => `案件已属于${nameIn(CENTERS, m[1] ?? '')}`],
+  [/^(\w+) has no field (\S+)$/, (m) => MESSAGES.unknownField(nameIn(CENTERS, m[1] ?? ''))],
+  [/^(\S+) is required$/, () => '必填'],
+  [/^nothing changed$/, () => '没有要修改的内容'],
   [/^unknown unit "(.*)"$/, (m) => `单位「${m[1]}」不存在或不在您的辖区`],
   [/^"(.*)" is not a unit below (.+)$/, (m) => `「${m[1]}」不是本案所在单位的下级单位`],
   [/^no unit is configured to receive cases$/, () => '没有可以受理案件的单位'],
@@ -172,7 +175,7 @@ const ACTION_WORDS: Readonly<Record<string, string>> = {
   extend_request: '申请延期', extend: '申请延期', extend_decide: '审批延期', add_party: '添加当事人', 'add a party to': '添加当事人',
   schedule_session: '安排调解', 'schedule a session for': '安排调解', record_minutes: '记录笔录', record_agreement: '制作调解协议书',
   'record an agreement for': '制作调解协议书', record_performance: '登记履行情况', 'record performance for': '登记履行情况', resolve: '办结', follow_up: '回访', reopen: '重新办理', merge: '并单', withdraw: '撤回',
-  close: '归档', reclassify: '改变分类', locate: '更正地点', flag_risk: '标记风险', flag: '标记风险', order_supervision: '督办',
+  close: '归档', reclassify: '改变分类', set_fields: '补充信息', 'set the fields of': '补充信息', locate: '更正地点', flag_risk: '标记风险', flag: '标记风险', order_supervision: '督办',
   supervise: '督办', 'log contact on': '记录联系',
 };
 

@@ -54,6 +54,7 @@ const AT_UNIT: readonly CommandType[] = [
   'close',
   'merge',
   'reclassify',
+  'set_fields',
   'locate',
   'withdraw',
 ];

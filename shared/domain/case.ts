@@ -8,6 +8,7 @@ import type {
   CaseStatus,
   CenterCode,
   EscalationReason,
+  FieldValue,
   FieldValues,
   LevelCode,
   Outcome,
@@ -38,6 +39,13 @@ export interface Reporter {
   readonly name?: string;
   readonly phone?: string;
   readonly openId?: string;
+}
+
+/** One field of a form as 补充信息 changed it; `from` or `to` absent: it was, or is now, empty. */
+export interface FieldChange {
+  readonly code: string;
+  readonly from?: FieldValue;
+  readonly to?: FieldValue;
 }
 
 export interface Location {
@@ -356,6 +364,8 @@ export type CaseEvent =
   | E<'withdrawn', { readonly reason: string }>
   | E<'closed', { readonly reason?: string }>
   | E<'reclassified', { readonly from: CenterCode; readonly to: CenterCode }>
+  /** 补充信息: the centre's form filled in or corrected after intake; each field that changed, from what to what (absent: empty). */
+  | E<'fields_set', { readonly center: CenterCode; readonly changes: readonly FieldChange[] }>
   | E<'repeats_flagged', { readonly caseIds: readonly string[] }>
   | E<'risk_flagged', { readonly risk: Risk; readonly note?: string; readonly jumpToDispatchLevel: boolean }>
   | E<'located', { readonly location: Location }>
@@ -671,6 +681,14 @@ export function evolve(state: CaseState | undefined, event: CaseEvent): CaseStat
       return { ...base, status: 'closed', closedAt: event.at };
     case 'reclassified':
       return { ...base, center: event.data.to };
+    case 'fields_set': {
+      const fields: Record<string, FieldValue> = { ...state.fields };
+      for (const c of event.data.changes) {
+        if (c.to === undefined) delete fields[c.code];
+        else fields[c.code] = c.to;
+      }
+      return { ...base, fields: Object.keys(fields).length > 0 ? fields : undefined };
+    }
     case 'repeats_flagged':
       return { ...base, possibleRepeatOf: event.data.caseIds };
     case 'risk_flagged':

@@ -5,14 +5,18 @@
  */
 import { authorize } from './access.ts';
 import { ATTACHMENT_LIMITS, attachmentCount, type AttachmentOrigin, type MediaRequest } from './attachments.ts';
-import type { Agreement, AttachedData, CaseEvent, CaseState, Clocks, Location, MoveData, Party, Actor } from './case.ts';
+import type { Agreement, AttachedData, CaseEvent, CaseState, Clocks, FieldChange, Location, MoveData, Party, Actor } from './case.ts';
 import { InvalidTransition, ValidationFailed, type DomainError } from './errors.ts';
 import {
+  CENTERS,
   DISPATCH_LEVEL,
   levelRank,
   SERVICE_LEVEL,
   type CenterCode,
+  type CenterDef,
+  type FieldDef,
   type EscalationReason,
+  type FieldValue,
   type FieldValues,
   type Outcome,
   type Performance,
@@ -45,6 +49,8 @@ export interface DecideContext {
   readonly actor: Actor;
   readonly units: UnitTree;
   readonly policy: Policy;
+  /** The centres' forms: the registry's unless given (a test declares a centre with a required field). */
+  readonly centers?: readonly CenterDef[];
 }
 
 export interface IntakeInput {
@@ -130,6 +136,8 @@ export type Command =
   | { readonly type: 'withdraw'; readonly reason: string }
   | { readonly type: 'close'; readonly reason?: string }
   | { readonly type: 'reclassify'; readonly center: CenterCode }
+  /** 补充信息: fields of the case's centre's form to fill in or correct (`null` empties one); those not named stay. */
+  | { readonly type: 'set_fields'; readonly fields: Readonly<Record<string, FieldValue | null>> }
   | { readonly type: 'locate'; readonly location: Location }
   | { readonly type: 'flag_risk'; readonly level: RiskLevel; readonly note?: string }
   /** 督办 by a person: a note and the date (yyyy-mm-dd, China) by which the unit must act. */
@@ -569,6 +577,26 @@ const RULES: { [T in Exclude<CommandType, 'receive'>]: Rule<T> } = {
   reclassify(state, c) {
     if (c.center === state.center) return invalidInput('center', `the case is already in ${c.center}`);
     return requireOpen(state, 'reclassify') ?? { type: 'reclassified', data: { from: state.center, to: c.center } };
+  },
+
+  set_fields(state, c, ctx) {
+    // A resolved case may still be corrected before it is filed away, as it may still take notes.
+    if (!OPEN.has(state.status) && state.status !== 'resolved') return invalid(`cannot set the fields of a case that is ${state.status}`);
+    // The values are checked against the declaration by the contract; here, that they are this centre's form and complete it.
+    const form: readonly FieldDef[] = ((ctx.centers ?? CENTERS) as readonly CenterDef[]).find((x) => x.code === state.center)?.fields ?? [];
+    const unknown = Object.keys(c.fields).find((code) => !form.some((f) => f.code === code));
+    if (unknown !== undefined) return invalidInput(`fields.${unknown}`, `${state.center} has no field ${unknown}`);
+    const after = (code: string) => (code in c.fields ? (c.fields[code] ?? undefined) : state.fields?.[code]);
+    // Filling the form is asking it, as at 登记: its required fields must then hold a value (a case never had to have them).
+    const missing = form.find((f) => f.required === true && after(f.code) === undefined);
+    if (missing) return invalidInput(`fields.${missing.code}`, `${missing.code} is required`);
+    const changes = form.flatMap((f): FieldChange[] => {
+      const from = state.fields?.[f.code];
+      const to = after(f.code);
+      return from === to ? [] : [{ code: f.code, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) }];
+    });
+    if (changes.length === 0) return invalidInput('fields', 'nothing changed');
+    return { type: 'fields_set', data: { center: state.center, changes } };
   },
 
   locate(state, c, ctx) {

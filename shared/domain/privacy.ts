@@ -19,7 +19,7 @@
 import type { Attachment, MediaRequest } from './attachments.ts';
 import type { Actor, CaseEvent, CaseState, Party, Reporter, Session } from './case.ts';
 import type { Participant } from './deliberation.ts';
-import { fieldDef, ROLE_CODES, type FieldValues, type Role } from './registry.ts';
+import { fieldDef, ROLE_CODES, type FieldValue, type FieldValues, type Role } from './registry.ts';
 import { maskName, maskPhone } from './tracking.ts';
 
 export const PERSONAL_FIELDS = [
@@ -320,6 +320,15 @@ export function protectEvent(event: CaseEvent, s: Shown): CaseEvent | undefined 
       return event.data.visibility === 'internal' && s.internalNotes !== 'full' ? undefined : event;
     case 'contacted':
       return s.internalNotes === 'full' ? event : undefined;
+    case 'fields_set': {
+      // A personal field's change says that it changed, its values as `formPersonal` says (hidden: neither).
+      const changes = event.data.changes.map((c) => {
+        if (!isPersonalFormField(event.data.center, c.code) || s.formPersonal === 'full') return c;
+        const mask = (v: FieldValue | undefined) => (v === undefined || s.formPersonal !== 'masked' ? undefined : MASKED_FORM_TEXT);
+        return { code: c.code, ...(mask(c.from) ? { from: mask(c.from) } : {}), ...(mask(c.to) ? { to: mask(c.to) } : {}) };
+      });
+      return { ...event, data: { ...event.data, changes } };
+    }
     case 'received': {
       const { trackingCode, reporter, parties, media, fields, ...data } = event.data;
       const files = visibleAttachments(media, s);

@@ -226,7 +226,7 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     const compound = await page();
     await signIn(compound, suite.stack.url, 'compound-mediator', suite.stack.password);
     await open(compound, a.id);
-    expect(await actions(compound)).toEqual(['accept', 'note', 'contact', 'dispatch', 'escalate', 'extend_request', 'add_party', 'schedule_session', 'record_agreement', 'merge', 'withdraw', 'reclassify', 'locate', 'flag_risk']);
+    expect(await actions(compound)).toEqual(['accept', 'note', 'contact', 'dispatch', 'escalate', 'extend_request', 'add_party', 'schedule_session', 'record_agreement', 'merge', 'withdraw', 'reclassify', 'set_fields', 'locate', 'flag_risk']);
     await perform(compound, 'accept');
     await perform(compound, 'note', async (f) => {
       await f.getByLabel('公开答复（群众查询可见）').check();

@@ -88,4 +88,43 @@ describe.skipIf(!chromiumAvailable())('a centre’s form in Chromium', () => {
       await close();
     }
   }, 120_000);
+
+  it('fills in 补充/更正信息 on a case that came without a form, and the timeline says 补充信息 with what changed', async () => {
+    const { page: p, errors, close } = await openPage(browser, DESKTOP);
+    try {
+      // By a hotline, without fields (as an SMS or WeChat case comes).
+      const filed = await call(stack, 'POST', '/v1/cases', {
+        body: { source: 'hotline', center: 'mediation', description: '邻居装修噪音扰民，协商不成。', reporter: { phone: '13912340077' }, location: { unitId: 'hp-xf-yg-1' } },
+      });
+      expect(filed.status, filed.text).toBe(201);
+      const id = filed.body.id as string;
+      await signIn(p, stack.url, 'building-mediator', stack.password);
+      await p.goto(`${stack.url}/admin/#/case/${id}`);
+      await p.locator('details.action-set_fields > summary').click();
+      const form = p.locator('details.action-set_fields').getByRole('group', { name: '民事调解登记项' });
+      await form.waitFor();
+      expect(await axeViolations(p), 'axe on 补充/更正信息').toEqual([]);
+      await form.getByLabel(/^纠纷类型/).selectOption('邻里');
+      await form.getByLabel(/^争议金额/).fill('800');
+      await p.getByRole('button', { name: '确认补充/更正信息' }).click();
+
+      const facts = p.locator('section[aria-labelledby="facts"]');
+      await expect.poll(() => facts.locator('[data-field="disputeType"]').textContent()).toBe('邻里');
+      expect(await facts.locator('[data-field="amount"]').textContent()).toBe('800 元');
+      await expect.poll(() => p.locator('ol.timeline').innerText()).toContain('补充信息：纠纷类型：邻里；争议金额：800 元');
+
+      // Corrected: the form opens with the case's values; one changed is recorded from → to.
+      await p.locator('details.action-set_fields > summary').click();
+      const again = p.locator('details.action-set_fields').getByRole('group', { name: '民事调解登记项' });
+      expect(await again.getByLabel(/^纠纷类型/).inputValue()).toBe('邻里');
+      await again.getByLabel(/^纠纷类型/).selectOption('物业');
+      await p.getByRole('button', { name: '确认补充/更正信息' }).click();
+      await expect.poll(() => p.locator('ol.timeline').innerText()).toContain('补充信息：纠纷类型：邻里 → 物业');
+      const state = (await call(stack, 'GET', `/v1/cases/${id}`, { headers: { authorization: `Bearer ${await login(stack, 'building-mediator')}` } })).body;
+      expect(state.fields).toEqual({ disputeType: '物业', amount: 800 });
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  }, 120_000);
 });

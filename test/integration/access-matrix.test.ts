@@ -63,6 +63,7 @@ const BODIES: Record<string, Record<string, unknown>> = {
   close: {},
   reclassify: { center: 'mediation' },
   locate: { location: { address: '阳光小区1栋' } },
+  set_fields: { fields: {} },
   flag_risk: { level: 'yellow' },
   order_supervision: { note: '请加快办理', until: '2099-12-31' },
 };

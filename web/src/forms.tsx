@@ -5,6 +5,7 @@
  * form with it.
  */
 import { CENTERS, fieldDef, type CenterDef, type FieldDef, type FieldValue, type FieldValues } from '../../shared/domain/registry.ts';
+import { MASKED_FORM_TEXT } from '../../shared/domain/privacy.ts';
 
 /** The name an input of the form has (`fields.<code>`, the path the server names in an issue). */
 export const inputName = (field: Pick<FieldDef, 'code'>) => `fields.${field.code}`;
@@ -13,16 +14,20 @@ export const inputName = (field: Pick<FieldDef, 'code'>) => `fields.${field.code
 const LONG_TEXT = 100;
 
 /** The control of one field (a plain function, not a component: the form is its elements, as a test reads them). */
-function control(field: FieldDef) {
+function control(field: FieldDef, value?: FieldValue) {
   const name = inputName(field);
   const required = field.required === true;
+  // A personal value the page was shown masked is not put back into the form (sent as it is, it would overwrite the real one).
+  const masked = value === MASKED_FORM_TEXT;
+  const current = value === undefined || masked ? undefined : String(value);
+  const placeholder = masked ? '已填写（已隐去），不修改请留空' : undefined;
   switch (field.type) {
     case 'choice':
       return (
         <select name={name} required={required}>
           <option value="">{required ? '请选择' : '不填'}</option>
           {field.choices.map((c) => (
-            <option key={c} value={c}>
+            <option key={c} value={c} selected={c === current}>
               {c}
             </option>
           ))}
@@ -30,15 +35,16 @@ function control(field: FieldDef) {
       );
     case 'text': {
       const max = field.maxChars ?? LONG_TEXT;
-      return max > LONG_TEXT ? <textarea name={name} required={required} rows={3} maxLength={max} /> : <input name={name} required={required} maxLength={max} />;
+      const text = { name, required: required && !masked, maxLength: max, defaultValue: current, placeholder };
+      return max > LONG_TEXT ? <textarea {...text} rows={3} /> : <input {...text} />;
     }
     case 'number':
-      return <input name={name} type="number" inputMode="decimal" required={required} min={field.min ?? 0} max={field.max} step="any" />;
+      return <input name={name} type="number" inputMode="decimal" required={required} min={field.min ?? 0} max={field.max} step="any" defaultValue={current} />;
   }
 }
 
-/** The inputs of a centre's form, one labelled control per declared field. */
-export function CenterFields({ center }: { center: Pick<CenterDef, 'name' | 'fields'> }) {
+/** The inputs of a centre's form, one labelled control per declared field, filled with `values` (补充信息's current ones). */
+export function CenterFields({ center, values }: { center: Pick<CenterDef, 'name' | 'fields'>; values?: FieldValues }) {
   if (center.fields.length === 0) return null;
   return (
     <fieldset class="center-fields">
@@ -48,7 +54,7 @@ export function CenterFields({ center }: { center: Pick<CenterDef, 'name' | 'fie
           {f.label}
           {f.type === 'number' && f.unit ? `（${f.unit}）` : ''}
           {f.required ? null : <small class="muted">（选填）</small>}
-          {control(f)}
+          {control(f, values?.[f.code])}
           {f.hint && <small class="muted">{f.hint}</small>}
         </label>
       ))}
@@ -65,6 +71,34 @@ export function readFields(form: FormData, center: Pick<CenterDef, 'fields'>): R
     out[f.code] = f.type === 'number' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
   }
   return out;
+}
+
+/**
+ * 补充信息's request from the form filled with the case's values: each field
+ * that now reads differently, `null` for one emptied; a masked personal field
+ * left blank is left as it is.
+ */
+export function readFieldChanges(form: FormData, center: Pick<CenterDef, 'fields'>, current: FieldValues | undefined): Record<string, FieldValue | null> {
+  const typed = readFields(form, center);
+  const out: Record<string, FieldValue | null> = {};
+  for (const f of center.fields) {
+    const before = current?.[f.code];
+    const after = typed[f.code];
+    if (after === undefined) {
+      if (before !== undefined && before !== MASKED_FORM_TEXT) out[f.code] = null;
+    } else if (after !== before) out[f.code] = after;
+  }
+  return out;
+}
+
+/** A 补充信息 entry of the timeline: each field that changed, by its label (a personal one as the server masked it). */
+export function describeFieldChanges(changes: readonly { code: string; from?: FieldValue; to?: FieldValue }[]): string {
+  const parts = changes.map((c) => {
+    const field = CENTERS.flatMap((x): readonly FieldDef[] => x.fields).find((f) => f.code === c.code);
+    const value = (v: FieldValue | undefined) => (v === undefined ? '（空）' : shown(field, v));
+    return c.from === undefined ? `${field?.label ?? c.code}：${value(c.to)}` : `${field?.label ?? c.code}：${value(c.from)} → ${value(c.to)}`;
+  });
+  return `补充信息：${parts.join('；')}`;
 }
 
 /** A field's value as the page shows it: a number with its unit. */

@@ -60,6 +60,7 @@ export const ACTION_NAMES: Readonly<Record<ActionType, string>> = {
   withdraw: '撤回',
   close: '归档',
   reclassify: '改变分类',
+  set_fields: '补充/更正信息',
   locate: '更正地点',
   flag_risk: '标记风险',
   order_supervision: '督办',

@@ -48,6 +48,7 @@ const PRECONDITION: Readonly<Record<ActionType, (c: CaseView, me: Me, units: Uni
   withdraw: isOpen,
   close: (c) => c.status === 'resolved',
   reclassify: isOpen,
+  set_fields: (c) => isOpen(c) || c.status === 'resolved',
   locate: isOpen,
   flag_risk: isOpen,
   order_supervision: isOpen,

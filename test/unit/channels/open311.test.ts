@@ -46,18 +46,21 @@ describe('Open311 services', () => {
     expect(items[1]).toMatchObject({ service_code: 'mediation', service_name: '民事调解', metadata: 'true', type: 'realtime' });
   });
 
-  it('defines a priority list attribute, in JSON and XML', () => {
+  it('defines a priority list attribute, then the centre\'s form, in JSON and XML', () => {
     const def = serviceDefinition('voice');
     expect(def.attributes).toEqual([
       expect.objectContaining({ code: 'priority', datatype: 'singlevaluelist', variable: true, required: false, order: 1, values: [{ key: 'normal', name: '一般' }, { key: 'urgent', name: '紧急' }] }),
+      expect.objectContaining({ code: 'place', datatype: 'string', required: false, order: 2, description: '问题位置', values: [] }),
+      expect.objectContaining({ code: 'duration', datatype: 'singlevaluelist', required: false, order: 3, values: ['一天以内', '一周以内', '一个月以内', '一个月以上'].map((v) => ({ key: v, name: v })) }),
     ]);
+    expect(serviceDefinition('mediation').attributes[2]).toMatchObject({ code: 'amount', datatype: 'number', description: '争议金额（元）' });
     expect(JSON.parse(renderServiceDefinition('voice', 'json'))).toEqual(def);
     const xml = parseXml(renderServiceDefinition('voice', 'xml')) as {
-      service_definition: { service_code: string; attributes: { attribute: { code: string; values: { value: { key: string }[] } } } };
+      service_definition: { service_code: string; attributes: { attribute: { code: string; values: { value: { key: string }[] } }[] } };
     };
     expect(xml.service_definition.service_code).toBe('voice');
-    expect(xml.service_definition.attributes.attribute.code).toBe('priority');
-    expect(xml.service_definition.attributes.attribute.values.value.map((v) => v.key)).toEqual(['normal', 'urgent']);
+    expect(xml.service_definition.attributes.attribute.map((a) => a.code)).toEqual(['priority', 'place', 'duration']);
+    expect(xml.service_definition.attributes.attribute[0]!.values.value.map((v) => v.key)).toEqual(['normal', 'urgent']);
   });
 });
 

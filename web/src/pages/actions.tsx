@@ -22,6 +22,8 @@ import {
 import { availableActions, nextActions } from '../permissions.ts';
 import { fill, PHRASE_ACTIONS, phrasesFor, shortChinaTime, type Template } from '../../../shared/domain/templates.ts';
 import type { UnitTree } from '../../../shared/domain/units.ts';
+import { CenterFields, readFieldChanges } from '../forms.tsx';
+import { centerDef } from '../../../shared/domain/registry.ts';
 
 type Body = Record<string, unknown>;
 interface FormSpec {
@@ -340,6 +342,12 @@ const FORMS: Readonly<Record<ActionType, FormSpec>> = {
   reclassify: {
     Fields: ({ c }) => <Choice name="center" label="改为" options={CENTERS.filter((x) => x.code !== c.center)} />,
     body: (f) => ({ center: str(f, 'center') }),
+  },
+  // 补充信息: the case's centre's form (forms.tsx), filled with what the case holds.
+  set_fields: {
+    Fields: ({ c }) => <CenterFields center={centerDef(c.center)} values={c.fields} />,
+    body: (f, c) => ({ fields: readFieldChanges(f, centerDef(c.center), c.fields) }),
+    hint: (c) => `按${centerDef(c.center).name}的登记项补充或更正；改动记入办理过程。`,
   },
   locate: {
     Fields: ({ c }) => {

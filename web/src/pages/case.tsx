@@ -6,7 +6,7 @@ import { href, navigate, useProfile } from '../app.ts';
 import { canRead } from '../../../shared/domain/access.ts';
 import { Deadline, EmergencyBadge, ErrorBox, PageTitle, RiskBadge, StatusBadge, useLoad } from '../components.tsx';
 import { formatDateTime, formatLongDate } from '../format.ts';
-import { FieldList } from '../forms.tsx';
+import { describeFieldChanges, FieldList } from '../forms.tsx';
 import {
   CENTERS,
   CONTACT_CHANNELS,
@@ -118,6 +118,8 @@ export function describe(e: EventView, unitName: (id: string) => string, personO
       return `撤回：${e.data.reason}`;
     case 'closed':
       return `归档${e.data.reason ? `：${e.data.reason}` : ''}`;
+    case 'fields_set':
+      return describeFieldChanges(e.data.changes);
     case 'reclassified':
       return `分类由${nameOf(CENTERS, e.data.from)}改为${nameOf(CENTERS, e.data.to)}`;
     case 'repeats_flagged':
