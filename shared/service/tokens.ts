@@ -4,6 +4,7 @@
  * HTTP API's JWT authorizer checks them on mediator-only routes, and routes
  * that also serve API clients verify them here against the pool's JWKS.
  */
+import { randomUUID } from 'node:crypto';
 import { secretFromEnv } from './config.ts';
 import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 
@@ -73,6 +74,8 @@ async function signLocal(subject: string, audience: string, ttl: number, now: Da
     .setIssuer(LOCAL_ISSUER)
     .setAudience(audience)
     .setIssuedAt(issuedAt)
+    // Each token its own, even two issued in the same second (a renewal right after sign-in is a new token).
+    .setJti(randomUUID())
     .setExpirationTime(issuedAt + ttl)
     .sign(secret());
   return { token, expiresAt: new Date((issuedAt + ttl) * 1000).toISOString() };
