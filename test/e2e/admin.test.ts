@@ -7,11 +7,11 @@
  * Screenshots go to test-artifacts/.
  */
 import { parse } from 'csv-parse/sync';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { browserSuite } from '../support/browser-suite.ts';
 import { Outbox } from '../../shared/store/outbox.ts';
-import { chromiumAvailable, downloadBy, screenshot, signIn } from '../support/browser.ts';
+import { chromiumAvailable, downloadBy, performAction, screenshot, signIn } from '../support/browser.ts';
 import { call, login, waitFor } from '../support/stack.ts';
 
 const CHINA_DAY = (offsetDays: number) => new Date(Date.now() + 8 * 3_600_000 + offsetDays * 86_400_000).toISOString().slice(0, 10);
@@ -202,18 +202,6 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
   });
 
   it('every action form sends a body the API accepts, and offers only what the role and state allow', async () => {
-    /** Open an action's form, fill it, send it, and wait for the page to show the new version. */
-    async function perform(p: Page, type: string, fill: (form: Locator) => Promise<unknown> = async () => undefined) {
-      const form = p.locator(`details.action-${type}`);
-      await form.locator('summary').click();
-      await fill(form);
-      const [reply] = await Promise.all([
-        p.waitForResponse((r) => r.url().endsWith('/actions') && r.request().method() === 'POST'),
-        form.locator('button[type=submit]').click(),
-      ]);
-      expect(reply.status(), `${type}: ${await reply.text()}`).toBe(200);
-      await expect.poll(() => p.locator('details.action[open]').count()).toBe(0);
-    }
     const actions = (p: Page) => p.locator('details.action').evaluateAll((els) => els.map((e) => e.className.replace('action action-', '')));
     const open = async (p: Page, id: string) => {
       const target = `${suite.stack.url}/admin/#/case/${id}`;
@@ -227,38 +215,38 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await signIn(compound, suite.stack.url, 'compound-mediator', suite.stack.password);
     await open(compound, a.id);
     expect(await actions(compound)).toEqual(['accept', 'note', 'contact', 'dispatch', 'escalate', 'extend_request', 'add_party', 'schedule_session', 'record_agreement', 'merge', 'withdraw', 'reclassify', 'set_fields', 'locate', 'flag_risk']);
-    await perform(compound, 'accept');
-    await perform(compound, 'note', async (f) => {
+    await performAction(compound, 'accept');
+    await performAction(compound, 'note', async (f) => {
       await f.getByLabel('公开答复（群众查询可见）').check();
       await f.getByLabel('内容').fill('已安排物业查看器材。');
     });
-    await perform(compound, 'contact', async (f) => {
+    await performAction(compound, 'contact', async (f) => {
       await f.getByLabel('方式').selectOption({ label: '走访' });
       await f.getByLabel('联系情况').fill('上门了解双方诉求。');
     });
     for (const [name, role, phone] of [['钱一', '申请人', '13912340011'], ['孙二', '被申请人', '']] as const) {
-      await perform(compound, 'add_party', async (f) => {
+      await performAction(compound, 'add_party', async (f) => {
         await f.getByLabel('姓名 / 名称').fill(name);
         await f.getByRole('combobox', { name: '身份' }).selectOption({ label: role });
         if (phone) await f.getByLabel('电话').fill(phone);
       });
     }
-    await perform(compound, 'schedule_session', (f) => f.getByLabel('时间').fill(`${CHINA_DAY(1)}T10:00`));
-    await perform(compound, 'record_minutes', (f) => f.getByLabel('调解笔录').fill('双方陈述各自理由，同意共同承担维修费。'));
+    await performAction(compound, 'schedule_session', (f) => f.getByLabel('时间').fill(`${CHINA_DAY(1)}T10:00`));
+    await performAction(compound, 'record_minutes', (f) => f.getByLabel('调解笔录').fill('双方陈述各自理由，同意共同承担维修费。'));
     // A party has a phone: the agreement is made from their details in full, so the page asks for them first.
     await compound.getByRole('button', { name: '显示', exact: true }).click();
     await compound.getByText('已显示完整信息').waitFor();
-    await perform(compound, 'record_agreement', async (f) => {
+    await performAction(compound, 'record_agreement', async (f) => {
       await f.getByLabel('协议内容（每行一条）').fill('双方各承担一半维修费用。');
       await f.getByLabel('履行方式').fill('现金支付');
       await f.getByLabel('履行期限').fill(CHINA_DAY(7));
     });
-    await perform(compound, 'reclassify', (f) => f.getByLabel('改为').selectOption({ label: '民事调解' }));
-    await perform(compound, 'flag_risk', (f) => f.getByLabel('风险等级').selectOption({ label: '黄色' }));
-    await perform(compound, 'locate', (f) => f.getByLabel('详细地址').fill('阳光小区中心花园'));
+    await performAction(compound, 'reclassify', (f) => f.getByLabel('改为').selectOption({ label: '民事调解' }));
+    await performAction(compound, 'flag_risk', (f) => f.getByLabel('风险等级').selectOption({ label: '黄色' }));
+    await performAction(compound, 'locate', (f) => f.getByLabel('详细地址').fill('阳光小区中心花园'));
     const due = (await call(suite.stack, 'GET', `/v1/cases/${a.id}`)).body.resolveDueAt as string;
     const until = new Date(Date.parse(due) + 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 16);
-    await perform(compound, 'extend_request', async (f) => {
+    await performAction(compound, 'extend_request', async (f) => {
       await f.getByLabel('延期至').fill(until);
       await f.getByLabel('延期理由').fill('等待双方筹款');
     });
@@ -268,43 +256,43 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await signIn(community, suite.stack.url, 'community-mediator', suite.stack.password);
     await open(community, a.id);
     expect(await actions(community)).toEqual(['note', 'contact', 'extend_decide', 'flag_risk']);
-    await perform(community, 'extend_decide', (f) => f.getByLabel('批准', { exact: true }).check());
+    await performAction(community, 'extend_decide', (f) => f.getByLabel('批准', { exact: true }).check());
 
     await open(compound, a.id);
-    await perform(compound, 'resolve', async (f) => {
+    await performAction(compound, 'resolve', async (f) => {
       await f.getByLabel('结果').selectOption({ label: '部分化解' });
       await f.getByLabel('办理情况').fill('器材已修复，费用分担仍有分歧。');
     });
     // 回访 is the level above's: the compound that resolved it is not offered it.
     expect(await actions(compound)).not.toContain('follow_up');
     await open(community, a.id);
-    await perform(community, 'follow_up', (f) => f.getByLabel('基本满意').check());
+    await performAction(community, 'follow_up', (f) => f.getByLabel('基本满意').check());
     await open(compound, a.id);
-    await perform(compound, 'close');
+    await performAction(compound, 'close');
     // Filed away: only its agreement's 履行回访 is left to record (minutes, too, are written while the case is open).
     expect(await actions(compound)).toEqual(['record_performance']);
     await open(community, a.id);
-    await perform(community, 'reopen', (f) => f.getByLabel('重新办理的原因').fill('群众反映费用问题未解决'));
+    await performAction(community, 'reopen', (f) => f.getByLabel('重新办理的原因').fill('群众反映费用问题未解决'));
 
     // Dispatch down, return, escalate; a volunteer declines; merge and withdraw.
     const b = await fileCase({ center: 'voice', description: '3栋门口垃圾无人清运。', reporter: { phone: '13912340012' }, location: { unitId: 'hp-xf-yg' } });
     await open(compound, b.id);
-    await perform(compound, 'dispatch', (f) => f.getByLabel('派往').selectOption({ label: '和平街道 幸福社区 阳光小区 1栋' }));
+    await performAction(compound, 'dispatch', (f) => f.getByLabel('派往').selectOption({ label: '和平街道 幸福社区 阳光小区 1栋' }));
     const building = await page();
     await signIn(building, suite.stack.url, 'building-mediator', suite.stack.password);
     await open(building, b.id);
-    await perform(building, 'return', (f) => f.getByLabel('退回原因（如不属于本单位管辖）').fill('不在本栋'));
+    await performAction(building, 'return', (f) => f.getByLabel('退回原因（如不属于本单位管辖）').fill('不在本栋'));
     await open(compound, b.id);
-    await perform(compound, 'escalate', (f) => f.getByLabel('上报理由').fill('需社区协调环卫'));
+    await performAction(compound, 'escalate', (f) => f.getByLabel('上报理由').fill('需社区协调环卫'));
 
     const c = await fileCase({ center: 'welfare', description: '独居老人需要每周上门探访。', reporter: { phone: '13912340013' }, location: { unitId: 'hp-xf' } });
     await open(community, c.id);
-    await perform(community, 'dispatch', (f) => f.getByLabel('派往').selectOption({ label: '刘洋（党员志愿者）' }));
+    await performAction(community, 'dispatch', (f) => f.getByLabel('派往').selectOption({ label: '刘洋（党员志愿者）' }));
     const volunteer = await page();
     await signIn(volunteer, suite.stack.url, 'volunteer', suite.stack.password);
     await open(volunteer, c.id);
     expect(await actions(volunteer)).toEqual(['accept', 'decline']);
-    await perform(volunteer, 'decline', (f) => f.getByLabel('谢绝原因').fill('本周不在本地'));
+    await performAction(volunteer, 'decline', (f) => f.getByLabel('谢绝原因').fill('本周不在本地'));
     // Declined, the task is no longer theirs: the page goes back to their queue, where it is gone.
     await volunteer.getByRole('heading', { name: '我的待办' }).waitFor();
     expect(await volunteer.locator('table.cases', { hasText: c.trackingNo }).count()).toBe(0);
@@ -312,11 +300,11 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
 
     const d = await fileCase({ center: 'welfare', description: '同一位老人的探访需求（重复反映）。', reporter: { phone: '13912340014' }, location: { unitId: 'hp-xf' } });
     await open(community, d.id);
-    await perform(community, 'merge', (f) => f.getByLabel('并入的案件 ID').fill(c.id));
+    await performAction(community, 'merge', (f) => f.getByLabel('并入的案件 ID').fill(c.id));
     expect(await actions(community)).toEqual([]);
     const e = await fileCase({ center: 'guidance', description: '咨询老年证办理，已自行解决。', reporter: { phone: '13912340015' }, location: { unitId: 'hp-xf' } });
     await open(community, e.id);
-    await perform(community, 'withdraw', (f) => f.getByLabel('撤回原因（如群众主动撤回）').fill('群众来电撤回'));
+    await performAction(community, 'withdraw', (f) => f.getByLabel('撤回原因（如群众主动撤回）').fill('群众来电撤回'));
 
     // Read as the township's officer: the hotline that filed them is not shown the minutes.
     const officer = { headers: { authorization: `Bearer ${await login(suite.stack, 'township-mediator')}` } };

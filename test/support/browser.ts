@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts');
@@ -66,6 +67,19 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** Clicks what starts a download and returns the file's name and its text. */
+/** Open a case action's form (unless a kept draft has it open), fill it, send it, and wait until the page has taken the answer. */
+export async function performAction(p: Page, type: string, fill: (form: Locator) => Promise<unknown> = async () => undefined): Promise<void> {
+  const form = p.locator(`details.action-${type}`);
+  if (!(await form.evaluate((d) => (d as HTMLDetailsElement).open))) await form.locator('summary').click();
+  await fill(form);
+  const [reply] = await Promise.all([
+    p.waitForResponse((r) => r.url().endsWith('/actions') && r.request().method() === 'POST'),
+    form.locator('button[type=submit]').click(),
+  ]);
+  expect(reply.status(), `${type}: ${await reply.text()}`).toBe(200);
+  await expect.poll(() => p.locator('details.action[open]').count()).toBe(0);
+}
+
 export async function downloadBy(page: Page, trigger: Locator): Promise<{ name: string; text: string }> {
   const [file] = await Promise.all([page.waitForEvent('download'), trigger.click()]);
   return { name: file.suggestedFilename(), text: await readFile(await file.path(), 'utf8') };
