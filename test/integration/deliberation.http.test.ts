@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
+import { chinaDay } from '../../shared/domain/index.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { call, login, startTestStack, timeline, waitFor } from '../support/stack.ts';
 
@@ -209,8 +210,8 @@ describe('follow-up of decisions', () => {
     const again = await call(stack, 'GET', `/v1/deliberations/${id}`, as('community-mediator'));
     const reminders = again.body.events.filter((e: { type: string }) => e.type === 'decision_reminded');
     expect(reminders).toHaveLength(1);
-    // The reminder reaches 幸福社区's contacts by the notifier, once, on the (injected) day it was made.
-    const day = (reminders[0].at as string).slice(0, 10);
+    // The reminder reaches 幸福社区's contacts by the notifier, once, on the (injected) China day it was made (the outbox's days are China's).
+    const day = chinaDay(reminders[0].at as string);
     const told = await waitFor('the unit told of the overdue decision', async () => {
       const outbox = await call(stack, 'GET', `/v1/outbox?date=${day}&limit=500`, as('admin'));
       const mine = (outbox.body.items as { caseId: string; topic: string; to: string; text: string; unitId: string }[]).filter((m) => m.caseId === id);
