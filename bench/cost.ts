@@ -267,6 +267,10 @@ function print(plain: LifecycleCost, escalated: LifecycleCost, sweep: LifecycleC
     console.log(`  ${' '.repeat(name.length)}  DynamoDB ${calls}; SQS ${sqs} (${fmt(f.counts.sqs.messagesSent)} messages)`);
     console.log(`  ${' '.repeat(name.length)}  units by function: ${units}`);
   }
+  // Which writes cost what: the place to look first when the DynamoDB figure moves.
+  console.log('  plain, writes by function, operation and item family (key prefixes), per lifecycle: calls, table + index WRU');
+  const writes = Object.entries(figures.plain.counts.dynamodb.writes).sort(([a, x], [b, y]) => y.wru + y.indexWru - (x.wru + x.indexWru) || a.localeCompare(b));
+  for (const [kind, w] of writes) console.log(`    ${kind.padEnd(52)} ${fmt(w.calls).padStart(5)}× ${fmt(w.wru).padStart(5)} + ${fmt(w.indexWru).padEnd(5)}`);
   console.log(`  ${'per 1,000'.padEnd(17)} ${'API Gw'.padStart(8)} ${'Lambda'.padStart(8)} ${'DynamoDB'.padStart(8)} ${'SQS'.padStart(8)} ${'Logs'.padStart(8)} ${'X-Ray'.padStart(8)} ${'total'.padStart(8)}`);
   for (const [name, c] of rows) {
     const p = c.parts;

@@ -38,6 +38,13 @@ export interface Units {
   indexRru: number;
 }
 
+/** Writes of one kind (a function's operation on an item family), as `Counts.dynamodb.writes` keeps them. */
+export interface WriteKind {
+  calls: number;
+  wru: number;
+  indexWru: number;
+}
+
 export interface Counts {
   /**
    * Invocations by function: their summed wall time (ms), and of it the time spent waiting for AWS
@@ -46,7 +53,7 @@ export interface Counts {
    */
   readonly invocations: Record<string, { count: number; ms: number; waitMs: number; waits: number }>;
   /** DynamoDB calls by operation, and the units consumed: write (WRU) and read (RRU), table and indexes apart; also by function. */
-  readonly dynamodb: Units & { calls: Record<string, number>; byFunction: Record<string, Units> };
+  readonly dynamodb: Units & { calls: Record<string, number>; byFunction: Record<string, Units>; writes: Record<string, WriteKind> };
   /** SQS requests by operation; receives that found no message are polling, counted apart. */
   readonly sqs: { requests: Record<string, number>; emptyReceives: number; messagesSent: number };
   /** Other services' requests (Secrets Manager, S3, Cognito…) by `Service.Operation`. */
@@ -59,7 +66,7 @@ export interface Counts {
 
 const empty = (): Counts => ({
   invocations: {},
-  dynamodb: { calls: {}, wru: 0, indexWru: 0, rru: 0, indexRru: 0, byFunction: {} },
+  dynamodb: { calls: {}, wru: 0, indexWru: 0, rru: 0, indexRru: 0, byFunction: {}, writes: {} },
   sqs: { requests: {}, emptyReceives: 0, messagesSent: 0 },
   other: {},
   logBytes: 0,
@@ -117,7 +124,7 @@ export class AwsMeter {
           return output;
         }
         const o = (output as { output?: Record<string, unknown> }).output ?? {};
-        if (service === 'DynamoDB') this.dynamodb(running?.name ?? '(event source)', operation, o.ConsumedCapacity as Capacity | Capacity[] | undefined);
+        if (service === 'DynamoDB') this.dynamodb(running?.name ?? '(event source)', operation, args.input, o.ConsumedCapacity as Capacity | Capacity[] | undefined);
         else if (service === 'SQS') this.sqs(operation, args.input, o);
         else bump(this.counts.other, `${service}.${operation}`);
         return output;
@@ -174,20 +181,22 @@ export class AwsMeter {
     return Object.values(this.counts.invocations).reduce((n, i) => n + i.count, 0);
   }
 
-  private dynamodb(functionName: string, operation: string, consumed: Capacity | Capacity[] | undefined) {
+  private dynamodb(functionName: string, operation: string, input: Record<string, unknown>, consumed: Capacity | Capacity[] | undefined) {
     const d = this.counts.dynamodb;
     bump(d.calls, operation);
     const f = (d.byFunction[functionName] ??= { wru: 0, indexWru: 0, rru: 0, indexRru: 0 });
     const write = WRITE_OPERATIONS.has(operation);
+    const kind = write ? (d.writes[`${functionName} ${operation} ${familiesOf(operation, input)}`] ??= { calls: 0, wru: 0, indexWru: 0 }) : undefined;
+    if (kind) kind.calls++;
     for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
       const indexes = [...Object.values(c.GlobalSecondaryIndexes ?? {}), ...Object.values(c.LocalSecondaryIndexes ?? {})].reduce((n, i) => n + (i.CapacityUnits ?? 0), 0);
       // Without a table figure (an index-only Query), the total is the indexes'.
       const table = c.Table?.CapacityUnits ?? (c.CapacityUnits ?? 0) - indexes;
-      for (const u of [d, f]) {
+      for (const u of kind ? [d, f, kind] : [d, f]) {
         if (write) {
           u.wru += table;
           u.indexWru += indexes;
-        } else {
+        } else if ('rru' in u) {
           u.rru += table;
           u.indexRru += indexes;
         }
@@ -205,4 +214,34 @@ export class AwsMeter {
     if (operation === 'SendMessage') s.messagesSent++;
     if (operation === 'SendMessageBatch') s.messagesSent += (input.Entries as unknown[] | undefined)?.length ?? 0;
   }
+}
+
+type Key = Record<string, { S?: string } | undefined>;
+
+/**
+ * The item family a key names: its partition key's prefix and its sort key's
+ * (`CASE#…`/`EVT#…` → `CASE·EVT`; a sort key that is a date or an id, `…`).
+ */
+function familyOf(key: Key | undefined): string {
+  const prefix = (v: string | undefined) => /^[A-Z][A-Z-]*/.exec(v ?? '')?.[0] ?? '…';
+  return `${prefix(key?.pk?.S)}·${prefix(key?.sk?.S)}`;
+}
+
+/** The families a write touches, once each, in the order written (a batch or transaction names several). */
+function familiesOf(operation: string, input: Record<string, unknown>): string {
+  type One = { Item?: Key; Key?: Key };
+  const keys: (Key | undefined)[] = [];
+  if (operation === 'BatchWriteItem') {
+    for (const requests of Object.values((input.RequestItems ?? {}) as Record<string, { PutRequest?: One; DeleteRequest?: One }[]>)) {
+      for (const r of requests) keys.push(r.PutRequest?.Item ?? r.DeleteRequest?.Key);
+    }
+  } else if (operation === 'TransactWriteItems') {
+    for (const t of (input.TransactItems ?? []) as Record<string, One | undefined>[]) {
+      const one = t.Put ?? t.Update ?? t.Delete ?? t.ConditionCheck;
+      keys.push(one?.Item ?? one?.Key);
+    }
+  } else {
+    keys.push(((input as One).Item ?? (input as One).Key));
+  }
+  return [...new Set(keys.map(familyOf))].join('+');
 }

@@ -74,6 +74,34 @@ describe('AwsMeter', () => {
     expect(meter.take().dynamodb.calls).toEqual({});
   });
 
+  it('breaks writes down by function, operation and item family', async () => {
+    const fake = fakeHandler((target) =>
+      target === 'PutItem'
+        ? { ConsumedCapacity: { TableName: 't', CapacityUnits: 4, Table: { CapacityUnits: 3 }, GlobalSecondaryIndexes: { byA: { CapacityUnits: 1 } } } }
+        : { ConsumedCapacity: [{ TableName: 't', CapacityUnits: 4, Table: { CapacityUnits: 4 } }] },
+    );
+    const db = new DynamoDBClient({ ...options, requestHandler: fake.handler as never });
+    const meter = new AwsMeter();
+    meter.attach(db);
+    await meter.invocations('actions', async () => {
+      await db.send(new PutItemCommand({ TableName: 't', Item: { pk: { S: 'CASE#abc' }, sk: { S: 'STATE' } } }));
+      await db.send(new PutItemCommand({ TableName: 't', Item: { pk: { S: 'CASE#abc' }, sk: { S: 'STATE' } } }));
+      await db.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'CASE#abc' }, sk: { S: 'STATE' } } }));
+      await db.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Put: { TableName: 't', Item: { pk: { S: 'OUTBOX#2026-12-02' }, sk: { S: '2026-12-02T10:00:00Z|abc' } } } },
+            { Update: { TableName: 't', Key: { pk: { S: 'CASE#abc' }, sk: { S: 'EVT#0000000001' } }, UpdateExpression: 'SET a = :a' } },
+          ],
+        }),
+      );
+    })();
+    expect(meter.take().dynamodb.writes).toEqual({
+      'actions PutItem CASE·STATE': { calls: 2, wru: 6, indexWru: 2 },
+      'actions TransactWriteItems OUTBOX·…+CASE·EVT': { calls: 1, wru: 4, indexWru: 0 },
+    });
+  });
+
   it('counts SQS requests, messages sent, and empty receives apart as polling', async () => {
     let queued = 2;
     const fake = fakeHandler((target, body) => {

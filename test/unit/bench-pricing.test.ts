@@ -6,7 +6,7 @@ import { billedMs, costOf, monthlyFloor, type Inventory } from '../../bench/pric
 
 const counts = (over: Partial<Counts> = {}): Counts => ({
   invocations: {},
-  dynamodb: { calls: {}, wru: 0, indexWru: 0, rru: 0, indexRru: 0, byFunction: {} },
+  dynamodb: { calls: {}, wru: 0, indexWru: 0, rru: 0, indexRru: 0, byFunction: {}, writes: {} },
   sqs: { requests: {}, emptyReceives: 0, messagesSent: 0 },
   other: {},
   logBytes: 0,
@@ -26,7 +26,7 @@ describe('bench pricing', () => {
       counts({
         // actions: 512 MB; mediaWorker: 1,024 MB (infra/topology.ts).
         invocations: { actions: { count: 2, ms: 100, waitMs: 60, waits: 2 }, relay: { count: 1, ms: 30, waitMs: 0, waits: 0 }, mediaWorker: { count: 1, ms: 100, waitMs: 0, waits: 0 } },
-        dynamodb: { calls: {}, wru: 10, indexWru: 6, rru: 4, indexRru: 2, byFunction: {} },
+        dynamodb: { calls: {}, wru: 10, indexWru: 6, rru: 4, indexRru: 2, byFunction: {}, writes: {} },
         sqs: { requests: { SendMessageBatch: 3, ReceiveMessage: 2 }, emptyReceives: 50, messagesSent: 5 },
         logBytes: 1000,
       }),
