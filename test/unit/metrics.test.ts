@@ -35,6 +35,21 @@ describe('business metrics', () => {
     expect(line).toMatchObject({ CasesReceived: 1, channel: state.source, center: state.center });
   });
 
+  it('counts one after another keep each its own dimensions (one emitter serves them all)', async () => {
+    const lines = await emitted((m) => {
+      m.count(m.METRIC.escalations, 1, { reason: 'overdue' });
+      m.count(m.METRIC.reminders, 1, { clock: 'accept' });
+      m.count(m.METRIC.callbacksDelivered);
+    });
+    expect(lines.map((l) => l._aws.CloudWatchMetrics[0]!.Dimensions[0])).toEqual([
+      ['service', 'reason'],
+      ['service', 'clock'],
+      ['service'],
+    ]);
+    expect(lines[1]).not.toHaveProperty('reason');
+    expect(lines[2]).not.toHaveProperty('clock');
+  });
+
   it('the sweeper\'s OverdueAtTownship is a count with the service dimension only, zeros included', async () => {
     const [line] = await emitted((m) => m.count(m.METRIC.overdueAtTownship, 0));
     expect(line).toMatchObject({ OverdueAtTownship: 0, service: 'maodiaotong' });
