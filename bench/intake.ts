@@ -2,40 +2,85 @@
  * Intake through the local HTTP stack against raw conditional PutItem on the
  * same dynalite, measured in the same run.
  */
-import { DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import autocannon from 'autocannon';
 import type { StackProcess } from './stack-process.ts';
 
 const CONCURRENCY = 16;
 
-export async function rawPutRate(stack: StackProcess, total: number): Promise<number> {
-  const db = new DynamoDBClient({
+type Item = Record<string, AttributeValue>;
+
+/**
+ * The two items one intake writes (its first event and the case's state),
+ * read back from a case filed through the stack: each carries the keys of the
+ * indexes it is in (2 and 6), which the local DynamoDB maintains on every put.
+ */
+export async function intakeItems(stack: StackProcess): Promise<{ caseId: string; items: readonly Item[] }> {
+  const response = await fetch(`${stack.url}/v1/cases`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer local-hotline-key', 'content-type': 'application/json' },
+    body: JSON.stringify({ ...INTAKE_BODY, reporter: { ...INTAKE_BODY.reporter, phone: '13800000000' } }),
+  });
+  const { id } = (await response.json()) as { id: string };
+  const db = rawClient(stack);
+  const { Items = [] } = await db.send(
+    new QueryCommand({ TableName: stack.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `CASE#${id}` } } }),
+  );
+  db.destroy();
+  if (Items.length !== 2) throw new Error(`a filed case has ${Items.length} items, not 2`);
+  return { caseId: id, items: Items };
+}
+
+/** A client configured as the functions' own (shared/service/runtime.ts), kept across rounds as theirs is. */
+function rawClient(stack: StackProcess): DynamoDBClient {
+  return new DynamoDBClient({
     endpoint: stack.dynamodbEndpoint,
     region: 'cn-north-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    cacheMiddleware: true,
   });
-  // An item the size of an intake event.
+}
+
+export interface RawPuts {
+  /**
+   * Conditional PutItems per second from CONCURRENCY clients. With `shapes`,
+   * the puts alternate between copies of those items (an intake's own writes,
+   * under a fresh key and id each); without, an index-free item the size of an
+   * intake event.
+   */
+  rate(total: number, shapes?: { caseId: string; items: readonly Item[] }): Promise<number>;
+  close(): void;
+}
+
+export function rawPuts(stack: StackProcess): RawPuts {
+  const db = rawClient(stack);
   const payload = JSON.stringify({ description: '楼上住户每天晚上装修，电钻声很大，影响休息。'.repeat(6) });
-  const run = Math.random().toString(36).slice(2, 8);
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < total) {
-        const i = next++;
-        await db.send(
-          new PutItemCommand({
-            TableName: 'maodiaotong',
-            Item: { pk: { S: `BENCH#${run}#${i}` }, sk: { S: 'EVT#0000000001' }, event: { S: payload } },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  db.destroy();
-  return total / seconds;
+  return {
+    async rate(total, shapes) {
+      const run = Math.random().toString(36).slice(2, 8);
+      const texts = shapes?.items.map((i) => JSON.stringify(i));
+      const itemOf = (i: number): Item => {
+        if (!shapes || !texts) return { pk: { S: `BENCH#${run}#${i}` }, sk: { S: 'EVT#0000000001' }, event: { S: payload } };
+        // Outside the CASE# keys, so the bench's item counts see intakes only.
+        const id = `B${run}${Math.floor(i / 2)}`;
+        const item = JSON.parse(texts[i % texts.length]!.replaceAll(shapes.caseId, id)) as Item;
+        return { ...item, pk: { S: `BENCH#${id}` } };
+      };
+      // Built before the clock starts: the client's work is the puts alone.
+      const items = Array.from({ length: total }, (_, i) => itemOf(i));
+      let next = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < total) {
+            await db.send(new PutItemCommand({ TableName: stack.tableName, Item: items[next++], ConditionExpression: 'attribute_not_exists(pk)' }));
+          }
+        }),
+      );
+      return total / ((performance.now() - started) / 1000);
+    },
+    close: () => db.destroy(),
+  };
 }
 
 export interface IntakeFigures {
@@ -80,6 +125,14 @@ async function countCaseItems(stack: StackProcess): Promise<{ items: number; cas
   return result;
 }
 
+const INTAKE_BODY = {
+  source: 'hotline',
+  center: 'voice',
+  description: '楼上住户每天晚上十一点以后还在装修，电钻声很大，影响休息。',
+  reporter: { name: '周女士', phone: '13912345601' },
+  location: { unitId: 'hp-xf-yg-1' },
+};
+
 /**
  * Intake through the HTTP stack. By default every request comes from a
  * different resident, as real traffic does; `sameResident` has one phone file
@@ -87,13 +140,7 @@ async function countCaseItems(stack: StackProcess): Promise<{ items: number; cas
  */
 export async function intakeRate(stack: StackProcess, seconds: number, options: { sameResident?: boolean } = {}): Promise<IntakeFigures> {
   const itemsBefore = await countCaseItems(stack);
-  const body = {
-    source: 'hotline',
-    center: 'voice',
-    description: '楼上住户每天晚上十一点以后还在装修，电钻声很大，影响休息。',
-    reporter: { name: '周女士', phone: '13912345601' },
-    location: { unitId: 'hp-xf-yg-1' },
-  };
+  const body = INTAKE_BODY;
   let n = Math.floor(Math.random() * 1e7);
   // A fixed duration: autocannon counts by whole seconds, so a fixed number of requests would round the rate.
   const result = await autocannon({

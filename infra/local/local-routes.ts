@@ -3,10 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { isPagePath, serveAsset, type WebAssets } from '../../web/assets.ts';
 import { WEB_ASSETS } from '../../web/build.ts';
-import { requestUrl } from './gateway.ts';
 
-export async function serveLocal(req: IncomingMessage, res: ServerResponse, ready: () => boolean): Promise<boolean> {
-  const url = requestUrl(req);
+export async function serveLocal(req: IncomingMessage, res: ServerResponse, url: URL, ready: () => boolean): Promise<boolean> {
   const path = url.pathname;
   if (path === '/healthz') {
     const ok = ready();

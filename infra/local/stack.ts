@@ -132,7 +132,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     routes,
     maxInFlight: options.maxInFlight,
     ready: () => ready,
-    local: (req, res) => serveLocal(req, res, () => ready),
+    local: (req, res, url) => serveLocal(req, res, url, () => ready),
   });
   const port = await new Promise<number>((done, fail) => {
     server.once('error', fail);
