@@ -23,19 +23,19 @@ import { AttemptLimiter, type LimitRule } from '../../shared/store/limits.ts';
 import type { Account } from '../../shared/store/directory.ts';
 import { lambda } from '../../shared/service/lambda.ts';
 
-const username = z.string().check(z.minLength(1), z.maxLength(64));
-const loginSchema = z.strictObject({
+const username = z.lazy(() => z.string().check(z.minLength(1), z.maxLength(64)));
+const loginSchema = z.lazy(() => z.strictObject({
   username,
   password: z.string().check(z.minLength(1), z.maxLength(200)),
   /** Set up TOTP at this sign-in (anyone may; officers and admins must). */
   setupMfa: z.optional(z.boolean()),
-});
-const challengeSchema = z.strictObject({
+}));
+const challengeSchema = z.lazy(() => z.strictObject({
   username,
   session: z.string().check(z.minLength(1), z.maxLength(4096)),
   code: z.string().check(z.regex(/^\d{6}$/, '验证码是 6 位数字')),
-});
-const refreshSchema = z.strictObject({ refreshToken: z.string().check(z.minLength(1), z.maxLength(8192)) });
+}));
+const refreshSchema = z.lazy(() => z.strictObject({ refreshToken: z.string().check(z.minLength(1), z.maxLength(8192)) }));
 const PER_ACCOUNT: LimitRule = { scope: 'login-user', max: 10, windowSeconds: 15 * 60 };
 const PER_ADDRESS: LimitRule = { scope: 'login-ip', max: 30, windowSeconds: 15 * 60 };
 const limiter = new AttemptLimiter(dynamodb, config.tableName);

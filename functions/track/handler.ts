@@ -32,9 +32,9 @@ const MESSAGES_PER_NUMBER: LimitRule = { scope: 'track-msg', max: 10, windowSeco
 /** Who acts through this page: the resident, proven by the 提取码. */
 const RESIDENT: Actor = { kind: 'resident', id: 'track', channel: 'web' };
 
-const code = z.string().check(z.regex(/^\d{4,8}$/, '提取码是 4–8 位数字'));
-const followUpSchema = z.strictObject({ code, satisfaction: z.enum(SATISFACTION_CODES), comment: z.optional(text(0, 500)) });
-const messageSchema = z.strictObject({ code, text: text(1, 1000) });
+const code = z.lazy(() => z.string().check(z.regex(/^\d{4,8}$/, '提取码是 4–8 位数字')));
+const followUpSchema = z.lazy(() => z.strictObject({ code, satisfaction: z.enum(SATISFACTION_CODES), comment: z.optional(text(0, 500)) }));
+const messageSchema = z.lazy(() => z.strictObject({ code, text: text(1, 1000) }));
 
 /** The POST routes take a JSON body (the 提取码 goes there, not into a URL that gets logged); GET takes none. */
 function postBody(): MiddlewareObj<ApiEvent, HttpResult> {

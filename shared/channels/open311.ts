@@ -103,7 +103,7 @@ function decimal(min: number, max: number) {
   );
 }
 
-const postSchema = z
+const postSchema = z.lazy(() => z
   .object({
     api_key: z.optional(z.string()),
     jurisdiction_id: z.optional(z.string()),
@@ -127,7 +127,7 @@ const postSchema = z
       message: 'a location is required: lat and long, or address_string',
       path: ['address_string'],
     }),
-  );
+  ));
 
 export type IntakeInput = z.input<typeof intakeSchema>;
 

@@ -34,7 +34,7 @@ export function smsDedupeKey(sms: InboundSms): string {
 }
 
 /** Aliyun's push body: a JSON array (one request may carry several messages). */
-const aliyunSchema = z
+const aliyunSchema = z.lazy(() => z
   .array(
     z.object({
       phone_number: z.string().check(z.minLength(1)),
@@ -49,7 +49,7 @@ const aliyunSchema = z
       ]),
     }),
   )
-  .check(z.minLength(1, 'must hold at least one message'));
+  .check(z.minLength(1, 'must hold at least one message')));
 
 /** The body Aliyun expects back; it only checks that `code` is a number. */
 export const ALIYUN_ACK = { code: 0, msg: '接收成功' } as const;
@@ -58,7 +58,7 @@ export const ALIYUN_ACK = { code: 0, msg: '接收成功' } as const;
 export const TENCENT_ACK = { result: 0, errmsg: 'OK' } as const;
 
 /** Tencent Cloud's SMS reply callback (短信回复): one JSON object per reply. */
-const tencentSchema = z.object({
+const tencentSchema = z.lazy(() => z.object({
   // "Disabled by default": may come as null or an empty string.
   extend: z.optional(z.nullable(z.string())),
   mobile: z.string().check(z.minLength(1)),
@@ -70,7 +70,7 @@ const tencentSchema = z.object({
     z.number().check(z.int(), z.gte(0), z.lte(9_999_999_999)),
     z.string().check(z.regex(/^\d{1,10}$/, 'must be Unix seconds')),
   ]),
-});
+}));
 
 function parseJson<T extends z.ZodMiniType>(schema: T, body: string, what: string): z.output<T> {
   if (body.trim() === '') throw new BadPayload(`the ${what} body is empty`);

@@ -14,31 +14,34 @@ export const DECLARABLE_TYPES = [
   'audio/amr', 'audio/mpeg', 'audio/mp3', 'audio/mp4', 'audio/x-m4a', 'audio/m4a', 'application/pdf', 'application/octet-stream',
 ] as const;
 
-export const uploadRequestSchema = z.strictObject({
+export const uploadRequestSchema = z.lazy(() => z.strictObject({
   /** The file's name as the person chose it; kept cleaned (no path, the extension of what it is). */
   name: text(1, 255),
   /** What the client believes it is (Content-Type of the upload); checked again by content. */
   mediaType: z.string().check(z.maxLength(100)),
   /** Exactly the bytes the upload will carry (S3 refuses another length). */
   size: z.int().check(z.gte(1)),
-});
+}));
 
-const fileFacts = {
+const fileFacts = () => ({
   caption: z.optional(text(0, ATTACHMENT_LIMITS.captionChars)),
   visibility: z._default(z.enum(ATTACHMENT_VISIBILITIES), 'internal'),
   purpose: z._default(z.enum(ATTACHMENT_PURPOSE_CODES), 'evidence'),
-};
-
-export const completeUploadSchema = z.strictObject({
-  /** The `uploadId` the upload request answered. */
-  uploadId: z.string().check(z.minLength(1), z.maxLength(2000), z.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII')),
-  ...fileFacts,
 });
 
+export const completeUploadSchema = z.lazy(() => z.strictObject({
+  /** The `uploadId` the upload request answered. */
+  uploadId: z.string().check(z.minLength(1), z.maxLength(2000), z.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII')),
+  ...fileFacts(),
+}));
+
 /** A file of an intake, fetched by the media worker from an allow-listed host. */
-export const intakeAttachmentSchema = z.strictObject({
-  url: z.string().check(z.minLength(1), z.maxLength(2000), z.regex(/^https?:\/\/[\x21-\x7e]+$/, 'must be an http(s) URL of printable ASCII')),
-  name: z.optional(text(1, 255)),
-  caption: fileFacts.caption,
-  visibility: fileFacts.visibility,
+export const intakeAttachmentSchema = z.lazy(() => {
+  const { caption, visibility } = fileFacts();
+  return z.strictObject({
+    url: z.string().check(z.minLength(1), z.maxLength(2000), z.regex(/^https?:\/\/[\x21-\x7e]+$/, 'must be an http(s) URL of printable ASCII')),
+    name: z.optional(text(1, 255)),
+    caption,
+    visibility,
+  });
 });

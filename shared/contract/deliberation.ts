@@ -6,22 +6,22 @@ import { MEETING_KIND_CODES, PARTICIPANT_ROLE_CODES, TOPIC_LIMITS } from '../dom
 import { isoDateTime, ourId, text } from './fields.ts';
 import { realDay } from './days.ts';
 
-const version = z.int().check(z.gte(1));
-const day = z.string().check(z.refine((v) => realDay(v) !== undefined, MESSAGES.date));
-const caseIds = z.array(ourId).check(z.maxLength(TOPIC_LIMITS.cases));
+const version = z.lazy(() => z.int().check(z.gte(1)));
+const day = z.lazy(() => z.string().check(z.refine((v) => realDay(v) !== undefined, MESSAGES.date)));
+const caseIds = () => z.array(ourId).check(z.maxLength(TOPIC_LIMITS.cases));
 
-export const raiseSchema = z.strictObject({
+export const raiseSchema = z.lazy(() => z.strictObject({
   unitId: ourId,
   title: text(1, 100),
   description: text(1, TOPIC_LIMITS.text),
-  caseIds: z._default(caseIds, []),
-});
+  caseIds: z._default(caseIds(), []),
+}));
 
 const action = <T extends string, S extends z.core.$ZodLooseShape>(type: T, shape: S) =>
   z.strictObject({ type: z.literal(type), expectedVersion: version, ...shape });
 
-export const topicActionSchema = z.discriminatedUnion('type', [
-  action('link_cases', { caseIds: caseIds.check(z.minLength(1)) }),
+export const topicActionSchema = z.lazy(() => z.discriminatedUnion('type', [
+  action('link_cases', { caseIds: caseIds().check(z.minLength(1)) }),
   action('schedule', {
     meeting: z.strictObject({ kind: z.enum(MEETING_KIND_CODES), at: isoDateTime, place: text(1, 200), host: text(1, 50) }),
   }),
@@ -39,8 +39,9 @@ export const topicActionSchema = z.discriminatedUnion('type', [
   action('publish', { result: text(1, TOPIC_LIMITS.text), resolvesCases: z._default(z.boolean(), true) }),
   action('complete_decision', { decisionId: ourId, note: text(1, 500) }),
   action('cancel', { reason: text(1, 500) }),
-]);
+]));
 
 export type RaiseBody = z.output<typeof raiseSchema>;
 export type TopicActionBody = z.output<typeof topicActionSchema>;
-export const TOPIC_ACTION_TYPES = topicActionSchema.def.options.map((o) => o.shape.type.def.values[0] as TopicActionBody['type']);
+/** Listed rather than read from the schema, like ACTION_TYPES (test/unit/contract.test.ts checks they agree). */
+export const TOPIC_ACTION_TYPES = ['link_cases', 'schedule', 'hold', 'agree', 'publish', 'complete_decision', 'cancel'] as const satisfies readonly TopicActionBody['type'][];

@@ -6,9 +6,9 @@ import { MESSAGES } from './messages.ts';
 import { ourId, phone, text } from './fields.ts';
 import { controlCharIssues } from './hygiene.ts';
 
-const contactSchema = z.strictObject({ name: text(1, 50), phone: z.optional(phone), openId: z.optional(z.string().check(z.maxLength(128))) });
+const contactSchema = z.lazy(() => z.strictObject({ name: text(1, 50), phone: z.optional(phone), openId: z.optional(z.string().check(z.maxLength(128))) }));
 
-export const unitSchema = z.strictObject({
+export const unitSchema = z.lazy(() => z.strictObject({
   id: z.string().check(z.regex(UNIT_ID_PATTERN, MESSAGES.unitId)),
   name: text(1, 50),
   // By its code or its Chinese name: 小区 is compound.
@@ -17,15 +17,15 @@ export const unitSchema = z.strictObject({
   // urban/rural, or 城市/农村 as a township's sheet says it; left out, the unit follows its parent's branch.
   kind: z.optional(z.pipe(z.transform((v: unknown) => (typeof v === 'string' ? kindCode(v) : v)), z.enum(UNIT_KIND_CODES, MESSAGES.unitKind))),
   contacts: z.optional(z.array(contactSchema).check(z.maxLength(10))),
-});
+}));
 
 /** 督办 of a unit: what to put right, and by when (a China date). */
-export const unitSupervisionSchema = z.strictObject({
+export const unitSupervisionSchema = z.lazy(() => z.strictObject({
   note: text(1, 500),
   until: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, MESSAGES.date)),
-});
+}));
 
-export const unitImportSchema = z.strictObject({ units: z.array(unitSchema).check(z.minLength(1), z.maxLength(5000)) });
+export const unitImportSchema = z.lazy(() => z.strictObject({ units: z.array(unitSchema).check(z.minLength(1), z.maxLength(5000)) }));
 
 /** The columns of the unit sheet, and the Chinese headers a township's own sheet may use for them. */
 export const UNIT_COLUMNS = {
@@ -124,23 +124,23 @@ export async function unitsFromCsv(body: string): Promise<{ units: unknown[]; he
   };
 }
 
-export const username = z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, MESSAGES.username));
-export const password = z.string().check(z.minLength(PASSWORD_MIN_LENGTH, MESSAGES.password), z.maxLength(200));
+export const username = z.lazy(() => z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]{2,63}$/, MESSAGES.username)));
+export const password = z.lazy(() => z.string().check(z.minLength(PASSWORD_MIN_LENGTH, MESSAGES.password), z.maxLength(200)));
 
-export const createUserSchema = z.strictObject({
+export const createUserSchema = z.lazy(() => z.strictObject({
   username,
   displayName: text(1, 50),
   role: z.enum(ROLE_CODES),
   unitId: ourId,
   password,
   phone: z.optional(phone),
-});
+}));
 
-export const updateUserSchema = z.strictObject({
+export const updateUserSchema = z.lazy(() => z.strictObject({
   displayName: z.optional(text(1, 50)),
   role: z.optional(z.enum(ROLE_CODES)),
   unitId: z.optional(ourId),
   password: z.optional(password),
   phone: z.optional(phone),
   disabled: z.optional(z.boolean()),
-});
+}));

@@ -23,15 +23,15 @@ export function normalizePhone(raw: string): string {
   return compact.startsWith('+86') && compact.length === 14 ? compact.slice(3) : compact;
 }
 
-export const phone = z.pipe(
+export const phone = z.lazy(() => z.pipe(
   z.string().check(z.maxLength(32)),
   z.pipe(
     z.transform(normalizePhone),
     z.string().check(z.refine((p) => PHONE_PATTERNS.some((r) => r.test(p)), { message: MESSAGES.phone })),
   ),
-);
+));
 
-export const isoDateTime = z.iso.datetime({ offset: true, message: MESSAGES.dateTime });
+export const isoDateTime = z.lazy(() => z.iso.datetime({ offset: true, message: MESSAGES.dateTime }));
 
 export const slug = (max: number) =>
   z.string().check(z.regex(/^[a-z0-9][a-z0-9_-]*$/, MESSAGES.slug), z.maxLength(max));
@@ -39,6 +39,6 @@ export const slug = (max: number) =>
 /** What an id used as a storage key may be: 1–128 printable ASCII characters (no spaces, no controls). */
 export const KEY_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
 export const KEY_ID_MESSAGE = MESSAGES.keyId;
-export const keyId = z.string().check(z.regex(KEY_ID_PATTERN, KEY_ID_MESSAGE));
+export const keyId = z.lazy(() => z.string().check(z.regex(KEY_ID_PATTERN, KEY_ID_MESSAGE)));
 /** An id we issue (case, unit, account, session): a key id of at most 64 characters. */
-export const ourId = z.string().check(z.regex(KEY_ID_PATTERN, KEY_ID_MESSAGE), z.maxLength(64));
+export const ourId = z.lazy(() => z.string().check(z.regex(KEY_ID_PATTERN, KEY_ID_MESSAGE), z.maxLength(64)));

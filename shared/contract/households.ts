@@ -8,13 +8,13 @@ import { ourId, phone, text } from './fields.ts';
 import { controlCharIssues } from './hygiene.ts';
 
 /** How many people live in a household: a sheet gives it as text. */
-const people = z.pipe(
+const people = z.lazy(() => z.pipe(
   z.transform((v: unknown) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v)),
   z.int(MESSAGES.people).check(z.gte(1, MESSAGES.people), z.lte(50, MESSAGES.people)),
-);
-const householdId = z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, MESSAGES.householdId));
+));
+const householdId = z.lazy(() => z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, MESSAGES.householdId)));
 
-export const householdSchema = z.strictObject({
+export const householdSchema = z.lazy(() => z.strictObject({
   /** Absent: derived from the building and the address, so a sheet imported again updates the same households. */
   id: z.optional(householdId),
   unitId: ourId,
@@ -25,13 +25,13 @@ export const householdSchema = z.strictObject({
   phone: z.optional(phone),
   people,
   notes: z.optional(text(0, 200)),
-});
+}));
 export type HouseholdInput = z.output<typeof householdSchema>;
 
-export const householdImportSchema = z.strictObject({ households: z.array(householdSchema).check(z.minLength(1), z.maxLength(2000)) });
+export const householdImportSchema = z.lazy(() => z.strictObject({ households: z.array(householdSchema).check(z.minLength(1), z.maxLength(2000)) }));
 
 /** A change on the page: what is given changes; `phone: null` or `notes: null` clears it. The building stays. */
-export const householdUpdateSchema = z
+export const householdUpdateSchema = z.lazy(() => z
   .strictObject({
     liaisonId: z.optional(ourId),
     address: z.optional(text(1, 100)),
@@ -40,9 +40,9 @@ export const householdUpdateSchema = z
     people: z.optional(people),
     notes: z.optional(z.nullable(text(0, 200))),
   })
-  .check(z.refine((b) => Object.keys(b).length > 0, { message: MESSAGES.nothingToChange, path: ['(body)'] }));
+  .check(z.refine((b) => Object.keys(b).length > 0, { message: MESSAGES.nothingToChange, path: ['(body)'] })));
 
-export const visitSchema = z
+export const visitSchema = z.lazy(() => z
   .strictObject({
     date: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/, MESSAGES.date)),
     summary: text(1, 1000),
@@ -52,13 +52,13 @@ export const visitSchema = z
     /** Raise a case from the visit in the same step: the household's head reports it, at their building, source `visit`. */
     raiseCase: z.optional(z.strictObject({ center: z.enum(CENTER_CODES), title: z.optional(text(0, 100)) })),
   })
-  .check(z.refine((v) => !(v.settled && v.raiseCase), { message: MESSAGES.settledOrRaised, path: ['raiseCase'] }));
+  .check(z.refine((v) => !(v.settled && v.raiseCase), { message: MESSAGES.settledOrRaised, path: ['raiseCase'] })));
 
-export const noticeSchema = z.strictObject({
+export const noticeSchema = z.lazy(() => z.strictObject({
   unitId: ourId,
   kind: z.enum(NOTICE_KIND_CODES),
   text: text(1, 300),
-});
+}));
 
 /** The columns of the household sheet, and the Chinese headers a 联户长's own sheet may use. */
 export const HOUSEHOLD_COLUMNS = {

@@ -7,26 +7,26 @@ import { MESSAGES } from './messages.ts';
 import { ATTACHMENT_LIMITS } from '../domain/index.ts';
 import { intakeAttachmentSchema } from './attachments.ts';
 
-export const partySchema = z.strictObject({
+export const partySchema = z.lazy(() => z.strictObject({
   name: text(1, 50),
   role: z.enum(PARTY_ROLE_CODES),
   phone: z.optional(phone),
   idNumber: z.optional(z.string().check(z.regex(/^\d{17}[\dXx]$/, MESSAGES.idNumber))),
   address: z.optional(text(0, 200)),
-});
+}));
 
-export const reporterSchema = z.strictObject({
+export const reporterSchema = z.lazy(() => z.strictObject({
   name: z.optional(text(0, 50)),
   phone: z.optional(phone),
   openId: z.optional(z.string().check(z.regex(/^[\w-]{1,128}$/, MESSAGES.openId))),
-});
+}));
 
-export const locationSchema = z.strictObject({
+export const locationSchema = z.lazy(() => z.strictObject({
   unitId: z.optional(ourId),
   address: z.optional(text(0, 200)),
   lat: z.optional(z.number().check(z.gte(-90), z.lte(90))),
   lng: z.optional(z.number().check(z.gte(-180), z.lte(180))),
-});
+}));
 
 /** One form field's value, as its declaration allows. */
 function valueSchema(field: FieldDef) {
@@ -115,7 +115,7 @@ export function fieldsPatchIssues(center: Pick<CenterDef, 'name' | 'fields'>, fi
 }
 
 /** POST /v1/cases: API clients and 登记, who ask a centre's form (its required fields required). */
-export const intakeSchema = intakeSchemaFor(CENTERS);
+export const intakeSchema = z.lazy(() => intakeSchemaFor(CENTERS));
 
 /** The same body from a channel that cannot ask a form (Open311): declared fields checked if sent, none required. */
-export const channelIntakeSchema = intakeSchemaFor(CENTERS, { required: false });
+export const channelIntakeSchema = z.lazy(() => intakeSchemaFor(CENTERS, { required: false }));

@@ -6,7 +6,7 @@ import { ourId, text } from './fields.ts';
 
 export const TEMPLATE_LIMITS = { title: 30, text: 500 } as const;
 
-export const templateSchema = z.strictObject({
+export const templateSchema = z.lazy(() => z.strictObject({
   unitId: ourId,
   title: text(1, TEMPLATE_LIMITS.title),
   text: text(1, TEMPLATE_LIMITS.text),
@@ -15,4 +15,4 @@ export const templateSchema = z.strictObject({
   message: z.optional(z.enum(RESIDENT_MESSAGE_KINDS)),
   aliyunTemplateCode: z.optional(z.string().check(z.regex(/^SMS_\d{1,20}$/, '须为阿里云短信模板编号，如 SMS_154950909'))),
   tencentTemplateId: z.optional(z.string().check(z.regex(/^\d{1,20}$/, '须为腾讯云短信模板 ID（数字），如 1234567'))),
-});
+}));

@@ -15,12 +15,12 @@ import * as z from 'zod/mini';
 import { ProviderError, Unreachable, type Delivery, type OutboundMessage, type Sender } from './channel.ts';
 
 /** A message kind's approved templates (the names the template store uses) and its parameters, in order. */
-export const smsTemplateSchema = z.strictObject({
+export const smsTemplateSchema = z.lazy(() => z.strictObject({
   aliyunTemplateCode: z.optional(z.string().check(z.regex(/^SMS_\d{1,20}$/, 'must look like SMS_123456789'))),
   tencentTemplateId: z.optional(z.string().check(z.regex(/^\d{1,20}$/, 'must be digits'))),
   params: z.array(z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9]{0,30}$/, 'must be a parameter name'))).check(z.maxLength(10)),
-});
-export const smsTemplatesSchema = z.record(z.string().check(z.regex(/^[a-z_]{1,40}$/, 'must be a message kind')), smsTemplateSchema);
+}));
+export const smsTemplatesSchema = z.lazy(() => z.record(z.string().check(z.regex(/^[a-z_]{1,40}$/, 'must be a message kind')), smsTemplateSchema));
 export type SmsTemplates = z.output<typeof smsTemplatesSchema>;
 
 /** SMS_TEMPLATES (JSON, by message kind): refused at start when it does not parse, so no send fails later for it. */

@@ -15,14 +15,14 @@ import '../contract/zod.ts';
 import { LEVEL_CODES } from '../domain/index.ts';
 
 export const MESSAGE_VERSION = 1;
-const v = z.optional(z.int().check(z.gte(1)));
+const v = z.lazy(() => z.optional(z.int().check(z.gte(1))));
 
 /** The body as sent: the message with its schema version. */
 export function versioned<T extends object>(message: T): T & { readonly v: number } {
   return { ...message, v: MESSAGE_VERSION };
 }
 
-export const escalationMessageSchema = z.object({
+export const escalationMessageSchema = z.lazy(() => z.object({
   v,
   caseId: z.string().check(z.minLength(1), z.maxLength(64)),
   version: z.int().check(z.gte(1)),
@@ -30,20 +30,20 @@ export const escalationMessageSchema = z.object({
   unitId: z.string().check(z.minLength(1)),
   /** Who asked: the sweeper's timer, or the relay delivering an event's request to escalate ('action' from older code). */
   origin: z.enum(['sweeper', 'relay', 'action']),
-});
+}));
 export type EscalationMessage = z.output<typeof escalationMessageSchema>;
 
-const eventNotifySchema = z.object({
+const eventNotifySchema = z.lazy(() => z.object({
   v,
   caseId: z.string().check(z.minLength(1), z.maxLength(64)),
   seq: z.int().check(z.gte(1)),
-});
+}));
 
 /**
  * A channel's answer to a resident that the webhook could not give in its
  * response (Aliyun and Tencent SMS only acknowledge): sent by the notifier.
  */
-const replyNotifySchema = z.object({
+const replyNotifySchema = z.lazy(() => z.object({
   v,
   reply: z.object({
     channel: z.enum(['wechat', 'sms']),
@@ -54,30 +54,30 @@ const replyNotifySchema = z.object({
     caseId: z.optional(z.string().check(z.maxLength(64))),
     at: z.string().check(z.minLength(1), z.maxLength(40)),
   }),
-});
+}));
 
 /** A 宣传 notice to a unit's households (shared/store/households.ts). */
-const noticeNotifySchema = z.object({ v, notice: z.string().check(z.minLength(1), z.maxLength(64)) });
+const noticeNotifySchema = z.lazy(() => z.object({ v, notice: z.string().check(z.minLength(1), z.maxLength(64)) }));
 
 /** An event of a 议事厅 topic that tells someone (a decision past its day: shared/domain/deliberation.ts). */
-const topicNotifySchema = z.object({ v, topicId: z.string().check(z.minLength(1), z.maxLength(64)), seq: z.int().check(z.gte(1)) });
+const topicNotifySchema = z.lazy(() => z.object({ v, topicId: z.string().check(z.minLength(1), z.maxLength(64)), seq: z.int().check(z.gte(1)) }));
 
-export const notifyMessageSchema = z.union([eventNotifySchema, replyNotifySchema, noticeNotifySchema, topicNotifySchema]);
+export const notifyMessageSchema = z.lazy(() => z.union([eventNotifySchema, replyNotifySchema, noticeNotifySchema, topicNotifySchema]));
 export type NotifyMessage = z.output<typeof notifyMessageSchema>;
 export type ReplyMessage = z.output<typeof replyNotifySchema>['reply'];
 
 /** A status change to push to the hotline that filed the case (12345 two-way). */
-export const callbackMessageSchema = z.object({
+export const callbackMessageSchema = z.lazy(() => z.object({
   v,
   caseId: z.string().check(z.minLength(1), z.maxLength(64)),
   seq: z.int().check(z.gte(1)),
-});
+}));
 export type CallbackMessage = z.output<typeof callbackMessageSchema>;
 
 /** Files an event asked for (its `media`), for the media worker to fetch, check and keep. */
-export const mediaMessageSchema = z.object({
+export const mediaMessageSchema = z.lazy(() => z.object({
   v,
   caseId: z.string().check(z.minLength(1), z.maxLength(64)),
   seq: z.int().check(z.gte(1)),
-});
+}));
 export type MediaMessage = z.output<typeof mediaMessageSchema>;

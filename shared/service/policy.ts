@@ -24,7 +24,7 @@ import type { Directory } from '../store/directory.ts';
 import { logger } from './logger.ts';
 
 /** A limit the calendar can always compute: within DURATION_LIMITS, and whole where the unit has no fractions. */
-const duration = z
+const duration = z.lazy(() => z
   .strictObject({
     amount: z.number().check(z.positive()),
     unit: z.enum(['minutes', 'hours', 'workingHours', 'workingDays']),
@@ -35,12 +35,12 @@ const duration = z
       if (d.amount > max) ctx.addIssue({ code: 'custom', path: ['amount'], message: `at most ${max} ${d.unit}`, input: d.amount });
       if (whole && !Number.isInteger(d.amount)) ctx.addIssue({ code: 'custom', path: ['amount'], message: `must be a whole number of ${d.unit}`, input: d.amount });
     }),
-  );
-const limits = z.partial(z.strictObject({ accept: duration, resolve: duration }));
-const byPriority = z.partialRecord(z.enum(PRIORITY_CODES), limits);
-const byLevel = z.partialRecord(z.enum(LEVEL_CODES), byPriority);
+  ));
+const limits = z.lazy(() => z.partial(z.strictObject({ accept: duration, resolve: duration })));
+const byPriority = z.lazy(() => z.partialRecord(z.enum(PRIORITY_CODES), limits));
+const byLevel = z.lazy(() => z.partialRecord(z.enum(LEVEL_CODES), byPriority));
 
-export const slaOverridesSchema = z.strictObject({
+export const slaOverridesSchema = z.lazy(() => z.strictObject({
   levels: z.optional(byLevel),
   centers: z.optional(z.partialRecord(z.enum(CENTER_CODES), byLevel)),
   remindAtFraction: z.optional(z.number().check(z.gt(0), z.lt(1))),
@@ -49,14 +49,14 @@ export const slaOverridesSchema = z.strictObject({
   maxExtension: z.optional(duration),
   maxReturns: z.optional(z.int().check(z.gte(1), z.lte(10))),
   followUpWithin: z.optional(duration),
-});
+}));
 
-export const riskTermsSchema = z.strictObject({
+export const riskTermsSchema = z.lazy(() => z.strictObject({
   terms: z.array(z.strictObject({ term: z.string().check(z.minLength(1), z.maxLength(20)), level: z.enum(RISK_CODES) })).check(z.maxLength(500)),
-});
+}));
 
 /** 紧急求助 signs and the local crisis hotline (the top unit's admin keeps them). */
-export const emergencySignsSchema = z.strictObject({
+export const emergencySignsSchema = z.lazy(() => z.strictObject({
   signs: z
     .array(
       z.strictObject({
@@ -67,15 +67,15 @@ export const emergencySignsSchema = z.strictObject({
     )
     .check(z.maxLength(300)),
   crisisHotline: z.string().check(z.regex(/^[0-9-]{3,20}$/, 'must be a phone number (digits and -)')),
-});
+}));
 
 /** A real calendar date (no 02-30) written yyyy-mm-dd. */
-const isoDate = z.string().check(
+const isoDate = z.lazy(() => z.string().check(
   z.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written yyyy-mm-dd'),
   z.refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a date in the calendar'),
-);
-const dates = z.array(isoDate).check(z.maxLength(MAX_HOLIDAYS_PER_YEAR));
-const yearOverride = z.strictObject({ year: z.int().check(z.gte(2000), z.lte(2100)), holidays: dates, workdays: dates }).check(
+));
+const dates = z.lazy(() => z.array(isoDate).check(z.maxLength(MAX_HOLIDAYS_PER_YEAR)));
+const yearOverride = z.lazy(() => z.strictObject({ year: z.int().check(z.gte(2000), z.lte(2100)), holidays: dates, workdays: dates }).check(
   z.superRefine((y, ctx) => {
     for (const list of ['holidays', 'workdays'] as const) {
       for (const [i, date] of y[list].entries()) {
@@ -85,14 +85,14 @@ const yearOverride = z.strictObject({ year: z.int().check(z.gte(2000), z.lte(210
     const both = y.holidays.find((d) => y.workdays.includes(d));
     if (both) ctx.addIssue({ code: 'custom', path: ['workdays'], message: `${both} is also listed as a holiday`, input: y.workdays });
   }),
-);
-export const calendarOverridesSchema = z.strictObject({ years: z.array(yearOverride) }).check(
+));
+export const calendarOverridesSchema = z.lazy(() => z.strictObject({ years: z.array(yearOverride) }).check(
   z.superRefine((doc, ctx) => {
     doc.years.forEach((y, i) => {
       if (doc.years.findIndex((other) => other.year === y.year) !== i) ctx.addIssue({ code: 'custom', path: ['years', i, 'year'], message: `${y.year} is listed twice`, input: y.year });
     });
   }),
-);
+));
 
 function merge(base: SlaPolicy, o: z.output<typeof slaOverridesSchema>): SlaPolicy {
   const levels = { ...base.levels };
