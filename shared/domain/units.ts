@@ -42,92 +42,177 @@ export interface Unit extends UnitRecord {
 
 export const UNIT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
+/**
+ * A tree's records as columns, how a snapshot keeps them: no key repeated
+ * for every unit, a parent by its position (-1: none), levels by a table of
+ * their own (the registry's order may change), kinds and contacts only where
+ * a unit has them.
+ */
+export interface UnitColumns {
+  readonly levels: readonly LevelCode[];
+  readonly ids: readonly string[];
+  readonly names: readonly string[];
+  readonly level: readonly number[];
+  readonly parent: readonly number[];
+  readonly kinds: readonly (readonly [number, UnitKind])[];
+  readonly contacts: readonly (readonly [number, readonly UnitContact[]])[];
+}
+
+export function toColumns(records: readonly UnitRecord[]): UnitColumns {
+  const position = new Map(records.map((r, i) => [r.id, i]));
+  const levels = [...new Set(records.map((r) => r.level))];
+  return {
+    levels,
+    ids: records.map((r) => r.id),
+    names: records.map((r) => r.name),
+    level: records.map((r) => levels.indexOf(r.level)),
+    parent: records.map((r) => (r.parentId === undefined ? -1 : (position.get(r.parentId) ?? -1))),
+    kinds: records.flatMap((r, i) => (r.kind === undefined ? [] : [[i, r.kind] as const])),
+    contacts: records.flatMap((r, i) => (r.contacts === undefined ? [] : [[i, r.contacts] as const])),
+  };
+}
+
+export function fromColumns(columns: UnitColumns): UnitRecord[] {
+  const kinds = new Map(columns.kinds);
+  const contacts = new Map(columns.contacts);
+  return columns.ids.map((id, i) => {
+    const r: Mutable<UnitRecord> = { id, name: columns.names[i] as string, level: columns.levels[columns.level[i] as number] as LevelCode };
+    const parent = columns.parent[i] as number;
+    if (parent >= 0) r.parentId = columns.ids[parent];
+    const kind = kinds.get(i);
+    if (kind !== undefined) r.kind = kind;
+    const unitContacts = contacts.get(i);
+    if (unitContacts !== undefined) r.contacts = unitContacts;
+    return r;
+  });
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * A unit's object (its path, full name, kind) is made when first asked for:
+ * a cold function loads a county's 50,000 units and looks at a handful.
+ */
 export class UnitTree {
-  private readonly byId = new Map<string, Unit>();
-  private readonly childIds = new Map<string, string[]>();
+  private readonly columns: UnitColumns;
+  private readonly position = new Map<string, number>();
+  private readonly made: (Unit | undefined)[];
+  private readonly kindAt: ReadonlyMap<number, UnitKind>;
+  private readonly contactsAt: ReadonlyMap<number, readonly UnitContact[]>;
+  /** Positions with every unit after its parent (records may list a child first). */
+  private ordered?: Int32Array;
+  /** Each position's children, in that order. */
+  private childrenAt?: Map<number, number[]>;
 
-  /** Throws ValidationFailed listing every problem when the records do not form a valid tree. */
-  constructor(records: readonly UnitRecord[]) {
-    const issues: Issue[] = [];
-    const raw = new Map<string, UnitRecord>();
-    records.forEach((r, i) => {
-      if (!UNIT_ID_PATTERN.test(r.id)) issues.push({ path: `[${i}].id`, message: `invalid unit id "${r.id}"` });
-      if (raw.has(r.id)) issues.push({ path: `[${i}].id`, message: `duplicate unit id "${r.id}"` });
-      if (!LEVEL_CODES.includes(r.level)) issues.push({ path: `[${i}].level`, message: `unknown level "${r.level}"` });
-      if (!r.name.trim()) issues.push({ path: `[${i}].name`, message: 'name is empty' });
-      if (r.kind !== undefined && !UNIT_KIND_CODES.includes(r.kind)) issues.push({ path: `[${i}].kind`, message: `unknown kind "${r.kind}"` });
-      raw.set(r.id, r);
-    });
-    records.forEach((r, i) => {
-      if (!LEVEL_CODES.includes(r.level)) return;
-      if (r.parentId === undefined) {
-        if (!parentLevels(r.level).includes(undefined)) {
-          issues.push({ path: `[${i}].parentId`, message: `a ${r.level} unit needs a parent` });
-        }
-        return;
-      }
-      const parent = raw.get(r.parentId);
-      if (!parent) {
-        issues.push({ path: `[${i}].parentId`, message: `unknown parent "${r.parentId}"` });
-      } else if (!parentLevels(r.level).includes(parent.level)) {
-        const allowed = parentLevels(r.level).filter((l): l is LevelCode => l !== undefined);
-        issues.push({
-          path: `[${i}].parentId`,
-          message: `the parent of a ${r.level} must be a ${allowed.length > 0 ? allowed.join(' or ') : 'nothing'}, not a ${parent.level}`,
-        });
-      }
-    });
-    if (issues.length > 0) throw new ValidationFailed('the unit tree is not valid', issues);
+  /**
+   * Throws ValidationFailed listing every problem when the records do not
+   * form a valid tree. `checked`: records a tree was already checked from (a
+   * stored snapshot), taken without checking them again.
+   */
+  constructor(records: readonly UnitRecord[] | UnitColumns, options: { readonly checked?: boolean } = {}) {
+    const columns = Array.isArray(records) ? toColumns(records as readonly UnitRecord[]) : (records as UnitColumns);
+    if (options.checked !== true) assertTree(Array.isArray(records) ? (records as readonly UnitRecord[]) : fromColumns(columns));
+    this.columns = columns;
+    columns.ids.forEach((id, i) => this.position.set(id, i));
+    this.made = new Array<Unit | undefined>(columns.ids.length);
+    this.kindAt = new Map(columns.kinds);
+    this.contactsAt = new Map(columns.contacts);
+  }
 
-    // Levels strictly rise towards the root, so there are no cycles and this terminates.
-    const build = (id: string): Unit => {
-      const known = this.byId.get(id);
-      if (known) return known;
-      const r = raw.get(id) as UnitRecord;
-      const parent = r.parentId === undefined ? undefined : build(r.parentId);
-      const unit: Unit = {
-        ...r,
-        path: `${parent?.path ?? '/'}${r.id}/`,
-        rootId: parent?.rootId ?? r.id,
-        // Names start at the township: the county above is the whole deployment, and residents' texts stay short.
-        fullName: parent && !isReferralOnly(parent.level) ? `${parent.fullName} ${r.name}` : r.name,
-        branchKind: r.kind ?? parent?.branchKind ?? 'urban',
-      };
-      this.byId.set(id, unit);
-      if (parent) this.childIds.set(parent.id, [...(this.childIds.get(parent.id) ?? []), id]);
-      return unit;
+  /** The unit at a position, made (with its ancestors) the first time. Levels strictly rise towards the root, so this terminates. */
+  private at(i: number): Unit {
+    const known = this.made[i];
+    if (known) return known;
+    const c = this.columns;
+    const p = c.parent[i] as number;
+    const parent = p >= 0 ? this.at(p) : undefined;
+    const id = c.ids[i] as string;
+    const name = c.names[i] as string;
+    const kind = this.kindAt.get(i);
+    const contacts = this.contactsAt.get(i);
+    const unit = { id, name, level: c.levels[c.level[i] as number] as LevelCode } as Mutable<Unit>;
+    if (parent) unit.parentId = parent.id;
+    if (kind !== undefined) unit.kind = kind;
+    if (contacts !== undefined) unit.contacts = contacts;
+    unit.path = `${parent?.path ?? '/'}${id}/`;
+    unit.rootId = parent?.rootId ?? id;
+    // Names start at the township: the county above is the whole deployment, and residents' texts stay short.
+    unit.fullName = parent && !isReferralOnly(parent.level) ? `${parent.fullName} ${name}` : name;
+    unit.branchKind = kind ?? parent?.branchKind ?? 'urban';
+    this.made[i] = unit;
+    return unit;
+  }
+
+  private order(): Int32Array {
+    if (this.ordered) return this.ordered;
+    const parents = this.columns.parent;
+    const placed = new Uint8Array(parents.length);
+    const order = new Int32Array(parents.length);
+    let n = 0;
+    const place = (i: number) => {
+      if (placed[i]) return;
+      placed[i] = 1;
+      const p = parents[i] as number;
+      if (p >= 0) place(p);
+      order[n++] = i;
     };
-    for (const r of records) build(r.id);
+    for (let i = 0; i < parents.length; i++) place(i);
+    return (this.ordered = order);
+  }
+
+  private childPositions(i: number): readonly number[] {
+    if (!this.childrenAt) {
+      const children = new Map<number, number[]>();
+      for (const c of this.order()) {
+        const p = this.columns.parent[c] as number;
+        if (p < 0) continue;
+        const siblings = children.get(p);
+        if (siblings) siblings.push(c);
+        else children.set(p, [c]);
+      }
+      this.childrenAt = children;
+    }
+    return this.childrenAt.get(i) ?? [];
+  }
+
+  private where(test: (i: number) => boolean): Unit[] {
+    const out: Unit[] = [];
+    for (const i of this.order()) if (test(i)) out.push(this.at(i));
+    return out;
   }
 
   get size(): number {
-    return this.byId.size;
+    return this.columns.ids.length;
   }
 
   all(): Unit[] {
-    return [...this.byId.values()];
+    return this.where(() => true);
   }
 
   get(id: string): Unit | undefined {
-    return this.byId.get(id);
+    const i = this.position.get(id);
+    return i === undefined ? undefined : this.at(i);
   }
 
   parent(id: string): Unit | undefined {
-    const parentId = this.byId.get(id)?.parentId;
-    return parentId === undefined ? undefined : this.byId.get(parentId);
+    const i = this.position.get(id);
+    const p = i === undefined ? -1 : (this.columns.parent[i] as number);
+    return p >= 0 ? this.at(p) : undefined;
   }
 
   children(id: string): Unit[] {
-    return (this.childIds.get(id) ?? []).map((c) => this.byId.get(c) as Unit);
+    const i = this.position.get(id);
+    return i === undefined ? [] : this.childPositions(i).map((c) => this.at(c));
   }
 
   roots(): Unit[] {
-    return this.all().filter((u) => u.parentId === undefined);
+    return this.where((i) => (this.columns.parent[i] as number) < 0);
   }
 
   /** The units channels serve and unplaced matters go to (SERVICE_LEVEL: the townships), under a county or not. */
   townships(): Unit[] {
-    return this.all().filter((u) => u.level === SERVICE_LEVEL);
+    const c = this.columns;
+    return this.where((i) => c.levels[c.level[i] as number] === SERVICE_LEVEL);
   }
 
   /** Whether a timer may move a case on from this unit: there is a level above, and not one reached only by referral. */
@@ -138,14 +223,14 @@ export class UnitTree {
 
   /** True when `id` is `ancestorId` or lies below it. */
   isWithin(id: string, ancestorId: string): boolean {
-    const unit = this.byId.get(id);
-    const ancestor = this.byId.get(ancestorId);
+    const unit = this.get(id);
+    const ancestor = this.get(ancestorId);
     return unit !== undefined && ancestor !== undefined && unit.path.startsWith(ancestor.path);
   }
 
   /** The nearest unit at `level` on the way up from `id` (itself included). */
   ancestorAt(id: string, level: LevelCode): Unit | undefined {
-    for (let u = this.byId.get(id); u; u = u.parentId === undefined ? undefined : this.byId.get(u.parentId)) {
+    for (let u = this.get(id); u; u = this.parent(u.id)) {
       if (u.level === level) return u;
     }
     return undefined;
@@ -160,9 +245,11 @@ export class UnitTree {
     const compact = text.replace(/\s+/g, '');
     let best: Unit | undefined;
     let bestScore = 0;
-    for (const unit of this.byId.values()) {
+    for (const i of this.order()) {
+      // By the name first: only the few units named in the text are made.
+      if (!compact.includes((this.columns.names[i] as string).replace(/\s+/g, ''))) continue;
+      const unit = this.at(i);
       if (withinId !== undefined && !this.isWithin(unit.id, withinId)) continue;
-      if (!compact.includes(unit.name.replace(/\s+/g, ''))) continue;
       // A building named "3栋" is ambiguous on its own: it counts only when its compound is named too.
       const parent = this.parent(unit.id);
       const needsParent = unit.level === LEVEL_CODES[0] && parent !== undefined;
@@ -175,6 +262,40 @@ export class UnitTree {
     }
     return best;
   }
+}
+
+/** Throws ValidationFailed listing every problem when the records do not form a valid tree. */
+function assertTree(records: readonly UnitRecord[]): void {
+  const issues: Issue[] = [];
+  const raw = new Map<string, UnitRecord>();
+  records.forEach((r, i) => {
+    if (!UNIT_ID_PATTERN.test(r.id)) issues.push({ path: `[${i}].id`, message: `invalid unit id "${r.id}"` });
+    if (raw.has(r.id)) issues.push({ path: `[${i}].id`, message: `duplicate unit id "${r.id}"` });
+    if (!LEVEL_CODES.includes(r.level)) issues.push({ path: `[${i}].level`, message: `unknown level "${r.level}"` });
+    if (!r.name.trim()) issues.push({ path: `[${i}].name`, message: 'name is empty' });
+    if (r.kind !== undefined && !UNIT_KIND_CODES.includes(r.kind)) issues.push({ path: `[${i}].kind`, message: `unknown kind "${r.kind}"` });
+    raw.set(r.id, r);
+  });
+  records.forEach((r, i) => {
+    if (!LEVEL_CODES.includes(r.level)) return;
+    if (r.parentId === undefined) {
+      if (!parentLevels(r.level).includes(undefined)) {
+        issues.push({ path: `[${i}].parentId`, message: `a ${r.level} unit needs a parent` });
+      }
+      return;
+    }
+    const parent = raw.get(r.parentId);
+    if (!parent) {
+      issues.push({ path: `[${i}].parentId`, message: `unknown parent "${r.parentId}"` });
+    } else if (!parentLevels(r.level).includes(parent.level)) {
+      const allowed = parentLevels(r.level).filter((l): l is LevelCode => l !== undefined);
+      issues.push({
+        path: `[${i}].parentId`,
+        message: `the parent of a ${r.level} must be a ${allowed.length > 0 ? allowed.join(' or ') : 'nothing'}, not a ${parent.level}`,
+      });
+    }
+  });
+  if (issues.length > 0) throw new ValidationFailed('the unit tree is not valid', issues);
 }
 
 /**

@@ -100,7 +100,7 @@ export class Reindexer {
     for (const [version, entry] of owed) {
       if (this.deps.now().getTime() < Date.parse(entry.at) + this.deps.settleMs) break;
       const meta = await this.deps.trees.meta(entry.snapshot);
-      tree ??= new UnitTree(await this.deps.trees.records(stamp));
+      tree ??= (await this.deps.trees.tree(stamp)).units;
       let job: JobProgress = (await this.job(Number(version))) ?? fresh(Number(version));
       if (job.status !== 'running') job = { ...job, status: 'running', startedAt: this.deps.now().toISOString() };
       const moved = meta?.moved ?? [];

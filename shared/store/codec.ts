@@ -333,6 +333,8 @@ export function itemBytes(item: Item): number {
 function valueBytes(value: unknown): number {
   if (value === null || typeof value === 'boolean') return 1;
   if (typeof value === 'string') return utf8Bytes(value);
+  // Binary (the unit tree's packed parts) counts its bytes.
+  if (value instanceof Uint8Array) return value.byteLength;
   if (typeof value === 'number') {
     const digits = String(Math.abs(value)).replace(/[.-]/g, '').replace(/^0+/, '').length;
     return Math.ceil(digits / 2) + 1;

@@ -117,9 +117,9 @@ export class Directory {
       this.tree = { ...known, stamp, checkedAt };
       return known.units;
     }
-    const units = new UnitTree(await this.trees.records(stamp));
-    this.tree = { stamp, units, checkedAt };
-    return units;
+    const loaded = await this.trees.tree(stamp);
+    this.tree = { ...loaded, checkedAt };
+    return loaded.units;
   }
 
   /** The tree in force, read consistently, to base a change on. */

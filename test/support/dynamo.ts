@@ -71,7 +71,8 @@ export async function dumpTable(db: DynamoDBClient, tableName: string): Promise<
   let start: Record<string, never> | undefined;
   do {
     const page = await db.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start, ConsistentRead: true }));
-    items.push(...(page.Items ?? []).map((i) => unmarshall(i)));
+    // Binary values (the unit tree's packed parts) as base64: a comparison of dumps compares one string, not each byte.
+    items.push(...(page.Items ?? []).map((i) => Object.fromEntries(Object.entries(unmarshall(i)).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v]))));
     start = page.LastEvaluatedKey as Record<string, never> | undefined;
   } while (start);
   return items.sort((a, b) => `${String(a.pk)}|${String(a.sk)}`.localeCompare(`${String(b.pk)}|${String(b.sk)}`));

@@ -4,6 +4,9 @@ import {
   TRACKING_ALPHABET,
   UnitTree,
   ValidationFailed,
+  fromColumns,
+  toColumns,
+  type UnitRecord,
   assessRisk,
   DEFAULT_RISK_POLICY,
   label,
@@ -13,6 +16,7 @@ import {
   trackingCodeFromBytes,
   trackingNoFromBytes,
 } from '../../shared/domain/index.ts';
+import { DEMO_UNITS } from '../../infra/local/demo-data.ts';
 import { units } from '../support/domain.ts';
 
 describe('unit tree', () => {
@@ -62,6 +66,37 @@ describe('unit tree', () => {
     }
     expect(error).toBeInstanceOf(ValidationFailed);
     expect((error as ValidationFailed).issues.map((i) => i.path)).toEqual(['[3].id', '[1].parentId', '[2].parentId']);
+  });
+});
+
+describe('unit tree kept as columns (a snapshot)', () => {
+  it('property: in any order of records, the columns give back the records and the same tree, every unit after its parent', () => {
+    fc.assert(
+      fc.property(fc.shuffledSubarray([...DEMO_UNITS], { minLength: DEMO_UNITS.length }), (shuffled: UnitRecord[]) => {
+        const columns = toColumns(shuffled);
+        expect(fromColumns(columns)).toEqual(shuffled);
+        const checked = new UnitTree(columns, { checked: true });
+        const built = new UnitTree(shuffled);
+        const all = checked.all();
+        expect(all).toEqual(built.all());
+        expect(all).toHaveLength(DEMO_UNITS.length);
+        const seen = new Set<string>();
+        for (const u of all) {
+          if (u.parentId !== undefined) expect(seen.has(u.parentId), `${u.id} after its parent`).toBe(true);
+          seen.add(u.id);
+          expect(u.path).toBe(`${checked.parent(u.id)?.path ?? '/'}${u.id}/`);
+          expect(checked.children(u.id)).toEqual(all.filter((c) => c.parentId === u.id));
+        }
+        expect(checked.matchAddress('阳光小区 2栋 301')?.id).toBe('hp-xf-yg-2');
+        expect(checked.townships().map((u) => u.id).sort()).toEqual(['hp', 'wa']);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('columns not marked checked are checked as records are', () => {
+    const columns = toColumns([...DEMO_UNITS, { id: 'hp-xf-yg-x', name: 'X', level: 'compound', parentId: 'hp-xf-yg' }]);
+    expect(() => new UnitTree(columns)).toThrow(ValidationFailed);
   });
 });
 
