@@ -4,6 +4,7 @@
  * the county and each unit below it), against the cases of the range the
  * handler read before the counters (byMonth + the cases themselves).
  */
+import { chinaDay } from '../shared/domain/index.ts';
 import { startLocalStack } from '../infra/local/stack.ts';
 
 export interface StatsReads {
@@ -36,8 +37,9 @@ export async function statsReads(sizes: readonly number[] = [100, 1000]): Promis
       await run();
       return { ...counted };
     };
-    const today = new Date().toISOString().slice(0, 10);
-    const from = new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10);
+    // The counters' days are China's (after 16:00 UTC the UTC date is a day behind).
+    const today = chinaDay(new Date().toISOString());
+    const from = chinaDay(new Date(Date.now() - 365 * 86_400_000).toISOString());
     const queries = new CaseQueries(runtime.dynamodb, runtime.config.tableName, runtime.store);
     const out: StatsReads[] = [];
     let filed = 0;

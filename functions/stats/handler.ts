@@ -3,7 +3,8 @@
  * cases that arose under a unit and were received on China days [from, to],
  * and the same rates for each unit directly below it (各下级单位). Answered
  * from the statistics counters (stat-counters.ts): one Query of ≤ 366 rows
- * for the unit and one per unit below, whatever the number of cases. The
+ * for the unit and one per unit below (the unit's `own:` rows and the units
+ * below's `sub:` rows make both the figures and 各下级单位), whatever the number of cases. The
  * cases whose events the relay has not delivered yet are counted first (the
  * same idempotent count), so a case filed a moment ago is in the figures.
  * While a change of the tree still owes re-indexing, or more events than
@@ -20,10 +21,8 @@ import {
   NotFound,
   STATUSES,
   ValidationFailed,
-  OWN,
-  SUB,
-  bucketOfRow,
   bucketsByChild,
+  bucketsOfRows,
   chinaDay,
   contribution,
   redYellowBoard,
@@ -61,16 +60,15 @@ const CATCH_UP = 25;
 /** Injected clocks may run ahead of the wall clock: every pending event. */
 const END_OF_TIME = '9999-12-31T23:59:59.999Z';
 
-/** The buckets of the figures (the unit's `sub:` rows) and of 各下级单位 (each unit below's `sub:` rows, the unit's own `own:` rows); undefined when the counters cannot answer now. */
-async function counted(unit: Unit, units: UnitTree, range: DayRange): Promise<{ total: Bucket[]; byChild: Bucket[] } | undefined> {
+/** The buckets of the figures and of 各下级单位 (each unit below's `sub:` rows, the unit's own `own:` rows); undefined when the counters cannot answer now. */
+async function counted(unit: Unit, units: UnitTree, range: DayRange): Promise<Bucket[] | undefined> {
   if (await directory.reindexOwed()) return undefined;
   const pending = await Promise.all(Array.from({ length: DUE_SHARDS }, (_, s) => store.pendingEffects(s, END_OF_TIME, CATCH_UP)));
   if (pending.some((shard) => shard.length >= CATCH_UP)) return undefined;
   const ids = [...new Set(pending.flat().map((p) => p.caseId))];
   await Promise.all((await store.getMany(ids)).map((state) => countCase(state)));
   const [own, ...below] = await Promise.all([unit, ...units.children(unit.id)].map((u) => counters.rows(u.id, range.from, range.to)));
-  const buckets = (rows: typeof own, prefix: typeof SUB | typeof OWN) => (rows ?? []).flatMap((r) => bucketOfRow(r, prefix) ?? []);
-  return { total: buckets(own, SUB), byChild: [...below.flatMap((rows) => buckets(rows, SUB)), ...buckets(own, OWN)] };
+  return bucketsOfRows(own ?? [], below.flat());
 }
 
 const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY) + 1;
@@ -116,11 +114,7 @@ const run = middy<ApiEvent, HttpResult>()
         rows: rows.map((r) => ({ ...r, supervision: orders.find((o) => o.unitId === r.unitId) })),
       });
     }
-    const fromCases = async () => {
-      const all = (await inRange()).map(contribution);
-      return { total: all, byChild: all };
-    };
-    const buckets = (await counted(unit, units, range)) ?? (await fromCases());
+    const buckets = (await counted(unit, units, range)) ?? (await inRange()).map(contribution);
     return json(200, {
       unit: { id: unit.id, name: unit.fullName, level: unit.level, kind: unit.branchKind, levelName: label(unit.branchKind, unit.level) },
       from: start,
@@ -134,8 +128,8 @@ const run = middy<ApiEvent, HttpResult>()
         statuses: Object.fromEntries(STATUSES.map((s) => [s.code, s.name])),
         escalationReasons: Object.fromEntries(ESCALATION_REASONS.map((r) => [r.code, r.name])),
       },
-      ...statsOf(buckets.total, range),
-      byChild: bucketsByChild(buckets.byChild, units, unit.id, range),
+      ...statsOf(buckets, range),
+      byChild: bucketsByChild(buckets, units, unit.id, range),
     });
   });
 

@@ -330,10 +330,12 @@ export function statsByChild(cases: readonly CaseState[], units: UnitTree, unitI
 /**
  * Statistics precomputed: a counter row per (unit, China day) holds the sum of
  * the contributions of the cases received that day that arose under the unit
- * (`sub:` counters) and, apart, of those that arose at it (`own:`, for the
- * 各下级单位 row of the unit itself). A case adds its bucket to the row of its
- * origin and of every unit above it, so a unit's figures over a range are one
- * Query of ≤ 366 rows, and its 各下级单位 one Query per unit below.
+ * (`sub:` counters) and, apart, of those that arose at it (`own:`). A unit's
+ * figures over a range are its `own:` rows and the `sub:` rows of each unit
+ * directly below it — the rows of 各下级单位, read anyway — so a case adds its
+ * bucket to the `own:` and `sub:` of its origin and the `sub:` of every unit
+ * above it but the top one, whose `sub:` nobody reads (and every case would
+ * rewrite: the busiest row of all). One Query of ≤ 366 rows per unit read.
  */
 export interface CounterRow {
   readonly unitId: string;
@@ -349,11 +351,20 @@ export function counterRowsOf(bucket: Bucket, units: UnitTree): CounterRow[] {
   const unit = units.get(bucket.unitId);
   if (!unit) return [];
   const prefixed = (prefix: string) => Object.fromEntries(Object.entries(bucket.counts).map(([k, v]) => [prefix + k, v]));
-  const above = unit.path.split('/').filter((id) => id && id !== unit.id);
+  // From the top down: the top unit first, left out.
+  const above = unit.path.split('/').filter((id) => id && id !== unit.id).slice(1);
   return [
-    { unitId: unit.id, day: bucket.day, counts: { ...prefixed(SUB), ...prefixed(OWN) } },
+    { unitId: unit.id, day: bucket.day, counts: { ...(unit.parentId === undefined ? {} : prefixed(SUB)), ...prefixed(OWN) } },
     ...above.map((unitId) => ({ unitId, day: bucket.day, counts: prefixed(SUB) })),
   ];
+}
+
+/**
+ * The buckets of a unit's figures from its counter rows: its own `own:` rows and the `sub:` rows of
+ * each unit directly below it (`below`) — each bucket the unit below's, as 各下级单位 groups them.
+ */
+export function bucketsOfRows(own: readonly CounterRow[], below: readonly CounterRow[]): Bucket[] {
+  return [...below.flatMap((r) => bucketOfRow(r, SUB) ?? []), ...own.flatMap((r) => bucketOfRow(r, OWN) ?? [])];
 }
 
 /** What to add to each row to go from having counted `before` to having counted `after`: non-zero counters only, rows with none left out. */
