@@ -233,9 +233,9 @@ const per1000 = (c: LifecycleCost) => c.total * 1000;
 /** The section `npm run bench` prints. */
 export async function costSection(): Promise<void> {
   const [figures, inventory] = await Promise.all([measureInChild(), import('./inventory.ts').then((m) => m.prodInventory())]);
-  const plain = costOf(figures.plain.counts, figures.plain.apiRequests);
-  const escalated = costOf(figures.escalated.counts, figures.escalated.apiRequests);
-  const sweep = costOf(figures.sweep, 0);
+  const plain = costOf(figures.plain.counts, figures.plain.apiRequests, inventory.platformLogs);
+  const escalated = costOf(figures.escalated.counts, figures.escalated.apiRequests, inventory.platformLogs);
+  const sweep = costOf(figures.sweep, 0, inventory.platformLogs);
   print(plain, escalated, sweep, inventory, figures);
 }
 

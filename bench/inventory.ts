@@ -47,5 +47,7 @@ export function prodInventory(): Inventory {
     // callbacks' two, EffectsPending, OverdueAtTownship, DeadlinesWithoutHolidayData (a year), ColdStart by function.
     customMetrics: SOURCES.length * CENTER_CODES.length + ESCALATION_REASON_CODES.length + 2 + 2 + 2 + 1 + 1 + 1 + functionList().length,
     logRetentionDays: Math.max(...of('AWS::Logs::LogGroup').map((g) => Number(g.Properties.RetentionInDays ?? 0))),
+    // Text logs, or JSON ones with system logs at INFO (Lambda's default), carry START and REPORT.
+    platformLogs: of('AWS::Lambda::Function').some((f) => f.Properties.LoggingConfig?.SystemLogLevel !== 'WARN'),
   };
 }

@@ -34,6 +34,8 @@ export interface Inventory {
   readonly customMetrics: number;
   /** The functions' log groups keep this long. */
   readonly logRetentionDays: number;
+  /** Lambda writes its START and REPORT lines (system logs at INFO) for some function. */
+  readonly platformLogs: boolean;
 }
 
 export interface LifecycleCost {
@@ -66,14 +68,14 @@ export function billedMs(i: Counts['invocations'][string]): number {
   return Math.ceil((i.ms - i.waitMs + i.waits * AWS_WAIT_MS) / Math.max(1, i.count));
 }
 
-/** What `counts` cost; `apiRequests` went through API Gateway. */
-export function costOf(counts: Counts, apiRequests: number): LifecycleCost {
+/** What `counts` cost; `apiRequests` went through API Gateway; `platformLogs`: Lambda logs each invocation's START and REPORT. */
+export function costOf(counts: Counts, apiRequests: number, platformLogs = true): LifecycleCost {
   const fns = Object.entries(counts.invocations);
   const invocations = fns.reduce((n, [, i]) => n + i.count, 0);
   const gbSeconds = fns.reduce((n, [name, i]) => n + (i.count * billedMs(i) * memoryGb(name)) / 1000, 0);
   const d = counts.dynamodb;
   const sqsRequests = Object.values(counts.sqs.requests).reduce((n, v) => n + v, 0);
-  const logBytes = counts.logBytes + invocations * LAMBDA_PLATFORM_LOG_BYTES;
+  const logBytes = counts.logBytes + (platformLogs ? invocations * LAMBDA_PLATFORM_LOG_BYTES : 0);
   const streamStarted = counts.invocations['relay' satisfies FunctionName]?.count ?? 0;
   const traces = apiRequests + streamStarted;
   const parts = {

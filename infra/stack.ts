@@ -24,7 +24,7 @@ import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, Tabl
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Alias, Architecture, FilterCriteria, FilterRule, Runtime, StartingPosition, Tracing, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Alias, ApplicationLogLevel, Architecture, FilterCriteria, FilterRule, LoggingFormat, Runtime, StartingPosition, SystemLogLevel, Tracing, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -141,6 +141,14 @@ export const TOKEN_VALIDITY = { idHours: 1, accessHours: 1, refreshHours: 12 } a
 /** The IAM condition that keeps a write to the given item families. */
 export function leadingKeysCondition(families: readonly ItemFamily[]): Record<string, Record<string, string[]>> {
   return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': families.flatMap((f) => [...ITEM_FAMILIES[f]]) } };
+}
+
+/** Powertools' log level as Lambda's log filter names it (Powertools' CRITICAL and SILENT: Lambda's FATAL). */
+function applicationLogLevel(level: string): ApplicationLogLevel {
+  const lambdaLevels: readonly string[] = Object.values(ApplicationLogLevel);
+  if (lambdaLevels.includes(level)) return level as ApplicationLogLevel;
+  if (level === 'CRITICAL' || level === 'SILENT') return ApplicationLogLevel.FATAL;
+  throw new Error(`context "logLevel" must be one of DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT, not "${level}"`);
 }
 
 const pascal = (name: string) =>
@@ -392,6 +400,12 @@ export class MaodiaotongStack extends Stack {
         bundling: bundlingOptions(def.entry, def.files),
         logGroup: new LogGroup(this, `${id}Logs`, { retention: settings.logRetention, removalPolicy: settings.removalPolicy }),
         tracing: Tracing.ACTIVE,
+        // Lambda's own START and REPORT lines (~400 bytes an invocation, more than most invocations log) are
+        // system logs at INFO: kept out at WARN, where timeouts and crashes still log. Duration, errors and
+        // throttles are AWS/Lambda metrics either way. Application logs at Powertools' level, so the two agree.
+        loggingFormat: LoggingFormat.JSON,
+        systemLogLevelV2: SystemLogLevel.WARN,
+        applicationLogLevelV2: applicationLogLevel(settings.logLevel),
         ...(settings.reserveConcurrency && def.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: def.reservedConcurrency } : {}),
       });
       for (const [, secret] of readsSecrets) secret.grantRead(fn);

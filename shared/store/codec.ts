@@ -9,6 +9,8 @@
  * CASE_LIMITS), so STATE fits DynamoDB's 400 KB item whatever is typed in, and
  * its write units stay about the same for a case's 2nd and 100th transition.
  */
+import { createHash } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { awaitedBy, currentDueAt, nextTimerAt, ownTabs, type CaseEvent, type CaseState, type Reporter, type Session, type UnitTree } from '../domain/index.ts';
 import { DUE_SHARDS, INDEX_LIST, PK, SK, STATE_SK, eventSk } from './schema.ts';
 
@@ -74,6 +76,50 @@ export interface EventRow {
   readonly change?: string | null;
 }
 
+/**
+ * The words every case repeats — field names and common values, as the
+ * domain's JSON spells them — that an event's and STATE's JSON are deflated
+ * against. A plain case's STATE is then under 1 KB: one write unit per
+ * transition, not two. Never edit it: stored items inflate with it (its
+ * hash is tested); a better one is added as a new format byte.
+ */
+const CASE_DICTIONARY_1 = Buffer.from(
+  [
+    '"type":"escalation_requested","data":{"reason":"","note":""}"type":"escalated","data":{"fromLevel":"","fromUnitId":"","toLevel":"community","toUnitId":"","reason":"manual"',
+    '"type":"returned","type":"reminded","data":{"clock":"accept"}"type":"supervised","type":"session_scheduled","type":"agreement_recorded","type":"closed","type":"dispatched"',
+    '"escalationPending":{"reason":"manual","note":"","requestedAt":""},"risk":{"level":"high","terms":[]},"attachments":[],"mergedFrom":[],"township","grid","building","sms","wechat","open311","visit","call"',
+    '{"type":"received","data":{"id":"","trackingNo":"","trackingCode":"","source":"hotline","externalId":"","dedupeKey":"ext:hotline-12345:hotline:","filedBy":"hotline-12345","center":"mediation","title":"","description":"",',
+    '"priority":"normal","reporter":{"name":"","phone":""},"location":{"unitId":"","address":""},"parties":[],"unitId":"","level":"compound","originUnitId":"","originLevel":"compound","routing":"unit",',
+    '"clocks":{"startedAt":"","resolveDueAt":"","resolveRemindAt":"","resolveBasis":"working","acceptReminded":false,"resolveReminded":false,"acceptDueAt":"","acceptRemindAt":"","acceptBasis":"working"}},',
+    '"seq":1,"at":"","actor":{"kind":"client","id":"hotline-12345","source":"hotline","rootUnitId":""}}',
+    '{"type":"accepted","data":{"byVolunteer":false},"seq":2,"at":"","actor":{"kind":"user","id":"","name":"","role":"mediator","unitId":""}}',
+    '{"type":"noted","data":{"visibility":"public","text":""}{"type":"followed_up","data":{"satisfaction":"satisfied"}',
+    '{"type":"resolved","data":{"outcome":"resolved","summary":"","onTime":true,"followUpDueAt":"T09:30:00.000Z"},"seq":4,"at":"","actor":{"kind":"user","id":"-mediator","name":"","role":"mediator","unitId":""}}',
+    '{"id":"","trackingNo":"","trackingCode":"","source":"hotline","externalId":"","dedupeKey":"ext:hotline-12345:hotline:","filedBy":"hotline-12345","center":"mediation","title":"","description":"",',
+    '"priority":"normal","reporter":{"name":"","phone":""},"location":{"unitId":""},"parties":[],"unitId":"","level":"compound","originUnitId":"","originLevel":"compound",',
+    '"clocks":{"startedAt":"","resolveDueAt":"","resolveRemindAt":"","resolveBasis":"working","acceptReminded":false,"resolveReminded":false,"acceptDueAt":"","acceptRemindAt":"","acceptBasis":"working"},',
+    '"version":1,"status":"pending","status":"in_progress","createdAt":"","updatedAt":"","returns":0,"escalations":0,"extensionsAtLevel":0,',
+    '"stays":[{"level":"compound","unitId":"","enteredAt":"","reason":"intake","acceptedAt":"","leftAt":""}],"sessions":[],"followUps":[],"acceptedAt":"",',
+    '"resolution":{"outcome":"resolved","summary":"","at":"","level":"compound","unitId":"","onTime":true,"by":"","followUpDueAt":"T09:30:00.000Z"},',
+    '"followUps":[{"satisfaction":"satisfied","at":""}],"followUp":{"satisfaction":"satisfied","at":""}}',
+  ].join(''),
+);
+/** What `CASE_DICTIONARY_1` must hash to (sha256, hex): a test holds it to this. */
+export const CASE_DICTIONARY_1_SHA256 = createHash('sha256').update(CASE_DICTIONARY_1).digest('hex');
+
+/** JSON as stored: format byte 1, then the text deflated against CASE_DICTIONARY_1. */
+export function packJson(value: unknown): Uint8Array {
+  const deflated = deflateRawSync(JSON.stringify(value), { level: 9, dictionary: CASE_DICTIONARY_1 });
+  return Buffer.concat([Buffer.of(1), deflated]);
+}
+
+/** A stored JSON attribute back: packed bytes, or the text items written before packing held. */
+export function unpackJson(stored: unknown): unknown {
+  if (typeof stored === 'string') return JSON.parse(stored);
+  if (!(stored instanceof Uint8Array) || stored[0] !== 1) throw new TypeError('not a stored JSON value');
+  return JSON.parse(inflateRawSync(stored.subarray(1), { dictionary: CASE_DICTIONARY_1 }).toString('utf8'));
+}
+
 /** What `change` holds for an event that is no status change. */
 const NO_CHANGE = '-';
 
@@ -103,7 +149,7 @@ export function searchKeys(event: CaseEvent, units: UnitTree): Item {
 
 export function eventItem(caseId: string, row: EventRow, units?: UnitTree): Item {
   const { event } = row;
-  const item: Item = { [PK]: `CASE#${caseId}`, [SK]: eventSk(event.seq), seq: event.seq, type: event.type, at: event.at, event: JSON.stringify(event) };
+  const item: Item = { [PK]: `CASE#${caseId}`, [SK]: eventSk(event.seq), seq: event.seq, type: event.type, at: event.at, event: packJson(event) };
   if (units) Object.assign(item, searchKeys(event, units));
   if (row.request) item.rq = JSON.stringify(row.request);
   if (row.change !== undefined) item.cb = row.change ?? NO_CHANGE;
@@ -112,7 +158,7 @@ export function eventItem(caseId: string, row: EventRow, units?: UnitTree): Item
 }
 
 export function eventRowFromItem(item: Item): EventRow {
-  const event = JSON.parse(String(item.event)) as CaseEvent;
+  const event = unpackJson(item.event) as CaseEvent;
   const request = typeof item.rq === 'string' ? (JSON.parse(item.rq) as RequestRecord) : undefined;
   const effects = Array.isArray(item.fx) ? (item.fx as EffectKind[]) : undefined;
   const change = typeof item.cb === 'string' ? (item.cb === NO_CHANGE ? null : item.cb) : undefined;
@@ -120,7 +166,7 @@ export function eventRowFromItem(item: Item): EventRow {
 }
 
 export function eventFromItem(item: Item): CaseEvent {
-  return JSON.parse(String(item.event)) as CaseEvent;
+  return unpackJson(item.event) as CaseEvent;
 }
 
 export function dueShard(id: string): number {
@@ -258,7 +304,7 @@ export function stateItem(state: CaseState, meta: StateMeta, ctx: CodecContext):
     [PK]: `CASE#${state.id}`,
     [SK]: STATE_SK,
     version: state.version,
-    state: JSON.stringify(slim(state, meta.texts)),
+    state: packJson(slim(state, meta.texts)),
     status: state.status,
     center: state.center,
     level: state.level,
@@ -304,7 +350,7 @@ export interface StoredState {
 }
 
 export function stateFromItem(item: Item): StoredState {
-  const stored = JSON.parse(String(item.state)) as CaseState;
+  const stored = unpackJson(item.state) as CaseState;
   // A projection written before 0.4 kept only the last 回访: it is the one known without refolding the log.
   const state: CaseState = stored.followUps
     ? stored
@@ -333,7 +379,7 @@ export function itemBytes(item: Item): number {
 function valueBytes(value: unknown): number {
   if (value === null || typeof value === 'boolean') return 1;
   if (typeof value === 'string') return utf8Bytes(value);
-  // Binary (the unit tree's packed parts) counts its bytes.
+  // Binary (the unit tree's packed parts, deflated case JSON) counts its bytes.
   if (value instanceof Uint8Array) return value.byteLength;
   if (typeof value === 'number') {
     const digits = String(Math.abs(value)).replace(/[.-]/g, '').replace(/^0+/, '').length;

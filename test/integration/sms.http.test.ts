@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { parseXml } from '../../shared/channels/xml.ts';
 import type { CaseState } from '../../shared/domain/index.ts';
+import { stateFromItem } from '../../shared/store/codec.ts';
 import { dumpTable, settledDump } from '../support/dynamo.ts';
 import { call, login, startTestStack, waitFor } from '../support/stack.ts';
 import { aliyunMessage, postAliyun, postTencent, postTwilio, queueDrained, receiptOf } from '../support/channels.ts';
@@ -28,7 +29,7 @@ const twimlText = (xml: string) => {
 const casesOf = async (phone: string) =>
   (await dumpTable(stack.dynamodb, stack.tableName))
     .filter((i) => i.sk === 'STATE')
-    .map((i) => JSON.parse(String(i.state)) as CaseState)
+    .map((i) => stateFromItem(i).state)
     .filter((s) => s.reporter.phone === phone);
 
 /**

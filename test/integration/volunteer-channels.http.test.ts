@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { parseXml } from '../../shared/channels/xml.ts';
 import type { CaseState } from '../../shared/domain/index.ts';
+import { stateFromItem } from '../../shared/store/codec.ts';
 import { dumpTable } from '../support/dynamo.ts';
 import { call, login, startTestStack } from '../support/stack.ts';
 import { linkCodeSentTo, postTwilio, postWechat, receiptOf, replyFields, wechatText } from '../support/channels.ts';
@@ -34,7 +35,7 @@ const sms = async (from: string, body: string, messageSid = sid()) => twimlText(
 const casesOf = async (phone: string) =>
   (await dumpTable(stack.dynamodb, stack.tableName))
     .filter((i) => i.sk === 'STATE')
-    .map((i) => JSON.parse(String(i.state)) as CaseState)
+    .map((i) => stateFromItem(i).state)
     .filter((s) => s.reporter.phone === phone);
 const registrations = async () =>
   (await call(stack, 'GET', '/v1/volunteers/registrations', { headers: { authorization: `Bearer ${mediator}` } })).body.items as { name: string; source: string; status: string }[];

@@ -27,7 +27,7 @@ import { QUEUES } from '../../infra/topology.ts';
 import { statusChangeFor, type StatusChange } from '../../shared/channels/callback.ts';
 import { OWN, SUB, contribution, counterDelta, counterRowsOf, dueCommand, evolve, type Actor, type CaseEvent, type CaseState, type Command, type Role } from '../../shared/domain/index.ts';
 import { effectsOf } from '../../shared/service/effects.ts';
-import { EMPTY_META, eventRowFromItem, nextMeta, stateItem } from '../../shared/store/codec.ts';
+import { EMPTY_META, eventRowFromItem, nextMeta, stateItem, unpackJson } from '../../shared/store/codec.ts';
 import { DUE_SHARDS } from '../../shared/store/schema.ts';
 import { FakeSqs, FaultPlan, KeyedChance, injectFaults, prng, type Random } from './faults.ts';
 
@@ -401,7 +401,7 @@ async function check(now: Date, acks: readonly Ack[]): Promise<string[]> {
       const expected = stateItem(state, meta, { units, reporterKey: runtime.reporterKey });
       const cleaned = Object.fromEntries(Object.entries(expected).filter(([, v]) => v !== undefined));
       // JSON attributes compare as values (the order of keys carries no meaning).
-      const value = (v: unknown) => (typeof v === 'string' && v.startsWith('{') ? (JSON.parse(v) as unknown) : v);
+      const value = (v: unknown) => (v instanceof Uint8Array || (typeof v === 'string' && v.startsWith('{')) ? unpackJson(v) : v);
       const differs = [...new Set([...Object.keys(cleaned), ...Object.keys(raw)])].filter((k) => !isDeepStrictEqual(value(cleaned[k]), value(raw[k])));
       if (differs.length > 0) say(`projection differs from the fold of the log in ${differs.map((k) => `${k}: ${JSON.stringify(raw[k])?.slice(0, 300)} ≠ ${JSON.stringify(cleaned[k])?.slice(0, 300)}`).join('; ')}`);
     }

@@ -42,10 +42,12 @@ describe('bench pricing', () => {
     expect(c.parts.logs).toBeCloseTo((2600 / 1024 ** 3) * PRICES.logIngestGb, 15);
     expect(c.parts.xray).toBeCloseTo(6 * 0.05 * PRICES.xrayTrace, 15);
     expect(c.total).toBeCloseTo(Object.values(c.parts).reduce((a, b) => a + b, 0), 15);
+    // Lambda's START and REPORT lines kept out (system logs at WARN): the functions' own lines alone.
+    expect(costOf(counts({ invocations: { relay: { count: 3, ms: 1, waitMs: 0, waits: 0 } }, logBytes: 1000 }), 0, false).units.logBytes).toBe(1000);
   });
 
   it('puts the standing costs in the floor, the X-Ray reservoir capped at a trace a second', () => {
-    const inventory: Inventory = { alarms: 2, alarmMetrics: 3, dashboards: 1, secrets: 2, kmsKeys: 1, polledQueues: 1, secretsRead: {}, customMetrics: 10, logRetentionDays: 365 };
+    const inventory: Inventory = { alarms: 2, alarmMetrics: 3, dashboards: 1, secrets: 2, kmsKeys: 1, polledQueues: 1, secretsRead: {}, customMetrics: 10, logRetentionDays: 365, platformLogs: false };
     const none = costOf(counts(), 0);
     const item = (cases: number, what: RegExp) => monthlyFloor(inventory, cases, none, none, 0).items.find((i) => what.test(i.what))?.usd;
     expect(item(0, /alarms/)).toBeCloseTo(0.3, 10);
