@@ -11,9 +11,10 @@ import { cases, config, countCase, directory, store } from './runtime.ts';
 
 // fauxqs (and any endpoint override) needs the configured endpoint, not the queue URL's host.
 export const sqs = new SQSClient({ useQueueUrlAsEndpoint: false, cacheMiddleware: true });
-export const publisher = new QueuePublisher(sqs, config.queueUrls);
+// Pure calls of no arguments, as in runtime.ts: a function that only sends (or only reads sqs) carries no relay.
+export const publisher = /* @__PURE__ */ (() => new QueuePublisher(sqs, config.queueUrls))();
 
-export const relay = new EffectsRelay({
+export const relay = /* @__PURE__ */ (() => new EffectsRelay({
   store,
   cases,
   count: countCase,
@@ -21,4 +22,4 @@ export const relay = new EffectsRelay({
   callbackClients: async () => new Set((await directory.callbackProfiles()).keys()),
   onError: (pending, error) =>
     logger.error('effects not relayed; the next pass retries', { caseId: pending.caseId, seq: pending.seq, error: error as Error }),
-});
+}))();

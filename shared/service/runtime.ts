@@ -28,11 +28,13 @@ import { Volunteers } from './volunteers.ts';
 import { TemplateStore } from '../store/templates.ts';
 
 export const config = configFromEnv();
-// The services below are built at module scope but marked pure: a bundle keeps only those its function uses
-// (esbuild drops an unused `new`), so not every function carries the re-indexer, 议事厅 and 双报到 at its cold start.
+// The services below are built at module scope, each in a call marked pure: a bundle keeps only those its function
+// uses, so not every function carries the re-indexer, 议事厅 and 双报到 at its cold start. The call is a function
+// of no arguments because esbuild keeps a pure `new` whose arguments read a property (`config.tableName`):
+// reading one might run a getter.
 // A function's middleware never changes after start, so each command's resolved stack is built once.
 export const dynamodb = new DynamoDBClient({ cacheMiddleware: true });
-export const directory = /* @__PURE__ */ new Directory(dynamodb, config.tableName, undefined, undefined, config.treeCheckMs);
+export const directory = /* @__PURE__ */ (() => new Directory(dynamodb, config.tableName, undefined, undefined, config.treeCheckMs))();
 
 /** A keyed hash (HASH_SECRET) of a secret we must check but never keep, such as a phone-link code. */
 export function secretHash(text: string): string {
@@ -59,19 +61,19 @@ export function forgetPolicy(): void {
   policyCache = undefined;
 }
 
-export const store = /* @__PURE__ */ new CaseStore(dynamodb, config.tableName, async () => ({
+export const store = /* @__PURE__ */ (() => new CaseStore(dynamodb, config.tableName, async () => ({
   units: await directory.units(),
   reporterKey,
-}));
+})))();
 
 /** The statistics counters, kept by the relay. */
-export const counters = /* @__PURE__ */ new StatCounters(dynamodb, config.tableName);
+export const counters = /* @__PURE__ */ (() => new StatCounters(dynamodb, config.tableName))();
 
 /** Count a case as it is now, where the tree in force puts it. */
 export const countCase = async (state: CaseState) => counters.count(state, await directory.units());
 
 /** Cases following the units that moved in the tree (run by the sweeper). */
-export const reindexer = /* @__PURE__ */ new Reindexer({
+export const reindexer = /* @__PURE__ */ (() => new Reindexer({
   db: dynamodb,
   table: config.tableName,
   trees: directory.trees,
@@ -81,23 +83,23 @@ export const reindexer = /* @__PURE__ */ new Reindexer({
     const limit = pLimit(8);
     await Promise.all((await store.getMany(ids)).map((state) => limit(() => counters.count(state, units))));
   },
-});
+}))();
 
 /** 双报到 registrations and the service menus (approval, which makes accounts, is the volunteers function's). */
-export const volunteerStore = /* @__PURE__ */ new VolunteerStore(dynamodb, config.tableName);
-export const volunteers = /* @__PURE__ */ new Volunteers({
+export const volunteerStore = /* @__PURE__ */ (() => new VolunteerStore(dynamodb, config.tableName))();
+export const volunteers = /* @__PURE__ */ (() => new Volunteers({
   store: volunteerStore,
   directory,
   // Read at each use: in AWS the secret is read from Secrets Manager before each invocation, after this module loads.
   get hashSecret() {
     return config.hashSecret;
   },
-});
+}))();
 
 /** Contacts, handled channel messages, delivered callbacks, and the reporter index. */
-export const channels = /* @__PURE__ */ new ChannelStore(dynamodb, config.tableName);
+export const channels = /* @__PURE__ */ (() => new ChannelStore(dynamodb, config.tableName))();
 
-export const cases = /* @__PURE__ */ new CaseService({
+export const cases = /* @__PURE__ */ (() => new CaseService({
   store,
   units: () => directory.units(),
   policy,
@@ -110,17 +112,17 @@ export const cases = /* @__PURE__ */ new CaseService({
   },
   onCalendarGap: calendarGap,
   onAppended: countEvent,
-});
+}))();
 
 /** 议事厅: topics, their meetings and decisions; publishing records the result on the linked cases. */
-export const deliberations = /* @__PURE__ */ new DeliberationService({
-  topics: /* @__PURE__ */ new TopicStore(dynamodb, config.tableName),
+export const deliberations = /* @__PURE__ */ (() => new DeliberationService({
+  topics: new TopicStore(dynamodb, config.tableName),
   cases,
   units: () => directory.units(),
   clock: clock.now,
   today: (now) => chinaDay(now.toISOString()),
   random: (n) => randomBytes(n),
-});
+}))();
 
 /** 常用语 and the wording of messages to residents (read by the notifier, kept by admins). */
-export const templates = new TemplateStore(dynamodb, config.tableName);
+export const templates = /* @__PURE__ */ (() => new TemplateStore(dynamodb, config.tableName))();
