@@ -430,7 +430,8 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     await screenshot(p, 'manage-account-edit');
     await row.getByRole('button', { name: '保存修改' }).click();
     await p.getByRole('status').filter({ hasText: '已保存：孙红（联户长）（liaison-yg2）' }).waitFor();
-    await expect.poll(() => row.innerText()).toContain('阳光小区 3栋');
+    // The unit cell, not the row: the open form's unit list names 3栋 too, before the list has reloaded.
+    await expect.poll(() => row.locator('td[data-label="所在单位"]').innerText()).toContain('阳光小区 3栋');
 
     // The saved row is drawn afresh (its form closed) once the list reloads; open it until it stays open.
     const details = row.locator('details');

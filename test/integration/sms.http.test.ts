@@ -4,7 +4,7 @@ import type { LocalStack } from '../../infra/local/stack.ts';
 import { parseXml } from '../../shared/channels/xml.ts';
 import type { CaseState } from '../../shared/domain/index.ts';
 import { stateFromItem } from '../../shared/store/codec.ts';
-import { dumpTable, settledDump } from '../support/dynamo.ts';
+import { dumpTable, scanItems, settledDump } from '../support/dynamo.ts';
 import { call, login, startTestStack, waitFor } from '../support/stack.ts';
 import { aliyunMessage, postAliyun, postTencent, postTwilio, queueDrained, receiptOf } from '../support/channels.ts';
 import { chinaDay } from '../../shared/domain/index.ts';
@@ -27,7 +27,7 @@ const twimlText = (xml: string) => {
 };
 
 const casesOf = async (phone: string) =>
-  (await dumpTable(stack.dynamodb, stack.tableName))
+  (await scanItems(stack.dynamodb, stack.tableName))
     .filter((i) => i.sk === 'STATE')
     .map((i) => stateFromItem(i).state)
     .filter((s) => s.reporter.phone === phone);

@@ -10,7 +10,7 @@ import type { LocalStack } from '../../infra/local/stack.ts';
 import { parseXml } from '../../shared/channels/xml.ts';
 import type { CaseState } from '../../shared/domain/index.ts';
 import { stateFromItem } from '../../shared/store/codec.ts';
-import { dumpTable } from '../support/dynamo.ts';
+import { scanItems } from '../support/dynamo.ts';
 import { call, login, startTestStack } from '../support/stack.ts';
 import { linkCodeSentTo, postTwilio, postWechat, receiptOf, replyFields, wechatText } from '../support/channels.ts';
 
@@ -33,7 +33,7 @@ const twimlText = (xml: string) => {
 };
 const sms = async (from: string, body: string, messageSid = sid()) => twimlText((await postTwilio(stack, { MessageSid: messageSid, From: from, Body: body })).text);
 const casesOf = async (phone: string) =>
-  (await dumpTable(stack.dynamodb, stack.tableName))
+  (await scanItems(stack.dynamodb, stack.tableName))
     .filter((i) => i.sk === 'STATE')
     .map((i) => stateFromItem(i).state)
     .filter((s) => s.reporter.phone === phone);

@@ -65,17 +65,24 @@ export async function startTable(prefix = 'test'): Promise<TestTable> {
     },
   };
 }
-/** Every item of the table, sorted: tests compare it before and after a refused request. */
-export async function dumpTable(db: DynamoDBClient, tableName: string): Promise<Record<string, unknown>[]> {
+/** Every item of the table as stored (binary values as bytes), sorted by key: for tests that decode items. */
+export async function scanItems(db: DynamoDBClient, tableName: string): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, never> | undefined;
   do {
     const page = await db.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start, ConsistentRead: true }));
-    // Binary values (the unit tree's packed parts) as base64: a comparison of dumps compares one string, not each byte.
-    items.push(...(page.Items ?? []).map((i) => Object.fromEntries(Object.entries(unmarshall(i)).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v]))));
+    items.push(...(page.Items ?? []).map((i) => unmarshall(i)));
     start = page.LastEvaluatedKey as Record<string, never> | undefined;
   } while (start);
   return items.sort((a, b) => `${String(a.pk)}|${String(a.sk)}`.localeCompare(`${String(b.pk)}|${String(b.sk)}`));
+}
+
+/** Every item of the table, sorted: tests compare it before and after a refused request. */
+export async function dumpTable(db: DynamoDBClient, tableName: string): Promise<Record<string, unknown>[]> {
+  // Binary values (packed tree parts, deflated case JSON) as base64: a comparison of dumps compares one string, not each byte.
+  return (await scanItems(db, tableName)).map((item) =>
+    Object.fromEntries(Object.entries(item).map(([k, v]) => [k, v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v])),
+  );
 }
 
 /**
