@@ -254,7 +254,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (def.kind === 'stream') {
         // dynalite has no streams: the pending-effects index gives the same new images, and the handler gets them as stream records.
         every(options.relayIntervalMs ?? 200, name, async () => {
-          const pending = await pendingStreamRecords(runtime.store);
+          const pending = await pendingStreamRecords(runtime.store, def.batchSize);
           if (pending.Records.length === 0) return;
           const h = await load<(e: unknown, c: unknown) => Promise<unknown>>(name, def);
           await h(pending, lambdaContext(name));
@@ -303,10 +303,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   return stack;
 }
 
-/** Every event whose effects are pending, as the DynamoDB stream records of its insert (keys and the marker). */
-async function pendingStreamRecords(store: CaseStore): Promise<{ Records: unknown[] }> {
+/**
+ * Events whose effects are pending, as the DynamoDB stream records of their insert (keys and the marker): at most
+ * a batch, as Lambda's stream mapping hands them, so one invocation stays short and a backlog drains batch by batch;
+ * taken from the shards in turn, so none waits behind another.
+ */
+async function pendingStreamRecords(store: CaseStore, batchSize: number): Promise<{ Records: unknown[] }> {
   const shards = Array.from({ length: DUE_SHARDS }, (_, i) => i);
-  const pending = (await Promise.all(shards.map((s) => store.pendingEffects(s, END_OF_TIME, 500)))).flat();
+  const byShard = await Promise.all(shards.map((s) => store.pendingEffects(s, END_OF_TIME, batchSize)));
+  const pending = Array.from({ length: batchSize }, (_, i) => byShard.map((items) => items[i])).flat().filter((p) => p !== undefined).slice(0, batchSize);
   return {
     Records: pending.map((p, n) => {
       const keys = { pk: { S: `${p.subject === 'notice' ? 'NOTICE' : 'CASE'}#${p.caseId}` }, sk: { S: eventSk(p.seq) } };
@@ -320,5 +325,5 @@ async function pendingStreamRecords(store: CaseStore): Promise<{ Records: unknow
   };
 }
 
-/** Injected clocks may run ahead of the wall clock; the stand-in takes everything pending. */
+/** Injected clocks may run ahead of the wall clock; the stand-in takes what is pending, whatever its time. */
 const END_OF_TIME = '9999-12-31T23:59:59.999Z';
