@@ -4,7 +4,7 @@
  * module Lambda would, and writes its result back.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -67,6 +67,8 @@ export interface GatewayOptions {
    * starve (Lambda would run them side by side instead).
    */
   readonly maxInFlight?: number;
+  /** The turns themselves, when the caller wants to see how many requests wait (the stack's background lane); made from maxInFlight otherwise. */
+  readonly turns?: LimitFunction;
 }
 
 /** Measured with `npm run bench` (fair load): enough to keep the local DynamoDB busy, few enough to finish each quickly. */
@@ -183,7 +185,7 @@ function writeResult(res: ServerResponse, result: unknown): void {
 
 export function createGateway(options: GatewayOptions): Server {
   const compiled = options.routes.map(compile).sort((a, b) => b.specificity - a.specificity);
-  const turn = pLimit(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
+  const turn = options.turns ?? pLimit(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
   return createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);

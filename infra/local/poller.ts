@@ -26,6 +26,8 @@ export interface PollerOptions {
   /** Seconds a receive waits for messages; short so shutdown is quick. */
   readonly waitSeconds?: number;
   readonly onError?: (error: unknown) => void;
+  /** Runs each invocation of the handler (the stack's background lane); directly otherwise. */
+  readonly lane?: <T>(task: () => Promise<T>) => Promise<T>;
 }
 
 export interface Poller {
@@ -77,7 +79,8 @@ export function startPoller(options: PollerOptions): Poller {
         const event: SQSEvent = { Records: messages.map((m) => toRecord(m, options.queueArn)) };
         let failed: Set<string>;
         try {
-          const result = await handler(event, lambdaContext(options.functionName));
+          const invoke = () => handler(event, lambdaContext(options.functionName));
+          const result = await (options.lane ? options.lane(invoke) : invoke());
           failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
         } catch (error) {
           options.onError?.(error);

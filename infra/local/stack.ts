@@ -14,7 +14,9 @@ import { pathToFileURL } from 'node:url';
 import { BUCKET, FUNCTIONS, functionList, queueUrlEnv, type QueueName, type FunctionDef } from '../topology.ts';
 import { dynamoBackend, startDynamo, startS3, startSqs, type DynamoBackend } from './servers.ts';
 import { ATTACHMENTS_BUCKET_ENV } from '../../shared/service/config.ts';
-import { createGateway, type HttpHandler, type Route } from './gateway.ts';
+import pLimit from 'p-limit';
+import { createGateway, DEFAULT_MAX_IN_FLIGHT, type HttpHandler, type Route } from './gateway.ts';
+import { backgroundLane } from './background.ts';
 import { startPoller, type Poller, type SqsHandler } from './poller.ts';
 import { ensureQueues, ensureTable, type QueueHandle } from './resources.ts';
 import { serveLocal } from './local-routes.ts';
@@ -128,9 +130,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // The admin page is served from web/dist; build it when web/src (or anything it imports) changed.
   if (await webIsStale()) await buildWeb();
 
+  const turns = pLimit(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
+  const lane = backgroundLane(() => turns.pendingCount);
   const server: Server = createGateway({
     routes,
-    maxInFlight: options.maxInFlight,
+    turns,
     ready: () => ready,
     local: (req, res, url) => serveLocal(req, res, url, () => ready),
   });
@@ -221,7 +225,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       setInterval(() => {
         if (running) return;
         running = true;
-        task()
+        lane(task)
           .catch((error: unknown) => log(`[${name}] ${String(error)}`))
           .finally(() => {
             running = false;
@@ -241,6 +245,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             batchSize: def.batchSize,
             sqs,
             handler: () => load<SqsHandler>(name, def),
+            lane,
             onError: (error) => log(`[${name}] ${String(error)}`),
           }),
         );
