@@ -14,6 +14,8 @@ export type Lane = <T>(task: () => Promise<T>) => Promise<T>;
 
 /** Under load the background has at most 1 / (1 + REST_PER_BUSY) of the time. */
 export const REST_PER_BUSY = 1;
+/** How often a rest looks whether requests still wait. */
+const REST_STEP_MS = 20;
 
 export function backgroundLane(requestsWaiting: () => number, restPerBusy = REST_PER_BUSY): Lane {
   const lane = pLimit(1);
@@ -21,8 +23,10 @@ export function backgroundLane(requestsWaiting: () => number, restPerBusy = REST
   return (task) => {
     if (requestsWaiting() === 0 && lane.activeCount === 0) return task();
     return lane(async () => {
-      const rest = restUntil - performance.now();
-      if (rest > 0 && requestsWaiting() > 0) await new Promise((r) => setTimeout(r, rest));
+      // The rest is cut short once no request waits: the background catches up as soon as the API is quiet.
+      for (let rest = restUntil - performance.now(); rest > 0 && requestsWaiting() > 0; rest = restUntil - performance.now()) {
+        await new Promise((r) => setTimeout(r, Math.min(rest, REST_STEP_MS)));
+      }
       const began = performance.now();
       try {
         return await task();
