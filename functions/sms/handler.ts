@@ -55,7 +55,7 @@ const noSuchWebhook = () => new HttpError(404, 'not_found', 'no such webhook');
 /** Errors in the body each provider reads: Aliyun `{code,msg}`, Tencent `{result,errmsg}`, else API.md's. */
 function providerErrors(): MiddlewareObj<ApiEvent, HttpResult, Error, Context> {
   return {
-    onError: (request) => {
+    onError: async (request) => {
       const error = toHttpError(request.error);
       if (error.status >= 500) logger.error('SMS webhook failed', { error: request.error as Error, path: request.event.rawPath });
       const provider = request.event.pathParameters?.provider;
@@ -65,7 +65,7 @@ function providerErrors(): MiddlewareObj<ApiEvent, HttpResult, Error, Context> {
           ? { code: error.status, msg: error.message }
           : known && provider === 'tencent'
             ? { result: error.status, errmsg: error.message }
-            : errorBody(error);
+            : await errorBody(error);
       request.response = json(error.status, body, error.headers);
     },
   };

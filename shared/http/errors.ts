@@ -1,6 +1,5 @@
 /** HTTP errors and the one error body of API.md. */
 import { DomainError, type Issue } from '../domain/index.ts';
-import { chinese } from '../contract/messages.ts';
 
 export class HttpError extends Error {
   constructor(
@@ -64,8 +63,13 @@ export function toHttpError(error: unknown): HttpError {
   return new HttpError(500, 'internal_error', 'something went wrong on our side; the request may be retried');
 }
 
-/** The body of every error, its words in Chinese (messages.ts): codes and paths as they are. */
-export function errorBody(error: HttpError): ErrorBody {
+/**
+ * The body of every error, its words in Chinese (contract/chinese.ts, loaded at
+ * the first error: its table of patterns is no part of a cold start): codes and
+ * paths as they are.
+ */
+export async function errorBody(error: HttpError): Promise<ErrorBody> {
+  const { chinese } = await import('../contract/chinese.ts');
   const issues = error.issues?.map((i) => ({ ...i, message: chinese(i.message) }));
   return { error: { code: error.code, message: chinese(error.message), ...(issues ? { issues } : {}) } };
 }

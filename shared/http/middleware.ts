@@ -18,12 +18,12 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /** Every failure becomes the API.md error body; a 5xx is logged, its cause never shown. */
 export function httpErrors(): Middleware {
   return {
-    onError: (request) => {
+    onError: async (request) => {
       const error = toHttpError(request.error);
       if (error.status >= 500) {
         logger.error('request failed', { error: request.error as Error, routeKey: request.event.routeKey });
       }
-      request.response = json(error.status, errorBody(error), error.headers);
+      request.response = json(error.status, await errorBody(error), error.headers);
     },
   };
 }

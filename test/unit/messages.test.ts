@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { intakeSchema } from '../../shared/contract/intake.ts';
 import { parseWith } from '../../shared/contract/zod.ts';
-import { chinese } from '../../shared/contract/messages.ts';
+import { chinese } from '../../shared/contract/chinese.ts';
 import { csvIssue, levelCode, unitImportSchema, unitsFromCsv } from '../../shared/contract/directory.ts';
 import { ValidationFailed } from '../../shared/domain/index.ts';
 import { xmlReady } from '../../shared/channels/xml.ts';

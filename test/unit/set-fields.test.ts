@@ -21,7 +21,7 @@ import {
   type CenterDef,
   type DecideContext,
 } from '../../shared/domain/index.ts';
-import { chinese } from '../../shared/contract/messages.ts';
+import { chinese } from '../../shared/contract/chinese.ts';
 import { ctx, hotline, intake, user } from '../support/domain.ts';
 
 const T0 = '2026-11-25T09:00:00+08:00';
