@@ -61,7 +61,7 @@ describe('Lambda bundles', () => {
     expect(printed).toBe('true');
   });
 
-  it('what a cold start loads carries no tracing library, and the S3 SDK, Secrets Manager client, jose and file-type only in lazy chunks', async () => {
+  it('what a cold start loads carries no tracing library, and the S3 SDK, Secrets Manager client, jose and file-type only in lazy chunks (Cognito too, but for auth)', async () => {
     /** Packages in the entry and the chunks it imports statically, transitively: what an import of the function evaluates. */
     const atStart = (metafile: Metafile) => {
       const entry = Object.keys(metafile.outputs).find((file) => file.endsWith('/index.mjs'))!;
@@ -82,9 +82,12 @@ describe('Lambda bundles', () => {
         expect(has(atStart(metafile), pkg), `${name}: ${pkg} at start`).toBe(false);
       }
     }
+    // Account changes are a rare path of these two: the Cognito client loads at the first (auth signs in with it at every request).
+    for (const name of ['directory', 'volunteers']) expect(has(atStart(metafiles.get(name)!), '@aws-sdk/client-cognito-identity-provider'), `${name}: Cognito at start`).toBe(false);
     // Still shipped, in the chunks the paths that need them load.
     const attachments = everywhere(metafiles.get('attachments')!);
     for (const pkg of ['@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner', '@aws-sdk/client-secrets-manager', 'jose', 'file-type']) expect(has(attachments, pkg), pkg).toBe(true);
+    expect(has(everywhere(metafiles.get('directory')!), '@aws-sdk/client-cognito-identity-provider')).toBe(true);
   });
 
   it('every chunk an entry imports is shipped beside it', async () => {
