@@ -217,7 +217,7 @@ const run = middy<ApiEvent, HttpResult>()
       case 'POST /v1/households/import': {
         if (actor.role === 'volunteer' || actor.role === 'leader') throw new Forbidden('only 联户长, mediators, officers and admins import households');
         const { type, text } = bodyText(event, 'json', 'csv');
-        const sheet = type === 'csv' ? householdsFromCsv(text) : undefined;
+        const sheet = type === 'csv' ? await householdsFromCsv(text) : undefined;
         const locate = (list: readonly Issue[]) => list.map((i) => (sheet ? householdCsvIssue(i, sheet.headers) : householdJsonIssue(i)));
         const parsed = parseWith(householdImportSchema, sheet ? { households: sheet.households } : parseJson(text), 'the household import');
         if (parsed instanceof ValidationFailed) throw new ValidationFailed(parsed.message, locate(parsed.issues));

@@ -1,7 +1,6 @@
 /** Bodies of the 联户 routes: the roster import (JSON or CSV), a household's edit, a visit, a 宣传 notice. */
 import * as z from 'zod/mini';
 import './zod.ts';
-import { parse } from 'csv-parse/sync';
 import { CENTER_CODES, DUTIES, DUTY_CODES, NOTICE_KIND_CODES, ValidationFailed, type Issue } from '../domain/index.ts';
 import { MESSAGES } from './messages.ts';
 import { ourId, phone, text } from './fields.ts';
@@ -102,7 +101,9 @@ export function householdJsonIssue(issue: Issue): Issue {
  * naming the row and column; a cell an export neutralised against formula
  * injection (`'` before `=`, `+`, `-`, `@`) is read back without the `'`.
  */
-export function householdsFromCsv(body: string): { households: unknown[]; headers: Map<HouseholdColumn, string> } {
+export async function householdsFromCsv(body: string): Promise<{ households: unknown[]; headers: Map<HouseholdColumn, string> }> {
+  // Loaded on the first sheet only (its own chunk in the bundle): every other request of the function does without it.
+  const { parse } = await import('csv-parse/sync');
   let rows: Record<string, string>[];
   try {
     rows = parse(body.replace(/^\uFEFF/, ''), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[];

@@ -84,6 +84,8 @@ describe('Lambda bundles', () => {
     }
     // Account changes are a rare path of these two: the Cognito client loads at the first (auth signs in with it at every request).
     for (const name of ['directory', 'volunteers']) expect(has(atStart(metafiles.get(name)!), '@aws-sdk/client-cognito-identity-provider'), `${name}: Cognito at start`).toBe(false);
+    // A sheet is a rare request of households too (directory's is checked above).
+    expect(has(atStart(metafiles.get('households')!), 'csv-parse'), 'households: csv-parse at start').toBe(false);
     // Still shipped, in the chunks the paths that need them load.
     const attachments = everywhere(metafiles.get('attachments')!);
     for (const pkg of ['@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner', '@aws-sdk/client-secrets-manager', 'jose', 'file-type']) expect(has(attachments, pkg), pkg).toBe(true);

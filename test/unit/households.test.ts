@@ -10,8 +10,8 @@ import { units, user } from '../support/domain.ts';
 const HOUSEHOLD: Household = { id: 'h1', unitId: 'hp-xf-yg-1', liaisonId: 'zhang', address: '1栋101', head: '周', people: 1, updatedAt: '2026-12-01T00:00:00Z' };
 
 describe('the household sheet', () => {
-  it('reads Chinese headers, spaces in phones, people as numbers, and leaves empty optional cells out', () => {
-    const { households, headers } = householdsFromCsv('\uFEFF户编号,楼栋编号,地址,户主,电话,人数,备注\n,hp-xf-yg-1,1栋101,周桂芳,139 1234 5601,2,独居老人\nh2,hp-xf-yg-1,1栋102,吴,,3,\n');
+  it('reads Chinese headers, spaces in phones, people as numbers, and leaves empty optional cells out', async () => {
+    const { households, headers } = await householdsFromCsv('\uFEFF户编号,楼栋编号,地址,户主,电话,人数,备注\n,hp-xf-yg-1,1栋101,周桂芳,139 1234 5601,2,独居老人\nh2,hp-xf-yg-1,1栋102,吴,,3,\n');
     expect(headers.get('head')).toBe('户主');
     const parsed = parseWith(householdImportSchema, { households }, 'import');
     expect(parsed).not.toBeInstanceOf(ValidationFailed);
@@ -21,8 +21,8 @@ describe('the household sheet', () => {
     ]);
   });
 
-  it('names every bad row by its line and its column as the sheet has them, in Chinese', () => {
-    const { households, headers } = householdsFromCsv('楼栋编号,地址,户主,电话,人数\nhp-xf-yg-1,1栋101,周,13912345601,2\nhp-xf-yg-1,,吴,123,0\n');
+  it('names every bad row by its line and its column as the sheet has them, in Chinese', async () => {
+    const { households, headers } = await householdsFromCsv('楼栋编号,地址,户主,电话,人数\nhp-xf-yg-1,1栋101,周,13912345601,2\nhp-xf-yg-1,,吴,123,0\n');
     const parsed = parseWith(householdImportSchema, { households }, 'import');
     expect(parsed).toBeInstanceOf(ValidationFailed);
     const issues = (parsed as ValidationFailed).issues.map((i) => householdCsvIssue(i, headers));
@@ -30,14 +30,11 @@ describe('the household sheet', () => {
     expect(issues.find((i) => i.column === '人数')?.message).toBe('第 3 行「人数」：人数须为 1–50 的整数');
   });
 
-  it('refuses control characters naming the row and the column, and a sheet that is not CSV', () => {
-    expect(() => householdsFromCsv('楼栋编号,地址,户主,人数\nhp-xf-yg-1,1栋\u0007101,周,2\n')).toThrow(ValidationFailed);
-    try {
-      householdsFromCsv('楼栋编号,地址,户主,人数\nhp-xf-yg-1,1栋\u0007101,周,2\n');
-    } catch (error) {
-      expect((error as ValidationFailed).issues[0]).toMatchObject({ row: 2, column: '地址' });
-    }
-    expect(() => householdsFromCsv('a,b\n"unclosed,2\n')).toThrow(ValidationFailed);
+  it('refuses control characters naming the row and the column, and a sheet that is not CSV', async () => {
+    const refused = householdsFromCsv('楼栋编号,地址,户主,人数\nhp-xf-yg-1,1栋\u0007101,周,2\n');
+    await expect(refused).rejects.toThrow(ValidationFailed);
+    expect(((await refused.catch((error: unknown) => error)) as ValidationFailed).issues[0]).toMatchObject({ row: 2, column: '地址' });
+    await expect(householdsFromCsv('a,b\n"unclosed,2\n')).rejects.toThrow(ValidationFailed);
   });
 
   it('refuses a visit both settled and raised, and a duty not among the six', () => {
