@@ -15,15 +15,12 @@ import { authenticate, bodyLimit, bodyText, httpErrors, parseJson, principalOf }
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { requireRole } from '../../shared/http/roles.ts';
 import { clock } from '../../shared/service/clock.ts';
-import type { Accounts } from '../../shared/service/accounts.ts';
+import { accountsOnFirstUse } from '../../shared/service/accounts-on-first-use.ts';
 import { config, directory, dynamodb, policy, reindexer } from '../../shared/service/runtime.ts';
 import type { Account } from '../../shared/store/directory.ts';
 import { UnitSupervision } from '../../shared/store/supervision.ts';
 import { lambda } from '../../shared/service/lambda.ts';
 
-/** Accounts change on a rare path: the module and its Cognito client load at the first change, not at a cold start. */
-let accounts: Promise<Accounts> | undefined;
-const accountsOnce = () => (accounts ??= import('../../shared/service/accounts.ts').then((m) => m.accountsFromEnv(directory)));
 const supervision = new UnitSupervision(dynamodb, config.tableName);
 
 /**
@@ -207,7 +204,7 @@ const run = middy<ApiEvent, HttpResult>()
         }
         if (await directory.account(parsed.username)) throw new HttpError(409, 'conflict', `the username "${parsed.username}" is taken`);
         const { password, ...profile } = parsed;
-        return json(201, publicAccount(await (await accountsOnce()).create(profile, password)));
+        return json(201, publicAccount(await (await accountsOnFirstUse()).create(profile, password)));
       }
       case 'PATCH /v1/users/{username}': {
         requireRole(principal, 'admin');
@@ -224,7 +221,7 @@ const run = middy<ApiEvent, HttpResult>()
           throw new ValidationFailed('you cannot disable yourself or give up your own admin role', [{ path: 'disabled', message: 'not for your own account' }]);
         }
         const { password, ...changes } = parsed;
-        return json(200, publicAccount(await (await accountsOnce()).update(existing, changes, password)));
+        return json(200, publicAccount(await (await accountsOnFirstUse()).update(existing, changes, password)));
       }
       default:
         throw new NotFound(`no route ${event.routeKey}`);

@@ -15,16 +15,13 @@ import { idParam, type ApiEvent } from '../../shared/http/event.ts';
 import { authenticate, bodyLimit, httpErrors, jsonBody, principalOf } from '../../shared/http/middleware.ts';
 import { json, type HttpResult } from '../../shared/http/response.ts';
 import { requireRole } from '../../shared/http/roles.ts';
-import type { Accounts } from '../../shared/service/accounts.ts';
 import { clock } from '../../shared/service/clock.ts';
+import { accountsOnFirstUse } from '../../shared/service/accounts-on-first-use.ts';
 import { config, directory, dynamodb, volunteers } from '../../shared/service/runtime.ts';
 import { registrationView } from '../../shared/service/views.ts';
 import { AttemptLimiter, type LimitRule } from '../../shared/store/limits.ts';
 import { lambda } from '../../shared/service/lambda.ts';
 
-/** Accounts change on a rare path: the module and its Cognito client load at the first change, not at a cold start. */
-let accounts: Promise<Accounts> | undefined;
-const accountsOnce = () => (accounts ??= import('../../shared/service/accounts.ts').then((m) => m.accountsFromEnv(directory)));
 const limiter = new AttemptLimiter(dynamodb, config.tableName);
 /** 报到 from one address per hour: a community hall's shared connection registers a few dozen, not thousands. */
 const REGISTRATIONS_PER_ADDRESS: LimitRule = { scope: 'baodao-ip', max: 30, windowSeconds: 3600 };
@@ -105,7 +102,7 @@ async function staffRoute(event: ApiEvent): Promise<HttpResult> {
       const id = idParam(event, 'id', '报到');
       const body = parseWith(registrationDecisionSchema, event.json, 'the decision');
       if (body instanceof ValidationFailed) throw body;
-      const { registration, initialPassword } = await volunteers.decide(id, body, actor, units, now, await accountsOnce());
+      const { registration, initialPassword } = await volunteers.decide(id, body, actor, units, now, await accountsOnFirstUse());
       return json(200, { ...registrationView(registration, units, actor.role), ...(initialPassword !== undefined ? { initialPassword } : {}) });
     }
     case 'PUT /v1/services/{unitId}': {
