@@ -24,6 +24,7 @@ const stack = await startLocalStack({
   maxInFlight: env.GATEWAY_MAX_IN_FLIGHT ? Number(env.GATEWAY_MAX_IN_FLIGHT) : undefined,
   // LOCAL_WORKERS=off serves the API without the queue workers and the sweeper (the bench measures the request path so).
   workers: env.LOCAL_WORKERS !== 'off',
+  preload: true,
   log: (line) => console.log(line),
 }).catch((error: unknown) => {
   // A refusal to start (e.g. several townships and a channel naming none) says why, without a stack trace.

@@ -16,7 +16,7 @@ import { dynamoBackend, startDynamo, startS3, startSqs, type DynamoBackend } fro
 import { ATTACHMENTS_BUCKET_ENV } from '../../shared/service/config.ts';
 import pLimit from 'p-limit';
 import { createGateway, DEFAULT_MAX_IN_FLIGHT, type HttpHandler, type Route } from './gateway.ts';
-import { backgroundLane } from './background.ts';
+import { backgroundLane, streamBatchSize } from './background.ts';
 import { startPoller, type Poller, type SqsHandler } from './poller.ts';
 import { ensureQueues, ensureTable, type QueueHandle } from './resources.ts';
 import { serveLocal } from './local-routes.ts';
@@ -61,6 +61,11 @@ export interface LocalStackOptions {
   readonly sqsPort?: number;
   readonly s3Port?: number;
   readonly log?: (line: string) => void;
+  /**
+   * Load every function's handler before the gateway opens (~1 s; `npm start`): compiling a function's
+   * modules on its first request or message stalls every request of that moment. Tests load on first use.
+   */
+  readonly preload?: boolean;
   /** Wraps each function's handler as it is loaded (the bench counts invocations and the AWS calls each makes). */
   readonly wrapHandler?: <H extends (...args: never[]) => Promise<unknown>>(functionName: string, handler: H) => H;
 }
@@ -259,13 +264,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (def.kind === 'stream') {
         // dynalite has no streams: the pending-effects index gives the same new images, and the handler gets them as stream records.
         every(options.relayIntervalMs ?? 200, name, async () => {
-          const pending = await pendingStreamRecords(runtime.store, def.batchSize);
+          const pending = await pendingStreamRecords(runtime.store, streamBatchSize(turns.pendingCount, def.batchSize));
           if (pending.Records.length === 0) return;
           const h = await load<(e: unknown, c: unknown) => Promise<unknown>>(name, def);
           await h(pending, lambdaContext(name));
         });
       }
     }
+  }
+  if (options.preload) {
+    await Promise.all(functionList().filter(([, def]) => (options.workers ?? true) || def.kind === 'http').map(([name, def]) => load(name, def)));
   }
   ready = true;
 

@@ -4,7 +4,7 @@
  * while requests wait for a gateway turn.
  */
 import { describe, expect, it } from 'vitest';
-import { backgroundLane } from '../../infra/local/background.ts';
+import { STREAM_BATCH_UNDER_LOAD, backgroundLane, streamBatchSize } from '../../infra/local/background.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -64,5 +64,14 @@ describe('the background lane', () => {
     });
     await expect(failed).rejects.toThrow('relay failed');
     expect(await lane(async () => 'next')).toBe('next');
+  });
+});
+
+describe("the stream's stand-in batch", () => {
+  it('hands the relay at most STREAM_BATCH_UNDER_LOAD events while requests wait, its whole batch otherwise', () => {
+    expect(streamBatchSize(0, 100)).toBe(100);
+    expect(streamBatchSize(1, 100)).toBe(STREAM_BATCH_UNDER_LOAD);
+    expect(STREAM_BATCH_UNDER_LOAD).toBeLessThan(100);
+    expect(streamBatchSize(40, 5)).toBe(5);
   });
 });
