@@ -8,6 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { clock } from '../shared/service/clock.ts';
+import type { SweepResult } from '../functions/sweeper/handler.ts';
 
 const start = Date.parse(process.env.COUNTY_CLOCK_START ?? '');
 if (Number.isNaN(start)) throw new Error('COUNTY_CLOCK_START must be an ISO instant');
@@ -16,19 +17,21 @@ const simulated = () => base.simulated + (performance.now() - base.real) * base.
 clock.set(() => new Date(simulated()));
 
 const SHARDS_UNTIL = '9999-12-31T23:59:59.999Z';
-const sweeps: { ms: number; sent: number }[] = [];
+/** Each sweep's time, when it began (real seconds since the first), and what it did (the sweeper's result). */
+const sweeps: (SweepResult & { ms: number; atSeconds: number })[] = [];
 let sweeping: NodeJS.Timeout | undefined;
 
 async function sweepEvery(ms: number) {
   // Loaded once the stack is up: the handler's runtime reads the endpoints the stack sets.
   const [{ handler }, { lambdaContext }] = await Promise.all([import('../functions/sweeper/handler.ts'), import('../infra/local/lambda-context.ts')]);
   let running = false;
+  const first = performance.now();
   sweeping = setInterval(() => {
     if (running) return;
     running = true;
     const began = performance.now();
-    (handler as (event: unknown, context: unknown) => Promise<{ sent: number }>)({ source: 'aws.events' }, lambdaContext('sweeper'))
-      .then((r) => sweeps.push({ ms: performance.now() - began, sent: r.sent }))
+    (handler as (event: unknown, context: unknown) => Promise<SweepResult>)({ source: 'aws.events' }, lambdaContext('sweeper'))
+      .then((r) => sweeps.push({ ...r, ms: performance.now() - began, atSeconds: (began - first) / 1000 }))
       .catch((error: unknown) => console.error('[county sweeper]', error))
       .finally(() => {
         running = false;
