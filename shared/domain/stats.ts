@@ -387,6 +387,8 @@ export function counterDelta(before: readonly CounterRow[], after: readonly Coun
 
 /** The bucket of a row's `sub:` or `own:` counters, as of `unitId`; undefined when it counts no case. */
 export function bucketOfRow(row: CounterRow, prefix: typeof SUB | typeof OWN): Bucket | undefined {
-  const counts = Object.fromEntries(Object.entries(row.counts).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+  // A plain loop: a township's year is ~12,000 rows of ~30 counters, and entries/filter/map/fromEntries tripled the time.
+  const counts: Record<string, number> = {};
+  for (const key in row.counts) if (key.startsWith(prefix)) counts[key.slice(prefix.length)] = row.counts[key]!;
   return (counts[COUNTERS.received] ?? 0) > 0 ? { unitId: row.unitId, day: row.day, counts } : undefined;
 }

@@ -185,11 +185,11 @@ export class StatCounters {
       ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
       ExpressionAttributeValues: marshall({ ':pk': `STATS#${unitId}`, ':from': from, ':to': to }),
     });
-    return items.map((item) => ({
-      unitId,
-      day: String(item[SK]),
-      counts: Object.fromEntries(Object.entries(item).filter(([k]) => k.startsWith(SUB) || k.startsWith(OWN)) as [string, number][]),
-    }));
+    return items.map((item) => {
+      const counts: Record<string, number> = {};
+      for (const key in item) if (key.startsWith(SUB) || key.startsWith(OWN)) counts[key] = item[key] as number;
+      return { unitId, day: String(item[SK]), counts };
+    });
   }
 
   /** Finish an intent found pending (its count was cut short, or runs now): the fences are read first, then the intent checked still pending. */
