@@ -9,6 +9,11 @@ export interface RuntimeConfig {
   readonly hashSecret: string;
   /** The sweeper relays effects still pending after this long (the stream had its chance). */
   readonly relayBackstopMs: number;
+  /**
+   * SWEEP_LEASE_SECONDS: a warm sweeper sends a due case again, at the same version, only this long
+   * after it sent it (real time, not the injected clock): the lost message's recovery.
+   */
+  readonly resendLeaseMs: number;
   /** How long a function uses the unit tree before checking its stamp again (TREE_CHECK_SECONDS). */
   readonly treeCheckMs: number;
   /**
@@ -71,6 +76,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
       return secretFromEnv(env, 'HASH_SECRET', 'local-hash-secret');
     },
     relayBackstopMs: seconds(env.RELAY_BACKSTOP_SECONDS, 60),
+    // The escalation queue's visibility timeout × its maxReceiveCount (180 s × 5, infra/topology.ts): until then a
+    // message sent is still on the queue or being retried; past it, it may have gone to the DLQ, so it is sent again.
+    resendLeaseMs: seconds(env.SWEEP_LEASE_SECONDS, 900),
     treeCheckMs: seconds(env.TREE_CHECK_SECONDS, 10),
     // The stamp check (10 s), plus the longest a function runs (the sweeper's 50 s: infra/stack.ts), plus a margin.
     treeSettleMs: seconds(env.TREE_SETTLE_SECONDS, 70),

@@ -377,6 +377,15 @@ export class CaseStore {
     return ids.flatMap((id) => found.get(id) ?? []);
   }
 
+  /** The versions of cases, by id (none for a case not found): the sweeper's check of what it already sent. */
+  async versions(ids: readonly string[]): Promise<Map<string, number>> {
+    const rows = await this.batchGet(
+      [...new Set(ids)].map((id) => ({ [PK]: `CASE#${id}`, [SK]: STATE_SK })),
+      { projection: [PK, 'version'] },
+    );
+    return new Map(rows.map((row) => [String(row[PK]).slice('CASE#'.length), Number(row.version)]));
+  }
+
   /**
    * `states` as getMany read them, each description whole again (from its `received` event where STATE keeps
    * an excerpt): for a list whose rows are the requests themselves, as Open311's GET requests is.

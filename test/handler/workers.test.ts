@@ -57,7 +57,7 @@ describe('sweeper', () => {
     clock.set(() => new Date('2026-11-26T00:00:00Z'));
     try {
       const result = await sweep({});
-      expect(result).toEqual({ due: 26, sent: 25, relayed: 0, stillPending: 0, reindexOwed: 0, reindexed: 0, topicsDelivered: 0, decisionsReminded: 0 });
+      expect(result).toEqual({ due: 26, sent: 25, leased: 0, relayed: 0, stillPending: 0, reindexOwed: 0, reindexed: 0, topicsDelivered: 0, decisionsReminded: 0 });
     } finally {
       clock.reset();
     }
@@ -73,7 +73,7 @@ describe('sweeper', () => {
   it('costs one query per shard of each sparse index, one of each 议事厅 key, and the unit tree’s stamp, when nothing is due, pending or owed', async () => {
     ddb.on(QueryCommand, { IndexName: 'byDue' }).resolves({ Items: [] });
     ddb.on(QueryCommand, { IndexName: 'byPendingEffects' }).resolves({ Items: [] });
-    expect(await sweep({})).toEqual({ due: 0, sent: 0, relayed: 0, stillPending: 0, reindexOwed: 0, reindexed: 0, topicsDelivered: 0, decisionsReminded: 0 });
+    expect(await sweep({})).toEqual({ due: 0, sent: 0, leased: 0, relayed: 0, stillPending: 0, reindexOwed: 0, reindexed: 0, topicsDelivered: 0, decisionsReminded: 0 });
     expect(ddb.commandCalls(QueryCommand).filter((c) => c.args[0].input.IndexName === 'byDue')).toHaveLength(4);
     expect(ddb.commandCalls(QueryCommand).filter((c) => c.args[0].input.IndexName === 'byPendingEffects')).toHaveLength(4);
     // 议事厅: one query of the publications' markers and one of the decisions' due keys.
@@ -83,6 +83,40 @@ describe('sweeper', () => {
     expect(ddb.commandCalls(GetItemCommand).map((c) => c.args[0].input.Key)).toEqual([{ pk: { S: 'TREE' }, sk: { S: 'CURRENT' } }]);
     expect(ddb).not.toHaveReceivedCommand(BatchGetItemCommand);
     expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
+  });
+
+  it('within its lease reads only the versions of the cases it sent, and sends again only one that changed since', async () => {
+    const [same, changed] = [filed(200).state, filed(201).state];
+    ddb.on(QueryCommand, { IndexName: 'byDue' }).resolves({ Items: [] });
+    ddb.on(QueryCommand, { IndexName: 'byPendingEffects' }).resolves({ Items: [] });
+    ddb.on(QueryCommand, { IndexName: 'byDue', ExpressionAttributeValues: { ':pk': { S: 'D#0' } } }).resolves({
+      Items: [same, changed].map((s) => marshall({ pk: `CASE#${s.id}`, sk: 'STATE', duePk: 'D#0', dueSk: `x|${s.id}` })),
+    });
+    // An officer's action on one of them between the sweeps: its message is stale, and the worker drops it.
+    let current = [same, changed];
+    const item = (s: CaseState) => marshall(stateItem(s, EMPTY_META, codec), { removeUndefinedValues: true });
+    ddb.on(BatchGetItemCommand).callsFake((input: { RequestItems: Record<string, { Keys: { pk: { S: string } }[] }> }) => {
+      const asked = new Set(input.RequestItems.maodiaotong!.Keys.map((k) => k.pk.S));
+      return { Responses: { maodiaotong: current.filter((s) => asked.has(`CASE#${s.id}`)).map(item) } };
+    });
+    clock.set(() => new Date('2026-11-26T00:00:00Z'));
+    try {
+      expect(await sweep({})).toMatchObject({ due: 2, sent: 2, leased: 0 });
+      current = [same, { ...changed, version: 2 }];
+      ddb.resetHistory();
+      sqs.resetHistory();
+      expect(await sweep({})).toMatchObject({ due: 2, sent: 1, leased: 1 });
+      expect(await sweep({})).toMatchObject({ due: 2, sent: 0, leased: 2 });
+    } finally {
+      clock.reset();
+    }
+    const reads = ddb.commandCalls(BatchGetItemCommand).map((c) => c.args[0].input.RequestItems?.maodiaotong);
+    const projected = (r: (typeof reads)[number]) => Object.values(r?.ExpressionAttributeNames ?? {});
+    // Second sweep: both versions, then the changed case whole; third: the versions alone.
+    expect(reads.map(projected)).toEqual([['pk', 'version'], ['state'], ['pk', 'version']]);
+    expect(reads[1]?.Keys).toEqual([{ pk: { S: `CASE#${changed.id}` }, sk: { S: 'STATE' } }]);
+    const bodies = sqs.commandCalls(SendMessageBatchCommand).flatMap((c) => c.args[0].input.Entries ?? []).map((e) => JSON.parse(e.MessageBody ?? ''));
+    expect(bodies.map((b) => [b.caseId, b.version])).toEqual([[changed.id, 2]]);
   });
 });
 

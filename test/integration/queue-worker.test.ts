@@ -5,7 +5,7 @@
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { startTestStack } from '../support/stack.ts';
@@ -13,6 +13,11 @@ import { escalations, fileCase, readCase, sqsEvent, workerContext } from '../sup
 
 const T0 = new Date('2026-11-25T01:00:00Z');
 let now = T0;
+// The sweeper's lease on what it sent, in real time: short, so a test can outlast it.
+const LEASE_MS = 2000;
+vi.hoisted(() => {
+  process.env.SWEEP_LEASE_SECONDS = '2';
+});
 
 beforeAll(() => clock.set(() => now));
 afterAll(() => clock.reset());
@@ -59,24 +64,49 @@ describe('the escalation worker on its own (Lambda-style invocations)', () => {
     expect((await readCase(stack, bad.id)).level).toBe('building');
   });
 
-  it('an escalation message lost unprocessed is sent again by the next sweep', async () => {
+  /** Every message on the escalation queue now, taken off it (the worker does not run in this file). */
+  async function drain(): Promise<{ caseId: string; version: number; body: string }[]> {
+    const out = [];
+    for (;;) {
+      const got = await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.queues.escalation.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      if (!got.Messages?.length) return out;
+      for (const m of got.Messages) {
+        out.push({ ...(JSON.parse(m.Body ?? '{}') as { caseId: string; version: number }), body: m.Body ?? '' });
+        await stack.sqs.send(new DeleteMessageCommand({ QueueUrl: stack.queues.escalation.url, ReceiptHandle: m.ReceiptHandle }));
+      }
+    }
+  }
+
+  it('two sweeps in a row, the worker not yet run, send a due case once', async () => {
     now = T0;
     const c = await fileCase(stack);
     now = new Date(new Date(c.acceptDueAt).getTime() + 60_000);
-    const sweep = await stack.handlerOf<() => Promise<{ due: number; sent: number }>>('sweeper');
-    expect((await sweep()).sent).toBeGreaterThanOrEqual(1);
-    // Lose everything on the queue without processing it.
-    for (;;) {
-      const got = await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.queues.escalation.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-      if (!got.Messages?.length) break;
-      for (const m of got.Messages) await stack.sqs.send(new DeleteMessageCommand({ QueueUrl: stack.queues.escalation.url, ReceiptHandle: m.ReceiptHandle }));
-    }
-    expect((await readCase(stack, c.id)).level).toBe('building');
+    const sweep = await stack.handlerOf<() => Promise<{ sent: number; leased: number }>>('sweeper');
     await sweep();
-    const got = await stack.sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.queues.escalation.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-    const mine = (got.Messages ?? []).filter((m) => JSON.parse(m.Body ?? '{}').caseId === c.id);
+    expect((await sweep()).leased).toBeGreaterThanOrEqual(1);
+    expect((await drain()).filter((m) => m.caseId === c.id)).toHaveLength(1);
+  });
+
+  it('an escalation message lost unprocessed is sent again by the first sweep after the lease', async () => {
+    now = T0;
+    const c = await fileCase(stack);
+    now = new Date(new Date(c.acceptDueAt).getTime() + 60_000);
+    const sweep = await stack.handlerOf<() => Promise<{ sent: number; leased: number }>>('sweeper');
+    const before = performance.now();
+    await sweep();
+    const after = performance.now();
+    // Lose everything on the queue without processing it.
+    expect((await drain()).filter((m) => m.caseId === c.id)).toHaveLength(1);
+    expect((await readCase(stack, c.id)).level).toBe('building');
+    // Within the lease the sweeper takes the message to be still on the queue.
+    await sweep();
+    expect(performance.now() - before).toBeLessThan(LEASE_MS);
+    expect((await drain()).filter((m) => m.caseId === c.id)).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, LEASE_MS - (performance.now() - after) + 100));
+    await sweep();
+    const mine = (await drain()).filter((m) => m.caseId === c.id);
     expect(mine).toHaveLength(1);
-    await worker(sqsEvent(mine.map((m) => m.Body ?? '')), workerContext);
+    await worker(sqsEvent(mine.map((m) => m.body)), workerContext);
     expect((await readCase(stack, c.id)).level).toBe('compound');
   });
 });
