@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clock } from '../../shared/service/clock.ts';
 import { call, startTestStack, waitFor } from '../support/stack.ts';
 import { mediaFixture } from '../support/files.ts';
@@ -16,6 +16,11 @@ import { escalations, fileCase, readCase } from '../support/escalation.ts';
 
 const T0 = new Date('2026-11-25T01:00:00Z');
 let now = T0;
+// Both lives of the stack are one process here, whose sweeper module (imported once) would remember what it sent
+// before the "restart"; a restarted process starts with none. So no lease.
+vi.hoisted(() => {
+  process.env.SWEEP_LEASE_SECONDS = '0';
+});
 
 beforeAll(() => clock.set(() => now));
 afterAll(() => clock.reset());
