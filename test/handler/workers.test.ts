@@ -7,6 +7,8 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { decide, evolve, type CaseEvent, type CaseState } from '../../shared/domain/index.ts';
 import { EMPTY_META, eventItem, stateItem } from '../../shared/store/codec.ts';
+import { configFromEnv } from '../../shared/service/config.ts';
+import { QUEUES } from '../../infra/topology.ts';
 import { clock } from '../../shared/service/clock.ts';
 import { ctx, hotline, intake, units } from '../support/domain.ts';
 import { context, directoryItems, sqsRecord } from '../support/handler.ts';
@@ -83,6 +85,12 @@ describe('sweeper', () => {
     expect(ddb.commandCalls(GetItemCommand).map((c) => c.args[0].input.Key)).toEqual([{ pk: { S: 'TREE' }, sk: { S: 'CURRENT' } }]);
     expect(ddb).not.toHaveReceivedCommand(BatchGetItemCommand);
     expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
+  });
+
+  it('holds what it sent, by default, as long as the escalation queue may still be retrying it before its DLQ', () => {
+    const { visibilityTimeoutSeconds, maxReceiveCount } = QUEUES.escalation;
+    expect(configFromEnv({}).resendLeaseMs).toBe(visibilityTimeoutSeconds * maxReceiveCount * 1000);
+    expect(configFromEnv({ SWEEP_LEASE_SECONDS: '2' }).resendLeaseMs).toBe(2000);
   });
 
   it('within its lease reads only the versions of the cases it sent, and sends again only one that changed since', async () => {
