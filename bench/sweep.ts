@@ -23,6 +23,8 @@ export interface SweepFigures {
 }
 
 export async function sweepCosts(): Promise<SweepFigures[]> {
+  // Each measured sweep reads and sends its due cases whole: the warm-up sweep's lease would otherwise hold them.
+  process.env.SWEEP_LEASE_SECONDS = '0';
   const stack = await startLocalStack({ port: 0, seedCases: false, workers: false });
   try {
     const units = new UnitTree(DEMO_UNITS);
