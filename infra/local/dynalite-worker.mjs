@@ -3,6 +3,9 @@
 // inherit the TypeScript loader that runs the rest of the local stack.
 import { parentPort, workerData } from 'node:worker_threads';
 import dynalite from 'dynalite';
+import { closeLevelIteratorsOnReturn } from './level-iterators.mjs';
+
+closeLevelIteratorsOnReturn();
 
 const { port, path } = workerData;
 const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
