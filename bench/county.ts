@@ -41,9 +41,10 @@ function option(name: string, fallback: number): number {
 }
 const CASES = Math.round(option('cases', 60_000));
 /**
- * Intakes a second asked of the stack; the month is simulated at this pace. 20 is what this 2-core
- * machine sustains with the month's work beside the intake (at 100 a second requests queued, the
- * simulated clock ran on and the backlog grew without end): the default month takes ~50 minutes.
+ * Intakes a second asked of the stack; the month is simulated at this pace. At 100 a second this 2-core
+ * machine fell behind within minutes. At 20 it keeps up for the first hours, then falls behind as the
+ * month's work grows (3 December 2026: ~17 a second answered over the filing, ~6 at its end, and the
+ * work behind by tens of thousands of steps): the progress lines show asked against answered.
  */
 const RATE = option('rate', 20);
 /** A county's busy month: 60,000 cases over 30 days. */
@@ -405,8 +406,11 @@ async function run(stack: StackProcess, db: DynamoDBClient, simulatedStart: numb
   const filing: Promise<void>[] = [];
   const began = performance.now();
   let filed = 0;
+  let answered = 0;
   let intakeFailed = 0;
   let shown = began;
+  // Asked at the rate; answered shows whether the stack keeps up (the rest wait their turn in `intake`).
+  const report = () => console.log(`  … ${filed.toLocaleString('en')} asked, ${answered.toLocaleString('en')} answered in ${((performance.now() - began) / 1000).toFixed(0)} s`);
   while (filed < CASES) {
     const due = Math.min(CASES, Math.floor(((performance.now() - began) / 1000) * RATE));
     for (; filed < due; filed++) {
@@ -418,6 +422,7 @@ async function run(stack: StackProcess, db: DynamoDBClient, simulatedStart: numb
             token: hotlineKey,
             body: { source: 'hotline', center: c.center, description: c.description, reporter: { phone: c.phone }, location: { unitId: c.building } },
           });
+          answered++;
           if (reply.status !== 201) intakeFailed++;
           else workCase(reply.body.id!, c);
         }),
@@ -426,10 +431,12 @@ async function run(stack: StackProcess, db: DynamoDBClient, simulatedStart: numb
     await new Promise((r) => setTimeout(r, 50));
     if (performance.now() - shown > 15_000) {
       shown = performance.now();
-      console.log(`  … ${filed.toLocaleString('en')} filed in ${((shown - began) / 1000).toFixed(0)} s`);
+      report();
     }
   }
+  const waiting = setInterval(report, 15_000);
   await Promise.all(filing);
+  clearInterval(waiting);
   const filingSeconds = (performance.now() - began) / 1000;
   // The month's last cases are worked and called back (their timers are at most a few simulated days away).
   const progress = setInterval(() => console.log(`  … ${finished.toLocaleString('en')} of ${work.length.toLocaleString('en')} steps of work done`), 15_000);
