@@ -7,14 +7,14 @@
  * over the IPC channel, one question at a time.
  */
 import { performance } from 'node:perf_hooks';
-import { clock } from '../shared/service/clock.ts';
+import { startSimulatedClock } from '../infra/local/simulated-clock.ts';
 import type { SweepResult } from '../functions/sweeper/handler.ts';
 
 const start = Date.parse(process.env.COUNTY_CLOCK_START ?? '');
 if (Number.isNaN(start)) throw new Error('COUNTY_CLOCK_START must be an ISO instant');
-let base = { real: performance.now(), simulated: start, rate: Number(process.env.COUNTY_CLOCK_RATE ?? 1) };
-const simulated = () => base.simulated + (performance.now() - base.real) * base.rate;
-clock.set(() => new Date(simulated()));
+// Shared with the relay's thread (LOCAL_RELAY_THREAD=on), which appends with it too (a 并单's other side).
+const simulatedClock = startSimulatedClock(start, Number(process.env.COUNTY_CLOCK_RATE ?? 1));
+const simulated = simulatedClock.now;
 
 const SHARDS_UNTIL = '9999-12-31T23:59:59.999Z';
 /** Each sweep's time, when it began (real seconds since the first), and what it did (the sweeper's result). */
@@ -44,8 +44,7 @@ async function answer(message: { type: string; [k: string]: unknown }): Promise<
     case 'now':
       return { now: simulated() };
     case 'rate':
-      // The clock goes on from where it is, at the new rate.
-      base = { real: performance.now(), simulated: simulated(), rate: Number(message.rate) };
+      simulatedClock.setRate(Number(message.rate));
       return { now: simulated() };
     case 'sweep':
       await sweepEvery(Number(message.everyMs));

@@ -24,6 +24,8 @@ const stack = await startLocalStack({
   maxInFlight: env.GATEWAY_MAX_IN_FLIGHT ? Number(env.GATEWAY_MAX_IN_FLIGHT) : undefined,
   // LOCAL_WORKERS=off serves the API without the queue workers and the sweeper (the bench measures the request path so).
   workers: env.LOCAL_WORKERS !== 'off',
+  // LOCAL_RELAY_THREAD=on runs the relay on a thread of its own (the county bench does).
+  relayThread: env.LOCAL_RELAY_THREAD === 'on',
   preload: true,
   log: (line) => console.log(line),
 }).catch((error: unknown) => {

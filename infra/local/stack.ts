@@ -17,11 +17,12 @@ import { ATTACHMENTS_BUCKET_ENV } from '../../shared/service/config.ts';
 import pLimit from 'p-limit';
 import { createGateway, DEFAULT_MAX_IN_FLIGHT, type HttpHandler, type Route } from './gateway.ts';
 import { backgroundLane, streamBatchSize } from './background.ts';
+import { pendingStreamRecords } from './stream.ts';
+import type { RelayThreadData } from './relay-thread.ts';
+import { Worker } from 'node:worker_threads';
 import { startPoller, type Poller, type SqsHandler } from './poller.ts';
 import { ensureQueues, ensureTable, type QueueHandle } from './resources.ts';
 import { serveLocal } from './local-routes.ts';
-import type { CaseStore } from '../../shared/store/case-store.ts';
-import { DUE_SHARDS, eventSk } from '../../shared/store/schema.ts';
 import { buildWeb, webIsStale } from '../../web/build.ts';
 import { channelConfigFromEnv, townshipProblems } from '../../shared/service/channel-config.ts';
 import { DEMO_TOTP_SECRET, HOTLINE_CLIENT, OPEN311_CLIENT } from './demo-data.ts';
@@ -51,6 +52,12 @@ export interface LocalStackOptions {
   readonly maxInFlight?: number;
   /** How often the stand-in for DynamoDB Streams looks for events whose effects are pending (default 200 ms). */
   readonly relayIntervalMs?: number;
+  /**
+   * Run the relay on a worker thread of its own (as in AWS, where it is a Lambda of its own) rather than on the
+   * stack's timer in the background lane: it then keeps up with a county's month without taking the requests' thread.
+   * Off by default, so that `wrapHandler` (the bench's meter) sees its calls.
+   */
+  readonly relayThread?: boolean;
   readonly seedCases?: boolean;
   /** Run the queue pollers and the sweeper timer (tests of single requests may not want them). */
   readonly workers?: boolean;
@@ -223,6 +230,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   const pollers: Poller[] = [];
   const timers: NodeJS.Timeout[] = [];
+  const threads: { stop(): Promise<void> }[] = [];
   /** Run `task` every `ms`, never two at once. */
   const every = (ms: number, name: string, task: () => Promise<unknown>) => {
     let running = false;
@@ -261,7 +269,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           await h({ source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date().toISOString() }, lambdaContext(name));
         });
       }
-      if (def.kind === 'stream') {
+      if (def.kind === 'stream' && options.relayThread) {
+        threads.push(await startRelayThread({ functionName: name, entry: def.entry, batchSize: def.batchSize, intervalMs: options.relayIntervalMs ?? 200 }, log));
+      } else if (def.kind === 'stream') {
         // dynalite has no streams: the pending-effects index gives the same new images, and the handler gets them as stream records.
         every(options.relayIntervalMs ?? 200, name, async () => {
           const pending = await pendingStreamRecords(runtime.store, streamBatchSize(turns.pendingCount, def.batchSize));
@@ -296,6 +306,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ready = false;
       for (const timer of timers) clearInterval(timer);
       await Promise.all(pollers.map((p) => p.stop()));
+      await Promise.all(threads.map((t) => t.stop()));
       const closed = new Promise<void>((done) => server.close(() => done()));
       server.closeAllConnections();
       await closed;
@@ -316,27 +327,31 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   return stack;
 }
 
-/**
- * Events whose effects are pending, as the DynamoDB stream records of their insert (keys and the marker): at most
- * a batch, as Lambda's stream mapping hands them, so one invocation stays short and a backlog drains batch by batch;
- * taken from the shards in turn, so none waits behind another.
- */
-async function pendingStreamRecords(store: CaseStore, batchSize: number): Promise<{ Records: unknown[] }> {
-  const shards = Array.from({ length: DUE_SHARDS }, (_, i) => i);
-  const byShard = await Promise.all(shards.map((s) => store.pendingEffects(s, END_OF_TIME, batchSize)));
-  const pending = Array.from({ length: batchSize }, (_, i) => byShard.map((items) => items[i])).flat().filter((p) => p !== undefined).slice(0, batchSize);
+/** The relay's thread (relay-thread.ts), started once the stack's environment is set: the thread takes a copy of it. */
+async function startRelayThread(data: Omit<RelayThreadData, 'script'>, log: (line: string) => void): Promise<{ stop(): Promise<void> }> {
+  const script = new URL('./relay-thread.ts', import.meta.url).href;
+  const worker = new Worker(new URL('./thread-boot.mjs', import.meta.url), { workerData: { ...data, script } satisfies RelayThreadData });
+  worker.on('message', (m: { type: string; message?: string }) => {
+    if (m.type === 'error') log(`[${data.functionName}] ${m.message ?? ''}`);
+  });
+  await new Promise<void>((done, fail) => {
+    worker.once('error', fail);
+    worker.on('message', (m: { type: string }) => {
+      if (m.type === 'ready') done();
+    });
+  });
   return {
-    Records: pending.map((p, n) => {
-      const keys = { pk: { S: `${p.subject === 'notice' ? 'NOTICE' : 'CASE'}#${p.caseId}` }, sk: { S: eventSk(p.seq) } };
-      return {
-        eventID: `local-${n}`,
-        eventName: 'INSERT',
-        eventSource: 'aws:dynamodb',
-        dynamodb: { Keys: keys, NewImage: { ...keys, fx: { L: p.effects.map((e) => ({ S: e })) } }, SequenceNumber: String(n), StreamViewType: 'NEW_IMAGE' },
-      };
-    }),
+    async stop() {
+      const stopped = new Promise<void>((done) => {
+        worker.on('message', (m: { type: string }) => {
+          if (m.type === 'stopped') done();
+        });
+        worker.once('exit', () => done());
+      });
+      worker.postMessage({ type: 'stop' });
+      // A batch in flight finishes first (its writes are the relay's own, each idempotent); a stuck one is cut off.
+      await Promise.race([stopped, new Promise((r) => setTimeout(r, 10_000))]);
+      await worker.terminate();
+    },
   };
 }
-
-/** Injected clocks may run ahead of the wall clock; the stand-in takes what is pending, whatever its time. */
-const END_OF_TIME = '9999-12-31T23:59:59.999Z';

@@ -40,9 +40,13 @@ afterAll(async () => {
 });
 
 describe('Lambda bundles', () => {
-  it.each(functionList().map(([name]) => name))('%s loads on its own and exports a handler', async (name) => {
-    const printed = await inFreshNode(join(dir, name), "const m = await import('./index.mjs'); console.log(typeof m.handler)");
-    expect(printed).toBe('function');
+  it.each(functionList().map(([name]) => name))('%s loads on its own and exports a handler, without compiling Node’s web streams', async (name) => {
+    const printed = await inFreshNode(
+      join(dir, name),
+      "const m = await import('./index.mjs'); console.log(typeof m.handler, process.moduleLoadList.includes('NativeModule stream/web'))",
+    );
+    // middy imports node:stream/web for streamed responses only; the bundles give it a stand-in (infra/bundling.ts).
+    expect(printed).toBe('function false');
   });
 
   it('loads csv-parse lazily: the directory function carries it in a chunk of its own, a real file that loads', async () => {
