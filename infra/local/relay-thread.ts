@@ -28,7 +28,7 @@ const { handler } = (await import(pathToFileURL(resolve(ROOT, data.entry)).href)
 
 let stopping = false;
 parentPort?.on('message', (m: { type: string }) => {
-  if (m.type === 'stop') stopping = true;
+  if (m.type === 'close') stopping = true;
 });
 parentPort?.postMessage({ type: 'ready' });
 
@@ -42,4 +42,4 @@ while (!stopping) {
     await new Promise((r) => setTimeout(r, data.intervalMs));
   }
 }
-parentPort?.postMessage({ type: 'stopped' });
+parentPort?.postMessage({ type: 'closed' });

@@ -34,20 +34,20 @@ async function startWorker(script: string, workerData: Record<string, unknown>):
       if (m.type === 'listening' && m.port) resolve(m.port);
     });
   });
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    async stop() {
-      const closed = new Promise<void>((resolve) => {
-        worker.on('message', (m: { type: string }) => {
-          if (m.type === 'closed') resolve();
-        });
-        worker.once('exit', () => resolve());
-      });
-      worker.postMessage({ type: 'close' });
-      await Promise.race([closed, new Promise((r) => setTimeout(r, 5000))]);
-      await worker.terminate();
-    },
-  };
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => stopWorker(worker, 5000) };
+}
+
+/** Asks a worker thread to close (`{type: 'close'}`), waits for `closed` or its exit at most `waitMs`, then terminates it. */
+export async function stopWorker(worker: Worker, waitMs: number): Promise<void> {
+  const finished = new Promise<void>((resolve) => {
+    worker.on('message', (m: { type: string }) => {
+      if (m.type === 'closed') resolve();
+    });
+    worker.once('exit', () => resolve());
+  });
+  worker.postMessage({ type: 'close' });
+  await Promise.race([finished, new Promise((r) => setTimeout(r, waitMs))]);
+  await worker.terminate();
 }
 
 /**

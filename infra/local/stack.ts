@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BUCKET, FUNCTIONS, functionList, queueUrlEnv, type QueueName, type FunctionDef } from '../topology.ts';
-import { dynamoBackend, startDynamo, startS3, startSqs, type DynamoBackend } from './servers.ts';
+import { dynamoBackend, startDynamo, startS3, startSqs, stopWorker, type DynamoBackend } from './servers.ts';
 import { ATTACHMENTS_BUCKET_ENV } from '../../shared/service/config.ts';
 import pLimit from 'p-limit';
 import { createGateway, DEFAULT_MAX_IN_FLIGHT, type HttpHandler, type Route } from './gateway.ts';
@@ -340,18 +340,6 @@ async function startRelayThread(data: Omit<RelayThreadData, 'script'>, log: (lin
       if (m.type === 'ready') done();
     });
   });
-  return {
-    async stop() {
-      const stopped = new Promise<void>((done) => {
-        worker.on('message', (m: { type: string }) => {
-          if (m.type === 'stopped') done();
-        });
-        worker.once('exit', () => done());
-      });
-      worker.postMessage({ type: 'stop' });
-      // A batch in flight finishes first (its writes are the relay's own, each idempotent); a stuck one is cut off.
-      await Promise.race([stopped, new Promise((r) => setTimeout(r, 10_000))]);
-      await worker.terminate();
-    },
-  };
+  // A batch in flight finishes first (its writes are the relay's own, each idempotent); a stuck one is cut off.
+  return { stop: () => stopWorker(worker, 10_000) };
 }
