@@ -42,9 +42,9 @@ function option(name: string, fallback: number): number {
 const CASES = Math.round(option('cases', 60_000));
 /**
  * Intakes a second asked of the stack; the month is simulated at this pace. At 100 a second this 2-core
- * machine fell behind within minutes. At 20 it kept up over 10,000 cases but not over the month
- * (3 December 2026: ~17 a second answered over the filing, ~6 at its end, and the work behind by tens
- * of thousands of steps): the progress lines show asked against answered.
+ * machine fell behind within minutes. At 20 it keeps up over 10,000 cases but not over the month
+ * (3 December 2026, the relay on its own thread: every intake answered in time, but the residents' work
+ * 42,000 steps behind when the last case was filed): the progress lines show both.
  */
 const RATE = option('rate', 20);
 /** A county's busy month: 60,000 cases over 30 days. */
