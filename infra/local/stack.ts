@@ -334,12 +334,10 @@ async function startRelayThread(data: Omit<RelayThreadData, 'script'>, log: (lin
   worker.on('message', (m: { type: string; message?: string }) => {
     if (m.type === 'error') log(`[${data.functionName}] ${m.message ?? ''}`);
   });
-  await new Promise<void>((done, fail) => {
-    worker.once('error', fail);
-    worker.on('message', (m: { type: string }) => {
-      if (m.type === 'ready') done();
-    });
-  });
+  // The thread catches what a batch throws; what escapes it (a module that fails to load) stops the thread: said, not fatal.
+  const failed = new Promise<never>((_, fail) => worker.on('error', fail));
+  failed.catch((error: unknown) => log(`[${data.functionName}] its thread stopped: ${String(error)}`));
+  await Promise.race([failed, new Promise<void>((done) => worker.on('message', (m: { type: string }) => m.type === 'ready' && done()))]);
   // A batch in flight finishes first (its writes are the relay's own, each idempotent); a stuck one is cut off.
   return { stop: () => stopWorker(worker, 10_000) };
 }
