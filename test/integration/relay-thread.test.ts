@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { startSimulatedClock, stopSimulatedClock } from '../../infra/local/simulated-clock.ts';
 import { clock } from '../../shared/service/clock.ts';
-import { call, startTestStack, waitFor } from '../support/stack.ts';
+import { startTestStack, waitFor } from '../support/stack.ts';
+import { fileCase } from '../support/escalation.ts';
 
 describe('the relay on a thread of its own', () => {
   let stack: LocalStack;
@@ -28,17 +29,9 @@ describe('the relay on a thread of its own', () => {
   afterAll(() => stack?.stop());
 
   it('delivers an intake’s effects and clears its marker, and the stack’s own timer relays nothing', async () => {
-    const filed = await call(stack, 'POST', '/v1/cases', {
-      body: {
-        source: 'hotline',
-        center: 'voice',
-        description: '楼道的灯坏了一个星期，晚上上下楼很不方便。',
-        reporter: { name: '王先生', phone: '13912340000' },
-        location: { unitId: 'hp-xf-yg-1' },
-      },
-    });
-    expect(filed.status).toBe(201);
-    const key = { pk: { S: `CASE#${filed.body.id}` }, sk: { S: 'EVT#0000000001' } };
+    // Files through the API and fails unless it answers 201.
+    const filed = await fileCase(stack);
+    const key = { pk: { S: `CASE#${filed.id}` }, sk: { S: 'EVT#0000000001' } };
     const first = await stack.dynamodb.send(new GetItemCommand({ TableName: stack.tableName, Key: key, ConsistentRead: true }));
     expect(first.Item?.type?.S).toBe('received');
     const cleared = await waitFor('the relay thread', async () => {
