@@ -6,7 +6,9 @@
  * for the unit and one per unit below (the unit's `own:` rows and the units
  * below's `sub:` rows make both the figures and 各下级单位), whatever the number of cases. The
  * cases whose events the relay has not delivered yet are counted first (the
- * same idempotent count), so a case filed a moment ago is in the figures.
+ * same idempotent count), so a case filed a moment ago is in the figures;
+ * only those in the unit's rows, so a busy county's other townships add no
+ * counting to a township's read.
  * While a change of the tree still owes re-indexing, or more events than
  * CATCH_UP wait for the relay, the figures are summed from the cases of the
  * range instead (the byMonth index), as GET /v1/board always does: which
@@ -66,7 +68,14 @@ async function counted(unit: Unit, units: UnitTree, range: DayRange): Promise<Bu
   const pending = await Promise.all(Array.from({ length: DUE_SHARDS }, (_, s) => store.pendingEffects(s, END_OF_TIME, CATCH_UP)));
   if (pending.some((shard) => shard.length >= CATCH_UP)) return undefined;
   const ids = [...new Set(pending.flat().map((p) => p.caseId))];
-  await Promise.all((await store.getMany(ids)).map((state) => countCase(state)));
+  const [states, counted] = await Promise.all([store.getMany(ids), counters.countedMany(ids)]);
+  // Only the cases in this unit's rows, now or as last counted (a 转派 that moved the origin out): the relay counts the rest.
+  const here = (rows: readonly { unitId: string }[] = []) => rows.some((r) => units.isWithin(r.unitId, unit.id));
+  const touching = states.filter((s) => {
+    const record = counted.get(s.id);
+    return units.isWithin(s.originUnitId, unit.id) || here(record?.rows) || here(record?.intent?.rows);
+  });
+  await Promise.all(touching.map((state) => countCase(state)));
   const [own, ...below] = await Promise.all([unit, ...units.children(unit.id)].map((u) => counters.rows(u.id, range.from, range.to)));
   return bucketsOfRows(own ?? [], below.flat());
 }

@@ -87,7 +87,7 @@ const sameRowsInOrder = (a: readonly CounterRow[], b: readonly CounterRow[]) =>
 /** An intent as stored: its rows compact (the delta is made again from the committed rows, which it was made from). */
 const storedIntent = (intent: Intent) => JSON.stringify({ n: intent.n, version: intent.version, rows: storedRows(intent.rows) });
 
-interface Counted {
+export interface Counted {
   readonly version: number;
   readonly n: number;
   readonly rows: readonly CounterRow[];
@@ -286,8 +286,14 @@ export class StatCounters {
     const others = [...seen.tokens].filter(([id]) => id !== caseId);
     if (others.length <= TOKENS_KEPT) return [];
     const candidates = others.slice(0, TOKENS_CLEARED);
+    const records = await this.countedMany(candidates.map(([id]) => id));
+    return candidates.filter(([id, m]) => (records.get(id)?.n ?? 0) >= m);
+  }
+
+  /** The COUNTED records of these cases (≤ 100), strongly read; a case never counted has none, nor one still unprocessed after ATTEMPTS rounds. */
+  async countedMany(ids: readonly string[]): Promise<Map<string, Counted>> {
     const records = new Map<string, Counted>();
-    let keys: Record<string, AttributeValue>[] | undefined = candidates.map(([id]) => marshall(countedKey(id)));
+    let keys: Record<string, AttributeValue>[] | undefined = ids.map((id) => marshall(countedKey(id)));
     for (let round = 0; keys && keys.length > 0 && round < ATTEMPTS; round++) {
       const result: BatchGetItemCommandOutput = await this.db.send(new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
       for (const raw of result.Responses?.[this.table] ?? []) {
@@ -296,7 +302,7 @@ export class StatCounters {
       }
       keys = result.UnprocessedKeys?.[this.table]?.Keys;
     }
-    return candidates.filter(([id, m]) => (records.get(id)?.n ?? 0) >= m);
+    return records;
   }
 
   /** The rows of a delta as they were a moment ago. */

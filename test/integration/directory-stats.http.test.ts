@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { Outbox } from '../../shared/store/outbox.ts';
+import { StatCounters } from '../../shared/store/stat-counters.ts';
 import { dumpTable } from '../support/dynamo.ts';
 import { call, login, startTestStack } from '../support/stack.ts';
 
@@ -151,13 +152,17 @@ describe('statistics', () => {
   it('counts the cases under a unit in the range, and refuses units outside the jurisdiction', async () => {
     const community = { headers: { authorization: `Bearer ${await login(stack, 'community-mediator')}` } };
     const before = await call(stack, 'GET', '/v1/stats', community);
+    const ids: string[] = [];
     for (const unitId of ['hp-xf-yg-1', 'hp-xf-cy-2', 'hp-hx-jy-1']) {
-      await call(stack, 'POST', '/v1/cases', { body: { source: 'hotline', center: 'welfare', description: '低保咨询', location: { unitId } } });
+      ids.push((await call(stack, 'POST', '/v1/cases', { body: { source: 'hotline', center: 'welfare', description: '低保咨询', location: { unitId } } })).body.id);
     }
+    // No relay runs in this stack: the read counts the cases it needs, and only those.
     const after = await call(stack, 'GET', '/v1/stats', community);
     expect(after.status).toBe(200);
     // Two of the three arose under 幸福社区.
     expect(after.body.total - before.body.total).toBe(2);
+    const counters = new StatCounters(stack.dynamodb, stack.tableName);
+    expect(await Promise.all(ids.map(async (id) => (await counters.counted(id)).n))).toEqual([1, 1, 0]);
     expect(after.body.byCenter.welfare - before.body.byCenter.welfare).toBe(2);
     expect(after.body.labels.centers.welfare).toBe('民生保障');
     // 各下级单位: one new case under each of 幸福社区's two compounds.
@@ -169,6 +174,27 @@ describe('statistics', () => {
     expect((await call(stack, 'GET', '/v1/stats?from=2026-12-01&to=2026-11-01', community)).status).toBe(400);
     expect((await call(stack, 'GET', '/v1/stats?from=2020-01-01&to=2026-11-01', community)).body.error.issues[0].path).toBe('to');
     expect((await call(stack, 'GET', '/v1/stats?from=2026-02-30', community)).body.error.issues[0].path).toBe('from');
+  });
+
+  it('a case 退回 out of a compound leaves the compound’s figures at the next read, before the relay delivers it', async () => {
+    const as = async (user: string) => ({ headers: { authorization: `Bearer ${await login(stack, user)}` } });
+    const [community, compound] = [await as('community-mediator'), await as('compound-mediator')];
+    const total = async () => (await call(stack, 'GET', '/v1/stats', compound)).body.total as number;
+    const act = async (who: { headers: Record<string, string> }, id: string, body: Record<string, unknown>) => {
+      const current = await call(stack, 'GET', `/v1/cases/${id}`, who);
+      const reply = await call(stack, 'POST', `/v1/cases/${id}/actions`, { ...who, body: { expectedVersion: current.body.version, ...body } });
+      expect(reply.status, reply.text).toBe(200);
+      return reply.body;
+    };
+    const before = await total();
+    const filed = await call(stack, 'POST', '/v1/cases', { body: { source: 'hotline', center: 'voice', description: '社区里的路灯不亮', location: { address: '幸福社区' } } });
+    expect(filed.body).toMatchObject({ unitId: 'hp-xf', originUnitId: 'hp-xf' });
+    // 派单 to 阳光小区 is routing: the matter arose there.
+    expect(await act(community, filed.body.id, { type: 'dispatch', toUnitId: 'hp-xf-yg' })).toMatchObject({ originUnitId: 'hp-xf-yg' });
+    expect(await total()).toBe(before + 1);
+    // 退回: it was never the compound's; it arose where it goes back to.
+    expect(await act(compound, filed.body.id, { type: 'return', reason: '不属于本小区' })).toMatchObject({ originUnitId: 'hp-xf' });
+    expect(await total()).toBe(before);
   });
 
   it('reads dates as China days: a case received at 07:00 on 1 December in China is December’s, not November’s', async () => {
