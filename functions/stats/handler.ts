@@ -69,7 +69,7 @@ async function counted(unit: Unit, units: UnitTree, range: DayRange): Promise<Bu
   if (pending.some((shard) => shard.length >= CATCH_UP)) return undefined;
   const ids = [...new Set(pending.flat().map((p) => p.caseId))];
   const [states, counted] = await Promise.all([store.getMany(ids), counters.countedMany(ids)]);
-  // Only the cases in this unit's rows, now or as last counted (a 转派 that moved the origin out): the relay counts the rest.
+  // Only the cases in this unit's rows, now or as last counted (a 退回 can move the origin up and out of it): the relay counts the rest.
   const here = (rows: readonly { unitId: string }[] = []) => rows.some((r) => units.isWithin(r.unitId, unit.id));
   const touching = states.filter((s) => {
     const record = counted.get(s.id);
