@@ -108,6 +108,8 @@ const ATTEMPTS = 8;
 const TOKENS_KEPT = 8;
 /** Tokens cleared by one write at most (a row from before the clearing kept one per case of its day). */
 const TOKENS_CLEARED = 24;
+/** DynamoDB's limit on the keys of one BatchGetItem. */
+const BATCH_GET_KEYS = 100;
 
 /** A row as a writer saw it: its fence, and the count each case's token names. */
 interface RowSeen {
@@ -290,9 +292,15 @@ export class StatCounters {
     return candidates.filter(([id, m]) => (records.get(id)?.n ?? 0) >= m);
   }
 
-  /** The COUNTED records of these cases (≤ 100), strongly read; a case never counted has none, nor one still unprocessed after ATTEMPTS rounds. */
+  /** The COUNTED records of these cases, strongly read; a case never counted has none, nor one still unprocessed after ATTEMPTS rounds. */
   async countedMany(ids: readonly string[]): Promise<Map<string, Counted>> {
     const records = new Map<string, Counted>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) await this.readCounted(unique.slice(i, i + BATCH_GET_KEYS), records);
+    return records;
+  }
+
+  private async readCounted(ids: readonly string[], records: Map<string, Counted>): Promise<void> {
     let keys: Record<string, AttributeValue>[] | undefined = ids.map((id) => marshall(countedKey(id)));
     for (let round = 0; keys && keys.length > 0 && round < ATTEMPTS; round++) {
       const result: BatchGetItemCommandOutput = await this.db.send(new BatchGetItemCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
@@ -302,7 +310,6 @@ export class StatCounters {
       }
       keys = result.UnprocessedKeys?.[this.table]?.Keys;
     }
-    return records;
   }
 
   /** The rows of a delta as they were a moment ago. */

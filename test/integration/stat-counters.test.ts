@@ -172,6 +172,18 @@ describe('statistics counters', () => {
     expect(counterDelta(counterRowsOf(contribution(state), units), await rowsInTable())).toEqual([]);
   });
 
+  it('reads the COUNTED records of more cases than one BatchGetItem takes, an id given twice once', async () => {
+    await clearCounters();
+    const counters = new StatCounters(table.db, table.tableName);
+    const [a, b] = [plainCase('MANYREC001'), plainCase('MANYREC002')];
+    await counters.count(a, units);
+    await counters.count(b, units);
+    const never = Array.from({ length: 150 }, (_, i) => `NEVER${String(i).padStart(5, '0')}`);
+    const records = await counters.countedMany([...never.slice(0, 99), a.id, a.id, ...never.slice(99), b.id]);
+    expect([...records.keys()].sort()).toEqual([a.id, b.id]);
+    expect(records.get(b.id)).toMatchObject({ version: b.version, n: 1 });
+  });
+
   it('rows keep a few tokens, not one per case of their day, and still equal a recount', { timeout: 120_000 }, async () => {
     await clearCounters();
     const counters = new StatCounters(table.db, table.tableName);
