@@ -194,11 +194,22 @@ describe.skipIf(!chromiumAvailable())('admin page in Chromium', () => {
     const xf = stats.byChild.find((r: { unitId: string }) => r.unitId === 'hp-xf');
     const row = p.locator('table.by-child tr[data-unit="hp-xf"]');
     expect((await row.locator('td').allInnerTexts())[0]).toBe(String(xf.total));
+    expect(stats.catchingUp).toBe(false);
+    expect(await p.locator('[data-catching-up]').count()).toBe(0);
+    // The community's reply as the API gives it behind a backlog of the relay: the page says the figures lag.
+    await p.route(
+      (url) => url.pathname === '/v1/stats' && url.searchParams.get('unitId') === 'hp-xf',
+      async (route) => {
+        const response = await route.fetch();
+        await route.fulfill({ response, json: { ...(await response.json()), catchingUp: true } });
+      },
+    );
     const drill = p.waitForResponse((r) => r.url().includes('/v1/stats') && r.url().includes('unitId=hp-xf'));
     await row.getByRole('link', { name: '幸福社区' }).click();
     const community = await (await drill).json();
     expect(community.total).toBe(xf.total);
     await p.locator('table.by-child tr[data-unit="hp-xf-yg"]').waitFor();
+    expect(await p.locator('[data-catching-up]').innerText()).toContain('仍在计入');
   });
 
   it('every action form sends a body the API accepts, and offers only what the role and state allow', async () => {

@@ -3,6 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { Outbox } from '../../shared/store/outbox.ts';
 import { StatCounters } from '../../shared/store/stat-counters.ts';
+import { CaseStore } from '../../shared/store/case-store.ts';
+import { dueShard } from '../../shared/store/codec.ts';
+import { DUE_SHARDS } from '../../shared/store/schema.ts';
+import { UnitTree } from '../../shared/domain/index.ts';
+import { pendingStreamRecords } from '../../infra/local/stream.ts';
 import { dumpTable } from '../support/dynamo.ts';
 import { call, login, startTestStack } from '../support/stack.ts';
 
@@ -218,6 +223,37 @@ describe('statistics', () => {
     // Lists read from/to the same way.
     const listed = await call(stack, 'GET', '/v1/cases?scope=subtree&unitId=hp-hx-lw&from=2025-12-01&to=2025-12-01', township);
     expect(listed.body.items).toHaveLength(1);
+  });
+
+  it('behind a backlog of the relay answers from the counters as they stand, says so, and reads no case; the relay brings them up to date', async () => {
+    const compound = { headers: { authorization: `Bearer ${await login(stack, 'compound-mediator')}` } };
+    const stats = async () => (await call(stack, 'GET', '/v1/stats?unitId=hp-xf-yg', compound)).body;
+    const building = (body: { byChild: { unitId: string; total: number }[] }) => body.byChild.find((r) => r.unitId === 'hp-xf-yg-1')?.total ?? 0;
+    const before = await stats();
+    expect(before.catchingUp).toBe(false);
+    // No relay runs in this stack: cases filed until one shard of the pending index holds more than a read counts.
+    const ids: string[] = [];
+    const perShard = () => Math.max(...Array.from({ length: DUE_SHARDS }, (_, s) => ids.filter((id) => dueShard(id) === s).length));
+    while (perShard() < 25) {
+      const filed = await Promise.all(
+        Array.from({ length: 10 }, () => call(stack, 'POST', '/v1/cases', { body: { source: 'hotline', center: 'welfare', description: '楼道灯坏了', location: { unitId: 'hp-xf-yg-1' } } })),
+      );
+      ids.push(...filed.map((r) => r.body.id as string));
+    }
+    const behind = await stats();
+    expect(behind.catchingUp).toBe(true);
+    expect([behind.total, building(behind)]).toEqual([before.total, building(before)]);
+    const counters = new StatCounters(stack.dynamodb, stack.tableName);
+    expect((await counters.countedMany(ids)).size).toBe(0);
+    // The relay delivers the backlog, as DynamoDB Streams would in AWS.
+    const relay = await stack.handlerOf<(event: unknown) => Promise<{ batchItemFailures: unknown[] }>>('relay');
+    const store = new CaseStore(stack.dynamodb, stack.tableName, () => ({ units: new UnitTree([]), reporterKey: () => undefined }));
+    for (let batch = await pendingStreamRecords(store, 100); batch.Records.length > 0; batch = await pendingStreamRecords(store, 100)) {
+      expect((await relay(batch)).batchItemFailures).toEqual([]);
+    }
+    const after = await stats();
+    expect(after.catchingUp).toBe(false);
+    expect([after.total, building(after)]).toEqual([before.total + ids.length, building(before) + ids.length]);
   });
 });
 

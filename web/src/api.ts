@@ -120,6 +120,8 @@ export type StatsReply = Stats & {
   readonly from: string;
   readonly to: string;
   readonly byChild: readonly ChildStats[];
+  /** Status changes still wait to be counted (a backlog behind the relay): the figures leave out the newest for now. */
+  readonly catchingUp: boolean;
 };
 
 export interface Page<T> {

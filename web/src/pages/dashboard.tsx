@@ -178,6 +178,11 @@ export function Dashboard({ route }: { route: Route }) {
           <p class="muted">
             {s.unit.name}，受理 {s.total} 件
           </p>
+          {s.catchingUp && (
+            <p class="notice" role="status" data-catching-up>
+              最新的办理变动仍在计入，以下数字暂未包含其中一部分，稍后刷新即可。
+            </p>
+          )}
           <section class="rates" aria-label="主要指标">
             {ratesOf(kind).map((r) => (
               <RateCard key={r.name} name={r.name} meaning={r.meaning} rate={s[r.key]} />
