@@ -3,13 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../infra/local/stack.ts';
 import { Outbox } from '../../shared/store/outbox.ts';
 import { StatCounters } from '../../shared/store/stat-counters.ts';
-import { CaseStore } from '../../shared/store/case-store.ts';
 import { dueShard } from '../../shared/store/codec.ts';
 import { DUE_SHARDS } from '../../shared/store/schema.ts';
-import { UnitTree } from '../../shared/domain/index.ts';
-import { pendingStreamRecords } from '../../infra/local/stream.ts';
 import { dumpTable } from '../support/dynamo.ts';
-import { call, login, startTestStack } from '../support/stack.ts';
+import { call, deliverPending, login, startTestStack } from '../support/stack.ts';
 
 let stack: LocalStack;
 let admin: { headers: Record<string, string> };
@@ -245,12 +242,7 @@ describe('statistics', () => {
     expect([behind.total, building(behind)]).toEqual([before.total, building(before)]);
     const counters = new StatCounters(stack.dynamodb, stack.tableName);
     expect((await counters.countedMany(ids)).size).toBe(0);
-    // The relay delivers the backlog, as DynamoDB Streams would in AWS.
-    const relay = await stack.handlerOf<(event: unknown) => Promise<{ batchItemFailures: unknown[] }>>('relay');
-    const store = new CaseStore(stack.dynamodb, stack.tableName, () => ({ units: new UnitTree([]), reporterKey: () => undefined }));
-    for (let batch = await pendingStreamRecords(store, 100); batch.Records.length > 0; batch = await pendingStreamRecords(store, 100)) {
-      expect((await relay(batch)).batchItemFailures).toEqual([]);
-    }
+    await deliverPending(stack);
     const after = await stats();
     expect(after.catchingUp).toBe(false);
     expect([after.total, building(after)]).toEqual([before.total + ids.length, building(before) + ids.length]);

@@ -1,6 +1,9 @@
 /** Start the real local stack (dynalite or DynamoDB Local, fauxqs, gateway) for a test file. */
 import { createHash } from 'node:crypto';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../infra/local/stack.ts';
+import { pendingStreamRecords } from '../../infra/local/stream.ts';
+import { UnitTree } from '../../shared/domain/index.ts';
+import { CaseStore } from '../../shared/store/case-store.ts';
 import { dropTable, sharedDynamoEndpoint, uniqueTableName } from './dynamo.ts';
 
 /**
@@ -66,6 +69,16 @@ export async function login(stack: LocalStack, username: string, password = stac
   const reply = await call(stack, 'POST', '/v1/auth/login', { body: { username, password }, key: null });
   if (reply.status !== 200) throw new Error(`login ${username}: ${reply.status} ${reply.text}`);
   return reply.body.token as string;
+}
+
+/** In a stack without workers, what its relay would do: deliver every event's pending effects, as DynamoDB Streams would in AWS. */
+export async function deliverPending(stack: LocalStack): Promise<void> {
+  const relay = await stack.handlerOf<(event: unknown) => Promise<{ batchItemFailures: unknown[] }>>('relay');
+  const store = new CaseStore(stack.dynamodb, stack.tableName, () => ({ units: new UnitTree([]), reporterKey: () => undefined }));
+  for (let batch = await pendingStreamRecords(store, 100); batch.Records.length > 0; batch = await pendingStreamRecords(store, 100)) {
+    const { batchItemFailures } = await relay(batch);
+    if (batchItemFailures.length > 0) throw new Error(`the relay failed ${batchItemFailures.length} of ${batch.Records.length} records`);
+  }
 }
 
 /** Poll until `probe` returns a value that is not undefined, or fail after `timeoutMs`. */
