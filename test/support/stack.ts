@@ -2,8 +2,6 @@
 import { createHash } from 'node:crypto';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../infra/local/stack.ts';
 import { pendingStreamRecords } from '../../infra/local/stream.ts';
-import { UnitTree } from '../../shared/domain/index.ts';
-import { CaseStore } from '../../shared/store/case-store.ts';
 import { dropTable, sharedDynamoEndpoint, uniqueTableName } from './dynamo.ts';
 
 /**
@@ -74,7 +72,8 @@ export async function login(stack: LocalStack, username: string, password = stac
 /** In a stack without workers, what its relay would do: deliver every event's pending effects, as DynamoDB Streams would in AWS. */
 export async function deliverPending(stack: LocalStack): Promise<void> {
   const relay = await stack.handlerOf<(event: unknown) => Promise<{ batchItemFailures: unknown[] }>>('relay');
-  const store = new CaseStore(stack.dynamodb, stack.tableName, () => ({ units: new UnitTree([]), reporterKey: () => undefined }));
+  // The stack's own store, as its stand-in for the stream reads it (the stack runs in this process).
+  const { store } = await import('../../shared/service/runtime.ts');
   for (let batch = await pendingStreamRecords(store, 100); batch.Records.length > 0; batch = await pendingStreamRecords(store, 100)) {
     const { batchItemFailures } = await relay(batch);
     if (batchItemFailures.length > 0) throw new Error(`the relay failed ${batchItemFailures.length} of ${batch.Records.length} records`);
